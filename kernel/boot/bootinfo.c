@@ -1,0 +1,263 @@
+/* kernel/boot/bootinfo.c - parse Multiboot2 tags or the PVH start_info into struct boot_info.
+ * Multiboot2 Specification version 2.0, section 3.6 "Boot information format";
+ * Xen public header arch-x86/hvm/start_info.h (struct hvm_start_info, version 0 and 1);
+ * ACPI 6.5 section 5.2.5 "Root System Description Pointer". Pure code: host tests run it too. */
+#include "kernel/boot/bootinfo.h"
+
+#include <stddef.h>
+
+#include "kernel/lib/string.h"
+
+/* ---- Multiboot2 layout ---- */
+enum {
+    MB2_TAG_END = 0,
+    MB2_TAG_CMDLINE = 1,
+    MB2_TAG_LOADER_NAME = 2,
+    MB2_TAG_MMAP = 6,
+    MB2_TAG_ACPI_OLD = 14,
+    MB2_TAG_ACPI_NEW = 15,
+};
+
+struct mb2_info_header {
+    uint32_t total_size;
+    uint32_t reserved;
+};
+
+struct mb2_tag {
+    uint32_t type;
+    uint32_t size;
+};
+
+struct mb2_mmap_tag {
+    uint32_t type;
+    uint32_t size;
+    uint32_t entry_size;
+    uint32_t entry_version;
+};
+
+struct mb2_mmap_entry {
+    uint64_t base;
+    uint64_t length;
+    uint32_t type;
+    uint32_t reserved;
+};
+
+/* ---- PVH layout ---- */
+struct hvm_start_info {
+    uint32_t magic;
+    uint32_t version;
+    uint32_t flags;
+    uint32_t nr_modules;
+    uint64_t modlist_paddr;
+    uint64_t cmdline_paddr;
+    uint64_t rsdp_paddr;
+    uint64_t memmap_paddr;    /* version >= 1 */
+    uint32_t memmap_entries;  /* version >= 1 */
+    uint32_t reserved;
+};
+
+struct hvm_memmap_entry {
+    uint64_t addr;
+    uint64_t size;
+    uint32_t type;
+    uint32_t reserved;
+};
+
+/* Limits that make a structure "absurd" rather than merely large. */
+#define MB2_MAX_TOTAL_SIZE (1u << 20)
+#define PVH_MAX_MEMMAP_ENTRIES 4096
+
+static void set_cmdline(struct boot_info *out, const char *text, size_t max_len)
+{
+    size_t len = strnlen(text, max_len);
+    out->cmdline_truncated = len >= sizeof(out->cmdline);
+    size_t copy = out->cmdline_truncated ? sizeof(out->cmdline) - 1 : len;
+    memcpy(out->cmdline, text, copy);
+    out->cmdline[copy] = '\0';
+}
+
+static void add_region(struct boot_info *out, uint64_t base, uint64_t length, uint32_t type)
+{
+    if (length == 0)
+        return;
+    if (out->region_count == BOOT_MAX_MEMORY_REGIONS) {
+        out->regions_truncated = true;
+        return;
+    }
+    /* Unknown types are treated as reserved: never hand out memory we do not understand. */
+    if (type < MEMORY_USABLE || type > MEMORY_BAD)
+        type = MEMORY_RESERVED;
+    out->regions[out->region_count++] = (struct memory_region){base, length, type};
+    if (type == MEMORY_USABLE)
+        out->usable_bytes += length;
+}
+
+static enum boot_error finish(struct boot_info *out, bool saw_memory_map)
+{
+    if (!saw_memory_map)
+        return BOOT_ERR_NO_MEMORY_MAP;
+    if (out->usable_bytes == 0)
+        return BOOT_ERR_NO_USABLE_MEMORY;
+    return BOOT_OK;
+}
+
+static enum boot_error parse_multiboot2(uint64_t info, struct boot_info *out)
+{
+    const struct mb2_info_header *header = (const void *)(uintptr_t)info;
+    uint32_t total = header->total_size;
+    if (total < sizeof(*header) + sizeof(struct mb2_tag) || total > MB2_MAX_TOTAL_SIZE)
+        return BOOT_ERR_MALFORMED;
+
+    bool saw_mmap = false;
+    uint64_t end = info + total;
+    uint64_t at = info + sizeof(*header);
+    for (;;) {
+        if (at + sizeof(struct mb2_tag) > end)
+            return BOOT_ERR_MALFORMED; /* ran off the end without an end tag */
+        const struct mb2_tag *tag = (const void *)(uintptr_t)at;
+        if (tag->type == MB2_TAG_END)
+            break;
+        if (tag->size < sizeof(struct mb2_tag) || at + tag->size > end)
+            return BOOT_ERR_MALFORMED;
+        const char *payload = (const char *)tag + sizeof(struct mb2_tag);
+        size_t payload_len = tag->size - sizeof(struct mb2_tag);
+
+        switch (tag->type) {
+        case MB2_TAG_CMDLINE:
+            set_cmdline(out, payload, payload_len);
+            break;
+        case MB2_TAG_LOADER_NAME: {
+            size_t n = strnlen(payload, payload_len);
+            if (n >= sizeof(out->loader_name))
+                n = sizeof(out->loader_name) - 1;
+            memcpy(out->loader_name, payload, n);
+            out->loader_name[n] = '\0';
+            break;
+        }
+        case MB2_TAG_MMAP: {
+            const struct mb2_mmap_tag *mmap = (const void *)tag;
+            if (tag->size < sizeof(*mmap) || mmap->entry_size < sizeof(struct mb2_mmap_entry))
+                return BOOT_ERR_MALFORMED;
+            saw_mmap = true;
+            for (uint64_t e = at + sizeof(*mmap); e + mmap->entry_size <= at + tag->size; e += mmap->entry_size) {
+                const struct mb2_mmap_entry *entry = (const void *)(uintptr_t)e;
+                add_region(out, entry->base, entry->length, entry->type);
+            }
+            break;
+        }
+        case MB2_TAG_ACPI_NEW:
+        case MB2_TAG_ACPI_OLD: {
+            /* Prefer the ACPI 2.0+ copy (XSDT); take the 1.0 one only if nothing better came. */
+            bool is_new = tag->type == MB2_TAG_ACPI_NEW;
+            if (!is_new && out->rsdp_source == RSDP_FROM_MULTIBOOT2_V2)
+                break;
+            size_t n = payload_len < sizeof(out->rsdp_copy) ? payload_len : sizeof(out->rsdp_copy);
+            if (n < 20)
+                return BOOT_ERR_MALFORMED; /* an RSDP is at least 20 bytes */
+            memset(out->rsdp_copy, 0, sizeof(out->rsdp_copy));
+            memcpy(out->rsdp_copy, payload, n);
+            out->rsdp_address = (uint64_t)(uintptr_t)out->rsdp_copy;
+            out->rsdp_source = is_new ? RSDP_FROM_MULTIBOOT2_V2 : RSDP_FROM_MULTIBOOT2_V1;
+            break;
+        }
+        default:
+            break; /* tags we do not use (framebuffer, ELF sections, ...) */
+        }
+        at += (tag->size + 7u) & ~7ull; /* tags are 8-byte aligned */
+    }
+    if (!out->loader_name[0])
+        strlcpy(out->loader_name, "Multiboot2 loader", sizeof(out->loader_name));
+    return finish(out, saw_mmap);
+}
+
+static enum boot_error parse_pvh(uint64_t info, struct boot_info *out)
+{
+    const struct hvm_start_info *start = (const void *)(uintptr_t)info;
+    strlcpy(out->loader_name, "QEMU -kernel (PVH)", sizeof(out->loader_name));
+    if (start->cmdline_paddr)
+        set_cmdline(out, (const char *)(uintptr_t)start->cmdline_paddr, 1u << 16);
+    if (start->rsdp_paddr) {
+        out->rsdp_address = start->rsdp_paddr;
+        out->rsdp_source = RSDP_FROM_PVH;
+    }
+    /* Version 0 has no memory map; QEMU's PVH loader provides version 1. */
+    bool saw_mmap = false;
+    if (start->version >= 1 && start->memmap_paddr && start->memmap_entries) {
+        if (start->memmap_entries > PVH_MAX_MEMMAP_ENTRIES)
+            return BOOT_ERR_MALFORMED;
+        saw_mmap = true;
+        const struct hvm_memmap_entry *map = (const void *)(uintptr_t)start->memmap_paddr;
+        for (uint32_t i = 0; i < start->memmap_entries; i++)
+            add_region(out, map[i].addr, map[i].size, map[i].type);
+    }
+    return finish(out, saw_mmap);
+}
+
+enum boot_error bootinfo_parse(uint32_t magic, uint64_t info, struct boot_info *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (info == 0)
+        return BOOT_ERR_NO_INFO;
+    if (magic == MULTIBOOT2_BOOTLOADER_MAGIC) {
+        out->protocol = BOOT_PROTOCOL_MULTIBOOT2;
+        return parse_multiboot2(info, out);
+    }
+    if (*(const uint32_t *)(uintptr_t)info == PVH_START_INFO_MAGIC) {
+        out->protocol = BOOT_PROTOCOL_PVH;
+        return parse_pvh(info, out);
+    }
+    return BOOT_ERR_UNKNOWN_LOADER;
+}
+
+const char *bootinfo_error_text(enum boot_error error)
+{
+    switch (error) {
+    case BOOT_OK: return "ok";
+    case BOOT_ERR_UNKNOWN_LOADER: return "unknown loader: no Multiboot2 magic in eax and no PVH start_info at ebx";
+    case BOOT_ERR_NO_INFO: return "the loader passed no boot information (ebx = 0)";
+    case BOOT_ERR_MALFORMED: return "the boot information is malformed (a size or length is impossible)";
+    case BOOT_ERR_NO_MEMORY_MAP: return "the loader passed no memory map";
+    case BOOT_ERR_NO_USABLE_MEMORY: return "the memory map lists no usable RAM";
+    }
+    return "unknown error";
+}
+
+const char *bootinfo_protocol_name(enum boot_protocol protocol)
+{
+    switch (protocol) {
+    case BOOT_PROTOCOL_MULTIBOOT2: return "Multiboot2";
+    case BOOT_PROTOCOL_PVH: return "PVH";
+    default: return "unknown";
+    }
+}
+
+static bool rsdp_valid(const uint8_t *p)
+{
+    if (memcmp(p, "RSD PTR ", 8) != 0)
+        return false;
+    uint8_t sum = 0;
+    for (int i = 0; i < 20; i++) /* the ACPI 1.0 checksum covers the first 20 bytes */
+        sum = (uint8_t)(sum + p[i]);
+    return sum == 0;
+}
+
+static uint64_t scan_range(uintptr_t low_memory, uint64_t start, uint64_t end)
+{
+    for (uint64_t a = start & ~15ull; a + 20 <= end; a += 16)
+        if (rsdp_valid((const uint8_t *)(low_memory + a)))
+            return a;
+    return 0;
+}
+
+uint64_t bootinfo_scan_rsdp(uintptr_t low_memory)
+{
+    /* The BIOS data area word at 0x40E holds the EBDA segment. */
+    uint16_t ebda_segment = *(const volatile uint16_t *)(low_memory + 0x40E);
+    uint64_t ebda = (uint64_t)ebda_segment << 4;
+    if (ebda >= 0x80000 && ebda < 0xA0000) {
+        uint64_t found = scan_range(low_memory, ebda, ebda + 1024);
+        if (found)
+            return found;
+    }
+    return scan_range(low_memory, 0xE0000, 0x100000);
+}

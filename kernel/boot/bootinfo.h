@@ -1,0 +1,74 @@
+/* kernel/boot/bootinfo.h - one description of "what the loader told us", whichever loader it was.
+ *
+ * irqlab can be started two ways (see boot/entry.asm):
+ *   * GRUB, Multiboot2: eax = 0x36d76289, ebx -> a list of tags (Multiboot2 spec section 3.6).
+ *   * QEMU -kernel, PVH: ebx -> struct hvm_start_info (Xen include/public/arch-x86/hvm/start_info.h).
+ * bootinfo_parse() turns either into struct boot_info, so nothing after it cares which one ran.
+ */
+#ifndef IRQLAB_BOOT_BOOTINFO_H
+#define IRQLAB_BOOT_BOOTINFO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define MULTIBOOT2_BOOTLOADER_MAGIC 0x36D76289u
+#define PVH_START_INFO_MAGIC 0x336EC578u
+
+#define BOOT_MAX_MEMORY_REGIONS 64
+#define BOOT_CMDLINE_MAX 512
+#define BOOT_LOADER_NAME_MAX 64
+
+enum boot_protocol { BOOT_PROTOCOL_UNKNOWN = 0, BOOT_PROTOCOL_MULTIBOOT2, BOOT_PROTOCOL_PVH };
+
+/* Region types use the E820 numbering, which Multiboot2 and PVH share. */
+enum memory_type {
+    MEMORY_USABLE = 1,
+    MEMORY_RESERVED = 2,
+    MEMORY_ACPI_RECLAIMABLE = 3,
+    MEMORY_ACPI_NVS = 4,
+    MEMORY_BAD = 5,
+};
+
+struct memory_region {
+    uint64_t base;
+    uint64_t length;
+    uint32_t type;
+};
+
+enum rsdp_source { RSDP_NONE = 0, RSDP_FROM_MULTIBOOT2_V2, RSDP_FROM_MULTIBOOT2_V1, RSDP_FROM_PVH, RSDP_FROM_BIOS_SCAN };
+
+/* Why parsing failed; each has a message (bootinfo_error_text) and leads to a bugcheck. */
+enum boot_error {
+    BOOT_OK = 0,
+    BOOT_ERR_UNKNOWN_LOADER,   /* neither the MB2 magic in eax nor the PVH magic at [ebx] */
+    BOOT_ERR_NO_INFO,          /* info pointer is 0 */
+    BOOT_ERR_MALFORMED,        /* a tag runs past the end, a size is impossible, ... */
+    BOOT_ERR_NO_MEMORY_MAP,    /* the loader gave no memory map */
+    BOOT_ERR_NO_USABLE_MEMORY, /* a memory map without a single usable byte */
+};
+
+struct boot_info {
+    enum boot_protocol protocol;
+    char loader_name[BOOT_LOADER_NAME_MAX];
+    char cmdline[BOOT_CMDLINE_MAX];
+    bool cmdline_truncated;         /* longer than BOOT_CMDLINE_MAX - 1: the tail was dropped */
+    struct memory_region regions[BOOT_MAX_MEMORY_REGIONS];
+    unsigned region_count;
+    bool regions_truncated;         /* more regions than BOOT_MAX_MEMORY_REGIONS: rest ignored */
+    uint64_t usable_bytes;          /* sum of MEMORY_USABLE lengths */
+    uint64_t rsdp_address;          /* physical address of an RSDP, 0 if none */
+    enum rsdp_source rsdp_source;
+    uint8_t rsdp_copy[36];          /* Multiboot2 hands over a copy of the RSDP, kept here */
+};
+
+/* Parse what the loader passed. `info` is the physical (== virtual at boot) address in ebx. */
+enum boot_error bootinfo_parse(uint32_t magic, uint64_t info, struct boot_info *out);
+const char *bootinfo_error_text(enum boot_error error);
+const char *bootinfo_protocol_name(enum boot_protocol protocol);
+
+/* Search for "RSD PTR " the way ACPI 6.5 section 5.2.5.1 says: the first KiB of the EBDA, then
+ * 0xE0000-0xFFFFF, on 16-byte boundaries, with a valid checksum. `low_memory` maps physical
+ * address 0 (the kernel passes 0; host tests pass a buffer). Returns the physical address or 0. */
+uint64_t bootinfo_scan_rsdp(uintptr_t low_memory);
+
+#endif

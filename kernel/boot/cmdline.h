@@ -1,0 +1,57 @@
+/* kernel/boot/cmdline.h - the kernel command line: `key=value` words separated by spaces.
+ *
+ * It comes from GRUB (text after the kernel path in grub.cfg) or from `qemu -append`.
+ * Every option is declared next to the code that reads it:
+ *
+ *     CMDLINE_OPTION(msi, "on|off", "use MSI when a device offers it (default on)");
+ *
+ * so `help`-style listings and the "unknown option" warning need no central list.
+ * An unknown word is reported once at boot and otherwise ignored.
+ */
+#ifndef IRQLAB_BOOT_CMDLINE_H
+#define IRQLAB_BOOT_CMDLINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct cmdline_option {
+    const char *name;
+    const char *values;  /* e.g. "on|off", "<glob>" */
+    const char *help;
+};
+
+#define CMDLINE_OPTION(id, values_, help_)                                                         \
+    __attribute__((section(".cmdline_options"), used, aligned(8))) static const struct cmdline_option \
+        cmdline_option_##id = {#id, values_, help_}
+
+#define CMDLINE_MAX_WORDS 32
+#define CMDLINE_TEXT_MAX 512
+
+struct cmdline_word {
+    const char *key;
+    const char *value;   /* "" for a bare word like `nosmp` */
+};
+
+struct cmdline {
+    char text[CMDLINE_TEXT_MAX];     /* a private copy, split in place */
+    struct cmdline_word words[CMDLINE_MAX_WORDS];
+    unsigned count;
+    bool too_many_words;             /* words past CMDLINE_MAX_WORDS were dropped */
+};
+
+/* Pure parsing (host-testable). Later words override earlier ones with the same key. */
+void cmdline_parse(struct cmdline *cl, const char *text);
+const char *cmdline_lookup(const struct cmdline *cl, const char *key);
+/* "on/1/yes/true" -> true, "off/0/no/false" -> false, absent -> default, anything else ->
+ * default and *bad (if given) set. A bare `key` means true. */
+bool cmdline_lookup_bool(const struct cmdline *cl, const char *key, bool default_value, bool *bad);
+bool cmdline_option_known(const struct cmdline_option *options, size_t count, const char *key);
+
+/* The kernel's own command line (after cmdline_init). */
+void cmdline_init(const char *text);
+const char *cmdline_get(const char *key);
+bool cmdline_get_bool(const char *key, bool default_value);
+const char *cmdline_text(void);
+const struct cmdline_option *cmdline_options(size_t *count);
+
+#endif

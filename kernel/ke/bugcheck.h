@@ -1,0 +1,23 @@
+/* kernel/ke/bugcheck.h - stop codes irqlab raises, with the numbers Windows uses.
+ * Reference: learn.microsoft.com "Bug Check Code Reference". */
+#ifndef IRQLAB_KE_BUGCHECK_H
+#define IRQLAB_KE_BUGCHECK_H
+
+#define IRQL_NOT_GREATER_OR_EQUAL 0x00000009u
+#define IRQL_NOT_LESS_OR_EQUAL 0x0000000Au
+#define KMODE_EXCEPTION_NOT_HANDLED 0x0000001Eu
+#define PHASE0_INITIALIZATION_FAILED 0x00000031u
+#define PAGE_FAULT_IN_NONPAGED_AREA 0x00000050u
+#define UNEXPECTED_KERNEL_MODE_TRAP 0x0000007Fu
+#define NMI_HARDWARE_FAILURE 0x00000080u
+#define MACHINE_CHECK_EXCEPTION 0x0000009Cu
+#define ACPI_BIOS_ERROR 0x000000A5u
+#define PNP_DETECTED_FATAL_ERROR 0x000000CAu
+#define DRIVER_IRQL_NOT_LESS_OR_EQUAL 0x000000D1u
+#define HARDWARE_INTERRUPT_STORM 0x000000F2u
+#define MANUALLY_INITIATED_CRASH 0x000000E2u
+
+/* Name of a stop code ("PAGE_FAULT_IN_NONPAGED_AREA"), or "UNKNOWN_BUGCHECK". */
+const char *bugcheck_name(unsigned long code);
+
+#endif

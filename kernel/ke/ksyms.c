@@ -1,0 +1,53 @@
+/* kernel/ke/ksyms.c - binary search in the generated symbol table. */
+#include "kernel/ke/ksyms.h"
+
+#include "kernel/lib/format.h"
+#include "kernel/lib/string.h"
+
+extern const uint64_t ksym_count;
+extern const uint64_t ksym_addresses[];
+extern const uint32_t ksym_sizes[];
+extern const uint32_t ksym_name_offsets[];
+extern const char ksym_names[];
+extern const char __text_start[], __text_end[];
+
+const char *ksym_lookup(uint64_t address, uint64_t *offset)
+{
+    if (ksym_count == 0 || address < ksym_addresses[0] || address >= (uint64_t)(uintptr_t)__text_end)
+        return NULL;
+    /* Largest index whose address <= the one we look for. */
+    uint64_t lo = 0, hi = ksym_count - 1;
+    while (lo < hi) {
+        uint64_t mid = (lo + hi + 1) / 2;
+        if (ksym_addresses[mid] <= address)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    uint64_t off = address - ksym_addresses[lo];
+    /* A sized symbol must contain the address; an unsized one (assembly) ends at the next. */
+    if (ksym_sizes[lo] && off >= ksym_sizes[lo] && lo + 1 < ksym_count)
+        return NULL;
+    if (offset)
+        *offset = off;
+    return ksym_names + ksym_name_offsets[lo];
+}
+
+uint64_t ksym_address_of(const char *name)
+{
+    for (uint64_t i = 0; i < ksym_count; i++)
+        if (strcmp(ksym_names + ksym_name_offsets[i], name) == 0)
+            return ksym_addresses[i];
+    return 0;
+}
+
+char *ksym_format(uint64_t address, char *buf, size_t size)
+{
+    uint64_t offset;
+    const char *name = ksym_lookup(address, &offset);
+    if (name)
+        ksnprintf(buf, size, "%s+0x%lx", name, (unsigned long)offset);
+    else
+        ksnprintf(buf, size, "0x%016lx", (unsigned long)address);
+    return buf;
+}

@@ -1,0 +1,96 @@
+/* kernel/main.c - kernel_main: the order in which irqlab brings itself up.
+ *
+ * boot/entry.asm calls kernel_main(magic, info) in 64-bit mode on a small boot stack with the
+ * loader's identity map. Each step below depends only on the steps above it; read it top to
+ * bottom to see how a PC goes from "just loaded" to "taking interrupts".
+ */
+#include <stdint.h>
+
+#include "arch/x86_64/cpu.h"
+#include "include/wdm.h"
+#include "kernel/boot/bootinfo.h"
+#include "kernel/boot/cmdline.h"
+#include "kernel/console/console.h"
+#include "kernel/console/log.h"
+#include "kernel/ke/bugcheck.h"
+#include "kernel/ke/shutdown.h"
+#include "kernel/main.h"
+
+struct boot_info boot_info;
+
+/* Present only in build/ktest.elf (tests/ktest/ktest.c): runs the suites selected by
+ * `ktest=<glob>` and exits QEMU. In build/kernel.elf this is NULL. */
+extern void ktest_main(const char *glob) __attribute__((weak));
+
+static void print_cpu_identity(void)
+{
+    uint32_t a, b, c, d;
+    char vendor[13];
+    cpuid(0, 0, &a, &b, &c, &d);
+    __builtin_memcpy(vendor + 0, &b, 4);
+    __builtin_memcpy(vendor + 4, &d, 4);
+    __builtin_memcpy(vendor + 8, &c, 4);
+    vendor[12] = '\0';
+
+    char brand[49] = "";
+    cpuid(0x80000000, 0, &a, &b, &c, &d);
+    if (a >= 0x80000004) {
+        uint32_t *w = (uint32_t *)brand;
+        for (uint32_t leaf = 0; leaf < 3; leaf++)
+            cpuid(0x80000002 + leaf, 0, &w[leaf * 4 + 0], &w[leaf * 4 + 1], &w[leaf * 4 + 2], &w[leaf * 4 + 3]);
+        brand[48] = '\0';
+    }
+    const char *trimmed = brand;
+    while (*trimmed == ' ')
+        trimmed++;
+    console_printf("  cpu:      %s%s%s\n", vendor, *trimmed ? " - " : "", trimmed);
+}
+
+static void print_banner(void)
+{
+    console_printf("\nirqlab %s - an x86_64 teaching kernel for Windows-style interrupt handling\n", IRQLAB_VERSION);
+    print_cpu_identity();
+    console_printf("  memory:   %lu MiB usable in %u regions\n", (unsigned long)(boot_info.usable_bytes >> 20),
+                   boot_info.region_count);
+    console_printf("  loader:   %s (%s)\n", boot_info.loader_name, bootinfo_protocol_name(boot_info.protocol));
+    console_printf("  cmdline:  %s\n", boot_info.cmdline[0] ? boot_info.cmdline : "(empty)");
+    console_printf("  To leave QEMU: press Ctrl-A then X (or type 'poweroff' at the prompt).\n\n");
+}
+
+static void parse_boot_info(uint32_t magic, uint32_t info)
+{
+    enum boot_error error = bootinfo_parse(magic, info, &boot_info);
+    if (error != BOOT_OK) {
+        log_error("boot: %s (magic 0x%08x, info 0x%08x)", bootinfo_error_text(error), magic, info);
+        KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, 1, error, magic, info);
+    }
+    if (boot_info.cmdline_truncated)
+        log_warn("boot: the command line is longer than %d bytes; the rest was ignored", BOOT_CMDLINE_MAX - 1);
+    if (boot_info.regions_truncated)
+        log_warn("boot: more than %d memory regions; the rest are ignored", BOOT_MAX_MEMORY_REGIONS);
+    if (!boot_info.rsdp_address) {
+        boot_info.rsdp_address = bootinfo_scan_rsdp(0);
+        boot_info.rsdp_source = boot_info.rsdp_address ? RSDP_FROM_BIOS_SCAN : RSDP_NONE;
+    }
+}
+
+void kernel_main(uint32_t magic, uint32_t info)
+{
+    /* 1. A console first, so that everything after can explain itself. */
+    console_init();
+
+    /* 2. Exception handlers before anything can fault. [arch: gdt_init/idt_init] */
+
+    /* 3. What did the loader give us? */
+    parse_boot_info(magic, info);
+    cmdline_init(boot_info.cmdline);
+
+    /* 4. Memory: frames, the kernel's own page tables, the heap. [mm] */
+
+    print_banner();
+
+    if (ktest_main)
+        ktest_main(cmdline_get("ktest"));
+
+    kernel_idle_prompt();
+}
