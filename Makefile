@@ -2,28 +2,41 @@
 #
 # Sources are found by wildcard: a new .c file under arch/, kernel/ or drivers/ (or a new
 # .asm under boot/ or arch/) is built into the kernel with no edit here; a new .c under
-# tests/ktest/ goes into the test kernel build/ktest.elf.
+# tests/ktest/ goes into the test kernel build/ktest.elf; a new tests/unit/test_*.c or
+# tests/e2e/test_*.py is picked up by `make test`.
 
 .DEFAULT_GOAL := all
 SHELL := /bin/bash
 
-# ---- user-facing variables --------------------------------------------------------------
+# ---- user-facing variables (comments after values would become part of them) ------------
 BUILD      ?= build
-MACHINE    ?= pc          # pc | q35
-SMP        ?= 1           # number of CPUs
-BOOT       ?= kernel      # kernel (qemu -kernel, PVH) | iso (GRUB, Multiboot2)
-ACCEL      ?= tcg         # tcg | kvm
+MACHINE    ?= pc
+SMP        ?= 1
+BOOT       ?= kernel
+ACCEL      ?= tcg
 MEM        ?= 256M
 CMDLINE    ?=
 QEMU_EXTRA ?=
 OPT        ?= -Og
-TIMEOUT    ?= 0           # make run: seconds before QEMU is killed (0 = never)
+TIMEOUT    ?= 0
+GLOB       ?= *
+JOBS       ?= 2
+V          ?= 0
 
 MACHINE := $(strip $(MACHINE))
 SMP     := $(strip $(SMP))
 BOOT    := $(strip $(BOOT))
 ACCEL   := $(strip $(ACCEL))
 TIMEOUT := $(strip $(TIMEOUT))
+
+# Quiet by default ("  CC      kernel/main.c"); V=1 prints every command in full.
+ifeq ($(V),1)
+Q :=
+say = @:
+else
+Q := @
+say = @printf '  %-7s %s\n' '$(1)' '$(2)'
+endif
 
 # ---- tools and flags ----------------------------------------------------------------------
 CC     := gcc
@@ -56,11 +69,13 @@ KTEST_OBJS  := $(KTEST_C:%.c=$(OBJ)/%.o)
 
 $(OBJ)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(CC) $(KERNEL_CFLAGS) -c $< -o $@
 
 $(OBJ)/%.asm.o: %.asm
 	@mkdir -p $(dir $@)
-	$(NASM) $(NASMFLAGS) $< -o $@
+	$(call say,NASM,$<)
+	$(Q)$(NASM) $(NASMFLAGS) $< -o $@
 
 # ---- linking with a symbol table (two passes) ----------------------------------------------
 # Pass 1 links with an empty .ksyms; scripts/gen_ksyms.py turns `nm` of that into a C table;
@@ -68,17 +83,18 @@ $(OBJ)/%.asm.o: %.asm
 # gen_ksyms.py --check proves it.
 $(OBJ)/ksyms_empty.c:
 	@mkdir -p $(dir $@)
-	$(PYTHON) scripts/gen_ksyms.py --empty -o $@
+	$(Q)$(PYTHON) scripts/gen_ksyms.py --empty -o $@
 
 # $(call link_kernel,output,objects)
 define link_kernel
-	$(CC) $(KERNEL_CFLAGS) -c $(OBJ)/ksyms_empty.c -o $(OBJ)/ksyms_empty.o
-	$(LD) $(LDFLAGS) -o $(1).pass1 $(2) $(OBJ)/ksyms_empty.o
-	nm -n -S $(1).pass1 | $(PYTHON) scripts/gen_ksyms.py -o $(1).ksyms.c
-	$(CC) $(KERNEL_CFLAGS) -c $(1).ksyms.c -o $(1).ksyms.o
-	$(LD) $(LDFLAGS) -o $(1) $(2) $(1).ksyms.o
-	$(PYTHON) scripts/gen_ksyms.py --check $(1).pass1 $(1)
-	grub-file --is-x86-multiboot2 $(1)
+	$(call say,LD,$(1))
+	$(Q)$(CC) $(KERNEL_CFLAGS) -c $(OBJ)/ksyms_empty.c -o $(OBJ)/ksyms_empty.o
+	$(Q)$(LD) $(LDFLAGS) -o $(1).pass1 $(2) $(OBJ)/ksyms_empty.o
+	$(Q)nm -n -S $(1).pass1 | $(PYTHON) scripts/gen_ksyms.py -o $(1).ksyms.c
+	$(Q)$(CC) $(KERNEL_CFLAGS) -c $(1).ksyms.c -o $(1).ksyms.o
+	$(Q)$(LD) $(LDFLAGS) -o $(1) $(2) $(1).ksyms.o
+	$(Q)$(PYTHON) scripts/gen_ksyms.py --check $(1).pass1 $(1)
+	$(Q)grub-file --is-x86-multiboot2 $(1)
 endef
 
 $(BUILD)/kernel.elf: $(KERNEL_OBJS) $(OBJ)/ksyms_empty.c linker.ld scripts/gen_ksyms.py
@@ -88,19 +104,24 @@ $(BUILD)/ktest.elf: $(KERNEL_OBJS) $(KTEST_OBJS) $(OBJ)/ksyms_empty.c linker.ld 
 	$(call link_kernel,$@,$(KERNEL_OBJS) $(KTEST_OBJS))
 
 # ---- GRUB ISOs ---------------------------------------------------------------------------
-# $(call make_iso,elf,iso,cmdline)
-define make_iso
-	rm -rf $(2).d && mkdir -p $(2).d/boot/grub
-	cp $(1) $(2).d/boot/kernel.elf
-	sed 's|@CMDLINE@|$(3)|' boot/grub.cfg > $(2).d/boot/grub/grub.cfg
-	grub-mkrescue -o $(2) $(2).d 2>/dev/null || grub-mkrescue -o $(2) $(2).d
-endef
+# grub.cfg inside the ISO carries CMDLINE, so the ISOs are rebuilt when CMDLINE changes: the
+# value of the last build is kept in $(BUILD)/iso.cmdline.
+ISO_CMDLINE := $(BUILD)/iso.cmdline
+ifeq ($(filter clean help,$(MAKECMDGOALS)),)
+ifneq ($(file <$(ISO_CMDLINE)),$(CMDLINE))
+$(shell mkdir -p $(BUILD))
+$(file >$(ISO_CMDLINE),$(CMDLINE))
+endif
+endif
 
-$(BUILD)/irqlab.iso: $(BUILD)/kernel.elf boot/grub.cfg
-	$(call make_iso,$<,$@,$(CMDLINE))
+$(BUILD)/irqlab.iso: $(BUILD)/kernel.elf boot/grub.cfg $(ISO_CMDLINE) scripts/irqlab_qemu.py
+$(BUILD)/ktest.iso: $(BUILD)/ktest.elf boot/grub.cfg $(ISO_CMDLINE) scripts/irqlab_qemu.py
+$(BUILD)/irqlab.iso $(BUILD)/ktest.iso:
+	$(call say,ISO,$@)
+	$(Q)$(PYTHON) scripts/qemu.py mkiso --elf $< --cmdline "$(CMDLINE)" -o $@
 
-$(BUILD)/ktest.iso: $(BUILD)/ktest.elf boot/grub.cfg
-	$(call make_iso,$<,$@,$(CMDLINE))
+$(ISO_CMDLINE):
+	@mkdir -p $(dir $@) && touch $@
 
 .PHONY: all kernel ktest iso
 all: $(BUILD)/kernel.elf $(BUILD)/ktest.elf $(BUILD)/irqlab.iso
@@ -108,21 +129,105 @@ kernel: $(BUILD)/kernel.elf
 ktest: $(BUILD)/ktest.elf
 iso: $(BUILD)/irqlab.iso
 
-# ---- running ----------------------------------------------------------------------------
+# ---- running and debugging ------------------------------------------------------------------
 QEMU_ARGS = --machine $(MACHINE) --smp $(SMP) --boot $(BOOT) --accel $(ACCEL) --mem $(MEM) \
             --timeout $(TIMEOUT) --cmdline "$(CMDLINE)" --extra "$(QEMU_EXTRA)"
+SUBMAKE = $(MAKE) --no-print-directory
 
-.PHONY: deps run run-ktest
+.PHONY: deps run run-ktest gdb
 deps:
-	@bash scripts/deps.sh
+	$(Q)bash scripts/deps.sh
 
-run: deps $(BUILD)/kernel.elf $(if $(filter iso,$(BOOT)),$(BUILD)/irqlab.iso)
-	$(PYTHON) scripts/qemu.py run $(QEMU_ARGS) --elf $(BUILD)/kernel.elf --iso $(BUILD)/irqlab.iso
+# deps.sh runs first (before any compiler is needed), hence the recursive make.
+run:
+	$(Q)bash scripts/deps.sh
+	$(Q)$(SUBMAKE) $(BUILD)/kernel.elf $(if $(filter iso,$(BOOT)),$(BUILD)/irqlab.iso)
+	$(Q)$(PYTHON) scripts/qemu.py run $(QEMU_ARGS) --elf $(BUILD)/kernel.elf --iso $(BUILD)/irqlab.iso
 
 # Run the test kernel by hand: make run-ktest CMDLINE='ktest=*'
 run-ktest: $(BUILD)/ktest.elf $(if $(filter iso,$(BOOT)),$(BUILD)/ktest.iso)
-	$(PYTHON) scripts/qemu.py run $(QEMU_ARGS) --elf $(BUILD)/ktest.elf --iso $(BUILD)/ktest.iso
+	$(Q)$(PYTHON) scripts/qemu.py run $(QEMU_ARGS) --elf $(BUILD)/ktest.elf --iso $(BUILD)/ktest.iso
+
+gdb: $(BUILD)/kernel.elf $(if $(filter iso,$(BOOT)),$(BUILD)/irqlab.iso)
+	$(Q)$(PYTHON) scripts/qemu.py gdb $(QEMU_ARGS) --elf $(BUILD)/kernel.elf --iso $(BUILD)/irqlab.iso
+
+# ---- tests -------------------------------------------------------------------------------
+RUN_TESTS = $(PYTHON) scripts/run_tests.py --build $(BUILD) --jobs $(JOBS)
+
+.PHONY: test unit check-ktest e2e
+test:
+	$(Q)bash scripts/deps.sh
+	$(Q)$(SUBMAKE) all
+	$(Q)$(RUN_TESTS)
+
+# Host unit tests (cmocka); the compile rule is in scripts/run_tests.py (unit_command).
+unit:
+	$(Q)$(RUN_TESTS) --only unit
+
+check-ktest: $(BUILD)/ktest.elf
+	$(Q)$(PYTHON) scripts/ktest_runner.py --elf $(BUILD)/ktest.elf --glob '$(GLOB)' --machine $(MACHINE) \
+	    --smp $(SMP) --boot $(BOOT) --accel $(ACCEL) --mem $(MEM) --extra "$(QEMU_EXTRA)" \
+	    --log $(BUILD)/test-logs/check-ktest.serial.log
+
+e2e: $(BUILD)/kernel.elf $(BUILD)/ktest.elf
+	$(Q)$(RUN_TESTS) --only e2e
+
+# ---- static checks -------------------------------------------------------------------------
+LINT_SOURCES := $(KERNEL_C) $(KTEST_C)
+FORMAT_SOURCES := $(shell find arch kernel drivers include tests -name '*.[ch]' 2>/dev/null | sort)
+# clang does not know every gcc flag; these are the ones that change how the code parses.
+TIDY_FLAGS := --target=x86_64-unknown-none-elf -std=gnu11 -ffreestanding -mno-red-zone -I. -Iinclude \
+    -DIRQLAB_VERSION='"lint"'
+
+.PHONY: lint format-check format
+lint:
+	$(call say,CPPCHECK,kernel)
+	$(Q)cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,style,performance,portability \
+	    --inline-suppr --suppressions-list=scripts/cppcheck.supp -I. -Iinclude \
+	    -DIRQLAB_VERSION='"lint"' -D__x86_64__ -U IRQLAB_HOST_TEST $(LINT_SOURCES)
+	$(call say,TIDY,kernel)
+	$(Q)clang-tidy --quiet --warnings-as-errors='*' $(LINT_SOURCES) -- $(TIDY_FLAGS) 2>&1 \
+	    | grep -v -E '^[0-9]+ warnings? generated\.$$|^Suppressed [0-9]+ warnings|^Use -header-filter' ; \
+	    exit $${PIPESTATUS[0]}
+
+format-check:
+	$(Q)clang-format --dry-run --Werror $(FORMAT_SOURCES)
+
+format:
+	$(Q)clang-format -i $(FORMAT_SOURCES)
+
+# compile_commands.json for clangd/clang-tidy: bear watches a full rebuild in a scratch dir.
+.PHONY: compile_commands.json
+compile_commands.json:
+	$(Q)rm -rf $(BUILD)/bear
+	$(Q)bear --output $@ -- $(SUBMAKE) BUILD=$(BUILD)/bear kernel ktest
+	$(Q)bear --append --output $@ -- $(PYTHON) scripts/run_tests.py --build $(BUILD)/bear --only unit --build-only
 
 .PHONY: clean
 clean:
 	rm -rf $(BUILD)
+
+# ---- help --------------------------------------------------------------------------------
+.PHONY: help
+help:
+	@echo 'irqlab make targets:'
+	@echo '  make / make all       build $(BUILD)/kernel.elf, $(BUILD)/ktest.elf and $(BUILD)/irqlab.iso'
+	@echo '  make run              boot irqlab in QEMU, console on this terminal (Ctrl-A X or poweroff to leave)'
+	@echo '  make gdb              boot paused and attach gdb (hbreak kernel_main; type continue)'
+	@echo '  make test             everything: unit tests, in-guest ktests on the machine matrix, e2e tests'
+	@echo '  make unit             host unit tests only (tests/unit/test_*.c, cmocka)'
+	@echo '  make ktest            build the test kernel $(BUILD)/ktest.elf'
+	@echo '  make check-ktest GLOB=mm.*   run selected in-guest suites on MACHINE/SMP/BOOT'
+	@echo '  make e2e              end-to-end tests only (tests/e2e/test_*.py)'
+	@echo '  make run-ktest CMDLINE=ktest=...   boot the test kernel interactively'
+	@echo '  make iso              build $(BUILD)/irqlab.iso (GRUB, Multiboot2) with CMDLINE'
+	@echo '  make kernel           build $(BUILD)/kernel.elf only'
+	@echo '  make lint             cppcheck + clang-tidy on the kernel sources (warnings are errors)'
+	@echo '  make format-check     clang-format --dry-run against .clang-format;  make format fixes'
+	@echo '  make compile_commands.json   for clangd and editors (uses bear)'
+	@echo '  make deps             check (and as root install) the Debian packages'
+	@echo '  make clean            remove $(BUILD)/'
+	@echo 'variables (make VAR=value ...):'
+	@echo '  MACHINE=pc|q35  SMP=1  BOOT=kernel|iso  ACCEL=tcg|kvm  MEM=256M  TIMEOUT=0 (s, run only)'
+	@echo '  CMDLINE="loglevel=debug ..."  QEMU_EXTRA="-device e1000 ..."  OPT=-Og (or -O0, -O2)'
+	@echo '  GLOB="*" (check-ktest)  JOBS=2 (QEMUs at once in make test)  BUILD=build  V=1 (show commands)'

@@ -6,15 +6,25 @@
  */
 #include <stdint.h>
 
+#include "arch/x86_64/acpi.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/idt.h"
+#include "arch/x86_64/ioapic.h"
+#include "arch/x86_64/lapic.h"
+#include "arch/x86_64/madt.h"
+#include "arch/x86_64/pic.h"
 #include "include/wdm.h"
 #include "kernel/boot/bootinfo.h"
 #include "kernel/boot/cmdline.h"
 #include "kernel/console/console.h"
 #include "kernel/console/log.h"
 #include "kernel/ke/bugcheck.h"
+#include "kernel/ke/ke_init.h"
 #include "kernel/ke/shutdown.h"
+#include "kernel/ke/time.h"
 #include "kernel/main.h"
+#include "kernel/mm/mm.h"
 
 struct boot_info boot_info;
 
@@ -74,18 +84,46 @@ static void parse_boot_info(uint32_t magic, uint32_t info)
     }
 }
 
+/* Steps 5 onwards, on the guarded kernel stack (step 4). */
+__attribute__((noreturn)) static void kernel_main_guarded(void);
+
 void kernel_main(uint32_t magic, uint32_t info)
 {
     /* 1. A console first, so that everything after can explain itself. */
     console_init();
 
-    /* 2. Exception handlers before anything can fault. [arch: gdt_init/idt_init] */
+    /* 2. Exception handlers before anything can fault: this CPU's GDT and TSS (with the IST
+     *    stacks for #DF, NMI and #MC), then the shared IDT. From here on a fault prints a stop
+     *    screen instead of resetting the machine. */
+    gdt_init_bsp();
+    idt_init();
+    idt_load();
 
     /* 3. What did the loader give us? */
     parse_boot_info(magic, info);
     cmdline_init(boot_info.cmdline);
 
-    /* 4. Memory: frames, the kernel's own page tables, the heap. [mm] */
+    /* 4. Memory: frames, the kernel's own page tables, the heap. [mm] Then leave the boot
+     *    stack for a kernel stack with an unmapped guard page below it (kernel/mm/kstack.h), so
+     *    an overflow faults: the rest of bring-up runs in kernel_main_guarded(). */
+    mm_init(&boot_info);
+    mm_run_on_guarded_stack(kernel_main_guarded);
+}
+
+static void kernel_main_guarded(void)
+{
+    /* 5. Firmware tables and the legacy PIC (masked). */
+    pic_init();
+    acpi_init();
+
+    /* 6. Interrupt controllers and the time base (all lines masked, CPU interrupts still off). */
+    time_init();
+    lapic_init_bsp(madt_system()->lapic_address);
+    ioapic_init();
+
+    /* 7. The interrupt core: per-CPU block, vector table, clock and IPI interrupts, the other
+     *    CPUs; then interrupts on. From here on the clock ticks and devices may interrupt. */
+    ke_init();
 
     print_banner();
 

@@ -5,19 +5,33 @@
 
 #define IRQL_NOT_GREATER_OR_EQUAL 0x00000009u
 #define IRQL_NOT_LESS_OR_EQUAL 0x0000000Au
+#define SPIN_LOCK_ALREADY_OWNED 0x0000000Fu
+#define SPIN_LOCK_NOT_OWNED 0x00000010u
+#define BAD_POOL_HEADER 0x00000019u /* [mm] parameters: kernel/mm/heap.h */
 #define KMODE_EXCEPTION_NOT_HANDLED 0x0000001Eu
 #define PHASE0_INITIALIZATION_FAILED 0x00000031u
+#define PFN_LIST_CORRUPT 0x0000004Eu /* [mm] parameters: kernel/mm/pmm.h */
 #define PAGE_FAULT_IN_NONPAGED_AREA 0x00000050u
 #define UNEXPECTED_KERNEL_MODE_TRAP 0x0000007Fu
 #define NMI_HARDWARE_FAILURE 0x00000080u
 #define MACHINE_CHECK_EXCEPTION 0x0000009Cu
 #define ACPI_BIOS_ERROR 0x000000A5u
+#define BAD_POOL_CALLER 0x000000C2u /* [mm] parameters: kernel/mm/pool.c, heap.h */
 #define PNP_DETECTED_FATAL_ERROR 0x000000CAu
 #define DRIVER_IRQL_NOT_LESS_OR_EQUAL 0x000000D1u
 #define HARDWARE_INTERRUPT_STORM 0x000000F2u
+#define IRQL_UNEXPECTED_VALUE 0x000000C8u
 #define MANUALLY_INITIATED_CRASH 0x000000E2u
 
 /* Name of a stop code ("PAGE_FAULT_IN_NONPAGED_AREA"), or "UNKNOWN_BUGCHECK". */
 const char *bugcheck_name(unsigned long code);
+
+/* The stop screen for a bugcheck caused by an exception (arch/x86_64/exceptions.c): like
+ * KeBugCheckEx, but registers and the backtrace come from the interrupted code's trap frame
+ * instead of from the caller. Never returns. */
+struct trap_frame;
+__attribute__((noreturn)) void bugcheck_from_trap(unsigned long code, unsigned long p1, unsigned long p2,
+                                                  unsigned long p3, unsigned long p4,
+                                                  const struct trap_frame *frame);
 
 #endif

@@ -1,0 +1,201 @@
+/* kernel/ke/bugcheck_explain.c - the stop screen's plain-English sentence.
+ *
+ * Intel SDM Vol. 3A §4.7 "Page-Fault Exceptions" and §6.15 "Exception and Interrupt Reference"
+ * for what each exception means; the parameter layouts are those arch/x86_64/exceptions.c
+ * produces (documented there) and learn.microsoft.com's "Bug Check Code Reference".
+ *
+ * Everything here runs during a bugcheck: no allocation, no locks, and only memory reads that
+ * cannot fault (the trap frame and our own tables).
+ */
+#include "kernel/ke/bugcheck_explain.h"
+
+#include <stdbool.h>
+
+#include "arch/x86_64/exceptions.h"
+#include "arch/x86_64/trap_frame.h"
+#include "include/ntstatus.h"
+#include "kernel/ke/backtrace.h"
+#include "kernel/ke/bugcheck.h"
+#include "kernel/ke/ksyms.h"
+#include "kernel/lib/format.h"
+#include "kernel/mm/kstack.h"
+
+static bool in_stack_guard(uint64_t address) { return kstack_is_guard_address(address); }
+
+const char *bugcheck_irql_name(uint64_t irql)
+{
+    switch (irql) {
+    case 0: return "PASSIVE_LEVEL";
+    case 1: return "APC_LEVEL";
+    case 2: return "DISPATCH_LEVEL";
+    case 13: return "CLOCK_LEVEL";
+    case 14: return "IPI_LEVEL";
+    case 15: return "HIGH_LEVEL";
+    default: return irql < 13 ? "DIRQL" : "not an IRQL";
+    }
+}
+
+/* Where it happened: "crash_page_fault+0x8". */
+static void where(const struct bugcheck_report *r, char *buf, size_t size)
+{
+    if (r->pc_is_return_address)
+        backtrace_format_return_address(r->pc, buf, size);
+    else
+        ksym_format(r->pc, buf, size);
+}
+
+static const char *access_phrase(bool write, bool execute)
+{
+    return execute ? "An instruction fetch from" : write ? "A write to" : "A read of";
+}
+
+/* " (a NULL pointer)" and friends: what kind of address this is, if it is a telling one. */
+static const char *address_remark(uint64_t address)
+{
+    if (address == 0)
+        return " (a NULL pointer)";
+    if (address < 0x1000)
+        return " (in page 0: a NULL pointer plus an offset)";
+    if (in_stack_guard(address))
+        return " (the guard page below a kernel stack: a stack overflow)";
+    return "";
+}
+
+static void explain_page_fault(const struct bugcheck_report *r, const char *at, char *buf, size_t size)
+{
+    uint64_t address = r->param[0], access = r->param[1], kind = r->param[3];
+    bool write = access == 0x2, execute = access == 0x10;
+    const char *state = "which is not mapped";
+    if (kind == 0x3) {
+        if (r->frame && (r->frame->error_code & X86_PF_RESERVED))
+            state = "whose page-table entry has a reserved bit set";
+        else if (execute)
+            state = "which is mapped no-execute";
+        else if (write)
+            state = "which is mapped read-only";
+        else
+            state = "which does not allow this access";
+    }
+    ksnprintf(buf, size, "%s 0x%016lx%s, %s, by %s.", access_phrase(write, execute), (unsigned long)address,
+              address_remark(address), state, at);
+}
+
+static void explain_irql_fault(const struct bugcheck_report *r, const char *at, char *buf, size_t size)
+{
+    uint64_t address = r->param[0], irql = r->param[1], bits = r->param[2];
+    ksnprintf(buf, size,
+              "%s 0x%016lx%s at IRQL %lu (%s) by %s. At DISPATCH_LEVEL and above a page fault "
+              "cannot be serviced, so such code may only touch memory that is always mapped.",
+              access_phrase(bits & 1, bits & 8), (unsigned long)address, address_remark(address), (unsigned long)irql,
+              bugcheck_irql_name(irql), at);
+}
+
+static void explain_kmode(const struct bugcheck_report *r, const char *caller, char *buf, size_t size)
+{
+    /* Parameter 2 of 0x1E is the address of the exception (for #BP the int3 itself, one byte
+     * before the RIP the CPU saved), so name that instead of the RIP. */
+    char at[96];
+    if (r->param[1])
+        ksym_format(r->param[1], at, sizeof(at));
+    else
+        ksnprintf(at, sizeof(at), "%s", caller);
+    switch ((uint32_t)r->param[0]) {
+    case (uint32_t)STATUS_INTEGER_DIVIDE_BY_ZERO:
+        ksnprintf(buf, size, "An integer division by zero (#DE) in %s.", at);
+        break;
+    case (uint32_t)STATUS_ILLEGAL_INSTRUCTION:
+        ksnprintf(buf, size, "An invalid instruction (#UD: ud2 or an undefined opcode) at %s.", at);
+        break;
+    case (uint32_t)STATUS_BREAKPOINT:
+        ksnprintf(buf, size, "A breakpoint instruction (int3) at %s, and no debugger to take it.", at);
+        break;
+    case (uint32_t)STATUS_DATATYPE_MISALIGNMENT:
+        ksnprintf(buf, size, "A misaligned access with alignment checking enabled (#AC) at %s.", at);
+        break;
+    case (uint32_t)STATUS_ACCESS_VIOLATION:
+        if (r->frame)
+            ksnprintf(buf, size,
+                      "A general-protection fault (#GP, error code 0x%lx) at %s: most often an access "
+                      "to a non-canonical address (bits 63:47 not all equal), else a bad selector or "
+                      "a privileged instruction.",
+                      (unsigned long)r->frame->error_code, at);
+        else
+            ksnprintf(buf, size, "An access violation at %s.", at);
+        break;
+    default:
+        ksnprintf(buf, size, "Exception 0x%08lx in %s was not handled.", (unsigned long)(uint32_t)r->param[0], at);
+        break;
+    }
+}
+
+static void explain_trap(const struct bugcheck_report *r, const char *at, char *buf, size_t size)
+{
+    unsigned vector = (unsigned)r->param[0];
+    if (vector == X86_EXC_DOUBLE_FAULT && r->frame && (in_stack_guard(r->frame->rsp) || in_stack_guard(r->cr2))) {
+        ksnprintf(buf, size,
+                  "Kernel stack overflow: the stack grew into the unmapped guard page below it "
+                  "(RSP 0x%016lx, last access 0x%016lx), so the CPU could not push the "
+                  "page-fault frame either and raised a double fault (#DF), in %s.",
+                  (unsigned long)r->frame->rsp, (unsigned long)r->cr2, at);
+    } else if (vector == X86_EXC_DOUBLE_FAULT && r->frame && !backtrace_readable(r->frame->rsp - 8, 8)) {
+        ksnprintf(buf, size,
+                  "A double fault (#DF): RSP 0x%016lx points at unmapped memory, so the CPU could "
+                  "not push the frame for an exception in %s and faulted again. The stack is "
+                  "broken (or overflowed a stack without a guard page).",
+                  (unsigned long)r->frame->rsp, at);
+    } else if (vector == X86_EXC_DOUBLE_FAULT) {
+        ksnprintf(buf, size,
+                  "A double fault (#DF): the CPU hit a second exception while delivering a first "
+                  "one (a broken stack or IDT), in %s.",
+                  at);
+    } else {
+        ksnprintf(buf, size, "An unexpected kernel-mode trap: vector %u (%s %s) in %s.", vector,
+                  exception_mnemonic(vector), exception_name(vector), at);
+    }
+}
+
+void bugcheck_explain(const struct bugcheck_report *r, char *buf, size_t size)
+{
+    char at[96];
+    where(r, at, sizeof(at));
+
+    switch (r->code) {
+    case PAGE_FAULT_IN_NONPAGED_AREA:
+        if (r->frame) {
+            explain_page_fault(r, at, buf, size);
+            return;
+        }
+        break;
+    case IRQL_NOT_LESS_OR_EQUAL:
+        if (r->frame) {
+            explain_irql_fault(r, at, buf, size);
+            return;
+        }
+        break;
+    case KMODE_EXCEPTION_NOT_HANDLED:
+        explain_kmode(r, at, buf, size);
+        return;
+    case UNEXPECTED_KERNEL_MODE_TRAP:
+        explain_trap(r, at, buf, size);
+        return;
+    case NMI_HARDWARE_FAILURE:
+        ksnprintf(buf, size,
+                  "A non-maskable interrupt (NMI), which on a PC reports a hardware failure, "
+                  "arrived while the CPU was in %s.",
+                  at);
+        return;
+    case MACHINE_CHECK_EXCEPTION:
+        if (r->param[2] | r->param[3])
+            ksnprintf(buf, size, "A machine check (#MC): bank %lu reports an uncorrected error, MCi_STATUS 0x%08lx%08lx.",
+                      (unsigned long)r->param[0], (unsigned long)r->param[2], (unsigned long)r->param[3]);
+        else
+            ksnprintf(buf, size, "A machine check (#MC) in %s, but no bank holds an error (a software int $18?).", at);
+        return;
+    case MANUALLY_INITIATED_CRASH:
+        ksnprintf(buf, size, "The crash was requested on purpose by %s.", at);
+        return;
+    default:
+        break;
+    }
+    ksnprintf(buf, size, "KeBugCheckEx(%s) was called by %s.", bugcheck_name(r->code), at);
+}

@@ -1,0 +1,107 @@
+/* kernel/ke/dispatch.c - the interrupt dispatcher: one function, read top to bottom.
+ *
+ *   vector stub (vectors.asm) -> trap_dispatch (trap.c) -> ke_dispatch_interrupt (here)
+ *     1. spurious?            LAPIC vector 0xFF or a PIC ghost: count it, no EOI, return
+ *     2. raise IRQL           CR8 = vector >> 4 (the hardware already masks this class)
+ *     3. interrupts on        so a higher-IRQL interrupt may preempt this one
+ *     4. walk the chain       call each ISR under its spin lock at its SynchronizeIrql
+ *     5. interrupts off, EOI  the dispatcher sends the EOI, exactly once; drivers never do
+ *     6. account              per-CPU counts; storm detection on level lines
+ *     7. lower IRQL           back to where the interrupted code was
+ *     8. drain DPCs           if that is below DISPATCH_LEVEL and DPCs were queued
+ * Intel SDM Vol. 3A §6.8.1 (IF and interrupt gates), §11.8.3 (TPR/PPR), §11.8.5 (EOI).
+ */
+#include "kernel/ke/dispatch.h"
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/lapic.h"
+#include "arch/x86_64/pic.h"
+#include "arch/x86_64/trap_frame.h"
+#include "kernel/ke/bugcheck.h"
+#include "kernel/ke/chain_walk.h"
+#include "kernel/ke/dpc_internal.h"
+#include "kernel/ke/interrupt.h"
+#include "kernel/ke/irql.h"
+#include "kernel/ke/spinlock.h"
+#include "kernel/ke/storm.h"
+#include "kernel/ke/vectors.h"
+
+/* Step 4's inner call: one ISR at its SynchronizeIrql, holding its interrupt spin lock. */
+static BOOLEAN invoke_isr(PKINTERRUPT interrupt, void *context)
+{
+    struct kprcb *prcb = context;
+    KIRQL vector_irql = ke_get_irql();
+    ke_set_irql_unchecked(interrupt->SynchronizeIrql); /* >= the vector's IRQL (connect checks) */
+    ke_spin_lock_acquire_raw(interrupt->ActualLock);
+
+    BOOLEAN claimed = interrupt->MessageServiceRoutine
+                          ? interrupt->MessageServiceRoutine(interrupt, interrupt->ServiceContext,
+                                                             interrupt->MessageIndex)
+                          : interrupt->ServiceRoutine(interrupt, interrupt->ServiceContext);
+
+    KIRQL after = ke_get_irql();
+    if (after != interrupt->SynchronizeIrql)
+        /* The ISR changed the IRQL and did not restore it. P1 = IRQL found, P2 = expected,
+         * P3 = the ISR, P4 = the interrupt object. */
+        KeBugCheckEx(IRQL_UNEXPECTED_VALUE, after, interrupt->SynchronizeIrql,
+                     (ULONG_PTR)(interrupt->ServiceRoutine ? (void *)interrupt->ServiceRoutine
+                                                           : (void *)interrupt->MessageServiceRoutine),
+                     (ULONG_PTR)interrupt);
+    ke_spin_lock_release_raw(interrupt->ActualLock);
+    ke_set_irql_unchecked(vector_irql);
+
+    if (claimed)
+        interrupt->ServiceCount[prcb->number]++;
+    else
+        interrupt->DeclineCount[prcb->number]++;
+    return claimed;
+}
+
+void ke_dispatch_interrupt(struct trap_frame *frame)
+{
+    uint8_t vector = (uint8_t)frame->vector;
+    struct kprcb *prcb = ke_current_prcb();
+
+    /* 1. Spurious interrupts have no ISR and must not be EOI'd (SDM §11.9; 8259A data sheet). */
+    if (vector == KE_VECTOR_SPURIOUS) {
+        prcb->spurious_lapic++;
+        return;
+    }
+    if (vector >= KE_VECTOR_PIC_BASE && vector < KE_VECTOR_PIC_BASE + 16) {
+        pic_handle_stray_vector(vector);
+        return;
+    }
+
+    /* 2. + 3. */
+    KIRQL interrupted_irql = ke_get_irql();
+    ke_set_irql_unchecked(KE_VECTOR_TO_IRQL(vector));
+    prcb->interrupt_nesting++;
+    cpu_enable_interrupts();
+
+    /* 4. */
+    struct ke_vector *v = &ke_vector_table[vector];
+    struct chain_walk_result walk;
+    ke_chain_lock(v);
+    ke_walk_chain(&v->chain, v->mode, invoke_isr, prcb, &walk);
+    ke_chain_unlock(v);
+
+    /* 5. */
+    cpu_disable_interrupts();
+    lapic_eoi();
+
+    /* 6. */
+    if (walk.claimed)
+        prcb->vector_claimed[vector]++;
+    else
+        prcb->vector_unclaimed[vector]++;
+    ke_storm_account(prcb, vector, walk.claimed);
+    prcb->interrupt_nesting--;
+
+    /* 7. + 8. */
+    if (interrupted_irql < DISPATCH_LEVEL && ke_dpc_pending(prcb)) {
+        ke_set_irql_unchecked(DISPATCH_LEVEL);
+        ke_lower_from_dispatch(interrupted_irql); /* returns with interrupts off again */
+    } else {
+        ke_set_irql_unchecked(interrupted_irql);
+    }
+}

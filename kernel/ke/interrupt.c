@@ -1,0 +1,229 @@
+/* kernel/ke/interrupt.c - the vector table, connecting/disconnecting interrupt objects,
+ * KeSynchronizeExecution and the interrupt spin lock routines.
+ *
+ * Sharing rule (as Windows' KeConnectInterrupt): a second object may join a vector only if both
+ * it and the objects already there set ShareVector and all have the same Mode.
+ * Disconnect guarantee: connect/disconnect change a chain only while holding its chain lock, and
+ * the dispatcher holds that lock for the whole walk. So once ke_interrupt_disconnect has taken
+ * the lock, no ISR of the chain is running anywhere; after it drops it, the object is gone from
+ * the chain and cannot be called again.
+ */
+#include "kernel/ke/interrupt.h"
+
+#include "arch/x86_64/cpu.h"
+#include "kernel/ke/bugcheck.h"
+#include "kernel/ke/irql.h"
+#include "kernel/ke/spinlock.h"
+#include "kernel/ke/vector_alloc.h"
+#include "kernel/ke/vectors.h"
+#include "kernel/lib/string.h"
+
+struct ke_vector ke_vector_table[KE_VECTORS];
+
+static struct vector_allocator device_vectors;
+static raw_lock_t device_vectors_lock = RAW_LOCK_INIT;
+
+void ke_chain_lock(struct ke_vector *v)
+{
+    while (__atomic_exchange_n(&v->chain_lock, 1, __ATOMIC_ACQUIRE))
+        while (__atomic_load_n(&v->chain_lock, __ATOMIC_RELAXED))
+            cpu_pause();
+}
+
+void ke_chain_unlock(struct ke_vector *v) { __atomic_store_n(&v->chain_lock, 0, __ATOMIC_RELEASE); }
+
+void ke_vector_table_init(void)
+{
+    for (unsigned v = 0; v < KE_VECTORS; v++) {
+        memset(&ke_vector_table[v], 0, sizeof(ke_vector_table[v]));
+        InitializeListHead(&ke_vector_table[v].chain);
+        /* Everything outside the device range belongs to the kernel. */
+        ke_vector_table[v].allocated = v < KE_VECTOR_DEVICE_FIRST || v > KE_VECTOR_DEVICE_LAST;
+    }
+    vector_allocator_init(&device_vectors, KE_DEVICE_IRQL_MIN, KE_DEVICE_IRQL_MAX);
+}
+
+int ke_vector_alloc(KIRQL irql)
+{
+    uint64_t flags = raw_lock_acquire(&device_vectors_lock);
+    int vector = vector_allocator_alloc(&device_vectors, irql);
+    if (vector >= 0) {
+        struct ke_vector *v = &ke_vector_table[vector];
+        v->allocated = true;
+        v->masked = true;
+        v->storm = false;
+        memset(&v->source, 0, sizeof(v->source));
+    }
+    raw_lock_release(&device_vectors_lock, flags);
+    return vector;
+}
+
+void ke_vector_free(uint8_t vector)
+{
+    uint64_t flags = raw_lock_acquire(&device_vectors_lock);
+    struct ke_vector *v = &ke_vector_table[vector];
+    if (vector >= KE_VECTOR_DEVICE_FIRST && vector <= KE_VECTOR_DEVICE_LAST && v->object_count == 0) {
+        v->allocated = false;
+        memset(&v->source, 0, sizeof(v->source));
+        vector_allocator_free(&device_vectors, vector);
+    }
+    raw_lock_release(&device_vectors_lock, flags);
+}
+
+unsigned ke_vector_free_count(void) { return vector_allocator_free_count(&device_vectors); }
+
+void ke_vector_set_source(uint8_t vector, const struct ke_source *source) { ke_vector_table[vector].source = *source; }
+
+void ke_vector_mask(uint8_t vector)
+{
+    struct ke_vector *v = &ke_vector_table[vector];
+    if (v->source.mask)
+        v->source.mask(&v->source);
+    v->masked = true;
+}
+
+void ke_vector_unmask(uint8_t vector)
+{
+    struct ke_vector *v = &ke_vector_table[vector];
+    if (v->storm)
+        return; /* a storm-masked line stays masked until the last owner disconnects */
+    if (v->source.unmask)
+        v->source.unmask(&v->source);
+    v->masked = false;
+}
+
+void ke_interrupt_init(PKINTERRUPT interrupt, PKSERVICE_ROUTINE service_routine,
+                       PKMESSAGE_SERVICE_ROUTINE message_routine, ULONG message_index, PVOID context,
+                       PKSPIN_LOCK spin_lock, ULONG vector, KIRQL irql, KIRQL synchronize_irql,
+                       KINTERRUPT_MODE mode, BOOLEAN share_vector, KAFFINITY affinity, const char *owner)
+{
+    memset(interrupt, 0, sizeof(*interrupt));
+    interrupt->Type = KE_INTERRUPT_OBJECT_TYPE;
+    interrupt->Size = sizeof(*interrupt);
+    InitializeListHead(&interrupt->InterruptListEntry);
+    interrupt->ServiceRoutine = service_routine;
+    interrupt->MessageServiceRoutine = message_routine;
+    interrupt->MessageIndex = message_index;
+    interrupt->ServiceContext = context;
+    KeInitializeSpinLock(&interrupt->SpinLock);
+    interrupt->ActualLock = spin_lock ? spin_lock : &interrupt->SpinLock;
+    interrupt->Vector = vector;
+    interrupt->Irql = irql;
+    interrupt->SynchronizeIrql = synchronize_irql;
+    interrupt->Mode = mode;
+    interrupt->ShareVector = share_vector;
+    interrupt->Affinity = affinity;
+    interrupt->OwnerName = owner ? owner : "?";
+}
+
+enum ke_connect_result ke_interrupt_connect(PKINTERRUPT interrupt)
+{
+    if (interrupt->Vector >= KE_VECTORS || !ke_vector_table[interrupt->Vector].allocated ||
+        interrupt->Vector < KE_VECTOR_DEVICE_FIRST)
+        return KE_CONNECT_BAD_VECTOR;
+    if (interrupt->Irql != KE_VECTOR_TO_IRQL(interrupt->Vector) || interrupt->SynchronizeIrql < interrupt->Irql ||
+        interrupt->SynchronizeIrql > HIGH_LEVEL)
+        return KE_CONNECT_BAD_IRQL;
+    if (interrupt->Connected)
+        return KE_CONNECT_ALREADY;
+
+    struct ke_vector *v = &ke_vector_table[interrupt->Vector];
+    uint64_t flags = cpu_save_and_disable_interrupts();
+    ke_chain_lock(v);
+    enum ke_connect_result result = KE_CONNECT_OK;
+    if (v->object_count > 0) {
+        if (!v->shared || !interrupt->ShareVector)
+            result = KE_CONNECT_SHARE_CONFLICT;
+        else if (v->mode != interrupt->Mode)
+            result = KE_CONNECT_MODE_CONFLICT;
+    }
+    bool first = v->object_count == 0;
+    if (result == KE_CONNECT_OK) {
+        if (first) {
+            v->mode = interrupt->Mode;
+            v->shared = interrupt->ShareVector;
+        }
+        InsertTailList(&v->chain, &interrupt->InterruptListEntry);
+        v->object_count++;
+        interrupt->Connected = TRUE;
+    }
+    ke_chain_unlock(v);
+    /* Unmask only once the object is linked: the ISR may run the moment the line is open. */
+    if (result == KE_CONNECT_OK && first)
+        ke_vector_unmask((uint8_t)interrupt->Vector);
+    cpu_restore_interrupts(flags);
+    return result;
+}
+
+bool ke_interrupt_disconnect(PKINTERRUPT interrupt)
+{
+    if (!interrupt->Connected || interrupt->Vector >= KE_VECTORS)
+        return false;
+    struct ke_vector *v = &ke_vector_table[interrupt->Vector];
+    uint64_t flags = cpu_save_and_disable_interrupts();
+    ke_chain_lock(v); /* waits for any CPU still walking this chain */
+    RemoveEntryList(&interrupt->InterruptListEntry);
+    InitializeListHead(&interrupt->InterruptListEntry);
+    interrupt->Connected = FALSE;
+    bool last = --v->object_count == 0;
+    if (last) {
+        ke_vector_mask((uint8_t)interrupt->Vector);
+        v->storm = false;
+    }
+    ke_chain_unlock(v);
+    cpu_restore_interrupts(flags);
+    return true;
+}
+
+const char *ke_connect_result_text(enum ke_connect_result result)
+{
+    switch (result) {
+    case KE_CONNECT_OK: return "connected";
+    case KE_CONNECT_BAD_VECTOR: return "the vector was not allocated for devices";
+    case KE_CONNECT_BAD_IRQL: return "Irql must equal Vector >> 4 and SynchronizeIrql must be >= Irql";
+    case KE_CONNECT_SHARE_CONFLICT: return "the vector is in use and not every object sets ShareVector";
+    case KE_CONNECT_MODE_CONFLICT: return "level-sensitive and latched objects cannot share a vector";
+    case KE_CONNECT_ALREADY: return "the object is already connected";
+    }
+    return "?";
+}
+
+/* ---- Synchronising with an ISR (wdm.h) ---- */
+
+static void check_sync_irql(PKINTERRUPT interrupt, void *caller)
+{
+    KIRQL irql = ke_get_irql();
+    if (irql > interrupt->SynchronizeIrql)
+        /* Lowering to the object's SynchronizeIrql would be lowering: P1 = current IRQL,
+         * P2 = SynchronizeIrql, P3 = the object, P4 = the caller. */
+        KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, irql, interrupt->SynchronizeIrql, (ULONG_PTR)interrupt,
+                     (ULONG_PTR)caller);
+}
+
+KIRQL KeAcquireInterruptSpinLock(PKINTERRUPT Interrupt)
+{
+    check_sync_irql(Interrupt, __builtin_return_address(0));
+    KIRQL old = ke_get_irql();
+    ke_set_irql_unchecked(Interrupt->SynchronizeIrql);
+    ke_spin_lock_acquire_raw(Interrupt->ActualLock);
+    return old;
+}
+
+VOID KeReleaseInterruptSpinLock(PKINTERRUPT Interrupt, KIRQL OldIrql)
+{
+    ke_spin_lock_release_raw(Interrupt->ActualLock);
+    KeLowerIrql(OldIrql);
+}
+
+BOOLEAN KeSynchronizeExecution(PKINTERRUPT Interrupt, PKSYNCHRONIZE_ROUTINE SynchronizeRoutine,
+                               PVOID SynchronizeContext)
+{
+    check_sync_irql(Interrupt, __builtin_return_address(0));
+    KIRQL old = ke_get_irql();
+    ke_set_irql_unchecked(Interrupt->SynchronizeIrql);
+    ke_spin_lock_acquire_raw(Interrupt->ActualLock);
+    BOOLEAN result = SynchronizeRoutine(SynchronizeContext);
+    ke_spin_lock_release_raw(Interrupt->ActualLock);
+    KeLowerIrql(old);
+    return result;
+}

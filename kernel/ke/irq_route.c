@@ -1,0 +1,102 @@
+/* kernel/ke/irq_route.c - GSI routing through the IOAPIC (see irq_route.h).
+ * Intel 82093AA IOAPIC data sheet §3.2.4 (redirection table); ACPI 6.5 §5.2.12.5 (overrides). */
+#include "kernel/ke/irq_route.h"
+
+#include "arch/x86_64/ioapic.h"
+#include "arch/x86_64/madt.h"
+#include "kernel/ke/interrupt.h"
+#include "kernel/ke/kprcb.h"
+#include "kernel/ke/vectors.h"
+
+#define KE_MAX_GSI 256
+
+static struct ke_gsi_route routes[KE_MAX_GSI];
+static uint32_t routes_per_cpu[KE_MAX_CPUS];
+static raw_lock_t route_lock = RAW_LOCK_INIT;
+
+static void gsi_mask(const struct ke_source *source) { ioapic_mask(source->gsi); }
+static void gsi_unmask(const struct ke_source *source) { ioapic_unmask(source->gsi); }
+
+uint32_t ke_pick_target_cpu(KAFFINITY affinity)
+{
+    KAFFINITY allowed = affinity & ke_active_processors;
+    if (!allowed)
+        allowed = ke_active_processors;
+    uint32_t best = 0;
+    bool found = false;
+    for (uint32_t cpu = 0; cpu < KE_MAX_CPUS; cpu++) {
+        if (!(allowed & ((KAFFINITY)1 << cpu)))
+            continue;
+        if (!found || routes_per_cpu[cpu] < routes_per_cpu[best]) {
+            best = cpu;
+            found = true;
+        }
+    }
+    return best;
+}
+
+NTSTATUS ke_route_gsi(uint32_t gsi, bool level, bool active_low, KAFFINITY affinity, const char *label,
+                      uint8_t *vector)
+{
+    if (gsi >= KE_MAX_GSI || !ioapic_gsi_valid(gsi))
+        return STATUS_INVALID_PARAMETER;
+    uint64_t flags = raw_lock_acquire(&route_lock);
+    struct ke_gsi_route *r = &routes[gsi];
+    NTSTATUS status = STATUS_SUCCESS;
+    if (r->refcount > 0) {
+        if (r->level != level || r->active_low != active_low)
+            status = STATUS_INVALID_DEVICE_REQUEST; /* one pin has one trigger mode */
+        else
+            r->refcount++;
+        *vector = r->vector;
+        raw_lock_release(&route_lock, flags);
+        return status;
+    }
+    int v = ke_vector_alloc(0);
+    if (v < 0) {
+        raw_lock_release(&route_lock, flags);
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    uint32_t cpu = ke_pick_target_cpu(affinity);
+    routes_per_cpu[cpu]++;
+    *r = (struct ke_gsi_route){1, (uint8_t)v, level, active_low, cpu};
+    struct ke_source source = {.kind = KE_SOURCE_GSI,
+                               .gsi = gsi,
+                               .level = level,
+                               .active_low = active_low,
+                               .label = label,
+                               .mask = gsi_mask,
+                               .unmask = gsi_unmask};
+    ke_vector_set_source((uint8_t)v, &source);
+    ioapic_route(gsi, (uint8_t)v, level, active_low, ke_prcbs[cpu]->apic_id, true);
+    *vector = (uint8_t)v;
+    raw_lock_release(&route_lock, flags);
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS ke_route_isa_irq(uint8_t irq, KAFFINITY affinity, const char *label, uint8_t *vector, uint32_t *gsi)
+{
+    uint32_t g;
+    bool level, active_low;
+    if (irq > 15 || !madt_isa_irq_to_gsi(irq, &g, &level, &active_low))
+        return STATUS_INVALID_PARAMETER;
+    if (gsi)
+        *gsi = g;
+    return ke_route_gsi(g, level, active_low, affinity, label, vector);
+}
+
+void ke_unroute_gsi(uint32_t gsi)
+{
+    if (gsi >= KE_MAX_GSI)
+        return;
+    uint64_t flags = raw_lock_acquire(&route_lock);
+    struct ke_gsi_route *r = &routes[gsi];
+    if (r->refcount > 0 && --r->refcount == 0) {
+        ioapic_mask(gsi);
+        routes_per_cpu[r->cpu]--;
+        ke_vector_free(r->vector);
+    }
+    raw_lock_release(&route_lock, flags);
+}
+
+const struct ke_gsi_route *ke_gsi_route_get(uint32_t gsi) { return gsi < KE_MAX_GSI ? &routes[gsi] : NULL; }

@@ -1,0 +1,41 @@
+/* kernel/ke/irq_route.h - the one place that decides GSI -> vector -> CPU.
+ *
+ * A line interrupt enters an IOAPIC pin (its GSI, "global system interrupt"). Routing it means:
+ * pick a vector (and so an IRQL, see vector_alloc.h), pick a CPU from the allowed affinity, and
+ * program the IOAPIC redirection entry - masked - with trigger mode and polarity. Drivers that
+ * share a PCI line share the GSI, so a second request for a routed GSI returns the same vector.
+ * The line is unmasked only when the first interrupt object connects (interrupt.c).
+ */
+#ifndef IRQLAB_KE_IRQ_ROUTE_H
+#define IRQLAB_KE_IRQ_ROUTE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "include/wdm.h"
+
+struct ke_gsi_route {
+    uint32_t refcount;  /* routes handed out for this GSI */
+    uint8_t vector;
+    bool level;
+    bool active_low;
+    uint32_t cpu;       /* processor number it is delivered to */
+};
+
+/* Route `gsi`; on success *vector holds its vector (IRQL = vector >> 4). Fails with
+ * STATUS_INVALID_PARAMETER for a GSI no IOAPIC has, STATUS_INVALID_DEVICE_REQUEST if the GSI is
+ * already routed with another trigger mode/polarity, STATUS_INSUFFICIENT_RESOURCES when out of
+ * vectors. */
+NTSTATUS ke_route_gsi(uint32_t gsi, bool level, bool active_low, KAFFINITY affinity, const char *label,
+                      uint8_t *vector);
+/* An ISA IRQ (0-15): the MADT's interrupt source overrides give its GSI, trigger and polarity. */
+NTSTATUS ke_route_isa_irq(uint8_t irq, KAFFINITY affinity, const char *label, uint8_t *vector, uint32_t *gsi);
+/* Drop one route; the last one masks the pin and frees the vector. */
+void ke_unroute_gsi(uint32_t gsi);
+const struct ke_gsi_route *ke_gsi_route_get(uint32_t gsi);
+
+/* The CPU an interrupt allowed on `affinity` should go to: the allowed online CPU that has the
+ * fewest routes so far (spreads devices; deterministic). Returns the processor number. */
+uint32_t ke_pick_target_cpu(KAFFINITY affinity);
+
+#endif

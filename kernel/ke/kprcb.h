@@ -1,0 +1,79 @@
+/* kernel/ke/kprcb.h - per-processor data ("processor control block", Windows' KPRCB).
+ *
+ * Each CPU's GS base (MSR 0xC0000101) points at its own struct kprcb, whose first member points
+ * at itself, so `mov %gs:0, %rax` gives "my" block in one instruction without knowing which CPU
+ * we are on. Everything a CPU changes often (interrupt counts, its DPC queue) lives here, so
+ * CPUs never fight over a cache line or a lock for bookkeeping.
+ */
+#ifndef IRQLAB_KE_KPRCB_H
+#define IRQLAB_KE_KPRCB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "include/wdm.h"
+#include "kernel/ke/rawlock.h"
+
+#define KE_MAX_CPUS 16
+#define KE_VECTORS 256
+
+/* Reasons one CPU interrupts another (bits in kprcb.ipi_requests, vector KE_VECTOR_IPI). */
+enum ke_ipi_request {
+    KE_IPI_DPC = 1u << 0,    /* a DPC was queued for you: run your queue */
+    KE_IPI_FREEZE = 1u << 1, /* a bugcheck is in progress: stop */
+    KE_IPI_CALL = 1u << 2,   /* run ipi_call_fn(ipi_call_arg) (ke_ipi_call_others) */
+    KE_IPI_TEST = 1u << 3,   /* count only (tests) */
+};
+
+struct kprcb {
+    struct kprcb *self;       /* must stay first: %gs:0 */
+    uint32_t number;          /* 0 .. KeQueryActiveProcessorCount()-1, the bit in a KAFFINITY */
+    uint32_t apic_id;         /* the local APIC's id: where IPIs and interrupts are sent */
+    volatile bool online;
+    uint64_t stack_top;
+    void *arch_tables;        /* this CPU's GDT + TSS (arch/x86_64/gdt.h) */
+
+    /* Interrupt accounting: written only by this CPU, read by anyone (shell, tests). */
+    uint32_t interrupt_nesting;                 /* > 0 while inside the dispatcher */
+    uint64_t vector_claimed[KE_VECTORS];        /* an ISR returned TRUE */
+    uint64_t vector_unclaimed[KE_VECTORS];      /* every ISR returned FALSE (or none exists) */
+    uint32_t storm_window_total[KE_VECTORS];    /* level vectors: the current storm window */
+    uint32_t storm_window_unclaimed[KE_VECTORS];
+    uint64_t spurious_lapic;                    /* vector 0xFF */
+    uint64_t clock_ticks;
+    uint64_t ipi_received[8];                   /* per enum ke_ipi_request bit */
+
+    /* This CPU's DPC queue (KDPC.DpcListEntry chains them; FIFO, HighImportance at the head). */
+    raw_lock_t dpc_lock;
+    PKDPC dpc_head;
+    PKDPC dpc_tail;
+    uint32_t dpc_depth;
+    uint32_t dpc_max_depth;
+    uint64_t dpc_queued;
+    uint64_t dpc_executed;
+    volatile bool dpc_running;
+
+    /* IPIs */
+    volatile uint32_t ipi_requests;
+    void (*volatile ipi_call_fn)(void *arg);
+    void *volatile ipi_call_arg;
+};
+
+extern struct kprcb *ke_prcbs[KE_MAX_CPUS]; /* indexed by processor number */
+extern volatile uint32_t ke_active_cpu_count;
+extern volatile KAFFINITY ke_active_processors;
+
+static inline struct kprcb *ke_current_prcb(void)
+{
+    struct kprcb *prcb;
+    __asm__ volatile("mov %%gs:0, %0" : "=r"(prcb));
+    return prcb;
+}
+
+/* Set up `prcb` for the calling CPU (GS base, number, APIC id) and mark it online. */
+void ke_prcb_attach(struct kprcb *prcb, uint32_t number, uint32_t apic_id);
+/* The BSP's block lives in .bss; call this before anything uses IRQL, DPCs or counters. */
+void ke_prcb_init_bsp(uint32_t apic_id);
+bool ke_prcb_ready(void);
+
+#endif

@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""qemu.py - command-line front end of scripts/irqlab_qemu.py, used by the Makefile.
+
+  qemu.py run   --elf build/kernel.elf [--machine pc|q35] [--smp N] [--boot kernel|iso]
+                [--accel tcg|kvm] [--mem 256M] [--timeout S] [--cmdline ...] [--extra ...] [--iso F]
+  qemu.py gdb   (same options)   QEMU paused with a gdb stub on a free port, then gdb attached
+  qemu.py mkiso --elf build/kernel.elf --cmdline '...' -o build/irqlab.iso
+
+`run` puts COM1 on this terminal (-serial mon:stdio): type at the irqlab> prompt, leave with
+Ctrl-A X or `poweroff`. It prints the exact QEMU command line first.
+"""
+import argparse
+import os
+import shlex
+import signal
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import irqlab_qemu  # noqa: E402
+
+
+def add_machine_options(p):
+    p.add_argument("--elf", default=irqlab_qemu.kernel_elf())
+    p.add_argument("--iso", default="", help="boot this ISO (default: one built for --elf and --cmdline)")
+    p.add_argument("--machine", default="pc")
+    p.add_argument("--smp", default="1")
+    p.add_argument("--boot", default="kernel", choices=["kernel", "iso"])
+    p.add_argument("--accel", default="tcg", choices=["tcg", "kvm"])
+    p.add_argument("--mem", default="256M")
+    p.add_argument("--timeout", type=float, default=0, help="kill QEMU after this many seconds (0 = never)")
+    p.add_argument("--cmdline", default="")
+    p.add_argument("--extra", default="", help="more QEMU arguments, shell-quoted")
+
+
+def iso_of(args):
+    if args.boot != "iso":
+        return None
+    return args.iso if args.iso and os.path.exists(args.iso) else irqlab_qemu.iso_for(args.elf, args.cmdline)
+
+
+def restore_terminal():
+    # QEMU puts the terminal in raw mode; if it is killed it cannot undo that.
+    if sys.stdin.isatty():
+        subprocess.run(["stty", "sane"], check=False)
+
+
+def explain_status(status):
+    if status == irqlab_qemu.EXIT_SUCCESS:
+        return 0, "irqlab powered off (status 33)"
+    if status == irqlab_qemu.EXIT_FAILURE:
+        return 1, "irqlab reported a failure (status 35)"
+    if status == 0:
+        return 0, "QEMU exited (Ctrl-A X, or a triple fault: -no-reboot turns a reset into an exit)"
+    if status == 124 or status < 0:
+        return 1, f"QEMU was stopped (status {status}; timeout or signal)"
+    return status, f"QEMU exited with status {status}"
+
+
+def cmd_run(args):
+    argv = irqlab_qemu.qemu_argv(args.elf, machine=args.machine, smp=args.smp, boot=args.boot, cmdline=args.cmdline,
+                                 extra=args.extra, mem=args.mem, accel=args.accel, iso=iso_of(args),
+                                 serial=["-serial", "mon:stdio"])
+    if args.timeout:
+        argv = ["timeout", "--foreground", "-s", "KILL", str(args.timeout)] + argv
+    print(shlex.join(argv), flush=True)
+    if sys.stdin.isatty():
+        print("(leave QEMU with Ctrl-A then X, or type 'poweroff' at the irqlab> prompt)", flush=True)
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C belongs to QEMU/the guest
+    try:
+        status = subprocess.call(argv)
+    finally:
+        signal.signal(signal.SIGINT, old)
+        restore_terminal()
+    rc, text = explain_status(status)
+    print(f"\n{text}")
+    return rc
+
+
+GDB_HELP = """\
+QEMU is paused before its first instruction and gdb has a hardware breakpoint on kernel_main.
+  continue (c)       run to kernel_main (then on to the next breakpoint)
+  next (n) / step (s) one source line, over / into calls;  finish: run to the end of this function
+  bt                 backtrace;  info locals;  print boot_info.cmdline;  print/x magic
+  break print_banner set another breakpoint;  info breakpoints;  delete 2
+  kill               stop the guest;  quit (q) leaves gdb and QEMU;  irqlab-help repeats this
+COM1 output appears here and in {log}.
+"""
+
+
+def cmd_gdb(args):
+    port = irqlab_qemu.free_port()
+    log = os.path.join(os.path.dirname(os.path.abspath(args.elf)), "gdb-serial.log")
+    q = irqlab_qemu.Qemu(args.elf, machine=args.machine, smp=args.smp, boot=args.boot, cmdline=args.cmdline,
+                         extra=["-S", "-gdb", f"tcp:127.0.0.1:{port}"] + shlex.split(args.extra), mem=args.mem,
+                         accel=args.accel, iso=iso_of(args), timeout=args.timeout, log_path=log, terminal=True)
+    gdb = irqlab_qemu.gdb_argv(args.elf, port, commands=["hbreak kernel_main"])
+    print(shlex.join(q.argv) + " &", flush=True)
+    print(shlex.join(gdb), flush=True)
+    print(GDB_HELP.format(log=log), flush=True)
+    q.start()
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C interrupts the guest via gdb
+    try:
+        rc = subprocess.call(gdb)
+    finally:
+        signal.signal(signal.SIGINT, old)
+        q.kill()
+        q.cleanup()
+        restore_terminal()
+    return rc
+
+
+def cmd_mkiso(args):
+    irqlab_qemu.make_iso(args.elf, args.cmdline, args.output)
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="command", required=True)
+    add_machine_options(sub.add_parser("run", help="boot interactively, COM1 on this terminal"))
+    add_machine_options(sub.add_parser("gdb", help="boot paused and attach gdb"))
+    p = sub.add_parser("mkiso", help="build a GRUB ISO")
+    p.add_argument("--elf", required=True)
+    p.add_argument("--cmdline", default="")
+    p.add_argument("-o", "--output", required=True)
+    args = ap.parse_args()
+    return {"run": cmd_run, "gdb": cmd_gdb, "mkiso": cmd_mkiso}[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,215 @@
+#!/usr/bin/env python3
+"""test_bugcheck - crash the test kernel on purpose and read its stop screen.
+
+Boots build/ktest.elf with `ktest=crash.<case>` (tests/ktest/crash_test.c) and checks, for
+every case, on -machine pc and q35 with `-kernel`, and for a few cases also from a GRUB ISO:
+
+  * QEMU exits with status 35 (ke_exit(KE_EXIT_FAILURE)): not 33 (the kernel survived), not 0
+    (a triple fault: the exception handlers themselves failed);
+  * exactly one `*** STOP: 0x000000NN (...)` line, with the stop code and the parameters that
+    are deterministic (P1 of 0x1E is the NTSTATUS, sign-extended as on x64 Windows; parameters
+    that hold a RIP must point into the crash function);
+  * the stop-code name on the next line, CR2 for page faults, the explanation sentence;
+  * a backtrace that names the crash function and ktest_main.
+
+    python3 tests/e2e/test_bugcheck.py                 # everything (about a minute under TCG)
+    python3 tests/e2e/test_bugcheck.py --case page_fault --quick
+    IRQLAB_BUILD=build-exc python3 tests/e2e/test_bugcheck.py
+
+Output is TAP; the exit status is 1 if anything failed. Cases that need the memory manager
+(page 0 unmapped, guarded kernel stacks) fail with a message saying so until it is there.
+"""
+import argparse
+import dataclasses
+import os
+import re
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
+from irqlab_qemu import EXIT_FAILURE, EXIT_SUCCESS, ktest_elf, run_qemu  # noqa: E402
+from tap import Tap  # noqa: E402
+
+UNMAPPED = 0x00000DEAD0000000  # CRASH_UNMAPPED_ADDRESS in tests/ktest/crash_test.c
+ALL_ONES = 0xFFFFFFFFFFFFFFFF
+
+
+def ntstatus(value):
+    """An NTSTATUS as a 0x1E parameter: a 32-bit LONG sign-extended to 64 bits."""
+    return value | 0xFFFFFFFF00000000 if value & 0x80000000 else value
+
+
+@dataclasses.dataclass
+class Case:
+    name: str
+    code: int
+    stop_name: str
+    # Parameter number (1-4) -> expected value, or "rip": an address inside the crash function.
+    params: dict
+    cr2: int = None
+    explanation: str = ""  # a piece of the plain-English sentence
+    needs: str = ""  # what the case depends on, for the message when it cannot crash yet
+    iso: bool = False  # also boot it from a GRUB ISO
+
+    @property
+    def function(self):
+        return "crash_" + self.name
+
+
+CASES = [
+    Case("page_fault", 0x50, "PAGE_FAULT_IN_NONPAGED_AREA", {1: 0, 2: 2, 3: "rip", 4: 2}, cr2=0,
+         explanation="A write to 0x0000000000000000 (a NULL pointer), which is not mapped",
+         needs="kernel/mm/paging.c (page 0 unmapped)", iso=True),
+    Case("page_fault_unmapped", 0x50, "PAGE_FAULT_IN_NONPAGED_AREA", {1: UNMAPPED, 2: 2, 3: "rip", 4: 2},
+         cr2=UNMAPPED, explanation=f"A write to 0x{UNMAPPED:016x}, which is not mapped", iso=True),
+    Case("irql_page_fault", 0x0A, "IRQL_NOT_LESS_OR_EQUAL", {1: UNMAPPED, 2: 2, 3: 1, 4: "rip"}, cr2=UNMAPPED,
+         explanation="at IRQL 2 (DISPATCH_LEVEL)"),
+    Case("invalid_opcode", 0x1E, "KMODE_EXCEPTION_NOT_HANDLED", {1: ntstatus(0xC000001D), 2: "rip", 3: 0, 4: 0},
+         explanation="An invalid instruction (#UD", iso=True),
+    Case("general_protection", 0x1E, "KMODE_EXCEPTION_NOT_HANDLED",
+         {1: ntstatus(0xC0000005), 2: "rip", 3: 0, 4: ALL_ONES}, explanation="A general-protection fault (#GP"),
+    Case("divide_error", 0x1E, "KMODE_EXCEPTION_NOT_HANDLED", {1: ntstatus(0xC0000094), 2: "rip", 3: 0, 4: 0},
+         explanation="An integer division by zero (#DE)"),
+    Case("breakpoint", 0x1E, "KMODE_EXCEPTION_NOT_HANDLED", {1: ntstatus(0x80000003), 2: "rip", 3: 0, 4: 0},
+         explanation="A breakpoint instruction (int3)"),
+    Case("double_fault", 0x7F, "UNEXPECTED_KERNEL_MODE_TRAP", {1: 8, 2: 0, 3: 0, 4: 0},
+         explanation="A double fault (#DF)"),
+    Case("stack_overflow", 0x7F, "UNEXPECTED_KERNEL_MODE_TRAP", {1: 8, 2: 0, 3: 0, 4: 0},
+         explanation="Kernel stack overflow", needs="kernel/mm/kstack.c (guarded kernel stacks)", iso=True),
+    Case("bugcheck_call", 0xE2, "MANUALLY_INITIATED_CRASH", {1: 1, 2: 2, 3: 3, 4: 4},
+         explanation="The crash was requested on purpose by crash_bugcheck_call"),
+    Case("nmi", 0x80, "NMI_HARDWARE_FAILURE", {1: 0, 2: 0, 3: 0, 4: 0}, explanation="A non-maskable interrupt"),
+    Case("machine_check", 0x9C, "MACHINE_CHECK_EXCEPTION", {1: 0, 2: 0, 3: 0, 4: 0},
+         explanation="A machine check (#MC)"),
+]
+
+STOP_RE = re.compile(r"^\*\*\* STOP: 0x([0-9A-F]{8}) \(0x([0-9A-F]{16}), 0x([0-9A-F]{16}), "
+                     r"0x([0-9A-F]{16}), 0x([0-9A-F]{16})\)$", re.M)
+CR2_RE = re.compile(r"\bCR2=([0-9a-f]{16})\b")
+FINAL_LINE = "The system has been stopped. QEMU exits with status 35."
+
+
+def symbols(elf):
+    """name -> (start, end) for every sized function in the ELF."""
+    out = subprocess.run(["nm", "-S", "--defined-only", elf], check=True, capture_output=True, text=True).stdout
+    table = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 4 and parts[2] in "tT":
+            start, size = int(parts[0], 16), int(parts[1], 16)
+            table[parts[3]] = (start, start + size)
+    return table
+
+
+def backtrace_lines(serial):
+    lines = serial.split("\n")
+    try:
+        start = lines.index("Backtrace (most recent call first):") + 1
+    except ValueError:
+        return []
+    result = []
+    for line in lines[start:]:
+        if not line.strip():
+            break
+        result.append(line)
+    return result
+
+
+def check_stop_screen(case, result, syms):
+    """Every problem found, as a list of sentences (empty: the stop screen is right)."""
+    serial = result.serial
+    problems = []
+    if result.timed_out:
+        problems.append("QEMU did not exit before the timeout (the kernel hung)")
+    elif result.status != EXIT_FAILURE:
+        meaning = {0: "a triple fault: the exception path itself failed",
+                   EXIT_SUCCESS: "the kernel survived the crash"}.get(result.status, "unexpected")
+        problems.append(f"QEMU exit status {result.status} ({meaning}), expected {EXIT_FAILURE}")
+
+    stops = STOP_RE.findall(serial)
+    if not stops:
+        pending = re.search(r"# (.*this needs kernel/mm/.*)", serial)
+        if case.needs and pending:
+            problems.append(f"PENDING on {case.needs}: the kernel says: {pending.group(1)}")
+        else:
+            problems.append("no '*** STOP: 0x........ (...)' line")
+        return problems
+    if len(stops) > 1:
+        problems.append(f"{len(stops)} STOP lines: the stop screen faulted (nested bugcheck)")
+    code, *params = (int(x, 16) for x in stops[0])
+    if code != case.code:
+        problems.append(f"stop code 0x{code:08X}, expected 0x{case.code:08X}")
+
+    lo, hi = syms.get(case.function, (None, None))
+    if lo is None:
+        problems.append(f"{case.function} is not in the ELF's symbol table")
+    for number, want in case.params.items():
+        got = params[number - 1]
+        if want == "rip":
+            if lo is None or not lo <= got < hi:
+                problems.append(f"P{number} = 0x{got:X} is not inside {case.function}")
+        elif got != want:
+            problems.append(f"P{number} = 0x{got:X}, expected 0x{want:X}")
+
+    if not re.search(r"^\*\*\* STOP: .*\n" + re.escape(case.stop_name) + r"$", serial, re.M):
+        problems.append(f"the line after STOP is not {case.stop_name}")
+    if case.explanation and case.explanation not in " ".join(serial.split()):
+        problems.append(f"the explanation does not say {case.explanation!r}")
+    if case.cr2 is not None:
+        m = CR2_RE.search(serial)
+        if not m or int(m.group(1), 16) != case.cr2:
+            problems.append(f"CR2 is {m.group(1) if m else 'missing'}, expected {case.cr2:016x}")
+
+    trace = backtrace_lines(serial)
+    text = "\n".join(trace)
+    for name in (case.function, "ktest_main"):
+        if not re.search(r"\b" + re.escape(name) + r"\+0x", text):
+            problems.append(f"the backtrace does not name {name}")
+    if FINAL_LINE not in serial:
+        problems.append(f"no final line {FINAL_LINE!r}")
+    return problems
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--elf", default=None, help="the test kernel (default: $IRQLAB_BUILD/ktest.elf or build/)")
+    ap.add_argument("--case", action="append", help="only this case (repeatable)")
+    ap.add_argument("--quick", action="store_true", help="only -machine pc with -kernel")
+    ap.add_argument("--timeout", type=int, default=60)
+    args = ap.parse_args()
+
+    elf = args.elf or ktest_elf()
+    tap = Tap()
+    if not os.path.exists(elf):
+        tap.ok(False, f"{elf} exists", diag="build it first: make build/ktest.elf")
+        return tap.finish()
+    syms = symbols(elf)
+
+    runs = []
+    for case in CASES:
+        if args.case and case.name not in args.case:
+            continue
+        runs.append((case, "pc", "kernel"))
+        if not args.quick:
+            runs.append((case, "q35", "kernel"))
+            if case.iso:
+                runs.append((case, "pc", "iso"))
+    if args.case and not runs:
+        tap.ok(False, "select cases", diag=f"no case named {args.case}; known: {[c.name for c in CASES]}")
+
+    for case, machine, boot in runs:
+        cmdline = f"ktest=crash.{case.name}"
+        r = run_qemu(elf, machine=machine, boot=boot, cmdline=cmdline, timeout=args.timeout)
+        problems = check_stop_screen(case, r, syms)
+        how = "-kernel" if boot == "kernel" else "GRUB ISO"
+        name = f"crash.{case.name} on {machine} via {how}: 0x{case.code:02X} {case.stop_name}"
+        diag = ""
+        if problems:
+            tail = "\n".join(r.serial.rstrip("\n").split("\n")[-45:])
+            diag = "\n".join(problems) + "\n--- argv: " + " ".join(r.argv) + "\n--- serial (end):\n" + tail
+        tap.ok(not problems, name, diag=diag)
+    return tap.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
