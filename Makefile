@@ -175,20 +175,27 @@ e2e: $(BUILD)/kernel.elf $(BUILD)/ktest.elf
 # ---- static checks -------------------------------------------------------------------------
 LINT_SOURCES := $(KERNEL_C) $(KTEST_C)
 FORMAT_SOURCES := $(shell find arch kernel drivers include tests -name '*.[ch]' 2>/dev/null | sort)
+# crash_test.c dereferences NULL and divides by zero on purpose; the analyzer would only say so.
+TIDY_EXCLUDE := tests/ktest/crash_test.c
 # clang does not know every gcc flag; these are the ones that change how the code parses.
 TIDY_FLAGS := --target=x86_64-unknown-none-elf -std=gnu11 -ffreestanding -mno-red-zone -I. -Iinclude \
     -DIRQLAB_VERSION='"lint"'
 
+# cppcheck: errors, warnings, performance and portability findings fail the build; its "style"
+# class (const-ness, unread variables, ...) is left out because it is mostly taste. Accepted
+# findings and their reasons: scripts/cppcheck.supp. clang-tidy's checks: .clang-tidy.
 .PHONY: lint format-check format
 lint:
 	$(call say,CPPCHECK,kernel)
-	$(Q)cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,style,performance,portability \
+	$(Q)cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,performance,portability \
 	    --inline-suppr --suppressions-list=scripts/cppcheck.supp -I. -Iinclude \
 	    -DIRQLAB_VERSION='"lint"' -D__x86_64__ -U IRQLAB_HOST_TEST $(LINT_SOURCES)
 	$(call say,TIDY,kernel)
-	$(Q)clang-tidy --quiet --warnings-as-errors='*' $(LINT_SOURCES) -- $(TIDY_FLAGS) 2>&1 \
+	$(Q)printf '%s\n' $(filter-out $(TIDY_EXCLUDE),$(LINT_SOURCES)) \
+	    | xargs -P $(JOBS) -n 8 clang-tidy --quiet --warnings-as-errors='*' --extra-arg=-Wno-unknown-warning-option \
+	      --extra-arg=-Qunused-arguments $(addprefix --extra-arg-before=,$(TIDY_FLAGS)) 2>&1 \
 	    | grep -v -E '^[0-9]+ warnings? generated\.$$|^Suppressed [0-9]+ warnings|^Use -header-filter' ; \
-	    exit $${PIPESTATUS[0]}
+	    exit $${PIPESTATUS[1]}
 
 format-check:
 	$(Q)clang-format --dry-run --Werror $(FORMAT_SOURCES)

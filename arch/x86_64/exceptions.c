@@ -165,6 +165,8 @@ void exception_dispatch(struct trap_frame *frame)
     case X86_EXC_ALIGNMENT_CHECK:
         exception_unhandled(STATUS_DATATYPE_MISALIGNMENT, frame->rip, 0, 0, frame);
     case X86_EXC_NMI:
+        if (bugcheck_in_progress())
+            cpu_halt_forever(); /* the CPU printing a stop screen froze us (bugcheck.c) */
         bugcheck_from_trap(NMI_HARDWARE_FAILURE, 0, 0, 0, 0, frame);
     case X86_EXC_MACHINE_CHECK:
         exception_machine_check(frame);

@@ -70,6 +70,8 @@ size_t backtrace_capture(uint64_t rbp, uint64_t *pcs, size_t max)
 
 #define X86_CALL_REL32 0xE8 /* call rel32: E8 followed by a 32-bit displacement (SDM Vol. 2A) */
 #define X86_CALL_REL32_LENGTH 5
+#define X86_CALL_INDIRECT 0xFF  /* FF /2: call r/m64 */
+#define X86_MODRM_CALL_REG 0xD0 /* ModRM 11 010 rrr: the register form of FF /2 */
 
 bool backtrace_frameless_caller(uint64_t rip, uint64_t rsp, uint64_t *return_address)
 {
@@ -78,14 +80,19 @@ bool backtrace_frameless_caller(uint64_t rip, uint64_t rsp, uint64_t *return_add
         return false;
     uint64_t function = rip - offset;
     uint64_t candidate = *(const uint64_t *)(uintptr_t)rsp;
-    /* Only a return address into our own code, right after a direct call to this function,
+    /* Only a return address into our own code, right after a call to this function,
      * counts: anything else on the stack (saved registers, locals) fails one of the checks. */
     if (!ksym_lookup(candidate - 1, NULL) || !backtrace_readable(candidate - X86_CALL_REL32_LENGTH, 5))
         return false;
     const uint8_t *call = (const uint8_t *)(uintptr_t)(candidate - X86_CALL_REL32_LENGTH);
     int32_t displacement;
     __builtin_memcpy(&displacement, call + 1, sizeof(displacement));
-    if (call[0] != X86_CALL_REL32 || candidate + (uint64_t)(int64_t)displacement != function)
+    bool direct = call[0] == X86_CALL_REL32 && candidate + (uint64_t)(int64_t)displacement == function;
+    /* A call through a function pointer (an ISR, a DPC routine): `call *%reg` is FF D0+r, with a
+     * REX prefix (41) for r8-r15. Its target cannot be checked, but the byte pattern right before
+     * a return address is specific enough when the stack word also points into our code. */
+    bool indirect = call[3] == X86_CALL_INDIRECT && (call[4] & 0xF8) == X86_MODRM_CALL_REG;
+    if (!direct && !indirect)
         return false;
     *return_address = candidate;
     return true;

@@ -17,6 +17,9 @@
  */
 #include "kernel/ke/bugcheck.h"
 
+#include "arch/x86_64/lapic.h"
+#include "kernel/ke/kprcb.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -76,9 +79,26 @@ struct bugcheck_state {
 /* How many bugchecks have started. Normally 0 or 1; 2 means the stop screen itself faulted. */
 static volatile uint32_t bugcheck_depth;
 
-/* CPU number for the screen. (SMP: the interrupt core's per-CPU block will tell; until then
- * only the boot CPU runs.) */
-static unsigned bugcheck_cpu_number(void) { return 0; }
+/* CPU number for the screen (0 until the per-CPU blocks exist, when only CPU 0 runs). */
+static unsigned bugcheck_cpu_number(void) { return KeGetCurrentProcessorNumber(); }
+
+/* The CPU that owns the stop screen; other CPUs that bugcheck meanwhile just stop. */
+static volatile int32_t bugcheck_owner = -1;
+
+bool bugcheck_in_progress(void) { return __atomic_load_n(&bugcheck_depth, __ATOMIC_ACQUIRE) != 0; }
+
+/* Stop every other CPU with an NMI: unlike a normal IPI it gets through at any IRQL and with
+ * interrupts disabled. Their NMI handler sees bugcheck_in_progress() and halts (exceptions.c). */
+static void freeze_other_cpus(void)
+{
+    if (!ke_prcb_ready())
+        return;
+    for (unsigned i = 0; i < KE_MAX_CPUS; i++) {
+        struct kprcb *p = ke_prcbs[i];
+        if (p && p->online && i != KeGetCurrentProcessorNumber())
+            lapic_send_nmi(p->apic_id);
+    }
+}
 
 /* ---- small printing helpers ----------------------------------------------------------------- */
 
@@ -242,13 +262,19 @@ __attribute__((noreturn)) static void bugcheck_nested(const struct bugcheck_stat
 
 __attribute__((noreturn)) static void bugcheck_show(struct bugcheck_state *s)
 {
+    cpu_disable_interrupts();
+    int32_t me = (int32_t)bugcheck_cpu_number();
+    int32_t nobody = -1;
+    if (!__atomic_compare_exchange_n(&bugcheck_owner, &nobody, me, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST) &&
+        nobody != me)
+        cpu_halt_forever(); /* another CPU is already printing its stop screen */
     uint32_t depth = __atomic_add_fetch(&bugcheck_depth, 1, __ATOMIC_SEQ_CST);
     console_enter_panic_mode();
     if (depth > 1)
         bugcheck_nested(s, depth);
-    /* Like Windows: nothing may interrupt the stop screen. (SMP: the other CPUs must be frozen
-     * here too, with an IPI, once there are other CPUs.) */
+    /* Like Windows: nothing may interrupt the stop screen, on this CPU or any other. */
     write_cr8(BUGCHECK_HIGH_LEVEL);
+    freeze_other_cpus();
 
     const struct bugcheck_report *r = &s->report;
     console_printf("\n*** STOP: 0x%08lX (0x%016lX, 0x%016lX, 0x%016lX, 0x%016lX)\n%s\n\n", r->code,

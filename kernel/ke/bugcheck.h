@@ -23,6 +23,11 @@
 #define IRQL_UNEXPECTED_VALUE 0x000000C8u
 #define MANUALLY_INITIATED_CRASH 0x000000E2u
 
+#include <stdbool.h>
+
+/* True once a stop screen has started (on any CPU). */
+bool bugcheck_in_progress(void);
+
 /* Name of a stop code ("PAGE_FAULT_IN_NONPAGED_AREA"), or "UNKNOWN_BUGCHECK". */
 const char *bugcheck_name(unsigned long code);
 

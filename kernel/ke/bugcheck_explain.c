@@ -154,6 +154,69 @@ static void explain_trap(const struct bugcheck_report *r, const char *at, char *
     }
 }
 
+/* The code that called the kernel routine that found the rule broken (a return address). */
+static void caller(uint64_t return_address, char *buf, size_t size)
+{
+    backtrace_format_return_address(return_address, buf, size);
+}
+
+/* Stop codes raised by the kernel's own rule checks (no trap frame): the parameters say who. */
+static bool explain_rule(const struct bugcheck_report *r, char *buf, size_t size)
+{
+    char who[96], what[96];
+    const uint64_t *p = r->param;
+    switch (r->code) {
+    case IRQL_NOT_GREATER_OR_EQUAL:
+        caller(p[3], who, sizeof(who));
+        ksnprintf(buf, size,
+                  "%s asked to raise the IRQL from %lu (%s) to %lu (%s), which is lower. Raising may only go "
+                  "up; KeLowerIrql goes down.",
+                  who, (unsigned long)p[0], bugcheck_irql_name(p[0]), (unsigned long)p[1], bugcheck_irql_name(p[1]));
+        return true;
+    case IRQL_NOT_LESS_OR_EQUAL:
+        caller(p[3], who, sizeof(who));
+        if (p[2]) /* KeSynchronizeExecution / KeAcquireInterruptSpinLock: P3 is the interrupt */
+            ksnprintf(buf, size,
+                      "%s synchronized with interrupt object 0x%016lx at IRQL %lu (%s), above its "
+                      "SynchronizeIrql %lu: that would lower the IRQL.",
+                      who, (unsigned long)p[2], (unsigned long)p[0], bugcheck_irql_name(p[0]), (unsigned long)p[1]);
+        else
+            ksnprintf(buf, size,
+                      "%s asked KeLowerIrql to go from IRQL %lu (%s) up to %lu (%s). Lowering may only go "
+                      "down; KeRaiseIrql goes up.",
+                      who, (unsigned long)p[0], bugcheck_irql_name(p[0]), (unsigned long)p[1], bugcheck_irql_name(p[1]));
+        return true;
+    case SPIN_LOCK_ALREADY_OWNED:
+        caller(p[3], who, sizeof(who));
+        ksnprintf(buf, size,
+                  "%s acquired the spin lock at 0x%016lx, which this CPU already holds: it would spin "
+                  "forever waiting for itself.",
+                  who, (unsigned long)p[0]);
+        return true;
+    case SPIN_LOCK_NOT_OWNED:
+        caller(p[3], who, sizeof(who));
+        ksnprintf(buf, size, "%s released the spin lock at 0x%016lx, which this CPU does not hold.", who,
+                  (unsigned long)p[0]);
+        return true;
+    case IRQL_UNEXPECTED_VALUE:
+        ksym_format(p[2], what, sizeof(what));
+        ksnprintf(buf, size,
+                  "%s returned at IRQL %lu (%s) instead of %lu (%s): a routine must leave the IRQL as it "
+                  "found it.",
+                  what, (unsigned long)p[0], bugcheck_irql_name(p[0]), (unsigned long)p[1], bugcheck_irql_name(p[1]));
+        return true;
+    case HARDWARE_INTERRUPT_STORM:
+        ksym_format(p[0], what, sizeof(what));
+        ksnprintf(buf, size,
+                  "A level-triggered interrupt kept firing and no ISR claimed it (first ISR %s, context "
+                  "0x%016lx, %s). The device was never told to stop interrupting.",
+                  what, (unsigned long)p[1], p[3] == 2 ? "a shared line" : "not shared");
+        return true;
+    default:
+        return false;
+    }
+}
+
 void bugcheck_explain(const struct bugcheck_report *r, char *buf, size_t size)
 {
     char at[96];
@@ -197,5 +260,7 @@ void bugcheck_explain(const struct bugcheck_report *r, char *buf, size_t size)
     default:
         break;
     }
+    if (!r->frame && explain_rule(r, buf, size))
+        return;
     ksnprintf(buf, size, "KeBugCheckEx(%s) was called by %s.", bugcheck_name(r->code), at);
 }

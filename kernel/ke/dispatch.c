@@ -32,7 +32,8 @@ static BOOLEAN invoke_isr(PKINTERRUPT interrupt, void *context)
     struct kprcb *prcb = context;
     KIRQL vector_irql = ke_get_irql();
     ke_set_irql_unchecked(interrupt->SynchronizeIrql); /* >= the vector's IRQL (connect checks) */
-    ke_spin_lock_acquire_raw(interrupt->ActualLock);
+    void *isr = interrupt->ServiceRoutine ? (void *)interrupt->ServiceRoutine : (void *)interrupt->MessageServiceRoutine;
+    ke_spin_lock_acquire_raw(interrupt->ActualLock, isr);
 
     BOOLEAN claimed = interrupt->MessageServiceRoutine
                           ? interrupt->MessageServiceRoutine(interrupt, interrupt->ServiceContext,
@@ -43,11 +44,8 @@ static BOOLEAN invoke_isr(PKINTERRUPT interrupt, void *context)
     if (after != interrupt->SynchronizeIrql)
         /* The ISR changed the IRQL and did not restore it. P1 = IRQL found, P2 = expected,
          * P3 = the ISR, P4 = the interrupt object. */
-        KeBugCheckEx(IRQL_UNEXPECTED_VALUE, after, interrupt->SynchronizeIrql,
-                     (ULONG_PTR)(interrupt->ServiceRoutine ? (void *)interrupt->ServiceRoutine
-                                                           : (void *)interrupt->MessageServiceRoutine),
-                     (ULONG_PTR)interrupt);
-    ke_spin_lock_release_raw(interrupt->ActualLock);
+        KeBugCheckEx(IRQL_UNEXPECTED_VALUE, after, interrupt->SynchronizeIrql, (ULONG_PTR)isr, (ULONG_PTR)interrupt);
+    ke_spin_lock_release_raw(interrupt->ActualLock, isr);
     ke_set_irql_unchecked(vector_irql);
 
     if (claimed)

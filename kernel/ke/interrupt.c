@@ -205,13 +205,13 @@ KIRQL KeAcquireInterruptSpinLock(PKINTERRUPT Interrupt)
     check_sync_irql(Interrupt, __builtin_return_address(0));
     KIRQL old = ke_get_irql();
     ke_set_irql_unchecked(Interrupt->SynchronizeIrql);
-    ke_spin_lock_acquire_raw(Interrupt->ActualLock);
+    ke_spin_lock_acquire_raw(Interrupt->ActualLock, __builtin_return_address(0));
     return old;
 }
 
 VOID KeReleaseInterruptSpinLock(PKINTERRUPT Interrupt, KIRQL OldIrql)
 {
-    ke_spin_lock_release_raw(Interrupt->ActualLock);
+    ke_spin_lock_release_raw(Interrupt->ActualLock, __builtin_return_address(0));
     KeLowerIrql(OldIrql);
 }
 
@@ -221,9 +221,9 @@ BOOLEAN KeSynchronizeExecution(PKINTERRUPT Interrupt, PKSYNCHRONIZE_ROUTINE Sync
     check_sync_irql(Interrupt, __builtin_return_address(0));
     KIRQL old = ke_get_irql();
     ke_set_irql_unchecked(Interrupt->SynchronizeIrql);
-    ke_spin_lock_acquire_raw(Interrupt->ActualLock);
+    ke_spin_lock_acquire_raw(Interrupt->ActualLock, __builtin_return_address(0));
     BOOLEAN result = SynchronizeRoutine(SynchronizeContext);
-    ke_spin_lock_release_raw(Interrupt->ActualLock);
+    ke_spin_lock_release_raw(Interrupt->ActualLock, __builtin_return_address(0));
     KeLowerIrql(old);
     return result;
 }

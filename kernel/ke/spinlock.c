@@ -17,11 +17,11 @@ static inline ULONG_PTR owner_tag(void) { return (ULONG_PTR)(uintptr_t)ke_curren
 
 VOID KeInitializeSpinLock(PKSPIN_LOCK SpinLock) { *SpinLock = 0; }
 
-void ke_spin_lock_acquire_raw(PKSPIN_LOCK lock)
+void ke_spin_lock_acquire_raw(PKSPIN_LOCK lock, void *caller)
 {
     ULONG_PTR me = owner_tag();
     if (__atomic_load_n(lock, __ATOMIC_RELAXED) == me)
-        KeBugCheckEx(SPIN_LOCK_ALREADY_OWNED, (ULONG_PTR)lock, me, 0, (ULONG_PTR)__builtin_return_address(0));
+        KeBugCheckEx(SPIN_LOCK_ALREADY_OWNED, (ULONG_PTR)lock, me, 0, (ULONG_PTR)caller);
     for (;;) {
         ULONG_PTR expected = 0;
         if (__atomic_compare_exchange_n(lock, &expected, me, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
@@ -37,24 +37,24 @@ bool ke_spin_lock_try_raw(PKSPIN_LOCK lock)
     return __atomic_compare_exchange_n(lock, &expected, owner_tag(), false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
 
-void ke_spin_lock_release_raw(PKSPIN_LOCK lock)
+void ke_spin_lock_release_raw(PKSPIN_LOCK lock, void *caller)
 {
     ULONG_PTR me = owner_tag();
     if (__atomic_load_n(lock, __ATOMIC_RELAXED) != me)
-        KeBugCheckEx(SPIN_LOCK_NOT_OWNED, (ULONG_PTR)lock, *lock, me, (ULONG_PTR)__builtin_return_address(0));
+        KeBugCheckEx(SPIN_LOCK_NOT_OWNED, (ULONG_PTR)lock, *lock, me, (ULONG_PTR)caller);
     __atomic_store_n(lock, 0, __ATOMIC_RELEASE);
 }
 
 KIRQL KeAcquireSpinLockRaiseToDpc(PKSPIN_LOCK SpinLock)
 {
     KIRQL old = KfRaiseIrql(DISPATCH_LEVEL);
-    ke_spin_lock_acquire_raw(SpinLock);
+    ke_spin_lock_acquire_raw(SpinLock, __builtin_return_address(0));
     return old;
 }
 
 VOID KeReleaseSpinLock(PKSPIN_LOCK SpinLock, KIRQL NewIrql)
 {
-    ke_spin_lock_release_raw(SpinLock);
+    ke_spin_lock_release_raw(SpinLock, __builtin_return_address(0));
     KeLowerIrql(NewIrql);
 }
 
@@ -64,10 +64,10 @@ VOID KeAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock)
     if (irql < DISPATCH_LEVEL)
         KeBugCheckEx(IRQL_NOT_GREATER_OR_EQUAL, irql, DISPATCH_LEVEL, (ULONG_PTR)SpinLock,
                      (ULONG_PTR)__builtin_return_address(0));
-    ke_spin_lock_acquire_raw(SpinLock);
+    ke_spin_lock_acquire_raw(SpinLock, __builtin_return_address(0));
 }
 
-VOID KeReleaseSpinLockFromDpcLevel(PKSPIN_LOCK SpinLock) { ke_spin_lock_release_raw(SpinLock); }
+VOID KeReleaseSpinLockFromDpcLevel(PKSPIN_LOCK SpinLock) { ke_spin_lock_release_raw(SpinLock, __builtin_return_address(0)); }
 
 BOOLEAN KeTryToAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock) { return ke_spin_lock_try_raw(SpinLock); }
 

@@ -6,9 +6,10 @@
 
 #include "include/wdm.h"
 
-/* Take / drop the lock word only (no IRQL change); bugchecks on self-deadlock / non-owner. */
-void ke_spin_lock_acquire_raw(PKSPIN_LOCK lock);
+/* Take / drop the lock word only (no IRQL change); bugchecks on self-deadlock / non-owner,
+ * naming `caller` (the driver code that asked) as parameter 4. */
+void ke_spin_lock_acquire_raw(PKSPIN_LOCK lock, void *caller);
 bool ke_spin_lock_try_raw(PKSPIN_LOCK lock);
-void ke_spin_lock_release_raw(PKSPIN_LOCK lock);
+void ke_spin_lock_release_raw(PKSPIN_LOCK lock, void *caller);
 
 #endif

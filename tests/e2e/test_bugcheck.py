@@ -50,10 +50,15 @@ class Case:
     explanation: str = ""  # a piece of the plain-English sentence
     needs: str = ""  # what the case depends on, for the message when it cannot crash yet
     iso: bool = False  # also boot it from a GRUB ISO
+    smp: int = 1  # QEMU -smp
+    cpu: int = 0  # the CPU the stop screen must name
+    fn: str = ""  # the crash function, if not crash_<name>
+    trace: tuple = ("ktest_main",)  # other names the backtrace must contain
+    suite: str = "crash"  # the manual ktest suite holding the case
 
     @property
     def function(self):
-        return "crash_" + self.name
+        return self.fn or "crash_" + self.name
 
 
 CASES = [
@@ -81,6 +86,16 @@ CASES = [
     Case("nmi", 0x80, "NMI_HARDWARE_FAILURE", {1: 0, 2: 0, 3: 0, 4: 0}, explanation="A non-maskable interrupt"),
     Case("machine_check", 0x9C, "MACHINE_CHECK_EXCEPTION", {1: 0, 2: 0, 3: 0, 4: 0},
          explanation="A machine check (#MC)"),
+    Case("other_cpu", 0x0A, "IRQL_NOT_LESS_OR_EQUAL", {1: UNMAPPED, 2: 2, 3: 1, 4: "rip"}, cr2=UNMAPPED,
+         smp=4, cpu=3, fn="crash_dpc_on_other_cpu", trace=("ke_drain_dpcs",),
+         explanation="at IRQL 2 (DISPATCH_LEVEL)"),
+    # Windows' IRQL rules (tests/ktest/irql_test.c): P4 is the code that broke the rule.
+    Case("irql_raise_to_lower", 0x09, "IRQL_NOT_GREATER_OR_EQUAL", {1: 2, 2: 0, 3: 0, 4: "rip"},
+         suite="irql_crash", fn="irql_raise_to_lower", explanation="to 0 (PASSIVE_LEVEL), which is lower"),
+    Case("irql_lower_to_higher", 0x0A, "IRQL_NOT_LESS_OR_EQUAL", {1: 0, 2: 2, 3: 0, 4: "rip"},
+         suite="irql_crash", fn="irql_lower_to_higher", explanation="up to 2 (DISPATCH_LEVEL)"),
+    Case("spin_lock_twice", 0x0F, "SPIN_LOCK_ALREADY_OWNED", {4: "rip"}, suite="irql_crash",
+         fn="spin_lock_twice", explanation="which this CPU already holds"),
 ]
 
 STOP_RE = re.compile(r"^\*\*\* STOP: 0x([0-9A-F]{8}) \(0x([0-9A-F]{16}), 0x([0-9A-F]{16}), "
@@ -162,7 +177,10 @@ def check_stop_screen(case, result, syms):
 
     trace = backtrace_lines(serial)
     text = "\n".join(trace)
-    for name in (case.function, "ktest_main"):
+    m = re.search(r"^CPU (\d+), IRQL", serial, re.M)
+    if not m or int(m.group(1)) != case.cpu:
+        problems.append(f"the screen names CPU {m.group(1) if m else '?'}, expected CPU {case.cpu}")
+    for name in (case.function, *case.trace):
         if not re.search(r"\b" + re.escape(name) + r"\+0x", text):
             problems.append(f"the backtrace does not name {name}")
     if FINAL_LINE not in serial:
@@ -198,11 +216,11 @@ def main():
         tap.ok(False, "select cases", diag=f"no case named {args.case}; known: {[c.name for c in CASES]}")
 
     for case, machine, boot in runs:
-        cmdline = f"ktest=crash.{case.name}"
-        r = run_qemu(elf, machine=machine, boot=boot, cmdline=cmdline, timeout=args.timeout)
+        cmdline = f"ktest={case.suite}.{case.name}"
+        r = run_qemu(elf, machine=machine, boot=boot, cmdline=cmdline, timeout=args.timeout, smp=case.smp)
         problems = check_stop_screen(case, r, syms)
         how = "-kernel" if boot == "kernel" else "GRUB ISO"
-        name = f"crash.{case.name} on {machine} via {how}: 0x{case.code:02X} {case.stop_name}"
+        name = f"{case.suite}.{case.name} on {machine} -smp {case.smp} via {how}: 0x{case.code:02X} {case.stop_name}"
         diag = ""
         if problems:
             tail = "\n".join(r.serial.rstrip("\n").split("\n")[-45:])

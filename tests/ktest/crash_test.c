@@ -225,7 +225,32 @@ static void machine_check(struct ktest *t)
     crash_did_not_stop(t, "int $18");
 }
 
+/* ---- on another CPU: a DPC aimed at the last CPU writes to an unmapped address ----
+ * It runs at DISPATCH_LEVEL, so the stop code is 0xA; the screen must name that CPU, and the
+ * other CPUs must be frozen (NMI) rather than carry on printing. */
+
+static CRASH_SITE VOID crash_dpc_on_other_cpu(PKDPC dpc, PVOID context, PVOID a1, PVOID a2)
+{
+    volatile uint64_t *p = (volatile uint64_t *)CRASH_UNMAPPED_ADDRESS;
+    *p = 0xbad;
+}
+
+static void other_cpu(struct ktest *t)
+{
+    ULONG cpus = KeQueryActiveProcessorCountEx(0);
+    if (cpus < 2) {
+        ktest_fail(t, __FILE__, __LINE__, "needs QEMU -smp 2 or more");
+        return;
+    }
+    static KDPC dpc;
+    KeInitializeDpc(&dpc, crash_dpc_on_other_cpu, NULL);
+    KeSetTargetProcessorDpc(&dpc, (CHAR)(cpus - 1));
+    KeInsertQueueDpc(&dpc, NULL, NULL);
+    for (;;)
+        KeStallExecutionProcessor(1000); /* the other CPU's stop screen ends QEMU */
+}
+
 KTEST_MANUAL_SUITE(crash, KTEST_CASE(page_fault), KTEST_CASE(page_fault_unmapped), KTEST_CASE(irql_page_fault),
                    KTEST_CASE(invalid_opcode), KTEST_CASE(general_protection), KTEST_CASE(divide_error),
                    KTEST_CASE(breakpoint), KTEST_CASE(double_fault), KTEST_CASE(stack_overflow), KTEST_CASE(bugcheck_call), KTEST_CASE(nmi),
-                   KTEST_CASE(machine_check));
+                   KTEST_CASE(machine_check), KTEST_CASE(other_cpu));
