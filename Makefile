@@ -60,10 +60,11 @@ LDFLAGS   := -nostdlib -static -z max-page-size=0x1000 -z noexecstack -T linker.
 KERNEL_C   := $(shell find arch kernel drivers -name '*.c' 2>/dev/null | sort)
 KERNEL_ASM := $(shell find boot arch -name '*.asm' 2>/dev/null | sort)
 KTEST_C    := $(shell find tests/ktest -name '*.c' 2>/dev/null | sort)
+KTEST_ASM  := $(shell find tests/ktest -name '*.asm' 2>/dev/null | sort)
 
 OBJ := $(BUILD)/obj
 KERNEL_OBJS := $(KERNEL_C:%.c=$(OBJ)/%.o) $(KERNEL_ASM:%.asm=$(OBJ)/%.asm.o)
-KTEST_OBJS  := $(KTEST_C:%.c=$(OBJ)/%.o)
+KTEST_OBJS  := $(KTEST_C:%.c=$(OBJ)/%.o) $(KTEST_ASM:%.asm=$(OBJ)/%.asm.o)
 
 -include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
 
@@ -192,8 +193,7 @@ lint:
 	    -DIRQLAB_VERSION='"lint"' -D__x86_64__ -U IRQLAB_HOST_TEST $(LINT_SOURCES)
 	$(call say,TIDY,kernel)
 	$(Q)printf '%s\n' $(filter-out $(TIDY_EXCLUDE),$(LINT_SOURCES)) \
-	    | xargs -P $(JOBS) -n 8 clang-tidy --quiet --warnings-as-errors='*' --extra-arg=-Wno-unknown-warning-option \
-	      --extra-arg=-Qunused-arguments $(addprefix --extra-arg-before=,$(TIDY_FLAGS)) 2>&1 \
+	    | xargs -P $(JOBS) -I{} clang-tidy --quiet --warnings-as-errors='*' {} -- $(TIDY_FLAGS) 2>&1 \
 	    | grep -v -E '^[0-9]+ warnings? generated\.$$|^Suppressed [0-9]+ warnings|^Use -header-filter' ; \
 	    exit $${PIPESTATUS[1]}
 

@@ -76,3 +76,10 @@ uint64_t idt_gate_handler(const struct idt_gate *gate)
 {
     return (uint64_t)gate->offset_low | (uint64_t)gate->offset_mid << 16 | (uint64_t)gate->offset_high << 32;
 }
+
+uint64_t idt_replace_handler(unsigned vector, uint64_t handler)
+{
+    uint64_t old = idt_gate_handler(&idt_table[vector]);
+    idt_set_gate(vector, handler, idt_ist_for(vector));
+    return old;
+}

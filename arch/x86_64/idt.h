@@ -38,4 +38,8 @@ void idt_load(void);
 const struct idt_gate *idt_gate(unsigned vector);
 uint64_t idt_gate_handler(const struct idt_gate *gate);
 
+/* Point one vector at another entry point (benchmarks compare a bare stub with the full path).
+ * Returns the previous handler so it can be put back. */
+uint64_t idt_replace_handler(unsigned vector, uint64_t handler);
+
 #endif

@@ -63,6 +63,7 @@ struct ke_source {
     void (*unmask)(const struct ke_source *source);
     void *controller_context; /* e.g. the PCI device for MSI */
     uint32_t message;         /* MSI/MSI-X message number */
+    uint32_t cpu;             /* processor number the routing code aimed it at */
 };
 
 struct ke_vector {

@@ -66,7 +66,8 @@ NTSTATUS ke_route_gsi(uint32_t gsi, bool level, bool active_low, KAFFINITY affin
                                .active_low = active_low,
                                .label = label,
                                .mask = gsi_mask,
-                               .unmask = gsi_unmask};
+                               .unmask = gsi_unmask,
+                               .cpu = cpu};
     ke_vector_set_source((uint8_t)v, &source);
     ioapic_route(gsi, (uint8_t)v, level, active_low, ke_prcbs[cpu]->apic_id, true);
     *vector = (uint8_t)v;
@@ -100,3 +101,41 @@ void ke_unroute_gsi(uint32_t gsi)
 }
 
 const struct ke_gsi_route *ke_gsi_route_get(uint32_t gsi) { return gsi < KE_MAX_GSI ? &routes[gsi] : NULL; }
+
+#define MSI_ADDRESS_BASE 0xFEE00000ull
+#define MSI_ADDRESS_DEST_SHIFT 12
+
+NTSTATUS ke_route_message(KAFFINITY affinity, KIRQL irql, const struct ke_source *source,
+                          struct ke_message_route *out)
+{
+    uint64_t flags = raw_lock_acquire(&route_lock);
+    int v = ke_vector_alloc(irql);
+    if (v < 0) {
+        raw_lock_release(&route_lock, flags);
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    uint32_t cpu = ke_pick_target_cpu(affinity);
+    routes_per_cpu[cpu]++;
+    struct ke_source s = *source;
+    s.kind = KE_SOURCE_MSI;
+    s.cpu = cpu;
+    ke_vector_set_source((uint8_t)v, &s);
+    out->vector = (uint8_t)v;
+    out->cpu = cpu;
+    out->address = MSI_ADDRESS_BASE | ((uint64_t)(ke_prcbs[cpu]->apic_id & 0xFF) << MSI_ADDRESS_DEST_SHIFT);
+    out->data = (uint32_t)v; /* delivery mode fixed (000), edge: bits 15:14 = 0 */
+    raw_lock_release(&route_lock, flags);
+    return STATUS_SUCCESS;
+}
+
+void ke_unroute_message(uint8_t vector)
+{
+    uint64_t flags = raw_lock_acquire(&route_lock);
+    struct ke_vector *v = &ke_vector_table[vector];
+    if (v->source.kind == KE_SOURCE_MSI && v->object_count == 0) {
+        if (routes_per_cpu[v->source.cpu])
+            routes_per_cpu[v->source.cpu]--;
+        ke_vector_free(vector);
+    }
+    raw_lock_release(&route_lock, flags);
+}

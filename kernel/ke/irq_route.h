@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "include/wdm.h"
+#include "kernel/ke/interrupt.h"
 
 struct ke_gsi_route {
     uint32_t refcount;  /* routes handed out for this GSI */
@@ -33,6 +34,24 @@ NTSTATUS ke_route_isa_irq(uint8_t irq, KAFFINITY affinity, const char *label, ui
 /* Drop one route; the last one masks the pin and frees the vector. */
 void ke_unroute_gsi(uint32_t gsi);
 const struct ke_gsi_route *ke_gsi_route_get(uint32_t gsi);
+
+/* A message-signalled interrupt (PCI MSI / MSI-X): what the device must write, and where.
+ * Intel SDM Vol. 3A §11.11 "Message Signalled Interrupts": address 0xFEE00000 with the target
+ * APIC id in bits 19:12 (physical destination mode), data = the vector (fixed, edge). */
+struct ke_message_route {
+    uint8_t vector;
+    uint32_t cpu;        /* processor number that receives it */
+    uint64_t address;    /* MessageAddress */
+    uint32_t data;       /* MessageData */
+};
+
+/* Allocate a vector (irql 0 = any DIRQL) and a target CPU from `affinity` for one message;
+ * `source` supplies the label and the mask/unmask hooks (the PCI code masks an MSI-X entry or
+ * the MSI capability). STATUS_INSUFFICIENT_RESOURCES when out of vectors. */
+NTSTATUS ke_route_message(KAFFINITY affinity, KIRQL irql, const struct ke_source *source,
+                          struct ke_message_route *out);
+/* Give the message's vector back (its objects must be disconnected first). */
+void ke_unroute_message(uint8_t vector);
 
 /* The CPU an interrupt allowed on `affinity` should go to: the allowed online CPU that has the
  * fewest routes so far (spreads devices; deterministic). Returns the processor number. */

@@ -253,7 +253,7 @@ static bool overlaps(uint64_t a_start, uint64_t a_end, uint64_t b_start, uint64_
 static bool already_mapped(uint64_t start, uint64_t end, uint64_t attrs)
 {
     for (uint64_t a = start; a < end;) {
-        int level;
+        int level = 0;
         uint64_t *e = find_leaf(a, &level);
         if (!e)
             return false;
@@ -318,7 +318,7 @@ bool paging_map_page(uint64_t va, uint64_t pa, unsigned flags)
     uint64_t attrs = PTE_P | ((flags & PAGING_WRITE) ? PTE_RW : 0) | ((flags & PAGING_EXEC) ? 0 : PTE_XD) |
                      ((flags & PAGING_UNCACHED) ? PTE_PCD | PTE_PWT : 0);
     uint64_t irq = raw_lock_acquire(&paging_lock);
-    int level;
+    int level = 0;
     bool ok = !find_leaf(va, &level);
     uint64_t *e = ok ? entry_for(va, 1) : NULL;
     if (e)
@@ -334,7 +334,7 @@ uint64_t paging_unmap_page(uint64_t va)
     va = align_down(va, PAGE_4K);
     uint64_t irq = raw_lock_acquire(&paging_lock);
     uint64_t pa = 0;
-    int level;
+    int level = 0;
     uint64_t *e = find_leaf(va, &level);
     if (e && level > 1)
         e = entry_for(va, 1); /* split the large page; only this 4 KiB goes away */
@@ -356,11 +356,11 @@ bool paging_set_executable(uint64_t va, size_t size, bool executable)
     uint64_t irq = raw_lock_acquire(&paging_lock);
     bool ok = true;
     for (uint64_t a = start; ok && a < end; a += PAGE_4K) {
-        int level;
+        int level = 0;
         ok = find_leaf(a, &level) != NULL; /* check all first: all or nothing */
     }
     for (uint64_t a = start; ok && a < end;) {
-        int level;
+        int level = 0;
         uint64_t *e = find_leaf(a, &level);
         uint64_t page = level_size(level);
         if (level > 1 && (a & (page - 1) || end - a < page)) {

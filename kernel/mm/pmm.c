@@ -42,8 +42,8 @@ static raw_lock_t pmm_lock = RAW_LOCK_INIT;
 
 void pmm_init(const struct boot_info *info)
 {
-    struct pmm_range usable[BOOT_MAX_MEMORY_REGIONS];
-    struct pmm_range reserved[BOOT_MAX_MEMORY_REGIONS + 2];
+    struct pmm_range usable[BOOT_MAX_MEMORY_REGIONS] = {{0, 0}};
+    struct pmm_range reserved[BOOT_MAX_MEMORY_REGIONS + 2] = {{0, 0}};
     size_t usable_count = 0, reserved_count = 0;
 
     reserved[reserved_count++] = (struct pmm_range){0, PMM_LOW_MEMORY_END};
