@@ -175,7 +175,8 @@ e2e: $(BUILD)/kernel.elf $(BUILD)/ktest.elf
 
 # ---- static checks -------------------------------------------------------------------------
 LINT_SOURCES := $(KERNEL_C) $(KTEST_C)
-FORMAT_SOURCES := $(shell find arch kernel drivers include tests -name '*.[ch]' 2>/dev/null | sort)
+# FORMAT_FILES="a.c b.h" checks (or formats) only those, e.g. the files you changed.
+FORMAT_FILES ?= $(shell find arch kernel drivers include tests -name '*.[ch]' 2>/dev/null | sort)
 # crash_test.c dereferences NULL and divides by zero on purpose; the analyzer would only say so.
 TIDY_EXCLUDE := tests/ktest/crash_test.c
 # clang does not know every gcc flag; these are the ones that change how the code parses.
@@ -198,10 +199,10 @@ lint:
 	    exit $${PIPESTATUS[1]}
 
 format-check:
-	$(Q)clang-format --dry-run --Werror $(FORMAT_SOURCES)
+	$(Q)clang-format --dry-run --Werror $(FORMAT_FILES)
 
 format:
-	$(Q)clang-format -i $(FORMAT_SOURCES)
+	$(Q)clang-format -i $(FORMAT_FILES)
 
 # compile_commands.json for clangd/clang-tidy: bear watches a full rebuild in a scratch dir.
 .PHONY: compile_commands.json
@@ -238,3 +239,4 @@ help:
 	@echo '  MACHINE=pc|q35  SMP=1  BOOT=kernel|iso  ACCEL=tcg|kvm  MEM=256M  TIMEOUT=0 (s, run only)'
 	@echo '  CMDLINE="loglevel=debug ..."  QEMU_EXTRA="-device e1000 ..."  OPT=-Og (or -O0, -O2)'
 	@echo '  GLOB="*" (check-ktest)  JOBS=2 (QEMUs at once in make test)  BUILD=build  V=1 (show commands)'
+	@echo '  FORMAT_FILES="a.c b.h" (format-check / format: only these files)'

@@ -32,10 +32,10 @@ ULONG DbgPrintEx(ULONG ComponentId, ULONG Level, PCSTR Format, ...) __attribute_
  * parameter: kernel/mm/pool.c and kernel/mm/heap.h. */
 typedef ULONG64 POOL_FLAGS;
 #define POOL_FLAG_REQUIRED_START 0x0000000000000001ull
-#define POOL_FLAG_USE_QUOTA 0x0000000000000001ull         /* accepted, no quota exists */
-#define POOL_FLAG_UNINITIALIZED 0x0000000000000002ull     /* don't zero the allocation */
-#define POOL_FLAG_SESSION 0x0000000000000004ull           /* no sessions: fails */
-#define POOL_FLAG_CACHE_ALIGNED 0x0000000000000008ull     /* 64-byte aligned */
+#define POOL_FLAG_USE_QUOTA 0x0000000000000001ull     /* accepted, no quota exists */
+#define POOL_FLAG_UNINITIALIZED 0x0000000000000002ull /* don't zero the allocation */
+#define POOL_FLAG_SESSION 0x0000000000000004ull       /* no sessions: fails */
+#define POOL_FLAG_CACHE_ALIGNED 0x0000000000000008ull /* 64-byte aligned */
 #define POOL_FLAG_RESERVED1 0x0000000000000010ull
 #define POOL_FLAG_RAISE_ON_FAILURE 0x0000000000000020ull  /* no SEH: failure bugchecks (0x1E) */
 #define POOL_FLAG_NON_PAGED 0x0000000000000040ull         /* non-paged, no-execute */
@@ -44,7 +44,7 @@ typedef ULONG64 POOL_FLAGS;
 #define POOL_FLAG_RESERVED2 0x0000000000000200ull
 #define POOL_FLAG_RESERVED3 0x0000000000000400ull
 #define POOL_FLAG_REQUIRED_END 0x0000000080000000ull
-#define POOL_FLAG_OPTIONAL_START 0x0000000100000000ull    /* optional flags are ignored */
+#define POOL_FLAG_OPTIONAL_START 0x0000000100000000ull /* optional flags are ignored */
 #define POOL_FLAG_SPECIAL_POOL 0x0000000100000000ull
 #define POOL_FLAG_OPTIONAL_END 0x8000000000000000ull
 
@@ -87,7 +87,7 @@ typedef enum _POOL_TYPE {
 
 /* irqlab addition: gcc rejects MSVC's multi-character tag literals ('1gaT') under -Werror, so
  * write IRQLAB_POOL_TAG("Tag1"): the same value, spelled in the order a pool dump shows it. */
-#define IRQLAB_POOL_TAG(s)                                                                         \
+#define IRQLAB_POOL_TAG(s)                                                                                             \
     ((ULONG)(UCHAR)(s)[0] | (ULONG)(UCHAR)(s)[1] << 8 | (ULONG)(UCHAR)(s)[2] << 16 | (ULONG)(UCHAR)(s)[3] << 24)
 
 PVOID ExAllocatePool2(POOL_FLAGS Flags, SIZE_T NumberOfBytes, ULONG Tag);

@@ -24,6 +24,7 @@
 #include "kernel/ke/shutdown.h"
 #include "kernel/ke/time.h"
 #include "kernel/main.h"
+#include "kernel/mm/kstack.h"
 #include "kernel/mm/mm.h"
 
 struct boot_info boot_info;
@@ -84,6 +85,17 @@ static void parse_boot_info(uint32_t magic, uint32_t info)
     }
 }
 
+/* The boot CPU's #DF / NMI / #MC stacks start out in .bss (there is no allocator in step 2);
+ * now that there is one, move them to guarded kernel stacks like every other CPU's. */
+static void guard_bsp_ist_stacks(void)
+{
+    for (unsigned ist = GDT_IST_DOUBLE_FAULT; ist <= GDT_IST_MACHINE_CHECK; ist++) {
+        uint64_t top = kstack_alloc(KSTACK_DEFAULT_PAGES);
+        if (top)
+            gdt_set_ist(gdt_bsp_tables(), ist, top);
+    }
+}
+
 /* Steps 5 onwards, on the guarded kernel stack (step 4). */
 __attribute__((noreturn)) static void kernel_main_guarded(void);
 
@@ -107,6 +119,7 @@ void kernel_main(uint32_t magic, uint32_t info)
      *    stack for a kernel stack with an unmapped guard page below it (kernel/mm/kstack.h), so
      *    an overflow faults: the rest of bring-up runs in kernel_main_guarded(). */
     mm_init(&boot_info);
+    guard_bsp_ist_stacks();
     mm_run_on_guarded_stack(kernel_main_guarded);
 }
 

@@ -29,6 +29,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -116,15 +117,37 @@ def iso_for(elf, cmdline=""):
     key = hashlib.sha1(cmdline.encode()).hexdigest()[:12]
     path = os.path.join(cache, f"{base}-{stamp}-{key}.iso")
     with _iso_lock:
-        if not os.path.exists(path):
-            for old in os.listdir(cache):
-                if old.startswith(base + "-") and not old.startswith(f"{base}-{stamp}-"):
-                    try:
-                        os.unlink(os.path.join(cache, old))
-                    except OSError:
-                        pass
-            make_iso(elf, cmdline, path)
+        if os.path.exists(path):
+            os.utime(path)  # recently used: pruned last
+            return path
+        isos = [os.path.join(cache, f) for f in os.listdir(cache) if f.endswith(".iso")]
+        for old in isos:
+            name = os.path.basename(old)
+            if name.startswith(base + "-") and not name.startswith(f"{base}-{stamp}-"):
+                _unlink(old)  # built from an older ELF
+        # ~9 MiB each: keep the most recently used few.
+        isos = sorted((p for p in isos if os.path.exists(p)), key=_mtime)
+        for old in isos[:max(0, len(isos) - ISO_CACHE_SIZE + 1)]:
+            _unlink(old)
+        make_iso(elf, cmdline, path)
     return path
+
+
+ISO_CACHE_SIZE = 24
+
+
+def _unlink(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _mtime(path):
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return 0
 
 
 # ---- the QEMU command line ----------------------------------------------------------------------
@@ -173,7 +196,6 @@ def _default_log_path():
         os.close(fd)
         return path, True
     os.makedirs(logs, exist_ok=True)
-    import sys
     script = os.path.splitext(os.path.basename(sys.argv[0] or "python"))[0]
     with _iso_lock:
         _log_counter[0] += 1

@@ -47,9 +47,9 @@ def restore_terminal():
 
 def explain_status(status):
     if status == irqlab_qemu.EXIT_SUCCESS:
-        return 0, "irqlab powered off (status 33)"
+        return 0, "irqlab exited with status 33: success (poweroff, or every test passed)"
     if status == irqlab_qemu.EXIT_FAILURE:
-        return 1, "irqlab reported a failure (status 35)"
+        return 1, "irqlab exited with status 35: failure (a test failed, or a bugcheck)"
     if status == 0:
         return 0, "QEMU exited (Ctrl-A X, or a triple fault: -no-reboot turns a reset into an exit)"
     if status == 124 or status < 0:

@@ -112,23 +112,27 @@ def run_unit(test, build, logs, build_only=False):
     if build_only:
         return []
     try:
-        run = subprocess.run([exe], cwd=REPO, capture_output=True, text=True, timeout=UNIT_TIMEOUT)
-        stdout, stderr, rc = run.stdout, run.stderr, run.returncode
+        # stderr into stdout: cmocka's error lines then sit between a case's RUN and FAILED.
+        run = subprocess.run([exe], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             timeout=UNIT_TIMEOUT)
+        stdout, rc = run.stdout, run.returncode
     except subprocess.TimeoutExpired as e:
-        stdout, stderr, rc = (e.stdout or b"").decode(), (e.stderr or b"").decode(), "timeout"
+        stdout, rc = (e.stdout or b"").decode(errors="replace"), "timeout"
     with open(log, "a") as out:
-        out.write(f"$ {rel(exe)}\n{stdout}\n{stderr}\nexit status: {rc}\n")
-    results, running = [], None
+        out.write(f"$ {rel(exe)}\n{stdout}\nexit status: {rc}\n")
+    results, running, messages = [], None, []
     for line in stdout.splitlines():
         m = CMOCKA_LINE.match(line.strip())
         if not m:
+            if running:
+                messages.append(line.strip())
             continue
         kind, name = m.groups()
         if kind == "RUN":
-            running = name
+            running, messages = name, []
         elif name == running:  # the summary repeats names; count each case once
             status = {"OK": "pass", "FAILED": "fail", "SKIPPED": "skip"}[kind]
-            results.append(Result(f"unit:{base}:{name}", status, log, stderr.strip()[-500:] if status == "fail" else ""))
+            results.append(Result(f"unit:{base}:{name}", status, log, "\n".join(messages) if status == "fail" else ""))
             running = None
     if running:
         results.append(Result(f"unit:{base}:{running}", "fail", log, f"crashed (exit status {rc})"))

@@ -91,9 +91,7 @@ uint64_t apic_icr_encode(enum apic_ipi_kind kind, uint8_t vector, uint32_t dest,
             return APIC_ICR_INVALID;
         low = vector | (APIC_DELIVERY_FIXED << APIC_DELIVERY_SHIFT);
         break;
-    case APIC_IPI_NMI:
-        low = APIC_DELIVERY_NMI << APIC_DELIVERY_SHIFT;
-        break;
+    case APIC_IPI_NMI: low = APIC_DELIVERY_NMI << APIC_DELIVERY_SHIFT; break;
     case APIC_IPI_INIT:
         /* INIT "assert", edge. Modern CPUs need no matching "de-assert" (level = 0, trigger =
          * level), and x2APIC mode does not even allow it (SDM section 11.12.10). */
@@ -104,8 +102,7 @@ uint64_t apic_icr_encode(enum apic_ipi_kind kind, uint8_t vector, uint32_t dest,
          * i.e. at physical address vector * 4096. */
         low = vector | (APIC_DELIVERY_STARTUP << APIC_DELIVERY_SHIFT);
         break;
-    default:
-        return APIC_ICR_INVALID;
+    default: return APIC_ICR_INVALID;
     }
     /* SDM Figure 11-12: the level bit must be 1 for every delivery mode except INIT de-assert. */
     low |= APIC_ICR_LEVEL_ASSERT;

@@ -21,22 +21,22 @@
 /* ---- Local APIC register offsets (SDM Table 11-1) ----------------------------------------
  * These are byte offsets from the xAPIC MMIO base (normally 0xFEE00000). In x2APIC mode the
  * same register is the MSR 0x800 + offset / 16 (SDM Table 11-6), see LAPIC_X2APIC_MSR(). */
-#define LAPIC_REG_ID 0x020u          /* xAPIC: id in bits 31:24. x2APIC: the full 32 bits */
-#define LAPIC_REG_VERSION 0x030u     /* bits 7:0 version, 23:16 max LVT index, 24 EOI-suppress */
-#define LAPIC_REG_TPR 0x080u         /* task priority; CR8 is an alias of TPR[7:4] */
-#define LAPIC_REG_APR 0x090u         /* arbitration priority (xAPIC only) */
-#define LAPIC_REG_PPR 0x0A0u         /* processor priority = max(TPR, class of highest ISR) */
+#define LAPIC_REG_ID 0x020u      /* xAPIC: id in bits 31:24. x2APIC: the full 32 bits */
+#define LAPIC_REG_VERSION 0x030u /* bits 7:0 version, 23:16 max LVT index, 24 EOI-suppress */
+#define LAPIC_REG_TPR 0x080u     /* task priority; CR8 is an alias of TPR[7:4] */
+#define LAPIC_REG_APR 0x090u     /* arbitration priority (xAPIC only) */
+#define LAPIC_REG_PPR 0x0A0u     /* processor priority = max(TPR, class of highest ISR) */
 #define LAPIC_REG_EOI 0x0B0u
-#define LAPIC_REG_LDR 0x0D0u         /* logical destination */
-#define LAPIC_REG_DFR 0x0E0u         /* destination format (xAPIC only) */
-#define LAPIC_REG_SVR 0x0F0u         /* spurious-interrupt vector register */
-#define LAPIC_REG_ISR0 0x100u        /* in-service: 8 registers of 32 bits, 16 bytes apart */
-#define LAPIC_REG_TMR0 0x180u        /* trigger mode: 1 = the vector arrived level-triggered */
-#define LAPIC_REG_IRR0 0x200u        /* interrupt request: accepted, not yet dispatched */
-#define LAPIC_REG_ESR 0x280u         /* error status */
+#define LAPIC_REG_LDR 0x0D0u  /* logical destination */
+#define LAPIC_REG_DFR 0x0E0u  /* destination format (xAPIC only) */
+#define LAPIC_REG_SVR 0x0F0u  /* spurious-interrupt vector register */
+#define LAPIC_REG_ISR0 0x100u /* in-service: 8 registers of 32 bits, 16 bytes apart */
+#define LAPIC_REG_TMR0 0x180u /* trigger mode: 1 = the vector arrived level-triggered */
+#define LAPIC_REG_IRR0 0x200u /* interrupt request: accepted, not yet dispatched */
+#define LAPIC_REG_ESR 0x280u  /* error status */
 #define LAPIC_REG_LVT_CMCI 0x2F0u
-#define LAPIC_REG_ICR_LOW 0x300u     /* x2APIC: the whole 64-bit ICR is MSR 0x830 */
-#define LAPIC_REG_ICR_HIGH 0x310u    /* xAPIC only: destination in bits 31:24 */
+#define LAPIC_REG_ICR_LOW 0x300u  /* x2APIC: the whole 64-bit ICR is MSR 0x830 */
+#define LAPIC_REG_ICR_HIGH 0x310u /* xAPIC only: destination in bits 31:24 */
 #define LAPIC_REG_LVT_TIMER 0x320u
 #define LAPIC_REG_LVT_THERMAL 0x330u
 #define LAPIC_REG_LVT_PERF 0x340u
@@ -46,7 +46,7 @@
 #define LAPIC_REG_TIMER_INITIAL 0x380u
 #define LAPIC_REG_TIMER_CURRENT 0x390u
 #define LAPIC_REG_TIMER_DIVIDE 0x3E0u
-#define LAPIC_REG_SELF_IPI 0x3F0u    /* x2APIC only (MSR 0x83F) */
+#define LAPIC_REG_SELF_IPI 0x3F0u /* x2APIC only (MSR 0x83F) */
 
 #define LAPIC_X2APIC_MSR(reg) (0x800u + ((uint32_t)(reg) >> 4))
 
@@ -57,7 +57,7 @@ static inline uint32_t lapic_vector_bit(uint8_t vector) { return 1u << (vector &
 /* ---- Fields shared by LVT entries, the ICR and IOAPIC RTEs -------------------------------- */
 enum apic_delivery_mode {
     APIC_DELIVERY_FIXED = 0,
-    APIC_DELIVERY_LOWEST = 1,  /* lowest priority (ICR / RTE / MSI only) */
+    APIC_DELIVERY_LOWEST = 1, /* lowest priority (ICR / RTE / MSI only) */
     APIC_DELIVERY_SMI = 2,
     APIC_DELIVERY_NMI = 4,
     APIC_DELIVERY_INIT = 5,
@@ -69,13 +69,13 @@ const char *apic_delivery_mode_name(unsigned mode);
 
 #define APIC_VECTOR_MASK 0xFFu
 #define APIC_DELIVERY_SHIFT 8
-#define APIC_DEST_LOGICAL (1u << 11)    /* ICR, RTE */
+#define APIC_DEST_LOGICAL (1u << 11)     /* ICR, RTE */
 #define APIC_DELIVERY_PENDING (1u << 12) /* ICR, LVT, RTE: read-only "send pending" */
-#define APIC_ACTIVE_LOW (1u << 13)      /* LVT LINT0/1, RTE */
-#define APIC_REMOTE_IRR (1u << 14)      /* LVT LINT0/1, RTE: read-only */
+#define APIC_ACTIVE_LOW (1u << 13)       /* LVT LINT0/1, RTE */
+#define APIC_REMOTE_IRR (1u << 14)       /* LVT LINT0/1, RTE: read-only */
 #define APIC_ICR_LEVEL_ASSERT (1u << 14) /* ICR: same bit, other meaning */
-#define APIC_LEVEL_TRIGGERED (1u << 15) /* LVT LINT0/1, ICR, RTE */
-#define APIC_MASKED (1u << 16)          /* LVT, RTE */
+#define APIC_LEVEL_TRIGGERED (1u << 15)  /* LVT LINT0/1, ICR, RTE */
+#define APIC_MASKED (1u << 16)           /* LVT, RTE */
 
 /* ---- Local vector table entries (SDM section 11.5.1) ------------------------------------- */
 #define LAPIC_LVT_TIMER_ONESHOT (0u << 17)
@@ -85,13 +85,13 @@ const char *apic_delivery_mode_name(unsigned mode);
 
 struct lapic_lvt {
     uint8_t vector;
-    uint8_t delivery_mode;  /* enum apic_delivery_mode */
+    uint8_t delivery_mode; /* enum apic_delivery_mode */
     bool pending;
     bool active_low;
     bool remote_irr;
     bool level_triggered;
     bool masked;
-    uint8_t timer_mode;     /* 0 one-shot, 1 periodic, 2 TSC-deadline (timer LVT only) */
+    uint8_t timer_mode; /* 0 one-shot, 1 periodic, 2 TSC-deadline (timer LVT only) */
 };
 
 struct lapic_lvt lapic_lvt_decode(uint32_t value);
@@ -127,9 +127,9 @@ uint64_t lapic_timer_rate(uint64_t elapsed_counts, uint32_t window_us);
  *   x2APIC: destination in bits 63:32 (the full 32-bit APIC id).
  */
 enum apic_shorthand {
-    APIC_SHORTHAND_NONE = 0,         /* use the destination field */
+    APIC_SHORTHAND_NONE = 0, /* use the destination field */
     APIC_SHORTHAND_SELF = 1,
-    APIC_SHORTHAND_ALL = 2,          /* including self */
+    APIC_SHORTHAND_ALL = 2, /* including self */
     APIC_SHORTHAND_ALL_BUT_SELF = 3,
 };
 
@@ -167,11 +167,11 @@ struct apic_icr apic_icr_decode(uint64_t value, bool x2apic);
  *   63:56 destination (physical mode: an APIC id 0..255). Bits 55:17 are reserved: keep 0. */
 struct ioapic_rte {
     uint8_t vector;
-    uint8_t delivery_mode;  /* enum apic_delivery_mode */
+    uint8_t delivery_mode; /* enum apic_delivery_mode */
     bool dest_logical;
-    bool delivery_pending;  /* read-only */
+    bool delivery_pending; /* read-only */
     bool active_low;
-    bool remote_irr;        /* read-only: a level interrupt was delivered and is not yet EOI'd */
+    bool remote_irr; /* read-only: a level interrupt was delivered and is not yet EOI'd */
     bool level_triggered;
     bool masked;
     uint8_t dest;

@@ -128,8 +128,8 @@ static void add_ioapic(uint8_t madt_id, uint64_t phys, uint32_t gsi_base)
 
     if (io->id != madt_id)
         log_warn("ioapic: the IOAPIC at 0x%llx has id %u, the MADT says %u", (unsigned long long)phys, io->id, madt_id);
-    log_info("ioapic: id %u, version 0x%02x, %u pins, GSI %u-%u at 0x%llx, all masked", io->id, io->version,
-             io->pins, io->gsi_base, io->gsi_base + io->pins - 1, (unsigned long long)phys);
+    log_info("ioapic: id %u, version 0x%02x, %u pins, GSI %u-%u at 0x%llx, all masked", io->id, io->version, io->pins,
+             io->gsi_base, io->gsi_base + io->pins - 1, (unsigned long long)phys);
 }
 
 void ioapic_init(void)
@@ -165,8 +165,7 @@ bool ioapic_gsi_valid(uint32_t gsi)
 
 /* ---- redirection entries ------------------------------------------------------------------ */
 
-bool ioapic_route(uint32_t gsi, uint8_t vector, bool trigger_level, bool active_low, uint32_t dest_apic_id,
-                  bool masked)
+bool ioapic_route(uint32_t gsi, uint8_t vector, bool trigger_level, bool active_low, uint32_t dest_apic_id, bool masked)
 {
     unsigned pin;
     struct ioapic *io = lookup(gsi, &pin);
@@ -307,11 +306,10 @@ void ioapic_print(void)
             uint64_t value = rte_read(io, pin);
             raw_lock_release(&io->lock, flags);
             struct ioapic_rte rte = ioapic_rte_decode(value);
-            console_printf("  %4u %3u   0x%02x %-8s %-7s %-8s %-6s %-10s %s %u\n", io->gsi_base + pin, pin,
-                           rte.vector, apic_delivery_mode_name(rte.delivery_mode),
-                           rte.level_triggered ? "level" : "edge", rte.active_low ? "low" : "high",
-                           rte.masked ? "masked" : "open", rte.remote_irr ? "set" : "-",
-                           rte.dest_logical ? "logical" : "apic", rte.dest);
+            console_printf("  %4u %3u   0x%02x %-8s %-7s %-8s %-6s %-10s %s %u\n", io->gsi_base + pin, pin, rte.vector,
+                           apic_delivery_mode_name(rte.delivery_mode), rte.level_triggered ? "level" : "edge",
+                           rte.active_low ? "low" : "high", rte.masked ? "masked" : "open",
+                           rte.remote_irr ? "set" : "-", rte.dest_logical ? "logical" : "apic", rte.dest);
         }
     }
 }

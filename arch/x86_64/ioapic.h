@@ -25,20 +25,20 @@
 #include "kernel/ke/rawlock.h"
 
 #define IOAPIC_MAX 16
-#define IOAPIC_MAX_PINS 240  /* VER[23:16] is 8 bits; no real IOAPIC comes close */
+#define IOAPIC_MAX_PINS 240 /* VER[23:16] is 8 bits; no real IOAPIC comes close */
 
 /* The IOAPIC EOI register (+0x40) exists from version 0x20 on. */
 #define IOAPIC_VERSION_WITH_EOI 0x20u
 
 struct ioapic {
-    uint8_t id;              /* from its ID register (bits 27:24) */
-    uint8_t madt_id;         /* what the MADT said; normally the same */
-    uint8_t version;         /* VER[7:0]: 0x11 (82093AA, KVM in-kernel), 0x20 (QEMU TCG, PIIX/ICH) */
-    uint16_t pins;           /* VER[23:16] + 1 */
+    uint8_t id;      /* from its ID register (bits 27:24) */
+    uint8_t madt_id; /* what the MADT said; normally the same */
+    uint8_t version; /* VER[7:0]: 0x11 (82093AA, KVM in-kernel), 0x20 (QEMU TCG, PIIX/ICH) */
+    uint16_t pins;   /* VER[23:16] + 1 */
     uint32_t gsi_base;
-    uint64_t phys;           /* register window (physical) */
-    volatile uint32_t *regs; /* ... mapped uncached */
-    raw_lock_t lock;         /* IOREGSEL + IOWIN is a two-step access: one CPU at a time */
+    uint64_t phys;                                /* register window (physical) */
+    volatile uint32_t *regs;                      /* ... mapped uncached */
+    raw_lock_t lock;                              /* IOREGSEL + IOWIN is a two-step access: one CPU at a time */
     uint64_t routed[(IOAPIC_MAX_PINS + 63) / 64]; /* pins written by ioapic_route since init */
 };
 
@@ -48,7 +48,7 @@ struct ioapic {
 void ioapic_init(void);
 
 unsigned ioapic_count(void);
-const struct ioapic *ioapic_get(unsigned index);  /* NULL past the end */
+const struct ioapic *ioapic_get(unsigned index); /* NULL past the end */
 uint32_t ioapic_pin_count_total(void);
 bool ioapic_gsi_valid(uint32_t gsi);
 

@@ -32,9 +32,9 @@
 CMDLINE_OPTION(x2apic, "on|off", "use the x2APIC (MSR) interface when the CPU has one (default on)");
 
 /* IA32_APIC_BASE (MSR 0x1B), SDM Figure 11-5. */
-#define APIC_BASE_BSP (1ull << 8)     /* read-only: this is the bootstrap processor */
-#define APIC_BASE_EXTD (1ull << 10)   /* x2APIC mode */
-#define APIC_BASE_EN (1ull << 11)     /* APIC globally enabled */
+#define APIC_BASE_BSP (1ull << 8)   /* read-only: this is the bootstrap processor */
+#define APIC_BASE_EXTD (1ull << 10) /* x2APIC mode */
+#define APIC_BASE_EN (1ull << 11)   /* APIC globally enabled */
 #define APIC_BASE_ADDRESS_MASK 0x000FFFFFFFFFF000ull
 
 #define CPUID1_EDX_APIC (1u << 9)
@@ -53,9 +53,9 @@ CMDLINE_OPTION(x2apic, "on|off", "use the x2APIC (MSR) interface when the CPU ha
 #define LAPIC_BUGCHECK_P1 MSR_APIC_BASE
 
 static enum lapic_mode mode = LAPIC_MODE_NONE;
-static uint64_t mmio_phys;    /* xAPIC register page (physical) */
-static uintptr_t mmio;        /* ... and where we access it (virtual) */
-static uint64_t timer_hz;     /* counts per second at LAPIC_TIMER_DIVISOR */
+static uint64_t mmio_phys; /* xAPIC register page (physical) */
+static uintptr_t mmio;     /* ... and where we access it (virtual) */
+static uint64_t timer_hz;  /* counts per second at LAPIC_TIMER_DIVISOR */
 
 /* Registers must be mapped uncached: every read has to reach the APIC, every write has to
  * happen now and in program order. paging_map_mmio (kernel/mm/paging.h) maps them so, at the
@@ -362,8 +362,8 @@ void lapic_init_bsp(uint64_t madt_lapic_address)
     if (mode == LAPIC_MODE_XAPIC)
         ksnprintf(where, sizeof(where), "0x%llx", (unsigned long long)mmio_phys);
     log_info("lapic: %s at %s, id %u, version 0x%02x, timer %lu.%03lu MHz (/%u)", lapic_mode_name(mode), where,
-             lapic_id(), lapic_version(), (unsigned long)(timer_hz / 1000000u), (unsigned long)(timer_hz / 1000u % 1000u),
-             LAPIC_TIMER_DIVISOR);
+             lapic_id(), lapic_version(), (unsigned long)(timer_hz / 1000000u),
+             (unsigned long)(timer_hz / 1000u % 1000u), LAPIC_TIMER_DIVISOR);
     if (!want_x2 && cpu_has_x2apic())
         log_info("lapic: x2APIC available but x2apic=off: using the xAPIC interface");
 }
@@ -443,12 +443,12 @@ static void print_lvt(const char *name, uint32_t reg, bool is_timer, bool is_lin
 {
     uint32_t value = lapic_read(reg);
     struct lapic_lvt lvt = lapic_lvt_decode(value);
-    static const char *const timer_modes[] = {"one-shot", "periodic", "tsc-deadline", "reserved"};
-    console_printf("  LVT %-8s 0x%08x  vector 0x%02x  %-6s %-6s%s%s%s\n", name, value, lvt.vector,
-                   apic_delivery_mode_name(lvt.delivery_mode), lvt.masked ? "masked" : "",
+    static const char *const timer_modes[] = {" one-shot", " periodic", " tsc-deadline", " reserved"};
+    console_printf("  LVT %-8s 0x%08x  vector 0x%02x  %s%s%s%s%s\n", name, value, lvt.vector,
+                   apic_delivery_mode_name(lvt.delivery_mode), lvt.masked ? " masked" : "",
                    is_timer ? timer_modes[lvt.timer_mode & 3] : "",
                    is_lint ? (lvt.level_triggered ? " level" : " edge") : "",
-                   is_lint ? (lvt.active_low ? " low" : " high") : "");
+                   is_lint ? (lvt.active_low ? " active-low" : " active-high") : "");
 }
 
 void lapic_print(void)
@@ -490,7 +490,7 @@ void lapic_print(void)
             if (!(lapic_read(lapic_vector_reg(base_reg, (uint8_t)v)) & lapic_vector_bit((uint8_t)v)))
                 continue;
             if (n + 6 >= sizeof(line)) {
-                n += ksnprintf(line + n, sizeof(line) - n, " ...");
+                ksnprintf(line + n, sizeof(line) - n, " ...");
                 break;
             }
             n += ksnprintf(line + n, sizeof(line) - n, " 0x%02x", v);

@@ -45,15 +45,15 @@ void pit_wait_us(uint32_t us);
 typedef uint64_t (*pit_counter_fn)(void);
 
 struct pit_sample {
-    uint16_t ticks;        /* length of the countdown in PIT ticks */
-    uint64_t elapsed;      /* counter ticks from the middle of the start bracket to the middle of the end one */
-    uint64_t uncertainty;  /* width of both brackets together: the true value is elapsed +- uncertainty/2 */
+    uint16_t ticks;       /* length of the countdown in PIT ticks */
+    uint64_t elapsed;     /* counter ticks from the middle of the start bracket to the middle of the end one */
+    uint64_t uncertainty; /* width of both brackets together: the true value is elapsed +- uncertainty/2 */
 };
 
 #define PIT_CALIBRATION_WINDOW_US 10000u
 #define PIT_CALIBRATION_LONG_TICKS 0xFFFFu /* 54.9 ms: used when 10 ms windows are too coarse */
-#define PIT_CALIBRATION_SAMPLES 3u        /* good samples wanted */
-#define PIT_CALIBRATION_MAX_ATTEMPTS 20u  /* windows tried at most */
+#define PIT_CALIBRATION_SAMPLES 3u         /* good samples wanted */
+#define PIT_CALIBRATION_MAX_ATTEMPTS 20u   /* windows tried at most */
 /* Good: uncertainty <= elapsed / 200 (0.5 %, so the midpoint is off by at most 0.25 %). An
  * undisturbed TCG window has about 0.006 %; KVM on a nested (PVM) host, where every port access
  * is a slow exit to the hypervisor, about 0.2 %; a window in which the host descheduled QEMU
@@ -61,11 +61,11 @@ struct pit_sample {
 #define PIT_SAMPLE_MAX_ERROR_DIV 200u
 
 struct pit_calibration {
-    uint64_t hz;           /* the result: counter ticks per second */
-    unsigned attempts;     /* windows timed */
-    unsigned good;         /* of those, within PIT_SAMPLE_MAX_ERROR_DIV */
-    uint32_t best_ppm;     /* the narrowest sample's uncertainty, in parts per million */
-    bool long_windows;     /* switched to PIT_CALIBRATION_LONG_TICKS windows */
+    uint64_t hz;       /* the result: counter ticks per second */
+    unsigned attempts; /* windows timed */
+    unsigned good;     /* of those, within PIT_SAMPLE_MAX_ERROR_DIV */
+    uint32_t best_ppm; /* the narrowest sample's uncertainty, in parts per million */
+    bool long_windows; /* switched to PIT_CALIBRATION_LONG_TICKS windows */
 };
 
 /* One countdown of `ticks` PIT ticks (1..65535), timed with `read`. Interrupts off, PIT lock held. */

@@ -160,6 +160,32 @@ static void caller(uint64_t return_address, char *buf, size_t size)
     backtrace_format_return_address(return_address, buf, size);
 }
 
+/* What a pool check number means (P1 of 0xC2 / 0x19, as kernel/mm/heap.h and pool.h list). */
+static const char *pool_problem(unsigned long code, uint64_t check)
+{
+    if (code == BAD_POOL_HEADER) {
+        switch (check) {
+        case 0x03: return "The heap's free list is corrupt (something wrote over freed memory)";
+        case 0x05: return "A neighbouring pool block's header or footer is corrupt";
+        case 0x21: return "Code wrote past the end of its pool block (a buffer overrun)";
+        default: return "A pool block header is corrupt";
+        }
+    }
+    switch (check) {
+    case 0x00: return "A driver asked for a pool block of zero bytes";
+    case 0x01: return "The header of the block being freed is corrupt";
+    case 0x07: return "A pool block was freed twice (a double free)";
+    case 0x08: return "Pool was allocated above the IRQL that allows it";
+    case 0x09: return "Pool was freed above DISPATCH_LEVEL";
+    case 0x0A: return "A pool block was freed with a different tag than it was allocated with";
+    case 0x46: return "An address that was never allocated from the pool was freed";
+    case 0x9A: return "A MustSucceed pool type was requested (not allowed)";
+    case 0x9B: return "ExAllocatePoolWithTag was called with tag 0";
+    case 0x9D: return "A pool tag has no letter or digit";
+    default: return "A pool routine was called wrongly";
+    }
+}
+
 /* Stop codes raised by the kernel's own rule checks (no trap frame): the parameters say who. */
 static bool explain_rule(const struct bugcheck_report *r, char *buf, size_t size)
 {
@@ -204,6 +230,17 @@ static bool explain_rule(const struct bugcheck_report *r, char *buf, size_t size
                   "%s returned at IRQL %lu (%s) instead of %lu (%s): a routine must leave the IRQL as it "
                   "found it.",
                   what, (unsigned long)p[0], bugcheck_irql_name(p[0]), (unsigned long)p[1], bugcheck_irql_name(p[1]));
+        return true;
+    case BAD_POOL_CALLER:
+    case BAD_POOL_HEADER:
+        ksnprintf(buf, size, "%s (pool check 0x%02lx, see kernel/mm/heap.h and pool.h for the parameters).",
+                  pool_problem(r->code, p[0]), (unsigned long)p[0]);
+        return true;
+    case PFN_LIST_CORRUPT:
+        ksnprintf(buf, size,
+                  "Physical frame 0x%lx was given back to the frame allocator but %s.", (unsigned long)p[1],
+                  p[2] == 1 ? "was already free (a double free)" : p[2] == 3 ? "the address is not page aligned"
+                                                                       : "is not RAM the allocator owns");
         return true;
     case HARDWARE_INTERRUPT_STORM:
         ksym_format(p[0], what, sizeof(what));

@@ -13,8 +13,8 @@
 
 volatile uint64_t ke_tick_count;
 
-static uint64_t tsc_hz;       /* measured TSC rate, 0 until time_init() */
-static uint64_t tsc_at_init;  /* "time zero" for time_now_us and the performance counter */
+static uint64_t tsc_hz;      /* measured TSC rate, 0 until time_init() */
+static uint64_t tsc_at_init; /* "time zero" for time_now_us and the performance counter */
 static bool tsc_invariant;
 
 /* RDTSC can be executed before earlier instructions finish; the LFENCE in front makes the read

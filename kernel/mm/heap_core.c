@@ -7,7 +7,7 @@
 #define LINKS sizeof(struct heap_links) /* 16: a free block's payload holds its list links */
 #define MIN_BLOCK (HDR + LINKS + FTR)   /* 64 */
 #define ARENA_HDR sizeof(struct heap_arena)
-#define MAX_REQUEST ((size_t)1 << 40)   /* keeps every size computation far from overflow */
+#define MAX_REQUEST ((size_t)1 << 40) /* keeps every size computation far from overflow */
 
 struct heap_links {
     struct heap_header *prev, *next;
@@ -19,7 +19,10 @@ static struct heap_footer *footer_of(const struct heap_header *h)
 {
     return (struct heap_footer *)((uintptr_t)h + h->size - FTR);
 }
-static struct heap_header *next_of(const struct heap_header *h) { return (struct heap_header *)((uintptr_t)h + h->size); }
+static struct heap_header *next_of(const struct heap_header *h)
+{
+    return (struct heap_header *)((uintptr_t)h + h->size);
+}
 static struct heap_header *first_block(const struct heap_arena *a)
 {
     return (struct heap_header *)((uintptr_t)a + ARENA_HDR + FTR);
@@ -41,8 +44,8 @@ static bool header_sane(const struct heap_header *h, const struct heap_arena *a,
 {
     uintptr_t at = (uintptr_t)h;
     return h->magic == magic && h->size_check == ~h->size && h->size >= MIN_BLOCK && h->size % HEAP_ALIGN == 0 &&
-           at >= (uintptr_t)first_block(a) && at < arena_end(a) && h->size <= arena_end(a) - at && footer_of(h)->size == h->size &&
-           footer_of(h)->magic == magic;
+           at >= (uintptr_t)first_block(a) && at < arena_end(a) && h->size <= arena_end(a) - at &&
+           footer_of(h)->size == h->size && footer_of(h)->magic == magic;
 }
 
 static struct heap_arena *arena_of(const struct heap_core *heap, uintptr_t p)

@@ -61,7 +61,7 @@ struct heap_core {
     struct heap_arena *arenas;
     struct heap_header *free_list;
     size_t arena_count;
-    size_t bytes_in_use;  /* sum of `requested` over live blocks */
+    size_t bytes_in_use; /* sum of `requested` over live blocks */
     size_t blocks_in_use;
 };
 
@@ -79,14 +79,14 @@ enum heap_status {
 /* What went wrong (or, after a good free, what was freed). */
 struct heap_report {
     enum heap_status status;
-    uintptr_t block;    /* header address of the block concerned */
-    uint64_t value;     /* BAD_HEADER/DOUBLE_FREE: the header's first 8 bytes; OVERRUN: the 8 bytes
-                           found at the first damaged offset; TAG_MISMATCH: the block's tag;
-                           BAD_NEIGHBOR/FREE_LIST: the neighbour's or list entry's address */
-    uint64_t extra;     /* OVERRUN: offset of the damage from the payload; TAG_MISMATCH: the tag
-                           given to free; FREE_LIST: the link value read back */
-    uint32_t tag;       /* after a good free: the block's tag */
-    size_t size;        /* after a good free: its requested size */
+    uintptr_t block;                /* header address of the block concerned */
+    uint64_t value;                 /* BAD_HEADER/DOUBLE_FREE: the header's first 8 bytes; OVERRUN: the 8 bytes
+                                       found at the first damaged offset; TAG_MISMATCH: the block's tag;
+                                       BAD_NEIGHBOR/FREE_LIST: the neighbour's or list entry's address */
+    uint64_t extra;                 /* OVERRUN: offset of the damage from the payload; TAG_MISMATCH: the tag
+                                       given to free; FREE_LIST: the link value read back */
+    uint32_t tag;                   /* after a good free: the block's tag */
+    size_t size;                    /* after a good free: its requested size */
     struct heap_arena *empty_arena; /* after a good free: the arena is now entirely free */
 };
 

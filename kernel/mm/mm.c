@@ -23,7 +23,7 @@ void mm_run_on_guarded_stack(void (*continuation)(void))
     uint64_t top = kstack_alloc(KSTACK_DEFAULT_PAGES);
     if (!top)
         KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, 5, KSTACK_DEFAULT_PAGES, 0, 0);
-    log_info("mm: boot CPU now runs on a guarded stack 0x%lx-0x%lx", (unsigned long)(top - KSTACK_DEFAULT_PAGES * 4096ull),
-             (unsigned long)top);
+    log_info("mm: boot CPU now runs on a guarded stack 0x%lx-0x%lx",
+             (unsigned long)(top - KSTACK_DEFAULT_PAGES * 4096ull), (unsigned long)top);
     stack_switch_call(top, continuation);
 }

@@ -56,9 +56,9 @@
 extern char __kernel_start[], __kernel_end[], __text_start[], __text_end[], __rodata_start[], __rodata_end[],
     __data_start[], __bss_start[], __bss_end[], __ksyms_start[], __ksyms_end[];
 
-static uint64_t *kernel_pml4;    /* physical == virtual */
-static bool paging_live;         /* CR3 points at kernel_pml4: edits need TLB invalidation */
-static uint64_t table_frames;    /* page-table frames in use, for the log and the curious */
+static uint64_t *kernel_pml4; /* physical == virtual */
+static bool paging_live;      /* CR3 points at kernel_pml4: edits need TLB invalidation */
+static uint64_t table_frames; /* page-table frames in use, for the log and the curious */
 static raw_lock_t paging_lock = RAW_LOCK_INIT;
 
 static uint64_t addr_of(const void *p) { return (uint64_t)(uintptr_t)p; }

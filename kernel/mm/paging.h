@@ -16,7 +16,14 @@
  *   kernel-stack region         see kernel/mm/kstack.h: PAGING_KSTACK_BASE .. + PAGING_KSTACK_SIZE
  *   everything else             not mapped
  * 2 MiB pages are used wherever a whole aligned 2 MiB is uniform, 4 KiB pages elsewhere.
- * No user pages, no global pages.
+ * No user pages, no global pages. Every page-table frame (the PML4 included) lies below 4 GiB,
+ * so a 32-bit AP trampoline can load this CR3 as it is.
+ *
+ * TLBs: every change invalidates this CPU's TLB (INVLPG, or a CR3 reload for big changes).
+ * There is no cross-CPU shootdown yet: another CPU may keep a stale translation of a page it
+ * has touched. Mapping new pages is always safe; unmapping or changing a page another CPU has
+ * used needs an IPI-based shootdown (not implemented; see kernel/ke/ipi.h) before the frame
+ * or the address is reused.
  */
 #ifndef IRQLAB_MM_PAGING_H
 #define IRQLAB_MM_PAGING_H

@@ -23,12 +23,12 @@
  */
 #include "kernel/mm/pmm.h"
 
+#include "include/wdm.h"
 #include "kernel/boot/bootinfo.h"
 #include "kernel/console/log.h"
 #include "kernel/ke/bugcheck.h"
 #include "kernel/ke/rawlock.h"
 #include "kernel/mm/pmm_core.h"
-#include "include/wdm.h"
 
 #define PMM_LOW_MEMORY_END 0x100000ull /* 1 MiB */
 
@@ -47,8 +47,8 @@ void pmm_init(const struct boot_info *info)
     size_t usable_count = 0, reserved_count = 0;
 
     reserved[reserved_count++] = (struct pmm_range){0, PMM_LOW_MEMORY_END};
-    reserved[reserved_count++] = (struct pmm_range){(uint64_t)(uintptr_t)__kernel_start,
-                                                    (uint64_t)(__kernel_end - __kernel_start)};
+    reserved[reserved_count++] =
+        (struct pmm_range){(uint64_t)(uintptr_t)__kernel_start, (uint64_t)(__kernel_end - __kernel_start)};
     for (unsigned i = 0; i < info->region_count; i++) {
         const struct memory_region *r = &info->regions[i];
         struct pmm_range range = {r->base, r->length};

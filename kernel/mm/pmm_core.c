@@ -18,7 +18,10 @@ static bool bit_test(const uint64_t *map, uint64_t frame)
 }
 
 static void bit_set(uint64_t *map, uint64_t frame) { map[frame / BITS_PER_WORD] |= 1ull << (frame % BITS_PER_WORD); }
-static void bit_clear(uint64_t *map, uint64_t frame) { map[frame / BITS_PER_WORD] &= ~(1ull << (frame % BITS_PER_WORD)); }
+static void bit_clear(uint64_t *map, uint64_t frame)
+{
+    map[frame / BITS_PER_WORD] &= ~(1ull << (frame % BITS_PER_WORD));
+}
 
 size_t pmm_core_bitmap_words(uint64_t frame_limit) { return (size_t)(2 * words_for(frame_limit)); }
 
@@ -188,10 +191,7 @@ bool pmm_core_is_free(const struct pmm_core *core, uint64_t phys)
     return f < core->frame_limit && !bit_test(core->used, f);
 }
 
-static bool overlaps(uint64_t a, uint64_t a_len, uint64_t b, uint64_t b_len)
-{
-    return a < b + b_len && b < a + a_len;
-}
+static bool overlaps(uint64_t a, uint64_t a_len, uint64_t b, uint64_t b_len) { return a < b + b_len && b < a + a_len; }
 
 uint64_t pmm_find_free_space(const struct pmm_range *usable, size_t usable_count, const struct pmm_range *reserved,
                              size_t reserved_count, uint64_t bytes, uint64_t min, uint64_t limit)

@@ -35,7 +35,7 @@ struct pmm_core {
     uint64_t frame_limit;  /* frames [0, frame_limit) are described by the bitmaps */
     uint64_t total_frames; /* number of managed frames */
     uint64_t free_frames;
-    uint64_t next_hint;    /* where the next single-frame search starts (next fit) */
+    uint64_t next_hint; /* where the next single-frame search starts (next fit) */
 };
 
 enum pmm_status {

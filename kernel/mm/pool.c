@@ -46,17 +46,17 @@
 #define POOL_DISPATCH_LEVEL 2
 #define POOL_CACHE_ALIGNMENT 64 /* SYSTEM_CACHE_ALIGNMENT_SIZE on x64 */
 
-#define POOL2_KNOWN_REQUIRED                                                                       \
-    (POOL_FLAG_USE_QUOTA | POOL_FLAG_UNINITIALIZED | POOL_FLAG_CACHE_ALIGNED | POOL_FLAG_RAISE_ON_FAILURE | \
+#define POOL2_KNOWN_REQUIRED                                                                                           \
+    (POOL_FLAG_USE_QUOTA | POOL_FLAG_UNINITIALIZED | POOL_FLAG_CACHE_ALIGNED | POOL_FLAG_RAISE_ON_FAILURE |            \
      POOL_FLAG_NON_PAGED | POOL_FLAG_NON_PAGED_EXECUTE | POOL_FLAG_PAGED)
 #define POOL_TYPE_PAGED_BIT 1
 #define POOL_TYPE_MUST_SUCCEED_BIT 2
 #define POOL_TYPE_CACHE_ALIGNED_BIT 4
 #define POOL_TYPE_SESSION_BIT 32
-#define POOL_TYPE_KNOWN_BITS                                                                       \
-    (POOL_TYPE_PAGED_BIT | POOL_TYPE_MUST_SUCCEED_BIT | POOL_TYPE_CACHE_ALIGNED_BIT | POOL_QUOTA_FAIL_INSTEAD_OF_RAISE | \
-     POOL_RAISE_IF_ALLOCATION_FAILURE | POOL_TYPE_SESSION_BIT | POOL_COLD_ALLOCATION | POOL_NX_ALLOCATION |      \
-     POOL_ZERO_ALLOCATION)
+#define POOL_TYPE_KNOWN_BITS                                                                                           \
+    (POOL_TYPE_PAGED_BIT | POOL_TYPE_MUST_SUCCEED_BIT | POOL_TYPE_CACHE_ALIGNED_BIT |                                  \
+     POOL_QUOTA_FAIL_INSTEAD_OF_RAISE | POOL_RAISE_IF_ALLOCATION_FAILURE | POOL_TYPE_SESSION_BIT |                     \
+     POOL_COLD_ALLOCATION | POOL_NX_ALLOCATION | POOL_ZERO_ALLOCATION)
 
 /* ---- per-tag accounting ---- */
 
@@ -164,8 +164,8 @@ static void check_caller(ULONG_PTR type, SIZE_T bytes, ULONG tag, uint8_t max_ir
 static PVOID fail(bool raise, void *caller)
 {
     if (raise)
-        KeBugCheckEx(KMODE_EXCEPTION_NOT_HANDLED, (ULONG_PTR)(ULONG)STATUS_INSUFFICIENT_RESOURCES,
-                     (ULONG_PTR)caller, 0, 0);
+        KeBugCheckEx(KMODE_EXCEPTION_NOT_HANDLED, (ULONG_PTR)(ULONG)STATUS_INSUFFICIENT_RESOURCES, (ULONG_PTR)caller, 0,
+                     0);
     return NULL;
 }
 

@@ -96,6 +96,19 @@ CASES = [
          suite="irql_crash", fn="irql_lower_to_higher", explanation="up to 2 (DISPATCH_LEVEL)"),
     Case("spin_lock_twice", 0x0F, "SPIN_LOCK_ALREADY_OWNED", {4: "rip"}, suite="irql_crash",
          fn="spin_lock_twice", explanation="which this CPU already holds"),
+    # Pool and frame misuse (tests/ktest/mm_crash_test.c), stop codes as Driver Verifier uses them.
+    Case("double_free", 0xC2, "BAD_POOL_CALLER", {1: 0x07}, suite="mm_crash", fn="double_free",
+         explanation="freed twice"),
+    Case("wrong_tag", 0xC2, "BAD_POOL_CALLER", {1: 0x0A}, suite="mm_crash", fn="wrong_tag",
+         explanation="different tag"),
+    Case("not_pool", 0xC2, "BAD_POOL_CALLER", {1: 0x46}, suite="mm_crash", fn="not_pool",
+         explanation="never allocated from the pool"),
+    Case("zero_tag", 0xC2, "BAD_POOL_CALLER", {1: 0x9B}, suite="mm_crash", fn="zero_tag",
+         explanation="tag 0"),
+    Case("overrun", 0x19, "BAD_POOL_HEADER", {1: 0x21}, suite="mm_crash", fn="overrun",
+         explanation="buffer overrun"),
+    Case("frame_double_free", 0x4E, "PFN_LIST_CORRUPT", {1: 0x99, 3: 1}, suite="mm_crash",
+         fn="frame_double_free", explanation="already free"),
 ]
 
 STOP_RE = re.compile(r"^\*\*\* STOP: 0x([0-9A-F]{8}) \(0x([0-9A-F]{16}), 0x([0-9A-F]{16}), "

@@ -89,7 +89,7 @@ static void within_percent(struct ktest *t, const char *what, uint64_t value, ui
 static void lapic_enabled(struct ktest *t)
 {
     KTEST_ASSERT_NE(t, (int)lapic_mode(), (int)LAPIC_MODE_NONE);
-    KTEST_EXPECT_TRUE(t, (rdmsr(MSR_APIC_BASE) & (1ull << 11)) != 0);  /* IA32_APIC_BASE.EN */
+    KTEST_EXPECT_TRUE(t, (rdmsr(MSR_APIC_BASE) & (1ull << 11)) != 0); /* IA32_APIC_BASE.EN */
     if (lapic_mode() == LAPIC_MODE_X2APIC)
         KTEST_EXPECT_TRUE(t, (rdmsr(MSR_APIC_BASE) & (1ull << 10)) != 0); /* .EXTD */
 
@@ -164,8 +164,8 @@ static void self_ipi_sets_irr(struct ktest *t)
      * acceptable vector pending it returns at once - but only if nothing of a higher class is
      * in service (PPR), or it would sleep until some other interrupt came. A higher pending
      * vector (the clock, 0xD1) may be the one that wakes it, hence the loop. */
-    for (unsigned i = 0; i < 10 && lapic_irr_pending(APIC_TEST_VECTOR) &&
-                         (lapic_read(LAPIC_REG_PPR) >> 4) < (APIC_TEST_VECTOR >> 4);
+    for (unsigned i = 0;
+         i < 10 && lapic_irr_pending(APIC_TEST_VECTOR) && (lapic_read(LAPIC_REG_PPR) >> 4) < (APIC_TEST_VECTOR >> 4);
          i++)
         __asm__ volatile("sti; hlt; cli" ::: "memory");
     if (lapic_isr_active(APIC_TEST_VECTOR)) {
@@ -297,8 +297,7 @@ static void ioapic_found(struct ktest *t)
     const struct ioapic *io = ioapic_get(0);
     KTEST_ASSERT_NOT_NULL(t, io);
     KTEST_EXPECT_NULL(t, ioapic_get(ioapic_count()));
-    ktest_log(t, "IOAPIC 0: id %u, version 0x%02x, %u pins, GSI base %u", io->id, io->version, io->pins,
-              io->gsi_base);
+    ktest_log(t, "IOAPIC 0: id %u, version 0x%02x, %u pins, GSI base %u", io->id, io->version, io->pins, io->gsi_base);
 
     enum platform p = detect_platform();
     if (p == PLATFORM_QEMU_TCG) {
@@ -442,7 +441,7 @@ static void ioapic_eoi_register(struct ktest *t)
 }
 
 KTEST_SUITE(apic, KTEST_CASE(lapic_enabled), KTEST_CASE(lapic_id_matches_cpuid), KTEST_CASE(ipi_rejects_bad_requests),
-            KTEST_CASE(self_ipi_sets_irr), KTEST_CASE(timer_calibration), KTEST_CASE(stall_10ms),
-            KTEST_CASE(time_api), KTEST_CASE(clock_ticks_follow_tsc), KTEST_CASE(ioapic_found), KTEST_CASE(ioapic_unrouted_pins_masked),
+            KTEST_CASE(self_ipi_sets_irr), KTEST_CASE(timer_calibration), KTEST_CASE(stall_10ms), KTEST_CASE(time_api),
+            KTEST_CASE(clock_ticks_follow_tsc), KTEST_CASE(ioapic_found), KTEST_CASE(ioapic_unrouted_pins_masked),
             KTEST_CASE(ioapic_route_roundtrip), KTEST_CASE(ioapic_mask_flips_only_mask),
             KTEST_CASE(ioapic_eoi_register));

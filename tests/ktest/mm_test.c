@@ -210,7 +210,7 @@ static void pmm_free_count_returns_to_start(struct ktest *t)
         frames[i] = pmm_alloc_frame();
         KTEST_ASSERT_NE(t, frames[i], 0ull);
         KTEST_EXPECT_EQ(t, frames[i] % PAGE, 0ull);
-        KTEST_EXPECT_GE(t, frames[i], 0x100000ull); /* nothing below 1 MiB */
+        KTEST_EXPECT_GE(t, frames[i], 0x100000ull);             /* nothing below 1 MiB */
         *(volatile uint64_t *)(uintptr_t)frames[i] = frames[i]; /* RAM, mapped, writable */
     }
     KTEST_EXPECT_EQ(t, pmm_free_count(), start - 64);

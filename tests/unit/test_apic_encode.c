@@ -136,8 +136,8 @@ static void rte_decode_every_field(void **state)
 {
     (void)state;
     /* vector 0xB7, ExtINT (111), logical, delivery pending, low, remote IRR, level, masked, dest 0xA5 */
-    uint64_t v = 0xA5000000000000B7ull | (7u << 8) | (1u << 11) | (1u << 12) | (1u << 13) | (1u << 14) | (1u << 15) |
-                 (1u << 16);
+    uint64_t v =
+        0xA5000000000000B7ull | (7u << 8) | (1u << 11) | (1u << 12) | (1u << 13) | (1u << 14) | (1u << 15) | (1u << 16);
     struct ioapic_rte rte = ioapic_rte_decode(v);
     assert_int_equal(rte.vector, 0xB7);
     assert_int_equal(rte.delivery_mode, APIC_DELIVERY_EXTINT);
@@ -210,7 +210,7 @@ static void timer_initial_count(void **state)
     assert_int_equal(lapic_timer_initial_count(200, 3), 67);
     /* impossible requests */
     assert_int_equal(lapic_timer_initial_count(62500000, 0), 0);
-    assert_int_equal(lapic_timer_initial_count(10, 1000), 0);             /* rounds to 0 */
+    assert_int_equal(lapic_timer_initial_count(10, 1000), 0);              /* rounds to 0 */
     assert_int_equal(lapic_timer_initial_count(1000000000ull * 16, 1), 0); /* > 32 bits */
     assert_int_equal(lapic_timer_initial_count(0xFFFFFFFFull, 1), 0xFFFFFFFFu);
 }
@@ -242,11 +242,11 @@ static void vector_register_and_bit(void **state)
 static void pit_ticks(void **state)
 {
     (void)state;
-    assert_int_equal(pit_ticks_for_us(10000), 11932);   /* 11931.82 */
-    assert_int_equal(pit_ticks_for_us(1), 1);           /* 1.19 */
+    assert_int_equal(pit_ticks_for_us(10000), 11932); /* 11931.82 */
+    assert_int_equal(pit_ticks_for_us(1), 1);         /* 1.19 */
     assert_int_equal(pit_ticks_for_us(0), 0);
     assert_true(pit_ticks_for_us(PIT_MAX_CHUNK_US) <= 0xFFFF);
-    assert_int_equal(pit_ticks_for_us(54924), 65534);   /* near the 16-bit limit (65535 = 54.925 ms) */
+    assert_int_equal(pit_ticks_for_us(54924), 65534); /* near the 16-bit limit (65535 = 54.925 ms) */
 }
 
 static void tsc_conversions(void **state)
@@ -271,7 +271,7 @@ static void pit_rate_median_of_best_three(void **state)
         {.ticks = 11932, .elapsed = 700000, .uncertainty = 90000}, /* the host stopped the CPU */
         {.ticks = 11932, .elapsed = 625006, .uncertainty = 200},
         {.ticks = 11932, .elapsed = 625100, .uncertainty = 300},
-        {.ticks = 11932, .elapsed = 800000, .uncertainty = 220},   /* narrow but wrong: outvoted */
+        {.ticks = 11932, .elapsed = 800000, .uncertainty = 220}, /* narrow but wrong: outvoted */
         {.ticks = 11932, .elapsed = 624990, .uncertainty = 250},
     };
     unsigned good = 99;
@@ -290,7 +290,7 @@ static void pit_rate_mixed_window_lengths(void **state)
     /* Long windows (65535 ticks, 54.9 ms) with the same absolute bracket are 5.5 times better
      * relative to their length, so they are the ones chosen. */
     struct pit_sample samples[] = {
-        {.ticks = 11932, .elapsed = 626000, .uncertainty = 3600},  /* 5751 ppm */
+        {.ticks = 11932, .elapsed = 626000, .uncertainty = 3600}, /* 5751 ppm */
         {.ticks = 11932, .elapsed = 624000, .uncertainty = 3600},
         {.ticks = 11932, .elapsed = 627000, .uncertainty = 3600},
         {.ticks = 65535, .elapsed = 3432775, .uncertainty = 3600}, /* 1049 ppm, 62.5 MHz */

@@ -160,7 +160,7 @@ static void exhaustion_then_everything_comes_back(void **state)
         n++;
     assert_true(n > 100 && n < 2048);
     assert_true(checked_stats(&f->heap).largest_free < 32 + 48 + 16); /* no room for another */
-    for (int i = 0; i < n; i += 2) /* every other one first: maximal fragmentation */
+    for (int i = 0; i < n; i += 2)                                    /* every other one first: maximal fragmentation */
         assert_int_equal(release(f, p[i]), HEAP_OK);
     assert_null(alloc(f, 200, 0)); /* plenty free in total, but no hole that big */
     for (int i = 1; i < n; i += 2)
@@ -227,8 +227,8 @@ static void smashed_neighbour_is_detected(void **state)
     uint8_t *a = alloc(f, 64, 0);
     /* The free block right after a: scribble over its header (as an overrun of a by more than
      * its footer would), leaving a's own canary and footer intact. */
-    struct heap_header *next = (struct heap_header *)((uint8_t *)((struct heap_header *)a - 1) +
-                                                      ((struct heap_header *)a - 1)->size);
+    struct heap_header *next =
+        (struct heap_header *)((uint8_t *)((struct heap_header *)a - 1) + ((struct heap_header *)a - 1)->size);
     assert_int_equal(next->magic, HEAP_MAGIC_FREE);
     next->size_check = 0;
     assert_int_equal(heap_core_free(&f->heap, a, 0, &r), HEAP_ERR_BAD_NEIGHBOR);
@@ -275,9 +275,9 @@ static void pointers_not_from_the_heap_are_refused(void **state)
     char *p = alloc(f, 64, 0);
     assert_int_equal(release(f, &on_stack), HEAP_ERR_NOT_IN_HEAP);
     assert_int_equal(release(f, NULL), HEAP_ERR_NOT_IN_HEAP);
-    assert_int_equal(release(f, p + 8), HEAP_ERR_NOT_IN_HEAP); /* misaligned */
+    assert_int_equal(release(f, p + 8), HEAP_ERR_NOT_IN_HEAP);        /* misaligned */
     assert_int_equal(release(f, f->arenas[0]), HEAP_ERR_NOT_IN_HEAP); /* the arena header */
-    assert_int_equal(release(f, p + 16), HEAP_ERR_BAD_HEADER); /* inside a block */
+    assert_int_equal(release(f, p + 16), HEAP_ERR_BAD_HEADER);        /* inside a block */
     assert_int_equal(release(f, p), HEAP_OK);
 }
 
@@ -331,7 +331,10 @@ static void randomized_stress_keeps_invariants(void **state)
     struct fixture *f = *state;
     new_arena(f, 3 * ARENA_SIZE);
     enum { SLOTS = 200 };
-    struct { uint8_t *p; size_t size; } live[SLOTS] = {{NULL, 0}};
+    struct {
+        uint8_t *p;
+        size_t size;
+    } live[SLOTS] = {{NULL, 0}};
     size_t model_bytes = 0, failures = 0;
     srand(4242);
     for (int step = 0; step < 10000; step++) {

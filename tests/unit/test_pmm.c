@@ -55,8 +55,8 @@ static void pc_like_machine(struct machine *m)
 {
     const struct pmm_range usable[] = {{0, 0x9FC00}, {1 * MiB, 127 * MiB}};
     machine_init(m, usable, 2);
-    pmm_core_reserve_range(&m->core, 0, 1 * MiB);            /* low memory */
-    pmm_core_reserve_range(&m->core, 1 * MiB, 0x44000);      /* kernel image */
+    pmm_core_reserve_range(&m->core, 0, 1 * MiB);       /* low memory */
+    pmm_core_reserve_range(&m->core, 1 * MiB, 0x44000); /* kernel image */
 }
 
 static void pc_map_counts_and_reservations(void **state)
@@ -69,8 +69,8 @@ static void pc_map_counts_and_reservations(void **state)
     assert_int_equal(m.core.free_frames, expected);
     assert_int_equal(count_free(&m.core), expected);
     assert_false(pmm_core_is_managed(&m.core, 0));
-    assert_false(pmm_core_is_managed(&m.core, 0x8000));      /* below 1 MiB */
-    assert_false(pmm_core_is_managed(&m.core, 1 * MiB));     /* kernel */
+    assert_false(pmm_core_is_managed(&m.core, 0x8000));  /* below 1 MiB */
+    assert_false(pmm_core_is_managed(&m.core, 1 * MiB)); /* kernel */
     assert_true(pmm_core_is_managed(&m.core, 1 * MiB + 0x44000));
     /* The lowest frames handed out are just past the kernel. */
     assert_int_equal(pmm_core_alloc(&m.core), 1 * MiB + 0x44000);
@@ -172,8 +172,8 @@ static void bad_frees_are_refused_without_change(void **state)
 
     assert_int_equal(pmm_core_free(&m.core, run + 1, 1, &bad), PMM_ERR_UNALIGNED);
     assert_int_equal(bad, run + 1);
-    assert_int_equal(pmm_core_free(&m.core, 1 * MiB, 1, &bad), PMM_ERR_NOT_MANAGED); /* the kernel */
-    assert_int_equal(pmm_core_free(&m.core, 0x8000, 1, &bad), PMM_ERR_NOT_MANAGED); /* low memory */
+    assert_int_equal(pmm_core_free(&m.core, 1 * MiB, 1, &bad), PMM_ERR_NOT_MANAGED);   /* the kernel */
+    assert_int_equal(pmm_core_free(&m.core, 0x8000, 1, &bad), PMM_ERR_NOT_MANAGED);    /* low memory */
     assert_int_equal(pmm_core_free(&m.core, 512 * MiB, 1, &bad), PMM_ERR_NOT_MANAGED); /* past RAM */
     /* Four allocated + one free frame: the whole request is refused, the four stay allocated. */
     assert_int_equal(pmm_core_free(&m.core, run, 5, &bad), PMM_ERR_NOT_ALLOCATED);
@@ -262,7 +262,9 @@ static void randomized_against_a_model(void **state)
     pmm_core_reserve_range(&m.core, 2 * MiB + 100 * FRAME, 3 * FRAME);
     const uint64_t total = m.core.total_frames;
     enum { SLOTS = 96 };
-    struct { uint64_t phys, pages; } live[SLOTS] = {{0, 0}};
+    struct {
+        uint64_t phys, pages;
+    } live[SLOTS] = {{0, 0}};
     uint8_t *owner = calloc(m.core.frame_limit, 1); /* 1 = allocated per the model */
     assert_non_null(owner);
     uint64_t model_free = total;
