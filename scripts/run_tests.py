@@ -41,6 +41,10 @@ KTEST_MATRIX = [
     ("pc", 1, "iso"),
     ("q35", 1, "iso"),
 ]
+# Devices every in-guest run gets: two edu devices whose INTx pins share one line on both boards
+# (slots 3 and 7: PIRQ C -> IRQ 11 on pc, PIRQ H -> GSI 23 on q35) and an e1000e with MSI-X.
+KTEST_DEVICES = ["-device", "edu,addr=03.0", "-device", "edu,addr=07.0",
+                 "-netdev", "user,id=n0", "-device", "e1000e,addr=04.0,netdev=n0"]
 KTEST_CASE_TIMEOUT = 60
 UNIT_TIMEOUT = 120
 E2E_TIMEOUT = 900
@@ -151,7 +155,7 @@ def run_ktest_config(elf, machine, smp, boot, logs):
     log = os.path.join(logs, f"ktest-{machine}-smp{smp}-{boot}.serial.log")
     start = time.monotonic()
     try:
-        run = ktest_runner.run_ktest(elf, "*", machine=machine, smp=smp, boot=boot,
+        run = ktest_runner.run_ktest(elf, "*", machine=machine, smp=smp, boot=boot, extra=KTEST_DEVICES,
                                      per_test_timeout=KTEST_CASE_TIMEOUT, log_path=log)
     except Exception as e:  # a broken runner must show up as a failure, not a traceback
         results = [Result(f"ktest:{config}:run", "fail", log, f"runner error: {e!r}")]

@@ -1,7 +1,7 @@
 /* arch/x86_64/apic_encode.c - encode and decode APIC register values (no hardware access).
  *
  * Intel SDM Vol. 3A section 11.5.1 (LVT), 11.5.4 (timer divide register), 11.6.1 (ICR),
- * 11.12.10 (x2APIC ICR); Intel 82093AA I/O APIC data sheet section 3.2.4 (redirection table).
+ * 11.12.9 (x2APIC ICR); Intel 82093AA I/O APIC data sheet section 3.2.4 (redirection table).
  * The layouts are described in apic_encode.h. Built into the kernel and into
  * tests/unit/test_apic_encode.c, so it must stay free of inline assembly and kernel headers.
  */
@@ -94,7 +94,7 @@ uint64_t apic_icr_encode(enum apic_ipi_kind kind, uint8_t vector, uint32_t dest,
     case APIC_IPI_NMI: low = APIC_DELIVERY_NMI << APIC_DELIVERY_SHIFT; break;
     case APIC_IPI_INIT:
         /* INIT "assert", edge. Modern CPUs need no matching "de-assert" (level = 0, trigger =
-         * level), and x2APIC mode does not even allow it (SDM section 11.12.10). */
+         * level), and x2APIC mode does not even allow it (SDM section 11.12.9). */
         low = APIC_DELIVERY_INIT << APIC_DELIVERY_SHIFT;
         break;
     case APIC_IPI_STARTUP:

@@ -5,7 +5,7 @@
  *   section 11.5.1 local vector table (LVT) entries, Figure 11-8
  *   section 11.5.4 timer divide configuration register, Figure 11-10
  *   section 11.6.1 interrupt command register (ICR), Figure 11-12
- *   section 11.12.9/10 the x2APIC ICR (one 64-bit MSR, 32-bit destination)
+ *   section 11.12.9 the x2APIC ICR (one 64-bit MSR, 32-bit destination)
  * Intel 82093AA I/O APIC data sheet, section 3.2.4: the I/O redirection table entry (RTE).
  *
  * Everything here only shuffles bits: no register is touched, no inline assembly is used, so

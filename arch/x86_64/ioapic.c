@@ -96,14 +96,15 @@ static void add_ioapic(uint8_t madt_id, uint64_t phys, uint32_t gsi_base)
     io->lock = (raw_lock_t)RAW_LOCK_INIT;
 
     uint32_t ver = reg_read(io, IOAPIC_REG_VER);
-    io->id = (uint8_t)((reg_read(io, IOAPIC_REG_ID) >> 24) & 0x0F);
-    io->version = (uint8_t)(ver & 0xFF);
-    io->pins = (uint16_t)(((ver >> 16) & 0xFF) + 1);
     if (ver == 0xFFFFFFFFu) {
         /* Nothing answered at that address: reads of unbacked MMIO return all ones. */
         log_error("ioapic: no IOAPIC responds at 0x%llx (VER reads 0xffffffff); ignored", (unsigned long long)phys);
         return;
     }
+    /* ID in bits 27:24; VER: version in bits 7:0, highest redirection entry in bits 23:16. */
+    io->id = (uint8_t)((reg_read(io, IOAPIC_REG_ID) >> 24) & 0x0F);
+    io->version = (uint8_t)(ver & 0xFF);
+    io->pins = (uint16_t)(((ver >> 16) & 0xFF) + 1);
     if (io->pins > IOAPIC_MAX_PINS)
         io->pins = IOAPIC_MAX_PINS;
     for (unsigned i = 0; i < ioapic_total; i++) {

@@ -6,8 +6,8 @@
  *   11.6   issuing interprocessor interrupts: the ICR (11.6.1)
  *   11.8.5 signalling interrupt servicing completion (EOI)
  *   11.9   spurious interrupts
- *   11.12  the x2APIC: enabling it (11.12.1), MSR addresses (11.12.1.2), 32-bit ids (11.12.5),
- *          the 64-bit ICR (11.12.9), no INIT de-assert (11.12.10)
+ *   11.12  the x2APIC: enabling it (11.12.1), MSR addresses (11.12.1.2), MSR access ordering
+ *          (11.12.3), mode transitions (11.12.5), the 64-bit ICR without INIT de-assert (11.12.9)
  * QEMU specifics (shared/reference/qemu-devices.md section 8): 1 MiB MMIO window at 0xFEE00000,
  * registers narrower than 32 bits read as 0, the ICR delivery-status bit is never set, ESR
  * writes are ignored, the timer counts at 1 GHz / divisor on the virtual clock.
@@ -397,7 +397,7 @@ uint64_t lapic_timer_calibrate(void)
 
     /* One-shot, masked: it counts down but never interrupts. Writing the initial count starts
      * it; the current count is what is left. At 1 GHz / 16 the full 32 bits last 68 s, far
-     * longer than the at most 20 PIT windows of 10 ms. */
+     * longer than the calibration (at most 20 PIT windows, about 1 s in the worst case). */
     lapic_write(LAPIC_REG_LVT_TIMER, APIC_MASKED | LAPIC_LVT_TIMER_ONESHOT | LAPIC_SPURIOUS_VECTOR);
     lapic_write(LAPIC_REG_TIMER_DIVIDE, lapic_timer_divide_encode(LAPIC_TIMER_DIVISOR));
     lapic_write(LAPIC_REG_TIMER_INITIAL, 0xFFFFFFFFu);
@@ -490,12 +490,12 @@ void lapic_print(void)
             if (!(lapic_read(lapic_vector_reg(base_reg, (uint8_t)v)) & lapic_vector_bit((uint8_t)v)))
                 continue;
             if (n + 6 >= sizeof(line)) {
-                ksnprintf(line + n, sizeof(line) - n, " ...");
+                n += ksnprintf(line + n, sizeof(line) - n, " ...");
                 break;
             }
             n += ksnprintf(line + n, sizeof(line) - n, " 0x%02x", v);
             shown++;
         }
-        console_printf("%s%s\n", line, shown ? "" : " none");
+        console_printf("%.*s%s\n", (int)n, line, shown ? "" : " none");
     }
 }

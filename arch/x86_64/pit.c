@@ -76,7 +76,8 @@ void pit_wait_us(uint32_t us)
     raw_lock_release(&pit_lock, flags);
 }
 
-void pit_time_countdown(uint16_t ticks, pit_counter_fn read, struct pit_sample *out)
+/* One countdown of `ticks` PIT ticks (1..65535), timed with `read`. Caller holds pit_lock. */
+static void pit_time_countdown(uint16_t ticks, pit_counter_fn read, struct pit_sample *out)
 {
     uint8_t portb = pit_prepare(ticks);
 

@@ -55,9 +55,9 @@ struct pit_sample {
 #define PIT_CALIBRATION_SAMPLES 3u         /* good samples wanted */
 #define PIT_CALIBRATION_MAX_ATTEMPTS 20u   /* windows tried at most */
 /* Good: uncertainty <= elapsed / 200 (0.5 %, so the midpoint is off by at most 0.25 %). An
- * undisturbed TCG window has about 0.006 %; KVM on a nested (PVM) host, where every port access
- * is a slow exit to the hypervisor, about 0.2 %; a window in which the host descheduled QEMU
- * easily 10 % or more. */
+ * undisturbed 10 ms TCG window has about 0.006 %; KVM on a nested (PVM) host, where every port
+ * or APIC access is a slow exit to the hypervisor, 0.2 to 0.6 % (about 0.1 % in a long window);
+ * a window in which the host descheduled QEMU easily 10 % or more. */
 #define PIT_SAMPLE_MAX_ERROR_DIV 200u
 
 struct pit_calibration {
@@ -67,9 +67,6 @@ struct pit_calibration {
     uint32_t best_ppm; /* the narrowest sample's uncertainty, in parts per million */
     bool long_windows; /* switched to PIT_CALIBRATION_LONG_TICKS windows */
 };
-
-/* One countdown of `ticks` PIT ticks (1..65535), timed with `read`. Interrupts off, PIT lock held. */
-void pit_time_countdown(uint16_t ticks, pit_counter_fn read, struct pit_sample *out);
 
 /* Rate of `read` in ticks per second: 10 ms windows until PIT_CALIBRATION_SAMPLES good ones
  * (or PIT_CALIBRATION_MAX_ATTEMPTS windows), then the median of the best three. If the first

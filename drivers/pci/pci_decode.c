@@ -107,11 +107,6 @@ struct pci_cap_walk pci_cap_walk(pci_read8_fn read8, void *context, uint16_t sta
     return w;
 }
 
-struct cap_find_state {
-    uint8_t id;
-    uint8_t offset;
-};
-
 uint8_t pci_cap_find(pci_read8_fn read8, void *context, uint16_t status, uint8_t id)
 {
     struct pci_cap_entry entries[PCI_CAP_MAX_ENTRIES];

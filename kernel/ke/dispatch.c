@@ -35,10 +35,11 @@ static BOOLEAN invoke_isr(PKINTERRUPT interrupt, void *context)
     void *isr = interrupt->ServiceRoutine ? (void *)interrupt->ServiceRoutine : (void *)interrupt->MessageServiceRoutine;
     ke_spin_lock_acquire_raw(interrupt->ActualLock, isr);
 
-    BOOLEAN claimed = interrupt->MessageServiceRoutine
-                          ? interrupt->MessageServiceRoutine(interrupt, interrupt->ServiceContext,
-                                                             interrupt->MessageIndex)
-                          : interrupt->ServiceRoutine(interrupt, interrupt->ServiceContext);
+    BOOLEAN claimed = FALSE; /* ke_interrupt_connect refuses objects without a routine */
+    if (interrupt->MessageServiceRoutine)
+        claimed = interrupt->MessageServiceRoutine(interrupt, interrupt->ServiceContext, interrupt->MessageIndex);
+    else if (interrupt->ServiceRoutine)
+        claimed = interrupt->ServiceRoutine(interrupt, interrupt->ServiceContext);
 
     KIRQL after = ke_get_irql();
     if (after != interrupt->SynchronizeIrql)

@@ -126,6 +126,8 @@ enum ke_connect_result ke_interrupt_connect(PKINTERRUPT interrupt)
         return KE_CONNECT_BAD_IRQL;
     if (interrupt->Connected)
         return KE_CONNECT_ALREADY;
+    if (!interrupt->ServiceRoutine && !interrupt->MessageServiceRoutine)
+        return KE_CONNECT_NO_ROUTINE;
 
     struct ke_vector *v = &ke_vector_table[interrupt->Vector];
     uint64_t flags = cpu_save_and_disable_interrupts();
@@ -184,6 +186,7 @@ const char *ke_connect_result_text(enum ke_connect_result result)
     case KE_CONNECT_SHARE_CONFLICT: return "the vector is in use and not every object sets ShareVector";
     case KE_CONNECT_MODE_CONFLICT: return "level-sensitive and latched objects cannot share a vector";
     case KE_CONNECT_ALREADY: return "the object is already connected";
+    case KE_CONNECT_NO_ROUTINE: return "the object has no service routine";
     }
     return "?";
 }

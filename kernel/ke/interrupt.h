@@ -93,6 +93,7 @@ enum ke_connect_result {
     KE_CONNECT_SHARE_CONFLICT,   /* the vector is in use and one side will not share */
     KE_CONNECT_MODE_CONFLICT,    /* level and latched objects on one vector */
     KE_CONNECT_ALREADY,          /* this object is already connected */
+    KE_CONNECT_NO_ROUTINE,       /* neither ServiceRoutine nor MessageServiceRoutine */
 };
 
 /* Link the object into its vector's chain; unmask the source when it is the first object.

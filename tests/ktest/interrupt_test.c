@@ -120,6 +120,9 @@ static void sharing_rules_are_enforced(struct ktest *t)
     KTEST_ASSERT_EQ(t, test_connect(&a, vector, probe_isr, &p, LevelSensitive, TRUE), KE_CONNECT_OK);
     KTEST_EXPECT_EQ(t, test_connect(&b, vector, probe_isr, &p, Latched, TRUE), KE_CONNECT_MODE_CONFLICT);
     KTEST_EXPECT_EQ(t, ke_interrupt_connect(&a), KE_CONNECT_ALREADY);
+    ke_interrupt_init(&b, NULL, NULL, 0, &p, NULL, (ULONG)vector, (KIRQL)(vector >> 4), (KIRQL)(vector >> 4),
+                      LevelSensitive, TRUE, 1, "ktest");
+    KTEST_EXPECT_EQ(t, ke_interrupt_connect(&b), KE_CONNECT_NO_ROUTINE);
     ke_interrupt_disconnect(&a);
     KTEST_EXPECT_FALSE(t, ke_interrupt_disconnect(&a)); /* not connected any more */
 

@@ -68,8 +68,8 @@ static void run_pit_on(struct ktest *t, KAFFINITY affinity, uint32_t *cpu_out, u
 
 static void isa_irq0_arrives_through_override(struct ktest *t)
 {
-    uint32_t cpu;
-    uint64_t counts[KE_MAX_CPUS];
+    uint32_t cpu = 0;
+    uint64_t counts[KE_MAX_CPUS] = {0};
     run_pit_on(t, KeQueryActiveProcessors(), &cpu, counts);
     KTEST_EXPECT_GE(t, counts[cpu], 20);
 }
@@ -80,8 +80,8 @@ static void affinity_selects_the_receiving_cpu(struct ktest *t)
     if (cpus < 2)
         KTEST_SKIP(t, "needs 2 or more CPUs");
     uint32_t want = cpus - 1;
-    uint32_t cpu;
-    uint64_t counts[KE_MAX_CPUS];
+    uint32_t cpu = UINT32_MAX; /* stays so if run_pit_on stopped early (its failure is recorded) */
+    uint64_t counts[KE_MAX_CPUS] = {0};
     run_pit_on(t, (KAFFINITY)1 << want, &cpu, counts);
     KTEST_EXPECT_EQ(t, cpu, want);
     for (uint32_t i = 0; i < cpus; i++) {
