@@ -14,6 +14,7 @@
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/madt.h"
 #include "arch/x86_64/pic.h"
+#include "drivers/pci/pci.h"
 #include "include/wdm.h"
 #include "kernel/boot/bootinfo.h"
 #include "kernel/boot/cmdline.h"
@@ -137,6 +138,9 @@ static void kernel_main_guarded(void)
     /* 7. The interrupt core: per-CPU block, vector table, clock and IPI interrupts, the other
      *    CPUs; then interrupts on. From here on the clock ticks and devices may interrupt. */
     ke_init();
+
+    /* 8. PCI: find every device and how its interrupts are wired. */
+    pci_init();
 
     print_banner();
 

@@ -122,14 +122,18 @@ const char *pci_cap_name(uint8_t id)
 {
     switch (id) {
     case PCI_CAP_ID_PM: return "PM";
+    case PCI_CAP_ID_AGP: return "AGP";
+    case PCI_CAP_ID_VPD: return "VPD";
+    case PCI_CAP_ID_SLOT_ID: return "slot-ID";
     case PCI_CAP_ID_MSI: return "MSI";
     case PCI_CAP_ID_VENDOR: return "vendor";
+    case PCI_CAP_ID_SHPC: return "SHPC";
     case PCI_CAP_ID_BRIDGE_SUBSYS: return "subsys";
     case PCI_CAP_ID_PCIE: return "PCIe";
     case PCI_CAP_ID_MSIX: return "MSI-X";
     case PCI_CAP_ID_SATA: return "SATA";
     case PCI_CAP_ID_AF: return "AF";
-    default: return "?";
+    default: return NULL;
     }
 }
 

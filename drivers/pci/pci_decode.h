@@ -63,8 +63,12 @@ void pci_format_size(uint64_t size, char *buf, unsigned buf_size);
 #define PCI_CAP_MAX_ENTRIES 48
 
 #define PCI_CAP_ID_PM 0x01
+#define PCI_CAP_ID_AGP 0x02
+#define PCI_CAP_ID_VPD 0x03
+#define PCI_CAP_ID_SLOT_ID 0x04
 #define PCI_CAP_ID_MSI 0x05
 #define PCI_CAP_ID_VENDOR 0x09
+#define PCI_CAP_ID_SHPC 0x0C
 #define PCI_CAP_ID_BRIDGE_SUBSYS 0x0D
 #define PCI_CAP_ID_PCIE 0x10
 #define PCI_CAP_ID_MSIX 0x11
@@ -97,7 +101,7 @@ struct pci_cap_walk pci_cap_walk(pci_read8_fn read8, void *context, uint16_t sta
                                  unsigned max);
 /* Offset of the first capability with this ID, or 0. */
 uint8_t pci_cap_find(pci_read8_fn read8, void *context, uint16_t status, uint8_t id);
-const char *pci_cap_name(uint8_t id); /* "MSI", "MSI-X", "PCIe", ... or "?" */
+const char *pci_cap_name(uint8_t id); /* "MSI", "MSI-X", "PCIe", ... or NULL if unknown */
 
 /* ---- MSI (PCI 3.0 §6.8.1) ----------------------------------------------------------------------
  *

@@ -96,6 +96,14 @@ def main():
     r = run_qemu(ktest_elf(), cmdline="loglevel=info", timeout=60)
     t.ok(r.status == 35 and "ktest=" in r.serial, "ktest.elf without ktest= says so and fails (status 35)",
          diag=f"status {r.status}\n{r.serial[-800:]}")
+
+    # Firmware without ACPI tables: irqlab cannot find its CPUs or IOAPICs, so it must stop with
+    # ACPI_BIOS_ERROR (0xA5) and say why, not hang or reboot. (Only `pc` honours acpi=off: q35's
+    # firmware still builds the tables, and irqlab then boots normally.)
+    r = run_qemu(kernel_elf(), machine="pc,acpi=off", cmdline="", timeout=60)
+    t.ok(r.status == 35 and "*** STOP: 0x000000A5" in r.serial and "ACPI_BIOS_ERROR" in r.serial,
+         "-machine pc,acpi=off stops with 0xA5 ACPI_BIOS_ERROR (status 35)",
+         diag=f"status {r.status}\n{r.serial[-1200:]}")
     return t.finish()
 
 

@@ -4,11 +4,12 @@
  * shared/reference/qemu-devices.md sections 6 and 8 for the values QEMU should show.
  *
  * None of these tests needs the interrupt dispatcher: they run with interrupts off (IF = 0)
- * and look at registers. The one exception is the self-IPI test, which has to get rid of the
- * interrupt it created: it opens a one-instruction window (sti; nop; cli) so that the CPU takes
- * the vector through whatever IDT handler is installed, and then sends the EOI itself if that
- * handler did not (arch/x86_64/interrupt_stub.c sends none). Without an IDT it leaves the
- * vector pending in the IRR and says so.
+ * and look at registers. Two exceptions: the self-IPI test has to get rid of the interrupt it
+ * created, so it opens a one-instruction window (sti; nop; cli; or sti; hlt; cli under a
+ * hypervisor that injects only on exits) so that the CPU takes the vector through whatever IDT
+ * handler is installed, and then sends the EOI itself if that handler did not (the early
+ * placeholder stub sent none). Without an IDT it leaves the vector pending in the IRR and says
+ * so. And clock_ticks_follow_tsc needs the clock interrupt running; it skips itself otherwise.
  *
  * Expected values on QEMU 7.2 (TCG or KVM, recognised by CPUID):
  *   LAPIC timer: 1 GHz / 16 = 62.5 MHz (QEMU's APIC counts 1 ns per count before the divider)

@@ -7,6 +7,8 @@
  */
 #include "tests/ktest/ktest.h"
 
+#include "arch/x86_64/cpu.h"
+
 #include <stdarg.h>
 
 #include "kernel/boot/cmdline.h"
@@ -244,4 +246,14 @@ void ktest_main(const char *glob)
             run_suite(glob, s, ++number, &totals);
     print_counts("", "Totals", &totals);
     ke_exit(totals.fail ? KE_EXIT_FAILURE : KE_EXIT_SUCCESS);
+}
+
+bool ktest_under_kvm(void)
+{
+    uint32_t a, b, c, d;
+    cpuid(1, 0, &a, &b, &c, &d);
+    if (!(c & (1u << 31))) /* CPUID.1:ECX[31]: running under a hypervisor */
+        return false;
+    cpuid(0x40000000, 0, &a, &b, &c, &d);
+    return b == 0x4B4D564B && c == 0x564B4D56 && d == 0x4D; /* "KVMKVMKVM\0\0\0" */
 }

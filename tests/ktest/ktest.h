@@ -121,6 +121,16 @@ void ktest_skip(struct ktest *t, const char *reason);
 
 bool ktest_streq(const char *a, const char *b);
 
+/* True when running under KVM (CPUID hypervisor leaf "KVMKVMKVM"). The nested KVM of the
+ * project's build machines cannot emulate `int n` (../shared/reference/toolchain-and-qemu.md
+ * §3), so tests that use it skip themselves there with that reason. */
+bool ktest_under_kvm(void);
+#define KTEST_SKIP_UNDER_KVM(t)                                                                    \
+    do {                                                                                           \
+        if (ktest_under_kvm())                                                                     \
+            KTEST_SKIP((t), "uses `int n`, which nested KVM cannot emulate");                      \
+    } while (0)
+
 /* The runner (tests/ktest/ktest.c): kernel_main calls it with the `ktest=` value (NULL if
  * absent); it never returns. Patterns are comma-separated; '*' and '?' are wildcards. */
 __attribute__((noreturn)) void ktest_main(const char *glob);

@@ -87,6 +87,7 @@ __asm__(".pushsection .text\n"
 
 static void int_preserves_registers(struct ktest *t)
 {
+    KTEST_SKIP_UNDER_KVM(t);
     static const char *const names[TRAP_TEST_REGS] = {"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "r8",  "r9",
                                                       "r10", "r11", "r12", "r13", "r14", "r15", "rsp", "rbp"};
     uint64_t out[TRAP_TEST_REGS] = {0};
@@ -105,6 +106,7 @@ static void int_preserves_registers(struct ktest *t)
 /* Many in a row: a stub that leaked or over-popped one word per interrupt would drift. */
 static void int_many_times(struct ktest *t)
 {
+    KTEST_SKIP_UNDER_KVM(t);
     uint64_t out[TRAP_TEST_REGS];
     for (unsigned round = 0; round < 1000; round++) {
         trap_test_int_roundtrip(out);
