@@ -9,13 +9,18 @@
 
 #include "drivers/pci/pci_internal.h"
 #include "kernel/console/log.h"
+#include "kernel/ke/rawlock.h"
 #include "kernel/lib/string.h"
 #include "kernel/mm/paging.h"
 
 static struct pci_device devices[PCI_MAX_DEVICES];
 static unsigned device_count;
-static unsigned dropped;      /* functions found after the table was full */
+static unsigned dropped; /* functions found after the table was full */
 static unsigned bus_count;
+static raw_lock_t rmw_lock = RAW_LOCK_INIT;
+
+uint64_t pci_rmw_lock(void) { return raw_lock_acquire(&rmw_lock); }
+void pci_rmw_unlock(uint64_t flags) { raw_lock_release(&rmw_lock, flags); }
 
 struct pci_device *pci_table_add(void)
 {
@@ -75,10 +80,12 @@ uint8_t pci_config_read8_cb(void *context, uint8_t offset)
 
 static void command_update(struct pci_device *dev, uint16_t set, uint16_t clear)
 {
+    uint64_t flags = pci_rmw_lock();
     uint16_t cmd = pci_config_read16(dev->address, PCI_COMMAND);
     uint16_t updated = (uint16_t)((cmd & ~clear) | set);
     if (updated != cmd)
         pci_config_write16(dev->address, PCI_COMMAND, updated);
+    pci_rmw_unlock(flags);
 }
 
 void pci_enable_memory(struct pci_device *dev) { command_update(dev, PCI_COMMAND_MEMORY, 0); }
@@ -141,7 +148,7 @@ void pci_init(void)
         }
     }
     /* One line, under 80 columns with the log tag: functions, buses, board, interrupt kinds. */
-    log_info("pci: %u function%s on %u bus%s, board %s; INTx %u, MSI %u, MSI-X %u", device_count,
+    log_info("pci: %u function%s on %u bus%s; board %s; INTx %u, MSI %u, MSI-X %u", device_count,
              device_count == 1 ? "" : "s", bus_count, bus_count == 1 ? "" : "es", pci_board_name(), intx, msi, msix);
     if (unwired)
         log_warn("pci: %u function%s with an INTx pin whose GSI is unknown", unwired, unwired == 1 ? "" : "s");

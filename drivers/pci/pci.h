@@ -90,7 +90,11 @@ enum pci_board {
     PCI_BOARD_Q35,         /* Q35 + ICH9 LPC 8086:2918 at 00:1f.0: PIRQA-H -> GSI 16-23 */
 };
 
-/* Scan every bus (configuration mechanism #1), fill the device table, derive INTx GSIs. */
+/* Scan every bus (configuration mechanism #1), fill the device table, derive INTx GSIs.
+ * The GSI is where the pin really arrives, which is not always the Interrupt Line register:
+ * on q35 it is the ICH9's native PIRQ input (GSI 16-23, level, active low) and the ISA IRQ that
+ * SeaBIOS wrote into Interrupt Line (a mirror of the same signal) must stay masked; on pc it is
+ * Interrupt Line through the MADT (10/11, level, active high). pci_intx.c explains why. */
 void pci_init(void);
 unsigned pci_device_count(void);
 struct pci_device *pci_device_at(unsigned index);
@@ -99,7 +103,7 @@ struct pci_device *pci_find(uint16_t vendor, uint16_t device, unsigned nth);
 struct pci_device *pci_find_address(uint8_t bus, uint8_t device, uint8_t function);
 unsigned pci_bus_count(void);          /* buses that were scanned (bus 0 + one per bridge) */
 enum pci_board pci_board(void);
-const char *pci_board_name(void);      /* "pc (i440FX/PIIX3)", "q35 (ICH9)", "unknown" */
+const char *pci_board_name(void);      /* "pc/PIIX3", "q35/ICH9", "unknown" */
 
 /* Command register helpers. */
 void pci_enable_memory(struct pci_device *dev);

@@ -4,6 +4,8 @@
  * QEMU's INTx wiring: qemu-devices.md §7a (PIIX3) and §7d (ICH9). */
 #include "drivers/pci/pci_decode.h"
 
+#include <stddef.h>
+
 /* ---- BARs ------------------------------------------------------------------------------------ */
 
 /* The lowest set bit of the writable address bits is the window size: a 1 MiB BAR has address

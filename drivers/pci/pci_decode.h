@@ -91,8 +91,8 @@ struct pci_cap_entry {
 
 struct pci_cap_walk {
     enum pci_cap_walk_status status;
-    unsigned count;        /* entries found (all of them, even past `max`) */
-    uint8_t bad_pointer;   /* the offending pointer for PCI_CAPS_BAD_POINTER */
+    unsigned count;      /* entries found (all of them, even past `max`) */
+    uint8_t bad_pointer; /* the offending pointer for PCI_CAPS_BAD_POINTER */
 };
 
 /* Walk the list: record up to `max` entries in `out` (which may be NULL). `status` is the Status
@@ -128,8 +128,8 @@ struct pci_msi_layout {
     uint8_t address_lo; /* offsets from the capability start */
     uint8_t address_hi; /* 0 when not 64-bit */
     uint8_t data;
-    uint8_t mask;       /* 0 when no per-vector masking */
-    uint8_t pending;    /* 0 when no per-vector masking */
+    uint8_t mask;    /* 0 when no per-vector masking */
+    uint8_t pending; /* 0 when no per-vector masking */
 };
 struct pci_msi_layout pci_msi_layout(uint16_t control);
 
@@ -160,8 +160,8 @@ uint16_t pci_msi_control_enable(uint16_t control, unsigned count);
 #define PCI_MSIX_ENTRY_MASKED 0x1u
 
 struct pci_msix_layout {
-    unsigned table_size;   /* entries, 1..2048 */
-    uint8_t table_bar;     /* BIR, 0..5 valid (6 and 7 are reserved) */
+    unsigned table_size; /* entries, 1..2048 */
+    uint8_t table_bar;   /* BIR, 0..5 valid (6 and 7 are reserved) */
     uint32_t table_offset;
     uint8_t pba_bar;
     uint32_t pba_offset;

@@ -23,6 +23,12 @@ unsigned pci_scan_all(void);
 /* pci_intx.c: detect the board, then fill has_gsi/gsi/gsi_level/gsi_active_low/pirq. */
 void pci_intx_init(void);
 
+/* Read-modify-write of a register several CPUs may change at once (Command, MSI Mask Bits, an
+ * MSI-X entry's Vector Control - the interrupt core masks from any CPU at DIRQL): hold this raw
+ * lock (interrupts off) around the read and the write. Never held across anything that waits. */
+uint64_t pci_rmw_lock(void);
+void pci_rmw_unlock(uint64_t flags);
+
 /* Byte reads of one function's configuration space in the shape pci_cap_walk wants. */
 uint8_t pci_config_read8_cb(void *context, uint8_t offset); /* context: struct pci_address * */
 

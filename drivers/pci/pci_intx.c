@@ -18,7 +18,8 @@
  *   SeaBIOS programs the routes (A,B -> 10, C,D -> 11) and writes the resulting ISA IRQ into
  *   every function's Interrupt Line register. So on pc the Interrupt Line *is* the GSI (after
  *   the MADT override, which also says how it triggers: QEMU reports 10 and 11 as level,
- *   active-high - the PIIX inverts the active-low PCI lines on their way to the ISA inputs).
+ *   active-high - its emulated lines are active-high inside, and its IOAPIC ignores polarity;
+ *   real boards often say active-low here. Either way: follow the MADT, not a guess).
  *   We trust Interrupt Line, fall back to reading the route register when the line is unset,
  *   and remember the PIRQ when the two agree (for the listing: "why do slots 3 and 7 share?").
  *   The PIIX4 ACPI function 00:01.3 is the exception that proves the rule: its SCI goes to
@@ -49,18 +50,18 @@
 #include "kernel/console/log.h"
 #include "kernel/mm/paging.h"
 
-#define PIIX3_PIRQ_ROUTE 0x60   /* PIRQA..D route registers, one byte each */
+#define PIIX3_PIRQ_ROUTE 0x60    /* PIRQA..D route registers, one byte each */
 #define PIRQ_ROUTE_DISABLED 0x80 /* bit 7: this PIRQ drives no ISA IRQ */
 #define PIRQ_ROUTE_IRQ_MASK 0x0F
-#define ICH9_LPC_RCBA 0xF0      /* Root Complex Base Address: chipset registers in memory */
+#define ICH9_LPC_RCBA 0xF0 /* Root Complex Base Address: chipset registers in memory */
 #define ICH9_RCBA_ENABLE 0x1u
 #define ICH9_RCBA_BASE_MASK 0xFFFFC000u
-#define ICH9_RCBA_SIZE 0x4000u  /* 16 KiB */
-#define ICH9_FIRST_GSI 16       /* PIRQA -> GSI 16 ... PIRQH -> GSI 23 */
+#define ICH9_RCBA_SIZE 0x4000u /* 16 KiB */
+#define ICH9_FIRST_GSI 16      /* PIRQA -> GSI 16 ... PIRQH -> GSI 23 */
 
 static enum pci_board board;
-static struct pci_device *piix3;  /* pc: the function with the PIRQ route registers */
-static uint16_t dxxir[32];        /* q35: DxxIR for slots 25-31 */
+static struct pci_device *piix3; /* pc: the function with the PIRQ route registers */
+static uint16_t dxxir[32];       /* q35: DxxIR for slots 25-31 */
 static bool dxxir_from_rcba;
 
 enum pci_board pci_board(void) { return board; }

@@ -70,7 +70,7 @@ void pci_msi_disable(struct pci_device *dev)
     if (!dev->msi.present)
         return;
     uint16_t control = msi_control(dev);
-    control &= (uint16_t)~(PCI_MSI_CONTROL_ENABLE | PCI_MSI_CONTROL_MME_MASK);
+    control &= (uint16_t) ~(PCI_MSI_CONTROL_ENABLE | PCI_MSI_CONTROL_MME_MASK);
     pci_config_write16(dev->address, msi_reg(dev, PCI_MSI_CONTROL), control);
     /* INTx Disable stays set on purpose: see pci.h. */
 }
@@ -99,9 +99,11 @@ bool pci_msi_mask(struct pci_device *dev, unsigned message, bool masked)
         return false;
     struct pci_msi_layout l = pci_msi_layout(msi_control(dev));
     uint8_t reg = msi_reg(dev, l.mask);
+    uint64_t flags = pci_rmw_lock(); /* all messages share this one register */
     uint32_t bits = pci_config_read32(dev->address, reg);
     bits = masked ? bits | (1u << message) : bits & ~(1u << message);
     pci_config_write32(dev->address, reg, bits);
+    pci_rmw_unlock(flags);
     return true;
 }
 

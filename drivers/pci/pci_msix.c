@@ -21,10 +21,7 @@
 #include "kernel/ke/interrupt.h"
 #include "kernel/mm/paging.h"
 
-static uint8_t msix_reg(const struct pci_device *dev, uint8_t offset)
-{
-    return (uint8_t)(dev->msix.offset + offset);
-}
+static uint8_t msix_reg(const struct pci_device *dev, uint8_t offset) { return (uint8_t)(dev->msix.offset + offset); }
 
 static uint16_t msix_control(const struct pci_device *dev)
 {
@@ -84,11 +81,13 @@ bool pci_msix_set_entry(struct pci_device *dev, unsigned entry, uint64_t address
         return false;
     /* Mask first: a live entry whose address is updated before its data could, for a moment,
      * send the old vector to the new CPU. The table accepts only 32-bit accesses, hence four. */
+    uint64_t flags = pci_rmw_lock();
     e[PCI_MSIX_ENTRY_CONTROL / 4] |= PCI_MSIX_ENTRY_MASKED;
     e[PCI_MSIX_ENTRY_ADDRESS_LO / 4] = (uint32_t)address;
     e[PCI_MSIX_ENTRY_ADDRESS_HI / 4] = (uint32_t)(address >> 32);
     e[PCI_MSIX_ENTRY_DATA / 4] = data;
     (void)e[PCI_MSIX_ENTRY_CONTROL / 4]; /* a read flushes the posted writes before we go on */
+    pci_rmw_unlock(flags);
     return true;
 }
 
@@ -97,12 +96,14 @@ bool pci_msix_mask(struct pci_device *dev, unsigned entry, bool masked)
     volatile uint32_t *e = entry_at(dev, entry);
     if (!e)
         return false;
+    uint64_t flags = pci_rmw_lock();
     uint32_t control = e[PCI_MSIX_ENTRY_CONTROL / 4];
     control = masked ? control | PCI_MSIX_ENTRY_MASKED : control & ~PCI_MSIX_ENTRY_MASKED;
     e[PCI_MSIX_ENTRY_CONTROL / 4] = control;
     /* Read back: once this returns, the device has seen the mask (memory writes are posted, so
      * without the read a message could still be sent after "masked" returned). */
     (void)e[PCI_MSIX_ENTRY_CONTROL / 4];
+    pci_rmw_unlock(flags);
     return true;
 }
 

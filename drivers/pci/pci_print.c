@@ -69,8 +69,8 @@ static void print_msi(struct pci_device *d)
     if (d->msix.present) {
         bool on = pci_msix_enabled(d);
         console_printf(INDENT "MSI-X: %u entr%s, table BAR%u+0x%x, PBA BAR%u+0x%x, %s\n", d->msix.table_size,
-                       d->msix.table_size == 1 ? "y" : "ies", d->msix.table_bar, d->msix.table_offset,
-                       d->msix.pba_bar, d->msix.pba_offset, on ? "enabled" : "disabled");
+                       d->msix.table_size == 1 ? "y" : "ies", d->msix.table_bar, d->msix.table_offset, d->msix.pba_bar,
+                       d->msix.pba_offset, on ? "enabled" : "disabled");
     }
 }
 
@@ -93,9 +93,8 @@ static void print_function(struct pci_device *d)
 {
     const char *name = pci_device_name(d->vendor_id, d->device_id);
     const char *cls = pci_class_name(d->class_code, d->subclass);
-    console_printf("%s %04x:%04x class %02x%02x%02x %s%s%s%s\n", d->label, d->vendor_id, d->device_id,
-                   d->class_code, d->subclass, d->prog_if, name ? name : "", name ? " [" : "", cls,
-                   name ? "]" : "");
+    console_printf("%s %04x:%04x class %02x%02x%02x %s%s%s%s\n", d->label, d->vendor_id, d->device_id, d->class_code,
+                   d->subclass, d->prog_if, name ? name : "", name ? " [" : "", cls, name ? "]" : "");
     if (d->header_type == 1)
         console_printf(INDENT "PCI bridge to bus %u-%u\n", d->secondary_bus, d->subordinate_bus);
     print_bars(d);
@@ -107,7 +106,7 @@ static void print_function(struct pci_device *d)
 void pci_print(void)
 {
     unsigned n = pci_device_count();
-    console_printf("PCI: %u function%s on %u bus%s, board %s\n", n, n == 1 ? "" : "s", pci_bus_count(),
+    console_printf("PCI: %u function%s on %u bus%s; board %s\n", n, n == 1 ? "" : "s", pci_bus_count(),
                    pci_bus_count() == 1 ? "" : "es", pci_board_name());
     /* The table is in discovery order (depth first through bridges); list by bus like lspci. */
     for (unsigned bus = 0; bus < 256; bus++) {

@@ -21,7 +21,7 @@
 #include "kernel/console/log.h"
 #include "kernel/lib/format.h"
 
-#define PCI_REVISION 0x08       /* revision, prog-if, subclass, class: one dword */
+#define PCI_REVISION 0x08 /* revision, prog-if, subclass, class: one dword */
 #define PCI_HEADER_MULTI_FUNCTION 0x80
 #define PCI_HEADER_TYPE_MASK 0x7F
 #define PCI_HEADER_TYPE_NORMAL 0
@@ -93,8 +93,7 @@ static void read_capabilities(struct pci_device *dev)
     if (w.status == PCI_CAPS_NONE)
         return;
     if (w.status == PCI_CAPS_BAD_POINTER)
-        log_warn("pci: %s capability pointer 0x%02x points into the header; list cut", dev->label,
-                 w.bad_pointer);
+        log_warn("pci: %s capability pointer 0x%02x points into the header; list cut", dev->label, w.bad_pointer);
     if (w.status == PCI_CAPS_LOOP)
         log_warn("pci: %s capability list has more than %d entries (a loop?); list cut", dev->label,
                  PCI_CAP_MAX_ENTRIES);
@@ -171,8 +170,8 @@ static void scan_function(struct pci_address a, int parent, unsigned depth)
     dev->secondary_bus = pci_config_read8(a, PCI_BRIDGE_SECONDARY_BUS);
     dev->subordinate_bus = pci_config_read8(a, PCI_BRIDGE_SUBORDINATE_BUS);
     if (dev->secondary_bus <= a.bus) {
-        log_warn("pci: bridge %s has secondary bus %u (not configured by the firmware?); not scanned",
-                 dev->label, dev->secondary_bus);
+        log_warn("pci: bridge %s has secondary bus %u (not configured by the firmware?); not scanned", dev->label,
+                 dev->secondary_bus);
         return;
     }
     if (depth >= PCI_MAX_BRIDGE_DEPTH) {
@@ -195,8 +194,9 @@ static void scan_bus(uint8_t bus, int parent, unsigned depth)
         if (pci_config_read16(a, PCI_VENDOR_ID) == 0xFFFF)
             continue; /* nothing in this slot (and then function 0 is the only one to ask) */
         bool multi = (pci_config_read8(a, PCI_HEADER_TYPE) & PCI_HEADER_MULTI_FUNCTION) != 0;
-        for (uint8_t fn = 0; fn < (multi ? 8 : 1); fn++) {
-            a.function = fn;
+        unsigned functions = multi ? 8 : 1;
+        for (unsigned fn = 0; fn < functions; fn++) {
+            a.function = (uint8_t)fn;
             if (pci_config_read16(a, PCI_VENDOR_ID) != 0xFFFF)
                 scan_function(a, parent, depth);
         }

@@ -58,6 +58,21 @@ int ke_vector_alloc(KIRQL irql)
     return vector;
 }
 
+int ke_vector_alloc_block(KIRQL irql, unsigned count)
+{
+    uint64_t flags = raw_lock_acquire(&device_vectors_lock);
+    int base = vector_allocator_alloc_block(&device_vectors, count, irql);
+    for (unsigned i = 0; base >= 0 && i < count; i++) {
+        struct ke_vector *v = &ke_vector_table[base + i];
+        v->allocated = true;
+        v->masked = true;
+        v->storm = false;
+        memset(&v->source, 0, sizeof(v->source));
+    }
+    raw_lock_release(&device_vectors_lock, flags);
+    return base;
+}
+
 void ke_vector_free(uint8_t vector)
 {
     uint64_t flags = raw_lock_acquire(&device_vectors_lock);

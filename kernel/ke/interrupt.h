@@ -108,6 +108,9 @@ const char *ke_connect_result_text(enum ke_connect_result result);
  * Returns -1 when none is left. A vector is freed only once no object uses it. */
 int ke_vector_alloc(KIRQL irql);
 void ke_vector_free(uint8_t vector);
+/* `count` contiguous, aligned vectors of one IRQL (multi-message MSI; vector_alloc.h). Returns
+ * the first, or -1. Each is freed on its own with ke_vector_free. */
+int ke_vector_alloc_block(KIRQL irql, unsigned count);
 unsigned ke_vector_free_count(void);
 
 /* Set up the table: reserve exception/PIC/system vectors, initialise every chain. */

@@ -105,6 +105,11 @@ const struct ke_gsi_route *ke_gsi_route_get(uint32_t gsi) { return gsi < KE_MAX_
 #define MSI_ADDRESS_BASE 0xFEE00000ull
 #define MSI_ADDRESS_DEST_SHIFT 12
 
+static uint64_t msi_address(uint32_t cpu)
+{
+    return MSI_ADDRESS_BASE | ((uint64_t)(ke_prcbs[cpu]->apic_id & 0xFF) << MSI_ADDRESS_DEST_SHIFT);
+}
+
 NTSTATUS ke_route_message(KAFFINITY affinity, KIRQL irql, const struct ke_source *source,
                           struct ke_message_route *out)
 {
@@ -122,7 +127,7 @@ NTSTATUS ke_route_message(KAFFINITY affinity, KIRQL irql, const struct ke_source
     ke_vector_set_source((uint8_t)v, &s);
     out->vector = (uint8_t)v;
     out->cpu = cpu;
-    out->address = MSI_ADDRESS_BASE | ((uint64_t)(ke_prcbs[cpu]->apic_id & 0xFF) << MSI_ADDRESS_DEST_SHIFT);
+    out->address = msi_address(cpu);
     out->data = (uint32_t)v; /* delivery mode fixed (000), edge: bits 15:14 = 0 */
     raw_lock_release(&route_lock, flags);
     return STATUS_SUCCESS;
@@ -139,3 +144,66 @@ void ke_unroute_message(uint8_t vector)
     }
     raw_lock_release(&route_lock, flags);
 }
+
+NTSTATUS ke_route_message_block(KAFFINITY affinity, KIRQL irql, unsigned count, const struct ke_source *source,
+                                struct ke_message_route *out)
+{
+    uint64_t flags = raw_lock_acquire(&route_lock);
+    int base = ke_vector_alloc_block(irql, count);
+    if (base < 0) {
+        raw_lock_release(&route_lock, flags);
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    /* One MSI capability has one address register: every message goes to the same CPU. */
+    uint32_t cpu = ke_pick_target_cpu(affinity);
+    for (unsigned i = 0; i < count; i++) {
+        uint8_t vector = (uint8_t)(base + (int)i);
+        routes_per_cpu[cpu]++;
+        struct ke_source s = *source;
+        s.kind = KE_SOURCE_MSI;
+        s.cpu = cpu;
+        s.message = source->message + i;
+        ke_vector_set_source(vector, &s);
+        out[i].vector = vector;
+        out[i].cpu = cpu;
+        out[i].address = msi_address(cpu);
+        out[i].data = vector;
+    }
+    raw_lock_release(&route_lock, flags);
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS ke_route_retarget(uint8_t vector, uint32_t cpu, struct ke_message_route *out)
+{
+    if (cpu >= KE_MAX_CPUS || !ke_prcbs[cpu] || !ke_prcbs[cpu]->online)
+        return STATUS_INVALID_PARAMETER;
+    uint64_t flags = raw_lock_acquire(&route_lock);
+    struct ke_vector *v = &ke_vector_table[vector];
+    NTSTATUS status = STATUS_SUCCESS;
+    if (v->source.kind == KE_SOURCE_GSI && v->source.gsi < KE_MAX_GSI && routes[v->source.gsi].refcount > 0 &&
+        routes[v->source.gsi].vector == vector) {
+        struct ke_gsi_route *r = &routes[v->source.gsi];
+        routes_per_cpu[r->cpu]--;
+        routes_per_cpu[cpu]++;
+        r->cpu = cpu;
+        v->source.cpu = cpu;
+        ioapic_route(v->source.gsi, vector, r->level, r->active_low, ke_prcbs[cpu]->apic_id, v->masked);
+    } else if (v->source.kind == KE_SOURCE_MSI) {
+        if (routes_per_cpu[v->source.cpu])
+            routes_per_cpu[v->source.cpu]--;
+        routes_per_cpu[cpu]++;
+        v->source.cpu = cpu;
+    } else {
+        status = STATUS_INVALID_PARAMETER;
+    }
+    if (NT_SUCCESS(status) && out) {
+        out->vector = vector;
+        out->cpu = cpu;
+        out->address = msi_address(cpu);
+        out->data = vector;
+    }
+    raw_lock_release(&route_lock, flags);
+    return status;
+}
+
+uint32_t ke_route_target_cpu(uint8_t vector) { return ke_vector_table[vector].source.cpu; }

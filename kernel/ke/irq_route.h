@@ -53,6 +53,22 @@ NTSTATUS ke_route_message(KAFFINITY affinity, KIRQL irql, const struct ke_source
 /* Give the message's vector back (its objects must be disconnected first). */
 void ke_unroute_message(uint8_t vector);
 
+/* Multi-message MSI: `count` messages (a power of two <= 16) on contiguous vectors aligned to
+ * `count` within one IRQL class (vector_alloc.h says why), all aimed at one CPU through one
+ * address. out[i] describes message i: out[i].data = out[0].data + i. Each message's source is
+ * `source` with .message = source->message + i. STATUS_INSUFFICIENT_RESOURCES if no such block
+ * is free. Each vector is given back with ke_unroute_message. */
+NTSTATUS ke_route_message_block(KAFFINITY affinity, KIRQL irql, unsigned count, const struct ke_source *source,
+                                struct ke_message_route *out);
+
+/* Move a routed vector - a GSI's or a message's - to processor `cpu`. A GSI's IOAPIC entry is
+ * rewritten at once (its mask bit kept); for a message only the routing changes and *out (may be
+ * NULL for a GSI) gets the new address and data, which the caller must write into the device.
+ * STATUS_INVALID_PARAMETER if the vector is not routed or `cpu` is not online. */
+NTSTATUS ke_route_retarget(uint8_t vector, uint32_t cpu, struct ke_message_route *out);
+/* The processor a routed vector is delivered to. */
+uint32_t ke_route_target_cpu(uint8_t vector);
+
 /* The CPU an interrupt allowed on `affinity` should go to: the allowed online CPU that has the
  * fewest routes so far (spreads devices; deterministic). Returns the processor number. */
 uint32_t ke_pick_target_cpu(KAFFINITY affinity);

@@ -46,6 +46,39 @@ int vector_allocator_alloc(struct vector_allocator *a, unsigned irql)
     return -1;
 }
 
+/* Lowest free aligned block of `count` vectors in one IRQL class, or -1. */
+static int alloc_block_in_class(struct vector_allocator *a, unsigned irql, unsigned count)
+{
+    for (unsigned base = irql << 4; base < ((irql + 1) << 4); base += count) {
+        unsigned i = 0;
+        while (i < count && !test(a, base + i))
+            i++;
+        if (i == count) {
+            for (i = 0; i < count; i++)
+                set(a, base + i);
+            return (int)base;
+        }
+    }
+    return -1;
+}
+
+int vector_allocator_alloc_block(struct vector_allocator *a, unsigned count, unsigned irql)
+{
+    if (count == 0 || count > 16 || (count & (count - 1)) != 0)
+        return -1;
+    if (irql != 0)
+        return irql >= a->first_irql && irql <= a->last_irql ? alloc_block_in_class(a, irql, count) : -1;
+    unsigned classes = a->last_irql - a->first_irql + 1;
+    for (unsigned i = 0; i < classes; i++) {
+        unsigned c = a->next_irql;
+        a->next_irql = c == a->last_irql ? a->first_irql : c + 1;
+        int v = alloc_block_in_class(a, c, count);
+        if (v >= 0)
+            return v;
+    }
+    return -1;
+}
+
 bool vector_allocator_reserve(struct vector_allocator *a, unsigned vector)
 {
     if (!in_range(a, vector) || test(a, vector))

@@ -91,10 +91,7 @@ static BOOLEAN edu_isr(PKINTERRUPT interrupt, PVOID context)
     return TRUE;
 }
 
-static BOOLEAN edu_msi_isr(PKINTERRUPT interrupt, PVOID context, ULONG message)
-{
-    return edu_isr(interrupt, context);
-}
+static BOOLEAN edu_msi_isr(PKINTERRUPT interrupt, PVOID context, ULONG message) { return edu_isr(interrupt, context); }
 
 /* ---- enumeration ------------------------------------------------------------------------------- */
 
@@ -384,8 +381,9 @@ static void intx_delivered_on_shared_line(struct ktest *t)
         pci_msi_disable(d[i]);
         edu_quiet(regs);
         ctx[i] = (struct edu_ctx){.regs = regs, .dev = d[i], .cpu = 0xFFFFFFFFu};
-        KTEST_ASSERT_EQ(t, ke_route_gsi(gsi, d[i]->gsi_level, d[i]->gsi_active_low, KeQueryActiveProcessors(),
-                                        "ktest:edu-intx", &vector[i]),
+        KTEST_ASSERT_EQ(t,
+                        ke_route_gsi(gsi, d[i]->gsi_level, d[i]->gsi_active_low, KeQueryActiveProcessors(),
+                                     "ktest:edu-intx", &vector[i]),
                         STATUS_SUCCESS);
     }
     KTEST_EXPECT_EQ(t, vector[0], vector[1]); /* one pin, one vector */
@@ -444,9 +442,9 @@ static void intx_roundtrip(struct ktest *t, struct pci_device *d)
     edu_quiet(regs);
     ctx = (struct edu_ctx){.regs = regs, .dev = d, .cpu = 0xFFFFFFFFu};
     uint8_t vector;
-    KTEST_ASSERT_EQ(t, ke_route_gsi(d->gsi, d->gsi_level, d->gsi_active_low, KeQueryActiveProcessors(),
-                                    "ktest:edu-intx", &vector),
-                    STATUS_SUCCESS);
+    KTEST_ASSERT_EQ(
+        t, ke_route_gsi(d->gsi, d->gsi_level, d->gsi_active_low, KeQueryActiveProcessors(), "ktest:edu-intx", &vector),
+        STATUS_SUCCESS);
     KIRQL irql = (KIRQL)(vector >> 4);
     ke_interrupt_init(&obj, edu_isr, NULL, 0, &ctx, NULL, vector, irql, irql, LevelSensitive, TRUE,
                       KeQueryActiveProcessors(), "ktest:edu-intx");
@@ -551,8 +549,8 @@ static void e1000e_msix_three_vectors(struct ktest *t)
         pci_msix_enable(n);
         /* IVAR: RXQ0 -> entry 0, TXQ0 -> entry 1, OTHER -> entry 2 (4 bits each, bit 3 = valid). */
         ctx.regs[E1000E_EIAC / 4] = 0;
-        ctx.regs[E1000E_IVAR / 4] = (E1000E_IVAR_VALID | 0) | ((E1000E_IVAR_VALID | 1) << 8) |
-                                    ((E1000E_IVAR_VALID | 2) << 16);
+        ctx.regs[E1000E_IVAR / 4] =
+            (E1000E_IVAR_VALID | 0) | ((E1000E_IVAR_VALID | 1) << 8) | ((E1000E_IVAR_VALID | 2) << 16);
         ctx.regs[E1000E_IMS / 4] = E1000E_ICR_RXQ0 | E1000E_ICR_TXQ0 | E1000E_ICR_OTHER | E1000E_ICR_LSC;
         for (unsigned i = 0; i < 3; i++) {
             ctx.regs[E1000E_ICS / 4] = i == 2 ? E1000E_ICR_LSC : entry_cause[i];

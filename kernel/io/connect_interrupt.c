@@ -1,0 +1,387 @@
+/* kernel/io/connect_interrupt.c - IoConnectInterruptEx and IoDisconnectInterruptEx.
+ *
+ * learn.microsoft.com: IoConnectInterruptEx, IoDisconnectInterruptEx, IO_CONNECT_INTERRUPT_PARAMETERS,
+ * IO_DISCONNECT_INTERRUPT_PARAMETERS, IO_INTERRUPT_MESSAGE_INFO(_ENTRY), "Bug Check 0xCA";
+ * shared/reference/windows-interrupt-api.md §3-§5 and the checklists §3.8, §4.5.
+ *
+ * Connect, in order:
+ *   1. IRQL must be PASSIVE_LEVEL, else bugcheck IRQL_NOT_LESS_OR_EQUAL (0xA): P1 = the address
+ *      of IoConnectInterruptEx, P2 = the current IRQL, P3 = 0, P4 = the caller's return address.
+ *   2. Parameter checks and the plan (connect_plan.c, pure): statuses listed in connect_plan.h.
+ *      A PhysicalDeviceObject that is not a PDO the kernel created (random memory, a driver's own
+ *      FDO) is what Windows' Bug Check 0xCA parameter 0x2 "invalid PDO" is for: irqlab stops the
+ *      same way, P2 = the object, P3 = P4 = 0.
+ *   3. Affinity: an interrupt goes to exactly one CPU (physical destination). If the vector is
+ *      aimed outside the new object's affinity, it is moved to a CPU that every object on the
+ *      vector allows; if there is none: STATUS_INVALID_PARAMETER_10.
+ *   4. One allocation holds the connection, its KINTERRUPTs and (MESSAGE_BASED) the message
+ *      table. Allocation failure: STATUS_INSUFFICIENT_RESOURCES.
+ *   5. Messages: MSI-X entries are written (masked) and the function enabled; objects are
+ *      connected one by one (each may run at once); then MSI is enabled. A refused connect - the
+ *      vector is in use by an object that will not share, or with the other trigger mode - is
+ *      STATUS_INVALID_PARAMETER, what Windows' IoConnectInterrupt returns when KeConnectInterrupt
+ *      fails. Any failure disconnects what was connected, turns messages off again if nothing
+ *      else uses them, frees the allocation: nothing is left half-connected.
+ *   6. Outputs are written only on success; MESSAGE_BASED with no messages falls back to
+ *      FallBackServiceRoutine on the line and rewrites Parameters->Version to CONNECT_LINE_BASED.
+ * irqlab differs from Windows in one visible way: CONNECT_FULLY_SPECIFIED makes one KINTERRUPT
+ * whose Affinity is ProcessorEnableMask & the active CPUs, where Windows makes one per CPU.
+ *
+ * Disconnect:
+ *   1. IRQL must be PASSIVE_LEVEL (bugcheck as for connect, P1 = IoDisconnectInterruptEx).
+ *   2. The context must be one this file handed out and not yet taken back, of the kind Version
+ *      names: FULLY_SPECIFIED or _GROUP (1, 4) for a fully specified connection, LINE_BASED (2) for
+ *      a line-based one or a MESSAGE_BASED fallback, MESSAGE_BASED (3) for a message table.
+ *      Anything else is Windows' Bug Check 0xCA PNP_DETECTED_FATAL_ERROR with P1 = 0x9 ("the
+ *      connection type passed does not match"): P2 = the Version passed, P3 = the context passed,
+ *      P4 = the Version it was connected with (0: unknown to this kernel). NULL Parameters: the
+ *      same with P2 = P3 = P4 = 0.
+ *   3. Every object is disconnected (ke_interrupt_disconnect waits until no CPU runs its ISR, so on
+ *      return no ISR of the connection runs or will run anywhere; the line or message is masked
+ *      when its last object leaves); when the device's last message object leaves, MSI / MSI-X
+ *      is turned off in the device; the allocation (and so the table) is freed.
+ *   The vectors stay the device's: they are part of its resources, as the translated list says,
+ *   and are freed when the device is stopped (io_device_stop). A reconnect gets the same ones.
+ *   DPCs the ISR queued may still run after return: a driver that frees its state calls
+ *   KeFlushQueuedDpcs (or KeRemoveQueueDpc) first, as on Windows.
+ */
+#include "kernel/io/connect_interrupt.h"
+
+#include "kernel/io/connect_plan.h"
+#include "kernel/io/io_tags.h"
+#include "kernel/io/message_hw.h"
+#include "kernel/io/pnp.h"
+#include "kernel/ke/bugcheck.h"
+#include "kernel/ke/interrupt.h"
+#include "kernel/ke/irq_route.h"
+#include "kernel/lib/string.h"
+
+#define CONNECTION_MAGIC IRQLAB_POOL_TAG("Conn")
+
+/* One IoConnectInterruptEx call that succeeded. The KINTERRUPTs handed out are objects[0..count),
+ * the message table (MESSAGE_BASED) follows them in the same allocation. */
+struct io_connection {
+    ULONG magic;
+    LIST_ENTRY link;                 /* in `connections` */
+    ULONG version;                   /* CONNECT_* it is (LINE_BASED after a fallback) */
+    struct io_pdo *pdo;
+    ULONG count;
+    ULONG message_objects;           /* objects on the device's messages */
+    PIO_INTERRUPT_MESSAGE_INFO table;
+    KSPIN_LOCK shared_lock;          /* LINE_BASED with several lines and no caller lock */
+    KINTERRUPT objects[];
+};
+
+static LIST_ENTRY connections = {&connections, &connections};
+static unsigned connection_total;
+static unsigned fail_allocations;
+
+unsigned io_connection_count(void) { return connection_total; }
+
+unsigned io_connections_of(PDEVICE_OBJECT device)
+{
+    struct io_pdo *pdo = io_pdo_from_device(device);
+    return pdo ? pdo->connections : 0;
+}
+
+void io_fail_next_allocations(unsigned n) { fail_allocations = n; }
+
+static void check_passive(void *routine, void *caller)
+{
+    KIRQL irql = KeGetCurrentIrql();
+    if (irql != PASSIVE_LEVEL)
+        KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, (ULONG_PTR)routine, irql, 0, (ULONG_PTR)caller);
+}
+
+static struct io_pdo *require_pdo(PDEVICE_OBJECT device)
+{
+    struct io_pdo *pdo = io_pdo_from_device(device);
+    if (!pdo)
+        /* "Invalid PDO: an API which requires a PDO has been called with random memory, or with
+         * an FDO, or with a PDO which hasn't been initialized." */
+        KeBugCheckEx(PNP_DETECTED_FATAL_ERROR, 0x2, (ULONG_PTR)device, 0, 0);
+    return pdo;
+}
+
+/* ---- affinity ------------------------------------------------------------------------------- */
+
+/* The CPUs every object already connected to `vector` allows. */
+static KAFFINITY allowed_by_chain(uint8_t vector)
+{
+    struct ke_vector *v = &ke_vector_table[vector];
+    KAFFINITY allowed = ~(KAFFINITY)0;
+    ke_chain_lock(v);
+    for (PLIST_ENTRY e = v->chain.Flink; e != &v->chain; e = e->Flink)
+        allowed &= CONTAINING_RECORD(e, KINTERRUPT, InterruptListEntry)->Affinity;
+    ke_chain_unlock(v);
+    return allowed;
+}
+
+/* Vectors that move together: the MSI block shares one address register; anything else is alone. */
+static unsigned destination_group(const struct io_pdo *pdo, const struct io_plan_object *o, uint8_t *vectors)
+{
+    if (o->is_message && pdo->resources.kind == IO_INTERRUPT_MSI) {
+        for (unsigned i = 0; i < pdo->resources.message_count; i++)
+            vectors[i] = pdo->messages[i].vector;
+        return pdo->resources.message_count;
+    }
+    vectors[0] = (uint8_t)o->vector;
+    return 1;
+}
+
+/* Step 3, checking only: may every object of the plan be delivered inside its affinity? */
+static NTSTATUS check_affinity(const struct io_pdo *pdo, const struct io_connect_plan *plan, KAFFINITY *needed)
+{
+    KAFFINITY active = KeQueryActiveProcessors();
+    for (ULONG i = 0; i < plan->count; i++) {
+        uint8_t group[IO_MAX_MSI_MESSAGES];
+        unsigned n = destination_group(pdo, &plan->objects[i], group);
+        KAFFINITY allowed = plan->objects[i].affinity & active;
+        for (unsigned k = 0; k < n; k++)
+            allowed &= allowed_by_chain(group[k]);
+        if (!allowed)
+            return STATUS_INVALID_PARAMETER_10;
+        needed[i] = allowed;
+    }
+    return STATUS_SUCCESS;
+}
+
+/* Step 3, doing: re-aim what is aimed outside. Not undone on a later failure - the interrupt is
+ * then still aimed at a CPU every connected object allows, which is all that matters. */
+static void apply_affinity(struct io_pdo *pdo, const struct io_connect_plan *plan, const KAFFINITY *needed)
+{
+    for (ULONG i = 0; i < plan->count; i++) {
+        const struct io_plan_object *o = &plan->objects[i];
+        if (needed[i] & ((KAFFINITY)1 << ke_route_target_cpu((uint8_t)o->vector)))
+            continue;
+        uint32_t cpu = ke_pick_target_cpu(needed[i]);
+        uint8_t group[IO_MAX_MSI_MESSAGES];
+        unsigned n = destination_group(pdo, o, group);
+        for (unsigned k = 0; k < n; k++) {
+            struct ke_message_route route;
+            if (!NT_SUCCESS(ke_route_retarget(group[k], cpu, &route)) || !o->is_message)
+                continue;
+            unsigned index = n > 1 ? k : o->message_index; /* an MSI block: message k is vector k */
+            pdo->messages[index].cpu = cpu;
+            pdo->messages[index].address = route.address;
+            io_message_retargeted(pdo, index);
+        }
+    }
+}
+
+/* ---- the connection's memory ---------------------------------------------------------------- */
+
+static size_t objects_end(ULONG count)
+{
+    size_t end = sizeof(struct io_connection) + count * sizeof(KINTERRUPT);
+    return (end + 15) & ~(size_t)15;
+}
+
+static struct io_connection *allocate_connection(const struct io_connect_plan *plan)
+{
+    size_t size = objects_end(plan->count);
+    if (plan->version == CONNECT_MESSAGE_BASED)
+        size += offsetof(IO_INTERRUPT_MESSAGE_INFO, MessageInfo) + plan->count * sizeof(IO_INTERRUPT_MESSAGE_INFO_ENTRY);
+    if (fail_allocations) {
+        fail_allocations--;
+        return NULL;
+    }
+    struct io_connection *c = ExAllocatePool2(POOL_FLAG_NON_PAGED, size, IO_TAG_INTERRUPT); /* zeroed */
+    if (!c)
+        return NULL;
+    c->magic = CONNECTION_MAGIC;
+    InitializeListHead(&c->link);
+    c->version = plan->version;
+    c->count = plan->count;
+    KeInitializeSpinLock(&c->shared_lock);
+    if (plan->version == CONNECT_MESSAGE_BASED)
+        c->table = (PIO_INTERRUPT_MESSAGE_INFO)((char *)c + objects_end(plan->count));
+    return c;
+}
+
+static void free_connection(struct io_connection *c)
+{
+    c->magic = 0;
+    ExFreePoolWithTag(c, IO_TAG_INTERRUPT);
+}
+
+/* ---- connecting ------------------------------------------------------------------------------ */
+
+static void init_objects(struct io_connection *c, const struct io_connect_plan *plan)
+{
+    PKSPIN_LOCK lock = plan->spin_lock ? plan->spin_lock : plan->shared_lock_needed ? &c->shared_lock : NULL;
+    for (ULONG i = 0; i < plan->count; i++) {
+        const struct io_plan_object *o = &plan->objects[i];
+        /* A NULL lock gives each object its own (KINTERRUPT.SpinLock): per message for MESSAGE_BASED. */
+        ke_interrupt_init(&c->objects[i], plan->message_routine ? NULL : plan->service_routine,
+                          plan->message_routine ? plan->message_service_routine : NULL, o->message_index,
+                          plan->service_context, lock, o->vector, o->irql, o->synchronize_irql, o->mode,
+                          o->share_vector, o->affinity, c->pdo->owner);
+        c->message_objects += o->is_message;
+    }
+}
+
+static void fill_message_table(struct io_connection *c, const struct io_connect_plan *plan)
+{
+    PIO_INTERRUPT_MESSAGE_INFO t = c->table;
+    t->UnifiedIrql = plan->unified_irql;
+    t->MessageCount = plan->count;
+    for (ULONG i = 0; i < plan->count; i++) {
+        const struct io_message *m = &c->pdo->messages[plan->objects[i].message_index];
+        PIO_INTERRUPT_MESSAGE_INFO_ENTRY e = &t->MessageInfo[i];
+        e->MessageAddress.QuadPart = (LONGLONG)m->address;
+        e->TargetProcessorSet = (KAFFINITY)1 << m->cpu;
+        e->InterruptObject = &c->objects[i];
+        /* Multi-message MSI: the device sends message k as the first data value + k, which is
+         * what the table shows for entry k (the capability itself holds only the first). */
+        e->MessageData = m->data;
+        e->Vector = plan->objects[i].vector;
+        e->Irql = plan->objects[i].irql;
+        e->Mode = Latched;
+        e->Polarity = InterruptRisingEdge;
+    }
+}
+
+/* Undo the first `connected` objects and what was switched on for them. */
+static void rollback(struct io_connection *c, ULONG connected, bool messages_counted)
+{
+    while (connected > 0)
+        ke_interrupt_disconnect(&c->objects[--connected]);
+    if (messages_counted)
+        c->pdo->connected_messages -= c->message_objects;
+    if (c->pdo->connected_messages == 0)
+        io_messages_disable(c->pdo);
+}
+
+static NTSTATUS connect_objects(struct io_connection *c, const struct io_connect_plan *plan)
+{
+    struct io_pdo *pdo = c->pdo;
+    if (c->message_objects) {
+        for (ULONG i = 0; i < plan->count; i++)
+            io_message_write(pdo, plan->objects[i].message_index);
+        if (pdo->resources.kind == IO_INTERRUPT_MSIX && !io_messages_enable(pdo))
+            return STATUS_INVALID_DEVICE_REQUEST;
+    }
+    for (ULONG i = 0; i < plan->count; i++) {
+        if (ke_interrupt_connect(&c->objects[i]) != KE_CONNECT_OK) {
+            rollback(c, i, false);
+            return STATUS_INVALID_PARAMETER;
+        }
+    }
+    pdo->connected_messages += c->message_objects;
+    if (c->message_objects && pdo->resources.kind == IO_INTERRUPT_MSI && !io_messages_enable(pdo)) {
+        rollback(c, plan->count, true);
+        return STATUS_INVALID_DEVICE_REQUEST; /* the device refused its own resources */
+    }
+    return STATUS_SUCCESS;
+}
+
+static void write_outputs(PIO_CONNECT_INTERRUPT_PARAMETERS p, struct io_connection *c, const struct io_connect_plan *plan)
+{
+    switch (p->Version) {
+    case CONNECT_FULLY_SPECIFIED:
+    case CONNECT_FULLY_SPECIFIED_GROUP: *p->FullySpecified.InterruptObject = &c->objects[0]; break;
+    case CONNECT_LINE_BASED: *p->LineBased.InterruptObject = &c->objects[0]; break;
+    case CONNECT_MESSAGE_BASED:
+        if (plan->fallback) {
+            *p->MessageBased.ConnectionContext.InterruptObject = &c->objects[0];
+            p->Version = CONNECT_LINE_BASED; /* how the caller learns a fallback happened */
+        } else {
+            *p->MessageBased.ConnectionContext.InterruptMessageTable = c->table;
+        }
+        break;
+    default: break;
+    }
+}
+
+NTSTATUS IoConnectInterruptEx(PIO_CONNECT_INTERRUPT_PARAMETERS Parameters)
+{
+    check_passive((void *)IoConnectInterruptEx, __builtin_return_address(0));
+    NTSTATUS status = io_connect_check_parameters(Parameters, KeQueryActiveProcessors());
+    if (!NT_SUCCESS(status))
+        return status;
+    struct io_pdo *pdo = require_pdo(io_connect_pdo(Parameters));
+
+    /* The plan is large (one entry per possible message): static, used under the lock. */
+    static struct io_connect_plan plan;
+    static KAFFINITY needed[IO_MAX_MESSAGES];
+    KIRQL old = io_lock();
+    status = io_connect_make_plan(Parameters, pdo->assigned ? pdo->raw : NULL, pdo->assigned ? pdo->translated : NULL,
+                                  KeQueryActiveProcessors(), &plan);
+    if (NT_SUCCESS(status))
+        status = check_affinity(pdo, &plan, needed);
+    struct io_connection *c = NULL;
+    if (NT_SUCCESS(status)) {
+        c = allocate_connection(&plan);
+        if (!c)
+            status = STATUS_INSUFFICIENT_RESOURCES;
+    }
+    if (NT_SUCCESS(status)) {
+        c->pdo = pdo;
+        apply_affinity(pdo, &plan, needed);
+        init_objects(c, &plan);
+        status = connect_objects(c, &plan);
+        if (!NT_SUCCESS(status)) {
+            free_connection(c);
+        } else {
+            if (c->table)
+                fill_message_table(c, &plan);
+            InsertTailList(&connections, &c->link);
+            connection_total++;
+            pdo->connections++;
+            write_outputs(Parameters, c, &plan);
+        }
+    }
+    io_unlock(old);
+    return status;
+}
+
+/* ---- disconnecting --------------------------------------------------------------------------- */
+
+/* The live connection whose handed-out context is `context` (compared, never dereferenced). */
+static struct io_connection *find_connection(PVOID context)
+{
+    for (PLIST_ENTRY e = connections.Flink; e != &connections; e = e->Flink) {
+        struct io_connection *c = CONTAINING_RECORD(e, struct io_connection, link);
+        if (context == (PVOID)&c->objects[0] || (c->table && context == (PVOID)c->table))
+            return c;
+    }
+    return NULL;
+}
+
+static bool version_matches(ULONG passed, const struct io_connection *c, PVOID context)
+{
+    switch (passed) {
+    case CONNECT_FULLY_SPECIFIED:
+    case CONNECT_FULLY_SPECIFIED_GROUP:
+        return (c->version == CONNECT_FULLY_SPECIFIED || c->version == CONNECT_FULLY_SPECIFIED_GROUP) &&
+               context == (PVOID)&c->objects[0];
+    case CONNECT_LINE_BASED: return c->version == CONNECT_LINE_BASED && context == (PVOID)&c->objects[0];
+    case CONNECT_MESSAGE_BASED: return c->version == CONNECT_MESSAGE_BASED && context == (PVOID)c->table;
+    default: return false;
+    }
+}
+
+VOID IoDisconnectInterruptEx(PIO_DISCONNECT_INTERRUPT_PARAMETERS Parameters)
+{
+    check_passive((void *)IoDisconnectInterruptEx, __builtin_return_address(0));
+    if (!Parameters)
+        KeBugCheckEx(PNP_DETECTED_FATAL_ERROR, 0x9, 0, 0, 0);
+
+    KIRQL old = io_lock();
+    PVOID context = Parameters->ConnectionContext.Generic;
+    struct io_connection *c = context ? find_connection(context) : NULL;
+    if (!c || !version_matches(Parameters->Version, c, context)) {
+        ULONG connected_as = c ? c->version : 0;
+        io_unlock(old);
+        KeBugCheckEx(PNP_DETECTED_FATAL_ERROR, 0x9, Parameters->Version, (ULONG_PTR)context, connected_as);
+    }
+    RemoveEntryList(&c->link);
+    connection_total--;
+    c->pdo->connections--;
+    /* Last object first, the reverse of connecting. Each call returns only when no CPU is inside
+     * that object's ISR any more. */
+    rollback(c, c->count, true);
+    free_connection(c);
+    io_unlock(old);
+}

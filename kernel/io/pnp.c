@@ -1,0 +1,338 @@
+/* kernel/io/pnp.c - devices, their resources, their drivers (see pnp.h).
+ *
+ * learn.microsoft.com: "Adding a PnP Device to a Running System", "Starting a Device",
+ * IRP_MN_START_DEVICE, IRP_MN_STOP_DEVICE; "Enabling Message-Signaled Interrupts in the Registry"
+ * for the msi= / msix= switches (Windows reads MSISupported and MessageNumberLimit from the
+ * registry; irqlab reads the command line and the driver table).
+ *
+ * Boot (io_pnp_init, kernel/main.c step 9):
+ *   1. one PDO per PCI function (pci_init found them), one per legacy ISA device the BIOS Data
+ *      Area lists (COM1 at 0x3F8 IRQ 4, LPT1 at 0x378 IRQ 7);
+ *   2. for each PDO: find its driver in the driver table, assign its resources under the policy
+ *      "command line + what that driver allows" (assign.c);
+ *   3. start each matched driver: decoding and bus mastering on (as Windows' PCI bus driver does
+ *      before the function driver sees IRP_MN_START_DEVICE), then StartDevice(DriverObject, PDO,
+ *      raw list, translated list).
+ */
+#include "kernel/io/pnp.h"
+
+#include "kernel/boot/cmdline.h"
+#include "kernel/console/console.h"
+#include "kernel/console/log.h"
+#include "kernel/io/assign.h"
+#include "kernel/io/io_tags.h"
+#include "kernel/lib/format.h"
+#include "kernel/lib/string.h"
+
+CMDLINE_OPTION(msi, "on|off", "message-signalled interrupts (MSI and MSI-X) for devices that offer them (default on)");
+CMDLINE_OPTION(msix, "on|off", "MSI-X for devices that offer it; off: plain MSI (default on)");
+
+extern const IRQLAB_DRIVER __driver_table_start[], __driver_table_end[];
+
+#define IO_MAX_DRIVERS 32
+
+/* The bus drivers that "enumerate" the PDOs: the kernel itself plays both. */
+static DRIVER_OBJECT pci_bus_driver = {.Type = IO_TYPE_DRIVER, .Size = sizeof(DRIVER_OBJECT), .Name = "pci"};
+static DRIVER_OBJECT isa_bus_driver = {.Type = IO_TYPE_DRIVER, .Size = sizeof(DRIVER_OBJECT), .Name = "isa"};
+
+static PDEVICE_OBJECT pdos[IO_MAX_PDOS];
+static unsigned pdo_count;
+static PDRIVER_OBJECT driver_objects[IO_MAX_DRIVERS]; /* by driver table index, created on first use */
+static KSPIN_LOCK lock;
+
+KIRQL io_lock(void)
+{
+    KIRQL old;
+    KeAcquireSpinLock(&lock, &old);
+    return old;
+}
+
+void io_unlock(KIRQL old) { KeReleaseSpinLock(&lock, old); }
+
+unsigned io_pdo_count(void) { return pdo_count; }
+PDEVICE_OBJECT io_pdo_at(unsigned index) { return index < pdo_count ? pdos[index] : NULL; }
+
+struct io_pdo *io_pdo_from_device(PDEVICE_OBJECT device)
+{
+    for (unsigned i = 0; i < pdo_count; i++)
+        if (pdos[i] == device)
+            return device->DeviceExtension;
+    return NULL;
+}
+
+PDEVICE_OBJECT io_pdo_find_pci(uint16_t vendor, uint16_t device, unsigned nth)
+{
+    for (unsigned i = 0; i < pdo_count; i++) {
+        const struct io_pdo *p = pdos[i]->DeviceExtension;
+        if (p->bus == IO_BUS_PCI && p->pci->vendor_id == vendor && p->pci->device_id == device && nth-- == 0)
+            return pdos[i];
+    }
+    return NULL;
+}
+
+PDEVICE_OBJECT io_pdo_find_isa(const char *pnp_id)
+{
+    for (unsigned i = 0; i < pdo_count; i++) {
+        const struct io_pdo *p = pdos[i]->DeviceExtension;
+        if (p->bus == IO_BUS_ISA && strcmp(p->isa_pnp_id, pnp_id) == 0)
+            return pdos[i];
+    }
+    return NULL;
+}
+
+/* ---- PDOs ---------------------------------------------------------------------------------- */
+
+static struct io_pdo *create_pdo(PDRIVER_OBJECT bus_driver, enum io_bus bus, DEVICE_TYPE type)
+{
+    if (pdo_count == IO_MAX_PDOS)
+        return NULL;
+    PDEVICE_OBJECT device;
+    if (!NT_SUCCESS(IoCreateDevice(bus_driver, sizeof(struct io_pdo), NULL, type, FILE_DEVICE_SECURE_OPEN, FALSE,
+                                   &device)))
+        return NULL;
+    device->Flags = (device->Flags | DO_BUS_ENUMERATED_DEVICE) & ~(ULONG)DO_DEVICE_INITIALIZING;
+    struct io_pdo *pdo = device->DeviceExtension;
+    pdo->device = device;
+    pdo->bus = bus;
+    pdos[pdo_count++] = device;
+    return pdo;
+}
+
+static void create_pci_pdos(void)
+{
+    for (unsigned i = 0; i < pci_device_count(); i++) {
+        struct pci_device *dev = pci_device_at(i);
+        struct io_pdo *pdo = create_pdo(&pci_bus_driver, IO_BUS_PCI, FILE_DEVICE_UNKNOWN);
+        if (!pdo) {
+            log_error("io: no PDO for PCI %s (out of memory or PDO table full)", dev->label);
+            return;
+        }
+        pdo->pci = dev;
+        strlcpy(pdo->name, dev->label, sizeof(pdo->name));
+    }
+}
+
+/* The BIOS Data Area (physical 0x400) holds the I/O base of COM1-4 at 0x400 and of LPT1-3 at
+ * 0x408: what the firmware's POST found. The IRQs are the PC/AT's fixed ones. */
+#define BDA_COM1 0x400
+#define BDA_LPT1 0x408
+
+static void create_isa_pdo(const char *name, const char *pnp_id, uint16_t bda_offset, uint16_t default_port,
+                           uint8_t irq, DEVICE_TYPE type)
+{
+    uint16_t port = *(volatile uint16_t *)(uintptr_t)bda_offset;
+    if (port == 0) {
+        log_info("io: no %s (the BIOS Data Area lists none)", name);
+        return;
+    }
+    if (port != default_port)
+        log_info("io: %s at 0x%x instead of 0x%x", name, port, default_port);
+    struct io_pdo *pdo = create_pdo(&isa_bus_driver, IO_BUS_ISA, type);
+    if (!pdo) {
+        log_error("io: no PDO for %s", name);
+        return;
+    }
+    strlcpy(pdo->name, name, sizeof(pdo->name));
+    pdo->isa_pnp_id = pnp_id;
+    pdo->isa_irq = irq;
+    pdo->isa_port = port;
+    pdo->isa_port_length = 8;
+}
+
+/* ---- drivers ------------------------------------------------------------------------------- */
+
+static bool driver_matches(const IRQLAB_DRIVER *d, const struct io_pdo *pdo)
+{
+    if (pdo->bus == IO_BUS_ISA)
+        return d->IsaPnpId && strcmp(d->IsaPnpId, pdo->isa_pnp_id) == 0;
+    return d->VendorId && d->VendorId == pdo->pci->vendor_id &&
+           (d->DeviceId == IRQLAB_PCI_ANY_ID || d->DeviceId == pdo->pci->device_id);
+}
+
+static const IRQLAB_DRIVER *find_driver(const struct io_pdo *pdo)
+{
+    for (const IRQLAB_DRIVER *d = __driver_table_start; d < __driver_table_end; d++)
+        if (d->StartDevice && driver_matches(d, pdo))
+            return d;
+    return NULL;
+}
+
+static PDRIVER_OBJECT driver_object_for(const IRQLAB_DRIVER *d)
+{
+    unsigned index = (unsigned)(d - __driver_table_start);
+    if (index >= IO_MAX_DRIVERS)
+        return NULL;
+    if (!driver_objects[index]) {
+        PDRIVER_OBJECT object = ExAllocatePool2(POOL_FLAG_NON_PAGED, sizeof(DRIVER_OBJECT), IO_TAG_DEVICE);
+        if (!object)
+            return NULL;
+        object->Type = IO_TYPE_DRIVER;
+        object->Size = sizeof(DRIVER_OBJECT);
+        object->Name = d->Name;
+        driver_objects[index] = object;
+    }
+    return driver_objects[index];
+}
+
+static struct io_interrupt_policy policy_for(const struct io_pdo *pdo, unsigned flags)
+{
+    struct io_interrupt_policy p = {
+        .msi_enabled = cmdline_get_bool("msi", true) && !(flags & IO_START_NO_MSI),
+        .msix_enabled = cmdline_get_bool("msix", true) && !(flags & IO_START_NO_MSIX),
+    };
+    if (pdo->driver) {
+        p.driver_no_msi = (pdo->driver->Flags & IRQLAB_DRIVER_NO_MSI) != 0;
+        p.driver_no_msix = (pdo->driver->Flags & IRQLAB_DRIVER_NO_MSIX) != 0;
+        p.message_limit = pdo->driver->MessageNumberLimit;
+    }
+    return p;
+}
+
+/* What Windows' PCI bus driver does before the function driver starts: let the device answer
+ * its BARs and master the bus (DMA, and MSI, which is a memory write the device makes). */
+static void enable_decoding(struct io_pdo *pdo)
+{
+    if (pdo->bus != IO_BUS_PCI)
+        return;
+    bool io = false, memory = false;
+    for (unsigned b = 0; b < PCI_BAR_COUNT; b++) {
+        io |= pdo->pci->bars[b].kind == PCI_BAR_IO && pdo->pci->bars[b].base;
+        memory |= (pdo->pci->bars[b].kind == PCI_BAR_MEM32 || pdo->pci->bars[b].kind == PCI_BAR_MEM64) &&
+                  pdo->pci->bars[b].base;
+    }
+    if (io)
+        pci_enable_io(pdo->pci);
+    if (memory)
+        pci_enable_memory(pdo->pci);
+    pci_enable_bus_master(pdo->pci);
+}
+
+static void describe_interrupt(const struct io_pdo *pdo, char *buf, size_t size)
+{
+    const struct io_resources *r = &pdo->resources;
+    switch (r->kind) {
+    case IO_INTERRUPT_LINE:
+        ksnprintf(buf, size, "line GSI %u %s, vector 0x%02x (IRQL %u)", r->gsi, r->line_level ? "level" : "edge",
+                  r->line_vector, r->line_vector >> 4);
+        break;
+    case IO_INTERRUPT_MSI:
+        ksnprintf(buf, size, "MSI x%u, vector 0x%02x (IRQL %u) -> CPU %u", r->message_count, r->message_vectors[0],
+                  r->message_vectors[0] >> 4, pdo->messages[0].cpu);
+        break;
+    case IO_INTERRUPT_MSIX:
+        ksnprintf(buf, size, "MSI-X x%u, vectors 0x%02x..", r->message_count, r->message_vectors[0]);
+        break;
+    case IO_INTERRUPT_NONE:
+        ksnprintf(buf, size, "no interrupt");
+        break;
+    }
+}
+
+static void start_driver(struct io_pdo *pdo)
+{
+    PDRIVER_OBJECT driver = driver_object_for(pdo->driver);
+    if (!driver) {
+        pdo->start_status = STATUS_INSUFFICIENT_RESOURCES;
+        log_error("io: %s: no driver object for %s", pdo->name, pdo->driver->Name);
+        return;
+    }
+    pdo->driver_object = driver;
+    ksnprintf(pdo->owner, sizeof(pdo->owner), "%s %s", pdo->driver->Name, pdo->name);
+    enable_decoding(pdo);
+    pdo->start_status = pdo->driver->StartDevice(driver, pdo->device, pdo->raw, pdo->translated);
+    pdo->started = NT_SUCCESS(pdo->start_status);
+    if (!pdo->started)
+        log_error("io: %s: driver %s failed to start: status 0x%08x", pdo->name, pdo->driver->Name,
+                  (unsigned)pdo->start_status);
+}
+
+NTSTATUS io_device_start(PDEVICE_OBJECT device, unsigned flags)
+{
+    struct io_pdo *pdo = io_pdo_from_device(device);
+    if (!pdo)
+        return STATUS_INVALID_PARAMETER;
+    if (pdo->started)
+        return STATUS_SUCCESS;
+    pdo->driver = find_driver(pdo);
+    struct io_interrupt_policy policy = policy_for(pdo, flags);
+    KIRQL old = io_lock();
+    NTSTATUS status = io_assign_resources(pdo, &policy);
+    io_unlock(old);
+    if (!NT_SUCCESS(status))
+        return status;
+    strlcpy(pdo->owner, pdo->name, sizeof(pdo->owner));
+    /* The driver runs at PASSIVE_LEVEL, without the I/O lock: it calls IoConnectInterruptEx. */
+    if ((flags & IO_START_DRIVER) && pdo->driver) {
+        start_driver(pdo);
+        return pdo->start_status;
+    }
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS io_device_stop(PDEVICE_OBJECT device)
+{
+    struct io_pdo *pdo = io_pdo_from_device(device);
+    if (!pdo)
+        return STATUS_INVALID_PARAMETER;
+    if (pdo->started) {
+        if (pdo->driver->StopDevice)
+            pdo->driver->StopDevice(pdo->driver_object, device);
+        pdo->started = false;
+    }
+    KIRQL old = io_lock();
+    NTSTATUS status = STATUS_SUCCESS;
+    if (pdo->connections) {
+        status = STATUS_DEVICE_BUSY; /* someone still has an ISR on it: its vectors must stay */
+        log_error("io: %s: %u interrupt connection%s still open; resources kept", pdo->name, pdo->connections,
+                  pdo->connections == 1 ? "" : "s");
+    } else {
+        io_release_resources(pdo);
+    }
+    io_unlock(old);
+    return status;
+}
+
+/* ---- boot ---------------------------------------------------------------------------------- */
+
+void io_pnp_init(void)
+{
+    KeInitializeSpinLock(&lock);
+    create_pci_pdos();
+    create_isa_pdo("COM1", "PNP0501", BDA_COM1, 0x3F8, 4, FILE_DEVICE_SERIAL_PORT);
+    create_isa_pdo("LPT1", "PNP0400", BDA_LPT1, 0x378, 7, FILE_DEVICE_PARALLEL_PORT);
+
+    unsigned started = 0, drivers = 0;
+    for (unsigned i = 0; i < pdo_count; i++) {
+        struct io_pdo *pdo = pdos[i]->DeviceExtension;
+        NTSTATUS status = io_device_start(pdos[i], IO_START_DRIVER);
+        char what[64];
+        describe_interrupt(pdo, what, sizeof(what));
+        if (pdo->driver) {
+            drivers++;
+            started += pdo->started;
+            log_info("io: %s: %s; driver %s %s", pdo->name, what, pdo->driver->Name,
+                     pdo->started ? "started" : "FAILED");
+        } else if (NT_SUCCESS(status) && pdo->resources.kind != IO_INTERRUPT_NONE) {
+            log_debug("io: %s: %s; no driver", pdo->name, what);
+        }
+    }
+    log_info("io: %u device%s, %u with a driver, %u started (msi=%s msix=%s)", pdo_count, pdo_count == 1 ? "" : "s",
+             drivers, started, cmdline_get_bool("msi", true) ? "on" : "off",
+             cmdline_get_bool("msix", true) ? "on" : "off");
+}
+
+void io_pnp_print(void)
+{
+    console_printf("device   ids        interrupt                                   driver\n");
+    for (unsigned i = 0; i < pdo_count; i++) {
+        const struct io_pdo *pdo = pdos[i]->DeviceExtension;
+        char ids[16], what[64];
+        if (pdo->bus == IO_BUS_PCI)
+            ksnprintf(ids, sizeof(ids), "%04x:%04x", pdo->pci->vendor_id, pdo->pci->device_id);
+        else
+            ksnprintf(ids, sizeof(ids), "%s", pdo->isa_pnp_id);
+        describe_interrupt(pdo, what, sizeof(what));
+        console_printf("%-8s %-10s %-43s %s%s\n", pdo->name, ids, pdo->assigned ? what : "(stopped)",
+                       pdo->driver ? pdo->driver->Name : "-", pdo->driver && !pdo->started ? " (not started)" : "");
+    }
+}
