@@ -20,6 +20,7 @@
 #include "kernel/boot/cmdline.h"
 #include "kernel/console/console.h"
 #include "kernel/console/log.h"
+#include "kernel/io/pnp.h"
 #include "kernel/ke/bugcheck.h"
 #include "kernel/ke/ke_init.h"
 #include "kernel/ke/shutdown.h"
@@ -141,6 +142,9 @@ static void kernel_main_guarded(void)
 
     /* 8. PCI: find every device and how its interrupts are wired. */
     pci_init();
+
+    /* 9. Devices: objects, resources, drivers. */
+    io_pnp_init();
 
     print_banner();
 

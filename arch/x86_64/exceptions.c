@@ -6,7 +6,11 @@
  *
  *   vector              stop code                          parameters
  *   #PF 14, IRQL < 2    0x50 PAGE_FAULT_IN_NONPAGED_AREA   CR2, 0/2/0x10 (read/write/execute),
- *                                                          RIP, 2 (not present) or 3 (see below)
+ *     not present                                          RIP, 2 (no valid page-table entry)
+ *   #PF, write to a     0xBE ATTEMPTED_WRITE_TO_READONLY_MEMORY   CR2, the page-table entry, 0, 0
+ *     read-only page
+ *   #PF, fetch from a   0xFC ATTEMPTED_EXECUTE_OF_NOEXECUTE_MEMORY CR2, the page-table entry, 0, 0
+ *     no-execute page
  *   #PF 14, IRQL >= 2   0x0A IRQL_NOT_LESS_OR_EQUAL        CR2, IRQL, bit 0 write | bit 3 exec, RIP
  *   #DE 0               0x1E KMODE_EXCEPTION_NOT_HANDLED   0xC0000094, RIP, 0, 0  (P1 sign-extended:
  *                                                          0xFFFFFFFFC0000094, as on x64 Windows)
@@ -20,13 +24,11 @@
  *   #DF 8, and every    0x7F UNEXPECTED_KERNEL_MODE_TRAP   vector, 0, 0, 0 (Windows: reserved)
  *   other vector 0-31
  *
- * Parameter 4 of 0x50. Windows documents 0x2 NONPAGED_BUGCHECK_NOT_PRESENT_PAGE_TABLE ("no
- * valid page table entry"), which is exactly a not-present fault, so irqlab uses 2 for those.
- * For a protection fault (a write to a read-only page, an instruction fetch from a no-execute
- * page, a reserved bit set) Windows raises other stop codes (0xBE, 0xFC) and 0x50 has no
- * matching P4 value; irqlab keeps 0x50 so every page fault reads the same, and uses 3. Note
- * that Windows' own 0x3 means NONPAGED_BUGCHECK_WRONG_SESSION, which cannot happen in irqlab
- * (there are no sessions), so 3 is unambiguous here - but do not look it up in the Windows docs.
+ * Parameter 4 of 0x50: Windows documents 0x2 NONPAGED_BUGCHECK_NOT_PRESENT_PAGE_TABLE ("no
+ * valid page table entry"), which is exactly a not-present fault. A fault on a page that *is*
+ * mapped but forbids the access raises Windows' own stop codes for that: 0xBE for a write to
+ * read-only memory (e.g. writing into .text), 0xFC for executing no-execute memory (e.g.
+ * jumping into the heap). A reserved-bit fault (a corrupt page table) stays 0x50 with P4 = 3.
  *
  * All exceptions are fatal here; exception_dispatch() never returns.
  */
@@ -37,6 +39,7 @@
 #include "arch/x86_64/cpu.h"
 #include "include/ntstatus.h"
 #include "kernel/ke/bugcheck.h"
+#include "kernel/mm/paging.h"
 
 /* DISPATCH_LEVEL from wdm.h: at or above it, a page fault cannot be serviced. */
 #define EXC_DISPATCH_LEVEL 2
@@ -111,8 +114,19 @@ __attribute__((noreturn)) static void exception_page_fault(const struct trap_fra
         bugcheck_from_trap(IRQL_NOT_LESS_OR_EQUAL, address, irql,
                            (write ? IRQL0A_WRITE : 0) | (execute ? IRQL0A_EXECUTE : 0), frame->rip, frame);
 
+    /* A mapped page that forbids this access: Windows' dedicated stop codes. */
+    struct paging_info page;
+    bool present = frame->error_code & X86_PF_PRESENT;
+    bool reserved = frame->error_code & X86_PF_RESERVED;
+    if (present && !reserved && paging_query(address, &page)) {
+        if (execute && !page.executable)
+            bugcheck_from_trap(ATTEMPTED_EXECUTE_OF_NOEXECUTE_MEMORY, address, page.entry, 0, 0, frame);
+        if (write && !page.writable)
+            bugcheck_from_trap(ATTEMPTED_WRITE_TO_READONLY_MEMORY, address, page.entry, 0, 0, frame);
+    }
+
     uint64_t access = execute ? PF50_EXECUTE : write ? PF50_WRITE : PF50_READ;
-    uint64_t kind = (frame->error_code & X86_PF_PRESENT) ? PF50_PROTECTION : PF50_NOT_PRESENT;
+    uint64_t kind = present ? PF50_PROTECTION : PF50_NOT_PRESENT;
     bugcheck_from_trap(PAGE_FAULT_IN_NONPAGED_AREA, address, access, frame->rip, kind, frame);
 }
 

@@ -6,8 +6,8 @@
  * registry; irqlab reads the command line and the driver table).
  *
  * Boot (io_pnp_init, kernel/main.c step 9):
- *   1. one PDO per PCI function (pci_init found them), one per legacy ISA device the BIOS Data
- *      Area lists (COM1 at 0x3F8 IRQ 4, LPT1 at 0x378 IRQ 7);
+ *   1. one PDO per PCI function (pci_init found them), one per legacy ISA device that answers
+ *      at its fixed port (COM1 at 0x3F8 IRQ 4, LPT1 at 0x378 IRQ 7);
  *   2. for each PDO: find its driver in the driver table, assign its resources under the policy
  *      "command line + what that driver allows" (assign.c);
  *   3. start each matched driver: decoding and bus mastering on (as Windows' PCI bus driver does
@@ -112,21 +112,28 @@ static void create_pci_pdos(void)
     }
 }
 
-/* The BIOS Data Area (physical 0x400) holds the I/O base of COM1-4 at 0x400 and of LPT1-3 at
- * 0x408: what the firmware's POST found. The IRQs are the PC/AT's fixed ones. */
-#define BDA_COM1 0x400
-#define BDA_LPT1 0x408
-
-static void create_isa_pdo(const char *name, const char *pnp_id, uint16_t bda_offset, uint16_t default_port,
-                           uint8_t irq, DEVICE_TYPE type)
+/* Legacy ISA devices cannot be enumerated: software looks at the fixed ports. A register that
+ * reads back what was written has a device behind it; an empty I/O port reads 0xFF whatever is
+ * written. COM1's scratch register (base + 7) and LPT1's data latch (base + 0) are such registers
+ * and writing them has no side effect; the old value is put back. The IRQs are the PC/AT's. */
+static bool port_echoes(uint16_t port)
 {
-    uint16_t port = *(volatile uint16_t *)(uintptr_t)bda_offset;
-    if (port == 0) {
-        log_info("io: no %s (the BIOS Data Area lists none)", name);
+    uint8_t saved = READ_PORT_UCHAR((PUCHAR)(uintptr_t)port);
+    WRITE_PORT_UCHAR((PUCHAR)(uintptr_t)port, 0x5A);
+    bool a = READ_PORT_UCHAR((PUCHAR)(uintptr_t)port) == 0x5A;
+    WRITE_PORT_UCHAR((PUCHAR)(uintptr_t)port, 0xA5);
+    bool b = READ_PORT_UCHAR((PUCHAR)(uintptr_t)port) == 0xA5;
+    WRITE_PORT_UCHAR((PUCHAR)(uintptr_t)port, saved);
+    return a && b;
+}
+
+static void create_isa_pdo(const char *name, const char *pnp_id, uint16_t port, uint16_t probe_offset, uint8_t irq,
+                           DEVICE_TYPE type)
+{
+    if (!port_echoes((uint16_t)(port + probe_offset))) {
+        log_info("io: no %s at 0x%x", name, port);
         return;
     }
-    if (port != default_port)
-        log_info("io: %s at 0x%x instead of 0x%x", name, port, default_port);
     struct io_pdo *pdo = create_pdo(&isa_bus_driver, IO_BUS_ISA, type);
     if (!pdo) {
         log_error("io: no PDO for %s", name);
@@ -298,8 +305,8 @@ void io_pnp_init(void)
 {
     KeInitializeSpinLock(&lock);
     create_pci_pdos();
-    create_isa_pdo("COM1", "PNP0501", BDA_COM1, 0x3F8, 4, FILE_DEVICE_SERIAL_PORT);
-    create_isa_pdo("LPT1", "PNP0400", BDA_LPT1, 0x378, 7, FILE_DEVICE_PARALLEL_PORT);
+    create_isa_pdo("COM1", "PNP0501", 0x3F8, 7, 4, FILE_DEVICE_SERIAL_PORT);   /* 16550 scratch register */
+    create_isa_pdo("LPT1", "PNP0400", 0x378, 0, 7, FILE_DEVICE_PARALLEL_PORT); /* data latch */
 
     unsigned started = 0, drivers = 0;
     for (unsigned i = 0; i < pdo_count; i++) {

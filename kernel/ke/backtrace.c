@@ -76,9 +76,10 @@ size_t backtrace_capture(uint64_t rbp, uint64_t *pcs, size_t max)
 bool backtrace_frameless_caller(uint64_t rip, uint64_t rsp, uint64_t *return_address)
 {
     uint64_t offset;
-    if (!ksym_lookup(rip, &offset) || (rsp & 7) || !backtrace_readable(rsp, 8))
+    if ((rsp & 7) || !backtrace_readable(rsp, 8))
         return false;
-    uint64_t function = rip - offset;
+    /* RIP outside every function (a jump into data): the call, if any, went to RIP itself. */
+    uint64_t function = ksym_lookup(rip, &offset) ? rip - offset : rip;
     uint64_t candidate = *(const uint64_t *)(uintptr_t)rsp;
     /* Only a return address into our own code, right after a call to this function,
      * counts: anything else on the stack (saved registers, locals) fails one of the checks. */

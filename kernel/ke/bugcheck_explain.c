@@ -272,6 +272,18 @@ void bugcheck_explain(const struct bugcheck_report *r, char *buf, size_t size)
             return;
         }
         break;
+    case ATTEMPTED_WRITE_TO_READONLY_MEMORY:
+        ksnprintf(buf, size,
+                  "A write to 0x%016lx by %s, but that page is mapped read-only (kernel code and constants "
+                  "are, so nothing can overwrite them by accident).",
+                  (unsigned long)r->param[0], at);
+        return;
+    case ATTEMPTED_EXECUTE_OF_NOEXECUTE_MEMORY:
+        ksnprintf(buf, size,
+                  "The CPU jumped to 0x%016lx, but that page is data, mapped no-execute: a corrupt "
+                  "function pointer or return address (the backtrace shows who jumped).",
+                  (unsigned long)r->param[0]);
+        return;
     case KMODE_EXCEPTION_NOT_HANDLED:
         explain_kmode(r, at, buf, size);
         return;

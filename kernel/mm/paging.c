@@ -298,6 +298,7 @@ bool paging_query(uint64_t va, struct paging_info *out)
             out->executable = executable;
             out->uncached = (e & PTE_PCD) != 0;
             out->write_through = (e & PTE_PWT) != 0;
+            out->entry = e;
             return true;
         }
         table = table_at(e);

@@ -66,6 +66,7 @@ struct paging_info {
     bool executable;
     bool uncached;      /* PCD set on the leaf entry */
     bool write_through; /* PWT set on the leaf entry */
+    uint64_t entry;     /* the leaf entry itself (bugchecks 0xBE/0xFC report it) */
 };
 /* Returns false (and leaves *out alone) if `va` is not mapped or not canonical. Never faults. */
 bool paging_query(uint64_t va, struct paging_info *out);

@@ -89,6 +89,11 @@ CASES = [
     Case("other_cpu", 0x0A, "IRQL_NOT_LESS_OR_EQUAL", {1: UNMAPPED, 2: 2, 3: 1, 4: "rip"}, cr2=UNMAPPED,
          smp=4, cpu=3, fn="crash_dpc_on_other_cpu", trace=("ke_drain_dpcs",),
          explanation="at IRQL 2 (DISPATCH_LEVEL)"),
+    # Page protections (kernel/mm/paging.c): Windows' own stop codes, P2 = the page-table entry.
+    Case("write_text", 0xBE, "ATTEMPTED_WRITE_TO_READONLY_MEMORY", {1: "rip", 3: 0, 4: 0},
+         explanation="mapped read-only", iso=False),
+    Case("execute_data", 0xFC, "ATTEMPTED_EXECUTE_OF_NOEXECUTE_MEMORY", {3: 0, 4: 0},
+         explanation="mapped no-execute"),
     # Windows' IRQL rules (tests/ktest/irql_test.c): P4 is the code that broke the rule.
     Case("irql_raise_to_lower", 0x09, "IRQL_NOT_GREATER_OR_EQUAL", {1: 2, 2: 0, 3: 0, 4: "rip"},
          suite="irql_crash", fn="irql_raise_to_lower", explanation="to 0 (PASSIVE_LEVEL), which is lower"),

@@ -225,6 +225,34 @@ static void machine_check(struct ktest *t)
     crash_did_not_stop(t, "int $18");
 }
 
+/* ---- writing into kernel code, executing data: page protections, 0xBE and 0xFC ---- */
+
+static CRASH_SITE void crash_write_text(void)
+{
+    volatile uint8_t *code = (volatile uint8_t *)(uintptr_t)&crash_write_text;
+    *code = 0xC3; /* .text is mapped read-only */
+}
+
+static void write_text(struct ktest *t)
+{
+    crash_write_text();
+    crash_did_not_stop(t, "a write into .text");
+}
+
+static uint8_t crash_data_code[16] = {0xC3}; /* "ret" - but .data is mapped no-execute */
+
+static CRASH_SITE void crash_execute_data(void)
+{
+    void (*fn)(void) = (void (*)(void))(uintptr_t)crash_data_code;
+    fn();
+}
+
+static void execute_data(struct ktest *t)
+{
+    crash_execute_data();
+    crash_did_not_stop(t, "a call into .data");
+}
+
 /* ---- on another CPU: a DPC aimed at the last CPU writes to an unmapped address ----
  * It runs at DISPATCH_LEVEL, so the stop code is 0xA; the screen must name that CPU, and the
  * other CPUs must be frozen (NMI) rather than carry on printing. */
@@ -253,4 +281,5 @@ static void other_cpu(struct ktest *t)
 KTEST_MANUAL_SUITE(crash, KTEST_CASE(page_fault), KTEST_CASE(page_fault_unmapped), KTEST_CASE(irql_page_fault),
                    KTEST_CASE(invalid_opcode), KTEST_CASE(general_protection), KTEST_CASE(divide_error),
                    KTEST_CASE(breakpoint), KTEST_CASE(double_fault), KTEST_CASE(stack_overflow), KTEST_CASE(bugcheck_call), KTEST_CASE(nmi),
-                   KTEST_CASE(machine_check), KTEST_CASE(other_cpu));
+                   KTEST_CASE(machine_check), KTEST_CASE(other_cpu),
+                   KTEST_CASE(write_text), KTEST_CASE(execute_data));

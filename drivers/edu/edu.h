@@ -1,0 +1,35 @@
+/* drivers/edu/edu.h - what the edu driver offers the rest of the kernel (tests, the shell).
+ *
+ * QEMU's edu device (QEMU docs/specs/edu.txt; shared/reference/qemu-devices.md §4) is a teaching
+ * device: writing bits to its "raise" register makes it interrupt, as if it had finished some
+ * work. edu_raise() does that; the counts show what the ISR and the DPC did about it. */
+#ifndef IRQLAB_DRIVERS_EDU_H
+#define IRQLAB_DRIVERS_EDU_H
+
+#include <stdint.h>
+
+#include "include/wdm.h"
+
+#define EDU_MAX_DEVICES 8
+
+struct edu_counts {
+    uint64_t isr_calls;     /* the ISR was called (on a shared line also for the other device) */
+    uint64_t isr_claimed;   /* ... and found this edu interrupting (returned TRUE) */
+    uint64_t dpc_calls;     /* DpcForIsr runs (several ISR calls may share one) */
+    ULONG status_seen;      /* every interrupt-status bit the DPC has handled, OR-ed */
+    ULONG last_message_id;  /* MessageID of the last message ISR call */
+    ULONG last_cpu;         /* processor the ISR last claimed an interrupt on */
+};
+
+/* The edu devices the driver started, by slot: slot n keeps its device across stop and start. */
+PDEVICE_OBJECT edu_device(unsigned slot);  /* the driver's FDO, or NULL */
+/* Make the device interrupt: set `value`'s bits in its interrupt status (value != 0). */
+NTSTATUS edu_raise(PDEVICE_OBJECT device, ULONG value);
+/* A consistent copy of the counts (taken under the interrupt's spin lock). */
+VOID edu_get_counts(PDEVICE_OBJECT device, struct edu_counts *counts);
+/* How the driver connected: CONNECT_MESSAGE_BASED, or CONNECT_LINE_BASED after the fallback. */
+ULONG edu_connection_version(PDEVICE_OBJECT device);
+/* The interrupt object the driver synchronizes with (message 0's, or the line's). */
+PKINTERRUPT edu_interrupt(PDEVICE_OBJECT device);
+
+#endif
