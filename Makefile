@@ -2,7 +2,7 @@
 #
 # Sources are found by wildcard: a new .c file under arch/, kernel/ or drivers/ (or a new
 # .asm under boot/ or arch/) is built into the kernel with no edit here; a new .c under
-# tests/ktest/ goes into the test kernel build/ktest.elf; a new tests/unit/test_*.c or
+# tests/ktest/ goes into both kernels (the shell's `ktest` runs it); a new tests/unit/test_*.c or
 # tests/e2e/test_*.py is picked up by `make test`.
 
 .DEFAULT_GOAL := all
@@ -86,23 +86,26 @@ $(OBJ)/ksyms_empty.c:
 	@mkdir -p $(dir $@)
 	$(Q)$(PYTHON) scripts/gen_ksyms.py --empty -o $@
 
-# $(call link_kernel,output,objects)
+# $(call link_kernel,output,objects[,extra ld flags])
 define link_kernel
 	$(call say,LD,$(1))
 	$(Q)$(CC) $(KERNEL_CFLAGS) -c $(OBJ)/ksyms_empty.c -o $(OBJ)/ksyms_empty.o
-	$(Q)$(LD) $(LDFLAGS) -o $(1).pass1 $(2) $(OBJ)/ksyms_empty.o
+	$(Q)$(LD) $(LDFLAGS) $(3) -o $(1).pass1 $(2) $(OBJ)/ksyms_empty.o
 	$(Q)nm -n -S $(1).pass1 | $(PYTHON) scripts/gen_ksyms.py -o $(1).ksyms.c
 	$(Q)$(CC) $(KERNEL_CFLAGS) -c $(1).ksyms.c -o $(1).ksyms.o
-	$(Q)$(LD) $(LDFLAGS) -o $(1) $(2) $(1).ksyms.o
+	$(Q)$(LD) $(LDFLAGS) $(3) -o $(1) $(2) $(1).ksyms.o
 	$(Q)$(PYTHON) scripts/gen_ksyms.py --check $(1).pass1 $(1)
 	$(Q)grub-file --is-x86-multiboot2 $(1)
 endef
 
-$(BUILD)/kernel.elf: $(KERNEL_OBJS) $(OBJ)/ksyms_empty.c linker.ld scripts/gen_ksyms.py
-	$(call link_kernel,$@,$(KERNEL_OBJS))
+# Both kernels carry the in-guest suites, so `ktest <glob>` works at the prompt of `make run`
+# and `ktest=<glob>` works on either. ktest.elf is marked with the symbol irqlab_ktest_elf: booted
+# without ktest= it says so and fails (tests/ktest/ktest.c), where kernel.elf goes to the prompt.
+$(BUILD)/kernel.elf: $(KERNEL_OBJS) $(KTEST_OBJS) $(OBJ)/ksyms_empty.c linker.ld scripts/gen_ksyms.py
+	$(call link_kernel,$@,$(KERNEL_OBJS) $(KTEST_OBJS))
 
 $(BUILD)/ktest.elf: $(KERNEL_OBJS) $(KTEST_OBJS) $(OBJ)/ksyms_empty.c linker.ld scripts/gen_ksyms.py
-	$(call link_kernel,$@,$(KERNEL_OBJS) $(KTEST_OBJS))
+	$(call link_kernel,$@,$(KERNEL_OBJS) $(KTEST_OBJS),--defsym=irqlab_ktest_elf=1)
 
 # ---- GRUB ISOs ---------------------------------------------------------------------------
 # grub.cfg inside the ISO carries CMDLINE, so the ISOs are rebuilt when CMDLINE changes: the

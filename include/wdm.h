@@ -292,7 +292,7 @@ extern volatile ULONG64 ke_tick_count;
 
 /* ---- Strings (only what IoCreateDevice's prototype needs; irqlab has no object namespace) ---- */
 typedef struct _UNICODE_STRING {
-    USHORT Length;        /* in bytes, without a terminator */
+    USHORT Length; /* in bytes, without a terminator */
     USHORT MaximumLength;
     WCHAR *Buffer;
 } UNICODE_STRING, *PUNICODE_STRING;
@@ -315,7 +315,7 @@ typedef ULONG DEVICE_TYPE;
 
 #define DO_BUFFERED_IO 0x00000004
 #define DO_DIRECT_IO 0x00000010
-#define DO_DEVICE_INITIALIZING 0x00000080 /* set by IoCreateDevice; the driver clears it */
+#define DO_DEVICE_INITIALIZING 0x00000080   /* set by IoCreateDevice; the driver clears it */
 #define DO_BUS_ENUMERATED_DEVICE 0x00001000 /* a PDO: created by a bus driver (here: kernel/io/pnp.c) */
 #define DO_POWER_PAGABLE 0x00002000
 
@@ -323,27 +323,27 @@ typedef struct _IRP IRP, *PIRP; /* irqlab has no IRPs yet: IoRequestDpc passes t
 struct _DRIVER_OBJECT;
 
 typedef struct _DEVICE_OBJECT {
-    SHORT Type;                            /* IO_TYPE_DEVICE */
-    USHORT Size;                           /* sizeof(DEVICE_OBJECT) + the extension */
+    SHORT Type;  /* IO_TYPE_DEVICE */
+    USHORT Size; /* sizeof(DEVICE_OBJECT) + the extension */
     LONG ReferenceCount;
     struct _DRIVER_OBJECT *DriverObject;   /* the driver that created it */
     struct _DEVICE_OBJECT *NextDevice;     /* the driver's next device object */
     struct _DEVICE_OBJECT *AttachedDevice; /* the device attached on top (a PDO's FDO) */
     PIRP CurrentIrp;
-    ULONG Flags;                           /* DO_* */
+    ULONG Flags; /* DO_* */
     ULONG Characteristics;
-    PVOID DeviceExtension;                 /* driver-defined, zeroed, 16-byte aligned */
+    PVOID DeviceExtension; /* driver-defined, zeroed, 16-byte aligned */
     DEVICE_TYPE DeviceType;
     CHAR StackSize;
-    KDPC Dpc;                              /* the DpcForIsr: IoInitializeDpcRequest, IoRequestDpc */
+    KDPC Dpc; /* the DpcForIsr: IoInitializeDpcRequest, IoRequestDpc */
 } DEVICE_OBJECT, *PDEVICE_OBJECT;
 
 typedef struct _DRIVER_OBJECT {
-    SHORT Type;                  /* IO_TYPE_DRIVER */
+    SHORT Type; /* IO_TYPE_DRIVER */
     SHORT Size;
     PDEVICE_OBJECT DeviceObject; /* first of the driver's devices (linked by NextDevice) */
     ULONG Flags;
-    PCSTR Name;                  /* irqlab: the driver's name; the WDK has UNICODE_STRING DriverName */
+    PCSTR Name; /* irqlab: the driver's name; the WDK has UNICODE_STRING DriverName */
 } DRIVER_OBJECT, *PDRIVER_OBJECT;
 
 NTSTATUS IoCreateDevice(PDRIVER_OBJECT DriverObject, ULONG DeviceExtensionSize, PUNICODE_STRING DeviceName,
@@ -427,7 +427,8 @@ typedef enum _INTERFACE_TYPE {
     Vmcs = 16,
     ACPIBus = 17,
     MaximumInterfaceType = 18,
-} INTERFACE_TYPE, *PINTERFACE_TYPE;
+} INTERFACE_TYPE,
+    *PINTERFACE_TYPE;
 
 typedef enum _CM_SHARE_DISPOSITION {
     CmResourceShareUndetermined = 0,
@@ -487,9 +488,9 @@ typedef struct _CM_PARTIAL_RESOURCE_DESCRIPTOR {
             ULONG Length;
         } Port;
         struct {
-            USHORT Level;       /* raw: the IRQ (GSI); translated: the IRQL */
+            USHORT Level; /* raw: the IRQ (GSI); translated: the IRQL */
             USHORT Group;
-            ULONG Vector;       /* raw: the IRQ (GSI); translated: the IDT vector */
+            ULONG Vector; /* raw: the IRQ (GSI); translated: the IDT vector */
             KAFFINITY Affinity;
         } Interrupt;
         struct {
@@ -501,9 +502,9 @@ typedef struct _CM_PARTIAL_RESOURCE_DESCRIPTOR {
                     KAFFINITY Affinity;
                 } Raw;
                 struct {
-                    USHORT Level;        /* the IRQL */
+                    USHORT Level; /* the IRQL */
                     USHORT Group;
-                    ULONG Vector;        /* the IDT vector (MSI: of message 0; message n is Vector + n) */
+                    ULONG Vector; /* the IDT vector (MSI: of message 0; message n is Vector + n) */
                     KAFFINITY Affinity;
                 } Translated;
             };
@@ -561,14 +562,14 @@ typedef struct _CM_RESOURCE_LIST {
 #define CONNECT_CURRENT_VERSION 0x5
 
 typedef struct _IO_INTERRUPT_MESSAGE_INFO_ENTRY {
-    PHYSICAL_ADDRESS MessageAddress;  /* what the device writes to ... */
-    KAFFINITY TargetProcessorSet;     /* irqlab: the one CPU the message is aimed at */
-    PKINTERRUPT InterruptObject;      /* for KeSynchronizeExecution on this message */
-    ULONG MessageData;                /* ... and the value it writes */
+    PHYSICAL_ADDRESS MessageAddress; /* what the device writes to ... */
+    KAFFINITY TargetProcessorSet;    /* irqlab: the one CPU the message is aimed at */
+    PKINTERRUPT InterruptObject;     /* for KeSynchronizeExecution on this message */
+    ULONG MessageData;               /* ... and the value it writes */
     ULONG Vector;
     KIRQL Irql;
-    KINTERRUPT_MODE Mode;             /* always Latched */
-    KINTERRUPT_POLARITY Polarity;     /* irqlab: InterruptRisingEdge */
+    KINTERRUPT_MODE Mode;         /* always Latched */
+    KINTERRUPT_POLARITY Polarity; /* irqlab: InterruptRisingEdge */
 } IO_INTERRUPT_MESSAGE_INFO_ENTRY, *PIO_INTERRUPT_MESSAGE_INFO_ENTRY;
 
 typedef struct _IO_INTERRUPT_MESSAGE_INFO {
@@ -579,28 +580,28 @@ typedef struct _IO_INTERRUPT_MESSAGE_INFO {
 
 typedef struct _IO_CONNECT_INTERRUPT_FULLY_SPECIFIED_PARAMETERS {
     PDEVICE_OBJECT PhysicalDeviceObject;
-    PKINTERRUPT *InterruptObject;        /* out */
+    PKINTERRUPT *InterruptObject; /* out */
     PKSERVICE_ROUTINE ServiceRoutine;
     PVOID ServiceContext;
-    PKSPIN_LOCK SpinLock;                /* optional */
+    PKSPIN_LOCK SpinLock; /* optional */
     KIRQL SynchronizeIrql;
-    BOOLEAN FloatingSave;                /* must be FALSE */
+    BOOLEAN FloatingSave; /* must be FALSE */
     BOOLEAN ShareVector;
-    ULONG Vector;                        /* from a translated CmResourceTypeInterrupt descriptor */
+    ULONG Vector; /* from a translated CmResourceTypeInterrupt descriptor */
     KIRQL Irql;
     KINTERRUPT_MODE InterruptMode;
     KAFFINITY ProcessorEnableMask;
-    USHORT Group;                        /* CONNECT_FULLY_SPECIFIED_GROUP only; must be 0 */
+    USHORT Group; /* CONNECT_FULLY_SPECIFIED_GROUP only; must be 0 */
 } IO_CONNECT_INTERRUPT_FULLY_SPECIFIED_PARAMETERS, *PIO_CONNECT_INTERRUPT_FULLY_SPECIFIED_PARAMETERS;
 
 typedef struct _IO_CONNECT_INTERRUPT_LINE_BASED_PARAMETERS {
     PDEVICE_OBJECT PhysicalDeviceObject;
-    PKINTERRUPT *InterruptObject;        /* out */
+    PKINTERRUPT *InterruptObject; /* out */
     PKSERVICE_ROUTINE ServiceRoutine;
     PVOID ServiceContext;
-    PKSPIN_LOCK SpinLock;                /* optional */
-    KIRQL SynchronizeIrql;               /* a minimum: 0 = the lines' highest IRQL */
-    BOOLEAN FloatingSave;                /* must be FALSE */
+    PKSPIN_LOCK SpinLock;  /* optional */
+    KIRQL SynchronizeIrql; /* a minimum: 0 = the lines' highest IRQL */
+    BOOLEAN FloatingSave;  /* must be FALSE */
 } IO_CONNECT_INTERRUPT_LINE_BASED_PARAMETERS, *PIO_CONNECT_INTERRUPT_LINE_BASED_PARAMETERS;
 
 typedef struct _IO_CONNECT_INTERRUPT_MESSAGE_BASED_PARAMETERS {
@@ -612,9 +613,9 @@ typedef struct _IO_CONNECT_INTERRUPT_MESSAGE_BASED_PARAMETERS {
     } ConnectionContext;
     PKMESSAGE_SERVICE_ROUTINE MessageServiceRoutine;
     PVOID ServiceContext;
-    PKSPIN_LOCK SpinLock;                /* optional: NULL = one lock per message */
-    KIRQL SynchronizeIrql;               /* a minimum */
-    BOOLEAN FloatingSave;                /* must be FALSE */
+    PKSPIN_LOCK SpinLock;                     /* optional: NULL = one lock per message */
+    KIRQL SynchronizeIrql;                    /* a minimum */
+    BOOLEAN FloatingSave;                     /* must be FALSE */
     PKSERVICE_ROUTINE FallBackServiceRoutine; /* optional: used if the device got no messages */
 } IO_CONNECT_INTERRUPT_MESSAGE_BASED_PARAMETERS, *PIO_CONNECT_INTERRUPT_MESSAGE_BASED_PARAMETERS;
 
@@ -664,7 +665,7 @@ typedef VOID IRQLAB_STOP_DEVICE(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Phys
 
 typedef struct _IRQLAB_DRIVER {
     PCSTR Name;
-    USHORT VendorId;          /* PCI ids to match (0 = not a PCI driver) ... */
+    USHORT VendorId; /* PCI ids to match (0 = not a PCI driver) ... */
     USHORT DeviceId;
     PCSTR IsaPnpId;           /* ... or an ISA device: "PNP0501" (COM1), "PNP0400" (LPT1) */
     ULONG Flags;              /* IRQLAB_DRIVER_* */

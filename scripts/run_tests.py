@@ -34,12 +34,17 @@ REPO = irqlab_qemu.REPO
 # (machine, cpus, boot). ISO boots (GRUB, ~0.5 s) are tested with one CPU; -kernel (PVH,
 # ~0.15 s) with one and four. --quick keeps only the first.
 KTEST_MATRIX = [
-    ("pc", 1, "kernel"),
-    ("q35", 1, "kernel"),
-    ("pc", 4, "kernel"),
-    ("q35", 4, "kernel"),
-    ("pc", 1, "iso"),
-    ("q35", 1, "iso"),
+    ("pc", 1, "kernel", ""),
+    ("q35", 1, "kernel", ""),
+    ("pc", 4, "kernel", ""),
+    ("q35", 4, "kernel", ""),
+    ("pc", 1, "iso", ""),
+    ("q35", 1, "iso", ""),
+    # Interrupt fallbacks: no message interrupts at all, and MSI without MSI-X.
+    ("pc", 1, "kernel", "msi=off"),
+    ("q35", 4, "kernel", "msi=off"),
+    ("pc", 4, "kernel", "msix=off"),
+    ("q35", 1, "kernel", "msix=off"),
 ]
 # Devices every in-guest run gets: two edu devices whose INTx pins share one line on both boards
 # (slots 3 and 7: PIRQ C -> IRQ 11 on pc, PIRQ H -> GSI 23 on q35) and an e1000e with MSI-X.
@@ -150,12 +155,13 @@ def run_unit(test, build, logs, build_only=False):
 
 # ---- ktest ---------------------------------------------------------------------------------------
 
-def run_ktest_config(elf, machine, smp, boot, logs):
-    config = f"{machine}/smp{smp}/{boot}"
-    log = os.path.join(logs, f"ktest-{machine}-smp{smp}-{boot}.serial.log")
+def run_ktest_config(elf, machine, smp, boot, options, logs):
+    config = f"{machine}/smp{smp}/{boot}" + (f"/{options.replace(' ', '/')}" if options else "")
+    log = os.path.join(logs, f"ktest-{config.replace('/', '-')}.serial.log")
     start = time.monotonic()
     try:
         run = ktest_runner.run_ktest(elf, "*", machine=machine, smp=smp, boot=boot, extra=KTEST_DEVICES,
+                                     cmdline_extra=options,
                                      per_test_timeout=KTEST_CASE_TIMEOUT, log_path=log)
     except Exception as e:  # a broken runner must show up as a failure, not a traceback
         results = [Result(f"ktest:{config}:run", "fail", log, f"runner error: {e!r}")]
@@ -270,8 +276,8 @@ def main():
                     results.append(Result(f"e2e:{f[:-3]}", "skip", "", "not executable"))
     if "ktest" in groups:
         elf = os.path.join(build, "ktest.elf")
-        for machine, smp, boot in KTEST_MATRIX[:1] if args.quick else KTEST_MATRIX:
-            jobs.append((run_ktest_config, elf, machine, smp, boot, logs))
+        for machine, smp, boot, options in KTEST_MATRIX[:1] if args.quick else KTEST_MATRIX:
+            jobs.append((run_ktest_config, elf, machine, smp, boot, options, logs))
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         for future in [pool.submit(*job) for job in jobs]:
             results += future.result()

@@ -28,19 +28,19 @@
 #define EDU_ID_MAGIC 0xED
 
 typedef struct _EDU_EXTENSION {
-    PDEVICE_OBJECT Self;          /* our device object (the FDO) */
-    PDEVICE_OBJECT Pdo;           /* the device as the bus sees it */
-    volatile ULONG *Registers;    /* BAR0, mapped */
+    PDEVICE_OBJECT Self;       /* our device object (the FDO) */
+    PDEVICE_OBJECT Pdo;        /* the device as the bus sees it */
+    volatile ULONG *Registers; /* BAR0, mapped */
     SIZE_T RegistersLength;
 
     /* What IoConnectInterruptEx gave us, which IoDisconnectInterruptEx wants back. */
-    ULONG ConnectVersion;         /* CONNECT_MESSAGE_BASED, or CONNECT_LINE_BASED (fallback) */
+    ULONG ConnectVersion; /* CONNECT_MESSAGE_BASED, or CONNECT_LINE_BASED (fallback) */
     union {
         PVOID Generic;
         PIO_INTERRUPT_MESSAGE_INFO MessageTable;
         PKINTERRUPT LineInterrupt;
     } Connection;
-    PKINTERRUPT Interrupt;        /* the object whose lock guards the fields below */
+    PKINTERRUPT Interrupt; /* the object whose lock guards the fields below */
 
     /* Written by the ISR, read by the DPC: only under the interrupt's spin lock. */
     ULONG PendingStatus;
@@ -223,8 +223,8 @@ static NTSTATUS EduStartDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo, 
     connect.MessageBased.ConnectionContext.Generic = &edu->Connection.Generic;
     connect.MessageBased.MessageServiceRoutine = EduMessageIsr;
     connect.MessageBased.ServiceContext = edu;
-    connect.MessageBased.SpinLock = NULL;           /* one lock per message, made by the kernel */
-    connect.MessageBased.SynchronizeIrql = 0;       /* the messages' own IRQL */
+    connect.MessageBased.SpinLock = NULL;     /* one lock per message, made by the kernel */
+    connect.MessageBased.SynchronizeIrql = 0; /* the messages' own IRQL */
     connect.MessageBased.FloatingSave = FALSE;
     connect.MessageBased.FallBackServiceRoutine = EduLineIsr;
     status = IoConnectInterruptEx(&connect);
@@ -267,8 +267,8 @@ static VOID EduStopDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo)
     EduCleanup(edu);
 }
 
-IRQLAB_DRIVER(edu, .Name = "edu", .VendorId = EDU_VENDOR_ID, .DeviceId = EDU_DEVICE_ID,
-              .StartDevice = EduStartDevice, .StopDevice = EduStopDevice);
+IRQLAB_DRIVER(edu, .Name = "edu", .VendorId = EDU_VENDOR_ID, .DeviceId = EDU_DEVICE_ID, .StartDevice = EduStartDevice,
+              .StopDevice = EduStopDevice);
 
 /* ---- the API for tests and the shell (edu.h) ----------------------------------------------- */
 
@@ -302,6 +302,9 @@ VOID edu_get_counts(PDEVICE_OBJECT device, struct edu_counts *counts)
     (void)KeSynchronizeExecution(edu->Interrupt, EduCopyCounts, &copy);
 }
 
-ULONG edu_connection_version(PDEVICE_OBJECT device) { return ((PEDU_EXTENSION)device->DeviceExtension)->ConnectVersion; }
+ULONG edu_connection_version(PDEVICE_OBJECT device)
+{
+    return ((PEDU_EXTENSION)device->DeviceExtension)->ConnectVersion;
+}
 
 PKINTERRUPT edu_interrupt(PDEVICE_OBJECT device) { return ((PEDU_EXTENSION)device->DeviceExtension)->Interrupt; }

@@ -13,16 +13,16 @@
 #define EDU_MAX_DEVICES 8
 
 struct edu_counts {
-    uint64_t isr_calls;     /* the ISR was called (on a shared line also for the other device) */
-    uint64_t isr_claimed;   /* ... and found this edu interrupting (returned TRUE) */
-    uint64_t dpc_calls;     /* DpcForIsr runs (several ISR calls may share one) */
-    ULONG status_seen;      /* every interrupt-status bit the DPC has handled, OR-ed */
-    ULONG last_message_id;  /* MessageID of the last message ISR call */
-    ULONG last_cpu;         /* processor the ISR last claimed an interrupt on */
+    uint64_t isr_calls;    /* the ISR was called (on a shared line also for the other device) */
+    uint64_t isr_claimed;  /* ... and found this edu interrupting (returned TRUE) */
+    uint64_t dpc_calls;    /* DpcForIsr runs (several ISR calls may share one) */
+    ULONG status_seen;     /* every interrupt-status bit the DPC has handled, OR-ed */
+    ULONG last_message_id; /* MessageID of the last message ISR call */
+    ULONG last_cpu;        /* processor the ISR last claimed an interrupt on */
 };
 
 /* The edu devices the driver started, by slot: slot n keeps its device across stop and start. */
-PDEVICE_OBJECT edu_device(unsigned slot);  /* the driver's FDO, or NULL */
+PDEVICE_OBJECT edu_device(unsigned slot); /* the driver's FDO, or NULL */
 /* Make the device interrupt: set `value`'s bits in its interrupt status (value != 0). */
 NTSTATUS edu_raise(PDEVICE_OBJECT device, ULONG value);
 /* A consistent copy of the counts (taken under the interrupt's spin lock). */

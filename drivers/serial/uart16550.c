@@ -1,25 +1,14 @@
-/* drivers/serial/uart16550.c - polled 16550 UART driver.
+/* drivers/serial/uart16550.c - the polled side of COM1: programming the chip and sending.
  * Register map and bits: National Semiconductor PC16550D data sheet, "Register Descriptions"
- * (RBR/THR +0, IER +1, FCR +2, LCR +3, MCR +4, LSR +5). QEMU emulates this chip for -serial. */
+ * (uart16550_regs.h). QEMU emulates this chip for -serial.
+ *
+ * Output is always polled: the console, log lines and the stop screen must work before there
+ * are interrupts, with interrupts off, and after a crash. Receiving is interrupt-driven once the
+ * serial driver has started (serial_driver.c); uart_try_getc is the fallback before that. */
 #include "drivers/serial/uart16550.h"
 
 #include "arch/x86_64/cpu.h"
-
-enum {
-    UART_DATA = 0,     /* RBR (read) / THR (write); divisor low when LCR.DLAB = 1 */
-    UART_IER = 1,      /* interrupt enable; divisor high when LCR.DLAB = 1 */
-    UART_FCR = 2,      /* FIFO control (write) */
-    UART_LCR = 3,      /* line control */
-    UART_MCR = 4,      /* modem control */
-    UART_LSR = 5,      /* line status */
-};
-
-#define LSR_DATA_READY 0x01
-#define LSR_THR_EMPTY 0x20
-#define LCR_DLAB 0x80
-#define LCR_8N1 0x03
-#define FCR_ENABLE_CLEAR_14 0xC7  /* enable FIFOs, clear both, RX trigger at 14 bytes */
-#define MCR_DTR_RTS_OUT2 0x0B     /* OUT2 gates the UART's IRQ line on PC hardware */
+#include "drivers/serial/uart16550_regs.h"
 
 void uart_init(uint16_t port)
 {
@@ -28,8 +17,8 @@ void uart_init(uint16_t port)
     outb(port + UART_DATA, 0x01); /* divisor 1 = 115200 baud */
     outb(port + UART_IER, 0x00);
     outb(port + UART_LCR, LCR_8N1);
-    outb(port + UART_FCR, FCR_ENABLE_CLEAR_14);
-    outb(port + UART_MCR, MCR_DTR_RTS_OUT2);
+    outb(port + UART_FCR, FCR_ENABLE | FCR_CLEAR_RX | FCR_CLEAR_TX | FCR_TRIGGER_14);
+    outb(port + UART_MCR, MCR_DTR | MCR_RTS | MCR_OUT2);
 }
 
 void uart_putc(uint16_t port, char c)

@@ -1,4 +1,5 @@
-/* drivers/serial/uart16550.h - the 16550 UART behind COM1, the console of every build. */
+/* drivers/serial/uart16550.h - the 16550 UART behind COM1, the console of every build: the
+ * polled routines. Interrupt-driven receive is the serial driver's (serial_rx.h). */
 #ifndef IRQLAB_SERIAL_UART16550_H
 #define IRQLAB_SERIAL_UART16550_H
 
@@ -8,11 +9,13 @@
 #define COM1_PORT 0x3F8
 #define COM1_ISA_IRQ 4
 
-/* Program 115200 baud, 8N1, FIFOs on, no UART interrupts (output is polled). */
+/* Program 115200 baud, 8N1, FIFOs on, OUT2 set, no UART interrupts yet (the serial driver
+ * enables receive interrupts when it starts; output stays polled). */
 void uart_init(uint16_t port);
 /* Send one byte, waiting until the transmitter has room. "\n" is NOT translated here. */
 void uart_putc(uint16_t port, char c);
-/* Non-blocking receive: true and *c set when a byte was waiting. */
+/* Non-blocking receive: true and *c set when a byte was waiting. Only while the serial driver
+ * is not running: otherwise its ISR owns the receiver. */
 bool uart_try_getc(uint16_t port, char *c);
 
 #endif

@@ -162,14 +162,15 @@ static NTSTATUS route_msi(struct io_pdo *pdo, unsigned count, KAFFINITY affinity
     return STATUS_SUCCESS;
 }
 
+typedef NTSTATUS route_messages_fn(struct io_pdo *pdo, unsigned count, KAFFINITY affinity);
+
 /* Route the chosen kind; fewer messages, then the line, when vectors run out. */
 static NTSTATUS route_interrupt(struct io_pdo *pdo, struct io_interrupt_choice choice, bool has_line,
                                 KAFFINITY affinity)
 {
     NTSTATUS status = STATUS_SUCCESS;
     if (choice.kind == IO_INTERRUPT_MSIX || choice.kind == IO_INTERRUPT_MSI) {
-        NTSTATUS (*route)(struct io_pdo *, unsigned, KAFFINITY) =
-            choice.kind == IO_INTERRUPT_MSIX ? route_msix : route_msi;
+        route_messages_fn *route = choice.kind == IO_INTERRUPT_MSIX ? route_msix : route_msi;
         status = route(pdo, choice.messages, affinity);
         if (!NT_SUCCESS(status) && choice.messages > 1) {
             log_warn("io: %s: no vectors for %u %s messages, trying one", pdo->name, choice.messages,
@@ -232,7 +233,7 @@ NTSTATUS io_assign_resources(struct io_pdo *pdo, const struct io_interrupt_polic
     if (pdo->bus == IO_BUS_PCI) {
         enum io_interrupt_kind kind = pdo->resources.kind;
         if (kind == IO_INTERRUPT_MSI || kind == IO_INTERRUPT_MSIX)
-            pci_set_intx_disabled(pdo->pci, true);  /* its interrupt is a message now */
+            pci_set_intx_disabled(pdo->pci, true); /* its interrupt is a message now */
         else if (kind == IO_INTERRUPT_LINE)
             pci_set_intx_disabled(pdo->pci, false); /* its interrupt is the pin */
     }

@@ -62,13 +62,13 @@
  * the message table (MESSAGE_BASED) follows them in the same allocation. */
 struct io_connection {
     ULONG magic;
-    LIST_ENTRY link;                 /* in `connections` */
-    ULONG version;                   /* CONNECT_* it is (LINE_BASED after a fallback) */
+    LIST_ENTRY link; /* in `connections` */
+    ULONG version;   /* CONNECT_* it is (LINE_BASED after a fallback) */
     struct io_pdo *pdo;
     ULONG count;
-    ULONG message_objects;           /* objects on the device's messages */
+    ULONG message_objects; /* objects on the device's messages */
     PIO_INTERRUPT_MESSAGE_INFO table;
-    KSPIN_LOCK shared_lock;          /* LINE_BASED with several lines and no caller lock */
+    KSPIN_LOCK shared_lock; /* LINE_BASED with several lines and no caller lock */
     KINTERRUPT objects[];
 };
 
@@ -181,7 +181,8 @@ static struct io_connection *allocate_connection(const struct io_connect_plan *p
 {
     size_t size = objects_end(plan->count);
     if (plan->version == CONNECT_MESSAGE_BASED)
-        size += offsetof(IO_INTERRUPT_MESSAGE_INFO, MessageInfo) + plan->count * sizeof(IO_INTERRUPT_MESSAGE_INFO_ENTRY);
+        size +=
+            offsetof(IO_INTERRUPT_MESSAGE_INFO, MessageInfo) + plan->count * sizeof(IO_INTERRUPT_MESSAGE_INFO_ENTRY);
     if (fail_allocations) {
         fail_allocations--;
         return NULL;
@@ -276,7 +277,8 @@ static NTSTATUS connect_objects(struct io_connection *c, const struct io_connect
     return STATUS_SUCCESS;
 }
 
-static void write_outputs(PIO_CONNECT_INTERRUPT_PARAMETERS p, struct io_connection *c, const struct io_connect_plan *plan)
+static void write_outputs(PIO_CONNECT_INTERRUPT_PARAMETERS p, struct io_connection *c,
+                          const struct io_connect_plan *plan)
 {
     switch (p->Version) {
     case CONNECT_FULLY_SPECIFIED:

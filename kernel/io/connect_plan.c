@@ -57,8 +57,7 @@ NTSTATUS io_connect_check_parameters(const IO_CONNECT_INTERRUPT_PARAMETERS *p, K
          * at PASSIVE_LEVEL, which needs threads irqlab does not have. It is a known version, so
          * not STATUS_INVALID_PARAMETER_1, but one this kernel cannot do. */
         return STATUS_NOT_SUPPORTED;
-    default:
-        return STATUS_INVALID_PARAMETER_1;
+    default: return STATUS_INVALID_PARAMETER_1;
     }
 }
 
@@ -78,8 +77,7 @@ static KAFFINITY descriptor_affinity(KAFFINITY affinity, KAFFINITY active)
 
 /* FULLY_SPECIFIED: the caller names one vector; it must be one of this device's. */
 static NTSTATUS plan_fully_specified(const IO_CONNECT_INTERRUPT_PARAMETERS *p, const CM_RESOURCE_LIST *raw,
-                                     const CM_RESOURCE_LIST *translated, KAFFINITY active,
-                                     struct io_connect_plan *plan)
+                                     const CM_RESOURCE_LIST *translated, KAFFINITY active, struct io_connect_plan *plan)
 {
     const IO_CONNECT_INTERRUPT_FULLY_SPECIFIED_PARAMETERS *f = &p->FullySpecified;
     ULONG count = io_resource_count(translated);
@@ -182,8 +180,8 @@ static void plan_messages(const IO_CONNECT_INTERRUPT_MESSAGE_BASED_PARAMETERS *m
             struct io_plan_object *o = &plan->objects[plan->count];
             o->vector = d->u.MessageInterrupt.Translated.Vector + k;
             o->irql = (KIRQL)(o->vector >> 4);
-            o->mode = Latched;          /* a message is a write: edge semantics */
-            o->share_vector = FALSE;    /* irqlab never shares a message vector (see the doc) */
+            o->mode = Latched;       /* a message is a write: edge semantics */
+            o->share_vector = FALSE; /* irqlab never shares a message vector (see the doc) */
             o->affinity = descriptor_affinity(d->u.MessageInterrupt.Translated.Affinity, active);
             o->is_message = true;
             o->message_index = plan->count;
@@ -214,8 +212,7 @@ NTSTATUS io_connect_make_plan(const IO_CONNECT_INTERRUPT_PARAMETERS *p, const CM
 
     switch (p->Version) {
     case CONNECT_FULLY_SPECIFIED:
-    case CONNECT_FULLY_SPECIFIED_GROUP:
-        return plan_fully_specified(p, raw, translated, active, plan);
+    case CONNECT_FULLY_SPECIFIED_GROUP: return plan_fully_specified(p, raw, translated, active, plan);
 
     case CONNECT_LINE_BASED:
         /* "not valid for the device, e.g. LINE_BASED on a device assigned interrupt messages":
@@ -241,7 +238,6 @@ NTSTATUS io_connect_make_plan(const IO_CONNECT_INTERRUPT_PARAMETERS *p, const CM
         plan->fallback = NT_SUCCESS(status);
         return status;
     }
-    default:
-        return STATUS_INVALID_PARAMETER_1; /* io_connect_check_parameters filters these out first */
+    default: return STATUS_INVALID_PARAMETER_1; /* io_connect_check_parameters filters these out first */
     }
 }

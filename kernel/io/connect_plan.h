@@ -22,25 +22,25 @@
 /* One interrupt object to create. */
 struct io_plan_object {
     ULONG vector;
-    KIRQL irql;                  /* vector >> 4 */
+    KIRQL irql; /* vector >> 4 */
     KIRQL synchronize_irql;
     KINTERRUPT_MODE mode;
     BOOLEAN share_vector;
-    KAFFINITY affinity;          /* CPUs it may be delivered to */
-    bool is_message;             /* the vector is one of the device's MSI / MSI-X messages ... */
-    ULONG message_index;         /* ... this one: its position among the device's messages */
+    KAFFINITY affinity;  /* CPUs it may be delivered to */
+    bool is_message;     /* the vector is one of the device's MSI / MSI-X messages ... */
+    ULONG message_index; /* ... this one: its position among the device's messages */
 };
 
 struct io_connect_plan {
-    ULONG version;               /* what the connection is (CONNECT_LINE_BASED after a fallback) */
-    bool fallback;               /* MESSAGE_BASED was asked for, LINE_BASED is what happens */
-    bool message_routine;        /* the objects call a KMESSAGE_SERVICE_ROUTINE with MessageID */
+    ULONG version;        /* what the connection is (CONNECT_LINE_BASED after a fallback) */
+    bool fallback;        /* MESSAGE_BASED was asked for, LINE_BASED is what happens */
+    bool message_routine; /* the objects call a KMESSAGE_SERVICE_ROUTINE with MessageID */
     PKSERVICE_ROUTINE service_routine;
     PKMESSAGE_SERVICE_ROUTINE message_service_routine;
     PVOID service_context;
-    PKSPIN_LOCK spin_lock;       /* the caller's lock, or NULL */
-    bool shared_lock_needed;     /* several objects, no caller lock, and they must share one */
-    KIRQL unified_irql;          /* MESSAGE_BASED: IO_INTERRUPT_MESSAGE_INFO.UnifiedIrql */
+    PKSPIN_LOCK spin_lock;   /* the caller's lock, or NULL */
+    bool shared_lock_needed; /* several objects, no caller lock, and they must share one */
+    KIRQL unified_irql;      /* MESSAGE_BASED: IO_INTERRUPT_MESSAGE_INFO.UnifiedIrql */
     ULONG count;
     struct io_plan_object objects[IO_MAX_MESSAGES];
 };

@@ -33,23 +33,23 @@ enum io_interrupt_kind { IO_INTERRUPT_NONE = 0, IO_INTERRUPT_LINE, IO_INTERRUPT_
 struct io_interrupt_caps {
     bool has_line;
     bool has_msi;
-    unsigned msi_max_messages;  /* 1, 2, 4, 8, 16 or 32 */
+    unsigned msi_max_messages; /* 1, 2, 4, 8, 16 or 32 */
     bool has_msix;
-    unsigned msix_table_size;   /* 1..2048 */
+    unsigned msix_table_size; /* 1..2048 */
 };
 
 /* What the system and the driver allow. */
 struct io_interrupt_policy {
-    bool msi_enabled;           /* false with `msi=off`: no message interrupts at all */
-    bool msix_enabled;          /* false with `msix=off`: MSI only */
-    bool driver_no_msi;         /* IRQLAB_DRIVER_NO_MSI */
-    bool driver_no_msix;        /* IRQLAB_DRIVER_NO_MSIX */
-    unsigned message_limit;     /* the driver's MessageNumberLimit, 0 = none */
+    bool msi_enabled;       /* false with `msi=off`: no message interrupts at all */
+    bool msix_enabled;      /* false with `msix=off`: MSI only */
+    bool driver_no_msi;     /* IRQLAB_DRIVER_NO_MSI */
+    bool driver_no_msix;    /* IRQLAB_DRIVER_NO_MSIX */
+    unsigned message_limit; /* the driver's MessageNumberLimit, 0 = none */
 };
 
 struct io_interrupt_choice {
     enum io_interrupt_kind kind;
-    unsigned messages;          /* MSI / MSI-X: how many to ask for; 0 otherwise */
+    unsigned messages; /* MSI / MSI-X: how many to ask for; 0 otherwise */
 };
 
 struct io_interrupt_choice io_choose_interrupt(const struct io_interrupt_caps *caps,

@@ -5,8 +5,8 @@
 
 #include "include/wdm.h"
 
-#define IO_TAG_DEVICE IRQLAB_POOL_TAG("IoDv")     /* DEVICE_OBJECT + extension, DRIVER_OBJECT */
-#define IO_TAG_RESOURCES IRQLAB_POOL_TAG("IoRs")  /* raw + translated CM_RESOURCE_LISTs */
-#define IO_TAG_INTERRUPT IRQLAB_POOL_TAG("IoIn")  /* a connection: KINTERRUPTs + message table */
+#define IO_TAG_DEVICE IRQLAB_POOL_TAG("IoDv")    /* DEVICE_OBJECT + extension, DRIVER_OBJECT */
+#define IO_TAG_RESOURCES IRQLAB_POOL_TAG("IoRs") /* raw + translated CM_RESOURCE_LISTs */
+#define IO_TAG_INTERRUPT IRQLAB_POOL_TAG("IoIn") /* a connection: KINTERRUPTs + message table */
 
 #endif

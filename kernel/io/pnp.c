@@ -80,6 +80,22 @@ PDEVICE_OBJECT io_pdo_find_isa(const char *pnp_id)
     return NULL;
 }
 
+PDEVICE_OBJECT io_pdo_for_pci(const struct pci_device *dev)
+{
+    for (unsigned i = 0; i < pdo_count; i++) {
+        const struct io_pdo *p = pdos[i]->DeviceExtension;
+        if (p->bus == IO_BUS_PCI && p->pci == dev)
+            return pdos[i];
+    }
+    return NULL;
+}
+
+NTSTATUS io_release_pci_device(const struct pci_device *dev)
+{
+    PDEVICE_OBJECT pdo = dev ? io_pdo_for_pci(dev) : NULL;
+    return pdo ? io_device_stop(pdo) : STATUS_NO_SUCH_DEVICE;
+}
+
 /* ---- PDOs ---------------------------------------------------------------------------------- */
 
 static struct io_pdo *create_pdo(PDRIVER_OBJECT bus_driver, enum io_bus bus, DEVICE_TYPE type)
@@ -87,8 +103,8 @@ static struct io_pdo *create_pdo(PDRIVER_OBJECT bus_driver, enum io_bus bus, DEV
     if (pdo_count == IO_MAX_PDOS)
         return NULL;
     PDEVICE_OBJECT device;
-    if (!NT_SUCCESS(IoCreateDevice(bus_driver, sizeof(struct io_pdo), NULL, type, FILE_DEVICE_SECURE_OPEN, FALSE,
-                                   &device)))
+    if (!NT_SUCCESS(
+            IoCreateDevice(bus_driver, sizeof(struct io_pdo), NULL, type, FILE_DEVICE_SECURE_OPEN, FALSE, &device)))
         return NULL;
     device->Flags = (device->Flags | DO_BUS_ENUMERATED_DEVICE) & ~(ULONG)DO_DEVICE_INITIALIZING;
     struct io_pdo *pdo = device->DeviceExtension;
@@ -229,9 +245,7 @@ static void describe_interrupt(const struct io_pdo *pdo, char *buf, size_t size)
     case IO_INTERRUPT_MSIX:
         ksnprintf(buf, size, "MSI-X x%u, vectors 0x%02x..", r->message_count, r->message_vectors[0]);
         break;
-    case IO_INTERRUPT_NONE:
-        ksnprintf(buf, size, "no interrupt");
-        break;
+    case IO_INTERRUPT_NONE: ksnprintf(buf, size, "no interrupt"); break;
     }
 }
 

@@ -31,19 +31,19 @@ enum io_bus { IO_BUS_PCI, IO_BUS_ISA };
 /* One granted message (MSI or MSI-X) and where it goes. */
 struct io_message {
     uint8_t vector;
-    uint32_t cpu;        /* processor number it is aimed at */
-    uint64_t address;    /* MessageAddress the device writes to ... */
-    uint32_t data;       /* ... and MessageData, the value it writes */
-    char label[24];      /* "00:04.0 MSI-X 2": the vector's label in the `irq` table */
+    uint32_t cpu;     /* processor number it is aimed at */
+    uint64_t address; /* MessageAddress the device writes to ... */
+    uint32_t data;    /* ... and MessageData, the value it writes */
+    char label[24];   /* "00:04.0 MSI-X 2": the vector's label in the `irq` table */
 };
 
 struct io_pdo {
-    PDEVICE_OBJECT device;        /* the PDO whose extension this is */
+    PDEVICE_OBJECT device; /* the PDO whose extension this is */
     enum io_bus bus;
-    char name[16];                /* "00:03.0", "COM1" */
-    char owner[32];               /* "edu 00:03.0": interrupt objects' OwnerName */
-    struct pci_device *pci;       /* IO_BUS_PCI */
-    const char *isa_pnp_id;       /* IO_BUS_ISA: "PNP0501", "PNP0400" */
+    char name[16];          /* "00:03.0", "COM1" */
+    char owner[32];         /* "edu 00:03.0": interrupt objects' OwnerName */
+    struct pci_device *pci; /* IO_BUS_PCI */
+    const char *isa_pnp_id; /* IO_BUS_ISA: "PNP0501", "PNP0400" */
     uint8_t isa_irq;
     uint16_t isa_port, isa_port_length;
 
@@ -54,15 +54,15 @@ struct io_pdo {
     PCM_RESOURCE_LIST raw, translated;
 
     /* Interrupt connections (connect_interrupt.c), under the I/O lock. */
-    unsigned connections;         /* live IoConnectInterruptEx connections naming this PDO */
-    unsigned connected_messages;  /* message objects connected; 0 -> MSI / MSI-X is off */
-    bool messages_enabled;        /* MSI / MSI-X enable bit set by us */
+    unsigned connections;        /* live IoConnectInterruptEx connections naming this PDO */
+    unsigned connected_messages; /* message objects connected; 0 -> MSI / MSI-X is off */
+    bool messages_enabled;       /* MSI / MSI-X enable bit set by us */
 
     /* The driver (pnp.c). */
-    const IRQLAB_DRIVER *driver;  /* the matching driver table entry, or NULL */
+    const IRQLAB_DRIVER *driver; /* the matching driver table entry, or NULL */
     PDRIVER_OBJECT driver_object;
     bool started;
-    NTSTATUS start_status;        /* what StartDevice returned last */
+    NTSTATUS start_status; /* what StartDevice returned last */
 };
 
 /* Boot (kernel/main.c step 9, after pci_init): create the PDOs, assign resources, start drivers. */
@@ -73,6 +73,8 @@ PDEVICE_OBJECT io_pdo_at(unsigned index);
 /* The nth PDO (from 0) of a PCI function with these ids, or of the ISA device with this id. */
 PDEVICE_OBJECT io_pdo_find_pci(uint16_t vendor, uint16_t device, unsigned nth);
 PDEVICE_OBJECT io_pdo_find_isa(const char *pnp_id);
+/* The PDO of a PCI function from the PCI table, or NULL. */
+PDEVICE_OBJECT io_pdo_for_pci(const struct pci_device *dev);
 /* The PDO's extension if `device` is a PDO created here, else NULL. `device` is only compared
  * with the PDOs' addresses, never dereferenced, so any pointer may be passed. */
 struct io_pdo *io_pdo_from_device(PDEVICE_OBJECT device);
@@ -81,6 +83,10 @@ struct io_pdo *io_pdo_from_device(PDEVICE_OBJECT device);
  * routes; MSI/MSI-X off, INTx Disable as the firmware left it). STATUS_DEVICE_BUSY if interrupt
  * connections still name it afterwards (nothing is released then). */
 NTSTATUS io_device_stop(PDEVICE_OBJECT pdo);
+/* For kernel code and tests that program a PCI function directly (pci_test, storm_test): stop
+ * its driver and give back its resources, leaving the function as the firmware left it (MSI and
+ * MSI-X off, INTx Disable as at boot). io_device_start(pdo, IO_START_DRIVER) hands it back. */
+NTSTATUS io_release_pci_device(const struct pci_device *dev);
 /* Assign resources again and, with IO_START_DRIVER, start the matching driver. The other flags
  * narrow the interrupt policy for this start (like changing the INF and restarting). */
 #define IO_START_DRIVER 0x1u

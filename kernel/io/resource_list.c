@@ -97,8 +97,7 @@ void io_resource_list_build(const struct io_resources *r, PCM_RESOURCE_LIST raw,
         }
         break;
     }
-    case IO_INTERRUPT_NONE:
-        break;
+    case IO_INTERRUPT_NONE: break;
     }
     raw->List[0].PartialResourceList.Count = translated->List[0].PartialResourceList.Count = n;
 }

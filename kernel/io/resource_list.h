@@ -30,8 +30,8 @@
 #define IO_MAX_RANGES 8 /* 6 BARs (or a few ISA port ranges) fit */
 
 struct io_range {
-    UCHAR type;      /* CmResourceTypePort or CmResourceTypeMemory */
-    USHORT flags;    /* CM_RESOURCE_PORT_* / CM_RESOURCE_MEMORY_* */
+    UCHAR type;   /* CmResourceTypePort or CmResourceTypeMemory */
+    USHORT flags; /* CM_RESOURCE_PORT_* / CM_RESOURCE_MEMORY_* */
     uint64_t start;
     uint32_t length;
 };
@@ -44,12 +44,12 @@ struct io_resources {
     struct io_range ranges[IO_MAX_RANGES];
 
     enum io_interrupt_kind kind;
-    KAFFINITY affinity;      /* reported in every interrupt descriptor */
+    KAFFINITY affinity; /* reported in every interrupt descriptor */
     /* IO_INTERRUPT_LINE */
     uint32_t gsi;
     uint8_t line_vector;
-    bool line_level;         /* level-triggered (PCI INTx) or edge (ISA) */
-    bool line_shared;        /* CmResourceShareShared (PCI INTx) or exclusive (ISA) */
+    bool line_level;  /* level-triggered (PCI INTx) or edge (ISA) */
+    bool line_shared; /* CmResourceShareShared (PCI INTx) or exclusive (ISA) */
     /* IO_INTERRUPT_MSI / IO_INTERRUPT_MSIX */
     unsigned message_count;
     uint8_t message_vectors[IO_MAX_MESSAGES]; /* MSI: contiguous, message_vectors[i] = [0] + i */

@@ -78,6 +78,15 @@ struct bugcheck_state {
     uint64_t caller_rbp;
 };
 
+/* The last stop code, for debuggers (scripts/gdb/irqlab_gdb.py `bugcheck`): written as the stop
+ * screen starts, before anything is printed. code == 0 means no bugcheck has happened. */
+struct ke_last_bugcheck {
+    uint32_t code;
+    uint64_t params[4];
+    uint32_t cpu;
+};
+volatile struct ke_last_bugcheck ke_last_bugcheck;
+
 /* How many bugchecks have started. Normally 0 or 1; 2 means the stop screen itself faulted. */
 static volatile uint32_t bugcheck_depth;
 
@@ -274,6 +283,10 @@ __attribute__((noreturn)) static void bugcheck_show(struct bugcheck_state *s)
     console_enter_panic_mode();
     if (depth > 1)
         bugcheck_nested(s, depth);
+    ke_last_bugcheck.code = (uint32_t)s->report.code;
+    for (unsigned i = 0; i < 4; i++)
+        ke_last_bugcheck.params[i] = s->report.param[i];
+    ke_last_bugcheck.cpu = (uint32_t)me;
     /* Like Windows: nothing may interrupt the stop screen, on this CPU or any other. */
     write_cr8(BUGCHECK_HIGH_LEVEL);
     freeze_other_cpus();

@@ -20,6 +20,8 @@
 #include "kernel/lib/format.h"
 #include "kernel/mm/kstack.h"
 
+#define HIGH_LEVEL_VALUE 15 /* IRQLs are 0..15; anything larger in P1 is an address */
+
 static bool in_stack_guard(uint64_t address) { return kstack_is_guard_address(address); }
 
 const char *bugcheck_irql_name(uint64_t irql)
@@ -201,7 +203,12 @@ static bool explain_rule(const struct bugcheck_report *r, char *buf, size_t size
         return true;
     case IRQL_NOT_LESS_OR_EQUAL:
         caller(p[3], who, sizeof(who));
-        if (p[2]) /* KeSynchronizeExecution / KeAcquireInterruptSpinLock: P3 is the interrupt */
+        if (p[0] > HIGH_LEVEL_VALUE) { /* a PASSIVE_LEVEL-only routine (IoConnectInterruptEx): P1 is it */
+            uint64_t offset;
+            const char *routine = ksym_lookup(p[0], &offset);
+            ksnprintf(buf, size, "%s called %s at IRQL %lu (%s); it may only be called at PASSIVE_LEVEL.", who,
+                      routine ? routine : "a PASSIVE_LEVEL routine", (unsigned long)p[1], bugcheck_irql_name(p[1]));
+        } else if (p[2]) /* KeSynchronizeExecution / KeAcquireInterruptSpinLock: P3 is the interrupt */
             ksnprintf(buf, size,
                       "%s synchronized with interrupt object 0x%016lx at IRQL %lu (%s), above its "
                       "SynchronizeIrql %lu: that would lower the IRQL.",
@@ -241,6 +248,26 @@ static bool explain_rule(const struct bugcheck_report *r, char *buf, size_t size
                   "Physical frame 0x%lx was given back to the frame allocator but %s.", (unsigned long)p[1],
                   p[2] == 1 ? "was already free (a double free)" : p[2] == 3 ? "the address is not page aligned"
                                                                        : "is not RAM the allocator owns");
+        return true;
+    case PNP_DETECTED_FATAL_ERROR:
+        if (p[0] == 0x9 && p[3])
+            ksnprintf(buf, size,
+                      "IoDisconnectInterruptEx was given Version %lu for the connection 0x%016lx, which was made "
+                      "as Version %lu: pass the Version IoConnectInterruptEx ended with (after a fallback, "
+                      "CONNECT_LINE_BASED).",
+                      (unsigned long)p[1], (unsigned long)p[2], (unsigned long)p[3]);
+        else if (p[0] == 0x9)
+            ksnprintf(buf, size,
+                      "IoDisconnectInterruptEx was given 0x%016lx (Version %lu), which no IoConnectInterruptEx "
+                      "call handed out - or it was disconnected already.",
+                      (unsigned long)p[2], (unsigned long)p[1]);
+        else if (p[0] == 0x2)
+            ksnprintf(buf, size,
+                      "0x%016lx was passed where a PDO is needed, but it is not a physical device object "
+                      "the kernel created: pass the PDO StartDevice received, not the driver's own device object.",
+                      (unsigned long)p[1]);
+        else
+            return false;
         return true;
     case HARDWARE_INTERRUPT_STORM:
         ksym_format(p[0], what, sizeof(what));

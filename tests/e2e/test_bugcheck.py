@@ -44,7 +44,8 @@ class Case:
     name: str
     code: int
     stop_name: str
-    # Parameter number (1-4) -> expected value, or "rip": an address inside the crash function.
+    # Parameter number (1-4) -> expected value, or "rip": an address inside the crash function,
+    # or "sym:<name>": the address of that function (a routine named in P1, e.g. IoConnectInterruptEx).
     params: dict
     cr2: int = None
     explanation: str = ""  # a piece of the plain-English sentence
@@ -55,6 +56,8 @@ class Case:
     fn: str = ""  # the crash function, if not crash_<name>
     trace: tuple = ("ktest_main",)  # other names the backtrace must contain
     suite: str = "crash"  # the manual ktest suite holding the case
+    cmdline: str = ""  # more kernel command line
+    extra: tuple = ()  # more QEMU arguments (devices)
 
     @property
     def function(self):
@@ -101,6 +104,28 @@ CASES = [
          suite="irql_crash", fn="irql_lower_to_higher", explanation="up to 2 (DISPATCH_LEVEL)"),
     Case("spin_lock_twice", 0x0F, "SPIN_LOCK_ALREADY_OWNED", {4: "rip"}, suite="irql_crash",
          fn="spin_lock_twice", explanation="which this CPU already holds"),
+    # The I/O manager's rules (tests/ktest/io_crash_test.c, kernel/io/connect_interrupt.c): both
+    # routines are PASSIVE_LEVEL only (P1 = the routine, P2 = the IRQL, P4 = the caller), and a
+    # disconnect whose Version or context does not match a connection is Windows' 0xCA/0x9.
+    Case("io_connect_at_dispatch", 0x0A, "IRQL_NOT_LESS_OR_EQUAL",
+         {1: "sym:IoConnectInterruptEx", 2: 2, 3: 0, 4: "rip"}, suite="io_crash", fn="io_connect_at_dispatch",
+         explanation="called IoConnectInterruptEx at IRQL 2 (DISPATCH_LEVEL); it may only be called at PASSIVE_LEVEL"),
+    Case("io_disconnect_at_dispatch", 0x0A, "IRQL_NOT_LESS_OR_EQUAL",
+         {1: "sym:IoDisconnectInterruptEx", 2: 2, 3: 0, 4: "rip"}, suite="io_crash", fn="io_disconnect_at_dispatch",
+         explanation="called IoDisconnectInterruptEx at IRQL 2 (DISPATCH_LEVEL)"),
+    Case("io_disconnect_wrong_version", 0xCA, "PNP_DETECTED_FATAL_ERROR", {1: 0x9, 2: 3, 4: 2}, suite="io_crash",
+         fn="io_disconnect_wrong_version", explanation="IoDisconnectInterruptEx was given Version 3",
+         trace=("IoDisconnectInterruptEx", "ktest_main")),
+    Case("io_disconnect_unknown", 0xCA, "PNP_DETECTED_FATAL_ERROR", {1: 0x9, 2: 2, 4: 0}, suite="io_crash",
+         fn="io_disconnect_unknown", explanation="which no IoConnectInterruptEx call handed out"),
+    Case("io_connect_with_fdo", 0xCA, "PNP_DETECTED_FATAL_ERROR", {1: 0x2, 3: 0, 4: 0}, suite="io_crash",
+         fn="io_connect_with_fdo", explanation="is not a physical device object the kernel created",
+         trace=("IoConnectInterruptEx", "ktest_main")),
+    # An interrupt storm with `verifier=storm`: Windows' 0xF2 instead of masking the line.
+    # P1 = the first ISR, P4 = 1 (the line is not shared). The ISR runs inside the dispatcher.
+    Case("unclaimed_level_line_is_masked", 0xF2, "HARDWARE_INTERRUPT_STORM", {1: "fn", 4: 1},
+         suite="storm", fn="ignoring_isr", trace=("ke_dispatch_interrupt",), cmdline="verifier=storm",
+         extra=("-nic", "none", "-device", "edu,addr=03.0"), explanation="kept firing and no ISR claimed it"),
     # Pool and frame misuse (tests/ktest/mm_crash_test.c), stop codes as Driver Verifier uses them.
     Case("double_free", 0xC2, "BAD_POOL_CALLER", {1: 0x07}, suite="mm_crash", fn="double_free",
          explanation="freed twice"),
@@ -181,6 +206,14 @@ def check_stop_screen(case, result, syms):
         if want == "rip":
             if lo is None or not lo <= got < hi:
                 problems.append(f"P{number} = 0x{got:X} is not inside {case.function}")
+        elif isinstance(want, str) and want.startswith("sym:"):
+            start = syms.get(want[4:], (None, None))[0]
+            if got != start:
+                problems.append(f"P{number} = 0x{got:X}, expected the address of {want[4:]}"
+                                + (f" (0x{start:X})" if start is not None else " (not in the ELF)"))
+        elif want == "fn":
+            if got != lo:
+                problems.append(f"P{number} = 0x{got:X} is not the address of {case.function}")
         elif got != want:
             problems.append(f"P{number} = 0x{got:X}, expected 0x{want:X}")
 
@@ -234,8 +267,9 @@ def main():
         tap.ok(False, "select cases", diag=f"no case named {args.case}; known: {[c.name for c in CASES]}")
 
     for case, machine, boot in runs:
-        cmdline = f"ktest={case.suite}.{case.name}"
-        r = run_qemu(elf, machine=machine, boot=boot, cmdline=cmdline, timeout=args.timeout, smp=case.smp)
+        cmdline = f"ktest={case.suite}.{case.name}" + (f" {case.cmdline}" if case.cmdline else "")
+        r = run_qemu(elf, machine=machine, boot=boot, cmdline=cmdline, timeout=args.timeout, smp=case.smp,
+                     extra=list(case.extra))
         problems = check_stop_screen(case, r, syms)
         how = "-kernel" if boot == "kernel" else "GRUB ISO"
         name = f"{case.suite}.{case.name} on {machine} -smp {case.smp} via {how}: 0x{case.code:02X} {case.stop_name}"

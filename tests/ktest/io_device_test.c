@@ -119,7 +119,7 @@ static void edu_driver_runs_and_counts(struct ktest *t)
     if (!edu)
         KTEST_SKIP(t, "needs -device edu (the edu driver starts on it at boot)");
     KTEST_EXPECT_EQ(t, edu_connection_version(edu), messages_on() ? CONNECT_MESSAGE_BASED : CONNECT_LINE_BASED);
-    struct edu_counts before, after;
+    struct edu_counts before = {0}, after = {0};
     edu_get_counts(edu, &before);
     KTEST_ASSERT_EQ(t, edu_raise(edu, 0x40), STATUS_SUCCESS);
     for (int i = 0; i < 2000; i++) {
@@ -161,7 +161,7 @@ static void stop_gives_vectors_back_and_start_reconnects(struct ktest *t)
     KTEST_EXPECT_EQ(t, ke_vector_free_count(), free_before);
     KTEST_EXPECT_EQ(t, io_test_pool_bytes(IO_TAG_RESOURCES), lists_before);
     KTEST_EXPECT_EQ(t, io_test_pool_bytes(IO_TAG_DEVICE), devices_before);
-    struct edu_counts before, after;
+    struct edu_counts before = {0}, after = {0};
     edu_get_counts(edu_device(1), &before);
     edu_raise(edu_device(1), 1);
     for (int i = 0; i < 2000 && (edu_get_counts(edu_device(1), &after), after.dpc_calls == before.dpc_calls); i++)
@@ -249,7 +249,7 @@ static void map_io_space_and_registers(struct ktest *t)
     volatile ULONG *regs = io_test_map_memory(pdo, 0);
     KTEST_ASSERT_NOT_NULL(t, regs);
     KTEST_EXPECT_EQ(t, READ_REGISTER_ULONG(&regs[0]), 0x010000ED); /* edu's identification register */
-    WRITE_REGISTER_ULONG(&regs[1], 0x12345678);                      /* liveness: reads back inverted */
+    WRITE_REGISTER_ULONG(&regs[1], 0x12345678);                    /* liveness: reads back inverted */
     KTEST_EXPECT_EQ(t, READ_REGISTER_ULONG(&regs[1]), ~0x12345678u);
     PHYSICAL_ADDRESS zero = {.QuadPart = 0};
     KTEST_EXPECT_NULL(t, MmMapIoSpace(zero, 4096, MmNonCached));

@@ -104,14 +104,13 @@ IO_CONNECT_INTERRUPT_PARAMETERS io_test_fully(PDEVICE_OBJECT pdo, const CM_PARTI
         p.FullySpecified.SynchronizeIrql = io_test_level(d);
         p.FullySpecified.InterruptMode = io_test_mode(d);
         p.FullySpecified.ShareVector = d->ShareDisposition == CmResourceShareShared;
-        p.FullySpecified.ProcessorEnableMask = io_descriptor_is_message(d) ? d->u.MessageInterrupt.Translated.Affinity
-                                                                           : d->u.Interrupt.Affinity;
+        p.FullySpecified.ProcessorEnableMask =
+            io_descriptor_is_message(d) ? d->u.MessageInterrupt.Translated.Affinity : d->u.Interrupt.Affinity;
     }
     return p;
 }
 
-IO_CONNECT_INTERRUPT_PARAMETERS io_test_line(PDEVICE_OBJECT pdo, PKSERVICE_ROUTINE isr, PVOID context,
-                                             PKINTERRUPT *out)
+IO_CONNECT_INTERRUPT_PARAMETERS io_test_line(PDEVICE_OBJECT pdo, PKSERVICE_ROUTINE isr, PVOID context, PKINTERRUPT *out)
 {
     IO_CONNECT_INTERRUPT_PARAMETERS p = {0};
     p.Version = CONNECT_LINE_BASED;

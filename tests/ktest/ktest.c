@@ -1,9 +1,13 @@
 /* tests/ktest/ktest.c - the in-guest test runner behind tests/ktest/ktest.h.
  *
- * kernel_main calls ktest_main(cmdline "ktest" value) after boot (only build/ktest.elf links
- * this file). We walk the .ktest_suites section, run what the glob selects and print KTAP
- * version 1 on the console; scripts/ktest_runner.py parses it on the host. The exit status is
- * the verdict's second channel: 33 only if every selected case passed or skipped.
+ * kernel_main calls ktest_main(cmdline "ktest" value) after boot. We walk the .ktest_suites
+ * section, run what the glob selects and print KTAP version 1 on the console;
+ * scripts/ktest_runner.py parses it on the host. The exit status is the verdict's second
+ * channel: 33 only if every selected case passed or skipped.
+ *
+ * Both kernels link this file. build/ktest.elf is marked by the linker (--defsym
+ * irqlab_ktest_elf=1, see the Makefile) and insists on ktest=; build/kernel.elf without ktest=
+ * returns to kernel_main and the shell, whose `ktest <glob>` command calls ktest_run().
  */
 #include "tests/ktest/ktest.h"
 
@@ -18,11 +22,13 @@
 #include "kernel/lib/string.h"
 
 extern const struct ktest_suite __ktest_suites_start[], __ktest_suites_end[];
+/* Defined (as an absolute symbol) only when linking build/ktest.elf; never dereferenced. */
+extern const char irqlab_ktest_elf[] __attribute__((weak));
 
 CMDLINE_OPTION(ktest, "<glob>[,<glob>...]",
-               "ktest.elf: run the in-guest suites whose name or suite.case matches, then exit");
+               "run the in-guest suites whose name or suite.case matches, then exit QEMU");
 CMDLINE_OPTION(ktest_after, "<suite.case>",
-               "ktest.elf: skip the selected cases up to and including this one (the host runner "
+               "with ktest=: skip the selected cases up to and including this one (the host runner "
                "resumes a run this way after a case crashed the kernel)");
 
 #define KTEST_NAME_MAX 128
@@ -210,9 +216,28 @@ static void run_suite(const char *glob, const struct ktest_suite *suite, unsigne
     totals->skip += counts.skip;
 }
 
+/* Run every selected suite; totals in *totals. Returns the number of suites that ran. */
+static unsigned run_selected(const char *glob, struct counts *totals)
+{
+    unsigned suites = 0;
+    for (const struct ktest_suite *s = __ktest_suites_start; s < __ktest_suites_end; s++)
+        suites += selected_cases(glob, s) > 0;
+    if (!suites)
+        return 0;
+    console_printf("1..%u\n", suites);
+    unsigned number = 0;
+    for (const struct ktest_suite *s = __ktest_suites_start; s < __ktest_suites_end; s++)
+        if (selected_cases(glob, s))
+            run_suite(glob, s, ++number, totals);
+    print_counts("", "Totals", totals);
+    return suites;
+}
+
 void ktest_main(const char *glob)
 {
     if (!glob) {
+        if (!irqlab_ktest_elf)
+            return; /* build/kernel.elf booted normally: on to the shell */
         console_printf("ktest: no ktest=<glob> on the command line (try ktest=* or ktest=suite.case)\n");
         ke_exit(KE_EXIT_FAILURE);
     }
@@ -221,31 +246,52 @@ void ktest_main(const char *glob)
         console_printf("ktest: ktest_after=%s names no test case\n", after);
         ke_exit(KE_EXIT_FAILURE);
     }
-    const struct ktest_suite *first = __ktest_suites_start, *last = __ktest_suites_end;
-    unsigned suites = 0;
-    for (const struct ktest_suite *s = first; s < last; s++)
-        suites += selected_cases(glob, s) > 0;
 
     console_printf("KTAP version 1\n");
-    if (!suites && after) {
+    struct counts totals = {0, 0, 0};
+    if (run_selected(glob, &totals)) {
+        ke_exit(totals.fail ? KE_EXIT_FAILURE : KE_EXIT_SUCCESS);
+    } else if (after) {
         /* A resumed run after the very last case: nothing left is not a failure. */
         console_printf("1..0\n# Totals: pass:0 fail:0 skip:0 total:0\n");
         ke_exit(KE_EXIT_SUCCESS);
-    }
-    if (!suites) {
+    } else {
         /* Nothing ran is a failure: a typo in the glob must not look like a green run. */
         console_printf("1..1\nnot ok 1 ktest # no suite or case matches '%s'\n", glob);
         console_printf("# Totals: pass:0 fail:1 skip:0 total:1\n");
         ke_exit(KE_EXIT_FAILURE);
     }
-    console_printf("1..%u\n", suites);
+}
+
+unsigned ktest_count(const char *glob, bool *manual)
+{
+    unsigned cases = 0;
+    bool any_manual = false;
+    for (const struct ktest_suite *s = __ktest_suites_start; s < __ktest_suites_end; s++) {
+        unsigned n = glob ? selected_cases(glob, s) : 0;
+        cases += n;
+        any_manual |= n && s->manual;
+    }
+    if (manual)
+        *manual = any_manual;
+    return cases;
+}
+
+unsigned ktest_run(const char *glob, unsigned *passed, unsigned *failed, unsigned *skipped)
+{
     struct counts totals = {0, 0, 0};
-    unsigned number = 0;
-    for (const struct ktest_suite *s = first; s < last; s++)
-        if (selected_cases(glob, s))
-            run_suite(glob, s, ++number, &totals);
-    print_counts("", "Totals", &totals);
-    ke_exit(totals.fail ? KE_EXIT_FAILURE : KE_EXIT_SUCCESS);
+    resume_suite = NULL; /* ktest_after= belongs to a boot-time run, not to the shell */
+    console_printf("KTAP version 1\n");
+    unsigned suites = glob ? run_selected(glob, &totals) : 0;
+    if (!suites)
+        console_printf("1..0\n# Totals: pass:0 fail:0 skip:0 total:0\n");
+    if (passed)
+        *passed = totals.pass;
+    if (failed)
+        *failed = totals.fail;
+    if (skipped)
+        *skipped = totals.skip;
+    return totals.pass + totals.fail + totals.skip;
 }
 
 bool ktest_under_kvm(void)

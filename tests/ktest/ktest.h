@@ -11,7 +11,8 @@
  *     }
  *     KTEST_SUITE(arith, KTEST_CASE(add_works));
  *
- * Run it: build/ktest.elf with `-append 'ktest=arith'` (or `ktest=*`, `ktest=arith.add_*`).
+ * Run it: build/ktest.elf with `-append 'ktest=arith'` (or `ktest=*`, `ktest=arith.add_*`), or
+ * type `ktest arith` at the irqlab> prompt (both kernels link the suites).
  * The glob is matched against "suite" and "suite.case". Output is KTAP version 1 on COM1:
  * one top-level line per suite, one nested line per case, `# SKIP reason` for skipped cases.
  * After the last suite QEMU exits through isa-debug-exit: 0x10 (status 33) if nothing failed,
@@ -132,8 +133,17 @@ bool ktest_under_kvm(void);
     } while (0)
 
 /* The runner (tests/ktest/ktest.c): kernel_main calls it with the `ktest=` value (NULL if
- * absent); it never returns. Patterns are comma-separated; '*' and '?' are wildcards. */
-__attribute__((noreturn)) void ktest_main(const char *glob);
+ * absent). With a glob it runs the selection and exits QEMU (33 or 35); without one it fails in
+ * build/ktest.elf and returns in build/kernel.elf (which goes on to the shell). Patterns are
+ * comma-separated; '*' and '?' are wildcards. */
+void ktest_main(const char *glob);
 bool ktest_glob_match(const char *pattern, const char *text);
+
+/* For the shell's `ktest <glob>` (kernel/shell/cmd_ktest.c): the same selection rules and KTAP
+ * output as ktest_main, but the machine keeps running. ktest_count says how many cases `glob`
+ * selects and whether any belongs to a manual suite (those are selected only when named exactly
+ * and end the kernel on purpose). ktest_run runs them and returns how many ran. PASSIVE_LEVEL. */
+unsigned ktest_count(const char *glob, bool *manual);
+unsigned ktest_run(const char *glob, unsigned *passed, unsigned *failed, unsigned *skipped);
 
 #endif

@@ -15,6 +15,7 @@
  * writing a cause to ICS fakes the event. */
 #include "drivers/pci/pci.h"
 #include "include/wdm.h"
+#include "kernel/io/pnp.h"
 #include "kernel/ke/interrupt.h"
 #include "kernel/ke/irq_route.h"
 #include "kernel/ke/kprcb.h"
@@ -49,7 +50,10 @@
 static struct pci_device *edu(unsigned nth)
 {
     struct pci_device *d = pci_find_address(0, nth == 0 ? 3 : 7, 0);
-    return d && d->vendor_id == EDU_VENDOR && d->device_id == EDU_DEVICE ? d : NULL;
+    if (!d || d->vendor_id != EDU_VENDOR || d->device_id != EDU_DEVICE)
+        return NULL;
+    (void)io_release_pci_device(d); /* the edu driver started on it at boot: this suite programs it itself */
+    return d;
 }
 
 static volatile uint32_t *regs_of(struct pci_device *dev) { return (volatile uint32_t *)pci_map_bar(dev, 0); }

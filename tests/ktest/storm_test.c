@@ -9,6 +9,7 @@
 #include "arch/x86_64/ioapic.h"
 #include "drivers/pci/pci_config.h"
 #include "include/wdm.h"
+#include "kernel/io/pnp.h"
 #include "kernel/ke/interrupt.h"
 #include "kernel/ke/irq_route.h"
 #include "kernel/ke/kprcb.h"
@@ -39,6 +40,8 @@ static void unclaimed_level_line_is_masked(struct ktest *t)
     struct pci_address edu;
     if (!pci_find_device(EDU_VENDOR, EDU_DEVICE, 0, &edu))
         KTEST_SKIP(t, "no QEMU edu device (start QEMU with -device edu)");
+    /* The edu driver started on it at boot (with MSI): take it back, INTx as the firmware left it. */
+    (void)io_release_pci_device(pci_find_address(edu.bus, edu.device, edu.function));
     uint32_t bar0 = pci_config_read32(edu, PCI_BAR0) & ~0xFu;
     volatile uint32_t *regs = (volatile uint32_t *)(uintptr_t)paging_map_mmio(bar0, 4096);
     KTEST_ASSERT_NOT_NULL(t, regs);
@@ -59,6 +62,9 @@ static void unclaimed_level_line_is_masked(struct ktest *t)
                       KeQueryActiveProcessors(), "ktest:edu-ignorer");
     KTEST_ASSERT_EQ(t, ke_interrupt_connect(&obj), KE_CONNECT_OK);
 
+    /* Interrupts the vector already took count towards the current storm window (with msi=off the
+     * edus and the e1000e keep this shared line routed, and earlier suites used it). */
+    uint32_t window_before = ke_prcbs[ke_gsi_route_get(line)->cpu]->storm_window_total[vector];
     uint64_t storms_before = ke_storm_count();
     LARGE_INTEGER ticks_before, ticks_after;
     KeQueryTickCount(&ticks_before);
@@ -79,7 +85,7 @@ static void unclaimed_level_line_is_masked(struct ktest *t)
     KTEST_EXPECT_TRUE(t, storm);
     KTEST_EXPECT_TRUE(t, masked);
     KTEST_EXPECT_EQ(t, ke_storm_count(), storms_before + 1);
-    KTEST_EXPECT_GE(t, calls, KE_STORM_WINDOW);
+    KTEST_EXPECT_GE(t, calls + window_before, KE_STORM_WINDOW);
     KTEST_EXPECT_GT(t, ticks_after.QuadPart, ticks_before.QuadPart); /* the clock kept running */
     ktest_log(t, "ISR called %lu times before the line was masked", (unsigned long)calls);
 }

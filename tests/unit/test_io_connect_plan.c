@@ -8,7 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <cmocka.h>
+
+#include <cmocka.h> /* after the headers it needs */
 
 #include "kernel/io/connect_plan.h"
 #include "kernel/io/resource_list.h"
@@ -55,15 +56,25 @@ static void device_free(struct device *d)
 }
 
 /* A PCI device on a shared level line, GSI 11 -> vector 0x42 (DIRQL 4). */
-static const struct io_resources line_device = {.interface_type = PCIBus, .kind = IO_INTERRUPT_LINE, .affinity = ACTIVE,
-                                                .gsi = 11, .line_vector = 0x42, .line_level = true,
+static const struct io_resources line_device = {.interface_type = PCIBus,
+                                                .kind = IO_INTERRUPT_LINE,
+                                                .affinity = ACTIVE,
+                                                .gsi = 11,
+                                                .line_vector = 0x42,
+                                                .line_level = true,
                                                 .line_shared = true};
 /* e1000e-like: 3 MSI-X messages at DIRQL 3, 5 and 4. */
-static const struct io_resources msix_device = {.interface_type = PCIBus, .kind = IO_INTERRUPT_MSIX, .affinity = ACTIVE,
-                                                .message_count = 3, .message_vectors = {0x31, 0x52, 0x43}};
+static const struct io_resources msix_device = {.interface_type = PCIBus,
+                                                .kind = IO_INTERRUPT_MSIX,
+                                                .affinity = ACTIVE,
+                                                .message_count = 3,
+                                                .message_vectors = {0x31, 0x52, 0x43}};
 /* Multi-message MSI: 4 vectors 0x64..0x67. */
-static const struct io_resources msi_device = {.interface_type = PCIBus, .kind = IO_INTERRUPT_MSI, .affinity = ACTIVE,
-                                               .message_count = 4, .message_vectors = {0x64, 0x65, 0x66, 0x67}};
+static const struct io_resources msi_device = {.interface_type = PCIBus,
+                                               .kind = IO_INTERRUPT_MSI,
+                                               .affinity = ACTIVE,
+                                               .message_count = 4,
+                                               .message_vectors = {0x64, 0x65, 0x66, 0x67}};
 static const struct io_resources no_interrupts = {.interface_type = PCIBus};
 
 static IO_CONNECT_INTERRUPT_PARAMETERS fully(ULONG vector, KINTERRUPT_MODE mode)

@@ -7,7 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <cmocka.h>
+
+#include <cmocka.h> /* after the headers it needs */
 
 #include "kernel/io/interrupt_policy.h"
 #include "kernel/io/resource_list.h"
@@ -17,8 +18,8 @@ static const struct io_interrupt_policy all_on = {.msi_enabled = true, .msix_ena
 static void msix_preferred_over_msi_and_line(void **state)
 {
     (void)state;
-    struct io_interrupt_caps e1000e = {.has_line = true, .has_msi = true, .msi_max_messages = 1, .has_msix = true,
-                                       .msix_table_size = 5};
+    struct io_interrupt_caps e1000e = {
+        .has_line = true, .has_msi = true, .msi_max_messages = 1, .has_msix = true, .msix_table_size = 5};
     struct io_interrupt_choice c = io_choose_interrupt(&e1000e, &all_on);
     assert_int_equal(c.kind, IO_INTERRUPT_MSIX);
     assert_int_equal(c.messages, 5);
@@ -27,8 +28,8 @@ static void msix_preferred_over_msi_and_line(void **state)
 static void msix_off_gives_msi_msi_off_gives_line(void **state)
 {
     (void)state;
-    struct io_interrupt_caps e1000e = {.has_line = true, .has_msi = true, .msi_max_messages = 1, .has_msix = true,
-                                       .msix_table_size = 5};
+    struct io_interrupt_caps e1000e = {
+        .has_line = true, .has_msi = true, .msi_max_messages = 1, .has_msix = true, .msix_table_size = 5};
     struct io_interrupt_policy msix_off = {.msi_enabled = true, .msix_enabled = false};
     struct io_interrupt_choice c = io_choose_interrupt(&e1000e, &msix_off);
     assert_int_equal(c.kind, IO_INTERRUPT_MSI);
@@ -44,8 +45,8 @@ static void msix_off_gives_msi_msi_off_gives_line(void **state)
 static void driver_opt_outs_and_limits(void **state)
 {
     (void)state;
-    struct io_interrupt_caps dev = {.has_line = true, .has_msi = true, .msi_max_messages = 8, .has_msix = true,
-                                    .msix_table_size = 12};
+    struct io_interrupt_caps dev = {
+        .has_line = true, .has_msi = true, .msi_max_messages = 8, .has_msix = true, .msix_table_size = 12};
     struct io_interrupt_policy p = all_on;
     p.message_limit = 3;
     struct io_interrupt_choice c = io_choose_interrupt(&dev, &p);
@@ -112,10 +113,16 @@ static void release(struct lists *l)
 static void pci_line_device(void **state)
 {
     (void)state;
-    struct io_resources r = {.interface_type = PCIBus, .bus_number = 0, .range_count = 1,
+    struct io_resources r = {.interface_type = PCIBus,
+                             .bus_number = 0,
+                             .range_count = 1,
                              .ranges = {{CmResourceTypeMemory, CM_RESOURCE_MEMORY_READ_WRITE, 0xFEA00000, 0x100000}},
-                             .kind = IO_INTERRUPT_LINE, .affinity = 0xF, .gsi = 11, .line_vector = 0x42,
-                             .line_level = true, .line_shared = true};
+                             .kind = IO_INTERRUPT_LINE,
+                             .affinity = 0xF,
+                             .gsi = 11,
+                             .line_vector = 0x42,
+                             .line_level = true,
+                             .line_shared = true};
     struct lists l = build(&r);
     assert_int_equal(l.size, 0x28 - 0x14 + 2 * 0x14); /* header + 2 descriptors */
     assert_int_equal(l.raw->Count, 1);
@@ -144,11 +151,16 @@ static void pci_line_device(void **state)
 static void isa_edge_line_is_latched_and_exclusive(void **state)
 {
     (void)state;
-    struct io_resources r = {.interface_type = Isa, .range_count = 1,
+    struct io_resources r = {.interface_type = Isa,
+                             .range_count = 1,
                              .ranges = {{CmResourceTypePort, CM_RESOURCE_PORT_IO, 0x378, 8}},
-                             .kind = IO_INTERRUPT_LINE, .affinity = 1, .gsi = 7, .line_vector = 0x35};
+                             .kind = IO_INTERRUPT_LINE,
+                             .affinity = 1,
+                             .gsi = 7,
+                             .line_vector = 0x35};
     struct lists l = build(&r);
-    const CM_PARTIAL_RESOURCE_DESCRIPTOR *port = io_resource_at(l.translated, 0), *irq = io_resource_at(l.translated, 1);
+    const CM_PARTIAL_RESOURCE_DESCRIPTOR *port = io_resource_at(l.translated, 0),
+                                         *irq = io_resource_at(l.translated, 1);
     assert_int_equal(port->Type, CmResourceTypePort);
     assert_int_equal(port->Flags, CM_RESOURCE_PORT_IO);
     assert_int_equal(port->u.Port.Start.QuadPart, 0x378);
@@ -160,7 +172,10 @@ static void isa_edge_line_is_latched_and_exclusive(void **state)
 static void msi_is_one_descriptor_with_a_count(void **state)
 {
     (void)state;
-    struct io_resources r = {.interface_type = PCIBus, .kind = IO_INTERRUPT_MSI, .affinity = 3, .message_count = 4,
+    struct io_resources r = {.interface_type = PCIBus,
+                             .kind = IO_INTERRUPT_MSI,
+                             .affinity = 3,
+                             .message_count = 4,
                              .message_vectors = {0x54, 0x55, 0x56, 0x57}};
     struct lists l = build(&r);
     assert_int_equal(io_resource_count(l.translated), 1);
@@ -179,11 +194,14 @@ static void msi_is_one_descriptor_with_a_count(void **state)
 static void msix_is_one_descriptor_per_message(void **state)
 {
     (void)state;
-    struct io_resources r = {.interface_type = PCIBus, .range_count = 2,
-                             .ranges = {{CmResourceTypeMemory, 0, 0xFEB00000, 0x20000},
-                                        {CmResourceTypeMemory, 0, 0xFEB40000, 0x4000}},
-                             .kind = IO_INTERRUPT_MSIX, .affinity = 1, .message_count = 5,
-                             .message_vectors = {0x30, 0x40, 0x50, 0x60, 0x70}};
+    struct io_resources r = {
+        .interface_type = PCIBus,
+        .range_count = 2,
+        .ranges = {{CmResourceTypeMemory, 0, 0xFEB00000, 0x20000}, {CmResourceTypeMemory, 0, 0xFEB40000, 0x4000}},
+        .kind = IO_INTERRUPT_MSIX,
+        .affinity = 1,
+        .message_count = 5,
+        .message_vectors = {0x30, 0x40, 0x50, 0x60, 0x70}};
     struct lists l = build(&r);
     assert_int_equal(io_resource_count(l.translated), 7);
     ULONG from = 0;
@@ -220,8 +238,8 @@ static void walks_several_full_descriptors(void **state)
     (void)state;
     /* Two full descriptors back to back, 1 and 2 partial descriptors: the reader must step over
      * the variable-sized first one. */
-    size_t size = offsetof(CM_RESOURCE_LIST, List) + 2 * offsetof(CM_FULL_RESOURCE_DESCRIPTOR,
-                                                                   PartialResourceList.PartialDescriptors) +
+    size_t size = offsetof(CM_RESOURCE_LIST, List) +
+                  2 * offsetof(CM_FULL_RESOURCE_DESCRIPTOR, PartialResourceList.PartialDescriptors) +
                   3 * sizeof(CM_PARTIAL_RESOURCE_DESCRIPTOR);
     PCM_RESOURCE_LIST list = calloc(1, size);
     list->Count = 2;

@@ -1,0 +1,62 @@
+/* drivers/serial/serial_rx.h - what the COM1 driver (serial_driver.c) offers the kernel: the
+ * bytes it received by interrupt, and statistics.
+ *
+ *   UART ──IRQ 4──▶ IOAPIC ──vector──▶ SerialIsr (DIRQL): drain the FIFO into a ring, IoRequestDpc
+ *                                          │
+ *                                     SerialDpcForIsr (DISPATCH_LEVEL): call the notify routine
+ *                                          │
+ *                           consumer (the shell's line editor): serial_rx_read()
+ *
+ * There is one consumer at a time (the shell); it serialises its own calls. Until the driver has
+ * started - or if it failed, or was stopped - serial_rx_interrupt_driven() is false and the
+ * consumer reads the UART itself (uart_try_getc), so a prompt works in every case.
+ */
+#ifndef IRQLAB_SERIAL_SERIAL_RX_H
+#define IRQLAB_SERIAL_SERIAL_RX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "include/wdm.h"
+
+/* Called at DISPATCH_LEVEL from the driver's DpcForIsr after bytes (or errors) arrived. */
+typedef void serial_rx_notify_fn(void *context);
+
+/* Set (or with NULL clear) the routine the DPC calls. Bytes received while none is set wait in
+ * the ring (SERIAL_RING_SIZE of them; more are counted as dropped). Set it once, before input
+ * matters (the shell does so when it starts): a DPC running during the change may miss it. */
+void serial_rx_set_notify(serial_rx_notify_fn *fn, void *context);
+
+/* Take up to `size` received bytes; returns how many. Any IRQL <= DISPATCH_LEVEL; one caller at
+ * a time. Still works after the driver stopped (what was received before is not lost). */
+size_t serial_rx_read(char *buffer, size_t size);
+
+/* True while the driver's ISR is connected and the UART's receive interrupt is enabled. */
+bool serial_rx_interrupt_driven(void);
+
+struct serial_rx_stats {
+    bool interrupt_driven;
+    ULONG vector;           /* from the translated resources; 0 before the first start */
+    KIRQL irql;
+    uint64_t isr_calls;     /* the ISR was called ... */
+    uint64_t isr_claimed;   /* ... and the UART had an interrupt pending (returned TRUE) */
+    uint64_t rx_interrupts; /* claimed interrupts that were "data available" or "timeout" */
+    uint64_t thr_interrupts; /* "transmitter empty" (only while a test enables it) */
+    uint64_t bytes;         /* bytes read from the UART */
+    uint64_t dropped;       /* ... that did not fit into the ring */
+    uint64_t line_errors;   /* overrun, parity, framing errors and breaks seen in LSR */
+    uint64_t dpc_runs;
+    uint32_t buffered;      /* bytes waiting in the ring now */
+};
+
+/* A consistent copy (taken under the interrupt's spin lock while connected). PASSIVE or DISPATCH. */
+void serial_rx_get_stats(struct serial_rx_stats *stats);
+
+/* For tests (tests/ktest/serial_test.c): enable or disable the UART's transmitter-empty
+ * interrupt. Enabling it makes the UART interrupt at once (its transmitter is idle), which proves
+ * the whole path IRQ 4 -> IOAPIC -> vector -> ISR -> DPC without anyone typing.
+ * STATUS_INVALID_DEVICE_REQUEST when the driver is not running. */
+NTSTATUS serial_rx_test_thr_interrupt(BOOLEAN enable);
+
+#endif
