@@ -47,15 +47,21 @@ void log_message(enum log_level level, const char *fmt, ...)
     va_end(args);
 }
 
-/* DbgPrint: like the WDK's, the text is printed as given (the driver supplies "\n"). */
+/* Format and print a driver's message as given (the driver supplies "\n"). */
+static void dbg_vprint(PCSTR format, va_list args)
+{
+    char text[256];
+    size_t n = kvsnprintf(text, sizeof(text), format, args);
+    console_write(text, n < sizeof(text) ? n : sizeof(text) - 1);
+}
+
+/* DbgPrint: like the WDK's, the text is printed as given. */
 ULONG DbgPrint(PCSTR Format, ...)
 {
     va_list args;
     va_start(args, Format);
-    char text[256];
-    size_t n = kvsnprintf(text, sizeof(text), Format, args);
+    dbg_vprint(Format, args);
     va_end(args);
-    console_write(text, n < sizeof(text) ? n : sizeof(text) - 1);
     return STATUS_SUCCESS;
 }
 
@@ -69,9 +75,7 @@ ULONG DbgPrintEx(ULONG ComponentId, ULONG Level, PCSTR Format, ...)
         return STATUS_SUCCESS;
     va_list args;
     va_start(args, Format);
-    char text[256];
-    size_t n = kvsnprintf(text, sizeof(text), Format, args);
+    dbg_vprint(Format, args);
     va_end(args);
-    console_write(text, n < sizeof(text) ? n : sizeof(text) - 1);
     return STATUS_SUCCESS;
 }
