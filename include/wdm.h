@@ -290,7 +290,7 @@ extern volatile ULONG64 ke_tick_count;
  * section check every size and offset a driver could depend on. irqlab additions are marked
  * "irqlab:". What irqlab does where the WDK is silent: docs/io-manager.md. */
 
-/* ---- Strings (only what IoCreateDevice's prototype needs; irqlab has no object namespace) ---- */
+/* ---- Strings (device names: IoCreateDevice, IoGetDeviceObjectPointer; helpers in the IRPs section) ---- */
 typedef struct _UNICODE_STRING {
     USHORT Length; /* in bytes, without a terminator */
     USHORT MaximumLength;
@@ -315,12 +315,50 @@ typedef ULONG DEVICE_TYPE;
 
 #define DO_BUFFERED_IO 0x00000004
 #define DO_DIRECT_IO 0x00000010
+#define DO_DEVICE_HAS_NAME 0x00000040     /* created with a DeviceName */
 #define DO_DEVICE_INITIALIZING 0x00000080   /* set by IoCreateDevice; the driver clears it */
 #define DO_BUS_ENUMERATED_DEVICE 0x00001000 /* a PDO: created by a bus driver (here: kernel/io/pnp.c) */
 #define DO_POWER_PAGABLE 0x00002000
 
-typedef struct _IRP IRP, *PIRP; /* irqlab has no IRPs yet: IoRequestDpc passes the pointer through */
+typedef struct _IRP IRP, *PIRP; /* an I/O request packet: see the IRPs section below */
 struct _DRIVER_OBJECT;
+struct _DEVICE_OBJECT;
+
+/* Major function codes: which entry of DRIVER_OBJECT.MajorFunction an IRP is dispatched to
+ * (IoCallDriver; the IRPs section below has the rest of the IRP machinery). */
+#define IRP_MJ_CREATE 0x00
+#define IRP_MJ_CREATE_NAMED_PIPE 0x01
+#define IRP_MJ_CLOSE 0x02
+#define IRP_MJ_READ 0x03
+#define IRP_MJ_WRITE 0x04
+#define IRP_MJ_QUERY_INFORMATION 0x05
+#define IRP_MJ_SET_INFORMATION 0x06
+#define IRP_MJ_QUERY_EA 0x07
+#define IRP_MJ_SET_EA 0x08
+#define IRP_MJ_FLUSH_BUFFERS 0x09
+#define IRP_MJ_QUERY_VOLUME_INFORMATION 0x0a
+#define IRP_MJ_SET_VOLUME_INFORMATION 0x0b
+#define IRP_MJ_DIRECTORY_CONTROL 0x0c
+#define IRP_MJ_FILE_SYSTEM_CONTROL 0x0d
+#define IRP_MJ_DEVICE_CONTROL 0x0e
+#define IRP_MJ_INTERNAL_DEVICE_CONTROL 0x0f
+#define IRP_MJ_SHUTDOWN 0x10
+#define IRP_MJ_LOCK_CONTROL 0x11
+#define IRP_MJ_CLEANUP 0x12
+#define IRP_MJ_CREATE_MAILSLOT 0x13
+#define IRP_MJ_QUERY_SECURITY 0x14
+#define IRP_MJ_SET_SECURITY 0x15
+#define IRP_MJ_POWER 0x16
+#define IRP_MJ_SYSTEM_CONTROL 0x17
+#define IRP_MJ_DEVICE_CHANGE 0x18
+#define IRP_MJ_QUERY_QUOTA 0x19
+#define IRP_MJ_SET_QUOTA 0x1a
+#define IRP_MJ_PNP 0x1b
+#define IRP_MJ_MAXIMUM_FUNCTION 0x1b
+
+/* A dispatch routine: called by IoCallDriver with the driver's device object and the IRP. */
+typedef NTSTATUS DRIVER_DISPATCH(struct _DEVICE_OBJECT *DeviceObject, struct _IRP *Irp);
+typedef DRIVER_DISPATCH *PDRIVER_DISPATCH;
 
 typedef struct _DEVICE_OBJECT {
     SHORT Type;  /* IO_TYPE_DEVICE */
@@ -344,8 +382,16 @@ typedef struct _DRIVER_OBJECT {
     PDEVICE_OBJECT DeviceObject; /* first of the driver's devices (linked by NextDevice) */
     ULONG Flags;
     PCSTR Name; /* irqlab: the driver's name; the WDK has UNICODE_STRING DriverName */
+    /* The dispatch table (last, as in the WDK). A NULL entry makes IoCallDriver complete the IRP
+     * with STATUS_INVALID_DEVICE_REQUEST, what Windows' default entry does. irqlab has no
+     * DriverEntry: a driver fills the entries it handles in its StartDevice (or before it first
+     * creates a device object). */
+    PDRIVER_DISPATCH MajorFunction[IRP_MJ_MAXIMUM_FUNCTION + 1];
 } DRIVER_OBJECT, *PDRIVER_OBJECT;
 
+/* DeviceName (optional) enters the device in the object-name table, e.g. \Device\ParallelPort0,
+ * where IoGetDeviceObjectPointer finds it: STATUS_OBJECT_NAME_COLLISION if the name is taken,
+ * STATUS_OBJECT_NAME_INVALID if it does not start with '\' (kernel/io/object_name.c). */
 NTSTATUS IoCreateDevice(PDRIVER_OBJECT DriverObject, ULONG DeviceExtensionSize, PUNICODE_STRING DeviceName,
                         DEVICE_TYPE DeviceType, ULONG DeviceCharacteristics, BOOLEAN Exclusive,
                         PDEVICE_OBJECT *DeviceObject);
@@ -711,5 +757,298 @@ _Static_assert(offsetof(IO_INTERRUPT_MESSAGE_INFO_ENTRY, Polarity) == 0x28, "Ent
 _Static_assert(offsetof(IO_INTERRUPT_MESSAGE_INFO, MessageCount) == 0x4, "MessageCount");
 _Static_assert(offsetof(IO_INTERRUPT_MESSAGE_INFO, MessageInfo) == 0x8, "MessageInfo");
 /* ==== end of I/O manager ==== */
+
+/* ==== IRPs (kernel/io/irp.c, irp_build.c, file_object.c, object_name.c, event.c) ==================
+ * I/O request packets: how one driver asks another to do something. WDK pages: "Handling IRPs",
+ * IRP, IO_STACK_LOCATION, IO_STATUS_BLOCK, IoAllocateIrp, IoBuildDeviceIoControlRequest,
+ * IoCallDriver, IoCompleteRequest, IoSetCompletionRoutine, IoGetDeviceObjectPointer, CTL_CODE
+ * ("Defining I/O Control Codes"). A sender builds an IRP whose stack has one location per driver
+ * in the target's device stack; IoCallDriver moves to the next location and calls the target
+ * driver's MajorFunction[] entry; the driver that finishes the work calls IoCompleteRequest,
+ * which walks back up the stack calling completion routines, then copies the result to the
+ * sender's IO_STATUS_BLOCK and sets its event.
+ *
+ * What irqlab does differently (docs/parport.md, docs/differences.md):
+ *   - requests complete synchronously: a dispatch routine completes its IRP before it returns,
+ *     so IoCallDriver returns the final status. STATUS_PENDING is not supported (no threads to
+ *     wait in): the Event is already set when IoCallDriver returns; there is no
+ *     KeWaitForSingleObject.
+ *   - only METHOD_BUFFERED and METHOD_NEITHER I/O controls (no MDLs); no cancel routines.
+ *   - IRP and FILE_OBJECT keep only the members drivers use, in the WDK's order; IO_STACK_LOCATION
+ *     has the WDK's x64 layout (asserted below).
+ *   - write device names as u"\\Device\\ParallelPort0": gcc's L"" literals are 32 bits wide. */
+
+#define IO_TYPE_FILE 5 /* FILE_OBJECT.Type */
+#define IO_TYPE_IRP 6  /* IRP.Type */
+#define IO_NO_INCREMENT 0
+
+typedef CHAR CCHAR;
+typedef LONG KPRIORITY;
+typedef const WCHAR *PCWSTR;
+typedef ULONG ACCESS_MASK;
+typedef CCHAR KPROCESSOR_MODE;
+typedef enum _MODE { KernelMode = 0, UserMode = 1, MaximumMode = 2 } MODE;
+
+/* Access rights (IoGetDeviceObjectPointer's DesiredAccess; irqlab records them, checks nothing). */
+#define FILE_READ_DATA 0x0001
+#define FILE_WRITE_DATA 0x0002
+#define FILE_READ_ATTRIBUTES 0x0080
+#define FILE_ALL_ACCESS 0x001F01FF
+
+/* ---- Strings ---- */
+VOID RtlInitUnicodeString(PUNICODE_STRING DestinationString, PCWSTR SourceString);
+#define RTL_CONSTANT_STRING(s)                                                                                         \
+    {                                                                                                                  \
+        sizeof(s) - sizeof((s)[0]), sizeof(s), (WCHAR *)(s)                                                            \
+    }
+
+/* ---- I/O control codes (devioctl.h) ---- */
+#define CTL_CODE(DeviceType, Function, Method, Access)                                                                 \
+    (((DeviceType) << 16) | ((Access) << 14) | ((Function) << 2) | (Method))
+#define DEVICE_TYPE_FROM_CTL_CODE(ctrlCode) (((ULONG)((ctrlCode)&0xffff0000)) >> 16)
+#define METHOD_FROM_CTL_CODE(ctrlCode) ((ULONG)((ctrlCode)&3))
+#define METHOD_BUFFERED 0   /* one system buffer: input copied in, output copied back */
+#define METHOD_IN_DIRECT 1  /* irqlab: not supported (needs MDLs) */
+#define METHOD_OUT_DIRECT 2 /* irqlab: not supported (needs MDLs) */
+#define METHOD_NEITHER 3    /* the caller's pointers as they are: Type3InputBuffer, UserBuffer */
+#define FILE_ANY_ACCESS 0
+#define FILE_SPECIAL_ACCESS (FILE_ANY_ACCESS)
+#define FILE_READ_ACCESS 0x0001
+#define FILE_WRITE_ACCESS 0x0002
+
+/* ---- Events (only what IRP completion needs: irqlab has no threads, so nothing waits) ---- */
+typedef enum _EVENT_TYPE { NotificationEvent = 0, SynchronizationEvent = 1 } EVENT_TYPE;
+
+typedef struct _DISPATCHER_HEADER {
+    UCHAR Type; /* EVENT_TYPE */
+    UCHAR Reserved[3];
+    volatile LONG SignalState; /* 1 = signalled */
+} DISPATCHER_HEADER;
+
+typedef struct _KEVENT {
+    DISPATCHER_HEADER Header;
+} KEVENT, *PKEVENT, *PRKEVENT;
+
+VOID KeInitializeEvent(PRKEVENT Event, EVENT_TYPE Type, BOOLEAN State);
+LONG KeSetEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait); /* returns the previous state */
+VOID KeClearEvent(PRKEVENT Event);
+LONG KeReadStateEvent(PRKEVENT Event);
+
+/* ---- File objects (what IoGetDeviceObjectPointer opens) ---- */
+typedef struct _FILE_OBJECT {
+    SHORT Type; /* IO_TYPE_FILE */
+    SHORT Size;
+    PDEVICE_OBJECT DeviceObject; /* the device the name named (requests go to the top of its stack) */
+    PVOID FsContext;             /* the driver's, per open */
+    PVOID FsContext2;
+    BOOLEAN ReadAccess; /* from DesiredAccess */
+    BOOLEAN WriteAccess;
+    ULONG Flags;
+} FILE_OBJECT, *PFILE_OBJECT;
+
+/* ---- The I/O status block ---- */
+typedef struct _IO_STATUS_BLOCK {
+    union {
+        NTSTATUS Status;
+        PVOID Pointer;
+    };
+    ULONG_PTR Information; /* request-specific: bytes returned, ... */
+} IO_STATUS_BLOCK, *PIO_STATUS_BLOCK;
+
+/* ---- Stack locations ---- */
+typedef NTSTATUS IO_COMPLETION_ROUTINE(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context);
+typedef IO_COMPLETION_ROUTINE *PIO_COMPLETION_ROUTINE;
+
+/* IO_STACK_LOCATION.Control */
+#define SL_PENDING_RETURNED 0x01
+#define SL_ERROR_RETURNED 0x02
+#define SL_INVOKE_ON_CANCEL 0x20
+#define SL_INVOKE_ON_SUCCESS 0x40
+#define SL_INVOKE_ON_ERROR 0x80
+
+#define POINTER_ALIGNMENT __attribute__((aligned(8))) /* the WDK's, on 64-bit targets */
+
+typedef struct _IO_STACK_LOCATION {
+    UCHAR MajorFunction; /* IRP_MJ_* */
+    UCHAR MinorFunction;
+    UCHAR Flags;
+    UCHAR Control; /* SL_* */
+    union {
+        struct {
+            PVOID SecurityContext;
+            ULONG Options;
+            USHORT POINTER_ALIGNMENT FileAttributes;
+            USHORT ShareAccess;
+            ULONG POINTER_ALIGNMENT EaLength;
+        } Create;
+        struct {
+            ULONG Length;
+            ULONG POINTER_ALIGNMENT Key;
+            ULONG Flags;
+            LARGE_INTEGER ByteOffset;
+        } Read;
+        struct {
+            ULONG Length;
+            ULONG POINTER_ALIGNMENT Key;
+            ULONG Flags;
+            LARGE_INTEGER ByteOffset;
+        } Write;
+        struct {
+            ULONG OutputBufferLength;
+            ULONG POINTER_ALIGNMENT InputBufferLength;
+            ULONG POINTER_ALIGNMENT IoControlCode;
+            PVOID Type3InputBuffer; /* METHOD_NEITHER: the caller's input buffer */
+        } DeviceIoControl;
+        struct {
+            PVOID Argument1;
+            PVOID Argument2;
+            PVOID Argument3;
+            PVOID Argument4;
+        } Others;
+    } Parameters;
+    PDEVICE_OBJECT DeviceObject; /* set by IoCallDriver: the device this location was sent to */
+    PFILE_OBJECT FileObject;
+    PIO_COMPLETION_ROUTINE CompletionRoutine; /* set by the driver above (IoSetCompletionRoutine) */
+    PVOID Context;
+} IO_STACK_LOCATION, *PIO_STACK_LOCATION;
+
+/* ---- The IRP ---- */
+/* IRP.Flags */
+#define IRP_SYNCHRONOUS_API 0x00000004
+#define IRP_BUFFERED_IO 0x00000010       /* AssociatedIrp.SystemBuffer is an I/O-manager copy */
+#define IRP_DEALLOCATE_BUFFER 0x00000020 /* ... freed when the IRP completes */
+#define IRP_INPUT_OPERATION 0x00000040   /* ... and copied back to UserBuffer (Information bytes) */
+#define IRP_CREATE_OPERATION 0x00000080
+#define IRP_CLOSE_OPERATION 0x00000400
+
+struct _IRP {
+    SHORT Type; /* IO_TYPE_IRP */
+    USHORT Size;
+    ULONG Flags; /* IRP_* */
+    union {
+        struct _IRP *MasterIrp;
+        LONG IrpCount;
+        PVOID SystemBuffer; /* METHOD_BUFFERED: input on the way down, output on the way up */
+    } AssociatedIrp;
+    IO_STATUS_BLOCK IoStatus; /* set by the driver that completes the IRP */
+    KPROCESSOR_MODE RequestorMode;
+    BOOLEAN PendingReturned;
+    CHAR StackCount;      /* stack locations */
+    CHAR CurrentLocation; /* 1..StackCount; StackCount + 1 while the sender owns the IRP */
+    BOOLEAN Cancel;
+    KIRQL CancelIrql;
+    PIO_STATUS_BLOCK UserIosb; /* where IoStatus is copied on completion */
+    PKEVENT UserEvent;         /* set on completion */
+    PVOID UserBuffer;          /* the sender's output buffer */
+    union {
+        struct {
+            PVOID DriverContext[4]; /* for the driver that currently owns the IRP */
+            struct {
+                LIST_ENTRY ListEntry; /* for the driver that currently owns the IRP (its queues) */
+                struct _IO_STACK_LOCATION *CurrentStackLocation;
+            };
+            PFILE_OBJECT OriginalFileObject;
+        } Overlay;
+    } Tail;
+    PVOID CallerAddress; /* irqlab: return address of the first IoCallDriver (stop screens name the sender) */
+};
+
+static inline PIO_STACK_LOCATION IoGetCurrentIrpStackLocation(PIRP Irp)
+{
+    return Irp->Tail.Overlay.CurrentStackLocation;
+}
+static inline PIO_STACK_LOCATION IoGetNextIrpStackLocation(PIRP Irp)
+{
+    return Irp->Tail.Overlay.CurrentStackLocation - 1;
+}
+static inline VOID IoSetNextIrpStackLocation(PIRP Irp)
+{
+    Irp->CurrentLocation--;
+    Irp->Tail.Overlay.CurrentStackLocation--;
+}
+/* Pass the IRP down unchanged: the lower driver gets this driver's location. */
+static inline VOID IoSkipCurrentIrpStackLocation(PIRP Irp)
+{
+    Irp->CurrentLocation++;
+    Irp->Tail.Overlay.CurrentStackLocation++;
+}
+static inline VOID IoCopyCurrentIrpStackLocationToNext(PIRP Irp)
+{
+    PIO_STACK_LOCATION current = IoGetCurrentIrpStackLocation(Irp), next = IoGetNextIrpStackLocation(Irp);
+    __builtin_memcpy(next, current, offsetof(IO_STACK_LOCATION, CompletionRoutine));
+    next->Control = 0;
+}
+static inline VOID IoSetCompletionRoutine(PIRP Irp, PIO_COMPLETION_ROUTINE CompletionRoutine, PVOID Context,
+                                          BOOLEAN InvokeOnSuccess, BOOLEAN InvokeOnError, BOOLEAN InvokeOnCancel)
+{
+    PIO_STACK_LOCATION next = IoGetNextIrpStackLocation(Irp);
+    next->CompletionRoutine = CompletionRoutine;
+    next->Context = Context;
+    next->Control = 0;
+    if (InvokeOnSuccess)
+        next->Control |= SL_INVOKE_ON_SUCCESS;
+    if (InvokeOnError)
+        next->Control |= SL_INVOKE_ON_ERROR;
+    if (InvokeOnCancel)
+        next->Control |= SL_INVOKE_ON_CANCEL;
+}
+/* Kept for the WDK's shape; irqlab dispatch routines never return STATUS_PENDING. */
+static inline VOID IoMarkIrpPending(PIRP Irp) { IoGetCurrentIrpStackLocation(Irp)->Control |= SL_PENDING_RETURNED; }
+static inline USHORT IoSizeOfIrp(CCHAR StackSize)
+{
+    return (USHORT)(sizeof(IRP) + (ULONG)(UCHAR)StackSize * sizeof(IO_STACK_LOCATION));
+}
+
+/* IoAllocateIrp: <= DISPATCH_LEVEL; the allocator frees it with IoFreeIrp, normally from its
+ * completion routine, which returns STATUS_MORE_PROCESSING_REQUIRED. StackSize 1..127, NULL if
+ * out of pool. */
+PIRP IoAllocateIrp(CCHAR StackSize, BOOLEAN ChargeQuota);
+VOID IoFreeIrp(PIRP Irp);
+/* PASSIVE_LEVEL. The IRP is freed by the I/O manager when it completes (never IoFreeIrp it).
+ * METHOD_BUFFERED: the input is copied into a system buffer of max(input, output) bytes and
+ * IoStatus.Information bytes of it are copied to OutputBuffer on success. NULL if out of pool, if
+ * the code is METHOD_IN/OUT_DIRECT (irqlab has no MDLs) or if a length is given without a buffer. */
+PIRP IoBuildDeviceIoControlRequest(ULONG IoControlCode, PDEVICE_OBJECT DeviceObject, PVOID InputBuffer,
+                                   ULONG InputBufferLength, PVOID OutputBuffer, ULONG OutputBufferLength,
+                                   BOOLEAN InternalDeviceIoControl, PKEVENT Event, PIO_STATUS_BLOCK IoStatusBlock);
+/* <= DISPATCH_LEVEL (above it: bugcheck IRQL_NOT_LESS_OR_EQUAL, P1 = IofCallDriver, P2 = the IRQL,
+ * P3 = DISPATCH_LEVEL, P4 = the caller). No stack location left: NO_MORE_IRP_STACK_LOCATIONS
+ * (0x35, P1 = the IRP). Returns the dispatch routine's status, which is final in irqlab. */
+NTSTATUS IofCallDriver(PDEVICE_OBJECT DeviceObject, PIRP Irp);
+#define IoCallDriver(DeviceObject, Irp) IofCallDriver(DeviceObject, Irp)
+/* <= DISPATCH_LEVEL. Completing an IRP twice: MULTIPLE_IRP_COMPLETE_REQUESTS (0x44, P1 = the IRP). */
+VOID IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost);
+#define IoCompleteRequest(Irp, PriorityBoost) IofCompleteRequest(Irp, PriorityBoost)
+
+/* PASSIVE_LEVEL. Opens the named device: a FILE_OBJECT is created and IRP_MJ_CREATE sent to the
+ * top of the device's stack; *DeviceObject is that top device. ObDereferenceObject(*FileObject)
+ * closes it again (IRP_MJ_CLEANUP and IRP_MJ_CLOSE). STATUS_OBJECT_NAME_NOT_FOUND for an unknown
+ * name, or what the driver's create dispatch returned. */
+NTSTATUS IoGetDeviceObjectPointer(PUNICODE_STRING ObjectName, ACCESS_MASK DesiredAccess, PFILE_OBJECT *FileObject,
+                                  PDEVICE_OBJECT *DeviceObject);
+/* The top of the device's stack, referenced (ObDereferenceObject it). */
+PDEVICE_OBJECT IoGetAttachedDeviceReference(PDEVICE_OBJECT DeviceObject);
+/* References on file and device objects. The last dereference of a file object closes it; a
+ * device object deleted while referenced is freed with its last reference (as on Windows). */
+LONG_PTR ObfReferenceObject(PVOID Object);
+LONG_PTR ObfDereferenceObject(PVOID Object);
+#define ObReferenceObject(Object) ObfReferenceObject(Object)
+#define ObDereferenceObject(Object) ObfDereferenceObject(Object)
+
+/* The WDK's x64 layouts (wdm.h), where irqlab keeps them. */
+_Static_assert(sizeof(IO_STATUS_BLOCK) == 0x10, "IO_STATUS_BLOCK");
+_Static_assert(sizeof(IO_STACK_LOCATION) == 0x48, "IO_STACK_LOCATION is 72 bytes");
+_Static_assert(offsetof(IO_STACK_LOCATION, Parameters) == 0x08, "Parameters");
+_Static_assert(offsetof(IO_STACK_LOCATION, Parameters.DeviceIoControl.InputBufferLength) == 0x10, "InputBufferLength");
+_Static_assert(offsetof(IO_STACK_LOCATION, Parameters.DeviceIoControl.IoControlCode) == 0x18, "IoControlCode");
+_Static_assert(offsetof(IO_STACK_LOCATION, Parameters.DeviceIoControl.Type3InputBuffer) == 0x20, "Type3InputBuffer");
+_Static_assert(offsetof(IO_STACK_LOCATION, Parameters.Create.EaLength) == 0x20, "Create.EaLength");
+_Static_assert(offsetof(IO_STACK_LOCATION, Parameters.Read.ByteOffset) == 0x18, "Read.ByteOffset");
+_Static_assert(offsetof(IO_STACK_LOCATION, DeviceObject) == 0x28, "DeviceObject");
+_Static_assert(offsetof(IO_STACK_LOCATION, FileObject) == 0x30, "FileObject");
+_Static_assert(offsetof(IO_STACK_LOCATION, CompletionRoutine) == 0x38, "CompletionRoutine");
+_Static_assert(offsetof(IO_STACK_LOCATION, Context) == 0x40, "Context");
+_Static_assert(CTL_CODE(FILE_DEVICE_PARALLEL_PORT, 11, METHOD_BUFFERED, FILE_ANY_ACCESS) == 0x0016002C, "CTL_CODE");
+/* ==== end of IRPs ==== */
 
 #endif

@@ -27,7 +27,46 @@ define irqlab-help
   echo bt                   backtrace;  info locals;  print boot_info;  print/x magic\n
   echo break print_banner   another breakpoint (hbreak = hardware);  info breakpoints\n
   echo kill                 stop the guest;  quit leaves gdb (and make gdb stops QEMU)\n
+  echo irql / interrupts    IRQL of each CPU / the vector table;  dpcs: DPC queues\n
+  echo kinterrupt EXPR      one KINTERRUPT;  pcidev: PCI devices;  bugcheck (docs/gdb.md)\n
 end
 document irqlab-help
 Print the handful of gdb commands needed to debug irqlab.
+end
+
+# The helper commands (irql, interrupts, kinterrupt, dpcs, pcidev, bugcheck; docs/gdb.md) are
+# Python: gdb/irqlab_gdb.py next to this file. gdb's `source` resolves a relative name against
+# the current directory, not against this script, so find this script's directory first: from
+# gdb's own command line (-x .../irqlab.gdb, as `make gdb` and the e2e tests start it), else
+# relative to the current directory or the loaded ELF (build/kernel.elf -> scripts/).
+python
+import os
+def _irqlab_helpers():
+    here = []
+    try:
+        with open("/proc/self/cmdline", "rb") as f:
+            argv = f.read().decode(errors="replace").split("\0")
+        for i, a in enumerate(argv[:-1]):
+            if a in ("-x", "-command", "--command", "-ix", "-init-command", "--init-command"):
+                if os.path.basename(argv[i + 1]) == "irqlab.gdb":
+                    here.append(os.path.dirname(os.path.abspath(argv[i + 1])))
+            elif a.startswith(("--command=", "-command=")) and a.endswith("irqlab.gdb"):
+                here.append(os.path.dirname(os.path.abspath(a.split("=", 1)[1])))
+    except OSError:
+        pass
+    here.append(os.path.join(os.getcwd(), "scripts"))
+    for o in gdb.objfiles():
+        if o.filename:
+            here.append(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(o.filename))), "scripts"))
+    for d in here:
+        path = os.path.join(d, "gdb", "irqlab_gdb.py")
+        if os.path.exists(path):
+            return path
+    return None
+_path = _irqlab_helpers()
+if _path:
+    gdb.execute("source " + _path)
+else:
+    gdb.write("irqlab.gdb: scripts/gdb/irqlab_gdb.py not found; `source` it by hand for irql, interrupts, ...\n")
+del _path, _irqlab_helpers
 end

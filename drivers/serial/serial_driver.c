@@ -15,8 +15,11 @@
  * *any* interrupt condition is pending; the IOAPIC sees a new edge only after the line went low.
  * If the ISR left one condition pending, the line would stay high and no interrupt would ever
  * come again. So the ISR services conditions until IIR says "none pending" (bit 0 = 1). And it
- * returns TRUE only if the UART had something pending, as an ISR on a shared or latched line must
- * (the dispatcher walks a latched chain again until nobody claims, see kernel/ke/chain_walk.h).
+ * returns TRUE only if the UART had something pending, as every ISR must: the dispatcher counts
+ * the rest as unclaimed, and on a shared latched chain walks again until nobody claims
+ * (kernel/ke/chain_walk.h). A few unclaimed interrupts are normal here: a byte that arrives while
+ * the ISR is still draining raises a new edge, but the same loop reads that byte too, so the
+ * interrupt the edge caused finds nothing left.
  */
 #include "drivers/serial/serial_rx.h"
 
@@ -24,18 +27,19 @@
 #include "drivers/serial/uart16550_regs.h"
 
 /* Bounds per ISR call: a UART that never says "done" (or a flood of input) must not keep the
- * CPU at device IRQL forever. If work is left we still return TRUE, and the dispatcher calls us
- * again because the line is latched (edge): it walks the chain until nobody claims. */
+ * CPU at device IRQL forever. Work left over when they are reached would leave the edge line high
+ * with no new edge to come, so the DPC finishes it (under the interrupt spin lock). */
 #define SERIAL_ISR_ROUNDS 16 /* IIR reads */
 #define SERIAL_DRAIN_MAX 64  /* bytes per "data available"; the FIFO holds 16 */
 
 typedef struct _SERIAL_EXTENSION {
     PDEVICE_OBJECT Self; /* our FDO */
     PDEVICE_OBJECT Pdo;
-    PUCHAR Port;         /* I/O port base from the translated resources (0x3F8) */
+    PUCHAR Port; /* I/O port base from the translated resources (0x3F8) */
     PKINTERRUPT Interrupt;
     ULONG Vector;
     KIRQL Irql;
+    volatile BOOLEAN MoreWork; /* the ISR stopped at its bounds with conditions still pending */
 } SERIAL_EXTENSION, *PSERIAL_EXTENSION;
 
 /* One console port, so the receive state lives here rather than in the extension: it survives a
@@ -75,10 +79,13 @@ static ULONG SerialDrainReceiver(PSERIAL_EXTENSION Serial)
 static BOOLEAN SerialServiceUart(PSERIAL_EXTENSION Serial)
 {
     BOOLEAN serviced = FALSE;
+    Serial->MoreWork = TRUE;
     for (ULONG round = 0; round < SERIAL_ISR_ROUNDS; round++) {
         UCHAR iir = READ_PORT_UCHAR(SerialRegister(Serial, UART_IIR));
-        if (iir & IIR_NO_INTERRUPT)
-            break; /* nothing (more) pending: the interrupt line is low again */
+        if (iir & IIR_NO_INTERRUPT) {
+            Serial->MoreWork = FALSE; /* nothing (more) pending: the interrupt line is low again */
+            break;
+        }
         serviced = TRUE;
         switch (iir & IIR_ID_MASK) {
         case IIR_LINE_STATUS: /* reading LSR clears it */
@@ -90,9 +97,7 @@ static BOOLEAN SerialServiceUart(PSERIAL_EXTENSION Serial)
             counters.rx_interrupts++;
             (void)SerialDrainReceiver(Serial);
             break;
-        case IIR_THR_EMPTY: /* reading IIR (above) already cleared it */
-            counters.thr_interrupts++;
-            break;
+        case IIR_THR_EMPTY: /* reading IIR (above) already cleared it */ counters.thr_interrupts++; break;
         default: /* IIR_MODEM_STATUS: we never enable it, but clear it if it shows up */
             (void)READ_PORT_UCHAR(SerialRegister(Serial, UART_MSR));
             break;
@@ -115,15 +120,29 @@ static BOOLEAN SerialIsr(PKINTERRUPT Interrupt, PVOID ServiceContext)
     return TRUE;
 }
 
+/* Under the interrupt spin lock: finish what the ISR left at its bounds. */
+static BOOLEAN SerialFinishService(PVOID Context)
+{
+    PSERIAL_EXTENSION serial = Context;
+    if (serial->MoreWork)
+        (void)SerialServiceUart(serial);
+    return serial->MoreWork;
+}
+
 /* DpcForIsr, at DISPATCH_LEVEL: hand the news to the consumer. Several ISR calls may collapse
  * into one run; the consumer reads whatever the ring holds. */
 static VOID SerialDpcForIsr(PKDPC Dpc, PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context)
 {
     UNREFERENCED_PARAMETER(Dpc);
-    UNREFERENCED_PARAMETER(DeviceObject);
     UNREFERENCED_PARAMETER(Irp);
     UNREFERENCED_PARAMETER(Context);
+    PSERIAL_EXTENSION serial = DeviceObject->DeviceExtension;
     __atomic_fetch_add(&counters.dpc_runs, 1, __ATOMIC_RELAXED);
+    /* MoreWork read without the lock is only a hint: if the ISR sets it meanwhile, it also queues
+     * this DPC again. Each pass drains up to the bounds once more. */
+    for (unsigned pass = 0; pass < 8 && serial->MoreWork; pass++)
+        if (!KeSynchronizeExecution(serial->Interrupt, SerialFinishService, serial))
+            break;
     serial_rx_notify_fn *fn = __atomic_load_n(&notify_fn, __ATOMIC_ACQUIRE);
     if (fn)
         fn(notify_context);
@@ -180,14 +199,18 @@ static const CM_PARTIAL_RESOURCE_DESCRIPTOR *SerialFindResource(PCM_RESOURCE_LIS
 static VOID SerialCleanup(PSERIAL_EXTENSION Serial)
 {
     if (Serial->Interrupt) {
+        /* The UART stops interrupting: from here on no ISR call finds work, so none queues the DPC. */
         (void)KeSynchronizeExecution(Serial->Interrupt, SerialDisableInterrupts, Serial);
+        /* A DPC queued before uses the interrupt object (KeSynchronizeExecution): let it finish
+         * while the object still exists. */
+        KeFlushQueuedDpcs();
         IO_DISCONNECT_INTERRUPT_PARAMETERS disconnect = {0};
         disconnect.Version = CONNECT_LINE_BASED;
         disconnect.ConnectionContext.InterruptObject = Serial->Interrupt;
         IoDisconnectInterruptEx(&disconnect); /* on return no ISR of ours runs anywhere */
         Serial->Interrupt = NULL;
     }
-    KeFlushQueuedDpcs(); /* a DPC the ISR queued may still be waiting: let it finish */
+    KeFlushQueuedDpcs(); /* (a failed start: nothing can be queued, but it costs nothing) */
     IoDetachDevice(Serial->Pdo);
     IoDeleteDevice(Serial->Self);
 }

@@ -37,17 +37,17 @@ bool serial_rx_interrupt_driven(void);
 
 struct serial_rx_stats {
     bool interrupt_driven;
-    ULONG vector;           /* from the translated resources; 0 before the first start */
+    ULONG vector; /* from the translated resources; 0 before the first start */
     KIRQL irql;
-    uint64_t isr_calls;     /* the ISR was called ... */
-    uint64_t isr_claimed;   /* ... and the UART had an interrupt pending (returned TRUE) */
-    uint64_t rx_interrupts; /* claimed interrupts that were "data available" or "timeout" */
+    uint64_t isr_calls;      /* the ISR was called ... */
+    uint64_t isr_claimed;    /* ... and the UART had an interrupt pending (returned TRUE) */
+    uint64_t rx_interrupts;  /* claimed interrupts that were "data available" or "timeout" */
     uint64_t thr_interrupts; /* "transmitter empty" (only while a test enables it) */
-    uint64_t bytes;         /* bytes read from the UART */
-    uint64_t dropped;       /* ... that did not fit into the ring */
-    uint64_t line_errors;   /* overrun, parity, framing errors and breaks seen in LSR */
+    uint64_t bytes;          /* bytes read from the UART */
+    uint64_t dropped;        /* ... that did not fit into the ring */
+    uint64_t line_errors;    /* overrun, parity, framing errors and breaks seen in LSR */
     uint64_t dpc_runs;
-    uint32_t buffered;      /* bytes waiting in the ring now */
+    uint32_t buffered; /* bytes waiting in the ring now */
 };
 
 /* A consistent copy (taken under the interrupt's spin lock while connected). PASSIVE or DISPATCH. */

@@ -47,6 +47,8 @@
  */
 #include "kernel/io/connect_interrupt.h"
 
+#include "arch/x86_64/cpu.h"
+
 #include "kernel/io/connect_plan.h"
 #include "kernel/io/io_tags.h"
 #include "kernel/io/message_hw.h"
@@ -110,10 +112,14 @@ static KAFFINITY allowed_by_chain(uint8_t vector)
 {
     struct ke_vector *v = &ke_vector_table[vector];
     KAFFINITY allowed = ~(KAFFINITY)0;
+    /* Interrupts off while holding the chain lock: the dispatcher takes it for this vector, and
+     * it could fire on this very CPU (kernel/ke/interrupt.h). */
+    uint64_t flags = cpu_save_and_disable_interrupts();
     ke_chain_lock(v);
     for (PLIST_ENTRY e = v->chain.Flink; e != &v->chain; e = e->Flink)
         allowed &= CONTAINING_RECORD(e, KINTERRUPT, InterruptListEntry)->Affinity;
     ke_chain_unlock(v);
+    cpu_restore_interrupts(flags);
     return allowed;
 }
 

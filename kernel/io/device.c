@@ -5,11 +5,14 @@
  * (here the PnP code, pnp.c) creates a PDO - "physical device object" - per device it finds; a
  * function driver creates its own FDO in StartDevice and attaches it on top of the PDO, so that
  * PDO->AttachedDevice leads to the driver's state. irqlab keeps only the members drivers use
- * (include/wdm.h); there are no IRPs and no object namespace, so a DeviceName is accepted and
- * not kept, and Exclusive has no effect.
+ * (include/wdm.h). A DeviceName enters the object-name table (object_name.c), where clients find
+ * the device with IoGetDeviceObjectPointer; Exclusive has no effect. A device deleted while
+ * referenced (an open file object) loses its name at once and is freed with its last reference
+ * (file_object.c), as on Windows.
  */
 #include "include/wdm.h"
 #include "kernel/io/io_tags.h"
+#include "kernel/io/irp.h"
 #include "kernel/lib/string.h"
 
 /* The extension follows the object, rounded up so it is 16-byte aligned (the pool's alignment). */
@@ -19,7 +22,6 @@ NTSTATUS IoCreateDevice(PDRIVER_OBJECT DriverObject, ULONG DeviceExtensionSize, 
                         DEVICE_TYPE DeviceType, ULONG DeviceCharacteristics, BOOLEAN Exclusive,
                         PDEVICE_OBJECT *DeviceObject)
 {
-    UNREFERENCED_PARAMETER(DeviceName);
     UNREFERENCED_PARAMETER(Exclusive);
     if (!DriverObject || !DeviceObject)
         return STATUS_INVALID_PARAMETER;
@@ -38,6 +40,14 @@ NTSTATUS IoCreateDevice(PDRIVER_OBJECT DriverObject, ULONG DeviceExtensionSize, 
     device->DeviceType = DeviceType;
     device->StackSize = 1;
     device->DeviceExtension = DeviceExtensionSize ? (char *)device + EXTENSION_OFFSET : NULL;
+    if (DeviceName && DeviceName->Length) {
+        NTSTATUS status = io_name_insert(DeviceName, device);
+        if (!NT_SUCCESS(status)) {
+            ExFreePoolWithTag(device, IO_TAG_DEVICE);
+            return status;
+        }
+        device->Flags |= DO_DEVICE_HAS_NAME;
+    }
     /* New devices go to the head of the driver's list, as on Windows. */
     device->NextDevice = DriverObject->DeviceObject;
     DriverObject->DeviceObject = device;
@@ -49,6 +59,7 @@ VOID IoDeleteDevice(PDEVICE_OBJECT DeviceObject)
 {
     if (!DeviceObject)
         return;
+    io_name_remove(DeviceObject);
     PDRIVER_OBJECT driver = DeviceObject->DriverObject;
     if (driver) {
         for (PDEVICE_OBJECT *link = &driver->DeviceObject; *link; link = &(*link)->NextDevice) {
@@ -58,6 +69,8 @@ VOID IoDeleteDevice(PDEVICE_OBJECT DeviceObject)
             }
         }
     }
+    if (io_device_delete_deferred(DeviceObject))
+        return; /* still referenced: freed with its last reference */
     DeviceObject->Type = 0; /* a stale pointer to it no longer looks like a device object */
     ExFreePoolWithTag(DeviceObject, IO_TAG_DEVICE);
 }

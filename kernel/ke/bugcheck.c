@@ -84,6 +84,9 @@ struct ke_last_bugcheck {
     uint32_t code;
     uint64_t params[4];
     uint32_t cpu;
+    uint32_t irql;                 /* CR8 when it happened */
+    uint64_t pc;                   /* the RIP line of the stop screen ... */
+    uint32_t pc_is_return_address; /* ... 1: a return address (KeBugCheckEx called directly) */
 };
 volatile struct ke_last_bugcheck ke_last_bugcheck;
 
@@ -287,6 +290,9 @@ __attribute__((noreturn)) static void bugcheck_show(struct bugcheck_state *s)
     for (unsigned i = 0; i < 4; i++)
         ke_last_bugcheck.params[i] = s->report.param[i];
     ke_last_bugcheck.cpu = (uint32_t)me;
+    ke_last_bugcheck.irql = (uint32_t)s->irql;
+    ke_last_bugcheck.pc = s->report.pc;
+    ke_last_bugcheck.pc_is_return_address = (uint32_t)s->report.pc_is_return_address;
     /* Like Windows: nothing may interrupt the stop screen, on this CPU or any other. */
     write_cr8(BUGCHECK_HIGH_LEVEL);
     freeze_other_cpus();

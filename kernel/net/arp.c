@@ -12,8 +12,7 @@ enum net_drop arp_parse(const void *data, size_t len, struct arp_packet *out)
     const uint8_t *p = data;
     /* ar$hrd, ar$pro, ar$hln, ar$pln: the lengths must match the types, or the offsets of the
      * address fields below would be wrong - RFC 826 lets them vary, we accept only 6 and 4. */
-    if (net_get16(p) != ARP_HTYPE_ETHERNET || net_get16(p + 2) != ETH_TYPE_IPV4 || p[4] != ETH_ADDR_LEN ||
-        p[5] != 4)
+    if (net_get16(p) != ARP_HTYPE_ETHERNET || net_get16(p + 2) != ETH_TYPE_IPV4 || p[4] != ETH_ADDR_LEN || p[5] != 4)
         return NET_DROP_ARP_BAD_FORMAT;
     out->op = net_get16(p + 6);
     memcpy(out->sha, p + 8, ETH_ADDR_LEN);

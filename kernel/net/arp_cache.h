@@ -19,9 +19,9 @@
 #include "kernel/net/ethernet.h"
 
 #define ARP_CACHE_SIZE 16
-#define ARP_LIFETIME_SECONDS 60        /* RFC 1122 §2.3.2.1: "on the order of a minute" */
-#define ARP_INCOMPLETE_SECONDS 3       /* give up on an address after 3 s without an answer */
-#define ARP_RETRY_SECONDS 1            /* at most one request per second per address */
+#define ARP_LIFETIME_SECONDS 60  /* RFC 1122 §2.3.2.1: "on the order of a minute" */
+#define ARP_INCOMPLETE_SECONDS 3 /* give up on an address after 3 s without an answer */
+#define ARP_RETRY_SECONDS 1      /* at most one request per second per address */
 
 enum arp_state { ARP_STATE_FREE = 0, ARP_STATE_INCOMPLETE = 1, ARP_STATE_COMPLETE = 2 };
 

@@ -9,10 +9,7 @@ static const char *const drop_names[NET_DROP_COUNT] = {"ok", NET_DROP_REASONS(NE
 static const unsigned char drop_classes[NET_DROP_COUNT] = {NET_CLASS_NONE, NET_DROP_REASONS(NET_DROP_CLASS_)};
 #undef NET_DROP_CLASS_
 
-const char *net_drop_name(enum net_drop reason)
-{
-    return (unsigned)reason < NET_DROP_COUNT ? drop_names[reason] : "?";
-}
+const char *net_drop_name(enum net_drop reason) { return (unsigned)reason < NET_DROP_COUNT ? drop_names[reason] : "?"; }
 
 enum net_drop_class net_drop_class(enum net_drop reason)
 {

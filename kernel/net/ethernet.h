@@ -17,11 +17,11 @@
 
 #define ETH_ADDR_LEN 6
 #define ETH_HEADER_LEN 14
-#define ETH_MTU 1500                               /* payload bytes */
-#define ETH_FRAME_MAX (ETH_HEADER_LEN + ETH_MTU)   /* 1514: what we send at most */
-#define ETH_FRAME_MAX_RX (ETH_FRAME_MAX + 4)       /* 1518: accepted, in case a NIC keeps the FCS */
-#define ETH_FRAME_MIN 60                           /* shorter frames are padded (without FCS) */
-#define ETH_ADDR_TEXT_LEN 18                       /* "52:54:00:12:34:56" and its NUL */
+#define ETH_MTU 1500                             /* payload bytes */
+#define ETH_FRAME_MAX (ETH_HEADER_LEN + ETH_MTU) /* 1514: what we send at most */
+#define ETH_FRAME_MAX_RX (ETH_FRAME_MAX + 4)     /* 1518: accepted, in case a NIC keeps the FCS */
+#define ETH_FRAME_MIN 60                         /* shorter frames are padded (without FCS) */
+#define ETH_ADDR_TEXT_LEN 18                     /* "52:54:00:12:34:56" and its NUL */
 
 /* EtherTypes (IEEE registry; RFC 894 for IPv4, RFC 826 for ARP). Values below 0x0600 are
  * IEEE 802.3 length fields, not types. */

@@ -17,13 +17,13 @@
 #define PING_POLL_US 10
 
 struct ping_waiter {
-    bool in_use;
     struct netif *netif;
+    LONGLONG arrived; /* performance counter when the reply came */
     uint32_t ip;
+    uint32_t done; /* written last with release order */
     uint16_t id;
     uint16_t seq;
-    LONGLONG arrived; /* performance counter when the reply came */
-    uint32_t done;    /* written last with release order */
+    bool in_use;
 };
 
 static KSPIN_LOCK waiters_lock;
@@ -110,10 +110,13 @@ static struct ping_waiter *waiter_claim(struct netif *netif, uint32_t ip, uint16
     struct ping_waiter *found = NULL;
     KIRQL irql;
     KeAcquireSpinLock(&waiters_lock, &irql);
-    for (unsigned i = 0; i < PING_WAITERS && !found; i++) {
-        if (waiters[i].in_use)
-            continue;
-        found = &waiters[i];
+    for (unsigned i = 0; i < PING_WAITERS; i++) {
+        if (!waiters[i].in_use) {
+            found = &waiters[i];
+            break;
+        }
+    }
+    if (found) {
         found->in_use = true;
         found->netif = netif;
         found->ip = ip;

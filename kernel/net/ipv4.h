@@ -14,13 +14,13 @@
 
 #include "kernel/net/drop.h"
 
-#define IP_HEADER_LEN 20          /* without options; all we send */
-#define IP_HEADER_MAX 60          /* IHL is 4 bits of 32-bit words */
+#define IP_HEADER_LEN 20 /* without options; all we send */
+#define IP_HEADER_MAX 60 /* IHL is 4 bits of 32-bit words */
 #define IP_VERSION 4
-#define IP_DEFAULT_TTL 64         /* RFC 1700's recommendation, what most hosts use */
-#define IP_FLAG_DF 0x4000         /* Don't Fragment */
-#define IP_FLAG_MF 0x2000         /* More Fragments */
-#define IP_OFFSET_MASK 0x1FFF     /* fragment offset, in 8-byte units */
+#define IP_DEFAULT_TTL 64     /* RFC 1700's recommendation, what most hosts use */
+#define IP_FLAG_DF 0x4000     /* Don't Fragment */
+#define IP_FLAG_MF 0x2000     /* More Fragments */
+#define IP_OFFSET_MASK 0x1FFF /* fragment offset, in 8-byte units */
 
 /* Protocol numbers (IANA "Assigned Internet Protocol Numbers"). */
 #define IP_PROTO_ICMP 1

@@ -33,8 +33,7 @@ void net_config_apply(struct netif *netif)
             struct ip_config parsed;
             const char *why = ip_config_parse(text, &parsed);
             if (why)
-                log_warn("cmdline: %s=%s ignored (%s); %s uses 10.0.2.15/24,gw=10.0.2.2", key, text, why,
-                         netif->name);
+                log_warn("cmdline: %s=%s ignored (%s); %s uses 10.0.2.15/24,gw=10.0.2.2", key, text, why, netif->name);
             else
                 config = parsed;
         }

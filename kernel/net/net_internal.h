@@ -24,6 +24,9 @@ struct net_rx {
 };
 
 /* ---- kernel/net/netif.c ---- */
+/* Call fn with the adapter at `index` while holding the adapter-list lock (so it cannot be
+ * unregistered meanwhile); false if there is none. fn runs at DISPATCH_LEVEL and must be short. */
+bool net_with_netif(unsigned index, void (*fn)(struct netif *netif, void *context), void *context);
 /* Count a dropped frame under its reason and its class's summary counter. */
 void net_count_drop(struct netif *netif, enum net_drop reason);
 /* The clock tick count (KeQueryTickCount): the ARP cache's time. */

@@ -220,9 +220,9 @@ NTSTATUS netif_register(struct netif *netif)
 
 VOID netif_unregister(struct netif *netif)
 {
-    if (!netif)
+    /* Unregistering twice, or an adapter whose registration failed, does nothing. */
+    if (!netif || !__atomic_exchange_n(&netif->stack.registered, false, __ATOMIC_ACQ_REL))
         return;
-    __atomic_store_n(&netif->stack.registered, false, __ATOMIC_RELEASE);
     KIRQL irql;
     KeAcquireSpinLock(&netifs_lock, &irql);
     for (int i = 0; i < NETIF_MAX; i++)
@@ -253,6 +253,19 @@ struct netif *netif_get(unsigned index)
     struct netif *netif = netifs[index];
     KeReleaseSpinLock(&netifs_lock, irql);
     return netif;
+}
+
+bool net_with_netif(unsigned index, void (*fn)(struct netif *netif, void *context), void *context)
+{
+    if (index >= NETIF_MAX)
+        return false;
+    KIRQL irql;
+    KeAcquireSpinLock(&netifs_lock, &irql);
+    struct netif *netif = netifs[index];
+    if (netif)
+        fn(netif, context);
+    KeReleaseSpinLock(&netifs_lock, irql);
+    return netif != NULL;
 }
 
 struct netif *netif_find(const char *name)

@@ -43,10 +43,10 @@
 #include "kernel/net/ethernet.h"
 #include "kernel/net/ipv4_addr.h"
 
-#define NETIF_MAX 8             /* adapters registered at once */
-#define NETIF_NAME_MAX 16       /* including the NUL */
-#define NETIF_IRQ_CAUSES_MAX 8  /* interrupt causes a driver can name */
-#define NETIF_TX_BUFFERS 4      /* frames the stack can be building or holding at once */
+#define NETIF_MAX 8            /* adapters registered at once */
+#define NETIF_NAME_MAX 16      /* including the NUL */
+#define NETIF_IRQ_CAUSES_MAX 8 /* interrupt causes a driver can name */
+#define NETIF_TX_BUFFERS 4     /* frames the stack can be building or holding at once */
 #define NETIF_TX_BUFFER_SIZE 1536
 
 /* NTSTATUS values the network API returns that include/ntstatus.h does not define yet (WDK
@@ -91,29 +91,29 @@ struct netif_counters {
 struct netif_stack {
     bool registered;
     uint64_t ticks_per_second;
-    KSPIN_LOCK arp_lock;      /* protects arp, pending_* */
+    KSPIN_LOCK arp_lock; /* protects arp, pending_* */
     struct arp_cache arp;
-    int pending;              /* tx buffer held until ARP answers (RFC 1122 §2.3.2.2), or -1 */
-    uint32_t pending_hop;     /* ... the address it waits for */
+    int pending;          /* tx buffer held until ARP answers (RFC 1122 §2.3.2.2), or -1 */
+    uint32_t pending_hop; /* ... the address it waits for */
     size_t pending_len;
-    uint32_t tx_busy;         /* bit n: tx[n] is in use (claimed with an atomic compare-exchange) */
-    uint16_t ip_id;           /* identification of the next datagram */
-    uint8_t tx[NETIF_TX_BUFFERS][NETIF_TX_BUFFER_SIZE] __attribute__((aligned(64)));
+    uint32_t tx_busy; /* bit n: tx[n] is in use (claimed with an atomic compare-exchange) */
+    uint16_t ip_id;   /* identification of the next datagram */
+    uint8_t tx[NETIF_TX_BUFFERS][NETIF_TX_BUFFER_SIZE];
 };
 
 struct netif {
     /* ---- filled in by the driver before netif_register ---- */
-    char name[NETIF_NAME_MAX];     /* e.g. "e1000e0"; "" -> the stack names it "net<index>" */
-    uint8_t mac[ETH_ADDR_LEN];     /* a unicast address, not all zero */
-    NETIF_TRANSMIT *transmit;      /* required */
-    void *driver_context;          /* the driver's own pointer (its adapter context) */
+    char name[NETIF_NAME_MAX]; /* e.g. "e1000e0"; "" -> the stack names it "net<index>" */
+    uint8_t mac[ETH_ADDR_LEN]; /* a unicast address, not all zero */
+    NETIF_TRANSMIT *transmit;  /* required */
+    void *driver_context;      /* the driver's own pointer (its adapter context) */
     struct netif_irq_cause irq_causes[NETIF_IRQ_CAUSES_MAX];
-    unsigned irq_cause_count;      /* how many of irq_causes are named */
-    bool link_up;                  /* the driver keeps this current; shown by `net` */
+    unsigned irq_cause_count; /* how many of irq_causes are named */
+    bool link_up;             /* the driver keeps this current; shown by `net` */
 
     /* ---- set by the stack; read-only for the driver ---- */
-    unsigned index;                /* 0.. in registration order (lowest free slot) */
-    struct ip_config ipv4;         /* change with netif_set_ipv4 */
+    unsigned index;        /* 0.. in registration order (lowest free slot) */
+    struct ip_config ipv4; /* change with netif_set_ipv4 */
     struct netif_counters counters;
 
     struct netif_stack stack;
@@ -142,8 +142,14 @@ struct netif *netif_get(unsigned index);
 struct netif *netif_find(const char *name);
 
 /* Counter helpers, safe at any IRQL (including the ISR's DIRQL) and on any CPU. */
-static inline void netif_counter_add(uint64_t *counter, uint64_t n) { __atomic_fetch_add(counter, n, __ATOMIC_RELAXED); }
-static inline uint64_t netif_counter_read(const uint64_t *counter) { return __atomic_load_n(counter, __ATOMIC_RELAXED); }
+static inline void netif_counter_add(uint64_t *counter, uint64_t n)
+{
+    __atomic_fetch_add(counter, n, __ATOMIC_RELAXED);
+}
+static inline uint64_t netif_counter_read(const uint64_t *counter)
+{
+    return __atomic_load_n(counter, __ATOMIC_RELAXED);
+}
 static inline void netif_count_interrupt(struct netif *netif) { netif_counter_add(&netif->counters.interrupts, 1); }
 static inline void netif_count_irq_cause(struct netif *netif, unsigned cause)
 {

@@ -15,10 +15,10 @@
 #include "kernel/net/udp.h"
 
 struct udp_binding {
-    uint16_t port;            /* 0: free slot */
     NET_UDP_HANDLER *handler; /* NULL while being unbound */
     PVOID context;
-    uint32_t active;          /* handler calls running now */
+    uint32_t active; /* handler calls running now */
+    uint16_t port;   /* 0: free slot */
 };
 
 static KSPIN_LOCK bindings_lock;
@@ -33,8 +33,8 @@ static bool is_small_service(uint16_t port)
 }
 
 /* The UDP message (len bytes of data at `data`) from our port to theirs, sent at DISPATCH_LEVEL. */
-static NTSTATUS udp_send_from(struct netif *netif, uint32_t dst, uint16_t src_port, uint16_t dst_port,
-                              const void *data, size_t len, const uint8_t *dst_mac)
+static NTSTATUS udp_send_from(struct netif *netif, uint32_t dst, uint16_t src_port, uint16_t dst_port, const void *data,
+                              size_t len, const uint8_t *dst_mac)
 {
     int buffer = net_tx_claim(netif);
     if (buffer < 0)
@@ -58,7 +58,7 @@ static bool binding_enter(uint16_t port, unsigned *slot, NET_UDP_HANDLER **handl
     for (unsigned i = 0; i < NET_UDP_BINDINGS_MAX && !found; i++) {
         if (bindings[i].port != port || !bindings[i].handler)
             continue;
-        bindings[i].active++;
+        __atomic_fetch_add(&bindings[i].active, 1, __ATOMIC_ACQUIRE); /* binding_leave drops it unlocked */
         *slot = i;
         *handler = bindings[i].handler;
         *context = bindings[i].context;

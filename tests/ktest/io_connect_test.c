@@ -533,6 +533,7 @@ static void message_locks_are_per_message_unless_the_caller_gives_one(struct kte
     PDEVICE_OBJECT nic = io_pdo_find_pci(IO_TEST_E1000E_VENDOR, IO_TEST_E1000E_DEVICE, 0);
     if (!nic || io_test_interrupt_count(nic) < 2)
         KTEST_SKIP(t, "needs -device e1000e with MSI-X");
+    KTEST_ASSERT_NOT_NULL(t, io_test_take(nic, 0)); /* from the e1000 driver */
     PIO_INTERRUPT_MESSAGE_INFO table;
     IO_CONNECT_INTERRUPT_PARAMETERS p = io_test_message(nic, probe_message_isr, NULL, &probe, (PVOID *)&table);
     KTEST_ASSERT_EQ(t, IoConnectInterruptEx(&p), STATUS_SUCCESS);
@@ -559,6 +560,7 @@ static void message_locks_are_per_message_unless_the_caller_gives_one(struct kte
     }
     check_sync(t, table->MessageInfo[0].InterruptObject);
     io_test_disconnect(CONNECT_MESSAGE_BASED, table);
+    io_test_give_back(nic);
 }
 
 /* ---- rollback ---- */
@@ -568,6 +570,7 @@ static void failed_message_connect_rolls_back(struct ktest *t)
     PDEVICE_OBJECT nic = io_pdo_find_pci(IO_TEST_E1000E_VENDOR, IO_TEST_E1000E_DEVICE, 0);
     if (!nic || io_test_interrupt_count(nic) < 3)
         KTEST_SKIP(t, "needs -device e1000e with MSI-X");
+    KTEST_ASSERT_NOT_NULL(t, io_test_take(nic, 0)); /* from the e1000 driver */
     struct io_pdo *x = io_test_pdo(nic);
     /* Someone already owns message 2's vector and will not share: the third connect fails. */
     static KINTERRUPT squatter;
@@ -595,7 +598,7 @@ static void failed_message_connect_rolls_back(struct ktest *t)
         bool masked = false;
         KTEST_EXPECT_TRUE(t, pci_msix_read_entry(x->pci, i, NULL, NULL, &masked));
         KTEST_EXPECT_TRUE(t, masked);
-    }
+    }    io_test_give_back(nic);
 }
 
 KTEST_SUITE(io_connect, KTEST_CASE(fully_specified_delivers), KTEST_CASE(line_based_delivers_on_lpt1),

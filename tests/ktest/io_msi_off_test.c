@@ -51,6 +51,11 @@ static void edus_share_one_line_through_the_fallback(struct ktest *t)
     PDEVICE_OBJECT a = edu_device(0), b = edu_device(1);
     if (!a || !b)
         KTEST_SKIP(t, "needs -device edu,addr=03.0 -device edu,addr=07.0");
+    /* On pc the e1000e at 04.0 is on the edus' line too (PIRQD -> IRQ 11): its driver's ISR would
+     * be a third object on the vector. Borrow the NIC from the driver for this case. */
+    PDEVICE_OBJECT nic = io_pdo_find_pci(IO_TEST_E1000E_VENDOR, IO_TEST_E1000E_DEVICE, 0);
+    if (nic)
+        (void)io_test_take(nic, 0);
     KTEST_EXPECT_EQ(t, edu_connection_version(a), CONNECT_LINE_BASED); /* the fallback ISR */
     KTEST_EXPECT_EQ(t, edu_connection_version(b), CONNECT_LINE_BASED);
     PKINTERRUPT ia = edu_interrupt(a), ib = edu_interrupt(b);
@@ -81,6 +86,8 @@ static void edus_share_one_line_through_the_fallback(struct ktest *t)
     KTEST_EXPECT_EQ(t, b1.isr_claimed, b0.isr_claimed + 2);
     KTEST_EXPECT_TRUE(t, (a1.status_seen & 6) == 6);
     KTEST_EXPECT_TRUE(t, (b1.status_seen & 5) == 5);
+    if (nic)
+        io_test_give_back(nic);
 }
 
 KTEST_SUITE(io_msi_off, KTEST_CASE(no_device_has_message_resources),
@@ -120,6 +127,7 @@ static void e1000e_gets_msi_and_delivers(struct ktest *t)
     PDEVICE_OBJECT nic = io_pdo_find_pci(IO_TEST_E1000E_VENDOR, IO_TEST_E1000E_DEVICE, 0);
     if (!nic)
         KTEST_SKIP(t, "needs -device e1000e");
+    KTEST_ASSERT_NOT_NULL(t, io_test_take(nic, 0)); /* from the e1000 driver */
     struct io_pdo *x = io_test_pdo(nic);
     KTEST_ASSERT_EQ(t, io_test_interrupt_count(nic), 1);
     KTEST_EXPECT_EQ(t, io_test_interrupt(nic, 0, true)->u.MessageInterrupt.Raw.MessageCount, 1);
@@ -140,6 +148,7 @@ static void e1000e_gets_msi_and_delivers(struct ktest *t)
     WRITE_REGISTER_ULONG(&msi_probe.regs[E1000_IMC / 4], 0xFFFFFFFF);
     io_test_disconnect(CONNECT_MESSAGE_BASED, table);
     KTEST_EXPECT_FALSE(t, pci_msi_enabled(x->pci));
+    io_test_give_back(nic);
 }
 
 static void no_device_uses_msix(struct ktest *t)

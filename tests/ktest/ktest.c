@@ -25,8 +25,7 @@ extern const struct ktest_suite __ktest_suites_start[], __ktest_suites_end[];
 /* Defined (as an absolute symbol) only when linking build/ktest.elf; never dereferenced. */
 extern const char irqlab_ktest_elf[] __attribute__((weak));
 
-CMDLINE_OPTION(ktest, "<glob>[,<glob>...]",
-               "run the in-guest suites whose name or suite.case matches, then exit QEMU");
+CMDLINE_OPTION(ktest, "<glob>[,<glob>...]", "run the in-guest suites whose name or suite.case matches, then exit QEMU");
 CMDLINE_OPTION(ktest_after, "<suite.case>",
                "with ktest=: skip the selected cases up to and including this one (the host runner "
                "resumes a run this way after a case crashed the kernel)");

@@ -47,7 +47,7 @@ static void odd_lengths(void **state)
     static const uint8_t one[] = {0x01};
     assert_int_equal(net_checksum(one, 1), (uint16_t)~0x0100);
     static const uint8_t three[] = {0x12, 0x34, 0x56};
-    assert_int_equal(net_checksum(three, 3), (uint16_t)~(0x1234 + 0x5600));
+    assert_int_equal(net_checksum(three, 3), (uint16_t) ~(0x1234 + 0x5600));
     assert_int_equal(net_checksum(three, 0), 0xFFFF); /* nothing summed: ~0 */
 }
 

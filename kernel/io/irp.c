@@ -1,0 +1,182 @@
+/* kernel/io/irp.c - IRPs: IoAllocateIrp, IoFreeIrp, IoCallDriver, IoCompleteRequest.
+ *
+ * learn.microsoft.com: IRP, IO_STACK_LOCATION, IoAllocateIrp, IoCallDriver, IoCompleteRequest,
+ * IoSetCompletionRoutine, "Completing IRPs", "I/O Stack Locations", "Bug Check 0x35
+ * NO_MORE_IRP_STACK_LOCATIONS", "Bug Check 0x44 MULTIPLE_IRP_COMPLETE_REQUESTS".
+ *
+ * An IRP is one allocation: the IRP, then StackCount stack locations. The sender owns it while
+ * CurrentLocation == StackCount + 1 (CurrentStackLocation then points one past the last location)
+ * and fills the *next* location - the one the first driver will see. IoCallDriver steps down one
+ * location and calls the target driver's MajorFunction[] entry; a driver passes the IRP on by
+ * filling the next location and calling IoCallDriver again. IoCompleteRequest walks back up: at
+ * each location it steps up first, then calls the completion routine stored there - set by the
+ * driver one level up with IoSetCompletionRoutine - with that driver's device object. A routine
+ * returning STATUS_MORE_PROCESSING_REQUIRED takes the IRP back (it will complete it again or free
+ * it). Past the top, the I/O manager finishes the request for the sender: buffered output copied
+ * back, IoStatus copied to UserIosb, UserEvent set, the IRP (and its system buffer) freed.
+ *
+ * irqlab runs every request synchronously: no threads, so no STATUS_PENDING - a dispatch routine
+ * completes the IRP before it returns, and IoCallDriver's result is final (docs/parport.md).
+ * Rules checked as Driver Verifier would, with Windows' stop codes:
+ *   IoCallDriver / IoCompleteRequest above DISPATCH_LEVEL: IRQL_NOT_LESS_OR_EQUAL (0xA), P1 = the
+ *     routine, P2 = the IRQL, P3 = DISPATCH_LEVEL (the highest allowed), P4 = the caller;
+ *   IoCallDriver with no stack location left: NO_MORE_IRP_STACK_LOCATIONS (0x35), P1 = the IRP;
+ *   completing an IRP that no driver holds (completed twice, or freed): 0x44, P1 = the IRP.
+ */
+#include "kernel/io/irp.h"
+
+#include "kernel/ke/bugcheck.h"
+#include "kernel/lib/string.h"
+
+struct io_system_buffer {
+    ULONG output_length;
+    ULONG reserved;
+    UCHAR data[]; /* 8-byte aligned: what AssociatedIrp.SystemBuffer points at */
+};
+
+static volatile LONG irps_outstanding;
+
+unsigned io_irps_outstanding(void) { return (unsigned)__atomic_load_n(&irps_outstanding, __ATOMIC_RELAXED); }
+
+PVOID io_system_buffer_alloc(ULONG size, ULONG output_length)
+{
+    struct io_system_buffer *b = ExAllocatePool2(POOL_FLAG_NON_PAGED, sizeof(*b) + size, IO_TAG_SYSBUF);
+    if (!b)
+        return NULL;
+    b->output_length = output_length;
+    return b->data;
+}
+
+static struct io_system_buffer *system_buffer_of(PVOID data)
+{
+    return CONTAINING_RECORD(data, struct io_system_buffer, data);
+}
+
+PIRP IoAllocateIrp(CCHAR StackSize, BOOLEAN ChargeQuota)
+{
+    UNREFERENCED_PARAMETER(ChargeQuota); /* no quotas */
+    if (StackSize < 1)
+        return NULL;
+    PIRP irp = ExAllocatePool2(POOL_FLAG_NON_PAGED, IoSizeOfIrp(StackSize), IO_TAG_IRP); /* zeroed */
+    if (!irp)
+        return NULL;
+    irp->Type = IO_TYPE_IRP;
+    irp->Size = IoSizeOfIrp(StackSize);
+    irp->StackCount = StackSize;
+    irp->CurrentLocation = (CHAR)(StackSize + 1);
+    irp->Tail.Overlay.CurrentStackLocation = (PIO_STACK_LOCATION)(irp + 1) + StackSize;
+    irp->RequestorMode = KernelMode;
+    __atomic_fetch_add(&irps_outstanding, 1, __ATOMIC_RELAXED);
+    return irp;
+}
+
+VOID IoFreeIrp(PIRP Irp)
+{
+    if (!Irp)
+        return;
+    Irp->Type = 0; /* a stale pointer no longer looks like an IRP (IoCompleteRequest checks) */
+    ExFreePoolWithTag(Irp, IO_TAG_IRP);
+    __atomic_fetch_sub(&irps_outstanding, 1, __ATOMIC_RELAXED);
+}
+
+static void check_dispatch_level(void *routine, void *caller)
+{
+    KIRQL irql = KeGetCurrentIrql();
+    if (irql > DISPATCH_LEVEL)
+        KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, (ULONG_PTR)routine, irql, DISPATCH_LEVEL, (ULONG_PTR)caller);
+}
+
+/* What Windows' default MajorFunction entry (IopInvalidDeviceRequest) does. */
+static NTSTATUS invalid_device_request(PIRP Irp)
+{
+    Irp->IoStatus.Status = STATUS_INVALID_DEVICE_REQUEST;
+    Irp->IoStatus.Information = 0;
+    IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    return STATUS_INVALID_DEVICE_REQUEST;
+}
+
+NTSTATUS IofCallDriver(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+    void *caller = __builtin_return_address(0);
+    check_dispatch_level((void *)IofCallDriver, caller);
+    if (!Irp->CallerAddress)
+        Irp->CallerAddress = caller;
+    Irp->CurrentLocation--;
+    if (Irp->CurrentLocation <= 0)
+        KeBugCheckEx(IO_BUGCHECK_NO_MORE_IRP_STACK_LOCATIONS, (ULONG_PTR)Irp, 0, 0, 0);
+    Irp->Tail.Overlay.CurrentStackLocation--;
+    PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
+    stack->DeviceObject = DeviceObject;
+
+    PDRIVER_OBJECT driver = DeviceObject->DriverObject;
+    PDRIVER_DISPATCH dispatch = NULL;
+    if (driver && stack->MajorFunction <= IRP_MJ_MAXIMUM_FUNCTION)
+        dispatch = driver->MajorFunction[stack->MajorFunction];
+    if (!dispatch)
+        return invalid_device_request(Irp);
+    return dispatch(DeviceObject, Irp);
+}
+
+/* Past the top of the stack: finish the request for its sender, then free the IRP. */
+static void finish_for_sender(PIRP Irp)
+{
+    NTSTATUS status = Irp->IoStatus.Status;
+    if ((Irp->Flags & IRP_BUFFERED_IO) && Irp->AssociatedIrp.SystemBuffer) {
+        struct io_system_buffer *b = system_buffer_of(Irp->AssociatedIrp.SystemBuffer);
+        /* Output is copied back for success and warnings (not errors), as on Windows - but never
+         * more than the sender's buffer holds, whatever Information claims. */
+        bool is_error = ((ULONG)status >> 30) == 3;
+        if ((Irp->Flags & IRP_INPUT_OPERATION) && !is_error && Irp->UserBuffer) {
+            ULONG_PTR n = Irp->IoStatus.Information;
+            if (n > b->output_length)
+                n = b->output_length;
+            memcpy(Irp->UserBuffer, b->data, n);
+        }
+        if (Irp->Flags & IRP_DEALLOCATE_BUFFER)
+            ExFreePoolWithTag(b, IO_TAG_SYSBUF);
+        Irp->AssociatedIrp.SystemBuffer = NULL;
+    }
+    if (Irp->UserIosb)
+        *Irp->UserIosb = Irp->IoStatus;
+    if (Irp->UserEvent)
+        (void)KeSetEvent(Irp->UserEvent, IO_NO_INCREMENT, FALSE);
+    IoFreeIrp(Irp);
+}
+
+VOID IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost)
+{
+    UNREFERENCED_PARAMETER(PriorityBoost); /* no threads to boost */
+    check_dispatch_level((void *)IofCompleteRequest, __builtin_return_address(0));
+    if (Irp->Type != IO_TYPE_IRP || Irp->CurrentLocation > Irp->StackCount + 1)
+        KeBugCheckEx(IO_BUGCHECK_MULTIPLE_IRP_COMPLETE_REQUESTS, (ULONG_PTR)Irp, 0, 0, 0);
+
+    while (Irp->CurrentLocation <= Irp->StackCount) {
+        PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
+        PIO_COMPLETION_ROUTINE routine = stack->CompletionRoutine;
+        PVOID context = stack->Context;
+        UCHAR control = stack->Control;
+        Irp->PendingReturned = (control & SL_PENDING_RETURNED) != 0;
+        /* The location is done with: clear what belonged to it, then step up to the driver that
+         * set the routine (its device object is the one the routine gets). */
+        stack->CompletionRoutine = NULL;
+        stack->Context = NULL;
+        stack->Control = 0;
+        Irp->CurrentLocation++;
+        Irp->Tail.Overlay.CurrentStackLocation++;
+
+        NTSTATUS status = Irp->IoStatus.Status;
+        bool invoke = routine && ((NT_SUCCESS(status) && (control & SL_INVOKE_ON_SUCCESS)) ||
+                                  (!NT_SUCCESS(status) && (control & SL_INVOKE_ON_ERROR)) ||
+                                  (Irp->Cancel && (control & SL_INVOKE_ON_CANCEL)));
+        if (invoke) {
+            PDEVICE_OBJECT device = Irp->CurrentLocation <= Irp->StackCount
+                                        ? IoGetCurrentIrpStackLocation(Irp)->DeviceObject
+                                        : NULL; /* the sender has no location: NULL, as on Windows */
+            if (routine(device, Irp, context) == STATUS_MORE_PROCESSING_REQUIRED)
+                return; /* the routine's driver owns the IRP again */
+        } else if (Irp->PendingReturned && Irp->CurrentLocation <= Irp->StackCount) {
+            IoMarkIrpPending(Irp); /* what a routine-less level would otherwise have to do */
+        }
+    }
+    finish_for_sender(Irp);
+}

@@ -1,0 +1,44 @@
+/* kernel/shell/cmd_session.c - commands about the session itself: clear, history, poweroff.
+ * ECMA-48 5th ed. §8.3.21 CUP (cursor position) and §8.3.39 ED (erase in page) for `clear`;
+ * QEMU's isa-debug-exit (kernel/ke/shutdown.h) for `poweroff`. */
+#include "kernel/console/console.h"
+#include "kernel/ke/shutdown.h"
+#include "kernel/shell/shell.h"
+#include "kernel/shell/shell_input.h"
+
+static int cmd_clear(const struct shell_args *args)
+{
+    if (args->argc != 1)
+        return SHELL_USAGE;
+    console_printf("\x1b[H\x1b[2J"); /* cursor home, then erase the whole page */
+    return SHELL_OK;
+}
+
+SHELL_COMMAND(clear, "clear", "clear the terminal", NULL, cmd_clear);
+
+static int cmd_history(const struct shell_args *args)
+{
+    if (args->argc != 1)
+        return SHELL_USAGE;
+    unsigned count = 0;
+    while (shell_input_history(count))
+        count++;
+    for (unsigned i = count; i > 0; i--)
+        console_printf("%4u  %s\n", count - i + 1, shell_input_history(i - 1));
+    return SHELL_OK;
+}
+
+SHELL_COMMAND(history, "history", "the last 16 lines typed (Up and Down recall them)", NULL, cmd_history);
+
+static int cmd_poweroff(const struct shell_args *args)
+{
+    if (args->argc != 1)
+        return SHELL_USAGE;
+    console_printf("powering off\n");
+    ke_exit(KE_EXIT_SUCCESS);
+}
+
+SHELL_COMMAND(poweroff, "poweroff", "leave QEMU (exit status 33)",
+              "Writes to QEMU's isa-debug-exit port, which ends QEMU with status (0x10 << 1) | 1 = 33; "
+              "without that device, ACPI power-off.",
+              cmd_poweroff);
