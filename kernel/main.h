@@ -9,7 +9,7 @@
 extern struct boot_info boot_info;
 
 void kernel_main(uint32_t magic, uint32_t info);
-/* Until the interrupt-driven shell exists: a polled prompt on COM1 (help, poweroff, ...). */
+/* The last step: the `irqlab>` shell on COM1 (kernel/shell/shell.c). Never returns. */
 __attribute__((noreturn)) void kernel_idle_prompt(void);
 
 #endif

@@ -12,7 +12,7 @@ CMDLINE_OPTION(verifier, "storm[,...]", "driver-verifier checks; storm: bugcheck
 
 static volatile uint64_t storms_detected;
 
-static bool verifier_wants_bugcheck(void)
+bool ke_storm_bugchecks(void)
 {
     const char *v = cmdline_get("verifier");
     if (!v)
@@ -31,7 +31,7 @@ static void report_storm(uint8_t vector, struct ke_vector *v, uint32_t unclaimed
 {
     /* Read without the chain lock: only for the bugcheck's parameters, which stop everything. */
     PKINTERRUPT first = IsListEmpty(&v->chain) ? NULL : CONTAINING_RECORD(v->chain.Flink, KINTERRUPT, InterruptListEntry);
-    if (verifier_wants_bugcheck())
+    if (ke_storm_bugchecks())
         /* P1 = first ISR, P2 = its context, P3 = its interrupt object, P4 = 1 alone / 2 chained. */
         KeBugCheckEx(HARDWARE_INTERRUPT_STORM,
                      first ? (ULONG_PTR)first->ServiceRoutine : 0, first ? (ULONG_PTR)first->ServiceContext : 0,

@@ -21,6 +21,8 @@
 
 /* Count one dispatched interrupt; masks the line if it turned out to be a storm. */
 void ke_storm_account(struct kprcb *prcb, uint8_t vector, bool claimed);
+/* True when `verifier=storm` asks for bugcheck 0xF2 instead of masking. */
+bool ke_storm_bugchecks(void);
 /* Total storms detected since boot (tests, shell). */
 uint64_t ke_storm_count(void);
 

@@ -1,0 +1,25 @@
+/* kernel/ke/verifier_command.c - the `verifier` shell command: which driver-verifier checks are on.
+ * Options come from the command line (`verifier=storm[,...]`, declared in kernel/ke/storm.c). */
+#include "kernel/boot/cmdline.h"
+#include "kernel/console/console.h"
+#include "kernel/ke/storm.h"
+#include "kernel/shell/shell.h"
+
+static int cmd_verifier(const struct shell_args *args)
+{
+    if (args->argc != 1)
+        return SHELL_USAGE;
+    const char *v = cmdline_get("verifier");
+    console_printf("verifier options (command line `verifier=`): %s\n", v && *v ? v : "(none)");
+    console_printf("  storm  %-3s  a storm stops the machine: bugcheck 0xF2 HARDWARE_INTERRUPT_STORM\n",
+                   ke_storm_bugchecks() ? "on" : "off");
+    console_printf("             (off: the line is masked and shown as `storm` by `irq`)\n");
+    console_printf("  storms detected since boot: %llu\n", (unsigned long long)ke_storm_count());
+    console_printf("Always checked: IRQL rules (0x9, 0xA), spin-lock ownership (0xF, 0x10),\n"
+                   "pool misuse (0xC2, 0x19), a routine returning at the wrong IRQL (0xC8),\n"
+                   "IoConnectInterruptEx / IoDisconnectInterruptEx rules (0xA, 0xCA).\n");
+    return SHELL_OK;
+}
+
+SHELL_COMMAND(verifier, "verifier", "driver-verifier checks that are switched on",
+              "Checks are chosen at boot with verifier=<list>, e.g. CMDLINE='verifier=storm'.", cmd_verifier);
