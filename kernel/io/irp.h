@@ -15,8 +15,10 @@
 #define IO_TAG_FILE IRQLAB_POOL_TAG("IoFo")   /* file objects */
 
 /* Windows' stop codes for IRP misuse (bugcodes.h). */
-#define IO_BUGCHECK_NO_MORE_IRP_STACK_LOCATIONS 0x00000035u    /* P1 = the IRP */
-#define IO_BUGCHECK_MULTIPLE_IRP_COMPLETE_REQUESTS 0x00000044u /* P1 = the IRP */
+#include "kernel/ke/bugcheck.h"
+
+#define IO_BUGCHECK_NO_MORE_IRP_STACK_LOCATIONS NO_MORE_IRP_STACK_LOCATIONS       /* P1 = the IRP */
+#define IO_BUGCHECK_MULTIPLE_IRP_COMPLETE_REQUESTS MULTIPLE_IRP_COMPLETE_REQUESTS /* P1 = the IRP */
 
 /* METHOD_BUFFERED system buffers (irp.c). The sender's output length is kept in front of the
  * data, so completion never copies back more than the sender's buffer holds. Zeroed; NULL if out

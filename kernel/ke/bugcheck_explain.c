@@ -206,8 +206,14 @@ static bool explain_rule(const struct bugcheck_report *r, char *buf, size_t size
         if (p[0] > HIGH_LEVEL_VALUE) { /* a PASSIVE_LEVEL-only routine (IoConnectInterruptEx): P1 is it */
             uint64_t offset;
             const char *routine = ksym_lookup(p[0], &offset);
-            ksnprintf(buf, size, "%s called %s at IRQL %lu (%s); it may only be called at PASSIVE_LEVEL.", who,
-                      routine ? routine : "a PASSIVE_LEVEL routine", (unsigned long)p[1], bugcheck_irql_name(p[1]));
+            /* P3 = the highest IRQL the routine allows (0: PASSIVE_LEVEL only). */
+            char limit[48];
+            if (p[2])
+                ksnprintf(limit, sizeof(limit), "at IRQL <= %lu (%s)", (unsigned long)p[2], bugcheck_irql_name(p[2]));
+            else
+                ksnprintf(limit, sizeof(limit), "at PASSIVE_LEVEL");
+            ksnprintf(buf, size, "%s called %s at IRQL %lu (%s); it may only be called %s.", who,
+                      routine ? routine : "a kernel routine", (unsigned long)p[1], bugcheck_irql_name(p[1]), limit);
         } else if (p[2]) /* KeSynchronizeExecution / KeAcquireInterruptSpinLock: P3 is the interrupt */
             ksnprintf(buf, size,
                       "%s synchronized with interrupt object 0x%016lx at IRQL %lu (%s), above its "
@@ -237,6 +243,16 @@ static bool explain_rule(const struct bugcheck_report *r, char *buf, size_t size
                   "%s returned at IRQL %lu (%s) instead of %lu (%s): a routine must leave the IRQL as it "
                   "found it.",
                   what, (unsigned long)p[0], bugcheck_irql_name(p[0]), (unsigned long)p[1], bugcheck_irql_name(p[1]));
+        return true;
+    case NO_MORE_IRP_STACK_LOCATIONS:
+        ksnprintf(buf, size,
+                  "IoCallDriver passed IRP 0x%016lx down one more driver than it has stack locations "
+                  "(IoAllocateIrp's StackSize was too small).",
+                  (unsigned long)p[0]);
+        return true;
+    case MULTIPLE_IRP_COMPLETE_REQUESTS:
+        ksnprintf(buf, size, "IRP 0x%016lx was completed twice (IoCompleteRequest on an IRP already completed).",
+                  (unsigned long)p[0]);
         return true;
     case BAD_POOL_CALLER:
     case BAD_POOL_HEADER:

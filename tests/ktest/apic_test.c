@@ -236,13 +236,20 @@ static void stall_10ms(struct ktest *t)
         ktest_log(t, "try %u: %llu us by the LAPIC timer, %llu us by time_now_us", i, (unsigned long long)by_timer[i],
                   (unsigned long long)by_tsc[i]);
         KTEST_EXPECT_GE(t, by_timer[i], 9000ull); /* never (much) shorter than asked */
+        /* The LAPIC timer and the TSC are independent clocks that both run in real time, so a
+         * host that preempts QEMU stretches both alike: if the TSC calibration is right, they
+         * agree on every try, however loaded the machine is. */
+        within_percent(t, "the same stall by time_now_us vs the LAPIC timer, us", by_tsc[i], by_timer[i], 2);
         if (by_timer[i] < best_timer)
             best_timer = by_timer[i];
         if (by_tsc[i] < best_tsc)
             best_tsc = by_tsc[i];
     }
-    within_percent(t, "shortest KeStallExecutionProcessor(10000) by the LAPIC timer, us", best_timer, 10000, 10);
-    within_percent(t, "... by time_now_us, us", best_tsc, 10000, 10);
+    /* The shortest try is the one least disturbed by the host; it must be close to 10 ms. The
+     * bound is loose on the long side only because a loaded host stretches every try. */
+    KTEST_EXPECT_LE(t, best_timer, 15000ull);
+    ktest_log(t, "shortest stall: %llu us by the LAPIC timer, %llu us by time_now_us", (unsigned long long)best_timer,
+              (unsigned long long)best_tsc);
 }
 
 static void time_api(struct ktest *t)

@@ -1,0 +1,55 @@
+/* tests/ktest/par_helpers.h - what the parallel-port suites (par_*_test.c) share: sending one
+ * internal request the way a client driver does, the LPT1 IOAPIC pin, pool totals, and putting
+ * the port back the way the suites found it. */
+#ifndef IRQLAB_TESTS_PAR_HELPERS_H
+#define IRQLAB_TESTS_PAR_HELPERS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "drivers/parport/parport.h"
+#include "include/parallel.h"
+
+/* \Device\ParallelPort0 opened like a client opens it (NULL, with *file NULL, if there is none). */
+PDEVICE_OBJECT par_test_open(PFILE_OBJECT *file);
+void par_test_close(PFILE_OBJECT file);
+
+/* Build with IoBuildDeviceIoControlRequest (internal or not), tag it with `file`, send it.
+ * *information (may be NULL) gets IoStatus.Information. Checks that the event was set and the
+ * status block matches the returned status (requests complete synchronously). */
+NTSTATUS par_test_request(PDEVICE_OBJECT port, PFILE_OBJECT file, ULONG code, PVOID in, ULONG in_length, PVOID out,
+                          ULONG out_length, BOOLEAN internal, ULONG_PTR *information);
+static inline NTSTATUS par_test_ioctl(PDEVICE_OBJECT port, PFILE_OBJECT file, ULONG code, PVOID in, ULONG in_length,
+                                      PVOID out, ULONG out_length, ULONG_PTR *information)
+{
+    return par_test_request(port, file, code, in, in_length, out, out_length, TRUE, information);
+}
+/* Set by par_test_request when an event or status block did not match (the test fails on it). */
+extern bool par_test_request_mismatch;
+
+/* The LPT1 pin in the IOAPIC: true if masked (false also when it cannot be read). */
+bool par_test_pin_masked(PDEVICE_OBJECT port);
+struct parport_status par_test_status(PDEVICE_OBJECT port);
+
+/* Bytes outstanding under every tag the port stack allocates with (driver, IRPs, buffers, files). */
+uint64_t par_test_pool_bytes(void);
+
+/* What a device on the port does when it wants service: raise the port interrupt once, with no
+ * byte (INTEN on, then the same CONTROL value again), wait for the port's ISR if the interrupt is
+ * connected, and turn INTEN off again without a second one. Only for a port nobody is using, or
+ * one the test owns. */
+void par_test_raise_unsolicited(PDEVICE_OBJECT port);
+
+/* The suites leave LPT1 as they found it: parprint closed, parwatch stopped, no client left
+ * connected, the port free, connect requests on, the default allocate timeout. */
+void par_test_restore(PDEVICE_OBJECT port);
+
+/* The test text: byte i = (7 * i + i / 256) mod 256, so every block of 256 bytes holds every
+ * byte value once (tests/e2e/test_parport.py computes the same). */
+#define PAR_TEST_PATTERN_BYTES 4608
+void par_test_pattern(UCHAR *buffer, ULONG length);
+
+/* Microseconds since boot. */
+uint64_t par_test_now_us(void);
+
+#endif
