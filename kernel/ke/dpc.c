@@ -197,7 +197,13 @@ void ke_lower_from_dispatch(KIRQL new_irql)
 
 VOID KeFlushQueuedDpcs(VOID)
 {
-    /* Wait until every CPU's queue is empty and no DPC routine is running (PASSIVE_LEVEL only). */
+    /* Wait until every CPU's queue is empty and no DPC routine is running. PASSIVE_LEVEL only:
+     * above it, a DPC queued on this CPU could never run and the wait would never end.
+     * P1 = this routine, P2 = the IRQL, P3 = 0 (the highest IRQL allowed), P4 = the caller. */
+    KIRQL irql = ke_get_irql();
+    if (irql != PASSIVE_LEVEL)
+        KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, (ULONG_PTR)KeFlushQueuedDpcs, irql, 0,
+                     (ULONG_PTR)__builtin_return_address(0));
     for (unsigned i = 0; i < KE_MAX_CPUS; i++) {
         struct kprcb *p = ke_prcbs[i];
         if (!p || !p->online)

@@ -105,6 +105,9 @@ CASES = [
          suite="irql_crash", fn="irql_lower_to_higher", explanation="up to 2 (DISPATCH_LEVEL)"),
     Case("spin_lock_twice", 0x0F, "SPIN_LOCK_ALREADY_OWNED", {4: "rip"}, suite="irql_crash",
          fn="spin_lock_twice", explanation="which this CPU already holds"),
+    Case("flush_dpcs_at_dispatch", 0x0A, "IRQL_NOT_LESS_OR_EQUAL", {1: "sym:KeFlushQueuedDpcs", 2: 2, 3: 0, 4: "rip"},
+         suite="irql_crash", fn="flush_dpcs_at_dispatch",
+         explanation="called KeFlushQueuedDpcs at IRQL 2 (DISPATCH_LEVEL); it may only be called at PASSIVE_LEVEL"),
     # The I/O manager's rules (tests/ktest/io_crash_test.c, kernel/io/connect_interrupt.c): both
     # routines are PASSIVE_LEVEL only (P1 = the routine, P2 = the IRQL, P4 = the caller), and a
     # disconnect whose Version or context does not match a connection is Windows' 0xCA/0x9.

@@ -102,5 +102,13 @@ __attribute__((noinline)) static void spin_lock_twice(struct ktest *t)
     ktest_fail(t, __FILE__, __LINE__, "acquiring an owned spin lock returned");
 }
 
+__attribute__((noinline)) static void flush_dpcs_at_dispatch(struct ktest *t)
+{
+    KIRQL old;
+    KeRaiseIrql(DISPATCH_LEVEL, &old);
+    KeFlushQueuedDpcs(); /* PASSIVE_LEVEL only: 0xA naming KeFlushQueuedDpcs */
+    ktest_fail(t, __FILE__, __LINE__, "KeFlushQueuedDpcs at DISPATCH_LEVEL returned");
+}
+
 KTEST_MANUAL_SUITE(irql_crash, KTEST_CASE(irql_raise_to_lower), KTEST_CASE(irql_lower_to_higher),
-                   KTEST_CASE(spin_lock_twice));
+                   KTEST_CASE(spin_lock_twice), KTEST_CASE(flush_dpcs_at_dispatch));
