@@ -22,12 +22,14 @@ TIMEOUT    ?= 0
 GLOB       ?= *
 JOBS       ?= 2
 V          ?= 0
+NIC        ?= e1000
 
 MACHINE := $(strip $(MACHINE))
 SMP     := $(strip $(SMP))
 BOOT    := $(strip $(BOOT))
 ACCEL   := $(strip $(ACCEL))
 TIMEOUT := $(strip $(TIMEOUT))
+NIC     := $(strip $(NIC))
 
 # Quiet by default ("  CC      kernel/main.c"); V=1 prints every command in full.
 ifeq ($(V),1)
@@ -135,7 +137,7 @@ iso: $(BUILD)/irqlab.iso
 
 # ---- running and debugging ------------------------------------------------------------------
 QEMU_ARGS = --machine $(MACHINE) --smp $(SMP) --boot $(BOOT) --accel $(ACCEL) --mem $(MEM) \
-            --timeout $(TIMEOUT) --cmdline "$(CMDLINE)" --extra "$(QEMU_EXTRA)"
+            --timeout $(TIMEOUT) --cmdline "$(CMDLINE)" --extra "$(QEMU_EXTRA)" --nic $(NIC)
 SUBMAKE = $(MAKE) --no-print-directory
 
 .PHONY: deps run run-ktest gdb
@@ -175,6 +177,22 @@ check-ktest: $(BUILD)/ktest.elf
 
 e2e: $(BUILD)/kernel.elf $(BUILD)/ktest.elf
 	$(Q)$(RUN_TESTS) --only e2e
+
+# ---- a new driver from scripts/driver_template (docs/tutorial-first-driver.md) ---------------
+NAME   ?=
+VENDOR ?= 0x1234
+DEVICE ?= 0x11e8
+.PHONY: new-driver
+new-driver:
+	$(Q)$(PYTHON) scripts/new_driver.py '$(NAME)' --vendor '$(VENDOR)' --device '$(DEVICE)'
+
+# Course labs (labs/<lab>/, docs/labs/): build a scratch copy with the lab's driver and score it.
+# make grade LAB=share-the-line grades labs/<lab>/skeleton/ (the student's work); SOLUTION=1 the
+# reference solution. The copy and its build live in a temp dir; serial logs in $(BUILD)/grade-logs/.
+.PHONY: grade
+grade:
+	$(Q)$(PYTHON) scripts/grade.py '$(LAB)' $(if $(filter 1,$(SOLUTION)),--solution) \
+	    --logs $(BUILD)/grade-logs $(if $(GRADE_MACHINES),--machines $(GRADE_MACHINES))
 
 # ---- static checks -------------------------------------------------------------------------
 LINT_SOURCES := $(KERNEL_C) $(KTEST_C)
@@ -230,16 +248,20 @@ help:
 	@echo '  make ktest            build the test kernel $(BUILD)/ktest.elf'
 	@echo '  make check-ktest GLOB=mm.*   run selected in-guest suites on MACHINE/SMP/BOOT'
 	@echo '  make e2e              end-to-end tests only (tests/e2e/test_*.py)'
+	@echo '  make grade LAB=share-the-line [SOLUTION=1]   score a course lab (labs/, docs/labs/)'
 	@echo '  make run-ktest CMDLINE=ktest=...   boot the test kernel interactively'
 	@echo '  make iso              build $(BUILD)/irqlab.iso (GRUB, Multiboot2) with CMDLINE'
 	@echo '  make kernel           build $(BUILD)/kernel.elf only'
 	@echo '  make lint             cppcheck + clang-tidy on the kernel sources (warnings are errors)'
 	@echo '  make format-check     clang-format --dry-run against .clang-format;  make format fixes'
 	@echo '  make compile_commands.json   for clangd and editors (uses bear)'
+	@echo '  make new-driver NAME=foo VENDOR=0x1234 DEVICE=0x11e8   drivers/foo/foo.c from the template'
 	@echo '  make deps             check (and as root install) the Debian packages'
 	@echo '  make clean            remove $(BUILD)/'
 	@echo 'variables (make VAR=value ...):'
 	@echo '  MACHINE=pc|q35  SMP=1  BOOT=kernel|iso  ACCEL=tcg|kvm  MEM=256M  TIMEOUT=0 (s, run only)'
-	@echo '  CMDLINE="loglevel=debug ..."  QEMU_EXTRA="-device e1000 ..."  OPT=-Og (or -O0, -O2)'
+	@echo '  CMDLINE="loglevel=debug ..."  QEMU_EXTRA="-device edu ..."  OPT=-Og (or -O0, -O2)'
+	@echo '  NIC=e1000|e1000e|2xe1000|none|default (run/gdb: NICs with a host UDP port forwarded to the'
+	@echo '      guest echo port 7, printed at start: nc -u 127.0.0.1 <port>; default = QEMU'"'"'s own NIC)'
 	@echo '  GLOB="*" (check-ktest)  JOBS=2 (QEMUs at once in make test)  BUILD=build  V=1 (show commands)'
 	@echo '  FORMAT_FILES="a.c b.h" (format-check / format: only these files)'

@@ -3,11 +3,18 @@
 
   qemu.py run   --elf build/kernel.elf [--machine pc|q35] [--smp N] [--boot kernel|iso]
                 [--accel tcg|kvm] [--mem 256M] [--timeout S] [--cmdline ...] [--extra ...] [--iso F]
+                [--nic e1000|e1000e|2xe1000|none|default]
   qemu.py gdb   (same options)   QEMU paused with a gdb stub on a free port, then gdb attached
   qemu.py mkiso --elf build/kernel.elf --cmdline '...' -o build/irqlab.iso
 
 `run` puts COM1 on this terminal (-serial mon:stdio): type at the irqlab> prompt, leave with
 Ctrl-A X or `poweroff`. It prints the exact QEMU command line first.
+
+--nic (make run NIC=...) adds network cards on QEMU user networking, each with a free host UDP
+port forwarded to the guest's echo service (UDP port 7), and prints those ports:
+`nc -u 127.0.0.1 <port>` then echoes every line. e1000 = 82540EM (line interrupt), e1000e =
+82574L (MSI-X, or MSI / INTx with msix=off / msi=off), 2xe1000 = two e1000s sharing one INTx
+line, none = no NIC at all, default = whatever QEMU adds by itself (scripts/irqlab_net.py).
 """
 import argparse
 import os
@@ -17,6 +24,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import irqlab_net  # noqa: E402
 import irqlab_qemu  # noqa: E402
 
 
@@ -31,6 +39,8 @@ def add_machine_options(p):
     p.add_argument("--timeout", type=float, default=0, help="kill QEMU after this many seconds (0 = never)")
     p.add_argument("--cmdline", default="")
     p.add_argument("--extra", default="", help="more QEMU arguments, shell-quoted")
+    p.add_argument("--nic", default="default", choices=sorted(irqlab_net.KINDS) + ["default"],
+                   help="network cards with a host UDP port forwarded to the guest's echo port")
 
 
 def iso_of(args):
@@ -57,9 +67,20 @@ def explain_status(status):
     return status, f"QEMU exited with status {status}"
 
 
+def nic_args(args):
+    """The --nic QEMU arguments, after telling the student where the echo service is."""
+    if args.nic == "default":
+        return []
+    setup = irqlab_net.nic_setup(args.nic)
+    for line in irqlab_net.describe(setup):
+        print(line, flush=True)
+    return setup.argv
+
+
 def cmd_run(args):
+    extra = nic_args(args) + shlex.split(args.extra)
     argv = irqlab_qemu.qemu_argv(args.elf, machine=args.machine, smp=args.smp, boot=args.boot, cmdline=args.cmdline,
-                                 extra=args.extra, mem=args.mem, accel=args.accel, iso=iso_of(args),
+                                 extra=extra, mem=args.mem, accel=args.accel, iso=iso_of(args),
                                  serial=["-serial", "mon:stdio"])
     if args.timeout:
         argv = ["timeout", "--foreground", "-s", "KILL", str(args.timeout)] + argv
@@ -92,7 +113,8 @@ def cmd_gdb(args):
     port = irqlab_qemu.free_port()
     log = os.path.join(os.path.dirname(os.path.abspath(args.elf)), "gdb-serial.log")
     q = irqlab_qemu.Qemu(args.elf, machine=args.machine, smp=args.smp, boot=args.boot, cmdline=args.cmdline,
-                         extra=["-S", "-gdb", f"tcp:127.0.0.1:{port}"] + shlex.split(args.extra), mem=args.mem,
+                         extra=["-S", "-gdb", f"tcp:127.0.0.1:{port}"] + nic_args(args) + shlex.split(args.extra),
+                         mem=args.mem,
                          accel=args.accel, iso=iso_of(args), timeout=args.timeout, log_path=log, terminal=True)
     gdb = irqlab_qemu.gdb_argv(args.elf, port, commands=["hbreak kernel_main"])
     print(shlex.join(q.argv) + " &", flush=True)

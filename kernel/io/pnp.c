@@ -26,6 +26,7 @@
 
 CMDLINE_OPTION(msi, "on|off", "message-signalled interrupts (MSI and MSI-X) for devices that offer them (default on)");
 CMDLINE_OPTION(msix, "on|off", "MSI-X for devices that offer it; off: plain MSI (default on)");
+CMDLINE_OPTION(nodriver, "name[,name...]", "drivers not to start; the next matching driver gets the device");
 
 extern const IRQLAB_DRIVER __driver_table_start[], __driver_table_end[];
 
@@ -172,10 +173,31 @@ static bool driver_matches(const IRQLAB_DRIVER *d, const struct io_pdo *pdo)
            (d->DeviceId == IRQLAB_PCI_ANY_ID || d->DeviceId == pdo->pci->device_id);
 }
 
+/* `nodriver=edu,foo`: is driver `name` one the command line switched off? */
+static bool driver_disabled(PCSTR name)
+{
+    const char *list = cmdline_get("nodriver");
+    size_t len = name ? strlen(name) : 0;
+    if (!list || len == 0)
+        return false;
+    for (const char *p = list; *p;) {
+        const char *end = p;
+        while (*end && *end != ',')
+            end++;
+        if ((size_t)(end - p) == len && strncmp(p, name, len) == 0)
+            return true;
+        p = *end ? end + 1 : end;
+    }
+    return false;
+}
+
+/* The first entry in the driver table (link order: sorted source paths) that matches and is not
+ * switched off with nodriver=. So two drivers for one device (edu and a driver made from
+ * scripts/driver_template) do not fight: `nodriver=edu` hands the device to the next one. */
 static const IRQLAB_DRIVER *find_driver(const struct io_pdo *pdo)
 {
     for (const IRQLAB_DRIVER *d = __driver_table_start; d < __driver_table_end; d++)
-        if (d->StartDevice && driver_matches(d, pdo))
+        if (d->StartDevice && driver_matches(d, pdo) && !driver_disabled(d->Name))
             return d;
     return NULL;
 }

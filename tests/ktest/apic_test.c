@@ -231,20 +231,27 @@ static void stall_10ms(struct ktest *t)
     lapic_write(LAPIC_REG_TIMER_INITIAL, saved_initial); /* 0 if it was stopped */
     cpu_restore_interrupts(flags);
 
-    uint64_t best_timer = by_timer[0], best_tsc = by_tsc[0];
+    uint64_t best_timer = by_timer[0], best_tsc = by_tsc[0], best_agreement_permille = 1000;
     for (unsigned i = 0; i < STALL_TRIES; i++) {
         ktest_log(t, "try %u: %llu us by the LAPIC timer, %llu us by time_now_us", i, (unsigned long long)by_timer[i],
                   (unsigned long long)by_tsc[i]);
         KTEST_EXPECT_GE(t, by_timer[i], 9000ull); /* never (much) shorter than asked */
         /* The LAPIC timer and the TSC are independent clocks that both run in real time, so a
-         * host that preempts QEMU stretches both alike: if the TSC calibration is right, they
-         * agree on every try, however loaded the machine is. */
-        within_percent(t, "the same stall by time_now_us vs the LAPIC timer, us", by_tsc[i], by_timer[i], 2);
+         * host that preempts QEMU during the stall stretches both alike. If the TSC calibration
+         * is right they agree; a wrong calibration makes every try disagree, so the closest
+         * try is the one to judge (a preemption between the two clocks' reads spoils one try). */
+        uint64_t gap = by_tsc[i] > by_timer[i] ? by_tsc[i] - by_timer[i] : by_timer[i] - by_tsc[i];
+        uint64_t permille = by_timer[i] ? gap * 1000 / by_timer[i] : 1000;
+        if (permille < best_agreement_permille)
+            best_agreement_permille = permille;
         if (by_timer[i] < best_timer)
             best_timer = by_timer[i];
         if (by_tsc[i] < best_tsc)
             best_tsc = by_tsc[i];
     }
+    ktest_log(t, "closest agreement of the two clocks: %llu.%llu%%", (unsigned long long)best_agreement_permille / 10,
+              (unsigned long long)best_agreement_permille % 10);
+    KTEST_EXPECT_LE(t, best_agreement_permille, 20ull); /* within 2% */
     /* The shortest try is the one least disturbed by the host; it must be close to 10 ms. The
      * bound is loose on the long side only because a loaded host stretches every try. */
     KTEST_EXPECT_LE(t, best_timer, 15000ull);

@@ -1,0 +1,208 @@
+/* drivers/e1000/e1000_hw.c - bringing the chip up: reset, the EEPROM's MAC address, receive
+ * filters, link state, interrupt moderation.
+ *
+ * 8254x SDM: "Device Control Register" (RST, SLU), "Device Status Register" (LU, SPEED),
+ * "EEPROM Read Register", "EEPROM Address Map", "Receive Address Low/High", "Multicast Table
+ * Array", "Interrupt Throttling Register", "Missed Packets Count"; 82574 datasheet: "Interrupt
+ * Vector Allocation Registers" (IVAR), "Extended Interrupt Throttle" (EITR).
+ * QEMU 7.2 notes (qemu-devices.md §1, §2): CTRL.RST does not really reset either model, so the
+ * driver puts every register it relies on into a known state itself; ITR/EITR below 500 (128 us)
+ * behave as 500; MPC counts up and is never cleared by reading.
+ */
+#include "drivers/e1000/e1000.h"
+#include "kernel/boot/cmdline.h"
+#include "kernel/console/log.h"
+
+CMDLINE_OPTION(e1000_itr, "<interrupts per second>|0",
+               "e1000/e1000e interrupt moderation: at most this many interrupts/s per vector (default 0: "
+               "off; QEMU never goes above ~7800)");
+
+CMDLINE_OPTION(e1000_rx_buffers, "<16-256>",
+               "receive descriptors per e1000/e1000e (Windows' *ReceiveBuffers; default 256, multiple of 8)");
+
+#define E1000_RESET_POLL_US 10
+#define E1000_RESET_TIMEOUT_US 10000
+#define E1000_EERD_TIMEOUT_US 10000
+
+VOID E1000ResetHardware(PE1000_ADAPTER Adapter)
+{
+    /* Quiet first: no interrupt may be raised while the rings are not set up. */
+    E1000Write(Adapter, E1000_IMC, 0xFFFFFFFF);
+    E1000Write(Adapter, E1000_RCTL, 0);
+    E1000Write(Adapter, E1000_TCTL, 0);
+    (void)E1000Read(Adapter, E1000_STATUS); /* flush the posted writes */
+    NdisStallExecution(10);
+
+    E1000Write(Adapter, E1000_CTRL, E1000Read(Adapter, E1000_CTRL) | E1000_CTRL_RST);
+    NdisStallExecution(5); /* the manual: wait before touching the device again */
+    for (ULONG waited = 0; (E1000Read(Adapter, E1000_CTRL) & E1000_CTRL_RST) && waited < E1000_RESET_TIMEOUT_US;
+         waited += E1000_RESET_POLL_US)
+        NdisStallExecution(E1000_RESET_POLL_US);
+
+    /* A reset re-enables nothing, but a model that does not reset (QEMU) may still hold old
+     * state: mask and clear again. Then link up, auto speed, no PHY reset, no VLANs. */
+    E1000Write(Adapter, E1000_IMC, 0xFFFFFFFF);
+    E1000Write(Adapter, E1000_ICR, 0xFFFFFFFF);
+    (void)E1000Read(Adapter, E1000_ICR);
+    ULONG ctrl = E1000Read(Adapter, E1000_CTRL);
+    ctrl &= ~(E1000_CTRL_LRST | E1000_CTRL_PHY_RST | E1000_CTRL_ILOS | E1000_CTRL_VME);
+    ctrl |= E1000_CTRL_SLU | E1000_CTRL_ASDE;
+    E1000Write(Adapter, E1000_CTRL, ctrl);
+    if (Adapter->Chip == E1000_CHIP_82574L) {
+        E1000Write(Adapter, E1000_IVAR, 0);
+        E1000Write(Adapter, E1000_EIAC, 0);
+    }
+}
+
+/* One 16-bit EEPROM word through EERD, or false if the read never completes. */
+static bool read_eeprom_word(PE1000_ADAPTER Adapter, ULONG address, USHORT *value)
+{
+    bool is_82574 = Adapter->Chip == E1000_CHIP_82574L;
+    ULONG shift = is_82574 ? E1000_82574_EERD_ADDR_SHIFT : E1000_82540_EERD_ADDR_SHIFT;
+    ULONG done = is_82574 ? E1000_82574_EERD_DONE : E1000_82540_EERD_DONE;
+    E1000Write(Adapter, E1000_EERD, (address << shift) | E1000_EERD_START);
+    for (ULONG waited = 0; waited < E1000_EERD_TIMEOUT_US; waited += 5) {
+        ULONG eerd = E1000Read(Adapter, E1000_EERD);
+        if (eerd & done) {
+            *value = (USHORT)(eerd >> E1000_EERD_DATA_SHIFT);
+            return true;
+        }
+        NdisStallExecution(5);
+    }
+    return false;
+}
+
+VOID E1000ReadMacAddress(PE1000_ADAPTER Adapter)
+{
+    USHORT words[E1000_EEPROM_MAC_WORDS];
+    bool ok = true;
+    for (ULONG i = 0; i < E1000_EEPROM_MAC_WORDS && ok; i++)
+        ok = read_eeprom_word(Adapter, i, &words[i]);
+    if (ok) {
+        for (ULONG i = 0; i < E1000_EEPROM_MAC_WORDS; i++) {
+            Adapter->Mac[2 * i] = (UCHAR)(words[i] & 0xFF); /* low byte first */
+            Adapter->Mac[2 * i + 1] = (UCHAR)(words[i] >> 8);
+        }
+        return;
+    }
+    /* No EEPROM answer: the NIC loaded the address into receive address 0 at power-up. */
+    DbgPrint("e1000: %s: EEPROM read timed out, using RAL0/RAH0\n", Adapter->Name);
+    ULONG ral = E1000Read(Adapter, E1000_RAL0), rah = E1000Read(Adapter, E1000_RAH0);
+    for (ULONG i = 0; i < 4; i++)
+        Adapter->Mac[i] = (UCHAR)(ral >> (8 * i));
+    Adapter->Mac[4] = (UCHAR)rah;
+    Adapter->Mac[5] = (UCHAR)(rah >> 8);
+}
+
+VOID E1000ProgramFilters(PE1000_ADAPTER Adapter)
+{
+    const UCHAR *m = Adapter->Mac;
+    E1000Write(Adapter, E1000_RAL0, (ULONG)m[0] | (ULONG)m[1] << 8 | (ULONG)m[2] << 16 | (ULONG)m[3] << 24);
+    E1000Write(Adapter, E1000_RAH0, (ULONG)m[4] | (ULONG)m[5] << 8 | E1000_RAH_AV);
+    for (ULONG i = 0; i < E1000_MTA_ENTRIES; i++) /* no multicast groups */
+        E1000Write(Adapter, E1000_MTA + 4 * i, 0);
+}
+
+/* A decimal number option; false (and a warning) when it is there but not a number. */
+static bool option_number(const char *key, ULONG *value)
+{
+    const char *text = cmdline_get(key);
+    if (!text || !*text)
+        return false;
+    ULONG n = 0;
+    for (const char *p = text; *p; p++) {
+        if (*p < '0' || *p > '9' || n > 100000000u) {
+            log_warn("cmdline: %s=%s is not a number; ignored", key, text);
+            return false;
+        }
+        n = n * 10 + (ULONG)(*p - '0');
+    }
+    *value = n;
+    return true;
+}
+
+ULONG E1000ItrFromCommandLine(void)
+{
+    ULONG rate;
+    if (!option_number("e1000_itr", &rate) || rate == 0)
+        return 0;
+    /* ITR counts 256 ns units: interval = 1 s / rate = 10^9 / (256 * rate) units. */
+    ULONG units = 1000000000u / (256u * rate);
+    return units == 0 ? 1 : units > 0xFFFF ? 0xFFFF : units;
+}
+
+ULONG E1000RxRingFromCommandLine(void)
+{
+    ULONG n;
+    if (!option_number("e1000_rx_buffers", &n))
+        return E1000_RX_RING_SIZE;
+    /* RDLEN must be a multiple of 128 bytes, i.e. of 8 descriptors. */
+    ULONG ring = n < E1000_RX_RING_MIN ? E1000_RX_RING_MIN : n > E1000_RX_RING_SIZE ? E1000_RX_RING_SIZE : n & ~7u;
+    if (ring != n)
+        log_warn("cmdline: e1000_rx_buffers=%u: using %u (16-256, a multiple of 8)", (unsigned)n, (unsigned)ring);
+    return ring;
+}
+
+VOID E1000ProgramModeration(PE1000_ADAPTER Adapter)
+{
+    E1000Write(Adapter, E1000_RDTR, 0); /* no receive delay: moderation is ITR's job */
+    /* Off means "leave ITR/EITR alone": after a reset they are 0, no throttling. Writing 0 would
+     * be the same on real silicon, but QEMU 7.2's e1000e stores any write as at least 500
+     * (128 us) and from then on throttles that vector - and its throttle timer can send a
+     * message a second time (qemu-devices.md §2) - for every later user of the device too. */
+    if (!Adapter->ItrInterval)
+        return;
+    /* The 82574's MSI-X vectors each have their own throttle (EITR); ITR covers INTx and MSI. */
+    E1000Write(Adapter, E1000_ITR, Adapter->ItrInterval);
+    if (Adapter->Mode == E1000_IRQ_MSIX)
+        for (ULONG v = 0; v < E1000_MSIX_MESSAGES_USED; v++)
+            E1000Write(Adapter, E1000_EITR(v), Adapter->ItrInterval);
+}
+
+VOID E1000ProgramMsixVectors(PE1000_ADAPTER Adapter, bool enable)
+{
+    ULONG ivar = 0;
+    if (enable)
+        ivar = (E1000_IVAR_VALID | E1000_MSG_RX) << E1000_IVAR_RXQ0_SHIFT |
+               (E1000_IVAR_VALID | E1000_MSG_TX) << E1000_IVAR_TXQ0_SHIFT |
+               (E1000_IVAR_VALID | E1000_MSG_OTHER) << E1000_IVAR_OTHER_SHIFT;
+    /* EIAC stays 0: no auto-clear (and so no auto-mask); each ISR masks and clears its causes. */
+    E1000Write(Adapter, E1000_EIAC, 0);
+    E1000Write(Adapter, E1000_IVAR, ivar);
+}
+
+bool E1000UpdateLink(PE1000_ADAPTER Adapter)
+{
+    ULONG status = E1000Read(Adapter, E1000_STATUS);
+    bool up = (status & E1000_STATUS_LU) != 0;
+    static const ULONG speeds[4] = {10, 100, 1000, 1000};
+    ULONG speed = speeds[(status & E1000_STATUS_SPEED_MASK) >> E1000_STATUS_SPEED_SHIFT];
+    bool changed = up != Adapter->LinkUp;
+    Adapter->LinkUp = up;
+    Adapter->LinkSpeedMbps = up ? speed : 0;
+    __atomic_store_n(&Adapter->Netif.link_up, up, __ATOMIC_RELAXED);
+    if (changed) {
+        e1000_count(&Adapter->Stats.link_changes, 1);
+        if (up)
+            DbgPrint("e1000: %s: link up, %u Mb/s %s duplex\n", Adapter->Name, (unsigned)speed,
+                     (status & E1000_STATUS_FD) ? "full" : "half");
+        else
+            DbgPrint("e1000: %s: link down\n", Adapter->Name);
+    }
+    return changed;
+}
+
+VOID E1000CountMissed(PE1000_ADAPTER Adapter)
+{
+    /* The manual's MPC clears when read; QEMU 7.2's only ever counts up (and survives a driver
+     * restart, hence MissedSeen starts at the value found at initialization). Count the growth;
+     * a smaller value means a read cleared it. Exact on QEMU; on real hardware a later, larger
+     * value would be undercounted - a driver for real silicon would add every value it reads. */
+    ULONG now = E1000Read(Adapter, E1000_MPC);
+    ULONG missed = now >= Adapter->MissedSeen ? now - Adapter->MissedSeen : now;
+    Adapter->MissedSeen = now;
+    if (missed) {
+        e1000_count(&Adapter->Stats.rx_missed, missed);
+        netif_counter_add(&Adapter->Netif.counters.rx_drops, missed);
+    }
+}

@@ -1,0 +1,37 @@
+/* drivers/ndis/ndis_verify.h - the miniport mistakes irqlab's NDIS stops the machine for.
+ *
+ * Windows stops with BUGCODE_NDIS_DRIVER (0x7C) when a miniport breaks certain rules; P1 says
+ * which (learn.microsoft.com "Bug Check 0x7C: BUGCODE_NDIS_DRIVER"). irqlab uses Windows' P1 for
+ * the checks Windows documents, and P1 values from 0x1000 up for rules that Windows leaves to
+ * Static Driver Verifier (DDI rules NdisMDeregisterInterruptEx, Init_DeRegisterInterrupt;
+ * windows-interrupt-api.md §7.6, §7.8) - a teaching kernel asserts them at run time. The list,
+ * with every parameter, is in docs/ndis.md.
+ */
+#ifndef IRQLAB_NDIS_VERIFY_H
+#define IRQLAB_NDIS_VERIFY_H
+
+#include "include/ndis.h"
+
+#define BUGCODE_NDIS_DRIVER 0x0000007Cu
+
+/* Windows' values. */
+#define NDIS_BUGCHECK_ALLOCATE_SHARED_MEM_HIGH_IRQL 0x01 /* P2 adapter, P3 length, P4 IRQL */
+#define NDIS_BUGCHECK_FREE_INVALID_SHARED_MEM 0x03       /* P2 adapter, P3 page, P4 virtual address */
+#define NDIS_BUGCHECK_HALT_WITHOUT_DEREGISTER                                                                          \
+    0x08 /* P2 adapter, P3 interrupt, P4 0 (halt) or the                                                               \
+            failed MiniportInitializeEx's status */
+/* irqlab's. */
+#define NDIS_BUGCHECK_DEREGISTER_OUTSIDE_INIT_OR_HALT 0x1001 /* P2 adapter, P3 interrupt, P4 adapter state */
+#define NDIS_BUGCHECK_BAD_INTERRUPT_HANDLE 0x1002            /* P2 handle, P3 the NDIS routine, P4 caller */
+#define NDIS_BUGCHECK_BAD_MESSAGE_ID 0x1003                  /* P2 interrupt, P3 MessageId, P4 message count */
+#define NDIS_BUGCHECK_BAD_ADAPTER_HANDLE 0x1004              /* P2 handle, P3 the NDIS routine, P4 caller */
+#define NDIS_BUGCHECK_NO_REGISTRATION_ATTRIBUTES 0x1005      /* P2 adapter, P3 MiniportInitializeEx, P4 0 */
+
+/* Say what went wrong on the console, then KeBugCheckEx(BUGCODE_NDIS_DRIVER, p1, p2, p3, p4). */
+__attribute__((noreturn)) void ndis_bugcheck(ULONG_PTR p1, ULONG_PTR p2, ULONG_PTR p3, ULONG_PTR p4, const char *why);
+
+/* The I/O manager's rule for PASSIVE_LEVEL-only routines (docs/io-manager.md): above it,
+ * IRQL_NOT_LESS_OR_EQUAL (0xA) with P1 = the routine, P2 = the IRQL, P4 = the caller. */
+void ndis_require_passive(void *routine, void *caller);
+
+#endif

@@ -1,0 +1,201 @@
+#!/usr/bin/env python3
+"""grade - build a course lab with a student's (or the reference) driver and score it in QEMU.
+
+  make grade LAB=share-the-line              # grades labs/share-the-line/skeleton/ (your work)
+  make grade LAB=share-the-line SOLUTION=1   # grades the reference solution (full marks)
+  scripts/grade.py share-the-line [--solution | --src DIR] [--machines pc,q35] [--keep] [-v]
+
+A lab is a folder labs/<lab>/ with lab.json (what to copy where, the grading suite, the QEMU
+devices and command line, the checks and their points), the student skeleton, the reference
+solution and a link to its handout in docs/labs/. For one grading run:
+  1. the repository's tracked files (`git ls-files`, as they are in the working tree) are copied to
+     a temporary directory - your build/ and anything untracked stay out;
+  2. the driver files (skeleton/, solution/ or --src) go to lab.json's driver_dir, and the lab's
+     common files (its header, its grading suite, a manual ktest suite) to where lab.json says;
+  3. `make ktest` builds build/ktest.elf there (a compile error scores 0 and is shown);
+  4. the grading suite runs on each machine (scripts/ktest_runner.py: a case that hangs or crashes
+     the kernel is reported and the run resumes in a fresh QEMU after it);
+  5. each check (one ktest case) earns its points if it passed on every machine.
+Output: one line per check, then `LAB <lab>: score X/Y`. Serial logs: build/grade-logs/.
+Exit status 0 when grading ran (whatever the score; --strict: only at full marks), 2 when it could
+not run (unknown lab, no QEMU, ...).
+"""
+import argparse
+import concurrent.futures
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(REPO, "scripts"))
+import ktest_runner  # noqa: E402
+
+
+def fail(msg):
+    print(f"grade: {msg}", file=sys.stderr)
+    sys.exit(2)
+
+
+def load_lab(name):
+    path = os.path.join(REPO, "labs", name, "lab.json")
+    if not name or not os.path.exists(path):
+        labs = sorted(d for d in os.listdir(os.path.join(REPO, "labs"))
+                      if os.path.exists(os.path.join(REPO, "labs", d, "lab.json")))
+        fail(f"no lab {name!r}; labs: {', '.join(labs) or 'none'} (make grade LAB=<lab>)")
+    with open(path) as f:
+        lab = json.load(f)
+    lab["dir"] = os.path.dirname(path)
+    return lab
+
+
+def tracked_files():
+    try:
+        out = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True).stdout
+        return [f for f in out.decode().split("\0") if f]
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+def copy_tree(dest):
+    """The repository's tracked files (or, outside git, everything but build dirs and labs/)."""
+    files = tracked_files()
+    if files is None:
+        def ignore(d, names):
+            top = os.path.relpath(d, REPO) == "."
+            return [n for n in names if n in (".git", "__pycache__") or (top and (n.startswith("build") or n == "labs"))]
+        shutil.copytree(REPO, dest, ignore=ignore, symlinks=True, dirs_exist_ok=True)
+        return
+    for rel in files:
+        src = os.path.join(REPO, rel)
+        if rel.startswith("labs/") or not os.path.lexists(src):  # deleted in the working tree
+            continue
+        out = os.path.join(dest, rel)
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        if os.path.islink(src):
+            os.symlink(os.readlink(src), out)
+        else:
+            shutil.copy2(src, out)
+
+
+def install_lab(lab, src_dir, dest):
+    driver_dir = os.path.join(dest, lab["driver_dir"])
+    if os.path.exists(driver_dir):
+        shutil.rmtree(driver_dir)  # a lab driver that is also tracked is replaced, not merged
+    os.makedirs(driver_dir)
+    sources = sorted(f for f in os.listdir(src_dir) if f.endswith((".c", ".h")))
+    if not sources:
+        fail(f"no .c or .h files in {src_dir}")
+    for f in sources:
+        shutil.copy2(os.path.join(src_dir, f), driver_dir)
+    for name, target in lab.get("common", {}).items():  # after the driver: the lab's header wins
+        out = os.path.join(dest, target)
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        shutil.copy2(os.path.join(lab["dir"], name), out)
+    return sources
+
+
+def build(dest, verbose):
+    jobs = str(max(1, min(os.cpu_count() or 1, 8)))
+    r = subprocess.run(["make", "-C", dest, f"-j{jobs}", "--no-print-directory", "BUILD=build", "ktest"],
+                       capture_output=True, text=True)
+    if verbose or r.returncode:
+        sys.stdout.write(r.stdout[-6000:] + r.stderr[-6000:])
+    return r.returncode == 0, os.path.join(dest, "build", "ktest.elf")
+
+
+def run_machine(lab, elf, machine, smp, logs, verbose, tag):
+    log = os.path.join(logs, f"{lab['name']}-{tag}-{machine}.serial.log")
+    echo = (lambda line: print(f"  {machine}| {line}", flush=True)) if verbose else None
+    return machine, ktest_runner.run_ktest(elf, lab["suite"], machine=machine, smp=smp, extra=lab["qemu"],
+                                           cmdline_extra=lab.get("cmdline", ""),
+                                           per_test_timeout=lab.get("case_timeout", 30), log_path=log,
+                                           on_line=echo)
+
+
+def why(case):
+    """The first useful line of a failed case's diagnostics."""
+    for line in case.diag:
+        text = line.lstrip("# ").strip()
+        if text and not text.startswith("ktest-start") and "EXPECTATION FAILED" not in text:
+            return text
+    return case.directive or "failed"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("lab", nargs="?", default=os.environ.get("LAB", ""))
+    what = ap.add_mutually_exclusive_group()
+    what.add_argument("--solution", action="store_true", help="grade the reference solution")
+    what.add_argument("--src", help="grade the driver files in this directory (default: the lab's skeleton/)")
+    ap.add_argument("--machines", help="comma-separated, e.g. pc or pc,q35 (default: lab.json)")
+    ap.add_argument("--logs", default=os.path.join(REPO, os.environ.get("BUILD", "build"), "grade-logs"))
+    ap.add_argument("--keep", action="store_true", help="keep (and print) the temporary build directory")
+    ap.add_argument("--strict", action="store_true", help="exit 1 unless the score is full marks")
+    ap.add_argument("-v", "--verbose", action="store_true", help="show the build and the guest's console")
+    args = ap.parse_args()
+
+    lab = load_lab(args.lab)
+    if args.solution:
+        src, tag, label = os.path.join(lab["dir"], lab["solution"]), "solution", "the reference solution"
+    elif args.src:
+        src, tag, label = os.path.abspath(args.src), "src", args.src
+    else:
+        src, tag, label = os.path.join(lab["dir"], lab["skeleton"]), "skeleton", "your driver"
+    if not os.path.isdir(src):
+        fail(f"{src} is not a directory")
+    machines = [[m, 1] for m in args.machines.split(",")] if args.machines else lab["machines"]
+    checks = lab["checks"]
+    total = sum(points for _, points, _ in checks)
+    os.makedirs(args.logs, exist_ok=True)
+    if shutil.which(ktest_runner.irqlab_qemu.QEMU_BIN) is None:
+        fail(f"{ktest_runner.irqlab_qemu.QEMU_BIN} not found (make deps)")
+
+    print(f"lab {lab['name']}: grading {label} ({os.path.relpath(src, REPO)}) on {', '.join(m for m, _ in machines)}",
+          flush=True)
+    tmp = tempfile.mkdtemp(prefix=f"irqlab-grade-{lab['name']}-")
+    try:
+        copy_tree(tmp)
+        files = install_lab(lab, src, tmp)
+        ok, elf = build(tmp, args.verbose)
+        if not ok:
+            print(f"  build FAILED with {', '.join(files)} in {lab['driver_dir']}/ (compiler output above)")
+            for case, points, text in checks:
+                print(f"  [0/{points}] {case}: {text} -- not built")
+            print(f"LAB {lab['name']}: score 0/{total}")
+            return 1 if args.strict else 0
+        print(f"  build ok ({', '.join(files)} in {lab['driver_dir']}/)", flush=True)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=len(machines)) as pool:
+            runs = dict(pool.map(lambda m: run_machine(lab, elf, m[0], m[1], args.logs, args.verbose, tag), machines))
+    finally:
+        if args.keep:
+            print(f"  kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    score = 0
+    for case, points, text in checks:
+        name = f"{lab['suite']}.{case}"
+        verdicts, passed = [], True
+        for machine, _ in machines:
+            found = [c for c in runs[machine].cases if c.name == name]
+            if found and found[0].ok and not found[0].skipped:
+                verdicts.append(f"{machine} ok")
+            else:
+                passed = False
+                verdicts.append(f"{machine} FAIL ({why(found[0]) if found else 'did not run'})")
+        got = points if passed else 0
+        score += got
+        print(f"  [{got}/{points}] {case}: {text} -- {'; '.join(verdicts)}")
+    for machine, _ in machines:
+        for problem in runs[machine].problems:
+            print(f"  note ({machine}): {problem}")
+        print(f"  serial log ({machine}): {os.path.relpath(runs[machine].log_path, REPO)}")
+    print(f"LAB {lab['name']}: score {score}/{total}", flush=True)
+    return 1 if args.strict and score < total else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""test_template - `make new-driver` makes a driver that builds, starts and takes interrupts.
+
+In a scratch copy of the tree (the tracked and untracked-but-not-ignored files as they are now;
+the real tree is never written): `make new-driver NAME=mydriver VENDOR=0x1234 DEVICE=0x11e8`
+(QEMU's edu device), `make kernel` into the copy's own build directory, then boot that kernel with
+one edu device and CMDLINE `nodriver=edu` (edu's own driver matches the same ids and comes first
+in the driver table; nodriver= hands the device to the next match, mydriver). At the shell:
+`mydriver` says it started message-based, `mydriver raise` makes edu interrupt, and `irq` shows
+the vector owned by `mydriver` with a non-zero count. Then again with `msi=off`: the fallback line
+ISR. Also: the generator's errors (existing folder, bad NAME) and that the template itself is
+not compiled. Under a minute on two cores.
+"""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(REPO, "scripts"))
+sys.path.insert(0, HERE)
+import test_shell  # noqa: E402  (its Shell talks to COM1 over a socket)
+from irqlab_qemu import EXIT_SUCCESS  # noqa: E402
+from tap import Tap  # noqa: E402
+
+NAME = "mydriver"
+
+
+def scratch_copy(dest):
+    """Copy the files git knows about (tracked, or untracked and not ignored) into dest."""
+    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO,
+                           check=True, capture_output=True).stdout.decode().split("\0")
+    for f in files:
+        src = os.path.join(REPO, f)
+        if not f or not os.path.isfile(src):  # deleted in the working tree
+            continue
+        os.makedirs(os.path.join(dest, os.path.dirname(f)), exist_ok=True)
+        shutil.copy2(src, os.path.join(dest, f))
+
+
+def make(tree, *args, timeout=240):
+    return subprocess.run(["make", "--no-print-directory", *args], cwd=tree, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def irq_owner_count(out, owner):
+    """(vector, total count) of the `irq` row whose owner column names `owner`, or None."""
+    for line in (out or "").split("\n"):
+        m = re.match(r"^0x([0-9a-f]{2})\s+\d+\s+(?:GSI \d+ \S+|\S+ MSI(?:-X)? \d+)\s+(.*)$", line)
+        if m and re.search(r"\b" + owner + r"\b", m.group(2)):
+            words = m.group(2).split()
+            counts = []
+            for w in words:
+                value = test_shell.count_value(w)
+                if value is None:
+                    break
+                counts.append(value)
+            return int(m.group(1), 16), sum(counts[:-1])  # the last number is `unclaimed`
+    return None
+
+
+def boot_and_check(t, elf_build, cmdline, label, kind):
+    os.environ["IRQLAB_BUILD"] = elf_build  # test_shell's Shell boots kernel_elf() of this build
+    sh = test_shell.Shell(machine="pc", smp=1, cmdline=cmdline, name=label)
+    try:
+        if not t.ok(sh.wait_for(re.escape(test_shell.PROMPT), 30), f"{label}: boots to the prompt",
+                    diag=sh.diag()):
+            return
+        out = sh.run(f"{NAME}\r")
+        t.ok(out and f"{NAME}: started, {kind}" in out, f"{label}: `{NAME}` says it started {kind}", diag=out)
+        raised = [sh.run(f"{NAME} raise\r") for _ in range(3)]
+        t.ok(all(r and "the ISR and the DPC ran" in r for r in raised), f"{label}: `{NAME} raise` x3: ISR and DPC ran",
+             diag="\n".join(r or "(no prompt)" for r in raised))
+        m = re.search(r"ISR calls (\d+)\s+claimed (\d+)\s+DPC runs (\d+)", raised[-1] or "")
+        t.ok(m and int(m.group(2)) >= 3 and int(m.group(3)) >= 1, f"{label}: counts show >= 3 claimed interrupts",
+             diag=raised[-1])
+        vm = re.search(r"vector 0x([0-9a-f]+)", out or "")
+        irq = sh.run("irq\r")
+        row = irq_owner_count(irq, NAME)
+        t.ok(row and row[1] >= 3 and vm and row[0] == int(vm.group(1), 16),
+             f"{label}: irq shows {NAME}'s vector with a count >= 3", diag=f"{row}\n{irq}")
+        t.ok(not re.search(r"\bedu 00:03\.0", irq or ""), f"{label}: edu's own driver did not take the device",
+             diag=irq)
+        sh.send("poweroff\r")
+        t.ok(sh.wait_exit(20) == EXIT_SUCCESS, f"{label}: poweroff")
+    finally:
+        sh.close()
+
+
+def main():
+    signal.alarm(300)
+    t = Tap()
+    test_shell.DEVICES = ["-nic", "none", "-device", "edu,addr=03.0"]
+    tmp = tempfile.mkdtemp(prefix="irqlab-template-")
+    try:
+        tree = os.path.join(tmp, "irqlab")
+        scratch_copy(tree)
+        r = make(tree, "new-driver", f"NAME={NAME}", "VENDOR=0x1234", "DEVICE=0x11e8")
+        src = os.path.join(tree, "drivers", NAME, f"{NAME}.c")
+        t.ok(r.returncode == 0 and os.path.isfile(src), "make new-driver NAME=mydriver creates drivers/mydriver/mydriver.c",
+             diag=r.stdout + r.stderr)
+        text = open(src).read() if os.path.isfile(src) else ""
+        t.ok("CONNECT_MESSAGE_BASED" in text and "FallBackServiceRoutine" in text and "IoRequestDpc" in text
+             and "IRQLAB_DRIVER(mydriver" in text and "SHELL_COMMAND(mydriver" in text and "@" + "name@" not in text,
+             "the generated driver connects message-based with a fallback, queues a DPC, registers itself")
+        r2 = make(tree, "new-driver", f"NAME={NAME}")
+        t.ok(r2.returncode != 0 and "already exists" in r2.stderr, "a second make new-driver NAME=mydriver refuses",
+             diag=r2.stdout + r2.stderr)
+        r3 = make(tree, "new-driver", "NAME=My-Driver")
+        t.ok(r3.returncode != 0 and "C identifier" in r3.stderr and not os.path.exists(
+            os.path.join(tree, "drivers", "My-Driver")), "a NAME that is not a C identifier is refused",
+             diag=r3.stdout + r3.stderr)
+
+        build = os.path.join(tree, "build-tpl")
+        r = make(tree, f"BUILD={build}", f"-j{max(2, os.cpu_count() or 2)}", "kernel")
+        built = r.returncode == 0
+        t.ok(built, "the tree with drivers/mydriver builds (no other file edited)", diag=(r.stdout + r.stderr)[-3000:])
+        objs = subprocess.run(["find", build, "-name", "*.o"], capture_output=True, text=True).stdout
+        t.ok(f"drivers/{NAME}/{NAME}.o" in objs and "driver_template" not in objs,
+             "mydriver.c is compiled and the template is not")
+        if not built:
+            return t.finish()
+        boot_and_check(t, build, "nodriver=edu", "msi", "message-based")
+        boot_and_check(t, build, "nodriver=edu msi=off", "msi=off", "line-based")
+    except Exception as e:  # a crash must show up as a failure, not a traceback
+        t.ok(False, "test_template ran", diag=repr(e))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return t.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

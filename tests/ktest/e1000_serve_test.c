@@ -1,0 +1,183 @@
+/* tests/ktest/e1000_serve_test.c - a manual suite the host-driven network tests boot into
+ * (tests/e2e/test_net_*.py): `ktest=e1000_serve` on build/ktest.elf.
+ *
+ * It pings every adapter's gateway (QEMU user networking answers for 10.0.2.2), prints
+ * "e1000-serve: ready", then serves while the host sends its traffic to UDP port 7 - the stack's
+ * echo service does the work; this suite only watches. Commands arrive as UDP datagrams on port
+ * 5555 of any adapter (the host forwards a port to it) and are acknowledged at once with
+ * "ack <command>"; the result goes to the console, ending with "e1000-serve: done <command>":
+ *
+ *   stats       print the e1000-stats: lines (drivers/e1000/e1000_stats.c) and the NDIS listing
+ *   restart N   halt and restart the adapter that is net<N> (MiniportHaltEx + MiniportInitializeEx):
+ *               its interrupt object goes to the end of a shared line's chain
+ *   ping        ping every gateway again
+ *   stop        print the statistics and end the case (QEMU then exits with the verdict)
+ *
+ * Checks at the end: no adapter saw a receive error, every gateway answered.
+ */
+#include "drivers/e1000/e1000.h"
+#include "drivers/ndis/ndis_block.h"
+#include "kernel/boot/cmdline.h"
+#include "kernel/console/console.h"
+#include "kernel/io/pnp.h"
+#include "kernel/lib/format.h"
+#include "kernel/lib/string.h"
+#include "kernel/net/net.h"
+#include "tests/ktest/ktest.h"
+
+CMDLINE_OPTION(e1000_serve_s, "<seconds>", "ktest=e1000_serve: give up after this long (default 600)");
+
+#define CONTROL_PORT 5555
+#define COMMAND_MAX 48
+#define PING_TIMEOUT_MS 3000
+
+static KSPIN_LOCK mailbox_lock;
+static char mailbox[COMMAND_MAX];
+static volatile bool mailbox_full;
+
+static void control_handler(const struct net_udp_datagram *d, PVOID context)
+{
+    UNREFERENCED_PARAMETER(context);
+    char command[COMMAND_MAX];
+    size_t len = d->len < COMMAND_MAX - 1 ? d->len : COMMAND_MAX - 1;
+    memcpy(command, d->data, len);
+    command[len] = '\0';
+    while (len && (command[len - 1] == '\n' || command[len - 1] == '\r'))
+        command[--len] = '\0';
+    bool taken = false;
+    KIRQL irql;
+    KeAcquireSpinLock(&mailbox_lock, &irql);
+    if (!mailbox_full) {
+        memcpy(mailbox, command, len + 1);
+        mailbox_full = true;
+        taken = true;
+    }
+    KeReleaseSpinLock(&mailbox_lock, irql);
+    char reply[COMMAND_MAX + 8];
+    ksnprintf(reply, sizeof(reply), "%s %s", taken ? "ack" : "busy", command);
+    (void)net_udp_reply(d, reply, strlen(reply));
+}
+
+static bool take_command(char *out)
+{
+    bool got = false;
+    KIRQL irql;
+    KeAcquireSpinLock(&mailbox_lock, &irql);
+    if (mailbox_full) {
+        memcpy(out, mailbox, COMMAND_MAX);
+        mailbox_full = false;
+        got = true;
+    }
+    KeReleaseSpinLock(&mailbox_lock, irql);
+    return got;
+}
+
+static void print_line(void *context, const char *line)
+{
+    (void)context;
+    console_printf("%s\n", line);
+}
+
+static void print_stats(const char *why)
+{
+    console_printf("e1000-serve: stats begin %s\n", why);
+    e1000_print_stats_to(print_line, NULL);
+    ndis_print_to(print_line, NULL);
+    console_printf("e1000-serve: stats end %s\n", why);
+}
+
+static unsigned ping_gateways(struct ktest *t)
+{
+    unsigned failures = 0;
+    for (unsigned i = 0; i < E1000_MAX_ADAPTERS; i++) {
+        PE1000_ADAPTER a = e1000_adapter(i);
+        if (!a)
+            continue;
+        char gw[16];
+        ip_addr_format(a->Netif.ipv4.gateway, gw);
+        for (uint16_t seq = 1; seq <= 3; seq++) {
+            ULONG rtt = 0;
+            NTSTATUS status = net_ping(&a->Netif, a->Netif.ipv4.gateway, seq, PING_TIMEOUT_MS, &rtt);
+            if (status == STATUS_SUCCESS) {
+                console_printf("e1000-serve: %s ping %s seq %u: reply in %lu us\n", a->Netif.name, gw, (unsigned)seq,
+                               (unsigned long)rtt);
+            } else {
+                console_printf("e1000-serve: %s ping %s seq %u: no reply (0x%08x)\n", a->Netif.name, gw, (unsigned)seq,
+                               (unsigned)status);
+                failures++;
+            }
+        }
+    }
+    KTEST_EXPECT_EQ(t, failures, 0);
+    return failures;
+}
+
+static void restart(unsigned index)
+{
+    for (unsigned i = 0; i < E1000_MAX_ADAPTERS; i++) {
+        PE1000_ADAPTER a = e1000_adapter(i);
+        if (!a || a->Netif.index != index)
+            continue;
+        for (unsigned s = 0; s < NDIS_MAX_ADAPTERS; s++) {
+            struct ndis_adapter *n = ndis_adapter_at(s);
+            if (!n || n->registration.MiniportAdapterContext != a)
+                continue;
+            PDEVICE_OBJECT pdo = n->pdo;
+            NTSTATUS stop = io_device_stop(pdo);
+            NTSTATUS start = io_device_start(pdo, IO_START_DRIVER);
+            console_printf("e1000-serve: restart net%u: stop 0x%08x start 0x%08x\n", index, (unsigned)stop,
+                           (unsigned)start);
+            return;
+        }
+    }
+    console_printf("e1000-serve: restart net%u: no such e1000 adapter\n", index);
+}
+
+static void serve(struct ktest *t)
+{
+    if (e1000_adapter_count() == 0)
+        KTEST_SKIP(t, "needs -device e1000 or -device e1000e");
+    const char *limit_text = cmdline_get("e1000_serve_s");
+    unsigned limit_s = 600;
+    if (limit_text && *limit_text) {
+        limit_s = 0;
+        for (const char *p = limit_text; *p >= '0' && *p <= '9'; p++)
+            limit_s = limit_s * 10 + (unsigned)(*p - '0');
+    }
+    ping_gateways(t);
+    KeInitializeSpinLock(&mailbox_lock);
+    mailbox_full = false;
+    KTEST_ASSERT_EQ(t, net_udp_bind(CONTROL_PORT, control_handler, NULL), STATUS_SUCCESS);
+    console_printf("e1000-serve: ready (%u adapter%s, control port %u)\n", e1000_adapter_count(),
+                   e1000_adapter_count() == 1 ? "" : "s", CONTROL_PORT);
+
+    bool stopped = false;
+    char command[COMMAND_MAX];
+    for (uint64_t ms = 0; ms < (uint64_t)limit_s * 1000 && !stopped; ms++) {
+        KeStallExecutionProcessor(1000);
+        if (!take_command(command))
+            continue;
+        if (!strcmp(command, "stats")) {
+            print_stats("stats");
+        } else if (!strncmp(command, "restart ", 8)) {
+            restart((unsigned)(command[8] - '0'));
+        } else if (!strcmp(command, "ping")) {
+            ping_gateways(t);
+        } else if (!strcmp(command, "stop")) {
+            stopped = true;
+        } else {
+            console_printf("e1000-serve: unknown command '%s'\n", command);
+        }
+        console_printf("e1000-serve: done %s\n", command);
+    }
+    (void)net_udp_unbind(CONTROL_PORT);
+    print_stats("final");
+    KTEST_EXPECT_TRUE(t, stopped); /* else the host never said stop: timed out */
+    for (unsigned i = 0; i < E1000_MAX_ADAPTERS; i++) {
+        PE1000_ADAPTER a = e1000_adapter(i);
+        if (a)
+            KTEST_EXPECT_EQ(t, e1000_stats_of(a).rx_errors, 0);
+    }
+}
+
+KTEST_MANUAL_SUITE(e1000_serve, KTEST_CASE(serve));
