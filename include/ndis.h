@@ -110,7 +110,7 @@ typedef struct _NDIS_MINIPORT_INIT_PARAMETERS {
 } NDIS_MINIPORT_INIT_PARAMETERS, *PNDIS_MINIPORT_INIT_PARAMETERS;
 
 #define NDIS_SIZEOF_MINIPORT_INIT_PARAMETERS_REVISION_1                                                                \
-    (offsetof(NDIS_MINIPORT_INIT_PARAMETERS, DefaultPortAuthStates) + sizeof(PVOID))
+    RTL_SIZEOF_THROUGH_FIELD(NDIS_MINIPORT_INIT_PARAMETERS, DefaultPortAuthStates)
 
 /* ---- Miniport driver callbacks ---- */
 typedef NDIS_STATUS MINIPORT_INITIALIZE(NDIS_HANDLE MiniportAdapterHandle, NDIS_HANDLE MiniportDriverContext,
@@ -276,10 +276,8 @@ typedef struct _NDIS_MINIPORT_INTERRUPT_CHARACTERISTICS {
     PIO_INTERRUPT_MESSAGE_INFO MessageInfoTable;                           /* out: NULL for line-based */
 } NDIS_MINIPORT_INTERRUPT_CHARACTERISTICS, *PNDIS_MINIPORT_INTERRUPT_CHARACTERISTICS;
 
-/* The WDK writes RTL_SIZEOF_THROUGH_FIELD(..., MessageInfoTable); spelled out here because the
- * sizeof of a pointer member trips clang-tidy's bugprone-sizeof-expression. Same value (0x60). */
 #define NDIS_SIZEOF_MINIPORT_INTERRUPT_CHARACTERISTICS_REVISION_1                                                      \
-    (offsetof(NDIS_MINIPORT_INTERRUPT_CHARACTERISTICS, MessageInfoTable) + sizeof(PIO_INTERRUPT_MESSAGE_INFO))
+    RTL_SIZEOF_THROUGH_FIELD(NDIS_MINIPORT_INTERRUPT_CHARACTERISTICS, MessageInfoTable)
 
 /* From MiniportInitializeEx, after NdisMSetMiniportAttributes, PASSIVE_LEVEL (above it:
  * bugcheck 0xA as IoConnectInterruptEx). Built on IoConnectInterruptEx: MESSAGE_BASED with a
@@ -380,6 +378,12 @@ _Static_assert(offsetof(NDIS_MINIPORT_INTERRUPT_CHARACTERISTICS, EnableMessageIn
 _Static_assert(offsetof(NDIS_MINIPORT_INTERRUPT_CHARACTERISTICS, InterruptType) == 0x50, "IC.InterruptType");
 _Static_assert(offsetof(NDIS_MINIPORT_INTERRUPT_CHARACTERISTICS, MessageInfoTable) == 0x58, "IC.MessageInfoTable");
 _Static_assert(NDIS_SIZEOF_MINIPORT_INTERRUPT_CHARACTERISTICS_REVISION_1 == 0x60, "IC size");
+/* Revision 1 is the whole structure. irqlab's own C files write sizeof(...) where the WDK writes
+ * NDIS_SIZEOF_..._REVISION_1: RTL_SIZEOF_THROUGH_FIELD over a pointer member (MessageInfoTable)
+ * trips clang-tidy's bugprone-sizeof-expression in `make lint`. Same value, checked here. */
+_Static_assert(sizeof(NDIS_MINIPORT_INTERRUPT_CHARACTERISTICS) ==
+                   NDIS_SIZEOF_MINIPORT_INTERRUPT_CHARACTERISTICS_REVISION_1,
+               "revision 1 = the whole structure");
 _Static_assert(sizeof(NDIS_MINIPORT_INIT_PARAMETERS) == 0x40, "NDIS_MINIPORT_INIT_PARAMETERS");
 _Static_assert(offsetof(NDIS_MINIPORT_INIT_PARAMETERS, AllocatedResources) == 0x08, "IP.AllocatedResources");
 _Static_assert(offsetof(NDIS_MINIPORT_INIT_PARAMETERS, IfIndex) == 0x20, "IP.IfIndex");

@@ -268,7 +268,7 @@ VOID E1000InterruptCharacteristics(PNDIS_MINIPORT_INTERRUPT_CHARACTERISTICS Char
     NdisZeroMemory(Chars, sizeof(*Chars));
     Chars->Header.Type = NDIS_OBJECT_TYPE_MINIPORT_INTERRUPT;
     Chars->Header.Revision = NDIS_MINIPORT_INTERRUPT_REVISION_1;
-    Chars->Header.Size = NDIS_SIZEOF_MINIPORT_INTERRUPT_CHARACTERISTICS_REVISION_1;
+    Chars->Header.Size = sizeof(NDIS_MINIPORT_INTERRUPT_CHARACTERISTICS);
     Chars->InterruptHandler = E1000Isr;
     Chars->InterruptDpcHandler = E1000InterruptDpc;
     Chars->DisableInterruptHandler = E1000DisableInterrupt;

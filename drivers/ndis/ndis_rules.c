@@ -43,7 +43,7 @@ enum ndis_check ndis_check_interrupt_characteristics(const NDIS_MINIPORT_INTERRU
     if (!c)
         return NDIS_CHECK_NULL;
     enum ndis_check check = ndis_check_header(&c->Header, NDIS_OBJECT_TYPE_MINIPORT_INTERRUPT,
-                                              NDIS_SIZEOF_MINIPORT_INTERRUPT_CHARACTERISTICS_REVISION_1);
+                                              sizeof(NDIS_MINIPORT_INTERRUPT_CHARACTERISTICS));
     if (check != NDIS_CHECK_OK)
         return check;
     /* The line handlers are required even from an MSI driver: NDIS may grant a line instead. */

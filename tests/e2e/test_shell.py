@@ -475,13 +475,33 @@ def session_smp4(t):
         sh.close()
 
 
+def session_network(t):
+    """`net` and `ping` with a real NIC: QEMU's user network answers ping from its gateway 10.0.2.2."""
+    sh = Shell("pc", 2, extra=["-netdev", "user,id=n0", "-device", "e1000,addr=05.0,netdev=n0"], name="pc/e1000")
+    try:
+        if not t.ok(sh.wait_for(re.escape(PROMPT), 60), "pc/e1000: boots to the irqlab> prompt", diag=sh.diag()):
+            return
+        out = sh.run("ping 10.0.2.2 3\r", KTEST_TIMEOUT)
+        t.ok(out is not None and "3 sent, 3 replies" in out and not sh.wide_lines(out),
+             "pc/e1000: ping 10.0.2.2 3 gets 3 replies from QEMU's gateway", diag=out)
+        out = sh.run("net\r", KTEST_TIMEOUT)
+        t.ok(out is not None and "10.0.2.15" in out and not sh.wide_lines(out),
+             "pc/e1000: net shows the adapter with 10.0.2.15, within 80 columns", diag=out)
+        out = sh.run("ping 10.0.2\r")
+        t.ok(out is not None and "usage: ping" in out, "pc/e1000: ping with a bad address prints the usage", diag=out)
+        sh.send("poweroff\r")
+        t.ok(sh.wait_exit(20) == EXIT_SUCCESS, "pc/e1000: poweroff ends QEMU with status 33")
+    finally:
+        sh.close()
+
+
 def main():
     signal.alarm(900)  # a hung QEMU must not hang `make test`
     t = Tap()
     if not os.path.exists(kernel_elf()):
         t.ok(False, f"{kernel_elf()} exists", diag="build it first: make kernel")
         return t.finish()
-    for session in (session_pc, session_q35, session_shared_line, session_smp4):
+    for session in (session_pc, session_q35, session_shared_line, session_smp4, session_network):
         try:
             session(t)
         except Exception as e:  # a broken session must show up as a failure, not a traceback

@@ -227,7 +227,7 @@ static void isr_declines_other_devices_on_its_line(struct ktest *t)
         KTEST_SKIP(t, shares ? "the e1000's ISR is behind every edu on the shared line"
                              : "no edu shares the e1000's line (q35 puts them on other PIRQs)");
     struct e1000_stats before = e1000_stats_of(a);
-    struct edu_counts c0, c1;
+    struct edu_counts c0 = {0}, c1 = {0};
     edu_get_counts(edu, &c0);
     KTEST_ASSERT_EQ(t, edu_raise(edu, 1), STATUS_SUCCESS);
     for (int i = 0; i < 20000; i++) {

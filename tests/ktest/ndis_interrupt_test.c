@@ -82,7 +82,7 @@ static NDIS_STATUS init_checks_everything(struct ntm_state *s)
     c.Header.Revision = 0;
     KTEST_EXPECT_EQ(T, try_register(c), NDIS_STATUS_INVALID_PARAMETER);
     c = good;
-    c.Header.Size = NDIS_SIZEOF_MINIPORT_INTERRUPT_CHARACTERISTICS_REVISION_1 - 8;
+    c.Header.Size = sizeof(NDIS_MINIPORT_INTERRUPT_CHARACTERISTICS) - 8;
     KTEST_EXPECT_EQ(T, try_register(c), NDIS_STATUS_INVALID_PARAMETER);
     c = good;
     c.InterruptHandler = NULL; /* the line handlers are required even with MsiSupported */

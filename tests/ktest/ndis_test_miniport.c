@@ -133,7 +133,7 @@ NDIS_MINIPORT_INTERRUPT_CHARACTERISTICS ntm_characteristics(bool msi, bool sync_
     memset(&c, 0, sizeof(c));
     c.Header.Type = NDIS_OBJECT_TYPE_MINIPORT_INTERRUPT;
     c.Header.Revision = NDIS_MINIPORT_INTERRUPT_REVISION_1;
-    c.Header.Size = NDIS_SIZEOF_MINIPORT_INTERRUPT_CHARACTERISTICS_REVISION_1;
+    c.Header.Size = sizeof(NDIS_MINIPORT_INTERRUPT_CHARACTERISTICS);
     c.InterruptHandler = ntm_isr;
     c.InterruptDpcHandler = ntm_dpc;
     c.DisableInterruptHandler = ntm_disable;
