@@ -297,16 +297,13 @@ static void clock_ticks_follow_tsc(struct ktest *t)
     uint64_t expected = (t1 - t0) * 10u / KeQueryTimeIncrement(); /* 100-ns units -> us: x10 */
     ktest_log(t, "%llu ticks in %llu us (expected %llu)", (unsigned long long)(k1 - k0), (unsigned long long)(t1 - t0),
               (unsigned long long)expected);
-    /* More ticks than that would mean a wrong period. Fewer can also happen when the host is
-     * busy: QEMU's APIC timer delivers one interrupt for several periods it was late for (the
-     * IRR has one bit per vector), so the lower bound allows a quarter of them to be lost. */
+    /* More ticks than that would mean a wrong (too short) period. Fewer prove nothing: QEMU's
+     * APIC timer delivers one interrupt for all the periods the vCPU was descheduled for (the
+     * IRR has one bit per vector), and nested KVM injects only at VM exits, so a busy host
+     * loses ticks (seen: 6 of 16 with four other QEMUs running). The rate itself is checked
+     * without interrupts by timer_calibration (timer counts against the PIT) and stall_10ms. */
     KTEST_EXPECT_LE(t, k1 - k0, expected + 2);
     KTEST_EXPECT_GT(t, k1 - k0, 0ull);
-    /* Nested KVM (the project's build machines) injects the timer interrupt only when the vCPU
-     * exits to the hypervisor, so on a busy host whole runs of periods coalesce into one: there
-     * the rate is checked by timer_calibration and stall_10ms instead of by counting ticks. */
-    if (!ktest_under_kvm())
-        KTEST_EXPECT_GE(t, k1 - k0 + 2, expected * 3 / 4);
 }
 
 /* ---- IOAPIC --------------------------------------------------------------------------------- */
