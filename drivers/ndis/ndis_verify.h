@@ -12,7 +12,7 @@
 
 #include "include/ndis.h"
 
-#define BUGCODE_NDIS_DRIVER 0x0000007Cu
+#include "kernel/ke/bugcheck.h" /* BUGCODE_NDIS_DRIVER */
 
 /* Windows' values. */
 #define NDIS_BUGCHECK_ALLOCATE_SHARED_MEM_HIGH_IRQL 0x01 /* P2 adapter, P3 length, P4 IRQL */

@@ -78,8 +78,36 @@ static void print_line(void *context, const char *line)
     console_printf("%s\n", line);
 }
 
+/* Sum of every adapter's ISR calls: changes while any interrupt is still arriving. */
+static uint64_t isr_calls(void)
+{
+    uint64_t sum = 0;
+    for (unsigned i = 0; i < E1000_MAX_ADAPTERS; i++) {
+        PE1000_ADAPTER a = e1000_adapter(i);
+        if (a)
+            sum += e1000_stats_of(a).isr_calls;
+    }
+    return sum;
+}
+
+/* The driver's counters and the kernel's KINTERRUPT counters are printed one after the other; a
+ * late interrupt in between (the TXDW of the last echo, say) would make them disagree by one.
+ * So wait until the ISRs have been quiet for 20 ms (at most 500 ms) before printing. */
+static void wait_for_quiet(void)
+{
+    uint64_t last = isr_calls();
+    unsigned quiet_ms = 0;
+    for (unsigned ms = 0; ms < 500 && quiet_ms < 20; ms++) {
+        KeStallExecutionProcessor(1000);
+        uint64_t now = isr_calls();
+        quiet_ms = now == last ? quiet_ms + 1 : 0;
+        last = now;
+    }
+}
+
 static void print_stats(const char *why)
 {
+    wait_for_quiet();
     console_printf("e1000-serve: stats begin %s\n", why);
     e1000_print_stats_to(print_line, NULL);
     ndis_print_to(print_line, NULL);
