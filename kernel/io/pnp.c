@@ -379,3 +379,16 @@ void io_pnp_print(void)
                        pdo->driver ? pdo->driver->Name : "-", pdo->driver && !pdo->started ? " (not started)" : "");
     }
 }
+
+/* An orderly shutdown (the shell's `poweroff`): stop every started device, last started first,
+ * so each driver's StopDevice runs - for NDIS miniports that is MiniportHaltEx - and every
+ * interrupt is disconnected before the machine goes away. Devices still busy stay as they are;
+ * nothing here can fail the shutdown. PASSIVE_LEVEL. */
+void io_pnp_shutdown(void)
+{
+    for (unsigned i = pdo_count; i-- > 0;) {
+        struct io_pdo *pdo = pdos[i]->DeviceExtension;
+        if (pdo->started)
+            (void)io_device_stop(pdos[i]);
+    }
+}

@@ -100,5 +100,7 @@ void io_unlock(KIRQL old);
 
 /* The device table for people (shell `devices`, boot log): one line per PDO. */
 void io_pnp_print(void);
+/* Stop every started device (drivers' StopDevice / MiniportHaltEx), last started first. */
+void io_pnp_shutdown(void);
 
 #endif

@@ -3,6 +3,7 @@
  * QEMU's isa-debug-exit (kernel/ke/shutdown.h) for `poweroff`. */
 #include "kernel/console/console.h"
 #include "kernel/ke/shutdown.h"
+#include "kernel/io/pnp.h"
 #include "kernel/shell/shell.h"
 #include "kernel/shell/shell_input.h"
 
@@ -34,6 +35,8 @@ static int cmd_poweroff(const struct shell_args *args)
 {
     if (args->argc != 1)
         return SHELL_USAGE;
+    console_printf("powering off: stopping devices\n");
+    io_pnp_shutdown(); /* drivers stop and disconnect their interrupts (NDIS: MiniportHaltEx) */
     console_printf("powering off\n");
     ke_exit(KE_EXIT_SUCCESS);
 }
