@@ -10,7 +10,8 @@ devices and command line, the checks and their points), the student skeleton, th
 solution and a link to its handout in docs/labs/. For one grading run:
   1. the repository's tracked files (`git ls-files`, as they are in the working tree) are copied to
      a temporary directory - your build/ and anything untracked stay out;
-  2. the driver files (skeleton/, solution/ or --src) go to lab.json's driver_dir, and the lab's
+  2. the driver files (skeleton/, solution/ or --src) go to lab.json's driver_dir (the folder is
+     replaced; with "replace": [files] only those files of an existing driver are), and the lab's
      common files (its header, its grading suite, a manual ktest suite) to where lab.json says;
   3. `make ktest` builds build/ktest.elf there (a compile error scores 0 and is shown);
   4. the grading suite runs on each machine (scripts/ktest_runner.py: a case that hangs or crashes
@@ -82,12 +83,20 @@ def copy_tree(dest):
 
 def install_lab(lab, src_dir, dest):
     driver_dir = os.path.join(dest, lab["driver_dir"])
-    if os.path.exists(driver_dir):
-        shutil.rmtree(driver_dir)  # a lab driver that is also tracked is replaced, not merged
-    os.makedirs(driver_dir)
     sources = sorted(f for f in os.listdir(src_dir) if f.endswith((".c", ".h")))
     if not sources:
         fail(f"no .c or .h files in {src_dir}")
+    if lab.get("replace"):
+        # A lab cut out of an existing driver: only the lab's files are overwritten, the rest of
+        # the driver's folder stays (and must already have them, so a misnamed file is an error).
+        allowed = set(lab["replace"]) if isinstance(lab["replace"], list) else None
+        for f in sources:
+            if not os.path.exists(os.path.join(driver_dir, f)) or (allowed is not None and f not in allowed):
+                fail(f"{f} from {src_dir} does not replace a file of {lab['driver_dir']}/ this lab allows")
+    else:
+        if os.path.exists(driver_dir):
+            shutil.rmtree(driver_dir)  # a lab driver that is also tracked is replaced, not merged
+        os.makedirs(driver_dir)
     for f in sources:
         shutil.copy2(os.path.join(src_dir, f), driver_dir)
     for name, target in lab.get("common", {}).items():  # after the driver: the lab's header wins

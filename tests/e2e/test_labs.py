@@ -6,6 +6,8 @@ For each labs/<lab>/lab.json: scripts/grade.py --solution on pc and q35, and scr
 --src <skeleton> on pc, in parallel. The skeleton is taken from git HEAD when it is committed there,
 so a student's edited working copy (the skeleton is where students write their driver) does not
 fail this test; otherwise the working-tree copy. Parses `LAB <lab>: score X/Y`. Under ~60 s.
+Labs today: share-the-line (edu, shared INTx line) and e1000-rx (e1000 receive ring, on QEMU user
+networking; its skeleton receives nothing and scores 0).
 """
 import concurrent.futures
 import json
