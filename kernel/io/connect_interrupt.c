@@ -16,12 +16,16 @@
  *      vector allows; if there is none: STATUS_INVALID_PARAMETER_10.
  *   4. One allocation holds the connection, its KINTERRUPTs and (MESSAGE_BASED) the message
  *      table. Allocation failure: STATUS_INSUFFICIENT_RESOURCES.
- *   5. Messages: MSI-X entries are written (masked) and the function enabled; objects are
+ *   5. Messages: MSI-X entries nobody is connected to are written (masked) and the function
+ *      enabled - an entry that already has an object is live and is left alone; objects are
  *      connected one by one (each may run at once); then MSI is enabled. A refused connect - the
  *      vector is in use by an object that will not share, or with the other trigger mode - is
  *      STATUS_INVALID_PARAMETER, what Windows' IoConnectInterrupt returns when KeConnectInterrupt
- *      fails. Any failure disconnects what was connected, turns messages off again if nothing
- *      else uses them, frees the allocation: nothing is left half-connected.
+ *      fails. So is an object whose routine and context are already on the vector (the same ISR
+ *      connected twice), on a line as on a message (docs/io-manager.md). Any failure
+ *      disconnects what was connected, turns messages off again if nothing else uses them,
+ *      frees the allocation: nothing is left half-connected, and every connection that existed
+ *      before is exactly as it was.
  *   6. Outputs are written only on success; MESSAGE_BASED with no messages falls back to
  *      FallBackServiceRoutine on the line and rewrites Parameters->Version to CONNECT_LINE_BASED.
  * irqlab differs from Windows in one visible way: CONNECT_FULLY_SPECIFIED makes one KINTERRUPT
@@ -209,6 +213,10 @@ static struct io_connection *allocate_connection(const struct io_connect_plan *p
 static void free_connection(struct io_connection *c)
 {
     c->magic = 0;
+    /* A driver may keep its pointer after disconnecting: make the objects recognisably dead
+     * (KeSynchronizeExecution on one then stops with 0xD5, kernel/ke/interrupt.c). */
+    for (ULONG i = 0; i < c->count; i++)
+        ke_interrupt_retire(&c->objects[i]);
     ExFreePoolWithTag(c, IO_TAG_INTERRUPT);
 }
 
@@ -264,8 +272,14 @@ static NTSTATUS connect_objects(struct io_connection *c, const struct io_connect
 {
     struct io_pdo *pdo = c->pdo;
     if (c->message_objects) {
+        /* Only entries nobody is connected to: writing masks the entry, and a message that
+         * already has an object (another connection's, or a sharer's) is live - masking it
+         * would silence that connection, and a failed connect must leave it exactly as it was.
+         * A live entry already holds this address and data (they change only with the route,
+         * and io_message_retargeted rewrites it then). */
         for (ULONG i = 0; i < plan->count; i++)
-            io_message_write(pdo, plan->objects[i].message_index);
+            if (ke_vector_table[plan->objects[i].vector].object_count == 0)
+                io_message_write(pdo, plan->objects[i].message_index);
         if (pdo->resources.kind == IO_INTERRUPT_MSIX && !io_messages_enable(pdo))
             return STATUS_INVALID_DEVICE_REQUEST;
     }

@@ -285,6 +285,14 @@ static bool explain_rule(const struct bugcheck_report *r, char *buf, size_t size
         else
             return false;
         return true;
+    case DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL: /* raised only by kernel/ke/interrupt.c's check */
+        caller(p[2], who, sizeof(who));
+        ksnprintf(buf, size,
+                  "%s used the interrupt object 0x%016lx, which was disconnected and its memory freed "
+                  "(IoDisconnectInterruptEx gives it back): after disconnecting, a driver must not pass it "
+                  "to KeSynchronizeExecution or the interrupt spin-lock routines.",
+                  who, (unsigned long)p[0]);
+        return true;
     case HARDWARE_INTERRUPT_STORM:
         ksym_format(p[0], what, sizeof(what));
         ksnprintf(buf, size,

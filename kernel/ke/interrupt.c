@@ -3,6 +3,8 @@
  *
  * Sharing rule (as Windows' KeConnectInterrupt): a second object may join a vector only if both
  * it and the objects already there set ShareVector and all have the same Mode.
+ * Duplicate rule (irqlab's, docs/io-manager.md): the same routine with the same ServiceContext
+ * (and MessageIndex) is never on one vector twice.
  * Disconnect guarantee: connect/disconnect change a chain only while holding its chain lock, and
  * the dispatcher holds that lock for the whole walk. So once ke_interrupt_disconnect has taken
  * the lock, no ISR of the chain is running anywhere; after it drops it, the object is gone from
@@ -131,6 +133,19 @@ void ke_interrupt_init(PKINTERRUPT interrupt, PKSERVICE_ROUTINE service_routine,
     interrupt->OwnerName = owner ? owner : "?";
 }
 
+/* Called with the chain lock held. */
+static bool same_routine_connected(const struct ke_vector *v, const KINTERRUPT *interrupt)
+{
+    for (const LIST_ENTRY *e = v->chain.Flink; e != &v->chain; e = e->Flink) {
+        const KINTERRUPT *other = CONTAINING_RECORD(e, KINTERRUPT, InterruptListEntry);
+        if (other->ServiceRoutine == interrupt->ServiceRoutine &&
+            other->MessageServiceRoutine == interrupt->MessageServiceRoutine &&
+            other->ServiceContext == interrupt->ServiceContext && other->MessageIndex == interrupt->MessageIndex)
+            return true;
+    }
+    return false;
+}
+
 enum ke_connect_result ke_interrupt_connect(PKINTERRUPT interrupt)
 {
     if (interrupt->Vector >= KE_VECTORS || !ke_vector_table[interrupt->Vector].allocated ||
@@ -154,6 +169,8 @@ enum ke_connect_result ke_interrupt_connect(PKINTERRUPT interrupt)
         else if (v->mode != interrupt->Mode)
             result = KE_CONNECT_MODE_CONFLICT;
     }
+    if (result == KE_CONNECT_OK && same_routine_connected(v, interrupt))
+        result = KE_CONNECT_DUPLICATE;
     bool first = v->object_count == 0;
     if (result == KE_CONNECT_OK) {
         if (first) {
@@ -202,11 +219,34 @@ const char *ke_connect_result_text(enum ke_connect_result result)
     case KE_CONNECT_MODE_CONFLICT: return "level-sensitive and latched objects cannot share a vector";
     case KE_CONNECT_ALREADY: return "the object is already connected";
     case KE_CONNECT_NO_ROUTINE: return "the object has no service routine";
+    case KE_CONNECT_DUPLICATE: return "the same routine with the same context is already connected to the vector";
     }
     return "?";
 }
 
+void ke_interrupt_retire(PKINTERRUPT interrupt)
+{
+    interrupt->Type = KE_INTERRUPT_OBJECT_RETIRED;
+    interrupt->Size = 0;
+    interrupt->ActualLock = NULL;
+}
+
 /* ---- Synchronising with an ISR (wdm.h) ---- */
+
+/* A KINTERRUPT handed out by IoConnectInterruptEx lives until IoDisconnectInterruptEx frees it;
+ * the driver's pointer does not. After the disconnect the memory holds the retired mark, the
+ * pool's fill pattern or someone else's data - anything but Type 0x16 with the right Size (an
+ * object reused at the very same address by a new connection cannot be told apart: it is live).
+ * Windows with Driver Verifier's special pool catches such a reference as 0xD5
+ * DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL (learn.microsoft.com, "Bug Check 0xD5"): P1 = the
+ * memory referenced (the object), P2 = 0 (a read), P3 = the address that referenced it (the
+ * driver's call), P4 = 0 (reserved). Without the check the lock pointer inside freed memory
+ * ends in a #GP deep in the spin-lock code, naming neither the object nor the driver. */
+static void check_live(PKINTERRUPT interrupt, void *caller)
+{
+    if (interrupt->Type != KE_INTERRUPT_OBJECT_TYPE || interrupt->Size != sizeof(*interrupt))
+        KeBugCheckEx(DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL, (ULONG_PTR)interrupt, 0, (ULONG_PTR)caller, 0);
+}
 
 static void check_sync_irql(PKINTERRUPT interrupt, void *caller)
 {
@@ -220,6 +260,7 @@ static void check_sync_irql(PKINTERRUPT interrupt, void *caller)
 
 KIRQL KeAcquireInterruptSpinLock(PKINTERRUPT Interrupt)
 {
+    check_live(Interrupt, __builtin_return_address(0));
     check_sync_irql(Interrupt, __builtin_return_address(0));
     KIRQL old = ke_get_irql();
     ke_set_irql_unchecked(Interrupt->SynchronizeIrql);
@@ -229,6 +270,7 @@ KIRQL KeAcquireInterruptSpinLock(PKINTERRUPT Interrupt)
 
 VOID KeReleaseInterruptSpinLock(PKINTERRUPT Interrupt, KIRQL OldIrql)
 {
+    check_live(Interrupt, __builtin_return_address(0));
     ke_spin_lock_release_raw(Interrupt->ActualLock, __builtin_return_address(0));
     KeLowerIrql(OldIrql);
 }
@@ -236,6 +278,7 @@ VOID KeReleaseInterruptSpinLock(PKINTERRUPT Interrupt, KIRQL OldIrql)
 BOOLEAN KeSynchronizeExecution(PKINTERRUPT Interrupt, PKSYNCHRONIZE_ROUTINE SynchronizeRoutine,
                                PVOID SynchronizeContext)
 {
+    check_live(Interrupt, __builtin_return_address(0));
     check_sync_irql(Interrupt, __builtin_return_address(0));
     KIRQL old = ke_get_irql();
     ke_set_irql_unchecked(Interrupt->SynchronizeIrql);

@@ -19,6 +19,9 @@
 #include "kernel/ke/kprcb.h"
 
 #define KE_INTERRUPT_OBJECT_TYPE 0x16 /* Windows' KOBJECTS value InterruptObject */
+/* Type of an object whose memory IoDisconnectInterruptEx gave back (ke_interrupt_retire): any
+ * value but 0x16 would do; this one reads as "freed" in a memory dump. */
+#define KE_INTERRUPT_OBJECT_RETIRED 0xDEAD
 
 struct _KINTERRUPT {
     USHORT Type;
@@ -94,15 +97,23 @@ enum ke_connect_result {
     KE_CONNECT_MODE_CONFLICT,    /* level and latched objects on one vector */
     KE_CONNECT_ALREADY,          /* this object is already connected */
     KE_CONNECT_NO_ROUTINE,       /* neither ServiceRoutine nor MessageServiceRoutine */
+    KE_CONNECT_DUPLICATE,        /* an object with the same routine, context and message is there */
 };
 
 /* Link the object into its vector's chain; unmask the source when it is the first object.
- * The ISR may run before this returns. */
+ * The ISR may run before this returns. An object whose routine, ServiceContext and MessageIndex
+ * equal those of one already on the vector is refused (KE_CONNECT_DUPLICATE): the ISR would run
+ * twice per interrupt, and one disconnect would leave the other calling into a driver that
+ * believes it is disconnected (docs/io-manager.md, "Connecting the same ISR twice"). */
 enum ke_connect_result ke_interrupt_connect(PKINTERRUPT interrupt);
 /* Unlink; mask the source when it was the last object. On return the ISR is not running on any
  * CPU and will not be called again. Returns false if the object was not connected. */
 bool ke_interrupt_disconnect(PKINTERRUPT interrupt);
 const char *ke_connect_result_text(enum ke_connect_result result);
+/* Mark a disconnected object whose memory is about to be freed, so that a driver still using it
+ * (KeSynchronizeExecution, KeAcquireInterruptSpinLock, KeReleaseInterruptSpinLock) stops with
+ * 0xD5 DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL instead of spinning on whatever the memory holds. */
+void ke_interrupt_retire(PKINTERRUPT interrupt);
 
 /* Device vectors (0x30-0xBF). irql 0 = any DIRQL (round-robin), else exactly that IRQL.
  * Returns -1 when none is left. A vector is freed only once no object uses it. */

@@ -17,7 +17,8 @@ static int cmd_verifier(const struct shell_args *args)
     console_printf("  storms detected since boot: %llu\n", (unsigned long long)ke_storm_count());
     console_printf("Always checked: IRQL rules (0x9, 0xA), spin-lock ownership (0xF, 0x10),\n"
                    "pool misuse (0xC2, 0x19), a routine returning at the wrong IRQL (0xC8),\n"
-                   "IoConnectInterruptEx / IoDisconnectInterruptEx rules (0xA, 0xCA).\n");
+                   "IoConnectInterruptEx / IoDisconnectInterruptEx rules (0xA, 0xCA),\n"
+                   "an interrupt object used after IoDisconnectInterruptEx (0xD5).\n");
     return SHELL_OK;
 }
 

@@ -584,6 +584,15 @@ static void failed_message_connect_rolls_back(struct ktest *t)
     PVOID context = (PVOID)0x5555;
     IO_CONNECT_INTERRUPT_PARAMETERS p = io_test_message(nic, probe_message_isr, NULL, &probe, &context);
     KTEST_EXPECT_EQ(t, IoConnectInterruptEx(&p), STATUS_INVALID_PARAMETER);
+    /* While the squatter is still there: its message is exactly as it was (connected, unmasked
+     * in the vector table and in the device), the ones the attempt connected are masked again. */
+    KTEST_EXPECT_EQ(t, ke_vector_table[io_test_vector(d2)].object_count, 1);
+    KTEST_EXPECT_FALSE(t, ke_vector_table[io_test_vector(d2)].masked);
+    for (unsigned i = 0; i < 3; i++) {
+        bool masked = false;
+        KTEST_EXPECT_TRUE(t, pci_msix_read_entry(x->pci, i, NULL, NULL, &masked));
+        KTEST_EXPECT_EQ(t, masked, i != 2);
+    }
     ke_interrupt_disconnect(&squatter);
 
     KTEST_EXPECT_TRUE(t, context == (PVOID)0x5555);
@@ -598,7 +607,8 @@ static void failed_message_connect_rolls_back(struct ktest *t)
         bool masked = false;
         KTEST_EXPECT_TRUE(t, pci_msix_read_entry(x->pci, i, NULL, NULL, &masked));
         KTEST_EXPECT_TRUE(t, masked);
-    }    io_test_give_back(nic);
+    }
+    io_test_give_back(nic);
 }
 
 KTEST_SUITE(io_connect, KTEST_CASE(fully_specified_delivers), KTEST_CASE(line_based_delivers_on_lpt1),

@@ -91,8 +91,9 @@ static void masks_no_cpu_can_satisfy_are_refused(struct ktest *t)
     IO_CONNECT_INTERRUPT_PARAMETERS p = io_test_fully(pdo, d, never, NULL, &first);
     p.FullySpecified.ProcessorEnableMask = 1; /* CPU 0 only */
     KTEST_ASSERT_EQ(t, IoConnectInterruptEx(&p), STATUS_SUCCESS);
-    /* The line is one IOAPIC entry aimed at one CPU: it cannot also go only to CPU 1. */
-    p = io_test_fully(pdo, d, never, NULL, &second);
+    /* The line is one IOAPIC entry aimed at one CPU: it cannot also go only to CPU 1. (Another
+     * context: the same ISR with the same context twice on one vector is refused anyway.) */
+    p = io_test_fully(pdo, d, never, &second, &second);
     p.FullySpecified.ProcessorEnableMask = 2;
     KTEST_EXPECT_EQ(t, IoConnectInterruptEx(&p), STATUS_INVALID_PARAMETER_10);
     KTEST_EXPECT_TRUE(t, second == (PKINTERRUPT)0x77);
