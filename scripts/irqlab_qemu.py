@@ -1,7 +1,7 @@
 """irqlab_qemu - the one way irqlab starts QEMU (make run, make gdb, make test, every e2e test).
 
     import sys, os
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../scripts"))
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
     from irqlab_qemu import run_qemu, kernel_elf
 
     r = run_qemu(kernel_elf(), machine="q35", smp=4, boot="iso", cmdline="loglevel=debug",
