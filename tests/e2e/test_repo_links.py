@@ -198,7 +198,7 @@ def foreign(line, start):
     words = before.split()
     for k in range(1, min(FOREIGN_WINDOW, len(words)) + 1):
         name = words[-k].lstrip("(\"'`")
-        between = [w.strip("`\"'") for w in words[len(words) - k + 1:]]
+        between = [w.strip("`\"'") for w in words[len(words) - k + 1:] if w.strip("`\"'")]
         if name in FOREIGN_PROJECTS and all(re.fullmatch(r"[A-Za-z-]+", w) for w in between):
             return True
     return False
@@ -260,6 +260,7 @@ RULE_CASES = [
     ("/dev/ttyS0 and /usr/share/qemu/bios.bin", []),
     ("Xen public header arch-x86/hvm/start_info.h; the numbers Linux uses in kernel/irq/spurious.c", []),
     ("QEMU specifics (docs/nowhere.md section 8)", ["docs/nowhere.md"]),
+    ("built into QEMU (QEMU's `docs/specs/edu.txt`)", []),
     ("(QEMU docs/specs/edu.txt; nowhere.md §4)", ["nowhere.md"]),
     ("build/kernel.elf, build/test-logs/unit/x.log", []),
     ("tests/unit/test_*.c, drivers/foo/foo.c, docs/reference/<name>.md, .../irqlab.gdb", []),
