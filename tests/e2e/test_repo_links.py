@@ -8,21 +8,22 @@ C comments, `;` and `#` comments, Python docstrings) and the whole text of every
 every relative path in them, and fails naming file:line for each one that is not in the tree.
 Fast, no QEMU, Python stdlib only; prints TAP.
 
-What counts as a relative path (PATH_RE, BARE_MD_RE, MD_LINK_RE below):
-  * a word with at least one '/' whose last part has a file extension (kernel/net/arp.c), or
-    that starts with a top-level directory of this repository (docs/, kernel/net/);
-  * a bare page name ending in .md (net.md): a citation of a page, which must then exist
-    somewhere in the tree;
+Which mentions are checked (PATH_RE, BARE_MD_RE, MD_LINK_RE find them):
+  * a path that starts at a top-level directory of this repository (kernel/net/arp.c, docs/,
+    tests/e2e/) or with ./ or ../;
+  * any page name ending in .md, bare (net.md) or with directories: a citation of a page, which
+    must then exist (bare names: somewhere in the tree);
   * the target of a markdown link (in parentheses right after the link text in brackets).
 A path is looked up from the mentioning file's directory, then from the repository root
-(comments say kernel/net/arp.c from anywhere); a lab's handout (docs/labs/<lab>.md, named by
-labs/<lab>/lab.json) also from its lab folder, where its skeleton/ and solution/ are.
+(comments say kernel/net/arp.c from anywhere). Other paths with a file extension
+(hw/net/e1000.c, skeleton/lab_share.c) start in some other tree - QEMU's, a lab's folder - and
+are not checked.
 
 What is deliberately not checked, each by one rule (there is no list of exceptions):
   1. URLs (scheme://...) and absolute paths (/dev/ttyS0): not in the tree.
-  2. Another project's files, marked as such by naming the project at most three words before
-     the path (FOREIGN_PROJECTS): "QEMU docs/specs/edu.txt",
-     "Xen public header arch-x86/hvm/start_info.h". That is how sources cite public sources.
+  2. Another project's files whose path looks like ours, marked by naming the project at most
+     three plain words before the path (FOREIGN_PROJECTS): "QEMU docs/specs/edu.txt",
+     "QEMU's include/hw/pci/pci_ids.h", "Xen public header include/public/xen.h".
   3. Generated files: anything under build/ (`make` creates it), and where the lab grader puts
      a lab's files in its scratch copy (driver_dir and the "common" destinations of each
      labs/<lab>/lab.json).
@@ -157,22 +158,19 @@ def index_tree():
 
 
 def lab_paths():
-    """Rule 3's grader destinations, and each handout's lab folder, from labs/*/lab.json."""
-    generated, handouts = [], {}
+    """Rule 3's grader destinations, from labs/*/lab.json."""
+    generated = []
     labs = os.path.join(ROOT, "labs")
     for lab in sorted(os.listdir(labs)) if os.path.isdir(labs) else []:
         manifest = os.path.join(labs, lab, "lab.json")
-        if not os.path.isfile(manifest):
-            continue
-        with open(manifest, encoding="utf-8") as f:
-            info = json.load(f)
-        generated += [info.get("driver_dir", "")] + list(info.get("common", {}).values())
-        if info.get("handout"):
-            handouts[os.path.normpath(os.path.join(ROOT, info["handout"]))] = os.path.join(labs, lab)
-    return [g.rstrip("/") for g in generated if g], handouts
+        if os.path.isfile(manifest):
+            with open(manifest, encoding="utf-8") as f:
+                info = json.load(f)
+            generated += [info.get("driver_dir", "")] + list(info.get("common", {}).values())
+    return [g.rstrip("/") for g in generated if g]
 
 
-GENERATED, HANDOUT_LAB = lab_paths()
+GENERATED = lab_paths()
 
 
 def is_generated(path):
@@ -199,7 +197,7 @@ def foreign(line, start):
     for k in range(1, min(FOREIGN_WINDOW, len(words)) + 1):
         name = words[-k].lstrip("(\"'`")
         between = [w.strip("`\"'") for w in words[len(words) - k + 1:] if w.strip("`\"'")]
-        if name in FOREIGN_PROJECTS and all(re.fullmatch(r"[A-Za-z-]+", w) for w in between):
+        if name in FOREIGN_PROJECTS and all(re.fullmatch(r"[A-Za-z0-9.-]+", w) for w in between):
             return True
     return False
 
@@ -209,8 +207,6 @@ def exists(mentioning_file, path):
     if not path:
         return True
     bases = [os.path.dirname(mentioning_file), ROOT]
-    if os.path.normpath(mentioning_file) in HANDOUT_LAB:
-        bases.append(HANDOUT_LAB[os.path.normpath(mentioning_file)])
     return any(os.path.exists(os.path.normpath(os.path.join(base, path))) for base in bases)
 
 
@@ -221,20 +217,28 @@ def mentions(line):
     for m in MD_LINK_RE.finditer(clean):
         target = m.group(1)
         if not target.startswith(("#", "/", "mailto:")):
-            found[m.start(1)] = target
+            found[m.start(1)] = (target, True)
     for m in PATH_RE.finditer(clean):
-        found.setdefault(m.start(1), m.group(1))
+        found.setdefault(m.start(1), (m.group(1), False))
     for m in BARE_MD_RE.finditer(clean):
-        found.setdefault(m.start(1), m.group(1))
-    return sorted(found.items())
+        found.setdefault(m.start(1), (m.group(1), False))
+    return [(start, path, is_link) for start, (path, is_link) in sorted(found.items())]
+
+
+def ours(mention, is_link):
+    """Is this a path in our tree (checked), rather than in another one (hw/net/e1000.c)?"""
+    if is_link or mention.endswith(".md") or mention.startswith(("./", "../")):
+        return True
+    return mention.split("/")[0] in TOP
 
 
 def broken_in(path, lines):
     broken = []
     for number, text in lines:
-        for start, mention in mentions(text):
+        for start, mention, is_link in mentions(text):
             mention = mention.rstrip(".,;:")
-            if not mention or is_generated(mention) or is_placeholder(mention) or foreign(text, start):
+            if not mention or not ours(mention.split("#")[0], is_link) or is_generated(mention) or \
+                    is_placeholder(mention) or foreign(text, start):
                 continue
             if "/" not in mention.rstrip("/"):  # a bare name: somewhere in the tree
                 ok = mention in BASENAMES or mention.rstrip("/") in TOP
@@ -261,6 +265,8 @@ RULE_CASES = [
     ("Xen public header arch-x86/hvm/start_info.h; the numbers Linux uses in kernel/irq/spurious.c", []),
     ("QEMU specifics (docs/nowhere.md section 8)", ["docs/nowhere.md"]),
     ("built into QEMU (QEMU's `docs/specs/edu.txt`)", []),
+    ("QEMU 7.2 notes (hw/net/e1000.c, hw/net/e1000e_core.c); QEMU 7.2 include/hw/i386/ich9.h", []),
+    ("the lab's skeleton/e1000_rx.c; docs/nowhere/x.c", ["docs/nowhere/x.c"]),
     ("(QEMU docs/specs/edu.txt; nowhere.md §4)", ["nowhere.md"]),
     ("build/kernel.elf, build/test-logs/unit/x.log", []),
     ("tests/unit/test_*.c, drivers/foo/foo.c, docs/reference/<name>.md, .../irqlab.gdb", []),
