@@ -12,7 +12,7 @@
  *     NdisAllocateMemoryWithTagPriority, NdisMMapIoSpace, NdisMGetBusData, NdisStallExecution.
  *
  * Names, values and x64 layouts are the WDK's (learn.microsoft.com "ndis.h" reference pages;
- * shared/reference/windows-interrupt-api.md §1.6 and §7); the static asserts at the end check
+ * one page each in docs/reference/index.md); the static asserts at the end check
  * every offset a driver could depend on. What irqlab does where the WDK is silent, and where it
  * differs (no NET_BUFFER_LISTs: frames go through kernel/net/netif.h), is in docs/ndis.md.
  * irqlab additions are marked "irqlab:".
@@ -363,7 +363,7 @@ PCSTR NdisIrqlabAdapterName(NDIS_HANDLE MiniportAdapterHandle);
     }                                                                                                                  \
     IRQLAB_DRIVER(id, .StartDevice = id##_NdisStartDevice, .StopDevice = NdisIrqlabStopDevice, __VA_ARGS__)
 
-/* The x64 layouts of the WDK (windows-interrupt-api.md §7.2 for the interrupt characteristics). */
+/* The x64 layouts of the WDK (docs/reference/NDIS_MINIPORT_INTERRUPT_CHARACTERISTICS.md). */
 _Static_assert(sizeof(NDIS_OBJECT_HEADER) == 4, "NDIS_OBJECT_HEADER");
 _Static_assert(offsetof(NDIS_MINIPORT_INTERRUPT_CHARACTERISTICS, InterruptHandler) == 0x08, "IC.InterruptHandler");
 _Static_assert(offsetof(NDIS_MINIPORT_INTERRUPT_CHARACTERISTICS, InterruptDpcHandler) == 0x10, "IC.DpcHandler");

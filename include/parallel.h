@@ -1,7 +1,7 @@
 /* include/parallel.h - the parallel port's internal device-control interface, named and shaped as
  * in the WDK's parallel.h (learn.microsoft.com "parallel.h", "Connecting an Interrupt Service
  * Routine to a ParallelPort", "Synchronizing the Use of a ParallelPort";
- * shared/reference/windows-interrupt-api.md §8).
+ * docs/reference/index.md).
  *
  * The port's function driver (drivers/parport/) owns the port registers and the port interrupt.
  * Client drivers (drivers/parprint/, drivers/parwatch/) open \Device\ParallelPort0 with
@@ -89,7 +89,8 @@ typedef struct _MORE_PARALLEL_PORT_INFORMATION {
     KINTERRUPT_MODE InterruptMode;
 } MORE_PARALLEL_PORT_INFORMATION, *PMORE_PARALLEL_PORT_INFORMATION;
 
-/* The values of the WDK header (windows-interrupt-api.md §8.2) and the x64 sizes. */
+/* The values of the WDK's parallel.h (CTL_CODE(FILE_DEVICE_PARALLEL_PORT, n, METHOD_BUFFERED,
+ * FILE_ANY_ACCESS), FILE_DEVICE_PARALLEL_PORT = 0x16) and the x64 sizes. */
 _Static_assert(IOCTL_INTERNAL_PARALLEL_PORT_ALLOCATE == 0x0016002C, "PORT_ALLOCATE");
 _Static_assert(IOCTL_INTERNAL_GET_PARALLEL_PORT_INFO == 0x00160030, "GET_PARALLEL_PORT_INFO");
 _Static_assert(IOCTL_INTERNAL_PARALLEL_CONNECT_INTERRUPT == 0x00160034, "CONNECT_INTERRUPT");

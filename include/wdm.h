@@ -724,7 +724,7 @@ typedef struct _IRQLAB_DRIVER {
     __attribute__((section(".driver_table"), used, aligned(8))) static const IRQLAB_DRIVER irqlab_driver_##id = {      \
         __VA_ARGS__}
 
-/* The x64 layouts the WDK defines (offsets from its headers; see windows-interrupt-api.md §3.2). */
+/* The x64 layouts the WDK defines (offsets from its headers: natural alignment of wdm.h). */
 _Static_assert(sizeof(CM_PARTIAL_RESOURCE_DESCRIPTOR) == 0x14, "CM_PARTIAL_RESOURCE_DESCRIPTOR is 20 bytes");
 _Static_assert(offsetof(CM_PARTIAL_RESOURCE_DESCRIPTOR, u) == 0x4, "u follows Type/ShareDisposition/Flags");
 _Static_assert(offsetof(CM_PARTIAL_RESOURCE_DESCRIPTOR, u.Interrupt.Vector) == 0x8, "Interrupt.Vector");

@@ -12,7 +12,7 @@ to the guest's echo port and control port. Ports are picked at run time, never f
 
 Slots: the NICs sit at 05.0 and 09.0, clear of the edu devices the ktest matrix puts at 03.0 and
 07.0. Both slots reach the same interrupt line (pc: PIRQA -> IRQ 10; q35: PIRQF -> GSI 21;
-shared/reference/qemu-devices.md §7a, §7d), so NIC=2xe1000 is two e1000s on one shared INTx.
+QEMU 7.2 hw/isa/piix3.c, hw/isa/lpc_ich9.c), so NIC=2xe1000 is two e1000s on one shared INTx.
 """
 import dataclasses
 import re

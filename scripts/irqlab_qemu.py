@@ -1,7 +1,7 @@
 """irqlab_qemu - the one way irqlab starts QEMU (make run, make gdb, make test, every e2e test).
 
     import sys, os
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../scripts"))
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
     from irqlab_qemu import run_qemu, kernel_elf
 
     r = run_qemu(kernel_elf(), machine="q35", smp=4, boot="iso", cmdline="loglevel=debug",
@@ -13,7 +13,7 @@
 
 Every run gets -no-reboot (a triple fault ends QEMU with status 0 instead of looping),
 -display none, -monitor none, isa-debug-exit at 0xf4 and TCG unless accel="kvm" (see
-shared/reference/toolchain-and-qemu.md section 3 for why KVM is never the default).
+docs/kvm.md for why KVM is never the default).
 COM1 always goes to a log file; with IRQLAB_TEST_LOGS=<dir> in the environment (run_tests.py
 sets it) that file is kept there and its path is in r.log_path.
 

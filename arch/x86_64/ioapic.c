@@ -9,8 +9,8 @@
  *                    0x10 + 2n / 0x11 + 2n the low / high half of redirection entry n.
  *   section 3.2.4    the redirection table entry (layout: arch/x86_64/apic_encode.h).
  * Later IOAPICs (version 0x20, as in the PIIX4/ICH chipsets and QEMU's TCG model) add a
- * directed-EOI register at offset 0x40. shared/reference/qemu-devices.md section 6 has the
- * QEMU details used below.
+ * directed-EOI register at offset 0x40. The QEMU details used below are from QEMU 7.2
+ * hw/intc/ioapic.c.
  */
 #include "arch/x86_64/ioapic.h"
 

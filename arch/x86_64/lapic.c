@@ -8,7 +8,7 @@
  *   11.9   spurious interrupts
  *   11.12  the x2APIC: enabling it (11.12.1), MSR addresses (11.12.1.2), MSR access ordering
  *          (11.12.3), mode transitions (11.12.5), the 64-bit ICR without INIT de-assert (11.12.9)
- * QEMU specifics (shared/reference/qemu-devices.md section 8): 1 MiB MMIO window at 0xFEE00000,
+ * QEMU specifics (QEMU 7.2 hw/intc/apic.c, apic_common.c): 1 MiB MMIO window at 0xFEE00000,
  * registers narrower than 32 bits read as 0, the ICR delivery-status bit is never set, ESR
  * writes are ignored, the timer counts at 1 GHz / divisor on the virtual clock.
  *

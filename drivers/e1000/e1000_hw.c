@@ -5,7 +5,7 @@
  * "EEPROM Read Register", "EEPROM Address Map", "Receive Address Low/High", "Multicast Table
  * Array", "Interrupt Throttling Register", "Missed Packets Count"; 82574 datasheet: "Interrupt
  * Vector Allocation Registers" (IVAR), "Extended Interrupt Throttle" (EITR).
- * QEMU 7.2 notes (qemu-devices.md §1, §2): CTRL.RST does not really reset either model, so the
+ * QEMU 7.2 (hw/net/e1000.c, e1000e_core.c): CTRL.RST does not really reset either model, so the
  * driver puts every register it relies on into a known state itself; ITR/EITR below 500 (128 us)
  * behave as 500; MPC counts up and is never cleared by reading.
  */
@@ -149,7 +149,7 @@ VOID E1000ProgramModeration(PE1000_ADAPTER Adapter)
     /* Off means "leave ITR/EITR alone": after a reset they are 0, no throttling. Writing 0 would
      * be the same on real silicon, but QEMU 7.2's e1000e stores any write as at least 500
      * (128 us) and from then on throttles that vector - and its throttle timer can send a
-     * message a second time (qemu-devices.md §2) - for every later user of the device too. */
+     * message a second time (QEMU hw/net/e1000e_core.c) - for every later user of the device too. */
     if (!Adapter->ItrInterval)
         return;
     /* The 82574's MSI-X vectors each have their own throttle (EITR); ITR covers INTx and MSI. */

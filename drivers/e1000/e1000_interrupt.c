@@ -4,7 +4,7 @@
  * MINIPORT_ENABLE_INTERRUPT and their MESSAGE_ variants, NdisMSynchronizeWithInterruptEx,
  * NDIS_RECEIVE_THROTTLE_PARAMETERS; 8254x SDM "Interrupt Cause Read Register" (read to clear),
  * "Interrupt Mask Set/Read", "Interrupt Mask Clear"; 82574 datasheet "Interrupts" (MSI-X,
- * IVAR, the OTHER cause); qemu-devices.md §1-§2 for what QEMU 7.2 does with them.
+ * IVAR, the OTHER cause); QEMU 7.2 hw/net/e1000.c and hw/net/e1000e_core.c for what QEMU does.
  *
  * Line-based (e1000; e1000e with msi=off) and MSI (e1000e with msix=off): one interrupt for all
  * causes (RXT0 RXO RXDMT0 TXDW LSC).

@@ -7,8 +7,8 @@
  * Format", "Legacy Transmit Descriptor Format", "EEPROM Address Map" (words 0-2: the MAC);
  * Intel "82574 GbE Controller Family Datasheet" (document 317694): "Interrupts" (MSI-X, IVAR,
  * EIAC, the OTHER cause), register summary (IVAR, EITR, CTRL_EXT). What QEMU 7.2 really
- * implements - and where it differs - is shared/reference/qemu-devices.md §1 (e1000) and §2
- * (e1000e); the differences that matter are noted next to the register.
+ * implements - and where it differs - is in QEMU 7.2 hw/net/e1000.c (e1000) and
+ * hw/net/e1000e_core.c (e1000e); the differences that matter are noted next to the register.
  * All registers are 32 bits wide, in BAR0 (memory), little endian.
  */
 #ifndef IRQLAB_E1000_REGS_H

@@ -2,8 +2,8 @@
  *
  * 8254x SDM "Legacy Transmit Descriptor Format" (EOP, IFCS, RS; DD), "Transmit Descriptor Ring
  * Structure" (TDH, TDT), "Transmit Control Register", "Transmit IPG Register";
- * qemu-devices.md §1 "TX path" (QEMU sends synchronously inside the TDT write) and §2 (the
- * 82574 also needs TARC0.ENABLE, which is set at reset: left alone).
+ * QEMU 7.2 hw/net/e1000.c start_xmit (QEMU sends synchronously inside the TDT write) and
+ * e1000e_core.c (the 82574 also needs TARC0.ENABLE, which is set at reset: left alone).
  *
  * The driver fills descriptors at TxTail and moves TDT past them; the NIC sends from TDH, writes
  * DD back into each descriptor (RS asks for that) and raises TXDW / TXQ0. Descriptors whose DD is

@@ -1,6 +1,6 @@
 /* drivers/edu/edu.h - what the edu driver offers the rest of the kernel (tests, the shell).
  *
- * QEMU's edu device (QEMU docs/specs/edu.txt; shared/reference/qemu-devices.md §4) is a teaching
+ * QEMU's edu device (QEMU docs/specs/edu.txt; QEMU 7.2 hw/misc/edu.c) is a teaching
  * device: writing bits to its "raise" register makes it interrupt, as if it had finished some
  * work. edu_raise() does that; the counts show what the ISR and the DPC did about it. */
 #ifndef IRQLAB_DRIVERS_EDU_H

@@ -4,7 +4,7 @@
  * learn.microsoft.com: MINIPORT_ISR and MINIPORT_MESSAGE_INTERRUPT (QueueDefaultInterruptDpc,
  * TargetProcessors), MINIPORT_INTERRUPT_DPC, MINIPORT_MESSAGE_INTERRUPT_DPC, NdisMQueueDpc,
  * NdisMQueueDpcEx, NDIS_RECEIVE_THROTTLE_PARAMETERS; network/"Handling an MSI Interrupt";
- * windows-interrupt-api.md §7.3-§7.5.
+ * docs/reference/NdisMQueueDpcEx.md, MINIPORT_INTERRUPT_DPC.md.
  *
  * The rules, and how they are kept:
  *   * The ISR's return value says only "my NIC interrupted". Which DPCs run, and where, is

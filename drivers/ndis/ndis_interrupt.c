@@ -4,7 +4,7 @@
  * learn.microsoft.com: NdisMRegisterInterruptEx, NdisMDeregisterInterruptEx,
  * NdisMSynchronizeWithInterruptEx, NDIS_MINIPORT_INTERRUPT_CHARACTERISTICS, MINIPORT_ISR,
  * MINIPORT_MESSAGE_INTERRUPT; network/"Registering and Deregistering Interrupts", "Handling an MSI
- * Interrupt", "Synchronizing with an MSI Interrupt"; windows-interrupt-api.md §7.
+ * Interrupt", "Synchronizing with an MSI Interrupt"; docs/reference/NdisMRegisterInterruptEx.md.
  *
  * NDIS is a thin layer over IoConnectInterruptEx (kernel/io/connect_interrupt.c):
  *   MsiSupported         -> CONNECT_MESSAGE_BASED, with NDIS's line ISR as the fallback, so a
@@ -165,7 +165,7 @@ VOID NdisMDeregisterInterruptEx(NDIS_HANDLE NdisInterruptHandle)
     struct ndis_adapter *adapter = interrupt->adapter;
     /* Only from MiniportInitializeEx (undoing a failed initialization) or MiniportHaltEx: at any
      * other time NDIS may be sending, receiving or synchronizing with it (DDI rule
-     * NdisMDeregisterInterruptEx; windows-interrupt-api.md §7.6). */
+     * NdisMDeregisterInterruptEx: "NdisMDeregisterInterruptEx rule (ndis)"). */
     if (adapter->state != NDIS_ADAPTER_INITIALIZING && adapter->state != NDIS_ADAPTER_HALTING)
         ndis_bugcheck(NDIS_BUGCHECK_DEREGISTER_OUTSIDE_INIT_OR_HALT, (ULONG_PTR)adapter, (ULONG_PTR)interrupt,
                       adapter->state, "NdisMDeregisterInterruptEx outside MiniportInitializeEx and MiniportHaltEx");

@@ -4,7 +4,7 @@
  * learn.microsoft.com: NDIS_OBJECT_HEADER ("NDIS checks Type, Revision and Size"),
  * NDIS_MINIPORT_INTERRUPT_CHARACTERISTICS, NDIS_MINIPORT_DRIVER_CHARACTERISTICS,
  * NDIS_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES, MINIPORT_ISR (QueueDefaultInterruptDpc,
- * TargetProcessors); shared/reference/windows-interrupt-api.md §7.2-§7.4, §7.9.
+ * TargetProcessors); docs/reference/NDIS_MINIPORT_INTERRUPT_CHARACTERISTICS.md.
  */
 #ifndef IRQLAB_NDIS_RULES_H
 #define IRQLAB_NDIS_RULES_H

@@ -3,8 +3,8 @@
  * Windows stops with BUGCODE_NDIS_DRIVER (0x7C) when a miniport breaks certain rules; P1 says
  * which (learn.microsoft.com "Bug Check 0x7C: BUGCODE_NDIS_DRIVER"). irqlab uses Windows' P1 for
  * the checks Windows documents, and P1 values from 0x1000 up for rules that Windows leaves to
- * Static Driver Verifier (DDI rules NdisMDeregisterInterruptEx, Init_DeRegisterInterrupt;
- * windows-interrupt-api.md §7.6, §7.8) - a teaching kernel asserts them at run time. The list,
+ * Static Driver Verifier (learn.microsoft.com "NdisMDeregisterInterruptEx rule (ndis)",
+ * "Init_DeRegisterInterrupt rule (ndis)") - a teaching kernel asserts them at run time. The list,
  * with every parameter, is in docs/ndis.md.
  */
 #ifndef IRQLAB_NDIS_VERIFY_H

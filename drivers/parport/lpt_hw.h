@@ -2,7 +2,7 @@
  * port driver and its clients share.
  *
  * Registers of a standard (SPP) port at `base` (0x378 for LPT1): DATA (base+0), STATUS (base+1,
- * read-only), CONTROL (base+2). How QEMU 7.2's port behaves - shared/reference/qemu-devices.md §3:
+ * read-only), CONTROL (base+2). How QEMU 7.2's port behaves (QEMU 7.2 hw/char/parallel.c):
  *   - a CONTROL write with STROBE set (nInit and SelectIn set) sends DATA to the printer (the
  *     -parallel backend) if the previous CONTROL value had STROBE clear: one byte per strobe;
  *   - a CONTROL write with STROBE clear (nInit and SelectIn set) raises the IRQ if the *previous*

@@ -4,7 +4,7 @@
  * References: learn.microsoft.com "Features of System-Supplied Parallel Drivers", "Synchronizing
  * the Use of a ParallelPort", "Connecting an Interrupt Service Routine to a ParallelPort", the
  * ni-parallel-ioctl_internal_* pages, IRP_MJ_INTERNAL_DEVICE_CONTROL, IRP_MJ_CREATE/_CLOSE;
- * shared/reference/windows-interrupt-api.md §8 (checklist §8.8); qemu-devices.md §3.
+ * docs/reference/IOCTL_INTERNAL_PARALLEL_CONNECT_INTERRUPT.md; QEMU 7.2 hw/char/parallel.c.
  *
  * Shape, as Windows' parport.sys: StartDevice (IRP_MN_START_DEVICE's job) takes the port range and
  * the interrupt from the resource lists, creates the FDO \Device\ParallelPort<n> on top of the PDO

@@ -5,7 +5,7 @@
  * ALLOCATE, IOCTL_INTERNAL_PARALLEL_PORT_FREE, PPARALLEL_TRY_ALLOCATE_ROUTINE,
  * PPARALLEL_FREE_ROUTINE, PPARALLEL_QUERY_WAITERS_ROUTINE, PARALLEL_INTERRUPT_INFORMATION
  * (TryAllocatePortAtInterruptLevel, FreePortFromInterruptLevel), PARALLEL_INTERRUPT_SERVICE_ROUTINE
- * (DeferredPortCheckRoutine); shared/reference/windows-interrupt-api.md §8.7.
+ * (DeferredPortCheckRoutine); "Synchronizing the Use of a ParallelPort".
  *
  * Every state change happens under the port interrupt's lock (ParportLock), so a client ISR that
  * allocates or frees at DIRQL and a client at PASSIVE_LEVEL never see half a change.

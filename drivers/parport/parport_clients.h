@@ -3,7 +3,7 @@
  * lock around every call (tests/unit/test_par_clients.c runs it on the host).
  *
  * learn.microsoft.com: IOCTL_INTERNAL_PARALLEL_CONNECT_INTERRUPT / _DISCONNECT_INTERRUPT,
- * PARALLEL_INTERRUPT_SERVICE_ROUTINE; shared/reference/windows-interrupt-api.md §8.4-§8.7. */
+ * PARALLEL_INTERRUPT_SERVICE_ROUTINE; docs/reference/PARALLEL_INTERRUPT_SERVICE_ROUTINE.md. */
 #ifndef IRQLAB_DRIVERS_PARPORT_CLIENTS_H
 #define IRQLAB_DRIVERS_PARPORT_CLIENTS_H
 

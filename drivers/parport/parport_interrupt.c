@@ -4,7 +4,7 @@
  * learn.microsoft.com: IOCTL_INTERNAL_PARALLEL_CONNECT_INTERRUPT, IOCTL_INTERNAL_PARALLEL_
  * DISCONNECT_INTERRUPT, PARALLEL_INTERRUPT_SERVICE_ROUTINE, PARALLEL_INTERRUPT_INFORMATION,
  * "Connecting an Interrupt Service Routine to a ParallelPort", IoConnectInterruptEx
- * (CONNECT_LINE_BASED); shared/reference/windows-interrupt-api.md §8.4-§8.6, §8.8 items 4-7.
+ * (CONNECT_LINE_BASED); docs/reference/IOCTL_INTERNAL_PARALLEL_CONNECT_INTERRUPT.md.
  *
  * An ISA line (IRQ 7, edge) cannot be shared between drivers through the kernel: the resource is
  * CmResourceShareDeviceExclusive. Windows' answer is that the port driver owns the interrupt and

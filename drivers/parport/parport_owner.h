@@ -3,7 +3,7 @@
  *
  * learn.microsoft.com: "Synchronizing the Use of a ParallelPort", IOCTL_INTERNAL_PARALLEL_PORT_
  * ALLOCATE / _FREE, PPARALLEL_TRY_ALLOCATE_ROUTINE, PPARALLEL_FREE_ROUTINE,
- * PPARALLEL_QUERY_WAITERS_ROUTINE; shared/reference/windows-interrupt-api.md §8.7.
+ * PPARALLEL_QUERY_WAITERS_ROUTINE; "Synchronizing the Use of a ParallelPort".
  *
  * The port is free or allocated to one client. An allocate request that finds it allocated waits
  * in a FIFO queue; a free hands the port straight to the oldest waiter (the port never becomes

@@ -3,7 +3,7 @@
  * test_par_rules.c runs it on the host.
  *
  * learn.microsoft.com: the ni-parallel-ioctl_internal_* pages (buffers, Information, status);
- * shared/reference/windows-interrupt-api.md §8.2-§8.5, §8.8 items 1-3. */
+ * docs/reference/IOCTL_INTERNAL_PARALLEL_PORT_ALLOCATE.md and its neighbours. */
 #ifndef IRQLAB_DRIVERS_PARPORT_RULES_H
 #define IRQLAB_DRIVERS_PARPORT_RULES_H
 

@@ -4,7 +4,7 @@
  * References: learn.microsoft.com "Synchronizing the Use of a ParallelPort", "Connecting an
  * Interrupt Service Routine to a ParallelPort", IoGetDeviceObjectPointer,
  * IoBuildDeviceIoControlRequest, IoCallDriver, KeSynchronizeExecution;
- * shared/reference/windows-interrupt-api.md §8.4-§8.7; qemu-devices.md §3 (per-byte interrupts).
+ * docs/parport.md; QEMU 7.2 hw/char/parallel.c (per-byte interrupts).
  *
  * What it shows:
  *   - a client finds the port by name and talks to it only with internal device-control IRPs

@@ -5,7 +5,7 @@
  * PARALLEL_INTERRUPT_SERVICE_ROUTINE (DeferredPortCheckRoutine), PARALLEL_INTERRUPT_INFORMATION
  * (TryAllocatePortAtInterruptLevel, FreePortFromInterruptLevel), PARALLEL_PORT_INFORMATION
  * (TryAllocatePort, FreePort, QueryNumWaiters), "Writing an ISR" (return FALSE for an interrupt
- * the device did not cause); shared/reference/windows-interrupt-api.md §8.6, §8.7.
+ * the device did not cause); "Synchronizing the Use of a ParallelPort".
  *
  * The port driver calls client ISRs in connection order and stops at the first that returns TRUE.
  * A client's device can only have caused the interrupt while the client owns the port, so that is
@@ -201,7 +201,7 @@ NTSTATUS parwatch_ping(void)
     uint64_t before = __atomic_load_n(&w->Counts.claimed, __ATOMIC_ACQUIRE);
     w->Counts.pings++;
     /* INTEN on (no interrupt: it was off), then the same value again: a CONTROL write with STROBE
-     * low after one with INTEN - QEMU's interrupt, without a byte (qemu-devices.md §3). */
+     * low after one with INTEN - QEMU's interrupt, without a byte (QEMU 7.2 hw/char/parallel.c). */
     LptInterruptsOn(base);
     LptInterruptsOn(base);
     ULONG64 deadline = ParWatchNowUs() + PARWATCH_PING_WAIT_US;

@@ -3,7 +3,7 @@
  *
  * References: PCI Local Bus Specification 3.0 §6.1 (configuration header), §6.2.5 (BARs),
  * §6.7 (capabilities list), §6.8.1 (MSI), PCI Express Base 3.0 §7.7 (MSI-X); the INTx wiring
- * of QEMU's pc (PIIX3) and q35 (ICH9) boards is in ../shared/reference/qemu-devices.md §7.
+ * of QEMU's pc (PIIX3) and q35 (ICH9) boards is in QEMU 7.2 hw/isa/piix3.c and lpc_ich9.c.
  *
  * Mechanism, not policy: this module finds and programs things; which interrupt kind a device
  * gets and which vectors are used is decided by the I/O manager (kernel/io/).

@@ -1,7 +1,7 @@
 /* drivers/pci/pci_decode.h - the arithmetic of PCI, with no hardware access: BAR decoding and
  * sizing (PCI Local Bus Specification 3.0 §6.2.5.1), the capability-list walk (§6.7), the MSI
  * and MSI-X register layouts (§6.8.1, §6.8.2 / PCI Express Base 3.0 §7.7) and the INTx wiring
- * formulas of QEMU's two PC boards (qemu-devices.md §7).
+ * formulas of QEMU's two PC boards (QEMU 7.2 hw/isa/piix3.c, hw/isa/lpc_ich9.c).
  *
  * Everything here is pure, so tests/unit/test_pci_decode.c runs it on the host against fake
  * configuration spaces. The kernel side (pci_scan.c, pci_intx.c, pci_msi.c, pci_msix.c) reads
@@ -168,7 +168,7 @@ struct pci_msix_layout {
 };
 struct pci_msix_layout pci_msix_layout(uint16_t control, uint32_t table_dword, uint32_t pba_dword);
 
-/* ---- INTx wiring (qemu-devices.md §7) ----------------------------------------------------------
+/* ---- INTx wiring (QEMU 7.2 hw/isa/piix3.c, lpc_ich9.c) ------------------------------------------
  *
  * Pins are numbered as the Interrupt Pin register does: 1 = INTA# .. 4 = INTD#; slots are PCI
  * device numbers 0-31; PIRQs are 0 = PIRQA .. 7 = PIRQH.

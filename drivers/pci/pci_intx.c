@@ -5,7 +5,7 @@
  * shareable) and §6.2.4 (Interrupt Line / Pin); PCI-to-PCI Bridge Architecture 1.2 §9.1 (the
  * swizzle); ACPI 6.5 §5.2.12.5 (MADT Interrupt Source Overrides); Intel ICH9 datasheet §10.1
  * (chipset configuration registers DxxIR) and §13.1 (PIRQx_ROUT, RCBA); the QEMU 7.2 wiring in
- * qemu-devices.md §7.
+ * hw/isa/piix3.c and hw/isa/lpc_ich9.c.
  *
  * The problem. A PCI device has four possible pins, but the IOAPIC only knows GSIs (its input
  * numbers). Between them sits the chipset, which collects the pins of all slots onto a few

@@ -2,7 +2,7 @@
  *
  * learn.microsoft.com: IoConnectInterruptEx, IoDisconnectInterruptEx, IO_CONNECT_INTERRUPT_PARAMETERS,
  * IO_DISCONNECT_INTERRUPT_PARAMETERS, IO_INTERRUPT_MESSAGE_INFO(_ENTRY), "Bug Check 0xCA";
- * shared/reference/windows-interrupt-api.md §3-§5 and the checklists §3.8, §4.5.
+ * docs/reference/IoConnectInterruptEx.md, IoDisconnectInterruptEx.md.
  *
  * Connect, in order:
  *   1. IRQL must be PASSIVE_LEVEL, else bugcheck IRQL_NOT_LESS_OR_EQUAL (0xA): P1 = the address

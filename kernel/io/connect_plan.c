@@ -1,6 +1,6 @@
 /* kernel/io/connect_plan.c - the rules of IoConnectInterruptEx (see connect_plan.h).
  * learn.microsoft.com: IO_CONNECT_INTERRUPT_PARAMETERS (each member), WdmlibIoConnectInterruptEx
- * (return values); shared/reference/windows-interrupt-api.md §3.3-§3.5 and the checklist §3.8. */
+ * (return values); docs/reference/IoConnectInterruptEx.md. */
 #include "kernel/io/connect_plan.h"
 
 #include "kernel/io/resource_list.h"

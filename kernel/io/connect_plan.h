@@ -2,7 +2,7 @@
  *
  * learn.microsoft.com: IoConnectInterruptEx, IO_CONNECT_INTERRUPT_PARAMETERS, "Using the
  * CONNECT_FULLY_SPECIFIED / _LINE_BASED / _MESSAGE_BASED Version of IoConnectInterruptEx",
- * "Synchronizing Access to Device Data"; shared/reference/windows-interrupt-api.md §3.
+ * "Synchronizing Access to Device Data"; docs/reference/IoConnectInterruptEx.md.
  *
  * IoConnectInterruptEx (connect_interrupt.c) works in two steps. This file is the first: check
  * the parameters and, from the device's raw + translated resource lists, work out exactly which

@@ -3,7 +3,7 @@
  * For each enabled processor in the MADT: give it a kprcb, GDT+TSS, a guarded kernel stack and
  * IST stacks; point the trampoline's data block at them; send INIT, then SIPI twice (Intel SDM
  * Vol. 3A §9.4.4.1; QEMU's SeaBIOS leaves APs halted, not waiting for a SIPI, so the INIT is what
- * makes them listen - see ../shared/reference/qemu-devices.md §8). The AP runs
+ * makes them listen - SeaBIOS src/fw/smp.c, QEMU 7.2 hw/intc/apic.c apic_sipi). The AP runs
  * boot/ap_trampoline.asm and arrives in smp_ap_entry(). CPUs are started one at a time because
  * they share the trampoline's data block.
  */

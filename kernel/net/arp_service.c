@@ -71,13 +71,16 @@ void arp_input(const struct net_rx *rx)
         return;
     }
     /* Nothing may be learnt from, or answered to, a sender that is not one host: a group MAC
-     * (our reply would be multicast) or a broadcast/multicast/loopback IPv4 address. */
-    if (eth_addr_is_group(arp.sha) || eth_addr_is_zero(arp.sha) || ip_addr_is_multicast(arp.spa) ||
-        ip_addr_is_reserved(arp.spa) || ip_addr_is_loopback(arp.spa)) {
+     * (our reply would be multicast), or an IPv4 address that names no single host - a
+     * broadcast (the limited one or our subnet's), our subnet's network address, multicast,
+     * class E or loopback (ip_addr_is_host). Caching "10.0.2.255 is at <MAC>" would send every
+     * later subnet broadcast to one machine. 0.0.0.0 is a probe (RFC 5227), handled below. */
+    struct ip_config config = net_ipv4_of(netif);
+    if (eth_addr_is_group(arp.sha) || eth_addr_is_zero(arp.sha) ||
+        (arp.spa != IP_ADDR_ANY && !ip_addr_is_host(&config, arp.spa))) {
         net_count_drop(netif, NET_DROP_ARP_BAD_SENDER);
         return;
     }
-    struct ip_config config = net_ipv4_of(netif);
     if (!config.address) {
         net_count_drop(netif, NET_DROP_ARP_NOT_US);
         return;

@@ -24,7 +24,7 @@
     X(ETH_UNKNOWN_TYPE, "eth.unknown_type", RX_DROP) /* not IPv4 or ARP (IPv6, VLAN, LLC) */                           \
     X(ARP_TRUNCATED, "arp.truncated", RX_ERROR)                                                                        \
     X(ARP_BAD_FORMAT, "arp.bad_format", RX_ERROR) /* not Ethernet/IPv4 or wrong lengths */                             \
-    X(ARP_BAD_SENDER, "arp.bad_sender", RX_ERROR) /* group MAC or non-unicast IP */                                    \
+    X(ARP_BAD_SENDER, "arp.bad_sender", RX_ERROR) /* group MAC, or IP not one host */                                  \
     X(ARP_BAD_OP, "arp.bad_op", RX_DROP)          /* neither request nor reply */                                      \
     X(ARP_NOT_US, "arp.not_us", RX_DROP)          /* asks about another address */                                     \
     X(ARP_CONFLICT, "arp.conflict", RX_DROP)      /* someone else claims our address */                                \

@@ -160,8 +160,11 @@ NTSTATUS net_ping(struct netif *netif, uint32_t ip, uint16_t seq, ULONG timeout_
 {
     if (!netif || !__atomic_load_n(&netif->stack.registered, __ATOMIC_ACQUIRE))
         return STATUS_INVALID_PARAMETER;
+    /* One echo request, one reply: only a host address can be pinged (the shell's `ping`
+     * explains the others with ip_addr_kind_describe). Our own address is a host too: the
+     * request is looped back to icmp_input without the NIC (ip_output). */
     struct ip_config config = net_ipv4_of(netif);
-    if (ip == IP_ADDR_ANY || ip_addr_is_multicast(ip) || ip_addr_is_reserved(ip) || ip_addr_is_broadcast(&config, ip))
+    if (!ip_addr_is_host(&config, ip))
         return STATUS_INVALID_PARAMETER;
     /* At DISPATCH_LEVEL the reply's DPC could never run on this CPU while we poll. */
     if (KeGetCurrentIrql() >= DISPATCH_LEVEL || !config.address)

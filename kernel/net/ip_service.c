@@ -5,10 +5,20 @@
  *
  * This host has one address per adapter and no broadcast or multicast services, so a datagram
  * is accepted only when it is unicast to the adapter's address from a plausible unicast source.
- * Everything else is counted under its own reason.
+ * Everything else is counted under its own reason. What we send to our own address is looped
+ * back (ip_loopback) instead of sent.
  */
 #include "kernel/lib/string.h"
 #include "kernel/net/net_internal.h"
+
+void ip_deliver(const struct net_rx *rx, const struct ip_packet *ip)
+{
+    switch (ip->protocol) {
+    case IP_PROTO_ICMP: icmp_input(rx, ip); break;
+    case IP_PROTO_UDP: udp_input(rx, ip); break;
+    default: net_count_drop(rx->netif, NET_DROP_IP_UNKNOWN_PROTO); break;
+    }
+}
 
 void ip_input(const struct net_rx *rx)
 {
@@ -30,11 +40,30 @@ void ip_input(const struct net_rx *rx)
         net_count_drop(netif, reason);
         return;
     }
-    switch (ip.protocol) {
-    case IP_PROTO_ICMP: icmp_input(rx, &ip); break;
-    case IP_PROTO_UDP: udp_input(rx, &ip); break;
-    default: net_count_drop(netif, NET_DROP_IP_UNKNOWN_PROTO); break;
+    ip_deliver(rx, &ip);
+}
+
+/* A datagram to our own address never reaches the wire: the NIC would not hear itself, and an
+ * ARP request for our own address gets no answer. Like every host stack (Linux, Windows:
+ * their loopback interface), hand it straight to our own ICMP/UDP service, which is how
+ * `ping 10.0.2.15` is answered. The NIC's packet counters do not move; the services'
+ * counters (icmp_echo_requests_in, ...) do. The reply comes back here too. Each nesting
+ * level keeps its transmit buffer until the delivery returns, so a handler that keeps
+ * answering itself runs out of buffers (tx.no_buffer) after NETIF_TX_BUFFERS levels instead
+ * of overflowing the stack. */
+static bool ip_loopback(struct netif *netif, int buffer, size_t len)
+{
+    struct net_rx rx = {.netif = netif};
+    struct ip_packet ip;
+    const uint8_t *frame = net_tx_buffer(netif, buffer);
+    bool delivered =
+        eth_parse(frame, len, &rx.eth) == NET_OK && ip_parse(rx.eth.payload, rx.eth.payload_len, &ip) == NET_OK;
+    if (delivered) {
+        netif_counter_add(&netif->counters.loopback, 1);
+        ip_deliver(&rx, &ip);
     }
+    net_tx_release(netif, buffer);
+    return delivered;
 }
 
 bool ip_output(struct netif *netif, int buffer, uint32_t dst, uint8_t protocol, size_t l4_len, const uint8_t *dst_mac)
@@ -70,8 +99,12 @@ bool ip_output(struct netif *netif, int buffer, uint32_t dst, uint8_t protocol, 
     /* The destination MAC is known now (a reply's, or broadcast), or arp_output overwrites
      * this broadcast placeholder once it knows the next hop's. */
     const uint8_t *eth_dst = dst_mac ? dst_mac : eth_broadcast_addr;
+    if (dst == config.address)
+        eth_dst = netif->mac;
     eth_build_header(frame, NETIF_TX_BUFFER_SIZE, eth_dst, netif->mac, ETH_TYPE_IPV4);
     size_t len = NET_TX_L4_OFFSET + l4_len;
+    if (dst == config.address)
+        return ip_loopback(netif, buffer, len);
     if (!next_hop)
         return net_tx_send(netif, buffer, len);
     return arp_output(netif, buffer, len, next_hop);

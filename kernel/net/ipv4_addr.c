@@ -111,13 +111,51 @@ bool ip_addr_is_broadcast(const struct ip_config *config, uint32_t addr)
     return has_broadcast(config) && ip_addr_on_link(config, addr) && (addr & ~config->netmask) == ~config->netmask;
 }
 
+enum ip_addr_kind ip_addr_classify(const struct ip_config *config, uint32_t addr)
+{
+    if (addr == IP_ADDR_ANY)
+        return IP_KIND_UNSPECIFIED;
+    if (addr == IP_ADDR_BROADCAST)
+        return IP_KIND_LIMITED_BROADCAST;
+    if (ip_addr_is_loopback(addr))
+        return IP_KIND_LOOPBACK;
+    if (ip_addr_is_multicast(addr))
+        return IP_KIND_MULTICAST;
+    if (ip_addr_is_reserved(addr))
+        return IP_KIND_RESERVED;
+    if (has_broadcast(config) && ip_addr_on_link(config, addr)) {
+        uint32_t host = addr & ~config->netmask;
+        if (host == ~config->netmask)
+            return IP_KIND_SUBNET_BROADCAST;
+        if (host == 0)
+            return IP_KIND_SUBNET_NETWORK;
+    }
+    return IP_KIND_HOST;
+}
+
+const char *ip_addr_kind_describe(enum ip_addr_kind kind)
+{
+    switch (kind) {
+    case IP_KIND_HOST: return "a host address";
+    case IP_KIND_UNSPECIFIED: return "the unspecified address (\"this host\")";
+    case IP_KIND_LIMITED_BROADCAST: return "the limited broadcast address (every host on a link)";
+    case IP_KIND_SUBNET_BROADCAST: return "the broadcast address of the adapter's subnet";
+    case IP_KIND_SUBNET_NETWORK: return "the network address of the adapter's subnet";
+    case IP_KIND_MULTICAST: return "a multicast group address (224.0.0.0/4)";
+    case IP_KIND_RESERVED: return "a reserved class E address (240.0.0.0/4)";
+    case IP_KIND_LOOPBACK: return "a loopback address (127.0.0.0/8)";
+    }
+    return "?";
+}
+
+bool ip_addr_is_host(const struct ip_config *config, uint32_t addr)
+{
+    return ip_addr_classify(config, addr) == IP_KIND_HOST;
+}
+
 bool ip_source_is_valid(const struct ip_config *config, uint32_t src)
 {
-    if (src == IP_ADDR_ANY || ip_addr_is_multicast(src) || ip_addr_is_reserved(src) || ip_addr_is_loopback(src))
-        return false;
-    if (src == config->address || ip_addr_is_broadcast(config, src))
-        return false;
-    return true;
+    return ip_addr_is_host(config, src) && src != config->address;
 }
 
 /* A unicast address a host may own or route through: not 0, loopback, multicast or class E. */

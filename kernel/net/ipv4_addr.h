@@ -49,9 +49,32 @@ bool ip_addr_is_loopback(uint32_t addr);  /* 127.0.0.0/8 */
 bool ip_addr_on_link(const struct ip_config *config, uint32_t addr);
 /* The limited broadcast or the subnet's directed broadcast (RFC 919/922)? */
 bool ip_addr_is_broadcast(const struct ip_config *config, uint32_t addr);
-/* May a datagram we accept come from `src`? RFC 1122 §3.2.1.3: never from a broadcast,
- * multicast, class-E, loopback or unspecified address - and never from ourselves. Answering
- * such sources is how smurf-style amplification and reply loops work. */
+
+/* What an address is, seen from an adapter with this configuration. Only IP_KIND_HOST names
+ * one host; the others name nobody (0.0.0.0), everybody (the broadcasts), a group, or this
+ * machine's own loopback. The subnet's network and broadcast addresses (host part all zeros
+ * or all ones, RFC 1122 §3.2.1.3 and RFC 922) exist only on subnets with at least two host
+ * bits, as in ip_addr_is_broadcast; with an unconfigured adapter they cannot be told apart
+ * from hosts. */
+enum ip_addr_kind {
+    IP_KIND_HOST,
+    IP_KIND_UNSPECIFIED,       /* 0.0.0.0 */
+    IP_KIND_LIMITED_BROADCAST, /* 255.255.255.255 */
+    IP_KIND_SUBNET_BROADCAST,  /* 10.0.2.255 on 10.0.2.0/24 */
+    IP_KIND_SUBNET_NETWORK,    /* 10.0.2.0 on 10.0.2.0/24 */
+    IP_KIND_MULTICAST,         /* 224.0.0.0/4 */
+    IP_KIND_RESERVED,          /* 240.0.0.0/4 except 255.255.255.255 */
+    IP_KIND_LOOPBACK,          /* 127.0.0.0/8 */
+};
+enum ip_addr_kind ip_addr_classify(const struct ip_config *config, uint32_t addr);
+/* For messages, at most 52 characters: "the broadcast address of the adapter's subnet", ... */
+const char *ip_addr_kind_describe(enum ip_addr_kind kind);
+/* ip_addr_classify(...) == IP_KIND_HOST: an address that may be learnt by ARP, answered,
+ * or pinged. */
+bool ip_addr_is_host(const struct ip_config *config, uint32_t addr);
+/* May a datagram we accept come from `src`? RFC 1122 §3.2.1.3: only from a host address
+ * (not a broadcast, network, multicast, class-E, loopback or unspecified address) - and never
+ * from ourselves. Answering such sources is how smurf-style amplification and reply loops work. */
 bool ip_source_is_valid(const struct ip_config *config, uint32_t src);
 
 /* NULL if usable, otherwise why not ("gateway is not on the subnet", ...). The all-zero

@@ -15,8 +15,9 @@
  * KeStallExecutionProcessor while the reply arrives through the driver's DPC (on this or any
  * other CPU). IRQL < DISPATCH_LEVEL. *rtt_us (optional) gets the round-trip time in
  * microseconds, measured from this call: the first ping to an address includes its ARP
- * exchange. STATUS_SUCCESS; STATUS_IO_TIMEOUT; STATUS_INVALID_PARAMETER (no adapter, not a
- * unicast address); STATUS_INVALID_DEVICE_STATE (adapter unconfigured, or IRQL too high);
+ * exchange; a ping of the adapter's own address is answered locally (looped back, no NIC).
+ * STATUS_SUCCESS; STATUS_IO_TIMEOUT; STATUS_INVALID_PARAMETER (no adapter, or not a host
+ * address: see ip_addr_classify); STATUS_INVALID_DEVICE_STATE (adapter unconfigured, or IRQL too high);
  * STATUS_INSUFFICIENT_RESOURCES (no free waiter or transmit buffer); STATUS_UNSUCCESSFUL (no
  * route, or the driver refused the frame). */
 NTSTATUS net_ping(struct netif *netif, uint32_t ip, uint16_t seq, ULONG timeout_ms, ULONG *rtt_us);

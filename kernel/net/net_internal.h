@@ -51,9 +51,12 @@ void arp_drop_pending(struct netif *netif);
 
 /* ---- kernel/net/ip_service.c ---- */
 void ip_input(const struct net_rx *rx);
+/* Hand an accepted datagram to its protocol (ICMP, UDP; others are counted and dropped). */
+void ip_deliver(const struct net_rx *rx, const struct ip_packet *ip);
 /* The ICMP/UDP message (l4_len bytes) is at NET_TX_L4_OFFSET in `buffer`: add the IPv4 and
  * Ethernet headers and send it to dst - to dst_mac if given (a reply goes back to the MAC the
- * request came from), else through ARP. Consumes the buffer. False if it was dropped. */
+ * request came from), else through ARP; to our own address it is delivered locally, without
+ * the NIC. Consumes the buffer. False if it was dropped. */
 bool ip_output(struct netif *netif, int buffer, uint32_t dst, uint8_t protocol, size_t l4_len, const uint8_t *dst_mac);
 
 /* ---- kernel/net/icmp_service.c, udp_service.c ---- */

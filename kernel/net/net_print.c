@@ -167,6 +167,7 @@ static void print_snapshot(struct printer *p, struct snapshot *s)
     line_start(p, 2);
     word(p, " ", "udp in %llu, echoed %llu, discarded %llu, to handlers %llu", ull(c->udp_in), ull(c->udp_echoed),
          ull(c->udp_discarded), ull(c->udp_delivered));
+    word(p, "; ", "looped back %llu", ull(c->loopback));
 
     bool any = false;
     for (unsigned r = NET_OK + 1; r < NET_DROP_COUNT; r++) {

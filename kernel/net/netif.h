@@ -84,6 +84,7 @@ struct netif_counters {
     uint64_t arp_requests_in, arp_replies_in, arp_requests_out, arp_replies_out;
     uint64_t icmp_echo_requests_in, icmp_echo_replies_in;
     uint64_t udp_in, udp_echoed, udp_discarded, udp_delivered;
+    uint64_t loopback;             /* datagrams to our own address, delivered without the NIC */
     uint64_t drop[NET_DROP_COUNT]; /* per reason, see kernel/net/drop.h */
 };
 

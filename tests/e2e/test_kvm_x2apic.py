@@ -4,7 +4,7 @@
 QEMU 7.2's TCG offers no x2APIC, so irqlab's x2APIC code only runs under KVM, which offers it
 by default with the in-kernel irqchip. When /dev/kvm works this boots the test kernel with
 `-enable-kvm -cpu host,-arch-capabilities` (the flags this project's nested-KVM hosts need,
-../shared/reference/toolchain-and-qemu.md §3) on pc and q35 and runs the interrupt-core suites;
+docs/kvm.md) on pc and q35 and runs the interrupt-core suites;
 the LAPIC must report x2APIC mode and every case must pass (cases using `int n` skip themselves:
 nested KVM cannot emulate it). Without usable KVM every test is skipped with the reason.
 """

@@ -1,8 +1,8 @@
 /* tests/ktest/acpi_test.c - the live firmware tables and the 8259, as QEMU 7.2 builds them.
  *
  * ACPI 6.5 sections 5.2.5-5.2.8 and 5.2.12; PCI Firmware Specification 3.2 section 4.1.2;
- * Intel 8259A data sheet. Expected values: shared/reference/qemu-devices.md section 7b (MADT,
- * identical on pc and q35), 7d (q35's ICH9 LPC at 00:1f.0) and 8 (LAPIC at 0xFEE00000).
+ * Intel 8259A data sheet. Expected values: QEMU 7.2 hw/i386/acpi-common.c (MADT, identical on
+ * pc and q35), hw/isa/lpc_ich9.c (q35's ICH9 LPC at 00:1f.0), hw/intc/apic.c (LAPIC at 0xFEE00000).
  *
  * Which machine are we on? The q35 chipset has the ICH9 LPC bridge at PCI 00:1f.0 (vendor 0x8086,
  * device 0x2918), read here through PCI configuration mechanism #1 (ports 0xCF8/0xCFC). Only

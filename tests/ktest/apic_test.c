@@ -1,7 +1,7 @@
 /* tests/ktest/apic_test.c - the interrupt-controller drivers and the time base, in the guest.
  *
  * Intel SDM Vol. 3A chapter 11 (local APIC), Intel 82093AA data sheet section 3.2 (IOAPIC),
- * shared/reference/qemu-devices.md sections 6 and 8 for the values QEMU should show.
+ * QEMU 7.2 hw/intc/ioapic.c and hw/intc/apic.c for the values QEMU should show.
  *
  * None of these tests needs the interrupt dispatcher: they run with interrupts off (IF = 0)
  * and look at registers. Two exceptions: the self-IPI test has to get rid of the interrupt it

@@ -3,8 +3,9 @@
  * Both vectors are raised by a self-IPI and taken at once. "full" goes the whole way (stub,
  * trap frame, trap_dispatch, ke_dispatch_interrupt, chain walk, an empty ISR returning TRUE,
  * EOI, statistics, DPC check); "bare" is tests/ktest/bench_stub.asm (save scratch registers,
- * EOI, iretq). Run it under `-icount shift=0` (scripts/bench.py) to turn TSC ticks into
- * deterministic instruction counts. A manual suite: timing is reported, never asserted. */
+ * EOI, iretq). Run it under `-icount shift=0` (make check-ktest GLOB=bench QEMU_EXTRA='-icount
+ * shift=0') to turn TSC ticks into deterministic instruction counts. A manual suite: timing is
+ * reported, never asserted. */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/lapic.h"

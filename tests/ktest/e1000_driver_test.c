@@ -4,8 +4,8 @@
  * everything back, and its ISR declining other devices' interrupts on a shared line.
  *
  * drivers/e1000/e1000.h for the driver; 8254x SDM / 82574 datasheet "Interrupt Cause Set" (ICS);
- * qemu-devices.md §1-§2, §7a (on pc the e1000e at 04.0 and the edus at 03.0 / 07.0 all reach
- * IRQ 11: with msi=off they share one line).
+ * QEMU 7.2 hw/net/e1000.c, e1000e_core.c, hw/isa/piix3.c (on pc the e1000e at 04.0 and the
+ * edus at 03.0 / 07.0 all reach IRQ 11: with msi=off they share one line).
  */
 #include "drivers/e1000/e1000.h"
 #include "drivers/edu/edu.h"

@@ -2,7 +2,7 @@
  * one CONNECT_MESSAGE_BASED connection, and each cause arrives as its own MessageID, at its own
  * IRQL, on the CPU the message table names.
  *
- * e1000e (82574L; qemu-devices.md §2): IVAR (0xE4) maps each interrupt cause to an MSI-X vector -
+ * e1000e (82574L; QEMU hw/net/e1000e_core.c): IVAR (0xE4) maps each interrupt cause to an MSI-X vector -
  * 4 bits per cause, vector number + valid bit 3: RXQ0 bits 3:0, RXQ1 7:4, TXQ0 11:8, TXQ1 15:12,
  * OTHER 19:16. IMS (0xD0) enables causes, ICS (0xC8) sets causes by software, ICR (0xC0) is
  * write-1-to-clear. With MSI-X on, a cause set in ICS sends its vector's message. */

@@ -1,5 +1,5 @@
-/* tests/ktest/io_probe.c - see io_probe.h. LPT1: qemu-devices.md §3 (a CONTROL write with strobe
- * low after one with INTEN raises IRQ 7; reading STATUS lowers it). edu: §4. */
+/* tests/ktest/io_probe.c - see io_probe.h. LPT1: QEMU 7.2 hw/char/parallel.c (a CONTROL write with
+ * strobe low after one with INTEN raises IRQ 7; reading STATUS lowers it). edu: hw/misc/edu.c. */
 #include "tests/ktest/io_probe.h"
 
 #include "kernel/ke/interrupt.h"
@@ -46,8 +46,8 @@ void probe_lpt_raise(USHORT base)
 {
     PUCHAR control = (PUCHAR)(uintptr_t)(base + LPT_CONTROL);
     /* QEMU raises IRQ 7 on every CONTROL write (with STROBE=0) whose *previous* value had INTEN
-     * (qemu-devices.md §3). So: INTEN on (no IRQ: the old value had none), then INTEN off (one
-     * IRQ). Leaving INTEN off means no later write can raise a second, unexpected edge - which
+     * (QEMU 7.2 hw/char/parallel.c). So: INTEN on (no IRQ: the old value had none), then INTEN
+     * off (one IRQ). Leaving INTEN off means no later write can raise a second, unexpected edge - which
      * it would, racing with an ISR on another CPU that has not read STATUS yet. */
     WRITE_PORT_UCHAR(control, LPT_CONTROL_INIT_SELECT | LPT_CONTROL_INTEN);
     WRITE_PORT_UCHAR(control, LPT_CONTROL_INIT_SELECT); /* old value had INTEN: exactly one IRQ */

@@ -1,6 +1,6 @@
 /* tests/ktest/irql_test.c - IRQL is CR8; raising and lowering follow Windows' rules.
  * The two rule-breaking calls end the kernel, so they live in the manual suite `irql_crash`
- * and tests/e2e/test_irql_bugcheck.py checks their stop codes. */
+ * and tests/e2e/test_bugcheck.py checks their stop codes. */
 #include "arch/x86_64/cpu.h"
 #include "include/wdm.h"
 #include "tests/ktest/ktest.h"

@@ -123,8 +123,8 @@ void ktest_skip(struct ktest *t, const char *reason);
 bool ktest_streq(const char *a, const char *b);
 
 /* True when running under KVM (CPUID hypervisor leaf "KVMKVMKVM"). The nested KVM of the
- * project's build machines cannot emulate `int n` (../shared/reference/toolchain-and-qemu.md
- * §3), so tests that use it skip themselves there with that reason. */
+ * project's build machines cannot emulate `int n` (docs/kvm.md), so tests that use it skip
+ * themselves there with that reason. */
 bool ktest_under_kvm(void);
 #define KTEST_SKIP_UNDER_KVM(t)                                                                    \
     do {                                                                                           \

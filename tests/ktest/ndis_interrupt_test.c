@@ -4,7 +4,7 @@
  * learn.microsoft.com: NdisMRegisterInterruptEx, NDIS_MINIPORT_INTERRUPT_CHARACTERISTICS,
  * MINIPORT_ISR ("NDIS queues DPCs according to QueueDefaultInterruptDpc and TargetProcessors,
  * whatever the return value"), NdisMQueueDpcEx, NdisMSynchronizeWithInterruptEx,
- * NDIS_RECEIVE_THROTTLE_PARAMETERS, NdisMDeregisterInterruptEx; windows-interrupt-api.md §7.9.
+ * NDIS_RECEIVE_THROTTLE_PARAMETERS, NdisMDeregisterInterruptEx; docs/ndis.md.
  * Runs on every machine of the matrix: MSI-X (5 messages), msix=off (MSI, 1 message) and
  * msi=off (the line, shared with the edus on pc).
  */

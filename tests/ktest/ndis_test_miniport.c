@@ -1,6 +1,6 @@
 /* tests/ktest/ndis_test_miniport.c - see ndis_test_miniport.h.
  *
- * e1000e registers used (82574 datasheet; qemu-devices.md §2): ICR 0xC0 (MSI/INTx: read clears;
+ * e1000e registers used (82574 datasheet; QEMU e1000e_core.c): ICR 0xC0 (MSI/INTx: read clears;
  * MSI-X: write 1 to clear), ICS 0xC8 (raise causes), IMS 0xD0 / IMC 0xD8 (enable / disable),
  * EIAC 0xDC (0: no auto-clear), IVAR 0xE4: 0x000CBA98 maps cause 20 + k (RXQ0, RXQ1, TXQ0,
  * TXQ1, OTHER) to MSI-X vector k, so message k is raised by writing bit 20 + k to ICS.

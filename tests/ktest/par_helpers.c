@@ -74,7 +74,7 @@ void par_test_raise_unsolicited(PDEVICE_OBJECT port)
     LptInterruptsOn(base);
     LptInterruptsOn(base); /* STROBE low after a value with INTEN: the interrupt */
     /* QEMU's IOAPIC takes every CONTROL write made while the port's interrupt is still pending
-     * (STATUS not read yet) as one more edge (qemu-devices.md §3). With the ISR on another CPU the
+     * (STATUS not read yet) as one more edge (QEMU hw/char/parallel.c). With the ISR on another CPU the
      * writes below could come first: wait until the port's ISR has run. Its count changes under
      * the port's lock, which the ISR holds until it returns - so once par_test_status sees the new
      * count, STATUS has been read. */

@@ -1,7 +1,7 @@
 /* tests/ktest/pci_test.c - the PCI bus driver against QEMU's real devices: enumeration, BARs,
  * capabilities, INTx wiring on pc and q35, MSI and MSI-X programming, and interrupts delivered
  * end to end through all three mechanisms (PCI 3.0 §6.2, §6.7, §6.8; PCIe 3.0 §7.7;
- * qemu-devices.md §2, §4, §7, §9).
+ * QEMU 7.2 hw/net/e1000e.c, hw/misc/edu.c, hw/isa/piix3.c, lpc_ich9.c, hw/intc/apic.c).
  *
  * Run with: -device edu,addr=03.0 -device edu,addr=07.0
  *           -device e1000e,addr=04.0,netdev=n0 -netdev user,id=n0

@@ -6,8 +6,8 @@
  * random. So: load every general-purpose register with a distinct value, take a software
  * interrupt, and compare.
  *
- * Vector 0xFF: the local APIC's spurious-interrupt vector, which every dispatcher (the
- * placeholder in arch/x86_64/interrupt_stub.c and the interrupt core's) simply returns from.
+ * Vector 0xFF: the local APIC's spurious-interrupt vector, which the interrupt core's
+ * dispatcher (kernel/ke/dispatch.c) only counts and returns from.
  */
 #include <stdint.h>
 

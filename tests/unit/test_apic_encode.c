@@ -5,7 +5,7 @@
  * Intel SDM Vol. 3A Figure 11-8 (LVT), Figure 11-10 (divide configuration), Figure 11-12 and
  * the MP-initialization example in section 9.4.4.1 (ICR 0x000C4500 INIT, 0x000C46XX SIPI),
  * section 11.12.9 (x2APIC ICR); the 82093AA data sheet section 3.2.4 (RTE) and the reset value
- * QEMU reports for an RTE (0x0000000000010000, shared/reference/qemu-devices.md section 6).
+ * QEMU reports for an RTE (0x0000000000010000, masked: QEMU 7.2 `info ioapic` after reset).
  * Also the PIT and TSC arithmetic from arch/x86_64/pit.h and kernel/ke/time.h.
  */
 #include <setjmp.h>

@@ -97,7 +97,7 @@ static void parse_ok(void)
     assert_true(m.valid);
 }
 
-/* What QEMU 7.2 builds for -smp 4 on pc and q35 (shared/reference/qemu-devices.md section 7b). */
+/* What QEMU 7.2 builds for -smp 4 on pc and q35 (hw/i386/acpi-common.c acpi_build_madt). */
 static void build_qemu_madt(void)
 {
     begin_madt(1, 0xFEE00000, MADT_FLAG_PCAT_COMPAT);

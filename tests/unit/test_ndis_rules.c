@@ -63,7 +63,7 @@ static NDIS_MINIPORT_INTERRUPT_CHARACTERISTICS interrupt_chars(BOOLEAN msi)
 static void layout_is_the_wdks(void **state)
 {
     (void)state;
-    /* windows-interrupt-api.md §7.2: the characteristics are 0x60 bytes, Header..MessageInfoTable. */
+    /* The WDK's ndis.h: the characteristics are 0x60 bytes on x64, Header..MessageInfoTable. */
     assert_int_equal(NDIS_SIZEOF_MINIPORT_INTERRUPT_CHARACTERISTICS_REVISION_1, 0x60);
     assert_int_equal(offsetof(NDIS_MINIPORT_INTERRUPT_CHARACTERISTICS, MsiSupported), 0x28);
     assert_int_equal(offsetof(NDIS_MINIPORT_INTERRUPT_CHARACTERISTICS, InterruptType), 0x50);

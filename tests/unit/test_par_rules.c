@@ -21,7 +21,7 @@
 static void codes_are_the_wdk_values(void **state)
 {
     (void)state;
-    /* shared/reference/windows-interrupt-api.md §8.2: (0x16 << 16) | (function << 2). */
+    /* CTL_CODE(FILE_DEVICE_PARALLEL_PORT = 0x16, function, METHOD_BUFFERED, FILE_ANY_ACCESS). */
     assert_int_equal(IOCTL_INTERNAL_PARALLEL_PORT_ALLOCATE, 0x0016002C);
     assert_int_equal(IOCTL_INTERNAL_GET_PARALLEL_PORT_INFO, 0x00160030);
     assert_int_equal(IOCTL_INTERNAL_PARALLEL_CONNECT_INTERRUPT, 0x00160034);

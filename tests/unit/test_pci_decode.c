@@ -3,9 +3,9 @@
  * unit-sources: drivers/pci/pci_decode.c drivers/pci/pci_names.c
  *
  * PCI Local Bus Specification 3.0 §6.2.5.1 (BAR sizing), §6.7 (capability list), §6.8.1 (MSI);
- * PCI Express Base 3.0 §7.7 (MSI-X); the INTx wiring of QEMU's pc and q35 (qemu-devices.md §7).
+ * PCI Express Base 3.0 §7.7 (MSI-X); the INTx wiring of QEMU 7.2 hw/isa/piix3.c and lpc_ich9.c.
  * Capability walks run over a fake 256-byte configuration space, including loops and pointers
- * into the header; the expected INTx values are the ones observed on QEMU 7.2 (see §7).
+ * into the header; the expected INTx values are the ones observed on QEMU 7.2.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -346,7 +346,7 @@ static void swizzle(void **state)
 static void pc_piix_pirq(void **state)
 {
     (void)state;
-    /* qemu-devices.md §7a: slot 1 -> A, 2 -> B, 3 -> C, 4 -> D, 5 -> A, ..., 7 -> C. */
+    /* QEMU 7.2 hw/isa/piix3.c pci_slot_get_pirq: slot 1 -> A, 2 -> B, 3 -> C, 4 -> D, 5 -> A, ... */
     assert_int_equal(pci_piix_pirq(1, 1), 0);
     assert_int_equal(pci_piix_pirq(2, 1), 1);
     assert_int_equal(pci_piix_pirq(3, 1), 2);
@@ -363,8 +363,8 @@ static void pc_piix_pirq(void **state)
 static void q35_ich9_pirq(void **state)
 {
     (void)state;
-    /* qemu-devices.md §7d, observed: edu@2 -> GSI 22 (G), e1000@3 -> 23 (H), e1000e@4 -> 20 (E),
-     * SATA/SMBus in slot 31 pin A -> PIRQA (GSI 16). */
+    /* QEMU 7.2 hw/isa/lpc_ich9.c ich9_lpc_map_irq, observed: edu@2 -> GSI 22 (G), e1000@3 -> 23
+     * (H), e1000e@4 -> 20 (E), SATA/SMBus in slot 31 pin A -> PIRQA (GSI 16). */
     assert_int_equal(pci_q35_pirq(2, 1, 0), 6);
     assert_int_equal(pci_q35_pirq(3, 1, 0), 7);
     assert_int_equal(pci_q35_pirq(4, 1, 0), 4);

@@ -5,7 +5,7 @@
  * numbered TODOs below. Allocation and start-up (RDBAL/RDLEN/RDH/RDT/RCTL) are given.
  *
  * 8254x SDM "Receive Descriptor Format", "Receive Descriptor Queue Structure" (head, tail),
- * "Receive Control Register"; qemu-devices.md §1 "RX path" and §2.
+ * "Receive Control Register"; QEMU 7.2 hw/net/e1000.c (e1000_receive_iov) and e1000e_core.c.
  *
  * The ring is RDLEN/16 descriptors in DMA memory (256, or e1000_rx_buffers=), each pointing at a
  * 1024-byte buffer. The NIC
@@ -17,8 +17,8 @@
  * Why 1024-byte buffers when a frame is up to 1514 bytes: it shows how a frame spans
  * descriptors (EOP), and it makes a receive overrun observable. When the ring has one free
  * buffer and a two-buffer frame arrives, the e1000 drops it, counts it in MPC and raises RXO;
- * the e1000e keeps it and raises RXO (qemu-devices.md §1, §2). With 2048-byte buffers QEMU would
- * only ever hold frames back, and a flood would be lost silently inside QEMU.
+ * the e1000e keeps it and raises RXO (QEMU 7.2 hw/net/e1000.c, e1000e_core.c). With 2048-byte
+ * buffers QEMU would only ever hold frames back, and a flood would be lost silently inside QEMU.
  */
 #include "drivers/e1000/e1000.h"
 
@@ -63,7 +63,8 @@ VOID E1000RxStart(PE1000_ADAPTER Adapter)
     Adapter->RxFrameBad = false;
     /* Broadcast on (ARP requests are broadcast), CRC stripped, 1 KiB buffers, no promiscuity.
      * QEMU's e1000 then receives nothing for about a second (a flush timer armed by every RCTL
-     * write, qemu-devices.md §1); frames that arrive meanwhile wait in QEMU, they are not lost. */
+     * write: QEMU 7.2 hw/net/e1000.c set_rx_control); frames that arrive meanwhile wait in
+     * QEMU, they are not lost. */
     E1000Write(Adapter, E1000_RCTL,
                E1000_RCTL_EN | E1000_RCTL_BAM | E1000_RCTL_BSIZE_1024 | E1000_RCTL_SECRC | E1000_RCTL_RDMTS_HALF);
 }
