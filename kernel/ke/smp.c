@@ -112,6 +112,14 @@ unsigned smp_start_aps(void)
             log_warn("smp: maxcpus=%s is not 1..%d; ignored", max, KE_MAX_CPUS);
     }
 
+    /* Windows puts at most 64 processors in a group (a KAFFINITY has 64 bits); irqlab has one
+     * group. Say so when the machine has more, instead of leaving the rest off in silence. */
+    unsigned found = madt->lapics_dropped;
+    for (unsigned i = 0; i < madt->lapic_count; i++)
+        found += madt->lapics[i].enabled;
+    if (found > KE_MAX_CPUS)
+        log_warn("smp: %u CPUs found, %d supported; %u left offline", found, KE_MAX_CPUS, found - KE_MAX_CPUS);
+
     size_t size = (size_t)(ap_trampoline_end - ap_trampoline_start);
     memcpy((void *)(uintptr_t)AP_TRAMPOLINE_BASE, ap_trampoline_start, size);
     paging_set_executable(AP_TRAMPOLINE_BASE, 4096, true);
