@@ -28,6 +28,7 @@
 #include "kernel/main.h"
 #include "kernel/mm/kstack.h"
 #include "kernel/mm/mm.h"
+#include "kernel/net/net.h"
 
 struct boot_info boot_info;
 
@@ -147,6 +148,7 @@ static void kernel_main_guarded(void)
 
     /* 9. Devices: objects, resources, drivers. */
     io_pnp_init();
+    net_config_report_unused();
 
     print_banner();
 
