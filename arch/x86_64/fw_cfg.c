@@ -18,6 +18,11 @@ struct fw_cfg_file {
     char name[FW_CFG_FILE_NAME_MAX];
 };
 
+static uint32_t be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
 static void read_more(void *buf, uint32_t len)
 {
     uint8_t *p = buf;
@@ -42,15 +47,14 @@ bool fw_cfg_find_file(const char *name, uint16_t *key, uint32_t *size)
 {
     uint8_t count_be[4];
     fw_cfg_read(FW_CFG_FILE_DIR, count_be, sizeof(count_be));
-    uint32_t count = (uint32_t)count_be[0] << 24 | (uint32_t)count_be[1] << 16 | (uint32_t)count_be[2] << 8 | count_be[3];
+    uint32_t count = be32(count_be);
     for (uint32_t i = 0; i < count && i < 4096; i++) {
         struct fw_cfg_file file;
         read_more(&file, sizeof(file));
         file.name[FW_CFG_FILE_NAME_MAX - 1] = '\0';
         if (strcmp(file.name, name) == 0) {
             *key = (uint16_t)(file.select_be[0] << 8 | file.select_be[1]);
-            *size = (uint32_t)file.size_be[0] << 24 | (uint32_t)file.size_be[1] << 16 |
-                    (uint32_t)file.size_be[2] << 8 | file.size_be[3];
+            *size = be32(file.size_be);
             return true;
         }
     }
