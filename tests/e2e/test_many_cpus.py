@@ -49,6 +49,7 @@ def main():
     t.diag(f"q35 -smp {GROUP_SIZE} -kernel: prompt, cpus and poweroff in {r.elapsed:.1f} s of wall time")
 
     log = os.path.join(build_dir(), "test-logs", "e2e-many-cpus-ktest.serial.log")
+    os.makedirs(os.path.dirname(log), exist_ok=True)
     run = run_ktest(ktest_elf(), SUITES, machine="q35", smp=GROUP_SIZE, extra=KTEST_DEVICES, log_path=log,
                     per_test_timeout=120)
     t.ok(re.search(rf"smp: {GROUP_SIZE} CPUs online", run.serial), f"ktest kernel: {GROUP_SIZE} CPUs online",
