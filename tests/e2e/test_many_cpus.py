@@ -5,6 +5,8 @@
 * the interrupt, routing, IRQL, DPC and IoConnectInterruptEx-affinity suites pass on those 64 CPUs
   (route.affinity_selects_the_receiving_cpu sends the PIT to the last CPU, 63; io_smp connects
   the edu device's line and message interrupts to every CPU in turn and counts where they arrive);
+* a bugcheck in a DPC on CPU 63 gives one stop screen that names CPU 63 (the other CPUs are
+  frozen by NMI);
 * q35 -smp 80: the kernel warns "80 CPUs found, 64 supported; 16 left offline" once and brings
   64 online.
 The guest-side boot time of -smp 64 is printed as a TAP diagnostic (it only informs).
@@ -56,6 +58,14 @@ def main():
          diag=run.serial[:3000])
     report(run, t, prefix=f"q35/smp{GROUP_SIZE}: ")
     t.diag(f"ktest {SUITES} on q35 -smp {GROUP_SIZE}: {run.elapsed:.1f} s")
+
+    # A bugcheck on the last CPU: it names CPU 63 and the NMI stops the 63 others (one screen).
+    r = run_qemu(ktest_elf(), machine="q35", smp=GROUP_SIZE, cmdline="ktest=crash.other_cpu", timeout=BOOT_TIMEOUT)
+    stops = re.findall(r"(?m)^\*\*\* STOP: 0x0000000A ", r.serial)
+    t.ok(len(stops) == 1 and re.search(rf"(?m)^CPU {GROUP_SIZE - 1}, IRQL 2", r.serial),
+         f"bugcheck in a DPC on CPU {GROUP_SIZE - 1}: one stop screen naming CPU {GROUP_SIZE - 1}",
+         diag=r.serial[-2500:])
+    t.ok(r.status == 35, "the bugcheck ends QEMU with status 35", diag=f"status {r.status}")
 
     r = boot(80)
     warnings = re.findall(r"80 CPUs found, 64 supported; 16 left offline", r.serial)
