@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """test_many_cpus - irqlab runs on a full processor group (64 CPUs) and says when there are more.
 
-* q35 -smp 64 (TCG, xAPIC ids 0-63): all 64 CPUs come online, `cpus` lists 64 rows;
+* q35 -smp 64 (TCG, xAPIC ids 0-63): all 64 CPUs come online, `cpus` lists 64 rows, `irq`
+  prints its per-CPU counts in blocks that fit 80 columns;
 * the interrupt, routing, IRQL, DPC and IoConnectInterruptEx-affinity suites pass on those 64 CPUs
   (route.affinity_selects_the_receiving_cpu sends the PIT to the last CPU, 63; io_smp connects
   the edu device's line and message interrupts to every CPU in turn and counts where they arrive);
@@ -37,7 +38,7 @@ def boot(smp, commands=()):
 def main():
     t = Tap()
 
-    r = boot(GROUP_SIZE, ["cpus"])
+    r = boot(GROUP_SIZE, ["cpus", "irq"])
     online = re.search(r"smp: (\d+) CPUs? online", r.serial)
     t.ok(online and int(online.group(1)) == GROUP_SIZE, f"q35 -smp {GROUP_SIZE}: {GROUP_SIZE} CPUs online",
          diag=online.group(0) if online else r.serial[-2000:])
@@ -45,10 +46,15 @@ def main():
     t.ok(len(rows) == GROUP_SIZE and rows[-1] == (str(GROUP_SIZE - 1), str(GROUP_SIZE - 1)),
          f"'cpus' lists {GROUP_SIZE} online CPUs, the last with APIC id {GROUP_SIZE - 1}",
          diag=r.serial[-3000:])
+    irq = r.serial[r.serial.find("irqlab> irq"):]
+    irq = irq[:irq.find("irqlab> ", 5)]
+    wide = [line for line in irq.splitlines() if len(line) > 80]
+    t.ok(re.search(rf"\bCPU{GROUP_SIZE - 1}\b", irq) and not wide,
+         f"'irq' shows per-CPU counts up to CPU{GROUP_SIZE - 1} within 80 columns", diag="\n".join(wide) or irq[-2000:])
     t.ok("left offline" not in r.serial, f"no 'left offline' warning with exactly {GROUP_SIZE} CPUs",
          diag=r.serial[-2000:])
     t.ok(r.status == 33, f"q35 -smp {GROUP_SIZE}: powers off", diag=f"status {r.status}\n{r.serial[-1500:]}")
-    t.diag(f"q35 -smp {GROUP_SIZE} -kernel: prompt, cpus and poweroff in {r.elapsed:.1f} s of wall time")
+    t.diag(f"q35 -smp {GROUP_SIZE} -kernel: prompt, cpus, irq and poweroff in {r.elapsed:.1f} s of wall time")
 
     log = os.path.join(build_dir(), "test-logs", "e2e-many-cpus-ktest.serial.log")
     os.makedirs(os.path.dirname(log), exist_ok=True)
