@@ -51,8 +51,8 @@ struct hvm_start_info {
     uint64_t modlist_paddr;
     uint64_t cmdline_paddr;
     uint64_t rsdp_paddr;
-    uint64_t memmap_paddr;    /* version >= 1 */
-    uint32_t memmap_entries;  /* version >= 1 */
+    uint64_t memmap_paddr;   /* version >= 1 */
+    uint32_t memmap_entries; /* version >= 1 */
     uint32_t reserved;
 };
 
@@ -123,9 +123,7 @@ static enum boot_error parse_multiboot2(uint64_t info, struct boot_info *out)
         size_t payload_len = tag->size - sizeof(struct mb2_tag);
 
         switch (tag->type) {
-        case MB2_TAG_CMDLINE:
-            set_cmdline(out, payload, payload_len);
-            break;
+        case MB2_TAG_CMDLINE: set_cmdline(out, payload, payload_len); break;
         case MB2_TAG_LOADER_NAME: {
             size_t n = strnlen(payload, payload_len);
             if (n >= sizeof(out->loader_name))
@@ -160,8 +158,7 @@ static enum boot_error parse_multiboot2(uint64_t info, struct boot_info *out)
             out->rsdp_source = is_new ? RSDP_FROM_MULTIBOOT2_V2 : RSDP_FROM_MULTIBOOT2_V1;
             break;
         }
-        default:
-            break; /* tags we do not use (framebuffer, ELF sections, ...) */
+        default: break; /* tags we do not use (framebuffer, ELF sections, ...) */
         }
         at += (tag->size + 7u) & ~7ull; /* tags are 8-byte aligned */
     }
@@ -247,9 +244,9 @@ enum boot_error bootinfo_parse_pvh_overrun(uint64_t info, uint32_t cmdline_size,
         if (map[i].type == MEMORY_USABLE && end <= FOUR_GIB && end > top_below_4g)
             top_below_4g = end;
     }
-    const uint64_t holes[2][2] = {{PC_LEGACY_HOLE_START, PC_LEGACY_HOLE_END},
-                                  {top_below_4g > BIOS_HIGH_TABLES_KEPT ? top_below_4g - BIOS_HIGH_TABLES_KEPT : 0,
-                                   top_below_4g}};
+    const uint64_t holes[2][2] = {
+        {PC_LEGACY_HOLE_START, PC_LEGACY_HOLE_END},
+        {top_below_4g > BIOS_HIGH_TABLES_KEPT ? top_below_4g - BIOS_HIGH_TABLES_KEPT : 0, top_below_4g}};
     for (unsigned i = 0; i < map_count; i++) {
         if (map[i].type == MEMORY_USABLE)
             add_usable_outside(out, map[i].base, map[i].base + map[i].length, holes, 2);

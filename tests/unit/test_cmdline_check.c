@@ -83,10 +83,8 @@ static void find_returns_the_declaration(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(on_off_options_are_checked_as_booleans),
-        cmocka_unit_test(unchecked_options_accept_anything),
-        cmocka_unit_test(an_options_own_check_decides),
-        cmocka_unit_test(numbers),
+        cmocka_unit_test(on_off_options_are_checked_as_booleans), cmocka_unit_test(unchecked_options_accept_anything),
+        cmocka_unit_test(an_options_own_check_decides),           cmocka_unit_test(numbers),
         cmocka_unit_test(find_returns_the_declaration),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
