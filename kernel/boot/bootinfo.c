@@ -51,8 +51,8 @@ struct hvm_start_info {
     uint64_t modlist_paddr;
     uint64_t cmdline_paddr;
     uint64_t rsdp_paddr;
-    uint64_t memmap_paddr;   /* version >= 1 */
-    uint32_t memmap_entries; /* version >= 1 */
+    uint64_t memmap_paddr;    /* version >= 1 */
+    uint32_t memmap_entries;  /* version >= 1 */
     uint32_t reserved;
 };
 
@@ -123,7 +123,9 @@ static enum boot_error parse_multiboot2(uint64_t info, struct boot_info *out)
         size_t payload_len = tag->size - sizeof(struct mb2_tag);
 
         switch (tag->type) {
-        case MB2_TAG_CMDLINE: set_cmdline(out, payload, payload_len); break;
+        case MB2_TAG_CMDLINE:
+            set_cmdline(out, payload, payload_len);
+            break;
         case MB2_TAG_LOADER_NAME: {
             size_t n = strnlen(payload, payload_len);
             if (n >= sizeof(out->loader_name))
@@ -158,7 +160,8 @@ static enum boot_error parse_multiboot2(uint64_t info, struct boot_info *out)
             out->rsdp_source = is_new ? RSDP_FROM_MULTIBOOT2_V2 : RSDP_FROM_MULTIBOOT2_V1;
             break;
         }
-        default: break; /* tags we do not use (framebuffer, ELF sections, ...) */
+        default:
+            break; /* tags we do not use (framebuffer, ELF sections, ...) */
         }
         at += (tag->size + 7u) & ~7ull; /* tags are 8-byte aligned */
     }
