@@ -28,6 +28,7 @@
 #include "kernel/main.h"
 #include "kernel/mm/kstack.h"
 #include "kernel/mm/mm.h"
+#include "kernel/net/net.h"
 
 struct boot_info boot_info;
 
@@ -75,6 +76,12 @@ static void print_banner(void)
 static void parse_boot_info(uint32_t magic, uint32_t info)
 {
     enum boot_error error = bootinfo_parse(magic, info, &boot_info);
+    if (error == BOOT_ERR_UNKNOWN_LOADER && bootinfo_recover_pvh_overrun(magic, info, &boot_info) == BOOT_OK) {
+        error = BOOT_OK;
+        log_warn("boot: QEMU's PVH option ROM copied the %u-byte -append into its %u-byte buffer and overwrote "
+                 "start_info; memory map taken from fw_cfg etc/e820",
+                 boot_info.pvh_rom_overrun, QEMU_PVH_ROM_CMDLINE_BUFSIZE);
+    }
     if (error != BOOT_OK) {
         log_error("boot: %s (magic 0x%08x, info 0x%08x)", bootinfo_error_text(error), magic, info);
         KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, 1, error, magic, info);
@@ -147,6 +154,7 @@ static void kernel_main_guarded(void)
 
     /* 9. Devices: objects, resources, drivers. */
     io_pnp_init();
+    net_config_report_unused();
 
     print_banner();
 

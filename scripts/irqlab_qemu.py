@@ -161,6 +161,23 @@ def accel_args(accel):
     raise ValueError(f"accel must be tcg or kvm, not {accel!r}")
 
 
+# QEMU 7.2's PVH option ROM (pc-bios/optionrom/pvh_main.c) copies -append into a 4096-byte
+# buffer without a length check. From 4 KiB on it overwrites start_info (the kernel recovers:
+# kernel/boot/pvh_overrun.c); from about 24 KiB on it overwrites its own stack and QEMU never
+# reaches the kernel. The kernel keeps 511 bytes, so cutting -append to what the buffer holds
+# loses nothing and the kernel still reports the line as too long.
+PVH_APPEND_MAX = 4095
+
+
+def pvh_append(cmdline):
+    """-append for a PVH boot: at most PVH_APPEND_MAX bytes (UTF-8), cut at a word boundary."""
+    data = cmdline.encode()
+    if len(data) <= PVH_APPEND_MAX:
+        return cmdline
+    cut = data[:PVH_APPEND_MAX].decode(errors="ignore")
+    return cut[:cut.rfind(" ")] if " " in cut else cut
+
+
 def qemu_argv(elf=None, *, machine="pc", smp=1, boot="kernel", cmdline="", extra=None, mem="256M",
               accel="tcg", iso=None, serial=None):
     """The QEMU argv (without the serial port unless `serial` is given as argv words)."""
@@ -171,7 +188,7 @@ def qemu_argv(elf=None, *, machine="pc", smp=1, boot="kernel", cmdline="", extra
     if boot == "kernel":
         argv += ["-kernel", elf]
         if cmdline:
-            argv += ["-append", cmdline]
+            argv += ["-append", pvh_append(cmdline)]
     elif boot == "iso":
         argv += ["-cdrom", iso or iso_for(elf, cmdline), "-boot", "d"]
     else:

@@ -11,14 +11,36 @@
  */
 #include "drivers/e1000/e1000.h"
 #include "kernel/boot/cmdline.h"
-#include "kernel/console/log.h"
+#include "kernel/lib/format.h"
 
-CMDLINE_OPTION(e1000_itr, "<interrupts per second>|0",
-               "e1000/e1000e interrupt moderation: at most this many interrupts/s per vector (default 0: "
-               "off; QEMU never goes above ~7800)");
+static bool rx_buffers_check(const char *value, char *why, size_t why_size);
 
-CMDLINE_OPTION(e1000_rx_buffers, "<16-256>",
-               "receive descriptors per e1000/e1000e (Windows' *ReceiveBuffers; default 256, multiple of 8)");
+CMDLINE_OPTION_CHECKED(e1000_itr, "<interrupts per second>|0",
+                       "e1000/e1000e interrupt moderation: at most this many interrupts/s per vector (default 0: "
+                       "off; QEMU never goes above ~7800)",
+                       cmdline_check_number);
+
+CMDLINE_OPTION_CHECKED(e1000_rx_buffers, "<16-256>",
+                       "receive descriptors per e1000/e1000e (Windows' *ReceiveBuffers; default 256, multiple of 8)",
+                       rx_buffers_check);
+
+/* RDLEN must be a multiple of 128 bytes, i.e. of 8 descriptors. */
+static ULONG rx_ring_for(unsigned long n)
+{
+    return n < E1000_RX_RING_MIN ? E1000_RX_RING_MIN : n > E1000_RX_RING_SIZE ? E1000_RX_RING_SIZE : (ULONG)n & ~7u;
+}
+
+static bool rx_buffers_check(const char *value, char *why, size_t why_size)
+{
+    unsigned long n;
+    if (!cmdline_check_number(value, why, why_size))
+        return false;
+    cmdline_parse_number(value, &n);
+    if (rx_ring_for(n) == n)
+        return true;
+    ksnprintf(why, why_size, "using %u (16-256, a multiple of 8)", (unsigned)rx_ring_for(n));
+    return false;
+}
 
 #define E1000_RESET_POLL_US 10
 #define E1000_RESET_TIMEOUT_US 10000
@@ -103,21 +125,14 @@ VOID E1000ProgramFilters(PE1000_ADAPTER Adapter)
         E1000Write(Adapter, E1000_MTA + 4 * i, 0);
 }
 
-/* A decimal number option; false (and a warning) when it is there but not a number. */
+/* A decimal number option; false when it is absent or not a number (cmdline_init said so). */
 static bool option_number(const char *key, ULONG *value)
 {
     const char *text = cmdline_get(key);
-    if (!text || !*text)
+    unsigned long n;
+    if (!text || !cmdline_parse_number(text, &n))
         return false;
-    ULONG n = 0;
-    for (const char *p = text; *p; p++) {
-        if (*p < '0' || *p > '9' || n > 100000000u) {
-            log_warn("cmdline: %s=%s is not a number; ignored", key, text);
-            return false;
-        }
-        n = n * 10 + (ULONG)(*p - '0');
-    }
-    *value = n;
+    *value = (ULONG)n;
     return true;
 }
 
@@ -136,11 +151,7 @@ ULONG E1000RxRingFromCommandLine(void)
     ULONG n;
     if (!option_number("e1000_rx_buffers", &n))
         return E1000_RX_RING_SIZE;
-    /* RDLEN must be a multiple of 128 bytes, i.e. of 8 descriptors. */
-    ULONG ring = n < E1000_RX_RING_MIN ? E1000_RX_RING_MIN : n > E1000_RX_RING_SIZE ? E1000_RX_RING_SIZE : n & ~7u;
-    if (ring != n)
-        log_warn("cmdline: e1000_rx_buffers=%u: using %u (16-256, a multiple of 8)", (unsigned)n, (unsigned)ring);
-    return ring;
+    return rx_ring_for(n); /* an odd size was reported once by cmdline_init */
 }
 
 VOID E1000ProgramModeration(PE1000_ADAPTER Adapter)

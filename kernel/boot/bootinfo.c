@@ -193,6 +193,72 @@ static enum boot_error parse_pvh(uint64_t info, struct boot_info *out)
     return finish(out, saw_mmap);
 }
 
+/* fw_cfg's etc/e820 describes the RAM QEMU allocated, not the PC memory map SeaBIOS builds
+ * around it (and hands to the ROM through INT 15h E820). Two kinds of RAM in it are not free:
+ *   * 0xA0000-0xFFFFF: ISA video memory and the BIOS ROMs;
+ *   * the top of RAM below 4 GiB: SeaBIOS keeps its "high" tables there - the ACPI tables
+ *     irqlab reads next among them - and reports that block reserved (SeaBIOS src/malloc.c,
+ *     BUILD_MAX_HIGHTABLE = 256 KiB, src/config.h). The top 1 MiB is kept out, with room to spare. */
+#define PC_LEGACY_HOLE_START 0xA0000ull
+#define PC_LEGACY_HOLE_END 0x100000ull
+#define BIOS_HIGH_TABLES_KEPT (1ull << 20)
+#define FOUR_GIB (1ull << 32)
+
+static void add_usable_outside(struct boot_info *out, uint64_t base, uint64_t end, const uint64_t (*holes)[2],
+                               unsigned hole_count)
+{
+    if (base >= end)
+        return;
+    for (unsigned i = 0; i < hole_count; i++) {
+        uint64_t hole_start = holes[i][0] > base ? holes[i][0] : base;
+        uint64_t hole_end = holes[i][1] < end ? holes[i][1] : end;
+        if (hole_start >= hole_end)
+            continue;
+        add_region(out, hole_start, hole_end - hole_start, MEMORY_RESERVED);
+        add_usable_outside(out, base, hole_start, holes, hole_count);
+        add_usable_outside(out, hole_end, end, holes, hole_count);
+        return;
+    }
+    add_region(out, base, end - base, MEMORY_USABLE);
+}
+
+enum boot_error bootinfo_parse_pvh_overrun(uint64_t info, uint32_t cmdline_size, const struct boot_e820_entry *map,
+                                           unsigned map_count, struct boot_info *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (info == 0)
+        return BOOT_ERR_NO_INFO;
+    const struct hvm_start_info *start = (const void *)(uintptr_t)info;
+    uint64_t cmdline = start->cmdline_paddr;
+    /* The ROM's buffer ends where start_info begins (give or take alignment padding). */
+    if (cmdline_size <= QEMU_PVH_ROM_CMDLINE_BUFSIZE || cmdline == 0 || cmdline >= info ||
+        info - cmdline < QEMU_PVH_ROM_CMDLINE_BUFSIZE || info - cmdline > QEMU_PVH_ROM_CMDLINE_BUFSIZE + 64)
+        return BOOT_ERR_UNKNOWN_LOADER;
+    out->protocol = BOOT_PROTOCOL_PVH;
+    out->pvh_rom_overrun = cmdline_size;
+    strlcpy(out->loader_name, "QEMU -kernel (PVH)", sizeof(out->loader_name));
+    /* The buffer's first 4 KiB hold the start of the line; what follows has been overwritten
+     * in part (cmdline_paddr itself sits there now), so read no further than the buffer. */
+    set_cmdline(out, (const char *)(uintptr_t)cmdline, QEMU_PVH_ROM_CMDLINE_BUFSIZE);
+    out->cmdline_truncated = true; /* it was longer than the buffer, so longer than ours */
+    uint64_t top_below_4g = 0;
+    for (unsigned i = 0; i < map_count; i++) {
+        uint64_t end = map[i].base + map[i].length;
+        if (map[i].type == MEMORY_USABLE && end <= FOUR_GIB && end > top_below_4g)
+            top_below_4g = end;
+    }
+    const uint64_t holes[2][2] = {
+        {PC_LEGACY_HOLE_START, PC_LEGACY_HOLE_END},
+        {top_below_4g > BIOS_HIGH_TABLES_KEPT ? top_below_4g - BIOS_HIGH_TABLES_KEPT : 0, top_below_4g}};
+    for (unsigned i = 0; i < map_count; i++) {
+        if (map[i].type == MEMORY_USABLE)
+            add_usable_outside(out, map[i].base, map[i].base + map[i].length, holes, 2);
+        else
+            add_region(out, map[i].base, map[i].length, map[i].type);
+    }
+    return finish(out, map_count > 0);
+}
+
 enum boot_error bootinfo_parse(uint32_t magic, uint64_t info, struct boot_info *out)
 {
     memset(out, 0, sizeof(*out));

@@ -59,7 +59,34 @@ struct boot_info {
     uint64_t rsdp_address;          /* physical address of an RSDP, 0 if none */
     enum rsdp_source rsdp_source;
     uint8_t rsdp_copy[36];          /* Multiboot2 hands over a copy of the RSDP, kept here */
+    uint32_t pvh_rom_overrun;       /* != 0: start_info was rebuilt (bootinfo_parse_pvh_overrun);
+                                       the -append size in bytes, with its NUL */
 };
+
+/* One entry of QEMU's fw_cfg file "etc/e820" (QEMU hw/i386/e820_memory_layout.h), packed. */
+struct boot_e820_entry {
+    uint64_t base;
+    uint64_t length;
+    uint32_t type;
+} __attribute__((packed));
+
+/* QEMU's PVH option ROM (pc-bios/optionrom/pvh_main.c in QEMU 7.2, the ROM behind `-kernel` of
+ * a PVH ELF) copies the whole -append text into a fixed 4096-byte buffer, cmdline_buffer, that
+ * sits just below its struct hvm_start_info, without checking the length. A command line of
+ * 4 KiB or more therefore overwrites start_info's magic, memory-map pointer and RSDP pointer
+ * before irqlab runs; the ROM then stores cmdline_paddr again, so that field alone is right.
+ * (From roughly 24 KiB on the copy also runs over the ROM's own stack and QEMU never reaches
+ * irqlab; the launchers cut -append to 4095 bytes, see scripts/irqlab_qemu.py.)
+ * Given ebx (`info`), the -append size from fw_cfg (`cmdline_size`, with its NUL) and fw_cfg's
+ * own copy of the memory map, rebuild what start_info said: the command line (its first bytes
+ * are intact) and the memory map; the RSDP is left to the BIOS-area scan. BOOT_ERR_UNKNOWN_LOADER
+ * unless the damage is exactly that: -append longer than the buffer, and cmdline_paddr pointing
+ * at a buffer that ends right where start_info begins. */
+#define QEMU_PVH_ROM_CMDLINE_BUFSIZE 4096u
+enum boot_error bootinfo_parse_pvh_overrun(uint64_t info, uint32_t cmdline_size, const struct boot_e820_entry *map,
+                                           unsigned map_count, struct boot_info *out);
+/* The kernel's side (kernel/boot/pvh_overrun.c): ask fw_cfg, then bootinfo_parse_pvh_overrun. */
+enum boot_error bootinfo_recover_pvh_overrun(uint32_t magic, uint64_t info, struct boot_info *out);
 
 /* Parse what the loader passed. `info` is the physical (== virtual at boot) address in ebx. */
 enum boot_error bootinfo_parse(uint32_t magic, uint64_t info, struct boot_info *out);

@@ -23,10 +23,15 @@ void cmdline_init(const char *text)
 
     size_t count;
     const struct cmdline_option *options = cmdline_options(&count);
+    /* Every mistake is reported here, once; the code that reads an option later stays quiet. */
     for (unsigned i = 0; i < kernel_cmdline.count; i++) {
         const struct cmdline_word *w = &kernel_cmdline.words[i];
-        if (!cmdline_option_known(options, count, w->key))
+        const struct cmdline_option *option = cmdline_option_find(options, count, w->key);
+        char why[160];
+        if (!option)
             log_warn("cmdline: unknown option '%s' ignored", w->key);
+        else if (!cmdline_value_ok(option, w->value, why, sizeof(why)))
+            log_warn("cmdline: %s=%s: %s", w->key, w->value, why);
     }
     if (kernel_cmdline.too_many_words)
         log_warn("cmdline: more than %d words; the rest were ignored", CMDLINE_MAX_WORDS);
@@ -45,11 +50,7 @@ const char *cmdline_get(const char *key) { return cmdline_lookup(&kernel_cmdline
 
 bool cmdline_get_bool(const char *key, bool default_value)
 {
-    bool bad = false;
-    bool v = cmdline_lookup_bool(&kernel_cmdline, key, default_value, &bad);
-    if (bad)
-        log_warn("cmdline: %s=%s is not on|off; using %s", key, cmdline_get(key), default_value ? "on" : "off");
-    return v;
+    return cmdline_lookup_bool(&kernel_cmdline, key, default_value, NULL);
 }
 
 const char *cmdline_text(void) { return original_text; }

@@ -26,9 +26,39 @@
 
 CMDLINE_OPTION(msi, "on|off", "message-signalled interrupts (MSI and MSI-X) for devices that offer them (default on)");
 CMDLINE_OPTION(msix, "on|off", "MSI-X for devices that offer it; off: plain MSI (default on)");
-CMDLINE_OPTION(nodriver, "name[,name...]", "drivers not to start; the next matching driver gets the device");
+static bool nodriver_check(const char *value, char *why, size_t why_size);
+CMDLINE_OPTION_CHECKED(nodriver, "name[,name...]", "drivers not to start; the next matching driver gets the device",
+                       nodriver_check);
 
 extern const IRQLAB_DRIVER __driver_table_start[], __driver_table_end[];
+
+static bool driver_named(const char *name, size_t len)
+{
+    for (const IRQLAB_DRIVER *d = __driver_table_start; d < __driver_table_end; d++)
+        if (d->Name && strlen(d->Name) == len && strncmp(d->Name, name, len) == 0)
+            return true;
+    return false;
+}
+
+/* A misspelt name in nodriver= would leave the driver running, silently: name it, and the
+ * drivers there are, once at boot. */
+static bool nodriver_check(const char *value, char *why, size_t why_size)
+{
+    for (const char *p = value;;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len && !driver_named(p, len)) {
+            size_t n = ksnprintf(why, why_size, "no driver is named '%.*s'; drivers:", (int)len, p);
+            for (const IRQLAB_DRIVER *d = __driver_table_start; d < __driver_table_end && n < why_size; d++)
+                if (d->Name)
+                    n += ksnprintf(why + n, why_size - n, " %s", d->Name);
+            return false;
+        }
+        if (!end)
+            return true;
+        p = end + 1;
+    }
+}
 
 #define IO_MAX_DRIVERS 32
 

@@ -14,7 +14,7 @@
 #include "include/wdm.h"
 #include "kernel/ke/rawlock.h"
 
-#define KE_MAX_CPUS 16
+#define KE_MAX_CPUS 64
 #define KE_VECTORS 256
 
 /* Reasons one CPU interrupts another (bits in kprcb.ipi_requests, vector KE_VECTOR_IPI). */

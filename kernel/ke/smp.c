@@ -19,12 +19,22 @@
 #include "kernel/console/log.h"
 #include "kernel/ke/clock.h"
 #include "kernel/ke/kprcb.h"
+#include "kernel/lib/format.h"
 #include "kernel/lib/string.h"
 #include "kernel/mm/heap.h"
 #include "kernel/mm/kstack.h"
 #include "kernel/mm/paging.h"
 
-CMDLINE_OPTION(maxcpus, "<n>", "start at most n processors (default: all the MADT lists)");
+static bool maxcpus_check(const char *value, char *why, size_t why_size)
+{
+    unsigned long n;
+    if (cmdline_parse_number(value, &n) && n >= 1 && n <= KE_MAX_CPUS)
+        return true;
+    ksnprintf(why, why_size, "not 1..%d; ignored", KE_MAX_CPUS);
+    return false;
+}
+CMDLINE_OPTION_CHECKED(maxcpus, "<n>", "start at most n processors (default: all the MADT lists, at most 64)",
+                       maxcpus_check);
 
 extern const uint8_t ap_trampoline_start[], ap_trampoline_end[];
 extern const uint64_t ap_trampoline_cr3, ap_trampoline_stack, ap_trampoline_entry, ap_trampoline_arg;
@@ -102,15 +112,17 @@ unsigned smp_start_aps(void)
     const struct madt_info *madt = madt_system();
     unsigned limit = KE_MAX_CPUS;
     const char *max = cmdline_get("maxcpus");
-    if (max && *max) {
-        unsigned n = 0;
-        for (const char *p = max; *p >= '0' && *p <= '9'; p++)
-            n = n * 10 + (unsigned)(*p - '0');
-        if (n >= 1 && n <= KE_MAX_CPUS)
-            limit = n;
-        else
-            log_warn("smp: maxcpus=%s is not 1..%d; ignored", max, KE_MAX_CPUS);
-    }
+    unsigned long n;
+    if (max && cmdline_parse_number(max, &n) && n >= 1 && n <= KE_MAX_CPUS) /* else reported by cmdline_init */
+        limit = (unsigned)n;
+
+    /* Windows puts at most 64 processors in a group (a KAFFINITY has 64 bits); irqlab has one
+     * group. Say so when the machine has more, instead of leaving the rest off in silence. */
+    unsigned found = madt->lapics_dropped;
+    for (unsigned i = 0; i < madt->lapic_count; i++)
+        found += madt->lapics[i].enabled;
+    if (found > KE_MAX_CPUS)
+        log_warn("smp: %u CPUs found, %d supported; %u left offline", found, KE_MAX_CPUS, found - KE_MAX_CPUS);
 
     size_t size = (size_t)(ap_trampoline_end - ap_trampoline_start);
     memcpy((void *)(uintptr_t)AP_TRAMPOLINE_BASE, ap_trampoline_start, size);

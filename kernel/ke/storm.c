@@ -6,9 +6,33 @@
 #include "kernel/console/log.h"
 #include "kernel/ke/bugcheck.h"
 #include "kernel/ke/interrupt.h"
+#include "kernel/lib/format.h"
 #include "kernel/lib/string.h"
 
-CMDLINE_OPTION(verifier, "storm[,...]", "driver-verifier checks; storm: bugcheck 0xF2 instead of masking a storm");
+static bool verifier_check(const char *value, char *why, size_t why_size);
+CMDLINE_OPTION_CHECKED(verifier, "storm[,...]",
+                       "driver-verifier checks; storm: bugcheck 0xF2 instead of masking a storm", verifier_check);
+
+/* The checks verifier= knows. A misspelt one would otherwise switch nothing on, silently. */
+static const char *const verifier_checks[] = {"storm"};
+
+static bool verifier_check(const char *value, char *why, size_t why_size)
+{
+    for (const char *p = value;;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        bool known = false;
+        for (size_t i = 0; i < sizeof(verifier_checks) / sizeof(verifier_checks[0]); i++)
+            known |= strlen(verifier_checks[i]) == len && strncmp(p, verifier_checks[i], len) == 0;
+        if (!known) {
+            ksnprintf(why, why_size, "'%.*s' is not a verifier check (known: storm); ignored", (int)len, p);
+            return false;
+        }
+        if (!end)
+            return true;
+        p = end + 1;
+    }
+}
 
 static volatile uint64_t storms_detected;
 

@@ -63,6 +63,10 @@ bool net_arp_lookup(struct netif *netif, uint32_t ip, uint8_t *mac);
 /* Forget every entry (and drop the frame waiting for ARP, if any). */
 void net_arp_flush(struct netif *netif);
 
+/* ---- configuration (kernel/net/net_config.c) ---- */
+/* After the drivers have started: warn once about each ipN= for an adapter that is not there. */
+void net_config_report_unused(void);
+
 /* ---- the `net` listing (kernel/net/net_print.c) ---- */
 /* Adapters, addresses, counters, drop reasons and ARP caches, each line at most 80 columns,
  * one call of sink per line (without the newline). IRQL <= DISPATCH_LEVEL. */

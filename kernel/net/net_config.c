@@ -13,14 +13,49 @@
  */
 #include "kernel/boot/cmdline.h"
 #include "kernel/console/log.h"
+#include "kernel/lib/format.h"
 #include "kernel/net/net_internal.h"
 
-CMDLINE_OPTION(ip, "<a.b.c.d>[/n][,gw=<a.b.c.d>]|none", "IPv4 of adapter 0 (default 10.0.2.15/24,gw=10.0.2.2)");
-CMDLINE_OPTION(ip1, "like ip", "IPv4 of adapter 1 (default 10.0.2.15/24,gw=10.0.2.2)");
-CMDLINE_OPTION(ip2, "like ip", "IPv4 of adapter 2 (default 10.0.2.15/24,gw=10.0.2.2)");
-CMDLINE_OPTION(ip3, "like ip", "IPv4 of adapter 3 (default 10.0.2.15/24,gw=10.0.2.2)");
+static bool ip_check(const char *value, char *why, size_t why_size)
+{
+    struct ip_config parsed;
+    const char *problem = ip_config_parse(value, &parsed);
+    if (!problem)
+        return true;
+    ksnprintf(why, why_size, "ignored (%s); the adapter uses 10.0.2.15/24,gw=10.0.2.2", problem);
+    return false;
+}
+
+CMDLINE_OPTION_CHECKED(ip, "<a.b.c.d>[/n][,gw=<a.b.c.d>]|none", "IPv4 of adapter 0 (default 10.0.2.15/24,gw=10.0.2.2)",
+                       ip_check);
+CMDLINE_OPTION_CHECKED(ip1, "like ip", "IPv4 of adapter 1 (default 10.0.2.15/24,gw=10.0.2.2)", ip_check);
+CMDLINE_OPTION_CHECKED(ip2, "like ip", "IPv4 of adapter 2 (default 10.0.2.15/24,gw=10.0.2.2)", ip_check);
+CMDLINE_OPTION_CHECKED(ip3, "like ip", "IPv4 of adapter 3 (default 10.0.2.15/24,gw=10.0.2.2)", ip_check);
 
 static const char *const option_names[] = {"ip", "ip1", "ip2", "ip3"};
+
+static void count_netif(struct netif *netif, void *context)
+{
+    (void)netif;
+    if (context)
+        ++*(unsigned *)context;
+}
+
+void net_config_report_unused(void)
+{
+    /* Which adapters exist is known only once the drivers have started: an ipN= for an adapter
+     * that is not there is reported then, once. */
+    unsigned adapters = 0;
+    for (unsigned i = 0; i < NETIF_MAX; i++)
+        net_with_netif(i, count_netif, &adapters);
+    for (unsigned i = 0; i < sizeof(option_names) / sizeof(option_names[0]); i++) {
+        const char *text = cmdline_get(option_names[i]);
+        struct ip_config parsed;
+        if (text && !ip_config_parse(text, &parsed) && !net_with_netif(i, count_netif, NULL))
+            log_warn("cmdline: %s=%s ignored: there is no adapter %u (%u network adapter%s)", option_names[i], text, i,
+                     adapters, adapters == 1 ? "" : "s");
+    }
+}
 
 void net_config_apply(struct netif *netif)
 {
@@ -29,14 +64,9 @@ void net_config_apply(struct netif *netif)
     if (netif->index < sizeof(option_names) / sizeof(option_names[0])) {
         const char *key = option_names[netif->index];
         const char *text = cmdline_get(key);
-        if (text) {
-            struct ip_config parsed;
-            const char *why = ip_config_parse(text, &parsed);
-            if (why)
-                log_warn("cmdline: %s=%s ignored (%s); %s uses 10.0.2.15/24,gw=10.0.2.2", key, text, why, netif->name);
-            else
-                config = parsed;
-        }
+        struct ip_config parsed;
+        if (text && !ip_config_parse(text, &parsed)) /* a bad value was reported by cmdline_init */
+            config = parsed;
     }
     netif->ipv4 = config;
 }

@@ -23,7 +23,7 @@
 #include "tests/ktest/ktest.h"
 
 #define NTM_MAX_MESSAGES 5
-#define NTM_MAX_CPUS 16
+#define NTM_MAX_CPUS 64
 
 struct ntm_answer {
     BOOLEAN claim;         /* the ISR's return value */

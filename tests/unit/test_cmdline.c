@@ -132,7 +132,8 @@ static void parse_resets_previous_state(void **state)
 static void known_options(void **state)
 {
     (void)state;
-    const struct cmdline_option options[] = {{"loglevel", "error|warn", "help"}, {"ktest", "<glob>", "help"}};
+    const struct cmdline_option options[] = {{"loglevel", "error|warn", "help", NULL},
+                                             {"ktest", "<glob>", "help", NULL}};
     assert_true(cmdline_option_known(options, 2, "ktest"));
     assert_true(cmdline_option_known(options, 2, "loglevel"));
     assert_false(cmdline_option_known(options, 2, "log"));
