@@ -54,6 +54,7 @@ GDB_HELP = """\
 ATTACH_BANNER = """\
 gdb attaches to the QEMU of `make qemu-gdb` (pid {pid}, gdb stub 127.0.0.1:{port}).
 The guest console (irqlab>) is in THAT terminal: type at the guest there, and gdb commands here.
+(The machine is the one `make qemu-gdb` was started with: give SMP, NIC, QEMU_EXTRA, ... to it.)
 {stops}
 {help}
   kill ends QEMU;  quit leaves gdb and lets the guest run on (`make gdb` attaches again).
@@ -131,8 +132,7 @@ def running_qemu_gdb(elf):
 def bounded(argv, timeout):
     """QEMU under `timeout` when a limit is given (TIMEOUT=...): it ends even if we do not."""
     if timeout:
-        return ["timeout", "--foreground", "-s", "KILL", str(int(timeout) if float(timeout).is_integer()
-                                                                  else timeout)] + argv
+        return ["timeout", "--foreground", "-s", "KILL", f"{float(timeout):g}"] + argv
     return argv
 
 
