@@ -200,6 +200,8 @@ def cmd_qemu_gdb(args, qemu_argv_of, nic_args, restore_terminal, explain_status)
                 remove_state(port_file, proc.pid)
             restore_terminal()
     rc, text = explain_status(status)
+    if status == 0:
+        text = "QEMU exited (gdb's `kill`, Ctrl-A X, or a triple fault: -no-reboot turns a reset into an exit)"
     print(f"\n{text}")
     return rc
 
