@@ -125,7 +125,16 @@ class Terminal:
             time.sleep(0.02)
 
     def close(self, grace=10):
-        """SIGHUP (the terminal window closed), then SIGKILL for whatever is left in the group."""
+        """SIGHUP (the terminal window closed), then SIGKILL for whatever is left in the group
+        and in the terminal's foreground job (make gdb runs gdb as a job of its own)."""
+        groups = {self.proc.pid}
+        try:
+            foreground = os.tcgetpgrp(self.master)
+            # 0 (or our own group) when the terminal has no foreground job of its programs.
+            if foreground > 1 and foreground != os.getpgrp():
+                groups.add(foreground)
+        except OSError:
+            pass
         for sig, wait in ((signal.SIGHUP, grace), (signal.SIGKILL, 10)):
             if self.proc.poll() is not None:
                 break
@@ -137,10 +146,11 @@ class Terminal:
                 self.proc.wait(timeout=wait)
             except subprocess.TimeoutExpired:
                 pass
-        try:  # anything else left in the process group (QEMU under `timeout`)
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        for group in groups:  # anything else left (QEMU under `timeout`, gdb)
+            try:
+                os.killpg(group, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
         self.done.wait(5)
         try:
             os.close(self.master)

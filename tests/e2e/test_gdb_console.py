@@ -15,7 +15,8 @@ student types them: terminal 1 `make qemu-gdb ...` (QEMU paused; the guest conso
      documented frames (ndis_line_isr, invoke_isr, ..., trap_interrupted); after `continue` the
      echo comes back; `interrupts` lists the e1000's vector.
   3. `make gdb BREAK=E1000Isr` stops there by itself once a datagram arrives; a misspelt BREAK
-     stops with gdb's error instead of running on.
+     stops with gdb's error instead of running on. Ctrl-C in gdb's terminal stops the guest;
+     `quit` detaches and the guest runs on.
   4. The one-terminal fallback: `make gdb` alone, `make console` in a second terminal types at
      the guest.
   5. .vscode/launch.json's gdb commands, run through `gdb -batch` against `make qemu-gdb`: they
@@ -191,6 +192,31 @@ def break_variable(t):
         s.gdb("continue", wait=False)
         if client:
             finish_client(client)
+        # Ctrl-C in gdb's terminal stops the guest (QEMU and make ignore it); quit then ends
+        # make gdb and lets the guest run on.
+        s.gdb_interrupt()
+        try:
+            out = s.gdb_wait(STOP_TIMEOUT)
+        except SessionTimeout as e:
+            out = f"(no stop) {e}"
+        t.ok("Program received signal SIGINT" in out, "Ctrl-C in make gdb's terminal stops the guest", diag=out)
+        s.gdb("quit", wait=False)
+        try:
+            s.gdb_term.proc.wait(60)
+        except subprocess.TimeoutExpired:
+            pass
+        s.gdb_term.done.wait(30)  # the last output read
+        text = s.gdb_output()
+        t.ok(not s.gdb_term.alive() and "[Inferior 1 (process 1) detached]" in text,
+             "after Ctrl-C, quit detaches and make gdb ends", diag=text[-1500:])
+        mark = s.console_mark()
+        s.console_write("cpus\r")
+        try:
+            s.console_expect(r"CPU online", timeout=STOP_TIMEOUT, since=mark)
+            runs_on = True
+        except SessionTimeout:
+            runs_on = False
+        t.ok(runs_on, "after quit the guest runs on: the console in terminal 1 answers", diag=tail(s, ""))
 
 
 # ---- 4. one terminal + make console -------------------------------------------------------------
