@@ -303,7 +303,7 @@ def misspelt_break_batch(t):
 
 
 def main():
-    signal.alarm(1500)
+    signal.alarm(850)  # before run_tests.py's E2E_TIMEOUT (900 s), so the TAP so far is kept
     t = Tap()
     tmp = tempfile.mkdtemp(prefix="irqlab-gdb-console-")
     only = sys.argv[1:]
