@@ -23,6 +23,7 @@ GLOB       ?= *
 JOBS       ?= 2
 V          ?= 0
 NIC        ?= e1000
+BREAK      ?=
 
 MACHINE := $(strip $(MACHINE))
 SMP     := $(strip $(SMP))
@@ -140,7 +141,7 @@ QEMU_ARGS = --machine $(MACHINE) --smp $(SMP) --boot $(BOOT) --accel $(ACCEL) --
             --timeout $(TIMEOUT) --cmdline "$(CMDLINE)" --extra "$(QEMU_EXTRA)" --nic $(NIC)
 SUBMAKE = $(MAKE) --no-print-directory
 
-.PHONY: deps run run-ktest gdb
+.PHONY: deps run run-ktest gdb qemu-gdb console
 deps:
 	$(Q)bash scripts/deps.sh
 
@@ -154,8 +155,18 @@ run:
 run-ktest: $(BUILD)/ktest.elf $(if $(filter iso,$(BOOT)),$(BUILD)/ktest.iso)
 	$(Q)$(PYTHON) scripts/qemu.py run $(QEMU_ARGS) --elf $(BUILD)/ktest.elf --iso $(BUILD)/ktest.iso
 
+# Debugging in two terminals (scripts/qemu_gdb.py, docs/gdb.md): `make qemu-gdb` (QEMU paused,
+# the guest console on that terminal) and `make gdb` (attaches). `make gdb` alone starts its own
+# QEMU; `make console` in a second terminal then types at the guest.
 gdb: $(BUILD)/kernel.elf $(if $(filter iso,$(BOOT)),$(BUILD)/irqlab.iso)
-	$(Q)$(PYTHON) scripts/qemu.py gdb $(QEMU_ARGS) --elf $(BUILD)/kernel.elf --iso $(BUILD)/irqlab.iso
+	$(Q)$(PYTHON) scripts/qemu.py gdb $(QEMU_ARGS) --elf $(BUILD)/kernel.elf --iso $(BUILD)/irqlab.iso \
+	    --break '$(BREAK)'
+
+qemu-gdb: $(BUILD)/kernel.elf $(if $(filter iso,$(BOOT)),$(BUILD)/irqlab.iso)
+	$(Q)$(PYTHON) scripts/qemu.py qemu-gdb $(QEMU_ARGS) --elf $(BUILD)/kernel.elf --iso $(BUILD)/irqlab.iso
+
+console:
+	$(Q)$(PYTHON) scripts/qemu.py console --elf $(BUILD)/kernel.elf
 
 # ---- tests -------------------------------------------------------------------------------
 RUN_TESTS = $(PYTHON) scripts/run_tests.py --build $(BUILD) --jobs $(JOBS)
@@ -242,7 +253,9 @@ help:
 	@echo 'irqlab make targets:'
 	@echo '  make / make all       build $(BUILD)/kernel.elf, $(BUILD)/ktest.elf and $(BUILD)/irqlab.iso'
 	@echo '  make run              boot irqlab in QEMU, console on this terminal (Ctrl-A X or poweroff to leave)'
-	@echo '  make gdb              boot paused and attach gdb (hbreak kernel_main; type continue)'
+	@echo '  make qemu-gdb         boot paused with a gdb stub; this terminal is the guest console'
+	@echo '  make gdb [BREAK=fn]   in a 2nd terminal: attach gdb to make qemu-gdb (alone: own QEMU,'
+	@echo '                        then make console in a 2nd terminal types at the guest; docs/gdb.md)'
 	@echo '  make test             everything: unit tests, in-guest ktests on the machine matrix, e2e tests'
 	@echo '  make unit             host unit tests only (tests/unit/test_*.c, cmocka)'
 	@echo '  make ktest            build the test kernel $(BUILD)/ktest.elf'
@@ -259,7 +272,8 @@ help:
 	@echo '  make deps             check (and as root install) the Debian packages'
 	@echo '  make clean            remove $(BUILD)/'
 	@echo 'variables (make VAR=value ...):'
-	@echo '  MACHINE=pc|q35  SMP=1  BOOT=kernel|iso  ACCEL=tcg|kvm  MEM=256M  TIMEOUT=0 (s, run only)'
+	@echo '  MACHINE=pc|q35  SMP=1  BOOT=kernel|iso  ACCEL=tcg|kvm  MEM=256M  TIMEOUT=0 (s, run/gdb/qemu-gdb)'
+	@echo '  BREAK=E1000Isr (gdb: break there and continue to it)'
 	@echo '  CMDLINE="loglevel=debug ..."  QEMU_EXTRA="-device edu ..."  OPT=-Og (or -O0, -O2)'
 	@echo '  NIC=e1000|e1000e|2xe1000|none|default (run/gdb: NICs with a host UDP port forwarded to the'
 	@echo '      guest echo port 7, printed at start: nc -u 127.0.0.1 <port>; default = QEMU'"'"'s own NIC)'

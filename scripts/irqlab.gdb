@@ -9,6 +9,10 @@ set pagination off
 set confirm off
 set print pretty on
 
+# A kernel has no shared libraries to load later: `break no_such_function` is an error (and
+# stops a command list such as irqlab-run-to) instead of a pending breakpoint that never hits.
+set breakpoint pending off
+
 # Read code and constants from the ELF, not from guest RAM: on the GRUB path the kernel is not
 # loaded yet when gdb connects, and prologue analysis of zeros would put breakpoints on the
 # wrong instruction (and show wrong arguments).
@@ -32,6 +36,16 @@ define irqlab-help
 end
 document irqlab-help
 Print the handful of gdb commands needed to debug irqlab.
+end
+
+# irqlab-run-to FUNCTION: what `make gdb BREAK=FUNCTION` does after attaching. A gdb error
+# ends a user-defined command, so a misspelt name stops here instead of running the guest on.
+define irqlab-run-to
+  break $arg0
+  continue
+end
+document irqlab-run-to
+Set a breakpoint on FUNCTION and continue to it (make gdb BREAK=FUNCTION).
 end
 
 # The helper commands (irql, interrupts, kinterrupt, dpcs, pcidev, bugcheck; docs/gdb.md) are

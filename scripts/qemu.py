@@ -4,7 +4,9 @@
   qemu.py run   --elf build/kernel.elf [--machine pc|q35] [--smp N] [--boot kernel|iso]
                 [--accel tcg|kvm] [--mem 256M] [--timeout S] [--cmdline ...] [--extra ...] [--iso F]
                 [--nic e1000|e1000e|2xe1000|none|default]
-  qemu.py gdb   (same options)   QEMU paused with a gdb stub on a free port, then gdb attached
+  qemu.py qemu-gdb (same options)  QEMU paused with a gdb stub on a free port, COM1 on this terminal
+  qemu.py gdb   (same options) [--break FUNC]   gdb attached to that QEMU (build/gdb.port), or
+                to a paused QEMU of its own whose COM1 `qemu.py console` reaches (scripts/qemu_gdb.py)
   qemu.py mkiso --elf build/kernel.elf --cmdline '...' -o build/irqlab.iso
 
 `run` puts COM1 on this terminal (-serial mon:stdio): type at the irqlab> prompt, leave with
@@ -26,6 +28,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import irqlab_net  # noqa: E402
 import irqlab_qemu  # noqa: E402
+import qemu_gdb  # noqa: E402
 
 
 def add_machine_options(p):
@@ -98,38 +101,23 @@ def cmd_run(args):
     return rc
 
 
-GDB_HELP = """\
-QEMU is paused before its first instruction and gdb has a hardware breakpoint on kernel_main.
-  continue (c)       run to kernel_main (then on to the next breakpoint)
-  next (n) / step (s) one source line, over / into calls;  finish: run to the end of this function
-  bt                 backtrace;  info locals;  print boot_info.cmdline;  print/x magic
-  break print_banner set another breakpoint;  info breakpoints;  delete 2
-  kill               stop the guest;  quit (q) leaves gdb and QEMU;  irqlab-help repeats this
-COM1 output appears here and in {log}.
-"""
+def qemu_argv_of(args, *, extra, serial):
+    """The QEMU argv for these options, with `extra` before the user's --extra words."""
+    return irqlab_qemu.qemu_argv(args.elf, machine=args.machine, smp=args.smp, boot=args.boot, cmdline=args.cmdline,
+                                 extra=extra + shlex.split(args.extra), mem=args.mem, accel=args.accel,
+                                 iso=iso_of(args), serial=serial)
+
+
+def cmd_qemu_gdb(args):
+    return qemu_gdb.cmd_qemu_gdb(args, qemu_argv_of, nic_args, restore_terminal, explain_status)
 
 
 def cmd_gdb(args):
-    port = irqlab_qemu.free_port()
-    log = os.path.join(os.path.dirname(os.path.abspath(args.elf)), "gdb-serial.log")
-    q = irqlab_qemu.Qemu(args.elf, machine=args.machine, smp=args.smp, boot=args.boot, cmdline=args.cmdline,
-                         extra=["-S", "-gdb", f"tcp:127.0.0.1:{port}"] + nic_args(args) + shlex.split(args.extra),
-                         mem=args.mem,
-                         accel=args.accel, iso=iso_of(args), timeout=args.timeout, log_path=log, terminal=True)
-    gdb = irqlab_qemu.gdb_argv(args.elf, port, commands=["hbreak kernel_main"])
-    print(shlex.join(q.argv) + " &", flush=True)
-    print(shlex.join(gdb), flush=True)
-    print(GDB_HELP.format(log=log), flush=True)
-    q.start()
-    old = signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C interrupts the guest via gdb
-    try:
-        rc = subprocess.call(gdb)
-    finally:
-        signal.signal(signal.SIGINT, old)
-        q.kill()
-        q.cleanup()
-        restore_terminal()
-    return rc
+    return qemu_gdb.cmd_gdb(args, qemu_argv_of, nic_args, restore_terminal)
+
+
+def cmd_console(args):
+    return qemu_gdb.cmd_console(args)
 
 
 def cmd_mkiso(args):
@@ -141,13 +129,21 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="command", required=True)
     add_machine_options(sub.add_parser("run", help="boot interactively, COM1 on this terminal"))
-    add_machine_options(sub.add_parser("gdb", help="boot paused and attach gdb"))
+    for name, text in (("gdb", "attach gdb to `qemu.py qemu-gdb`, or boot paused and attach gdb"),
+                       ("qemu-gdb", "boot paused with a gdb stub, COM1 on this terminal")):
+        p = sub.add_parser(name, help=text)
+        add_machine_options(p)
+        p.add_argument("--break", dest="break_at", default="",
+                       help="gdb: break on this function and continue to it (make gdb BREAK=...)")
+    p = sub.add_parser("console", help="type at the guest of a one-terminal `qemu.py gdb`")
+    p.add_argument("--elf", default=irqlab_qemu.kernel_elf())
     p = sub.add_parser("mkiso", help="build a GRUB ISO")
     p.add_argument("--elf", required=True)
     p.add_argument("--cmdline", default="")
     p.add_argument("-o", "--output", required=True)
     args = ap.parse_args()
-    return {"run": cmd_run, "gdb": cmd_gdb, "mkiso": cmd_mkiso}[args.command](args)
+    return {"run": cmd_run, "gdb": cmd_gdb, "qemu-gdb": cmd_qemu_gdb, "console": cmd_console,
+            "mkiso": cmd_mkiso}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ Loaded by scripts/irqlab.gdb (so `make gdb` and the e2e tests have them); by han
     dpcs              every CPU's DPC queue and the KDPCs in it
     pcidev            the PCI device table: b:d.f, ids, name, INTx GSI, MSI / MSI-X
     bugcheck          the last stop code and its four parameters
+    irqlab-attach     target remote to the QEMU of `make qemu-gdb` (port from build/gdb.port)
 
 Everything is read from guest memory through the debug information: structures by field
 name (never by offset), so a new member in struct kprcb or KINTERRUPT does not break them.
@@ -875,8 +876,61 @@ anything: break on ke_exit (or anywhere after the STOP line) to look at a crash 
             out(f"  (the stop screen itself faulted, bugcheck_depth {depth}: this was the first stop)")
 
 
+# ---- irqlab-attach -------------------------------------------------------------------------------
+
+def port_file_candidates(argument):
+    """Where `make qemu-gdb` wrote its gdb.port (scripts/qemu_gdb.py): the argument, else
+    $IRQLAB_GDB_STATE, else next to the loaded ELF, else ./build."""
+    if argument:
+        return [argument]
+    places = []
+    if os.environ.get("IRQLAB_GDB_STATE"):
+        places.append(os.path.join(os.environ["IRQLAB_GDB_STATE"], "gdb.port"))
+    for o in gdb.objfiles():
+        if o.filename:
+            places.append(os.path.join(os.path.dirname(os.path.abspath(o.filename)), "gdb.port"))
+    places.append(os.path.join(os.getcwd(), "build", "gdb.port"))
+    return places
+
+
+class IrqlabAttach(IrqlabCommand):
+    """Connect to the QEMU that `make qemu-gdb` started (its port is in build/gdb.port).
+
+Usage: irqlab-attach [PORT-FILE]
+
+Reads the port `make qemu-gdb` wrote (default: gdb.port next to the loaded ELF, or
+./build/gdb.port) and runs `target remote 127.0.0.1:PORT`. Used by .vscode/launch.json, whose
+port cannot be fixed in advance: every QEMU gets a free port at run time."""
+
+    name = "irqlab-attach"
+
+    def invoke(self, argument, from_tty):
+        # Not IrqlabCommand.invoke: a failure here must be a gdb error, so that an editor (or a
+        # command list) sees that the connection failed.
+        self.dont_repeat()
+        for path in port_file_candidates(argument.strip()):
+            try:
+                with open(path) as f:
+                    words = f.read().split()
+            except OSError:
+                continue
+            if len(words) < 2 or not pid_alive(words[1], f"tcp:127.0.0.1:{words[0]}"):
+                raise gdb.GdbError(f"irqlab-attach: {path} is stale (its QEMU has ended): start `make qemu-gdb`")
+            gdb.execute(f"target remote 127.0.0.1:{int(words[0])}", True)
+            return
+        raise gdb.GdbError("irqlab-attach: no gdb.port found: start `make qemu-gdb` first (it writes build/gdb.port)")
+
+
+def pid_alive(pid, needle):
+    try:
+        with open(f"/proc/{int(pid)}/cmdline", "rb") as f:
+            return needle.encode() in f.read()
+    except (OSError, ValueError):
+        return False
+
+
 def register():
-    for cls in (Irql, Interrupts, Kinterrupt, Dpcs, Pcidev, Bugcheck):
+    for cls in (Irql, Interrupts, Kinterrupt, Dpcs, Pcidev, Bugcheck, IrqlabAttach):
         cls()
 
 
