@@ -20,10 +20,20 @@
  * (kernel/ke/chain_walk.h). A few unclaimed interrupts are normal here: a byte that arrives while
  * the ISR is still draining raises a new edge, but the same loop reads that byte too, so the
  * interrupt the edge caused finds nothing left.
+ *
+ * Flow control instead of dropping: the ring holds what the shell has not taken yet (typed ahead
+ * while a command runs, or pasted). When it is full the ISR stops reading the receiver and masks
+ * the receive-data interrupt (IER bit 0) - "throttled". The bytes then wait in the UART's FIFO,
+ * and once that is full the sender waits too: QEMU's chardev backend reads no more from the
+ * socket or pty while the FIFO has no room (hw/char/serial.c, serial_can_receive), like a real
+ * UART deasserting RTS to a terminal with hardware flow control. When the shell has taken bytes
+ * from the ring (serial_rx_read), the receive interrupt is unmasked; the UART interrupts at once
+ * for what waits in its FIFO, and the ISR resumes. Nothing typed is lost, however much is pasted.
  */
 #include "drivers/serial/serial_rx.h"
 
 #include "drivers/serial/serial_ring.h"
+#include "drivers/serial/uart16550.h"
 #include "drivers/serial/uart16550_regs.h"
 
 /* Bounds per ISR call: a UART that never says "done" (or a flood of input) must not keep the
@@ -31,6 +41,7 @@
  * with no new edge to come, so the DPC finishes it (under the interrupt spin lock). */
 #define SERIAL_ISR_ROUNDS 16 /* IIR reads */
 #define SERIAL_DRAIN_MAX 64  /* bytes per "data available"; the FIFO holds 16 */
+#define SERIAL_RESUME_FREE UART_FIFO_SIZE /* free ring slots before a throttled receiver resumes */
 
 typedef struct _SERIAL_EXTENSION {
     PDEVICE_OBJECT Self; /* our FDO */
@@ -40,6 +51,7 @@ typedef struct _SERIAL_EXTENSION {
     ULONG Vector;
     KIRQL Irql;
     volatile BOOLEAN MoreWork; /* the ISR stopped at its bounds with conditions still pending */
+    BOOLEAN ThrEnabled;        /* a test turned the transmitter-empty interrupt on */
 } SERIAL_EXTENSION, *PSERIAL_EXTENSION;
 
 /* One console port, so the receive state lives here rather than in the extension: it survives a
@@ -47,6 +59,7 @@ typedef struct _SERIAL_EXTENSION {
 static struct serial_ring rx_ring;
 static PSERIAL_EXTENSION serial_device; /* the started device, or NULL */
 static volatile BOOLEAN serial_receiving;
+static volatile BOOLEAN serial_throttled; /* the ring was full: receive interrupt masked, receiver unread */
 static serial_rx_notify_fn *volatile notify_fn;
 static void *volatile notify_context;
 
@@ -55,9 +68,23 @@ static struct serial_rx_stats counters;
 
 static inline PUCHAR SerialRegister(PSERIAL_EXTENSION Serial, ULONG Offset) { return Serial->Port + Offset; }
 
+/* IER for the current state: receive interrupts unless throttled, line status always. Under the
+ * interrupt spin lock (or before connecting). */
+static VOID SerialWriteIer(PSERIAL_EXTENSION Serial)
+{
+    UCHAR ier = IER_LINE_STATUS;
+    if (!serial_throttled)
+        ier |= IER_RX_DATA;
+    if (Serial->ThrEnabled)
+        ier |= IER_THR_EMPTY;
+    WRITE_PORT_UCHAR(SerialRegister(Serial, UART_IER), ier);
+}
+
 /* ---- interrupt handling ------------------------------------------------------------------- */
 
-/* Read every byte the receiver holds into the ring (LSR.DR says whether one is left). */
+/* Read every byte the receiver holds into the ring (LSR.DR says whether one is left) - or, when
+ * the ring is full, leave them in the receiver and throttle: masking the receive interrupt is
+ * what clears "data available" (the UART keeps the bytes). */
 static ULONG SerialDrainReceiver(PSERIAL_EXTENSION Serial)
 {
     ULONG reads = 0;
@@ -65,10 +92,16 @@ static ULONG SerialDrainReceiver(PSERIAL_EXTENSION Serial)
     while (reads < SERIAL_DRAIN_MAX && ((lsr = READ_PORT_UCHAR(SerialRegister(Serial, UART_LSR))) & LSR_DATA_READY)) {
         if (lsr & LSR_ERRORS)
             counters.line_errors++;
+        if (serial_ring_free(&rx_ring) == 0) {
+            serial_throttled = TRUE;
+            counters.throttled++;
+            SerialWriteIer(Serial);
+            break;
+        }
         UCHAR byte = READ_PORT_UCHAR(SerialRegister(Serial, UART_DATA));
         counters.bytes++;
         if (!serial_ring_put(&rx_ring, byte))
-            counters.dropped++; /* the consumer is behind: the byte is lost, but the UART is quiet */
+            counters.dropped++; /* cannot happen: one producer, and it checked for room */
         reads++;
     }
     return reads;
@@ -167,10 +200,21 @@ static BOOLEAN SerialEnableInterrupts(PVOID Context)
      * a driver does not rely on that). */
     UCHAR mcr = READ_PORT_UCHAR(SerialRegister(serial, UART_MCR));
     WRITE_PORT_UCHAR(SerialRegister(serial, UART_MCR), (UCHAR)(mcr | MCR_OUT2));
-    WRITE_PORT_UCHAR(SerialRegister(serial, UART_IER), IER_RX_DATA | IER_LINE_STATUS);
+    /* What the console's uart_init took out of the receiver at boot was typed before anything
+     * in the FIFO: it goes into the ring first (at most 16 bytes; the ring is empty at the first
+     * start, and later starts find nothing kept). */
+    char kept[UART_FIFO_SIZE];
+    size_t kept_count = uart_take_kept_input(kept, sizeof(kept));
+    for (size_t i = 0; i < kept_count; i++)
+        if (serial_ring_put(&rx_ring, (uint8_t)kept[i]))
+            enable->Kick = TRUE;
+    serial_throttled = FALSE;
+    serial->ThrEnabled = FALSE;
+    SerialWriteIer(serial);
     /* Bytes typed before this point may sit in the FIFO. The UART raises its line for them now,
      * but taking them here as well costs nothing and does not depend on that. */
-    enable->Kick = SerialServiceUart(serial);
+    if (SerialServiceUart(serial))
+        enable->Kick = TRUE;
     serial_receiving = TRUE;
     return TRUE;
 }
@@ -179,6 +223,7 @@ static BOOLEAN SerialDisableInterrupts(PVOID Context)
 {
     PSERIAL_EXTENSION serial = Context;
     serial_receiving = FALSE;
+    serial_throttled = FALSE; /* the shell polls the UART once the ring is empty */
     WRITE_PORT_UCHAR(SerialRegister(serial, UART_IER), 0);
     /* Back to the console's FIFO setting: receive trigger at 14 bytes. */
     WRITE_PORT_UCHAR(SerialRegister(serial, UART_FCR), FCR_ENABLE | FCR_TRIGGER_14);
@@ -301,12 +346,30 @@ void serial_rx_set_notify(serial_rx_notify_fn *fn, void *context)
     __atomic_store_n(&notify_fn, fn, __ATOMIC_RELEASE);
 }
 
+/* Under the interrupt spin lock: the consumer made room, let the UART interrupt again. It does
+ * so at once if bytes wait in its FIFO (IER is level-sensitive to the pending condition), and
+ * the ISR takes them as usual. */
+static BOOLEAN SerialResumeReceive(PVOID Context)
+{
+    PSERIAL_EXTENSION serial = Context;
+    if (serial_throttled && serial_receiving && serial_ring_free(&rx_ring) >= SERIAL_RESUME_FREE) {
+        serial_throttled = FALSE;
+        SerialWriteIer(serial);
+    }
+    return TRUE;
+}
+
 size_t serial_rx_read(char *buffer, size_t size)
 {
     size_t n = 0;
     uint8_t byte;
     while (n < size && serial_ring_get(&rx_ring, &byte))
         buffer[n++] = (char)byte;
+    /* Unthrottle once there is room for at least a FIFO's worth: waking the UART for every single
+     * free slot would cost an interrupt per byte for nothing. */
+    PSERIAL_EXTENSION serial = serial_device;
+    if (serial_throttled && serial && serial->Interrupt && serial_ring_free(&rx_ring) >= SERIAL_RESUME_FREE)
+        (void)KeSynchronizeExecution(serial->Interrupt, SerialResumeReceive, serial);
     return n;
 }
 
@@ -343,8 +406,8 @@ struct serial_thr_test {
 static BOOLEAN SerialSetThrInterrupt(PVOID Context)
 {
     struct serial_thr_test *test = Context;
-    UCHAR ier = IER_RX_DATA | IER_LINE_STATUS;
-    WRITE_PORT_UCHAR(SerialRegister(test->Serial, UART_IER), (UCHAR)(test->Enable ? ier | IER_THR_EMPTY : ier));
+    test->Serial->ThrEnabled = test->Enable;
+    SerialWriteIer(test->Serial);
     return TRUE;
 }
 

@@ -36,6 +36,8 @@ enum uart16550_register {
 #define IIR_THR_EMPTY 0x02    /* priority 3: cleared by reading IIR or writing THR */
 #define IIR_MODEM_STATUS 0x00 /* priority 4: cleared by reading MSR */
 
+#define UART_FIFO_SIZE 16 /* bytes in each FIFO of a 16550A */
+
 /* FCR */
 #define FCR_ENABLE 0x01
 #define FCR_CLEAR_RX 0x02
