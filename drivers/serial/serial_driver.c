@@ -23,17 +23,17 @@
  *
  * Flow control instead of dropping: the ring holds what the shell has not taken yet (typed ahead
  * while a command runs, or pasted). When it is full the ISR stops reading the receiver and masks
- * the receive-data interrupt (IER bit 0) - "throttled". The bytes then wait in the UART's FIFO,
- * and once that is full the sender waits too: QEMU's chardev backend reads no more from the
- * socket or pty while the FIFO has no room (hw/char/serial.c, serial_can_receive), like a real
- * UART deasserting RTS to a terminal with hardware flow control. When the shell has taken bytes
- * from the ring (serial_rx_read), the receive interrupt is unmasked; the UART interrupts at once
- * for what waits in its FIFO, and the ISR resumes. Nothing typed is lost, however much is pasted.
+ * the receive-data interrupt (IER bit 0) - "throttled". The bytes then wait in the UART's
+ * receiver (its FIFO, if on), and once that is full the sender waits too: QEMU's chardev backend
+ * reads no more from the socket or pty while the receiver has no room (hw/char/serial.c,
+ * serial_can_receive), as a terminal with hardware flow control would wait for RTS. When the
+ * shell has taken bytes from the ring (serial_rx_read), the receive interrupt is unmasked; the
+ * UART interrupts at once for what waits in it, and the ISR resumes. Nothing typed is lost,
+ * however much is pasted.
  */
 #include "drivers/serial/serial_rx.h"
 
 #include "drivers/serial/serial_ring.h"
-#include "drivers/serial/uart16550.h"
 #include "drivers/serial/uart16550_regs.h"
 
 /* Bounds per ISR call: a UART that never says "done" (or a flood of input) must not keep the
@@ -67,6 +67,12 @@ static void *volatile notify_context;
 static struct serial_rx_stats counters;
 
 static inline PUCHAR SerialRegister(PSERIAL_EXTENSION Serial, ULONG Offset) { return Serial->Port + Offset; }
+
+/* IIR bits 7:6 say whether the FIFOs are on (FCR is write-only). */
+static BOOLEAN SerialFifosEnabled(PSERIAL_EXTENSION Serial)
+{
+    return (READ_PORT_UCHAR(SerialRegister(Serial, UART_IIR)) & IIR_FIFOS_ENABLED) == IIR_FIFOS_ENABLED;
+}
 
 /* IER for the current state: receive interrupts unless throttled, line status always. Under the
  * interrupt spin lock (or before connecting). */
@@ -193,28 +199,21 @@ static BOOLEAN SerialEnableInterrupts(PVOID Context)
 {
     struct serial_enable *enable = Context;
     PSERIAL_EXTENSION serial = enable->Serial;
-    /* FIFO on, receive interrupt after every byte: a person typing wants each key at once. FCR
-     * bit 0 stays 1, so the FIFOs are not cleared and nothing typed during boot is lost. */
-    WRITE_PORT_UCHAR(SerialRegister(serial, UART_FCR), FCR_ENABLE | FCR_TRIGGER_1);
+    /* The FIFOs keep their mode: switching it clears them and loses keys typed during boot
+     * (uart16550.c). If they are on, receive interrupt after every byte: a person typing wants
+     * each key at once (FCR bit 0 stays 1, so nothing is cleared). */
+    if (SerialFifosEnabled(serial))
+        WRITE_PORT_UCHAR(SerialRegister(serial, UART_FCR), FCR_ENABLE | FCR_TRIGGER_1);
     /* OUT2 connects the UART's interrupt output to IRQ 4 on a PC (uart_init set it already;
      * a driver does not rely on that). */
     UCHAR mcr = READ_PORT_UCHAR(SerialRegister(serial, UART_MCR));
     WRITE_PORT_UCHAR(SerialRegister(serial, UART_MCR), (UCHAR)(mcr | MCR_OUT2));
-    /* What the console's uart_init took out of the receiver at boot was typed before anything
-     * in the FIFO: it goes into the ring first (at most 16 bytes; the ring is empty at the first
-     * start, and later starts find nothing kept). */
-    char kept[UART_FIFO_SIZE];
-    size_t kept_count = uart_take_kept_input(kept, sizeof(kept));
-    for (size_t i = 0; i < kept_count; i++)
-        if (serial_ring_put(&rx_ring, (uint8_t)kept[i]))
-            enable->Kick = TRUE;
     serial_throttled = FALSE;
     serial->ThrEnabled = FALSE;
     SerialWriteIer(serial);
     /* Bytes typed before this point may sit in the FIFO. The UART raises its line for them now,
      * but taking them here as well costs nothing and does not depend on that. */
-    if (SerialServiceUart(serial))
-        enable->Kick = TRUE;
+    enable->Kick = SerialServiceUart(serial);
     serial_receiving = TRUE;
     return TRUE;
 }
@@ -225,8 +224,9 @@ static BOOLEAN SerialDisableInterrupts(PVOID Context)
     serial_receiving = FALSE;
     serial_throttled = FALSE; /* the shell polls the UART once the ring is empty */
     WRITE_PORT_UCHAR(SerialRegister(serial, UART_IER), 0);
-    /* Back to the console's FIFO setting: receive trigger at 14 bytes. */
-    WRITE_PORT_UCHAR(SerialRegister(serial, UART_FCR), FCR_ENABLE | FCR_TRIGGER_14);
+    /* Back to the console's FIFO setting, if the FIFOs are on: receive trigger at 14 bytes. */
+    if (SerialFifosEnabled(serial))
+        WRITE_PORT_UCHAR(SerialRegister(serial, UART_FCR), FCR_ENABLE | FCR_TRIGGER_14);
     return TRUE;
 }
 
@@ -347,7 +347,7 @@ void serial_rx_set_notify(serial_rx_notify_fn *fn, void *context)
 }
 
 /* Under the interrupt spin lock: the consumer made room, let the UART interrupt again. It does
- * so at once if bytes wait in its FIFO (IER is level-sensitive to the pending condition), and
+ * so at once if bytes wait in its receiver (IER is level-sensitive to the pending condition), and
  * the ISR takes them as usual. */
 static BOOLEAN SerialResumeReceive(PVOID Context)
 {

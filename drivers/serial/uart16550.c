@@ -10,20 +10,7 @@
 #include "arch/x86_64/cpu.h"
 #include "drivers/serial/uart16550_regs.h"
 
-/* Bytes typed before uart_init that it took out of the receiver so as not to lose them: with the
- * FIFOs off (as after reset) the receiver holds one; with them on, up to 16. */
-static char kept[UART_FIFO_SIZE + 1];
-static unsigned kept_count, kept_next;
-
-/* Everything the receiver holds now, into `kept` (bounded: a stuck LSR.DR must not hang boot). */
-static void keep_pending_input(uint16_t port)
-{
-    for (unsigned reads = 0; reads < 64 && (inb(port + UART_LSR) & LSR_DATA_READY); reads++) {
-        char c = (char)inb(port + UART_DATA);
-        if (kept_count < sizeof(kept))
-            kept[kept_count++] = c;
-    }
-}
+bool uart_fifos_enabled(uint16_t port) { return (inb(port + UART_IIR) & IIR_FIFOS_ENABLED) == IIR_FIFOS_ENABLED; }
 
 void uart_init(uint16_t port)
 {
@@ -32,25 +19,19 @@ void uart_init(uint16_t port)
     outb(port + UART_DATA, 0x01); /* divisor 1 = 115200 baud */
     outb(port + UART_IER, 0x00);
     outb(port + UART_LCR, LCR_8N1);
-    /* A student may type as soon as QEMU starts, before we get here. Turning the FIFOs on clears
-     * them (PC16550D "8.5 FIFO Control Register": changing bit 0 resets both FIFOs; QEMU's
-     * hw/char/serial.c does the same), and with them the key that waits in the receiver - the "h"
-     * of a "help" typed at boot. So take what is there first, then turn the FIFOs on without
-     * asking for a receive clear. Before the read the sender was held back (QEMU's chardev waits
-     * while the one-byte receiver is full); after it, QEMU's main loop must first notice the
-     * read before it hands over the next byte, which takes far longer than the two instructions
-     * to the FCR write. */
-    keep_pending_input(port);
-    outb(port + UART_FCR, FCR_ENABLE | FCR_CLEAR_TX | FCR_TRIGGER_14);
+    /* The FIFOs stay as the firmware left them (off after a reset), and the receiver is never
+     * cleared. A student may type as soon as QEMU starts, long before we get here, and what was
+     * typed waits in the receiver. Turning the FIFOs on would clear them (PC16550D data sheet,
+     * "8.5 FIFO Control Register": changing bit 0 resets both FIFOs; QEMU's hw/char/serial.c
+     * does the same) and lose the key waiting there - the "h" of a "help" typed at boot. Taking
+     * that key out first does not help: the moment the receiver is empty, the sender may hand
+     * over the next one, and no instruction sequence closes that window. Without FIFOs the
+     * receiver holds one byte and the sender waits while it is full (QEMU's chardev backend
+     * reads no more), so nothing is lost, and each byte interrupts at once, which is what a
+     * person typing wants anyway. */
+    if (uart_fifos_enabled(port))
+        outb(port + UART_FCR, FCR_ENABLE | FCR_CLEAR_TX | FCR_TRIGGER_14); /* bit 0 unchanged */
     outb(port + UART_MCR, MCR_DTR | MCR_RTS | MCR_OUT2);
-}
-
-size_t uart_take_kept_input(char *buffer, size_t size)
-{
-    size_t n = 0;
-    while (n < size && kept_next < kept_count)
-        buffer[n++] = kept[kept_next++];
-    return n;
 }
 
 void uart_putc(uint16_t port, char c)
@@ -63,8 +44,6 @@ void uart_putc(uint16_t port, char c)
 
 bool uart_try_getc(uint16_t port, char *c)
 {
-    if (uart_take_kept_input(c, 1)) /* what uart_init kept comes first: it was typed first */
-        return true;
     if (!(inb(port + UART_LSR) & LSR_DATA_READY))
         return false;
     *c = (char)inb(port + UART_DATA);

@@ -35,6 +35,7 @@ enum uart16550_register {
 #define IIR_RX_TIMEOUT 0x0C   /* priority 2: data waited 4 character times; cleared by reading RBR */
 #define IIR_THR_EMPTY 0x02    /* priority 3: cleared by reading IIR or writing THR */
 #define IIR_MODEM_STATUS 0x00 /* priority 4: cleared by reading MSR */
+#define IIR_FIFOS_ENABLED 0xC0 /* bits 7:6 read 11 when the FIFOs are on (FCR bit 0) */
 
 #define UART_FIFO_SIZE 16 /* bytes in each FIFO of a 16550A */
 
