@@ -41,7 +41,7 @@
  * with no new edge to come, so the DPC finishes it (under the interrupt spin lock). */
 #define SERIAL_ISR_ROUNDS 16 /* IIR reads */
 #define SERIAL_DRAIN_MAX 64  /* bytes per "data available"; the FIFO holds 16 */
-#define SERIAL_RESUME_FREE UART_FIFO_SIZE /* free ring slots before a throttled receiver resumes */
+#define SERIAL_RESUME_FREE 16 /* free ring slots before a throttled receiver resumes */
 
 typedef struct _SERIAL_EXTENSION {
     PDEVICE_OBJECT Self; /* our FDO */
@@ -99,10 +99,18 @@ static ULONG SerialDrainReceiver(PSERIAL_EXTENSION Serial)
         if (lsr & LSR_ERRORS)
             counters.line_errors++;
         if (serial_ring_free(&rx_ring) == 0) {
+            /* The consumer may be freeing a slot on another CPU right now, and check
+             * serial_throttled before our store is visible. With a full fence on both sides
+             * (here and in serial_rx_read), at least one of us sees the other: either the
+             * ring has room after all, or the consumer sees the flag and resumes us. */
             serial_throttled = TRUE;
-            counters.throttled++;
-            SerialWriteIer(Serial);
-            break;
+            __atomic_thread_fence(__ATOMIC_SEQ_CST);
+            if (serial_ring_free(&rx_ring) == 0) {
+                counters.throttled++;
+                SerialWriteIer(Serial);
+                break;
+            }
+            serial_throttled = FALSE;
         }
         UCHAR byte = READ_PORT_UCHAR(SerialRegister(Serial, UART_DATA));
         counters.bytes++;
@@ -365,8 +373,9 @@ size_t serial_rx_read(char *buffer, size_t size)
     uint8_t byte;
     while (n < size && serial_ring_get(&rx_ring, &byte))
         buffer[n++] = (char)byte;
-    /* Unthrottle once there is room for at least a FIFO's worth: waking the UART for every single
-     * free slot would cost an interrupt per byte for nothing. */
+    /* Unthrottle once there is room for a few bytes (SERIAL_RESUME_FREE): resuming for every
+     * single free slot would pause and resume the receiver at every byte. */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST); /* our frees before the flag: see SerialDrainReceiver */
     PSERIAL_EXTENSION serial = serial_device;
     if (serial_throttled && serial && serial->Interrupt && serial_ring_free(&rx_ring) >= SERIAL_RESUME_FREE)
         (void)KeSynchronizeExecution(serial->Interrupt, SerialResumeReceive, serial);

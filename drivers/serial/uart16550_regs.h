@@ -37,8 +37,6 @@ enum uart16550_register {
 #define IIR_MODEM_STATUS 0x00 /* priority 4: cleared by reading MSR */
 #define IIR_FIFOS_ENABLED 0xC0 /* bits 7:6 read 11 when the FIFOs are on (FCR bit 0) */
 
-#define UART_FIFO_SIZE 16 /* bytes in each FIFO of a 16550A */
-
 /* FCR */
 #define FCR_ENABLE 0x01
 #define FCR_CLEAR_RX 0x02
