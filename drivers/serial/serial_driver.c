@@ -39,8 +39,8 @@
 /* Bounds per ISR call: a UART that never says "done" (or a flood of input) must not keep the
  * CPU at device IRQL forever. Work left over when they are reached would leave the edge line high
  * with no new edge to come, so the DPC finishes it (under the interrupt spin lock). */
-#define SERIAL_ISR_ROUNDS 16 /* IIR reads */
-#define SERIAL_DRAIN_MAX 64  /* bytes per "data available"; the FIFO holds 16 */
+#define SERIAL_ISR_ROUNDS 16  /* IIR reads */
+#define SERIAL_DRAIN_MAX 64   /* bytes per "data available"; the FIFO holds 16 */
 #define SERIAL_RESUME_FREE 16 /* free ring slots before a throttled receiver resumes */
 
 typedef struct _SERIAL_EXTENSION {

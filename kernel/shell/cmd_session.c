@@ -2,8 +2,8 @@
  * ECMA-48 5th ed. §8.3.21 CUP (cursor position) and §8.3.39 ED (erase in page) for `clear`;
  * QEMU's isa-debug-exit (kernel/ke/shutdown.h) for `poweroff`. */
 #include "kernel/console/console.h"
-#include "kernel/ke/shutdown.h"
 #include "kernel/io/pnp.h"
+#include "kernel/ke/shutdown.h"
 #include "kernel/shell/shell.h"
 #include "kernel/shell/shell_format.h"
 #include "kernel/shell/shell_input.h"

@@ -400,7 +400,8 @@ static void a_long_line_scrolls_through_a_window(void **state)
     type("z"); /* one more than fits: rings */
     assert_int_equal(term.bells, 1);
     /* Edit near the start, then at the end again: the window jumps there and back. */
-    type(HOME RIGHT RIGHT "\x7f" "B" END);
+    type(HOME RIGHT RIGHT "\x7f"
+                          "B" END);
     assert_int_equal(ed.line[1], 'B');
     type("\x7f\x7f" LEFT LEFT DEL);
     for (unsigned i = 0; i < 300; i++)

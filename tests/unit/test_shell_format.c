@@ -104,11 +104,10 @@ static void fill_wraps_prose_at_blanks(void **state)
 static void fill_keeps_the_hanging_indent(void **state)
 {
     (void)state;
-    static const char lpt[] =
-        "lpt <text>   sends the text and a newline through the parprint driver (one byte per\n"
-        "             strobe, the next byte from the acknowledge interrupt)\n"
-        "lpt status   the port's owner and waiters, its interrupt, every connected client ISR\n"
-        "             with its call and claim counts (docs/parport.md)";
+    static const char lpt[] = "lpt <text>   sends the text and a newline through the parprint driver (one byte per\n"
+                              "             strobe, the next byte from the acknowledge interrupt)\n"
+                              "lpt status   the port's owner and waiters, its interrupt, every connected client ISR\n"
+                              "             with its call and claim counts (docs/parport.md)";
     struct filled f;
     fill(&f, lpt, 77); /* help's width: 80 columns, 2 of indent, never the last column */
     assert_int_equal(f.count, 4);
@@ -134,7 +133,7 @@ static void fill_paragraphs_long_words_and_empty_lines(void **state)
     fill(&f, "one\n\ntwo  x", 20);
     assert_int_equal(f.count, 3);
     assert_string_equal(f.lines[0], "one");
-    assert_string_equal(f.lines[1], ""); /* an empty paragraph is an empty line */
+    assert_string_equal(f.lines[1], "");       /* an empty paragraph is an empty line */
     assert_string_equal(f.lines[2], "two  x"); /* a term and its description */
     fill(&f, "abcdefghijklmnopqrstuvwxyz end", 10);
     assert_string_equal(f.lines[0], "abcdefghij"); /* no blank to break at: cut */
