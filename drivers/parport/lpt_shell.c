@@ -76,7 +76,7 @@ void lpt_show_status(void)
     struct ioapic_rte rte;
     if (pdo && pdo->assigned && ioapic_read_rte(pdo->resources.gsi, &rte))
         pin = rte.masked ? "masked" : "unmasked";
-    console_printf("  interrupt  %s, %u client%s, IOAPIC pin %s; %llu interrupts, %llu unclaimed\n",
+    console_printf("  interrupt  %s, %u client%s, IOAPIC pin %s;\n             %llu interrupts, %llu unclaimed\n",
                    s.connected ? "connected" : "not connected", s.client_count, s.client_count == 1 ? "" : "s", pin,
                    (unsigned long long)s.interrupts, (unsigned long long)s.unclaimed);
     if (s.client_count)

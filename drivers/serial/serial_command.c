@@ -22,6 +22,7 @@ static int cmd_serial(const struct shell_args *args)
                    (unsigned long long)s.dropped);
     console_printf("  line errors      %12llu   DPC runs                         %llu\n",
                    (unsigned long long)s.line_errors, (unsigned long long)s.dpc_runs);
+    console_printf("  paused (ring full, flow control) %llu times\n", (unsigned long long)s.throttled);
     console_printf("  waiting in ring  %12u\n", s.buffered);
     return SHELL_OK;
 }
@@ -29,5 +30,7 @@ static int cmd_serial(const struct shell_args *args)
 SHELL_COMMAND(serial, "serial", "COM1 driver: interrupts, bytes received, DPC runs",
               "ISR calls minus claimed are interrupts that found the UART quiet: a byte that arrives "
               "while the ISR is still reading raises a new edge, but the ISR reads that byte in the "
-              "same loop, so the interrupt the edge causes finds nothing (irq counts it as unclaimed).",
+              "same loop, so the interrupt the edge causes finds nothing (irq counts it as unclaimed). "
+              "Paused: the ring was full (pasted text, typing ahead), so the driver stopped reading the "
+              "UART until the shell took bytes; the sender waited meanwhile and nothing was dropped.",
               cmd_serial);

@@ -20,6 +20,16 @@
  * (kernel/ke/chain_walk.h). A few unclaimed interrupts are normal here: a byte that arrives while
  * the ISR is still draining raises a new edge, but the same loop reads that byte too, so the
  * interrupt the edge caused finds nothing left.
+ *
+ * Flow control instead of dropping: the ring holds what the shell has not taken yet (typed ahead
+ * while a command runs, or pasted). When it is full the ISR stops reading the receiver and masks
+ * the receive-data interrupt (IER bit 0) - "throttled". The bytes then wait in the UART's
+ * receiver (its FIFO, if on), and once that is full the sender waits too: QEMU's chardev backend
+ * reads no more from the socket or pty while the receiver has no room (hw/char/serial.c,
+ * serial_can_receive), as a terminal with hardware flow control would wait for RTS. When the
+ * shell has taken bytes from the ring (serial_rx_read), the receive interrupt is unmasked; the
+ * UART interrupts at once for what waits in it, and the ISR resumes. Nothing typed is lost,
+ * however much is pasted.
  */
 #include "drivers/serial/serial_rx.h"
 
@@ -29,8 +39,9 @@
 /* Bounds per ISR call: a UART that never says "done" (or a flood of input) must not keep the
  * CPU at device IRQL forever. Work left over when they are reached would leave the edge line high
  * with no new edge to come, so the DPC finishes it (under the interrupt spin lock). */
-#define SERIAL_ISR_ROUNDS 16 /* IIR reads */
-#define SERIAL_DRAIN_MAX 64  /* bytes per "data available"; the FIFO holds 16 */
+#define SERIAL_ISR_ROUNDS 16  /* IIR reads */
+#define SERIAL_DRAIN_MAX 64   /* bytes per "data available"; the FIFO holds 16 */
+#define SERIAL_RESUME_FREE 16 /* free ring slots before a throttled receiver resumes */
 
 typedef struct _SERIAL_EXTENSION {
     PDEVICE_OBJECT Self; /* our FDO */
@@ -40,6 +51,7 @@ typedef struct _SERIAL_EXTENSION {
     ULONG Vector;
     KIRQL Irql;
     volatile BOOLEAN MoreWork; /* the ISR stopped at its bounds with conditions still pending */
+    BOOLEAN ThrEnabled;        /* a test turned the transmitter-empty interrupt on */
 } SERIAL_EXTENSION, *PSERIAL_EXTENSION;
 
 /* One console port, so the receive state lives here rather than in the extension: it survives a
@@ -47,6 +59,7 @@ typedef struct _SERIAL_EXTENSION {
 static struct serial_ring rx_ring;
 static PSERIAL_EXTENSION serial_device; /* the started device, or NULL */
 static volatile BOOLEAN serial_receiving;
+static volatile BOOLEAN serial_throttled; /* the ring was full: receive interrupt masked, receiver unread */
 static serial_rx_notify_fn *volatile notify_fn;
 static void *volatile notify_context;
 
@@ -55,9 +68,29 @@ static struct serial_rx_stats counters;
 
 static inline PUCHAR SerialRegister(PSERIAL_EXTENSION Serial, ULONG Offset) { return Serial->Port + Offset; }
 
+/* IIR bits 7:6 say whether the FIFOs are on (FCR is write-only). */
+static BOOLEAN SerialFifosEnabled(PSERIAL_EXTENSION Serial)
+{
+    return (READ_PORT_UCHAR(SerialRegister(Serial, UART_IIR)) & IIR_FIFOS_ENABLED) == IIR_FIFOS_ENABLED;
+}
+
+/* IER for the current state: receive interrupts unless throttled, line status always. Under the
+ * interrupt spin lock (or before connecting). */
+static VOID SerialWriteIer(PSERIAL_EXTENSION Serial)
+{
+    UCHAR ier = IER_LINE_STATUS;
+    if (!serial_throttled)
+        ier |= IER_RX_DATA;
+    if (Serial->ThrEnabled)
+        ier |= IER_THR_EMPTY;
+    WRITE_PORT_UCHAR(SerialRegister(Serial, UART_IER), ier);
+}
+
 /* ---- interrupt handling ------------------------------------------------------------------- */
 
-/* Read every byte the receiver holds into the ring (LSR.DR says whether one is left). */
+/* Read every byte the receiver holds into the ring (LSR.DR says whether one is left) - or, when
+ * the ring is full, leave them in the receiver and throttle: masking the receive interrupt is
+ * what clears "data available" (the UART keeps the bytes). */
 static ULONG SerialDrainReceiver(PSERIAL_EXTENSION Serial)
 {
     ULONG reads = 0;
@@ -65,10 +98,24 @@ static ULONG SerialDrainReceiver(PSERIAL_EXTENSION Serial)
     while (reads < SERIAL_DRAIN_MAX && ((lsr = READ_PORT_UCHAR(SerialRegister(Serial, UART_LSR))) & LSR_DATA_READY)) {
         if (lsr & LSR_ERRORS)
             counters.line_errors++;
+        if (serial_ring_free(&rx_ring) == 0) {
+            /* The consumer may be freeing a slot on another CPU right now, and check
+             * serial_throttled before our store is visible. With a full fence on both sides
+             * (here and in serial_rx_read), at least one of us sees the other: either the
+             * ring has room after all, or the consumer sees the flag and resumes us. */
+            serial_throttled = TRUE;
+            __atomic_thread_fence(__ATOMIC_SEQ_CST);
+            if (serial_ring_free(&rx_ring) == 0) {
+                counters.throttled++;
+                SerialWriteIer(Serial);
+                break;
+            }
+            serial_throttled = FALSE;
+        }
         UCHAR byte = READ_PORT_UCHAR(SerialRegister(Serial, UART_DATA));
         counters.bytes++;
         if (!serial_ring_put(&rx_ring, byte))
-            counters.dropped++; /* the consumer is behind: the byte is lost, but the UART is quiet */
+            counters.dropped++; /* cannot happen: one producer, and it checked for room */
         reads++;
     }
     return reads;
@@ -160,14 +207,18 @@ static BOOLEAN SerialEnableInterrupts(PVOID Context)
 {
     struct serial_enable *enable = Context;
     PSERIAL_EXTENSION serial = enable->Serial;
-    /* FIFO on, receive interrupt after every byte: a person typing wants each key at once. FCR
-     * bit 0 stays 1, so the FIFOs are not cleared and nothing typed during boot is lost. */
-    WRITE_PORT_UCHAR(SerialRegister(serial, UART_FCR), FCR_ENABLE | FCR_TRIGGER_1);
+    /* The FIFOs keep their mode: switching it clears them and loses keys typed during boot
+     * (uart16550.c). If they are on, receive interrupt after every byte: a person typing wants
+     * each key at once (FCR bit 0 stays 1, so nothing is cleared). */
+    if (SerialFifosEnabled(serial))
+        WRITE_PORT_UCHAR(SerialRegister(serial, UART_FCR), FCR_ENABLE | FCR_TRIGGER_1);
     /* OUT2 connects the UART's interrupt output to IRQ 4 on a PC (uart_init set it already;
      * a driver does not rely on that). */
     UCHAR mcr = READ_PORT_UCHAR(SerialRegister(serial, UART_MCR));
     WRITE_PORT_UCHAR(SerialRegister(serial, UART_MCR), (UCHAR)(mcr | MCR_OUT2));
-    WRITE_PORT_UCHAR(SerialRegister(serial, UART_IER), IER_RX_DATA | IER_LINE_STATUS);
+    serial_throttled = FALSE;
+    serial->ThrEnabled = FALSE;
+    SerialWriteIer(serial);
     /* Bytes typed before this point may sit in the FIFO. The UART raises its line for them now,
      * but taking them here as well costs nothing and does not depend on that. */
     enable->Kick = SerialServiceUart(serial);
@@ -179,9 +230,11 @@ static BOOLEAN SerialDisableInterrupts(PVOID Context)
 {
     PSERIAL_EXTENSION serial = Context;
     serial_receiving = FALSE;
+    serial_throttled = FALSE; /* the shell polls the UART once the ring is empty */
     WRITE_PORT_UCHAR(SerialRegister(serial, UART_IER), 0);
-    /* Back to the console's FIFO setting: receive trigger at 14 bytes. */
-    WRITE_PORT_UCHAR(SerialRegister(serial, UART_FCR), FCR_ENABLE | FCR_TRIGGER_14);
+    /* Back to the console's FIFO setting, if the FIFOs are on: receive trigger at 14 bytes. */
+    if (SerialFifosEnabled(serial))
+        WRITE_PORT_UCHAR(SerialRegister(serial, UART_FCR), FCR_ENABLE | FCR_TRIGGER_14);
     return TRUE;
 }
 
@@ -301,12 +354,31 @@ void serial_rx_set_notify(serial_rx_notify_fn *fn, void *context)
     __atomic_store_n(&notify_fn, fn, __ATOMIC_RELEASE);
 }
 
+/* Under the interrupt spin lock: the consumer made room, let the UART interrupt again. It does
+ * so at once if bytes wait in its receiver (IER is level-sensitive to the pending condition), and
+ * the ISR takes them as usual. */
+static BOOLEAN SerialResumeReceive(PVOID Context)
+{
+    PSERIAL_EXTENSION serial = Context;
+    if (serial_throttled && serial_receiving && serial_ring_free(&rx_ring) >= SERIAL_RESUME_FREE) {
+        serial_throttled = FALSE;
+        SerialWriteIer(serial);
+    }
+    return TRUE;
+}
+
 size_t serial_rx_read(char *buffer, size_t size)
 {
     size_t n = 0;
     uint8_t byte;
     while (n < size && serial_ring_get(&rx_ring, &byte))
         buffer[n++] = (char)byte;
+    /* Unthrottle once there is room for a few bytes (SERIAL_RESUME_FREE): resuming for every
+     * single free slot would pause and resume the receiver at every byte. */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST); /* our frees before the flag: see SerialDrainReceiver */
+    PSERIAL_EXTENSION serial = serial_device;
+    if (serial_throttled && serial && serial->Interrupt && serial_ring_free(&rx_ring) >= SERIAL_RESUME_FREE)
+        (void)KeSynchronizeExecution(serial->Interrupt, SerialResumeReceive, serial);
     return n;
 }
 
@@ -343,8 +415,8 @@ struct serial_thr_test {
 static BOOLEAN SerialSetThrInterrupt(PVOID Context)
 {
     struct serial_thr_test *test = Context;
-    UCHAR ier = IER_RX_DATA | IER_LINE_STATUS;
-    WRITE_PORT_UCHAR(SerialRegister(test->Serial, UART_IER), (UCHAR)(test->Enable ? ier | IER_THR_EMPTY : ier));
+    test->Serial->ThrEnabled = test->Enable;
+    SerialWriteIer(test->Serial);
     return TRUE;
 }
 

@@ -37,6 +37,12 @@ static inline uint32_t serial_ring_count(const struct serial_ring *ring)
     return __atomic_load_n(&ring->head, __ATOMIC_ACQUIRE) - __atomic_load_n(&ring->tail, __ATOMIC_ACQUIRE);
 }
 
+/* Free slots (a snapshot: may grow if the consumer runs meanwhile). */
+static inline uint32_t serial_ring_free(const struct serial_ring *ring)
+{
+    return SERIAL_RING_SIZE - serial_ring_count(ring);
+}
+
 /* Producer: add one byte; false (and nothing stored) when the ring is full. */
 static inline bool serial_ring_put(struct serial_ring *ring, uint8_t byte)
 {

@@ -24,12 +24,15 @@
 typedef void serial_rx_notify_fn(void *context);
 
 /* Set (or with NULL clear) the routine the DPC calls. Bytes received while none is set wait in
- * the ring (SERIAL_RING_SIZE of them; more are counted as dropped). Set it once, before input
+ * the ring (SERIAL_RING_SIZE of them; then in the UART and the sender: flow control, nothing is
+ * dropped). Set it once, before input
  * matters (the shell does so when it starts): a DPC running during the change may miss it. */
 void serial_rx_set_notify(serial_rx_notify_fn *fn, void *context);
 
 /* Take up to `size` received bytes; returns how many. Any IRQL <= DISPATCH_LEVEL; one caller at
- * a time. Still works after the driver stopped (what was received before is not lost). */
+ * a time. Still works after the driver stopped (what was received before is not lost). If the
+ * receiver was throttled (ring full) and there is room again, it resumes: the UART interrupts
+ * for the bytes it kept, and the DPC calls the notify routine again. */
 size_t serial_rx_read(char *buffer, size_t size);
 
 /* True while the driver's ISR is connected and the UART's receive interrupt is enabled. */
@@ -44,7 +47,8 @@ struct serial_rx_stats {
     uint64_t rx_interrupts;  /* claimed interrupts that were "data available" or "timeout" */
     uint64_t thr_interrupts; /* "transmitter empty" (only while a test enables it) */
     uint64_t bytes;          /* bytes read from the UART */
-    uint64_t dropped;        /* ... that did not fit into the ring */
+    uint64_t dropped;        /* ... that did not fit into the ring (0: the receiver throttles instead) */
+    uint64_t throttled;      /* times the ring was full and the receiver paused (flow control) */
     uint64_t line_errors;    /* overrun, parity, framing errors and breaks seen in LSR */
     uint64_t dpc_runs;
     uint32_t buffered; /* bytes waiting in the ring now */

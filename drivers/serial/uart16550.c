@@ -10,6 +10,8 @@
 #include "arch/x86_64/cpu.h"
 #include "drivers/serial/uart16550_regs.h"
 
+bool uart_fifos_enabled(uint16_t port) { return (inb(port + UART_IIR) & IIR_FIFOS_ENABLED) == IIR_FIFOS_ENABLED; }
+
 void uart_init(uint16_t port)
 {
     outb(port + UART_IER, 0x00);
@@ -17,7 +19,18 @@ void uart_init(uint16_t port)
     outb(port + UART_DATA, 0x01); /* divisor 1 = 115200 baud */
     outb(port + UART_IER, 0x00);
     outb(port + UART_LCR, LCR_8N1);
-    outb(port + UART_FCR, FCR_ENABLE | FCR_CLEAR_RX | FCR_CLEAR_TX | FCR_TRIGGER_14);
+    /* The FIFOs stay as the firmware left them (off after a reset), and the receiver is never
+     * cleared. A student may type as soon as QEMU starts, long before we get here, and what was
+     * typed waits in the receiver. Turning the FIFOs on would clear them (PC16550D data sheet,
+     * "8.5 FIFO Control Register": changing bit 0 resets both FIFOs; QEMU's hw/char/serial.c
+     * does the same) and lose the key waiting there - the "h" of a "help" typed at boot. Taking
+     * that key out first does not help: the moment the receiver is empty, the sender may hand
+     * over the next one, and no instruction sequence closes that window. Without FIFOs the
+     * receiver holds one byte and the sender waits while it is full (QEMU's chardev backend
+     * reads no more), so nothing is lost, and each byte interrupts at once, which is what a
+     * person typing wants anyway. */
+    if (uart_fifos_enabled(port))
+        outb(port + UART_FCR, FCR_ENABLE | FCR_CLEAR_TX | FCR_TRIGGER_14); /* bit 0 unchanged */
     outb(port + UART_MCR, MCR_DTR | MCR_RTS | MCR_OUT2);
 }
 

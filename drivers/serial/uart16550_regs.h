@@ -30,11 +30,12 @@ enum uart16550_register {
  * priority first. Reading IIR itself clears a pending THR-empty interrupt. */
 #define IIR_NO_INTERRUPT 0x01
 #define IIR_ID_MASK 0x0E
-#define IIR_LINE_STATUS 0x06  /* priority 1: cleared by reading LSR */
-#define IIR_RX_DATA 0x04      /* priority 2: cleared when the FIFO drops below its trigger level */
-#define IIR_RX_TIMEOUT 0x0C   /* priority 2: data waited 4 character times; cleared by reading RBR */
-#define IIR_THR_EMPTY 0x02    /* priority 3: cleared by reading IIR or writing THR */
-#define IIR_MODEM_STATUS 0x00 /* priority 4: cleared by reading MSR */
+#define IIR_LINE_STATUS 0x06   /* priority 1: cleared by reading LSR */
+#define IIR_RX_DATA 0x04       /* priority 2: cleared when the FIFO drops below its trigger level */
+#define IIR_RX_TIMEOUT 0x0C    /* priority 2: data waited 4 character times; cleared by reading RBR */
+#define IIR_THR_EMPTY 0x02     /* priority 3: cleared by reading IIR or writing THR */
+#define IIR_MODEM_STATUS 0x00  /* priority 4: cleared by reading MSR */
+#define IIR_FIFOS_ENABLED 0xC0 /* bits 7:6 read 11 when the FIFOs are on (FCR bit 0) */
 
 /* FCR */
 #define FCR_ENABLE 0x01

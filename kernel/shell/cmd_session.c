@@ -2,9 +2,10 @@
  * ECMA-48 5th ed. §8.3.21 CUP (cursor position) and §8.3.39 ED (erase in page) for `clear`;
  * QEMU's isa-debug-exit (kernel/ke/shutdown.h) for `poweroff`. */
 #include "kernel/console/console.h"
-#include "kernel/ke/shutdown.h"
 #include "kernel/io/pnp.h"
+#include "kernel/ke/shutdown.h"
 #include "kernel/shell/shell.h"
+#include "kernel/shell/shell_format.h"
 #include "kernel/shell/shell_input.h"
 
 static int cmd_clear(const struct shell_args *args)
@@ -24,8 +25,14 @@ static int cmd_history(const struct shell_args *args)
     unsigned count = 0;
     while (shell_input_history(count))
         count++;
-    for (unsigned i = count; i > 0; i--)
-        console_printf("%4u  %s\n", count - i + 1, shell_input_history(i - 1));
+    for (unsigned i = count; i > 0; i--) {
+        /* A line may be longer than the screen (line_edit.h): wrap it under its own start. */
+        const char *text = shell_input_history(i - 1), *next;
+        size_t n = shell_wrap(text, SHELL_COLUMNS - 1 - 6, &next);
+        console_printf("%4u  %.*s\n", count - i + 1, (int)n, text);
+        for (text = next; (n = shell_wrap(text, SHELL_COLUMNS - 1 - 6, &next)) || *next; text = next)
+            console_printf("      %.*s\n", (int)n, text);
+    }
     return SHELL_OK;
 }
 

@@ -2,8 +2,9 @@
  * §5.4 (control sequences), §8.3.18 CUB, §8.3.20 CUF, §8.3.41 EL; key encodings as VT100/xterm
  * terminals send them (the ones line_edit.h lists).
  *
- * Every edit updates the screen in the same way: write what changed from the cursor onwards,
- * erase what may be left over behind it, then move the cursor back to where it belongs. */
+ * Every edit updates the screen in the same way (refresh): if the cursor left the window, move
+ * the window; write what changed inside the window, erase what may be left over behind it, then
+ * move the cursor to where it belongs. */
 #include "kernel/shell/line_edit.h"
 
 #include "kernel/lib/string.h"
@@ -46,24 +47,65 @@ static void move_cursor(struct line_edit *e, int columns)
 
 static void erase_to_end(struct line_edit *e) { emit(e, "\x1b[K", 3); }
 
-/* Redraw from column `from` to the end, erase the rest, put the cursor at e->cursor. The
- * terminal's cursor must be at `from` on entry. */
-static void redraw_from(struct line_edit *e, unsigned from)
+#define NOTHING_CHANGED ((unsigned)-1) /* refresh(): the text is the same, only the cursor moved */
+
+/* Where the window starts so that the cursor is inside it: unchanged while it is; otherwise
+ * half a window before the cursor, so that typing or moving on does not redraw at every key.
+ * The cursor may sit in the column after the window's last only at the end of the line. A
+ * window more than half empty (after deleting at the end) slides back to show more. */
+static unsigned window_start(const struct line_edit *e)
 {
-    emit(e, e->line + from, e->len - from);
-    erase_to_end(e);
-    move_cursor(e, (int)e->cursor - (int)e->len);
+    unsigned view = e->view;
+    bool inside = e->cursor >= view && (e->cursor < view + LINE_EDIT_COLUMNS ||
+                                        (e->cursor == view + LINE_EDIT_COLUMNS && e->cursor == e->len));
+    if (!inside)
+        view = e->cursor > LINE_EDIT_COLUMNS / 2 ? e->cursor - LINE_EDIT_COLUMNS / 2 : 0;
+    if (view && e->len < view + LINE_EDIT_COLUMNS / 2) {
+        unsigned fuller = e->len > LINE_EDIT_COLUMNS ? e->len - LINE_EDIT_COLUMNS : 0;
+        view = fuller < e->cursor ? fuller : e->cursor;
+    }
+    return view;
 }
 
-/* Replace the whole line (history): back to column 0, write the new text, cursor at its end. */
+static void move_to_column(struct line_edit *e, unsigned column)
+{
+    move_cursor(e, (int)column - (int)e->column);
+    e->column = column;
+}
+
+/* Bring the screen in step after an edit: the text from index `from` on changed (or
+ * NOTHING_CHANGED); before it, the screen is right. */
+static void refresh(struct line_edit *e, unsigned from)
+{
+    unsigned view = window_start(e);
+    if (view != e->view) {
+        e->view = view;
+        from = view; /* the window moved: every column shows something else */
+    }
+    if (from != NOTHING_CHANGED) {
+        if (from < view)
+            from = view;
+        unsigned end = e->len < view + LINE_EDIT_COLUMNS ? e->len : view + LINE_EDIT_COLUMNS;
+        if (from <= end) {
+            move_to_column(e, from - view);
+            emit(e, e->line + from, end - from);
+            e->column = end - view;
+            if (e->shown > e->column)
+                erase_to_end(e); /* typing at the end, the common case, needs no erasing */
+            e->shown = e->column;
+        }
+    }
+    move_to_column(e, e->cursor - view);
+}
+
+/* Replace the whole line (history): the cursor at its end. */
 static void replace_line(struct line_edit *e, const char *text)
 {
-    move_cursor(e, -(int)e->cursor);
     e->len = (unsigned)strlcpy(e->line, text, sizeof(e->line));
     if (e->len > LINE_EDIT_MAX)
         e->len = LINE_EDIT_MAX;
     e->cursor = e->len;
-    redraw_from(e, 0);
+    refresh(e, 0);
 }
 
 static void clear_line(struct line_edit *e)
@@ -71,6 +113,9 @@ static void clear_line(struct line_edit *e)
     e->len = e->cursor = 0;
     e->line[0] = '\0';
 }
+
+/* After a newline: a fresh screen line, nothing shown. */
+static void new_screen_line(struct line_edit *e) { e->view = e->column = e->shown = 0; }
 
 /* ---- history ---------------------------------------------------------------------------------- */
 
@@ -134,10 +179,7 @@ static void insert_char(struct line_edit *e, char c)
     e->line[e->cursor] = c;
     e->len++;
     unsigned from = e->cursor++;
-    if (e->cursor == e->len)
-        emit(e, &c, 1); /* typing at the end, the common case: just echo */
-    else
-        redraw_from(e, from);
+    refresh(e, from); /* typing at the end, the common case: just the echo */
 }
 
 /* Delete the character at `at` (the cursor is at `at` afterwards). */
@@ -146,7 +188,7 @@ static void delete_at(struct line_edit *e, unsigned at)
     memmove(e->line + at, e->line + at + 1, e->len - at);
     e->len--;
     e->cursor = at;
-    redraw_from(e, at);
+    refresh(e, at);
 }
 
 static void backspace(struct line_edit *e)
@@ -155,7 +197,6 @@ static void backspace(struct line_edit *e)
         bell(e);
         return;
     }
-    move_cursor(e, -1);
     delete_at(e, e->cursor - 1);
 }
 
@@ -168,22 +209,22 @@ static void delete_forward(struct line_edit *e)
     delete_at(e, e->cursor);
 }
 
-static void cursor_to(struct line_edit *e, unsigned column)
+static void cursor_to(struct line_edit *e, unsigned index)
 {
-    move_cursor(e, (int)column - (int)e->cursor);
-    e->cursor = column;
+    e->cursor = index;
+    refresh(e, NOTHING_CHANGED);
 }
 
 static void kill_line(struct line_edit *e)
 {
-    move_cursor(e, -(int)e->cursor);
-    erase_to_end(e);
     clear_line(e);
+    refresh(e, 0);
 }
 
 static enum line_edit_result finish(struct line_edit *e)
 {
     emit_text(e, "\n");
+    new_screen_line(e);
     strlcpy(e->done, e->line, sizeof(e->done));
     remember(e, e->line);
     clear_line(e);
@@ -194,6 +235,7 @@ static enum line_edit_result finish(struct line_edit *e)
 static enum line_edit_result cancel(struct line_edit *e)
 {
     emit_text(e, "^C\n");
+    new_screen_line(e);
     e->done[0] = '\0';
     clear_line(e);
     e->browse = 0;

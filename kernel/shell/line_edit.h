@@ -16,12 +16,16 @@
  *   Enter           CR, LF or CR LF         the line is done (LINE_EDIT_DONE); CR LF counts once
  *   Tab, others     -                       ignored
  *
- * The editor keeps the screen in step using only relative cursor motion, so it never needs to
- * know the prompt or the screen width: CUB (CSI n D) and CUF (CSI n C) move the cursor n columns,
- * EL (CSI K) erases from the cursor to the end of the line (ECMA-48 §8.3.18, §8.3.20, §8.3.41),
- * BEL (0x07) rings when a key cannot do anything (line full, nothing to delete, no older line).
- * LINE_EDIT_MAX keeps "irqlab> " plus a full line inside 80 columns, because relative motion
- * cannot go back across a wrapped line.
+ * The editor keeps the screen in step using only relative cursor motion: CUB (CSI n D) and CUF
+ * (CSI n C) move the cursor n columns, EL (CSI K) erases from the cursor to the end of the line
+ * (ECMA-48 §8.3.18, §8.3.20, §8.3.41), BEL (0x07) rings when a key cannot do anything (line
+ * full, nothing to delete, no older line).
+ *
+ * A line may be longer than the screen is wide (LINE_EDIT_MAX characters: a pasted command with
+ * a long argument), but relative motion cannot go back across a line the terminal wrapped. So
+ * the line never wraps: the screen shows a window of LINE_EDIT_COLUMNS characters that follows
+ * the cursor, and when the cursor leaves it, the window jumps by half its width and is redrawn
+ * (what GNU Readline calls horizontal-scroll-mode). A line that fits is shown whole, as before.
  *
  * Pure code, no kernel state: tests/unit/test_line_edit.c runs it against a small terminal model.
  */
@@ -31,7 +35,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define LINE_EDIT_MAX 71     /* characters in a line: 8 (prompt) + 71 + the cursor = 80 columns */
+#define LINE_EDIT_MAX 255    /* characters in a line */
+#define LINE_EDIT_COLUMNS 71 /* shown at a time: 8 (prompt "irqlab> ") + 71 + the cursor = 80 columns */
 #define LINE_EDIT_HISTORY 16 /* lines remembered */
 #define LINE_EDIT_CSI_MAX 8  /* parameter bytes kept from one control sequence */
 
@@ -60,6 +65,10 @@ struct line_edit {
     char csi[LINE_EDIT_CSI_MAX + 1]; /* parameter bytes of the control sequence being read */
     unsigned csi_len;
     bool after_cr; /* the previous byte was CR: a LF right after it is the same Enter */
+
+    /* The screen: line[view] is in the first column after the prompt; the terminal's cursor is
+     * `column` columns after the prompt; the first `shown` columns hold text. */
+    unsigned view, column, shown;
 
     line_edit_output_fn *output;
     void *context;

@@ -113,12 +113,24 @@ static size_t sorted_commands(const struct shell_command **out, size_t max)
     return n;
 }
 
-/* `text` wrapped to the screen, each line indented by `indent` blanks. */
-static void print_wrapped(unsigned indent, const char *text)
+/* help's text to the screen: two blanks in, word-wrapped, hanging indents kept (shell_fill). */
+static void print_help_line(unsigned indent, const char *text, size_t len, void *context)
 {
-    const char *next;
-    for (size_t n; (n = shell_wrap(text, SHELL_COLUMNS - 1 - indent, &next)) || *next; text = next)
-        console_printf("%*s%.*s\n", (int)indent, "", (int)n, text);
+    (void)context;
+    console_printf("  %*s%.*s\n", (int)indent, "", (int)len, text);
+}
+
+static void print_wrapped(const char *text) { shell_fill(text, SHELL_COLUMNS - 1 - 2, print_help_line, NULL); }
+
+/* One row of the command list: the name, then the summary wrapped under itself. */
+static void print_summary(const struct shell_command *c)
+{
+    enum { NAME = 12 }; /* "  " + "%-9s " */
+    const char *text = c->summary, *next;
+    size_t n = shell_wrap(text, SHELL_COLUMNS - 1 - NAME, &next);
+    console_printf("  %-9s %.*s\n", c->name, (int)n, text);
+    for (text = next; (n = shell_wrap(text, SHELL_COLUMNS - 1 - NAME, &next)) || *next; text = next)
+        console_printf("%*s%.*s\n", NAME, "", (int)n, text);
 }
 
 static int cmd_help(const struct shell_args *args)
@@ -132,20 +144,20 @@ static int cmd_help(const struct shell_args *args)
             return SHELL_ERROR;
         }
         console_printf("usage: %s\n", c->usage);
-        print_wrapped(2, c->summary);
+        print_wrapped(c->summary);
         if (c->help)
-            print_wrapped(2, c->help);
+            print_wrapped(c->help);
         return SHELL_OK;
     }
     const struct shell_command *list[SHELL_MAX_COMMANDS] = {0};
     size_t n = sorted_commands(list, SHELL_MAX_COMMANDS);
     console_printf("commands: ('help <command>' for its usage; 'poweroff' or Ctrl-A X leaves QEMU)\n");
     for (size_t i = 0; i < n; i++)
-        console_printf("  %-9s %s\n", list[i]->name, list[i]->summary);
+        print_summary(list[i]);
     size_t total;
     (void)shell_commands(&total);
     for (size_t i = n; i < total; i++)
-        console_printf("  %-9s %s\n", __shell_commands_start[i].name, __shell_commands_start[i].summary);
+        print_summary(&__shell_commands_start[i]);
     console_printf("keys: Left/Right/Home/End edit, Up/Down history, Ctrl-U erase, Ctrl-C cancel\n");
     return SHELL_OK;
 }

@@ -41,7 +41,11 @@ struct shell_command {
     const char *name;
     const char *usage;   /* "ktest <glob>" */
     const char *summary; /* one line for `help`, under 60 characters */
-    const char *help;    /* more for `help <name>` (may be NULL); "\n" separates lines */
+    /* More for `help <name>` (may be NULL). `help` fills it to the screen width itself, so it
+     * may be one long string; "\n" starts a new paragraph, and a "\n" followed by blanks just
+     * continues the current one. A paragraph "term   description" (two or more blanks after the
+     * term) wraps under its description (shell_fill in shell_format.h). */
+    const char *help;
     shell_command_fn *run;
 };
 

@@ -23,4 +23,13 @@ const char *shell_format_bytes(char *buf, size_t size, uint64_t bytes);
  * following line starts (blanks and one "\n" skipped). Returns 0 with *next = text at the end. */
 size_t shell_wrap(const char *text, size_t width, const char **next);
 
+/* Help text filled into lines of at most `width` columns (width <= SHELL_COLUMNS), broken at
+ * blanks. The text is paragraphs: "\n" ends one, and a "\n" followed by a blank continues the
+ * paragraph (so a help text may be laid out in the source at any width). A paragraph that starts
+ * "term   description" (a term, then two or more blanks) gets a hanging indent: its lines wrap
+ * under the description, not under the term. `out` receives each line with the number of blanks
+ * to print before it. */
+typedef void shell_line_fn(unsigned indent, const char *text, size_t len, void *context);
+void shell_fill(const char *text, unsigned width, shell_line_fn *out, void *context);
+
 #endif

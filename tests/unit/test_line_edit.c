@@ -4,7 +4,10 @@
  * The editor's output goes into a tiny model of a terminal that understands exactly what an
  * ECMA-48 terminal would do with it (printable characters, CUB, CUF, EL, BS, BEL, newline). After
  * every key the model's screen line must equal the editor's buffer and the model's cursor its
- * cursor: that proves the screen updates, not just the buffer logic.
+ * cursor: that proves the screen updates, not just the buffer logic. The model is as wide as the
+ * editor may write (LINE_EDIT_COLUMNS, what is left of 80 columns after the prompt): writing
+ * beyond it would wrap on a real terminal, so the model counts that as an error. A line longer
+ * than that is shown through a window (line_edit.h), and the model must show exactly the window.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,7 +22,7 @@
 
 /* ---- the terminal model ---- */
 
-#define TERM_COLS 200
+#define TERM_COLS (LINE_EDIT_COLUMNS + 1) /* the last column only ever holds the cursor */
 
 struct term {
     char screen[TERM_COLS + 1]; /* the current line (spaces where nothing was written) */
@@ -30,7 +33,9 @@ struct term {
     int state; /* 0 normal, 1 after ESC, 2 in CSI */
     char params[16];
     unsigned nparams;
-    unsigned unknown; /* sequences the model does not know: the editor must not send any */
+    unsigned unknown;  /* sequences the model does not know: the editor must not send any */
+    unsigned overflow; /* characters written past LINE_EDIT_COLUMNS (a real terminal would wrap) */
+    size_t written;    /* bytes the editor sent (what a redraw costs) */
 };
 
 static struct term term;
@@ -75,6 +80,7 @@ static void term_csi(char final)
 
 static void term_put(char c)
 {
+    term.written++;
     if (term.state == 1) {
         if (c == '[') {
             term.state = 2;
@@ -111,8 +117,10 @@ static void term_put(char c)
     default:
         if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f) {
             term.unknown++; /* the editor must never echo control bytes */
-        } else if (term.col < TERM_COLS) {
+        } else if (term.col < LINE_EDIT_COLUMNS) {
             term.screen[term.col++] = c;
+        } else {
+            term.overflow++;
         }
         break;
     }
@@ -137,18 +145,22 @@ static int setup(void **state)
     return 0;
 }
 
-/* Screen and buffer agree, and so do the cursors. */
+/* Screen and buffer agree, and so do the cursors: the screen shows the line from ed.view on, as
+ * much as fits, and the cursor is inside it. */
 static void assert_in_step(void)
 {
-    char shown[TERM_COLS + 1];
-    memcpy(shown, term.screen, ed.len);
-    shown[ed.len] = '\0';
-    assert_string_equal(shown, ed.line);
-    for (unsigned i = ed.len; i < TERM_COLS; i++)
+    assert_true(ed.view <= ed.cursor);
+    unsigned visible = ed.len - ed.view < LINE_EDIT_COLUMNS ? ed.len - ed.view : LINE_EDIT_COLUMNS;
+    assert_memory_equal(term.screen, ed.line + ed.view, visible);
+    for (unsigned i = visible; i < TERM_COLS; i++)
         assert_int_equal(term.screen[i], ' '); /* nothing left over behind the line */
-    assert_int_equal(term.col, ed.cursor);
+    assert_int_equal(term.col, ed.cursor - ed.view);
+    assert_true(term.col <= LINE_EDIT_COLUMNS);
+    if (ed.len <= LINE_EDIT_COLUMNS)
+        assert_int_equal(ed.view, 0); /* a line that fits is shown whole */
     assert_int_equal(strlen(ed.line), ed.len);
     assert_int_equal(term.unknown, 0);
+    assert_int_equal(term.overflow, 0);
 }
 
 /* Feed every byte; returns the last result that was not LINE_EDIT_MORE (or MORE). */
@@ -373,6 +385,65 @@ static void overlong_line_is_capped_with_a_bell(void **state)
     assert_int_equal(strlen(line_edit_line(&ed)), LINE_EDIT_MAX);
 }
 
+/* Issue: lines were capped at 71 characters, so a pasted command with a long argument was cut. */
+static void a_long_line_scrolls_through_a_window(void **state)
+{
+    (void)state;
+    char keys[LINE_EDIT_MAX + 1];
+    for (unsigned i = 0; i < LINE_EDIT_MAX; i++)
+        keys[i] = (char)('a' + i % 26);
+    keys[LINE_EDIT_MAX] = '\0';
+    type(keys); /* every key checked: the window follows, nothing wraps */
+    assert_int_equal(ed.len, LINE_EDIT_MAX);
+    assert_int_equal(term.bells, 0);
+    assert_true(ed.view > 0);
+    type("z"); /* one more than fits: rings */
+    assert_int_equal(term.bells, 1);
+    /* Edit near the start, then at the end again: the window jumps there and back. */
+    type(HOME RIGHT RIGHT "\x7f"
+                          "B" END);
+    assert_int_equal(ed.line[1], 'B');
+    type("\x7f\x7f" LEFT LEFT DEL);
+    for (unsigned i = 0; i < 300; i++)
+        type(LEFT); /* to the start: the window follows, the last ones ring nothing */
+    type(DEL);
+    for (unsigned i = 0; i < 60; i++)
+        type("\x7f"); /* Backspace at column 0 rings, but never leaves the window */
+    assert_int_equal(type("\r"), LINE_EDIT_DONE);
+    assert_int_equal(term.bells, 1 + 60);
+    assert_int_equal(strlen(line_edit_line(&ed)), LINE_EDIT_MAX - 4);
+    assert_memory_equal(line_edit_line(&ed), "Bcdefgh", 7);
+}
+
+static void typing_at_the_end_redraws_rarely(void **state)
+{
+    (void)state;
+    size_t before = term.written;
+    for (unsigned i = 0; i < LINE_EDIT_MAX; i++)
+        type("x");
+    /* Each jump of the window rewrites half a window; plain echo is one byte a key. */
+    assert_true(term.written - before < LINE_EDIT_MAX + 6 * (LINE_EDIT_COLUMNS + 8));
+}
+
+static void a_long_line_comes_back_from_the_history(void **state)
+{
+    (void)state;
+    char keys[LINE_EDIT_MAX + 2];
+    for (unsigned i = 0; i < LINE_EDIT_MAX; i++)
+        keys[i] = (char)('0' + i % 10);
+    keys[LINE_EDIT_MAX] = '\r';
+    keys[LINE_EDIT_MAX + 1] = '\0';
+    assert_int_equal(type(keys), LINE_EDIT_DONE);
+    type("short" UP);
+    assert_int_equal(ed.len, LINE_EDIT_MAX);
+    type(DOWN);
+    assert_string_equal(ed.line, "short");
+    type(UP HOME);
+    assert_int_equal(ed.view, 0);
+    assert_int_equal(type("\r"), LINE_EDIT_DONE);
+    assert_memory_equal(line_edit_line(&ed), keys, LINE_EDIT_MAX);
+}
+
 static void tab_and_junk_are_harmless(void **state)
 {
     (void)state;
@@ -412,6 +483,9 @@ int main(void)
         cmocka_unit_test_setup(history_recall_then_edit, setup),
         cmocka_unit_test_setup(history_keeps_sixteen, setup),
         cmocka_unit_test_setup(overlong_line_is_capped_with_a_bell, setup),
+        cmocka_unit_test_setup(a_long_line_scrolls_through_a_window, setup),
+        cmocka_unit_test_setup(typing_at_the_end_redraws_rarely, setup),
+        cmocka_unit_test_setup(a_long_line_comes_back_from_the_history, setup),
         cmocka_unit_test_setup(tab_and_junk_are_harmless, setup),
         cmocka_unit_test_setup(no_output_function_is_fine, setup),
     };
