@@ -215,24 +215,33 @@ BUILTINS = {"echo", "cd", "export", "printf", "true", "false", "test", "[", "sle
             "done", "if", "then", "fi", "sudo"}
 
 
-def programs(cmd):
-    """The programs a host command line runs: first word of each pipeline part (VAR=x skipped)."""
+def pipeline_parts(cmd):
+    """The simple commands of a command line (split at |, &&, ||, ;, &), each a list of words."""
+    cmd = re.sub(r"<(\w[\w-]*)>", r"\1", cmd)  # placeholders such as <lab>, <port>
     try:
         lexer = shlex.shlex(cmd, posix=True, punctuation_chars=True)
         lexer.whitespace_split = True
         words = list(lexer)
     except ValueError:
         words = cmd.split()
-    out, expect = [], True
+    parts = [[]]
     for w in words:
         if w in SHELL_WORDS or set(w) <= set("|&;"):
-            expect = True
-            continue
-        if expect:
-            if re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", w):
-                continue
-            out.append(w)
-            expect = False
+            parts.append([])
+        else:
+            parts[-1].append(w)
+    return [p for p in parts if p]
+
+
+def programs(cmd):
+    """The programs a host command line runs: first word of each simple command (VAR=x skipped)."""
+    out = []
+    for words in pipeline_parts(cmd):
+        words = [w for w in words]
+        while words and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", words[0]):
+            words.pop(0)
+        if words:
+            out.append(words[0])
     return out
 
 
@@ -276,9 +285,18 @@ def match_lines(expected, actual):
 
 # ---- a scratch copy of the tree -------------------------------------------------------------------
 
-def scratch_copy(dest, src=REPO):
+def seed_build(dest, build):
+    """Copy an existing build's objects into dest/build (times kept), so that make in the copy
+    compiles only what differs from that build (a new driver) instead of the whole kernel."""
+    obj = os.path.join(build or "", "obj")
+    if build and os.path.isdir(obj):
+        shutil.copytree(obj, os.path.join(dest, "build", "obj"), symlinks=True, dirs_exist_ok=True)
+
+
+def scratch_copy(dest, src=REPO, build=None):
     """The files git knows about (tracked, or untracked and not ignored), as they are now; outside
-    git, everything except build directories."""
+    git, everything except build directories. build: seed dest/build from it (seed_build)."""
+    seed_build(dest, build)
     r = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=src,
                        capture_output=True)
     if r.returncode == 0:
@@ -485,14 +503,18 @@ class Runner:
     def run_sh(self, block):
         for cmd in host_commands(block):
             started = make_words(cmd)
-            self.last_was_start = False
             if started and started[0] in ("run", "run-ktest"):
                 self.start_console(cmd)
                 self.last_was_start = True
+            elif pipeline_parts(cmd) == [["make", "test"]]:
+                # make test runs this test: it cannot run itself. Its target must exist.
+                if not re.search(r"^test\s*:", open(os.path.join(self.tree, "Makefile")).read(), re.M):
+                    raise StepFailed("`make test`: the Makefile has no target `test`")
             elif started and started[0] == "gdb":
                 self.start_gdb(started[1])
                 self.last_was_start = True
             else:
+                self.last_was_start = False
                 cmd = self.substitute(cmd)
                 try:
                     r = subprocess.run(["bash", "-c", cmd], cwd=self.tree, env=self.env, capture_output=True,
