@@ -599,12 +599,12 @@ class Runner:
     def run(self, blocks):
         """Run the session; report one result per block; always ends QEMU. True if all passed."""
         self.timeout = int(session_options(blocks).get("timeout", STEP_TIMEOUT))
-        ok = True
+        ok, stop = True, False
         try:
             for i, b in enumerate(blocks):
                 name = f"{b.where()} ({b.lang or 'output'})"
-                if not ok:
-                    self.report(False, name, "not run: an earlier block of this session failed")
+                if stop:
+                    self.report(False, name, "not run: an earlier step of this session failed")
                     continue
                 try:
                     if b.lang == "sh":
@@ -623,9 +623,12 @@ class Runner:
                     self.report(True, name, "")
                 except StepFailed as e:
                     ok = False
+                    # A failed command at a live prompt leaves the session usable: go on and show
+                    # every difference at once. Anything else (a host step, no session) ends it.
+                    stop = not (b.lang in ("irqlab", "console") and self.console and self.console.running())
                     self.report(False, name, str(e))
                 except Exception as e:  # a crash in the runner is a failure of this block
-                    ok = False
+                    ok, stop = False, True
                     self.report(False, name, f"runner error: {e!r}")
         finally:
             self.end_session()
