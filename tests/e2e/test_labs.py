@@ -63,7 +63,7 @@ def check_command(cmd, env):
                            capture_output=True, text=True)
         if r.returncode != 0:
             return False, r.stdout + r.stderr
-        cmd = r.stdout.strip().splitlines()[-1]
+        cmd = " ".join(r.stdout.replace("\\\n", " ").split())  # the recipe, continuation lines joined
     cmd = re.sub(r"\bDIR\b", os.path.join(REPO, "labs"), cmd)  # a placeholder for any folder
     _, rc, out = run(cmd, env, ["--check"])
     return rc == 0 and "would grade" in out, out

@@ -25,6 +25,7 @@ REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(REPO, "scripts"))
 sys.path.insert(0, HERE)
 import test_shell  # noqa: E402  (its Shell talks to COM1 over a socket)
+import walkthrough  # noqa: E402
 from irqlab_qemu import EXIT_SUCCESS  # noqa: E402
 from tap import Tap  # noqa: E402
 
@@ -48,15 +49,9 @@ def free_name(tree, base=NAME_BASE):
 
 
 def scratch_copy(dest):
-    """Copy the files git knows about (tracked, or untracked and not ignored) into dest."""
-    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO,
-                           check=True, capture_output=True).stdout.decode().split("\0")
-    for f in files:
-        src = os.path.join(REPO, f)
-        if not f or not os.path.isfile(src):  # deleted in the working tree
-            continue
-        os.makedirs(os.path.join(dest, os.path.dirname(f)), exist_ok=True)
-        shutil.copy2(src, os.path.join(dest, f))
+    """The files git knows about (tracked, or untracked and not ignored); outside git (a copy of a
+    student's tree) every file but build directories."""
+    walkthrough.scratch_copy(dest)
 
 
 def make(tree, *args, timeout=240):
