@@ -8,7 +8,8 @@ In a scratch copy of the tree (make test's build objects seeded, so only the dif
      the msi=off run. One TAP line per block.
   2. the student goes on: a half-done edit of labs/share-the-line/skeleton/lab_share.c and a second
      driver of their own (`make new-driver NAME=mynic VENDOR=0x1af4 DEVICE=0x1000`).
-  3. in that tree: the unit tests build (run_tests.py --only unit --build-only), the e2e template test
+  3. in that tree: the unit tests (run_tests.py --only unit, which also writes build/test-summary.txt
+     with what it printed), the e2e template test
      (tests/e2e/test_template.py: must step around drivers/mydriver and mynic), the static doc checks
      (test_walkthroughs.py --static, test_docs.py) - all green - and the lab grader treats the edited
      skeleton as the student's work (test_labs reports its score instead of judging it).
@@ -77,9 +78,14 @@ def main():
         t.ok(rc == 0, "a second driver of the student's: make new-driver NAME=mynic", diag=out)
 
         # 3. the suite, in the student's tree
-        rc, out = run(tree, [sys.executable, "scripts/run_tests.py", "--build", tree_build, "--only", "unit",
-                             "--build-only"], env)
-        t.ok(rc == 0, "in the student's tree: the unit tests build", diag=out[-3000:])
+        rc, out = run(tree, [sys.executable, "scripts/run_tests.py", "--build", tree_build, "--only", "unit"], env)
+        t.ok(rc == 0, "in the student's tree: the unit tests build and pass", diag=out[-3000:])
+        summary = os.path.join(tree_build, "test-summary.txt")
+        text = open(summary).read() if os.path.exists(summary) else ""
+        last = out.strip().splitlines()[-1] if out.strip() else ""
+        t.ok(text.strip().endswith(last) and "unit:" in text and "time:" in text,
+             "run_tests.py writes build/test-summary.txt with the counts it printed (README points there)",
+             diag=f"printed: {last}\nsummary:\n{text}")
         for script, args in (("test_template.py", []), ("test_walkthroughs.py", ["--static"]), ("test_docs.py", [])):
             start = time.monotonic()
             rc, out = run(tree, [os.path.join("tests", "e2e", script)] + args,
