@@ -53,6 +53,9 @@ GDB_PROMPT = "(gdb) "
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1bO[A-Za-z]|[\a]")
 STEP_TIMEOUT = 120
 BOOT_TIMEOUT = 120
+# Output that always fails a step, expected output or not: the command or symbol is not there.
+SHELL_ERROR = re.compile(r"^unknown command '", re.M)
+GDB_ERROR = re.compile(r'^(?:Undefined command: |No symbol ".*" in current context|Function ".*" not defined)', re.M)
 PORT_LINE = re.compile(r"^net(\d+) \([^)]*\): UDP echo at 127\.0\.0\.1:(\d+)", re.M)
 
 
@@ -560,6 +563,8 @@ class Runner:
             out = self.console.command(cmd, self.timeout)
             if out is None:
                 raise StepFailed(f"irqlab> {cmd}: no prompt within {self.timeout} s\n{self.console.text()[-1500:]}")
+            if SHELL_ERROR.search(out):
+                raise StepFailed(f"irqlab> {cmd}: {out.strip()}")
             missing = match_lines(expected, out)
             if missing:
                 raise StepFailed(f"irqlab> {cmd}: {missing}\n--- output ---\n{out}")
@@ -581,6 +586,8 @@ class Runner:
                 self.pending.start()
                 continue
             out = self.gdb.gdb(cmd, self.timeout)
+            if GDB_ERROR.search(out or ""):
+                raise StepFailed(f"(gdb) {cmd}: {out.strip()}")
             missing = match_lines(expected, out or "")
             if missing:
                 raise StepFailed(f"(gdb) {cmd}: {missing}\n--- gdb ---\n{out}")
@@ -590,6 +597,8 @@ class Runner:
             return
         p, self.pending = self.pending, None
         p.join(self.timeout + 10)
+        if GDB_ERROR.search(p.result or ""):
+            p.error = p.result.strip()
         if p.error:
             raise StepFailed(f"(gdb) {p.args[0]}: {p.error!r}")
         missing = match_lines(p.expected, p.result or "")
