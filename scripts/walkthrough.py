@@ -324,6 +324,18 @@ def scratch_copy(dest, src=REPO, build=None):
 
 # ---- a console session: `make run` through a pty --------------------------------------------------
 
+LIVE = set()  # process groups of running sessions: kill_all() ends them if a test must stop early
+
+
+def kill_all():
+    for pgid in list(LIVE):
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except OSError:
+            pass
+        LIVE.discard(pgid)
+
+
 class ConsoleSession:
     """`make run ...` on a pseudo-terminal, the way a student's terminal runs it."""
 
@@ -335,6 +347,7 @@ class ConsoleSession:
         termios.tcsetattr(slave, termios.TCSANOW, attrs)
         self.proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=slave, stdout=slave, stderr=slave,
                                      start_new_session=True)
+        LIVE.add(self.proc.pid)
         os.close(slave)
         self.fd = master
         self.buf = b""
@@ -426,6 +439,7 @@ class ConsoleSession:
                     except OSError:
                         pass
                     self.wait(10)
+        LIVE.discard(self.proc.pid)
         self.reader.join(5)
         try:
             os.close(self.fd)
@@ -448,8 +462,9 @@ class Runner:
         self.log_dir = log_dir
         self.report = report
         self.env = dict(env or os.environ)
-        if build:
-            self.env["BUILD"] = build  # the Makefile's BUILD ?= build: reuse make test's build
+        if build:  # the Makefile's BUILD ?= build: reuse make test's build (relative, as make test names it)
+            inside = os.path.abspath(build).startswith(os.path.abspath(tree) + os.sep)
+            self.env["BUILD"] = os.path.relpath(build, tree) if inside else build
         self.env.pop("MAKEFLAGS", None)
         self.env.pop("MAKELEVEL", None)
         self.gdb_factory = gdb_factory

@@ -21,6 +21,7 @@ page follows. Checks, in TAP:
 import argparse
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -245,7 +246,16 @@ def run_sessions(t, all_sessions, page=None):
             t.diag(f"{label}: {time.monotonic() - start:.1f} s (logs {os.path.relpath(session_logs, REPO)})")
 
 
+def stop_early(signum, frame):
+    wt.kill_all()  # no QEMU outlives this test
+    print(f"not ok - killed by signal {signum} (the whole test is bounded)\n1..0", flush=True)
+    os._exit(1)
+
+
 def main():
+    signal.signal(signal.SIGALRM, stop_early)
+    signal.signal(signal.SIGTERM, stop_early)
+    signal.alarm(840)  # run_tests.py gives an e2e script 900 s
     ap = argparse.ArgumentParser()
     ap.add_argument("--static", action="store_true", help="only the checks that need no QEMU")
     ap.add_argument("--page", help="run only this page's sessions")
