@@ -6,8 +6,9 @@ docs/writing-docs.md), so renaming a command, target, symbol or shell command fa
 page follows. Checks, in TAP:
   1. every fenced block of every page is marked `walkthrough` or `not-run: reason` (one line per page);
   2. every `make TARGET` in a page's sh blocks is a Makefile target;
-  3. every program a page's sh blocks run is in the tree or installed by scripts/deps.sh (PROGRAMS
-     maps program -> Debian package);
+  3. every program a page's sh blocks (or inline commands such as `nc -u 127.0.0.1 <port>`) run is
+     in the tree or installed by scripts/deps.sh (PROGRAMS maps program -> Debian package), and
+     every scripts/ path they name exists;
   4. no page quotes hand-written test counts (`701 passed`): make test writes them to
      build/test-summary.txt;
   5. every session marked run-by=<test> names an executable test that runs it;
@@ -45,6 +46,7 @@ PENDING = {
 PENDING_SECTIONS = {
     ("docs/tutorial-first-driver.md", "## 6."): "tutorial section 6 (gdb) is being rewritten with docs/gdb.md",
 }
+INLINE = re.compile(r"`([^`]+)`")
 HAND_COUNTS = re.compile(r"\b\d[\d,]* passed\b|\b\d[\d,]{2,} tests\b")
 
 
@@ -117,10 +119,42 @@ def check_make_targets(t, blocks):
     t.ok(not bad, "every `make TARGET` in the docs' command lines is a Makefile target", diag="\n".join(bad))
 
 
+def inline_commands():
+    """(where, command) for inline code in prose that reads as a host command: its first word is a
+    program of PROGRAMS (`nc -u 127.0.0.1 <port>`, `git checkout ...`) or a script of the tree."""
+    for page in wt.doc_pages():
+        with open(os.path.join(REPO, page)) as f:
+            lines = f.read().split("\n")
+        in_fence = False
+        for n, line in enumerate(lines, 1):
+            if wt.FENCE.match(line):
+                in_fence = not in_fence
+                continue
+            if in_fence:
+                continue
+            for span in INLINE.findall(line):
+                words = span.split()
+                if words and (words[0] in PROGRAMS and len(words) > 1 or words[0].startswith("scripts/")):
+                    yield f"{page}:{n}", span
+
+
+class _Where:
+    def __init__(self, where):
+        self.text = where
+
+    def where(self):
+        return self.text
+
+
 def check_programs(t, blocks):
     packages = deps_packages()
     bad, seen = [], set()
-    for b, cmd in sh_commands(blocks):
+    commands = list(sh_commands(blocks)) + [(_Where(w), c) for w, c in inline_commands()]
+    for b, cmd in commands:
+        for word in cmd.split():
+            path = word.strip("'\"`()[],;")
+            if path.startswith("scripts/") and not os.path.exists(os.path.join(REPO, path)):
+                bad.append(f"{b.where()}: `{cmd}`: {path} is not in the tree")
         for prog in wt.programs(cmd):
             if prog in seen:
                 continue
@@ -137,7 +171,7 @@ def check_programs(t, blocks):
                 bad.append(f"{b.where()}: `{cmd}`: {prog} comes from {PROGRAMS[prog]}, which scripts/deps.sh "
                            f"does not install")
     t.ok(not bad, f"every program the docs' command lines run is installed by scripts/deps.sh or in the tree "
-         f"({', '.join(sorted(seen))})", diag="\n".join(bad))
+         f"({', '.join(sorted(p for p in seen if '/' not in p))})", diag="\n".join(bad))
 
 
 def check_no_hand_counts(t):
@@ -170,7 +204,6 @@ def check_run_by(t, all_sessions):
 
 
 BREAK = re.compile(r"^(?:\(gdb\)\s+)?(?:h|t)?(?:break|b)\s+([A-Za-z_][A-Za-z0-9_]*)\s*(?:#.*)?$")
-INLINE = re.compile(r"`([^`]+)`")
 
 
 def breakpoints():
