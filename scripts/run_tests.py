@@ -10,7 +10,8 @@
 
 Serial logs and test output go to <build>/test-logs/; every failure names its log. The last
 line is always `N passed, N failed` (`, N skipped` if any); the exit status is non-zero if
-anything failed or nothing ran.
+anything failed or nothing ran. <build>/test-summary.txt keeps that line with the counts per
+group, the time and the revision (README points there rather than quoting numbers).
 
   run_tests.py [--build build] [--jobs 2] [--only unit|ktest|e2e ...] [--quick] [--build-only]
 """
