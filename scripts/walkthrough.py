@@ -12,7 +12,8 @@ Block kinds, by the fence's language (docs/writing-docs.md has the full rules):
   sh        each non-comment line is a host command, run from the tree's root. `make run ...` and
             `make gdb ...` START a session (QEMU through a pty / scripts/gdb_session.py) that the
             following irqlab/gdb blocks type into; `<port>` (`<port1>`) is the host UDP port that
-            session printed for net0 (net1). `make test` cannot run itself: mark it not-run.
+            session printed for net0 (net1). `make test` (which runs this) is not run: its target
+            must exist.
   irqlab    `irqlab> CMD` lines are typed at the guest shell; the lines after one are its expected
   console   output.
   gdb       `(gdb) CMD` lines are typed into gdb (a trailing `# comment` is dropped), the lines after
@@ -27,7 +28,9 @@ revisions) any hex run, spaces any run of spaces, `...` anything.
 
 Options on the marker: tree=scratch (run in a scratch copy of the tree: for steps that change it),
 timeout=S (per step, default 120), run-by=tests/e2e/<file> (another test runs this session: the
-lab graders), only the first marker of a session needs them.
+lab graders); they may be on any block of the session.
+
+    python3 scripts/walkthrough.py     lists every session and every unmarked block
 """
 import dataclasses
 import os
