@@ -13,6 +13,8 @@ PACKAGES=(
     gdb                                     # make gdb, tests/e2e/test_gdb.py
     libcmocka-dev                           # host unit tests (tests/unit/)
     python3                                 # scripts/ and tests/e2e/
+    netcat-openbsd                          # nc -u: the UDP echo walk-throughs (docs/ndis.md, docs/net.md)
+    git                                     # make grade and the tests copy the tracked files
     cppcheck clang-tidy clang-format bear   # make lint, format-check, compile_commands.json
 )
 

@@ -23,6 +23,7 @@ not run (unknown lab, no QEMU, ...).
 """
 import argparse
 import concurrent.futures
+import hashlib
 import json
 import os
 import shutil
@@ -79,6 +80,17 @@ def copy_tree(dest):
             os.symlink(os.readlink(src), out)
         else:
             shutil.copy2(src, out)
+
+
+def skeleton_hash(lab):
+    """sha256 over the skeleton's files (names and contents): lab.json's skeleton_sha256 records
+    the one the lab ships, so tests/e2e/test_labs.py can tell it from a student's edited copy."""
+    folder = os.path.join(lab["dir"], lab["skeleton"])
+    h = hashlib.sha256()
+    for name in sorted(os.listdir(folder)):
+        with open(os.path.join(folder, name), "rb") as f:
+            h.update(name.encode() + b"\0" + f.read() + b"\0")
+    return h.hexdigest()
 
 
 def install_lab(lab, src_dir, dest):
@@ -144,9 +156,14 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep (and print) the temporary build directory")
     ap.add_argument("--strict", action="store_true", help="exit 1 unless the score is full marks")
     ap.add_argument("-v", "--verbose", action="store_true", help="show the build and the guest's console")
+    ap.add_argument("--check", action="store_true", help="check the lab and the options, say what would be graded")
+    ap.add_argument("--skeleton-hash", action="store_true", help="print the skeleton's hash (lab.json skeleton_sha256)")
     args = ap.parse_args()
 
     lab = load_lab(args.lab)
+    if args.skeleton_hash:
+        print(skeleton_hash(lab))
+        return 0
     if args.solution:
         src, tag, label = os.path.join(lab["dir"], lab["solution"]), "solution", "the reference solution"
     elif args.src:
@@ -161,6 +178,13 @@ def main():
     os.makedirs(args.logs, exist_ok=True)
     if shutil.which(ktest_runner.irqlab_qemu.QEMU_BIN) is None:
         fail(f"{ktest_runner.irqlab_qemu.QEMU_BIN} not found (make deps)")
+    known = {m for m, _ in lab["machines"]} | {"pc", "q35"}
+    if any(m not in known for m, _ in machines):
+        fail(f"unknown machine in {args.machines!r} (pc, q35)")
+    if args.check:
+        print(f"lab {lab['name']}: would grade {label} ({os.path.relpath(src, REPO)}) on "
+              f"{', '.join(m for m, _ in machines)}: {len(checks)} checks, {total} points")
+        return 0
 
     print(f"lab {lab['name']}: grading {label} ({os.path.relpath(src, REPO)}) on {', '.join(m for m, _ in machines)}",
           flush=True)

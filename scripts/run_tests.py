@@ -10,7 +10,8 @@
 
 Serial logs and test output go to <build>/test-logs/; every failure names its log. The last
 line is always `N passed, N failed` (`, N skipped` if any); the exit status is non-zero if
-anything failed or nothing ran.
+anything failed or nothing ran. <build>/test-summary.txt keeps that line with the counts per
+group, the time and the revision (README points there rather than quoting numbers).
 
   run_tests.py [--build build] [--jobs 2] [--only unit|ktest|e2e ...] [--quick] [--build-only]
 """
@@ -291,9 +292,31 @@ def main():
             print(f"  FAIL {r.name}\n       log: {rel(r.log)}")
             for line in r.detail.splitlines()[:8]:
                 print(f"       {line}")
-    print(f"\nlogs: {rel(logs)}/   time: {time.monotonic() - started:.1f} s")
-    print(f"{passed} passed, {len(failed)} failed" + (f", {skipped} skipped" if skipped else ""))
+    seconds = time.monotonic() - started
+    total = f"{passed} passed, {len(failed)} failed" + (f", {skipped} skipped" if skipped else "")
+    write_summary(os.path.join(build, "test-summary.txt"), results, groups, seconds, total)
+    print(f"\nlogs: {rel(logs)}/   time: {seconds:.1f} s   summary: {rel(os.path.join(build, 'test-summary.txt'))}")
+    print(total)
     return 1 if failed or not results else 0
+
+
+def write_summary(path, results, groups, seconds, total):
+    """<build>/test-summary.txt: what the last run counted and how long it took. README points
+    here instead of quoting numbers that drift."""
+    rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True)
+    lines = [f"date:     {time.strftime('%Y-%m-%d %H:%M:%S %Z')}",
+             f"revision: {rev.stdout.strip() or 'unknown'}",
+             f"groups:   {' '.join(sorted(groups))}",
+             f"cpus:     {os.cpu_count()}",
+             f"time:     {seconds:.1f} s"]
+    for group in ("unit", "ktest", "e2e"):
+        mine = [r for r in results if r.name.startswith(group + ":")]
+        if mine:
+            counts = {s: sum(r.status == s for r in mine) for s in ("pass", "fail", "skip")}
+            lines.append(f"{group + ':':<9} {counts['pass']} passed, {counts['fail']} failed, {counts['skip']} skipped")
+    lines.append(total)
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":
