@@ -345,8 +345,9 @@ static bool explain_rule(const struct bugcheck_report *r, char *buf, size_t size
     case HARDWARE_INTERRUPT_STORM:
         ksym_format(p[0], what, sizeof(what));
         ksnprintf(buf, size,
-                  "A level-triggered interrupt kept firing and no ISR claimed it (first ISR %s, context "
-                  "0x%016lx, %s). The device was never told to stop interrupting.",
+                  "A level-triggered interrupt kept firing and no ISR claimed it - or one claimed it "
+                  "without quieting its device (first ISR %s, context 0x%016lx, %s). The device was never "
+                  "told to stop interrupting.",
                   what, (unsigned long)p[1], p[3] == 2 ? "a shared line" : "not shared");
         return true;
     default:

@@ -64,10 +64,10 @@ struct kprcb {
         uint8_t kind;             /* enum ke_watched_kind */
     } watched;
     KIRQL clock_interrupted_irql;              /* the IRQL the current clock interrupt interrupted */
-    uint64_t elevated_tsc;                     /* TSC cycles in interrupt dispatch entered from below DISPATCH */
-    uint64_t watchdog_last_tsc;                /* at the previous clock tick */
-    uint64_t watchdog_last_elevated_tsc;
-    uint32_t elevated_ticks;                   /* consecutive ticks spent mostly at DISPATCH_LEVEL or above */
+    uint32_t tick_redelivered;                 /* since the last tick: level lines still asserted at EOI ... */
+    uint32_t tick_quiet;                       /* ... and quiet at EOI */
+    uint32_t elevated_ticks;                   /* ticks at DISPATCH_LEVEL or above, without a break */
+    uint32_t calm_ticks;                       /* consecutive ticks that were not */
     uint32_t period_interrupts;                /* interrupts dispatched during those ticks ... */
     uint32_t period_vector_count[KE_VECTORS];  /* ... per vector (the clock's not counted) */
     uint64_t clock_seen[KE_MAX_CPUS];          /* another CPU's clock_ticks as this CPU last saw it ... */

@@ -127,23 +127,27 @@ __attribute__((noreturn)) static void period_exceeded(struct kprcb *prcb)
     KeBugCheckEx(DPC_WATCHDOG_VIOLATION, 1, period_limit, (ULONG_PTR)&triage, 0);
 }
 
+/* One tick "at DISPATCH_LEVEL or above": the clock interrupted code running there, or the CPU
+ * spent the tick going from one interrupt of a level line straight into the next. That is the
+ * case when the line was still asserted at EOI for every interrupt in the tick but at most one:
+ * QEMU lets a storming line rest for 10 ms after 10,000 such interrupts (hw/intc/ioapic.c,
+ * SUCCESSIVE_IRQ_MAX_COUNT) - real hardware does not, and neither does the count here. For the
+ * same reason one calm tick is not a break; two in a row are. Both rules count events the guest
+ * sees, not host time, so a slow host changes only how soon, never whether. */
 static void check_cumulative(struct kprcb *prcb)
 {
-    uint64_t now = rdtsc();
-    uint64_t tick = now - prcb->watchdog_last_tsc;
-    uint64_t busy = prcb->elevated_tsc - prcb->watchdog_last_elevated_tsc;
-    prcb->watchdog_last_tsc = now;
-    prcb->watchdog_last_elevated_tsc = prcb->elevated_tsc;
+    uint32_t redelivered = prcb->tick_redelivered, quiet = prcb->tick_quiet;
+    prcb->tick_redelivered = 0;
+    prcb->tick_quiet = 0;
     if (!period_limit)
         return;
-    /* Sampling alone would miss an interrupt storm: between two storming interrupts the CPU is
-     * at PASSIVE_LEVEL for a few instructions, and that is where a pending clock interrupt is
-     * taken. So a tick also counts if interrupt handling took most of it. */
-    bool elevated = prcb->clock_interrupted_irql >= DISPATCH_LEVEL || busy * 2 > tick;
-    if (!elevated) {
-        start_new_period(prcb);
+    bool storming = redelivered > 0 && quiet <= 1;
+    if (prcb->clock_interrupted_irql < DISPATCH_LEVEL && !storming) {
+        if (++prcb->calm_ticks >= 2)
+            start_new_period(prcb);
         return;
     }
+    prcb->calm_ticks = 0;
     if (++prcb->elevated_ticks > period_limit)
         period_exceeded(prcb);
 }

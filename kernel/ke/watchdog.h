@@ -14,8 +14,10 @@
  *                  that queues itself again, an ISR that claims a line its device never lowers.
  *                  P2 = the period in ticks, P3 = the triage block, P4 = 0. A tick counts as
  *                  "at DISPATCH_LEVEL or above" when the clock interrupted code at DISPATCH_LEVEL
- *                  or above, or when interrupt handling took more than half of the tick; the
- *                  first tick that is neither starts the count over.
+ *                  or above, or when the CPU went from one interrupt of a level line straight into
+ *                  the next all tick long (watchdog.c says how); two ticks that are neither start
+ *                  the count over. With `verifier=storm`, a period spent mostly on one level line
+ *                  is reported as 0xF2 HARDWARE_INTERRUPT_STORM naming its ISR instead.
  *   0x101          another CPU has taken no clock interrupt for `clock_watchdog=` ms (default
  *                  10000): it spins with interrupts disabled or at IRQL >= CLOCK_LEVEL. Found by
  *                  the other CPUs' clock interrupts, so it needs -smp 2 or more. P1 = the limit in
