@@ -41,6 +41,13 @@ uint32_t ke_watchdog_dpc_limit(void) { return dpc_limit; }
 uint32_t ke_watchdog_period_limit(void) { return period_limit; }
 uint32_t ke_watchdog_clock_limit(void) { return clock_limit; }
 
+uint32_t ke_watchdog_set_dpc_limit(uint32_t ticks)
+{
+    uint32_t old = dpc_limit;
+    __atomic_store_n(&dpc_limit, ticks, __ATOMIC_RELAXED);
+    return old;
+}
+
 /* `name=<ms>` as clock ticks, rounded up (1 ms is one tick, not none); 0 stays 0 (= off). */
 static uint32_t limit_ticks(const char *name, uint32_t current)
 {

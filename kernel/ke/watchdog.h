@@ -53,6 +53,8 @@ void ke_watchdog_init(void);
 uint32_t ke_watchdog_dpc_limit(void);
 uint32_t ke_watchdog_period_limit(void);
 uint32_t ke_watchdog_clock_limit(void);
+/* Tests: change the single DPC/ISR limit (ticks, 0 = off); returns the old one. */
+uint32_t ke_watchdog_set_dpc_limit(uint32_t ticks);
 
 /* Called by every CPU's clock ISR, at CLOCK_LEVEL. */
 void ke_watchdog_clock_tick(struct kprcb *prcb);
