@@ -54,7 +54,7 @@ void ke_shutdown_watch_tick(struct kprcb *prcb)
     if (!deadline || time_now_us() < deadline)
         return;
     if (__atomic_exchange_n(&gave_up, 1u, __ATOMIC_SEQ_CST))
-        return; /* another CPU's clock is saying it already */
+        return;                 /* another CPU's clock is saying it already */
     console_enter_panic_mode(); /* print even if a stuck CPU holds the console lock */
     console_printf("\npowering off: gave up: still waiting for %s\n", waiting_for);
     describe_busy_cpus();

@@ -43,7 +43,7 @@ struct ke_dpc_watchdog_triage {
     uint32_t interrupts;     /* P1 = 1: interrupts dispatched during the period ... */
     uint32_t busiest_vector; /* ... the vector that took most of them ... */
     uint32_t busiest_count;
-    void *busiest_isr;       /* ... and the first ISR on it */
+    void *busiest_isr; /* ... and the first ISR on it */
 };
 const struct ke_dpc_watchdog_triage *ke_watchdog_triage(void);
 

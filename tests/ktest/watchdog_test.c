@@ -101,7 +101,7 @@ static void flush_waits_for_queued_dpc(struct ktest *t)
 
 struct timed {
     KDPC dpc;
-    volatile bool watched;  /* the watchdog had it in view while it ran */
+    volatile bool watched; /* the watchdog had it in view while it ran */
     volatile bool done;
 };
 
