@@ -81,7 +81,7 @@ static HANG_SITE BOOLEAN watchdog_stuck_isr(PKINTERRUPT interrupt, PVOID context
 {
     for (;;)
         cpu_pause();
-    return TRUE;
+    return TRUE; /* never reached */
 }
 
 static void stuck_isr(struct ktest *t)
@@ -98,10 +98,9 @@ static void stuck_isr(struct ktest *t)
 
 static HANG_SITE void watchdog_spin_at_dispatch(void)
 {
-    KIRQL old = KeRaiseIrqlToDpcLevel();
+    (void)KeRaiseIrqlToDpcLevel(); /* and never KeLowerIrql */
     for (;;)
         cpu_pause();
-    KeLowerIrql(old);
 }
 
 static void spin_at_dispatch(struct ktest *t)
