@@ -3,6 +3,8 @@
 #include "kernel/boot/cmdline.h"
 #include "kernel/console/console.h"
 #include "kernel/ke/storm.h"
+#include "kernel/ke/watchdog.h"
+#include "kernel/ke/clock.h"
 #include "kernel/shell/shell.h"
 
 static int cmd_verifier(const struct shell_args *args)
@@ -18,6 +20,11 @@ static int cmd_verifier(const struct shell_args *args)
     console_printf("Always checked: IRQL rules (0x9, 0xA), spin-lock ownership (0xF, 0x10),\n"
                    "pool misuse (0xC2, 0x19), a routine returning at the wrong IRQL (0xC8),\n"
                    "IoConnectInterruptEx / IoDisconnectInterruptEx rules (0xA, 0xCA).\n");
+    /* The watchdogs (kernel/ke/watchdog.h): limits in ms, 0 = off. */
+    unsigned ms = 1000u / KE_CLOCK_HZ;
+    console_printf("Watchdogs (ms, 0 = off): dpc_watchdog=%u (0x133, one DPC/ISR), dpc_watchdog_period=%u\n"
+                   "(0x133, at DISPATCH_LEVEL or above), clock_watchdog=%u (0x101, a CPU's clock stopped).\n",
+                   ke_watchdog_dpc_limit() * ms, ke_watchdog_period_limit() * ms, ke_watchdog_clock_limit() * ms);
     return SHELL_OK;
 }
 
