@@ -184,27 +184,36 @@ bool ke_watchdog_nmi_probe(uint64_t rip)
     return true;
 }
 
+/* Each CPU watches the next online one, in a ring (0 watches 1, ..., the last watches 0): one
+ * check per tick, and the CPU that reports a hung one is always the same - its neighbour. */
+static struct kprcb *watched_neighbour(const struct kprcb *me)
+{
+    for (unsigned k = 1; k < KE_MAX_CPUS; k++) {
+        struct kprcb *other = ke_prcbs[(me->number + k) % KE_MAX_CPUS];
+        if (other && other != me && other->online)
+            return other;
+    }
+    return NULL;
+}
+
 static void check_other_clocks(struct kprcb *me)
 {
-    if (!clock_limit)
+    struct kprcb *other = clock_limit ? watched_neighbour(me) : NULL;
+    if (!other)
         return;
-    for (unsigned i = 0; i < KE_MAX_CPUS; i++) {
-        struct kprcb *other = ke_prcbs[i];
-        if (!other || other == me || !other->online)
-            continue;
-        uint64_t ticks = __atomic_load_n(&other->clock_ticks, __ATOMIC_RELAXED);
-        if (ticks == 0)
-            continue; /* its clock has not started yet */
-        if (ticks != me->clock_seen[i]) {
-            me->clock_seen[i] = ticks;
-            me->clock_seen_at[i] = me->clock_ticks;
-            continue;
-        }
-        if (me->clock_ticks - me->clock_seen_at[i] <= clock_limit)
-            continue;
-        probe(other);
-        KeBugCheckEx(CLOCK_WATCHDOG_TIMEOUT, clock_limit, 0, (ULONG_PTR)other, other->number);
+    unsigned i = other->number;
+    uint64_t ticks = __atomic_load_n(&other->clock_ticks, __ATOMIC_RELAXED);
+    if (ticks == 0)
+        return; /* its clock has not started yet */
+    if (ticks != me->clock_seen[i]) {
+        me->clock_seen[i] = ticks;
+        me->clock_seen_at[i] = me->clock_ticks;
+        return;
     }
+    if (me->clock_ticks - me->clock_seen_at[i] <= clock_limit)
+        return;
+    probe(other);
+    KeBugCheckEx(CLOCK_WATCHDOG_TIMEOUT, clock_limit, 0, (ULONG_PTR)other, other->number);
 }
 
 void ke_watchdog_clock_tick(struct kprcb *prcb)

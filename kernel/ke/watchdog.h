@@ -20,7 +20,8 @@
  *                  is reported as 0xF2 HARDWARE_INTERRUPT_STORM naming its ISR instead.
  *   0x101          another CPU has taken no clock interrupt for `clock_watchdog=` ms (default
  *                  10000): it spins with interrupts disabled or at IRQL >= CLOCK_LEVEL. Found by
- *                  the other CPUs' clock interrupts, so it needs -smp 2 or more. P1 = the limit in
+ *                  the clock interrupt of the CPU before it (CPU n watches CPU n + 1, the last
+ *                  watches CPU 0), so it needs -smp 2 or more. P1 = the limit in
  *                  ticks, P2 = 0, P3 = the hung CPU's KPRCB, P4 = its number.
  * `=0` switches a check off.
  */

@@ -11,7 +11,7 @@ routine, the CPU, the backtrace):
   * 0x133, P1 = 1: a CPU kept at DISPATCH_LEVEL, and an ISR that claims a level line its device
     keeps asserted (P2 = the period, 100 ticks = dpc_watchdog_period=1000);
   * 0xF2 HARDWARE_INTERRUPT_STORM for that claimed storm with verifier=storm, naming the ISR;
-  * 0x101 CLOCK_WATCHDOG_TIMEOUT: a CPU spinning with interrupts off, found by another CPU
+  * 0x101 CLOCK_WATCHDOG_TIMEOUT: a CPU spinning with interrupts off, found by the CPU before it
     (P1 = 100 ticks = clock_watchdog=1000, P3 = its KPRCB, P4 = its number; needs -smp 2);
   * `poweroff` while a DPC never returns (watchdogs off): it names what it waits for and exits 35.
 
@@ -72,7 +72,7 @@ CASES = [
                    "CPU 1 took no clock interrupt for 100 ticks (1000 ms, clock_watchdog=)", smp=2, cpu=0,
                    fn="watchdog_cli_forever", fn_in_trace=False, cmdline="clock_watchdog=1000"), ("pc",)),
     (watchdog_case("cli_forever", 0x101, "CLOCK_WATCHDOG_TIMEOUT", {1: 100, 2: 0, 4: 3},
-                   "An NMI found it at watchdog_cli_forever+0x", smp=4, cpu=0, fn="watchdog_cli_forever",
+                   "An NMI found it at watchdog_cli_forever+0x", smp=4, cpu=2, fn="watchdog_cli_forever",
                    fn_in_trace=False, cmdline="clock_watchdog=1000", label="cli_forever on CPU 3 of 4"), ("q35",)),
 ]
 
