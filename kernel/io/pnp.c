@@ -21,6 +21,8 @@
 #include "kernel/console/log.h"
 #include "kernel/io/assign.h"
 #include "kernel/io/io_tags.h"
+#include "kernel/ke/shutdown.h"
+#include "kernel/ke/shutdown_watch.h"
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"
 
@@ -413,12 +415,26 @@ void io_pnp_print(void)
 /* An orderly shutdown (the shell's `poweroff`): stop every started device, last started first,
  * so each driver's StopDevice runs - for NDIS miniports that is MiniportHaltEx - and every
  * interrupt is disconnected before the machine goes away. Devices still busy stay as they are;
- * nothing here can fail the shutdown. PASSIVE_LEVEL. */
+ * nothing here can fail the shutdown, and a driver that never returns is reported by the
+ * shutdown watch (kernel/ke/shutdown_watch.h). PASSIVE_LEVEL. */
 void io_pnp_shutdown(void)
 {
     for (unsigned i = pdo_count; i-- > 0;) {
         struct io_pdo *pdo = pdos[i]->DeviceExtension;
-        if (pdo->started)
-            (void)io_device_stop(pdos[i]);
+        if (!pdo->started)
+            continue;
+        char what[96];
+        ksnprintf(what, sizeof(what), "driver %s to stop %s", pdo->driver ? pdo->driver->Name : "?", pdo->name);
+        ke_shutdown_waiting_for(what); /* named if it never returns (kernel/ke/shutdown_watch.h) */
+        (void)io_device_stop(pdos[i]);
     }
+}
+
+void io_poweroff(void)
+{
+    console_printf("powering off: stopping devices\n");
+    ke_shutdown_watch_begin();
+    io_pnp_shutdown(); /* drivers stop and disconnect their interrupts (NDIS: MiniportHaltEx) */
+    console_printf("powering off\n");
+    ke_exit(KE_EXIT_SUCCESS);
 }

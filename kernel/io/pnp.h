@@ -102,5 +102,9 @@ void io_unlock(KIRQL old);
 void io_pnp_print(void);
 /* Stop every started device (drivers' StopDevice / MiniportHaltEx), last started first. */
 void io_pnp_shutdown(void);
+/* The shell's `poweroff`: stop every device (io_pnp_shutdown) under the shutdown watch, then
+ * leave QEMU with status 33 - or, if a driver never returns, say what it waited for and exit 35
+ * (kernel/ke/shutdown_watch.h). PASSIVE_LEVEL. */
+__attribute__((noreturn)) void io_poweroff(void);
 
 #endif

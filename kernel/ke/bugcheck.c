@@ -67,6 +67,8 @@ const char *bugcheck_name(unsigned long code)
     case HARDWARE_INTERRUPT_STORM: return "HARDWARE_INTERRUPT_STORM";
     case IRQL_UNEXPECTED_VALUE: return "IRQL_UNEXPECTED_VALUE";
     case MANUALLY_INITIATED_CRASH: return "MANUALLY_INITIATED_CRASH";
+    case CLOCK_WATCHDOG_TIMEOUT: return "CLOCK_WATCHDOG_TIMEOUT";
+    case DPC_WATCHDOG_VIOLATION: return "DPC_WATCHDOG_VIOLATION";
     default: return "UNKNOWN_BUGCHECK";
     }
 }

@@ -28,6 +28,8 @@
 #define HARDWARE_INTERRUPT_STORM 0x000000F2u
 #define IRQL_UNEXPECTED_VALUE 0x000000C8u
 #define MANUALLY_INITIATED_CRASH 0x000000E2u
+#define CLOCK_WATCHDOG_TIMEOUT 0x00000101u /* [watchdog] parameters: kernel/ke/watchdog.h */
+#define DPC_WATCHDOG_VIOLATION 0x00000133u /* [watchdog] parameters: kernel/ke/watchdog.h */
 
 #include <stdbool.h>
 

@@ -17,6 +17,9 @@
 #include "kernel/ke/backtrace.h"
 #include "kernel/ke/bugcheck.h"
 #include "kernel/ke/ksyms.h"
+#include "kernel/ke/kprcb.h"
+#include "kernel/ke/clock.h"
+#include "kernel/ke/watchdog.h"
 #include "kernel/lib/format.h"
 #include "kernel/mm/kstack.h"
 
@@ -188,6 +191,60 @@ static const char *pool_problem(unsigned long code, uint64_t check)
     }
 }
 
+/* 0x133 and 0x101 (kernel/ke/watchdog.h): who ran too long, from the triage block. */
+static bool explain_watchdog(const struct bugcheck_report *r, char *buf, size_t size)
+{
+    const uint64_t *p = r->param;
+    const struct ke_dpc_watchdog_triage *t = ke_watchdog_triage();
+    char what[96];
+    unsigned ms_per_tick = 1000u / KE_CLOCK_HZ;
+    if (r->code == DPC_WATCHDOG_VIOLATION && p[0] == 0 && p[3] == (uint64_t)(uintptr_t)t) {
+        ksym_format((uint64_t)(uintptr_t)t->routine, what, sizeof(what));
+        ksnprintf(buf, size,
+                  "The %s %s ran for %lu clock ticks (%lu ms) on CPU %u without returning, over the DPC "
+                  "watchdog's limit of %lu ticks (dpc_watchdog=). %s should take microseconds; longer "
+                  "work belongs in a work item at PASSIVE_LEVEL.",
+                  t->kind == KE_WATCHED_ISR ? "ISR" : "DPC routine", what, (unsigned long)p[1],
+                  (unsigned long)(p[1] * ms_per_tick), t->cpu, (unsigned long)p[2],
+                  t->kind == KE_WATCHED_ISR ? "An ISR" : "A DPC");
+        return true;
+    }
+    if (r->code == DPC_WATCHDOG_VIOLATION && p[0] == 1 && p[2] == (uint64_t)(uintptr_t)t) {
+        char most[192] = "";
+        if (t->busiest_count * 2u > t->interrupts && t->busiest_isr) {
+            ksym_format((uint64_t)(uintptr_t)t->busiest_isr, what, sizeof(what));
+            ksnprintf(most, sizeof(most),
+                      " %u of its %u interrupts were vector 0x%02x, ISR %s: it claims them, but its device "
+                      "keeps interrupting.",
+                      t->busiest_count, t->interrupts, t->busiest_vector, what);
+        } else if (t->routine) {
+            ksym_format((uint64_t)(uintptr_t)t->routine, what, sizeof(what));
+            ksnprintf(most, sizeof(most), " It was running the %s %s.",
+                      t->kind == KE_WATCHED_ISR ? "ISR" : "DPC routine", what);
+        }
+        ksnprintf(buf, size,
+                  "CPU %u spent %lu clock ticks (%lu ms) at DISPATCH_LEVEL or above without a break "
+                  "(dpc_watchdog_period=): nothing else could run there.%s",
+                  t->cpu, (unsigned long)p[1], (unsigned long)(p[1] * ms_per_tick), most);
+        return true;
+    }
+    if (r->code == CLOCK_WATCHDOG_TIMEOUT && p[3] < KE_MAX_CPUS && ke_prcbs[p[3]] &&
+        (uint64_t)(uintptr_t)ke_prcbs[p[3]] == p[2]) {
+        const struct kprcb *hung = ke_prcbs[p[3]];
+        char at[128] = "";
+        if (hung->nmi_probe_rip > 1) {
+            ksym_format(hung->nmi_probe_rip, what, sizeof(what));
+            ksnprintf(at, sizeof(at), " An NMI found it at %s.", what);
+        }
+        ksnprintf(buf, size,
+                  "CPU %lu took no clock interrupt for %lu ticks (%lu ms, clock_watchdog=): it is spinning "
+                  "with interrupts disabled or at IRQL CLOCK_LEVEL or above, and nothing else runs there.%s",
+                  (unsigned long)p[3], (unsigned long)p[0], (unsigned long)(p[0] * ms_per_tick), at);
+        return true;
+    }
+    return false;
+}
+
 /* Stop codes raised by the kernel's own rule checks (no trap frame): the parameters say who. */
 static bool explain_rule(const struct bugcheck_report *r, char *buf, size_t size)
 {
@@ -296,8 +353,9 @@ static bool explain_rule(const struct bugcheck_report *r, char *buf, size_t size
     case HARDWARE_INTERRUPT_STORM:
         ksym_format(p[0], what, sizeof(what));
         ksnprintf(buf, size,
-                  "A level-triggered interrupt kept firing and no ISR claimed it (first ISR %s, context "
-                  "0x%016lx, %s). The device was never told to stop interrupting.",
+                  "A level-triggered interrupt kept firing and no ISR claimed it - or one claimed it "
+                  "without quieting its device (first ISR %s, context 0x%016lx, %s). The device was never "
+                  "told to stop interrupting.",
                   what, (unsigned long)p[1], p[3] == 2 ? "a shared line" : "not shared");
         return true;
     default:
@@ -360,7 +418,7 @@ void bugcheck_explain(const struct bugcheck_report *r, char *buf, size_t size)
     default:
         break;
     }
-    if (!r->frame && explain_rule(r, buf, size))
+    if (!r->frame && (explain_rule(r, buf, size) || explain_watchdog(r, buf, size)))
         return;
     ksnprintf(buf, size, "KeBugCheckEx(%s) was called by %s.", bugcheck_name(r->code), at);
 }

@@ -6,6 +6,7 @@
 #include "kernel/ke/interrupt.h"
 #include "kernel/ke/time.h"
 #include "kernel/ke/vectors.h"
+#include "kernel/ke/watchdog.h"
 
 static KINTERRUPT clock_interrupt;
 
@@ -15,11 +16,13 @@ static BOOLEAN clock_isr(PKINTERRUPT interrupt, PVOID context)
     prcb->clock_ticks++;
     if (prcb->number == 0)
         time_clock_tick(); /* KeQueryTickCount follows CPU 0's clock */
+    ke_watchdog_clock_tick(prcb); /* may bugcheck 0x133 / 0x101 (watchdog.h) */
     return TRUE;
 }
 
 void ke_clock_init(void)
 {
+    ke_watchdog_init();
     ke_interrupt_init(&clock_interrupt, clock_isr, NULL, 0, NULL, NULL, KE_VECTOR_CLOCK, CLOCK_LEVEL, CLOCK_LEVEL,
                       Latched, FALSE, (KAFFINITY)-1, "kernel:clock");
     struct ke_source source = {.kind = KE_SOURCE_LOCAL, .label = "LAPIC timer"};

@@ -25,6 +25,7 @@
 #include "kernel/ke/spinlock.h"
 #include "kernel/ke/storm.h"
 #include "kernel/ke/vectors.h"
+#include "kernel/ke/watchdog.h"
 
 /* Step 4's inner call: one ISR at its SynchronizeIrql, holding its interrupt spin lock. */
 static BOOLEAN invoke_isr(PKINTERRUPT interrupt, void *context)
@@ -34,12 +35,20 @@ static BOOLEAN invoke_isr(PKINTERRUPT interrupt, void *context)
     ke_set_irql_unchecked(interrupt->SynchronizeIrql); /* >= the vector's IRQL (connect checks) */
     void *isr = interrupt->ServiceRoutine ? (void *)interrupt->ServiceRoutine : (void *)interrupt->MessageServiceRoutine;
     ke_spin_lock_acquire_raw(interrupt->ActualLock, isr);
+    /* Device ISRs are timed by the DPC watchdog; the clock's and the IPI's (at and above
+     * CLOCK_LEVEL) cannot be - the clock does the timing. */
+    struct ke_watched outer;
+    bool watched = interrupt->Irql < CLOCK_LEVEL;
+    if (watched)
+        ke_watch_begin(prcb, KE_WATCHED_ISR, isr, interrupt, &outer);
 
     BOOLEAN claimed = FALSE; /* ke_interrupt_connect refuses objects without a routine */
     if (interrupt->MessageServiceRoutine)
         claimed = interrupt->MessageServiceRoutine(interrupt, interrupt->ServiceContext, interrupt->MessageIndex);
     else if (interrupt->ServiceRoutine)
         claimed = interrupt->ServiceRoutine(interrupt, interrupt->ServiceContext);
+    if (watched)
+        ke_watch_end(prcb, &outer);
 
     KIRQL after = ke_get_irql();
     if (after != interrupt->SynchronizeIrql)
@@ -71,8 +80,14 @@ void ke_dispatch_interrupt(struct trap_frame *frame)
         return;
     }
 
-    /* 2. + 3. */
+    /* 2. + 3. (and what the DPC watchdog needs to know, watchdog.h) */
     KIRQL interrupted_irql = ke_get_irql();
+    if (vector == KE_VECTOR_CLOCK) {
+        prcb->clock_interrupted_irql = interrupted_irql;
+    } else {
+        prcb->period_vector_count[vector]++;
+        prcb->period_interrupts++;
+    }
     ke_set_irql_unchecked(KE_VECTOR_TO_IRQL(vector));
     prcb->interrupt_nesting++;
     cpu_enable_interrupts();
@@ -88,7 +103,15 @@ void ke_dispatch_interrupt(struct trap_frame *frame)
     cpu_disable_interrupts();
     lapic_eoi();
 
-    /* 6. */
+    /* 6. A level line asserted again the moment it is EOI'd sends the CPU straight into the next
+     * interrupt: the DPC watchdog counts that as time at DIRQL (watchdog.h). QEMU re-delivers
+     * synchronously with the EOI (hw/intc/ioapic.c, ioapic_eoi_broadcast), so IRR shows it now. */
+    if (v->source.kind == KE_SOURCE_GSI && v->source.level) {
+        if (lapic_irr_pending(vector))
+            prcb->tick_redelivered++;
+        else
+            prcb->tick_quiet++;
+    }
     if (walk.claimed)
         prcb->vector_claimed[vector]++;
     else

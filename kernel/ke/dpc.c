@@ -16,6 +16,7 @@
 #include "kernel/ke/ipi.h"
 #include "kernel/ke/irql.h"
 #include "kernel/ke/kprcb.h"
+#include "kernel/ke/watchdog.h"
 #include "kernel/lib/string.h"
 
 VOID KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine, PVOID DeferredContext)
@@ -168,7 +169,10 @@ void ke_drain_dpcs(void)
         __atomic_store_n(&dpc->DpcData, NULL, __ATOMIC_RELEASE);
         raw_lock_release(&prcb->dpc_lock, flags);
 
+        struct ke_watched outer;
+        ke_watch_begin(prcb, KE_WATCHED_DPC, (void *)routine, dpc, &outer); /* timed by the DPC watchdog */
         routine(dpc, context, a1, a2);
+        ke_watch_end(prcb, &outer);
         prcb->dpc_executed++;
         KIRQL after = ke_get_irql();
         if (after != DISPATCH_LEVEL)
@@ -195,27 +199,44 @@ void ke_lower_from_dispatch(KIRQL new_irql)
     }
 }
 
+/* KeFlushQueuedDpcs puts one of these at the tail of every CPU's queue. The queue runs in order
+ * (a HighImportance DPC queued later goes in front, and runs first - it is not waited for, but
+ * cannot delay the marker for ever unless it starves the CPU, which the DPC watchdog reports), so
+ * when the marker runs, every DPC queued there before the call has been run and has returned. */
+struct flush_marker {
+    KDPC dpc;
+    volatile bool done;
+};
+
+static VOID flush_marker_reached(PKDPC dpc, PVOID context, PVOID a1, PVOID a2)
+{
+    struct flush_marker *marker = context;
+    __atomic_store_n(&marker->done, true, __ATOMIC_RELEASE);
+}
+
 VOID KeFlushQueuedDpcs(VOID)
 {
-    /* Wait until every CPU's queue is empty and no DPC routine is running. PASSIVE_LEVEL only:
-     * above it, a DPC queued on this CPU could never run and the wait would never end.
+    /* Return once every DPC queued on any CPU before this call has run - and only those: a DPC
+     * that keeps queueing itself again must not hold the caller up (learn.microsoft.com
+     * "KeFlushQueuedDpcs"). PASSIVE_LEVEL only: above it, a DPC queued on this CPU could never
+     * run and the wait would never end.
      * P1 = this routine, P2 = the IRQL, P3 = 0 (the highest IRQL allowed), P4 = the caller. */
     KIRQL irql = ke_get_irql();
     if (irql != PASSIVE_LEVEL)
         KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, (ULONG_PTR)KeFlushQueuedDpcs, irql, 0,
                      (ULONG_PTR)__builtin_return_address(0));
+    struct flush_marker markers[KE_MAX_CPUS];
     for (unsigned i = 0; i < KE_MAX_CPUS; i++) {
+        markers[i].done = true;
         struct kprcb *p = ke_prcbs[i];
         if (!p || !p->online)
             continue;
-        if (p != ke_current_prcb() && ke_dpc_pending(p))
-            ke_ipi_send(p->number, KE_IPI_DPC);
-        while (__atomic_load_n(&p->dpc_head, __ATOMIC_ACQUIRE) || __atomic_load_n(&p->dpc_running, __ATOMIC_ACQUIRE)) {
-            if (p == ke_current_prcb()) {
-                KIRQL old = KeRaiseIrqlToDpcLevel();
-                KeLowerIrql(old);
-            }
-            cpu_pause();
-        }
+        markers[i].done = false;
+        KeInitializeDpc(&markers[i].dpc, flush_marker_reached, &markers[i]);
+        KeSetTargetProcessorDpc(&markers[i].dpc, (CHAR)i); /* another CPU: kicked with an IPI */
+        KeInsertQueueDpc(&markers[i].dpc, NULL, NULL);     /* this CPU: runs its queue right now */
     }
+    for (unsigned i = 0; i < KE_MAX_CPUS; i++)
+        while (!__atomic_load_n(&markers[i].done, __ATOMIC_ACQUIRE))
+            cpu_pause();
 }

@@ -25,6 +25,8 @@ enum ke_ipi_request {
     KE_IPI_TEST = 1u << 3,   /* count only (tests) */
 };
 
+enum ke_watched_kind { KE_WATCHED_NONE, KE_WATCHED_DPC, KE_WATCHED_ISR };
+
 struct kprcb {
     struct kprcb *self;       /* must stay first: %gs:0 */
     uint32_t number;          /* 0 .. KeQueryActiveProcessorCount()-1, the bit in a KAFFINITY */
@@ -52,6 +54,26 @@ struct kprcb {
     uint64_t dpc_queued;
     uint64_t dpc_executed;
     volatile bool dpc_running;
+
+    /* Watchdogs (kernel/ke/watchdog.c). `watched` is the DPC or ISR running now (routine NULL:
+     * none); the clock interrupt checks how long it has been running. */
+    struct ke_watched {
+        void *volatile routine;   /* DeferredRoutine or ServiceRoutine */
+        void *object;             /* the KDPC or KINTERRUPT */
+        uint64_t start_tick;      /* this CPU's clock_ticks when it was called */
+        uint8_t kind;             /* enum ke_watched_kind */
+    } watched;
+    KIRQL clock_interrupted_irql;              /* the IRQL the current clock interrupt interrupted */
+    uint32_t tick_redelivered;                 /* since the last tick: level lines still asserted at EOI ... */
+    uint32_t tick_quiet;                       /* ... and quiet at EOI */
+    uint32_t elevated_ticks;                   /* ticks at DISPATCH_LEVEL or above, without a break */
+    uint32_t calm_ticks;                       /* consecutive ticks that were not */
+    uint32_t period_interrupts;                /* interrupts dispatched during those ticks ... */
+    uint32_t period_vector_count[KE_VECTORS];  /* ... per vector (the clock's not counted) */
+    uint64_t clock_seen[KE_MAX_CPUS];          /* another CPU's clock_ticks as this CPU last saw it ... */
+    uint64_t clock_seen_at[KE_MAX_CPUS];       /* ... and this CPU's clock_ticks when it changed */
+    volatile uint64_t nmi_probe_rip;           /* where an NMI probe found this CPU (0: not yet) */
+    volatile bool nmi_probe_requested;
 
     /* IPIs */
     volatile uint32_t ipi_requests;

@@ -51,15 +51,27 @@ bool ke_storm_bugchecks(void)
     return false;
 }
 
+bool ke_storm_is_level_line(uint8_t vector)
+{
+    const struct ke_vector *v = &ke_vector_table[vector];
+    return v->source.kind == KE_SOURCE_GSI && v->source.level;
+}
+
+void ke_storm_bugcheck_if_verifying(uint8_t vector)
+{
+    if (!ke_storm_bugchecks())
+        return;
+    /* Read without the chain lock: only for the bugcheck's parameters, which stop everything. */
+    struct ke_vector *v = &ke_vector_table[vector];
+    PKINTERRUPT first = IsListEmpty(&v->chain) ? NULL : CONTAINING_RECORD(v->chain.Flink, KINTERRUPT, InterruptListEntry);
+    /* P1 = first ISR, P2 = its context, P3 = its interrupt object, P4 = 1 alone / 2 chained. */
+    KeBugCheckEx(HARDWARE_INTERRUPT_STORM, first ? (ULONG_PTR)first->ServiceRoutine : 0,
+                 first ? (ULONG_PTR)first->ServiceContext : 0, (ULONG_PTR)first, v->object_count > 1 ? 2 : 1);
+}
+
 static void report_storm(uint8_t vector, struct ke_vector *v, uint32_t unclaimed)
 {
-    /* Read without the chain lock: only for the bugcheck's parameters, which stop everything. */
-    PKINTERRUPT first = IsListEmpty(&v->chain) ? NULL : CONTAINING_RECORD(v->chain.Flink, KINTERRUPT, InterruptListEntry);
-    if (ke_storm_bugchecks())
-        /* P1 = first ISR, P2 = its context, P3 = its interrupt object, P4 = 1 alone / 2 chained. */
-        KeBugCheckEx(HARDWARE_INTERRUPT_STORM,
-                     first ? (ULONG_PTR)first->ServiceRoutine : 0, first ? (ULONG_PTR)first->ServiceContext : 0,
-                     (ULONG_PTR)first, v->object_count > 1 ? 2 : 1);
+    ke_storm_bugcheck_if_verifying(vector);
 
     ke_chain_lock(v); /* interrupts are off here; a disconnect elsewhere finishes quickly */
     ke_vector_mask(vector);

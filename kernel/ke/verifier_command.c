@@ -3,6 +3,8 @@
 #include "kernel/boot/cmdline.h"
 #include "kernel/console/console.h"
 #include "kernel/ke/storm.h"
+#include "kernel/ke/watchdog.h"
+#include "kernel/ke/clock.h"
 #include "kernel/shell/shell.h"
 
 static int cmd_verifier(const struct shell_args *args)
@@ -19,6 +21,13 @@ static int cmd_verifier(const struct shell_args *args)
                    "pool misuse (0xC2, 0x19), a routine returning at the wrong IRQL (0xC8),\n"
                    "IoConnectInterruptEx / IoDisconnectInterruptEx rules (0xA, 0xCA),\n"
                    "an interrupt object used after IoDisconnectInterruptEx (0xD5).\n");
+    /* The watchdogs (kernel/ke/watchdog.h): limits in ms, 0 = off. */
+    unsigned ms = 1000u / KE_CLOCK_HZ;
+    console_printf("Watchdogs (ms, 0 = off):\n"
+                   "  dpc_watchdog=%u         0x133, one DPC or ISR ran too long\n"
+                   "  dpc_watchdog_period=%u  0x133, a CPU stayed at DISPATCH_LEVEL or above\n"
+                   "  clock_watchdog=%u       0x101, a CPU's clock interrupt stopped\n",
+                   ke_watchdog_dpc_limit() * ms, ke_watchdog_period_limit() * ms, ke_watchdog_clock_limit() * ms);
     return SHELL_OK;
 }
 

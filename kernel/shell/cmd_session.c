@@ -42,13 +42,11 @@ static int cmd_poweroff(const struct shell_args *args)
 {
     if (args->argc != 1)
         return SHELL_USAGE;
-    console_printf("powering off: stopping devices\n");
-    io_pnp_shutdown(); /* drivers stop and disconnect their interrupts (NDIS: MiniportHaltEx) */
-    console_printf("powering off\n");
-    ke_exit(KE_EXIT_SUCCESS);
+    io_poweroff(); /* drivers stop (NDIS: MiniportHaltEx), then QEMU exits 33; never hangs */
 }
 
 SHELL_COMMAND(poweroff, "poweroff", "leave QEMU (exit status 33)",
-              "Writes to QEMU's isa-debug-exit port, which ends QEMU with status (0x10 << 1) | 1 = 33; "
-              "without that device, ACPI power-off.",
+              "Stops every device's driver, then writes to QEMU's isa-debug-exit port, which ends QEMU with "
+              "status (0x10 << 1) | 1 = 33; without that device, ACPI power-off. A driver that does not "
+              "return within poweroff_timeout= ms (default 10000) is named and QEMU exits 35.",
               cmd_poweroff);
