@@ -4,6 +4,7 @@
 
 #include "arch/x86_64/lapic.h"
 #include "kernel/ke/interrupt.h"
+#include "kernel/ke/thread.h"
 #include "kernel/ke/time.h"
 #include "kernel/ke/vectors.h"
 
@@ -15,6 +16,7 @@ static BOOLEAN clock_isr(PKINTERRUPT interrupt, PVOID context)
     prcb->clock_ticks++;
     if (prcb->number == 0)
         time_clock_tick(); /* KeQueryTickCount follows CPU 0's clock */
+    ke_sched_clock_tick(prcb); /* quanta; timer expiry on CPU 0 (kernel/ke/thread.c, timer.c) */
     return TRUE;
 }
 
