@@ -263,6 +263,8 @@ void ke_sched_init_bsp(void)
         init_cpu(i);
     /* The code running now (kernel_main_guarded on its guarded stack) becomes thread "main". */
     PKTHREAD main_thread = thread_alloc("main", KE_SYSTEM_THREAD_PRIORITY);
+    if (main_thread)
+        InsertTailList(&ke_thread_list, &main_thread->ThreadListEntry);
     PKTHREAD idle = ke_create_idle_thread_for_bsp();
     if (!main_thread || !idle)
         KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, 6, 0, 0, 0);
@@ -271,7 +273,6 @@ void ke_sched_init_bsp(void)
     kstack_find(rsp, &main_thread->StackLimit, &main_thread->StackBase);
     main_thread->State = Running;
     main_thread->NextProcessor = 0;
-    InsertTailList(&ke_thread_list, &main_thread->ThreadListEntry);
     ke_sched_cpus[0].current = main_thread;
     ke_sched_cpus[0].idle = idle;
     __atomic_store_n(&ke_sched_running, true, __ATOMIC_RELEASE);
