@@ -828,7 +828,9 @@ VOID RtlInitUnicodeString(PUNICODE_STRING DestinationString, PCWSTR SourceString
  *     DISPATCH_LEVEL (it only tests the objects).
  *   - KeReleaseMutex by a thread that does not own the mutex: Windows raises
  *     STATUS_MUTANT_NOT_OWNED, which nothing handles in kernel mode: stop 0x1E
- *     KMODE_EXCEPTION_NOT_HANDLED (P1 = 0xC0000046, P2 = the caller, P3 = the mutex, P4 = owner). */
+ *     KMODE_EXCEPTION_NOT_HANDLED (P1 = 0xC0000046, P2 = the caller, P3 = the mutex, P4 = owner).
+ *   - a thread that ends while it owns a KMUTEX: stop 0x4000008A THREAD_TERMINATE_HELD_MUTEX
+ *     (P1 = the thread, P2 = the mutex). */
 typedef PVOID HANDLE, *PHANDLE;
 
 /* KOBJECTS: DISPATCHER_HEADER.Type */

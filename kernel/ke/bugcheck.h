@@ -30,6 +30,7 @@
 #define HARDWARE_INTERRUPT_STORM 0x000000F2u
 #define IRQL_UNEXPECTED_VALUE 0x000000C8u
 #define MANUALLY_INITIATED_CRASH 0x000000E2u
+#define THREAD_TERMINATE_HELD_MUTEX 0x4000008Au /* a thread ended owning a KMUTEX: kernel/ke/thread.c */
 
 #include <stdbool.h>
 

@@ -252,6 +252,13 @@ static bool explain_rule(const struct bugcheck_report *r, char *buf, size_t size
                   "timeout is allowed there.",
                   who, (unsigned long)p[0]);
         return true;
+    case THREAD_TERMINATE_HELD_MUTEX:
+        ksnprintf(buf, size,
+                  "Thread 0x%016lx ended while it owned the kernel mutex at 0x%016lx: nobody else may release "
+                  "it, so every later waiter would wait forever. Release it (KeReleaseMutex) before returning "
+                  "or calling PsTerminateSystemThread.",
+                  (unsigned long)p[0], (unsigned long)p[1]);
+        return true;
     case MAXIMUM_WAIT_OBJECTS_EXCEEDED:
         caller(p[3], who, sizeof(who));
         if (p[1] == 64)

@@ -119,6 +119,8 @@ LONG KeReleaseMutex(PRKMUTEX Mutex, BOOLEAN Wait)
     LONG previous = Mutex->Header.SignalState;
     Mutex->Header.SignalState++;
     if (Mutex->Header.SignalState == 1) {
+        RemoveEntryList(&Mutex->MutantListEntry);
+        InitializeListHead(&Mutex->MutantListEntry);
         Mutex->OwnerThread = NULL;
         ke_signal_object(&Mutex->Header, MUTANT_INCREMENT);
     }

@@ -15,6 +15,7 @@
 #include "arch/x86_64/cpu.h"
 #include "kernel/ke/bugcheck.h"
 #include "kernel/ke/ipi.h"
+#include "kernel/ke/wait_core.h"
 #include "kernel/ke/irql.h"
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"
@@ -40,6 +41,8 @@ static struct _OBJECT_TYPE {
 static POBJECT_TYPE thread_type_pointer = &thread_type;
 POBJECT_TYPE *PsThreadType = &thread_type_pointer;
 
+PLIST_ENTRY wait_thread_mutant_list(PKTHREAD thread) { return &thread->MutantListHead; }
+
 const char *ke_thread_state_name(unsigned state)
 {
     static const char *names[] = {"Initialized", "Ready", "Running", "Standby", "Terminated", "Waiting", "Transition",
@@ -58,6 +61,7 @@ static PKTHREAD thread_alloc(const char *name, int priority)
     t->Header.Size = sizeof(*t) / sizeof(LONG) > 255 ? 255 : (UCHAR)(sizeof(*t) / sizeof(LONG));
     InitializeListHead(&t->Header.WaitListHead);
     KeInitializeTimer(&t->Timer);
+    InitializeListHead(&t->MutantListHead);
     t->Priority = t->BasePriority = (SCHAR)priority;
     t->Affinity = (KAFFINITY)-1;
     t->Quantum = KE_QUANTUM_TICKS;
@@ -364,6 +368,13 @@ NTSTATUS PsTerminateSystemThread(NTSTATUS ExitStatus)
     if (irql != PASSIVE_LEVEL)
         KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, (ULONG_PTR)PsTerminateSystemThread, irql, 0,
                      (ULONG_PTR)__builtin_return_address(0));
+    PKTHREAD me = KeGetCurrentThread();
+    if (!IsListEmpty(&me->MutantListHead)) { /* only this thread changes its own list now */
+        /* A kernel mutex can never be released by anyone else: Windows stops here.
+         * P1 = the thread, P2 = the first mutex it owns, P3 = P4 = 0 (reserved). */
+        PKMUTEX held = CONTAINING_RECORD(me->MutantListHead.Flink, KMUTEX, MutantListEntry);
+        KeBugCheckEx(THREAD_TERMINATE_HELD_MUTEX, (ULONG_PTR)me, (ULONG_PTR)held, 0, 0);
+    }
     KfRaiseIrql(DISPATCH_LEVEL);
     cpu_disable_interrupts();
     ke_dispatcher_lock_acquire();

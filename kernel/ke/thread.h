@@ -60,6 +60,7 @@ struct _KTHREAD {
     PKSTART_ROUTINE StartRoutine;
     PVOID StartContext;
     NTSTATUS ExitStatus;
+    LIST_ENTRY MutantListHead;   /* KMUTEXes it owns (ending with one: stop 0x4000008A) */
     uint64_t ContextSwitches;    /* times it was switched to */
     volatile LONG References;    /* handle + the running thread + ObReferenceObjectByHandle */
     char Name[24];

@@ -15,7 +15,8 @@ void wait_object_consume(DISPATCHER_HEADER *object, PKTHREAD thread)
     case TimerSynchronizationObject: object->SignalState = 0; break;
     case SemaphoreObject: object->SignalState--; break;
     case MutantObject:
-        object->SignalState--;
+        if (object->SignalState-- == 1) /* free until now: the thread owns one more mutex */
+            InsertTailList(wait_thread_mutant_list(thread), &((KMUTANT *)object)->MutantListEntry);
         ((KMUTANT *)object)->OwnerThread = thread;
         break;
     default: break; /* notification events and timers, threads: stay signalled */

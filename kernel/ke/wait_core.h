@@ -22,6 +22,11 @@
 
 #include "include/wdm.h"
 
+/* The list of mutexes a thread owns (KMUTEX.MutantListEntry links them), so that a thread ending
+ * while it owns one can be caught. Provided by the caller: kernel/ke/thread.c (KTHREAD's
+ * MutantListHead) or a host test. */
+PLIST_ENTRY wait_thread_mutant_list(PKTHREAD thread);
+
 bool wait_object_signaled(const DISPATCHER_HEADER *object, PKTHREAD thread);
 void wait_object_consume(DISPATCHER_HEADER *object, PKTHREAD thread);
 

@@ -8,6 +8,7 @@ reads the stop screen with tests/e2e/test_bugcheck.py's checks:
     wait_in_dpc              0xB8 ATTEMPTED_SWITCH_FROM_DPC: P2 = 0, P4 = the DPC routine
     release_unowned_mutex    0x1E KMODE_EXCEPTION_NOT_HANDLED: P1 = STATUS_MUTANT_NOT_OWNED, P4 = 0
     too_many_wait_objects    0xC MAXIMUM_WAIT_OBJECTS_EXCEEDED: P1 = 4, P2 = 3, P3 = 0
+    terminate_holding_mutex  0x4000008A THREAD_TERMINATE_HELD_MUTEX: P3 = P4 = 0, in the thread
 
     python3 tests/e2e/test_bugcheck_threads.py            # pc and q35, -smp 1 and 2
     python3 tests/e2e/test_bugcheck_threads.py --quick    # pc, -smp 2
@@ -34,6 +35,9 @@ CASES = [
          suite="thread_crash", fn="release_unowned_mutex", explanation="which this thread does not own"),
     Case("too_many_wait_objects", 0x0C, "MAXIMUM_WAIT_OBJECTS_EXCEEDED", {1: 4, 2: 3, 3: 0, 4: "rip"},
          suite="thread_crash", fn="too_many_wait_objects", explanation="without a WaitBlockArray"),
+    Case("terminate_holding_mutex", 0x4000008A, "THREAD_TERMINATE_HELD_MUTEX", {3: 0, 4: 0}, suite="thread_crash",
+         fn="crash_keep_mutex_thread", explanation="ended while it owned the kernel mutex",
+         trace=("PsTerminateSystemThread",)),
 ]
 
 

@@ -6,6 +6,7 @@
  *   wait_in_dpc                KeWaitForSingleObject with a timeout in a DPC routine   0xB8
  *   release_unowned_mutex      KeReleaseMutex of a mutex nobody owns                   0x1E (STATUS_MUTANT_NOT_OWNED)
  *   too_many_wait_objects      4 objects and no WaitBlockArray                         0xC
+ *   terminate_holding_mutex    a thread ends while it owns a KMUTEX                    0x4000008A
  *
  *     make run-ktest CMDLINE='ktest=thread_crash.wait_in_dpc'
  */
@@ -60,5 +61,29 @@ static CRASH_SITE void too_many_wait_objects(struct ktest *t)
     ktest_fail(t, __FILE__, __LINE__, "4 objects without wait blocks returned");
 }
 
+static KMUTEX kept;
+
+static CRASH_SITE VOID crash_keep_mutex_thread(PVOID context)
+{
+    KeSetSystemAffinityThreadEx(1); /* on CPU 0, so the screen names a known CPU */
+    (void)KeWaitForSingleObject(&kept, Executive, KernelMode, FALSE, NULL);
+    PsTerminateSystemThread(STATUS_SUCCESS); /* still owning it */
+}
+
+static CRASH_SITE void terminate_holding_mutex(struct ktest *t)
+{
+    KeInitializeMutex(&kept, 0);
+    HANDLE handle;
+    if (!NT_SUCCESS(PsCreateSystemThread(&handle, THREAD_ALL_ACCESS, NULL, NULL, NULL, crash_keep_mutex_thread, NULL))) {
+        ktest_fail(t, __FILE__, __LINE__, "PsCreateSystemThread failed");
+        return;
+    }
+    LARGE_INTEGER wait = {.QuadPart = -1000 * 10000};
+    for (int i = 0; i < 10; i++)
+        KeDelayExecutionThread(KernelMode, FALSE, &wait);
+    ktest_fail(t, __FILE__, __LINE__, "a thread ended owning a mutex and nothing stopped");
+}
+
 KTEST_MANUAL_SUITE(thread_crash, KTEST_CASE(wait_at_dispatch_level), KTEST_CASE(wait_in_dpc),
-                   KTEST_CASE(release_unowned_mutex), KTEST_CASE(too_many_wait_objects));
+                   KTEST_CASE(release_unowned_mutex), KTEST_CASE(too_many_wait_objects),
+                   KTEST_CASE(terminate_holding_mutex));

@@ -11,16 +11,22 @@
 
 struct waiter {
     PVOID object;
+    bool release_mutex; /* a mutex waiter releases what it got before it ends */
     volatile uint64_t woken;
     NTSTATUS status;
     LARGE_INTEGER timeout;
     bool use_timeout;
+    bool owned_after_wait;
 };
 
 static VOID wait_once(PVOID context)
 {
     struct waiter *w = context;
     w->status = KeWaitForSingleObject(w->object, Executive, KernelMode, FALSE, w->use_timeout ? &w->timeout : NULL);
+    if (w->release_mutex) {
+        w->owned_after_wait = ((PKMUTEX)w->object)->OwnerThread == KeGetCurrentThread();
+        KeReleaseMutex(w->object, FALSE);
+    }
     __atomic_store_n(&w->woken, 1, __ATOMIC_RELEASE);
 }
 
@@ -121,7 +127,7 @@ static void mutex_recursion_and_hand_over(struct ktest *t)
     KTEST_EXPECT_EQ(t, KeWaitForSingleObject(&mutex, Executive, KernelMode, FALSE, NULL), STATUS_SUCCESS);
     KTEST_EXPECT_EQ(t, KeReadStateMutex(&mutex), -1);
     KTEST_EXPECT_TRUE(t, mutex.OwnerThread == KeGetCurrentThread());
-    struct waiter w = {.object = &mutex};
+    struct waiter w = {.object = &mutex, .release_mutex = true};
     PKTHREAD th = th_start(wait_once, &w, 8, 0);
     settle();
     KTEST_EXPECT_EQ(t, w.woken, 0);
@@ -131,7 +137,9 @@ static void mutex_recursion_and_hand_over(struct ktest *t)
     KTEST_EXPECT_EQ(t, KeReleaseMutex(&mutex, FALSE), 0);
     KTEST_EXPECT_TRUE(t, th_join(th, 10));
     KTEST_EXPECT_EQ(t, w.status, STATUS_SUCCESS);
-    KTEST_EXPECT_TRUE(t, mutex.OwnerThread == th); /* it owns it now (and ended without releasing) */
+    KTEST_EXPECT_TRUE(t, w.owned_after_wait); /* the mutex passed to it */
+    KTEST_EXPECT_EQ(t, KeReadStateMutex(&mutex), 1); /* and it released it before ending */
+    KTEST_EXPECT_NULL(t, mutex.OwnerThread);
 }
 
 static void wait_any_returns_the_index(struct ktest *t)

@@ -12,6 +12,13 @@
 
 #include "kernel/ke/wait_core.h"
 
+static LIST_ENTRY owned_mutexes;
+PLIST_ENTRY wait_thread_mutant_list(PKTHREAD thread)
+{
+    (void)thread;
+    return &owned_mutexes; /* one list for every fake thread: the tests check membership only */
+}
+
 #define T1 ((PKTHREAD)0x1000)
 #define T2 ((PKTHREAD)0x2000)
 #define T3 ((PKTHREAD)0x3000)
@@ -56,12 +63,15 @@ static void mutex_is_recursive_for_its_owner_only(void **state)
     KMUTEX m;
     memset(&m, 0, sizeof(m));
     header(&m.Header, MutantObject, 1);
+    InitializeListHead(&owned_mutexes);
     wait_object_consume(&m.Header, T1);
     assert_ptr_equal(m.OwnerThread, T1);
+    assert_ptr_equal(owned_mutexes.Flink, &m.MutantListEntry); /* on the owner's list once */
     assert_true(wait_object_signaled(&m.Header, T1));  /* the owner may take it again */
     assert_false(wait_object_signaled(&m.Header, T2)); /* nobody else */
     wait_object_consume(&m.Header, T1);
     assert_int_equal(m.Header.SignalState, -1); /* recursion 2 */
+    assert_ptr_equal(owned_mutexes.Blink, &m.MutantListEntry); /* still listed once, not twice */
 }
 
 static void wait_any_reports_the_first_signalled_index(void **state)
