@@ -81,6 +81,7 @@ static void switch_to(struct ke_sched_cpu *cpu, PKTHREAD old, PKTHREAD next)
         old->State = Ready;
     ke_swap_context(&old->KernelStack, next->KernelStack);
     /* We are `old` again. Another CPU may have picked us: use nothing cached from before. */
+    __asm__ volatile("" ::"r"(old), "r"(next)); /* keeps both alive, so GDB can print them here */
     after_switch();
 }
 
