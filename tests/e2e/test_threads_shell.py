@@ -49,7 +49,7 @@ def main():
         before = int(main_row.group(10).replace(",", "")) if main_row and main_row.group(10).replace(",", "").isdigit() else None
 
         out = sh.run("ktest thread\r", timeout=KTEST_TIMEOUT)
-        t.ok(out and "ktest: 8 passed, 0 failed" in out, "ktest thread passes when run from the shell thread",
+        t.ok(out and re.search(r"ktest: [1-9]\d* passed, 0 failed", out), "ktest thread passes when run from the shell thread",
              diag=(out or sh.diag())[-2000:])
 
         out = sh.run("threads\r")

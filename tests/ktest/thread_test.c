@@ -5,6 +5,7 @@
  * host durations. */
 #include "arch/x86_64/cpu.h"
 #include "include/wdm.h"
+#include "kernel/ke/ipi.h"
 #include "kernel/ke/kprcb.h"
 #include "kernel/ke/thread.h"
 #include "tests/ktest/ktest.h"
@@ -116,6 +117,34 @@ static void timer_dpc_preempts_a_spinning_thread(struct ktest *t)
     bool ran = th_spin_until(&r.ran, 500); /* we never wait: only preemption can run it */
     KTEST_EXPECT_TRUE(t, ran);
     KTEST_EXPECT_EQ(t, r.cpu, KeGetCurrentProcessorNumber());
+    KTEST_EXPECT_TRUE(t, th_join(high, 10));
+    th_unpin();
+}
+
+/* The DPC runs on another CPU: the woken thread belongs to ours, so that CPU must interrupt us
+ * with a reschedule IPI (KE_IPI_RESCHEDULE) and we are preempted on the IPI's way out. */
+static void wakeup_from_another_cpu_preempts_by_ipi(struct ktest *t)
+{
+    if (KeQueryActiveProcessorCount(NULL) < 2) {
+        KTEST_SKIP(t, "needs 2 CPUs");
+        return;
+    }
+    KAFFINITY here = th_pin_here();
+    ULONG me = KeGetCurrentProcessorNumber(), other = me == 0 ? 1 : 0;
+    KEVENT event;
+    KeInitializeEvent(&event, SynchronizationEvent, FALSE);
+    struct record r = {.event = &event};
+    PKTHREAD high = th_start(wait_then_note, &r, 20, here);
+    KTEST_ASSERT_NOT_NULL(t, high);
+    KDPC dpc;
+    KeInitializeDpc(&dpc, set_event_dpc, &event);
+    KeSetTargetProcessorDpc(&dpc, (CHAR)other);
+    uint64_t ipis = ke_prcbs[me]->ipi_received[4]; /* bit 4 = KE_IPI_RESCHEDULE */
+    KeInsertQueueDpc(&dpc, NULL, NULL);
+    bool ran = th_spin_until(&r.ran, 500); /* we never wait: only preemption can run it */
+    KTEST_EXPECT_TRUE(t, ran);
+    KTEST_EXPECT_EQ(t, r.cpu, me);
+    KTEST_EXPECT_GT(t, ke_prcbs[me]->ipi_received[4], ipis);
     KTEST_EXPECT_TRUE(t, th_join(high, 10));
     th_unpin();
 }
@@ -303,6 +332,7 @@ static void many_switches_stay_consistent(struct ktest *t)
 }
 
 KTEST_SUITE(thread, KTEST_CASE(create_wait_and_close), KTEST_CASE(dpc_wakeup_preempts_lower_priority),
-            KTEST_CASE(timer_dpc_preempts_a_spinning_thread), KTEST_CASE(no_preemption_at_dispatch_level_then_immediate),
+            KTEST_CASE(timer_dpc_preempts_a_spinning_thread), KTEST_CASE(wakeup_from_another_cpu_preempts_by_ipi),
+            KTEST_CASE(no_preemption_at_dispatch_level_then_immediate),
             KTEST_CASE(equal_priority_threads_share_by_quantum), KTEST_CASE(set_priority_returns_old_and_preempts),
             KTEST_CASE(affinity_moves_the_thread), KTEST_CASE(many_switches_stay_consistent));
