@@ -91,7 +91,7 @@ static int cmd_threads(const struct shell_args *args)
     return SHELL_OK;
 }
 
-SHELL_COMMAND(threads, "threads", "kernel threads: priority, state, wait reason, CPU, stack use, switches",
+SHELL_COMMAND(threads, "threads", "threads: priority, state, wait reason, CPU, stack use, switches",
               "One row per kernel thread (KTHREAD): its id, current and base priority (0-31), state "
               "(Running, Ready, Waiting, ...), what it waits for, the CPU it runs on or is queued for, "
               "how much of its kernel stack it has ever used, and how often it was switched to. "
