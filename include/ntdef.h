@@ -10,6 +10,7 @@
 #define VOID void
 typedef void *PVOID;
 typedef char CHAR, *PCHAR;
+typedef signed char SCHAR, *PSCHAR;
 typedef const char *PCSTR, *PCCH;
 typedef unsigned char UCHAR, *PUCHAR;
 typedef int16_t SHORT, *PSHORT;
@@ -40,6 +41,14 @@ typedef union _LARGE_INTEGER {
     };
     LONGLONG QuadPart;
 } LARGE_INTEGER, *PLARGE_INTEGER;
+
+typedef union _ULARGE_INTEGER {
+    struct {
+        ULONG LowPart;
+        ULONG HighPart;
+    };
+    ULONGLONG QuadPart;
+} ULARGE_INTEGER, *PULARGE_INTEGER;
 
 typedef LARGE_INTEGER PHYSICAL_ADDRESS, *PPHYSICAL_ADDRESS;
 

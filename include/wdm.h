@@ -816,23 +816,256 @@ VOID RtlInitUnicodeString(PUNICODE_STRING DestinationString, PCWSTR SourceString
 #define FILE_READ_ACCESS 0x0001
 #define FILE_WRITE_ACCESS 0x0002
 
-/* ---- Events (only what IRP completion needs: irqlab has no threads, so nothing waits) ---- */
+/* ==== Threads, dispatcher objects, waits and timers (kernel/ke/thread.c, wait.c, timer.c) ========
+ * Names, values and member names as in the WDK's wdm.h; what irqlab does and does not do:
+ * docs/scheduling.md and docs/differences.md. Every waitable object starts with a
+ * DISPATCHER_HEADER; a thread waits in KeWaitForSingleObject / KeWaitForMultipleObjects and is
+ * made ready again when an object it waits for is signalled or its timeout expires.
+ * IRQL rules (as the WDK documents them, with Windows' stop codes):
+ *   - a wait with a non-zero timeout (or none) needs IRQL <= APC_LEVEL: above it, stop 0xA
+ *     IRQL_NOT_LESS_OR_EQUAL (P1 = the wait routine, P2 = the IRQL, P3 = 1, P4 = the caller);
+ *     from a DPC routine, stop 0xB8 ATTEMPTED_SWITCH_FROM_DPC. A zero timeout is legal at
+ *     DISPATCH_LEVEL (it only tests the objects).
+ *   - KeReleaseMutex by a thread that does not own the mutex: Windows raises
+ *     STATUS_MUTANT_NOT_OWNED, which nothing handles in kernel mode: stop 0x1E
+ *     KMODE_EXCEPTION_NOT_HANDLED (P1 = 0xC0000046, P2 = the caller, P3 = the mutex, P4 = owner).
+ *   - a thread that ends while it owns a KMUTEX: stop 0x4000008A THREAD_TERMINATE_HELD_MUTEX
+ *     (P1 = the thread, P2 = the mutex). */
+typedef PVOID HANDLE, *PHANDLE;
+
+/* KOBJECTS: DISPATCHER_HEADER.Type */
+#define EventNotificationObject 0
+#define EventSynchronizationObject 1
+#define MutantObject 2
+#define SemaphoreObject 5
+#define ThreadObject 6
+#define TimerNotificationObject 8
+#define TimerSynchronizationObject 9
+
 typedef enum _EVENT_TYPE { NotificationEvent = 0, SynchronizationEvent = 1 } EVENT_TYPE;
+typedef enum _TIMER_TYPE { NotificationTimer = 0, SynchronizationTimer = 1 } TIMER_TYPE;
+typedef enum _WAIT_TYPE { WaitAll = 0, WaitAny = 1 } WAIT_TYPE;
+typedef enum _KWAIT_REASON {
+    Executive = 0,
+    FreePage = 1,
+    PageIn = 2,
+    PoolAllocation = 3,
+    DelayExecution = 4,
+    Suspended = 5,
+    UserRequest = 6,
+    WrExecutive = 7,
+} KWAIT_REASON;
 
 typedef struct _DISPATCHER_HEADER {
-    UCHAR Type; /* EVENT_TYPE */
-    UCHAR Reserved[3];
-    volatile LONG SignalState; /* 1 = signalled */
+    UCHAR Type; /* KOBJECTS value */
+    UCHAR Absolute;
+    UCHAR Size; /* in LONGs, as in Windows */
+    UCHAR Inserted; /* timers: in the timer queue */
+    volatile LONG SignalState; /* > 0 = signalled */
+    LIST_ENTRY WaitListHead;   /* KWAIT_BLOCKs of the threads waiting for this object */
 } DISPATCHER_HEADER;
+
+struct _KTHREAD;
+typedef struct _KTHREAD *PKTHREAD, *PRKTHREAD, *PETHREAD;
+
+/* One thread waiting for one object. A thread has THREAD_WAIT_OBJECTS built in; waits for more
+ * objects pass an array of KWAIT_BLOCKs of their own (KeWaitForMultipleObjects). */
+typedef struct _KWAIT_BLOCK {
+    LIST_ENTRY WaitListEntry; /* in the object's WaitListHead */
+    struct _KTHREAD *Thread;
+    PVOID Object;
+    struct _KWAIT_BLOCK *NextWaitBlock; /* ring of this wait's blocks */
+    USHORT WaitKey;                     /* index in the object array: STATUS_WAIT_0 + WaitKey */
+    UCHAR WaitType;                     /* WAIT_TYPE */
+    UCHAR BlockState;
+} KWAIT_BLOCK, *PKWAIT_BLOCK, *PRKWAIT_BLOCK;
+
+#define THREAD_WAIT_OBJECTS 3
+#define MAXIMUM_WAIT_OBJECTS 64
 
 typedef struct _KEVENT {
     DISPATCHER_HEADER Header;
 } KEVENT, *PKEVENT, *PRKEVENT;
 
+typedef struct _KSEMAPHORE {
+    DISPATCHER_HEADER Header; /* SignalState = the count */
+    LONG Limit;
+} KSEMAPHORE, *PKSEMAPHORE, *PRKSEMAPHORE;
+
+typedef struct _KMUTANT {
+    DISPATCHER_HEADER Header; /* SignalState 1 = free, <= 0 = owned (1 - recursion count) */
+    LIST_ENTRY MutantListEntry;
+    struct _KTHREAD *OwnerThread;
+    BOOLEAN Abandoned;
+    UCHAR ApcDisable;
+} KMUTANT, *PKMUTANT, *PRKMUTANT, KMUTEX, *PKMUTEX, *PRKMUTEX;
+
+typedef struct _KTIMER {
+    DISPATCHER_HEADER Header;
+    ULARGE_INTEGER DueTime; /* interrupt time (100 ns units since boot) of expiry */
+    LIST_ENTRY TimerListEntry;
+    struct _KDPC *Dpc;
+    ULONG Processor;
+    ULONG Period; /* milliseconds; 0 = one-shot */
+} KTIMER, *PKTIMER, *PRKTIMER;
+
+typedef struct _FAST_MUTEX {
+    volatile LONG Count; /* 1 = free, 0 = owned, < 0 = owned with waiters */
+    PVOID Owner;
+    ULONG Contention;
+    KEVENT Event;
+    ULONG OldIrql;
+} FAST_MUTEX, *PFAST_MUTEX;
+
+/* Priorities (KPRIORITY): 0 idle, 1-15 variable (boosted by Increment, decaying per quantum),
+ * 16-31 real-time (never boosted). System threads start at 8. */
+#define LOW_PRIORITY 0
+#define LOW_REALTIME_PRIORITY 16
+#define HIGH_PRIORITY 31
+#define MAXIMUM_PRIORITY 32
+#define EVENT_INCREMENT 1
+#define SEMAPHORE_INCREMENT 1
+#define MUTANT_INCREMENT 1
+
+typedef VOID KSTART_ROUTINE(PVOID StartContext);
+typedef KSTART_ROUTINE *PKSTART_ROUTINE;
+
+typedef struct _CLIENT_ID {
+    HANDLE UniqueProcess;
+    HANDLE UniqueThread;
+} CLIENT_ID, *PCLIENT_ID;
+
+typedef struct _OBJECT_ATTRIBUTES {
+    ULONG Length;
+    HANDLE RootDirectory;
+    PUNICODE_STRING ObjectName;
+    ULONG Attributes;
+    PVOID SecurityDescriptor;
+    PVOID SecurityQualityOfService;
+} OBJECT_ATTRIBUTES, *POBJECT_ATTRIBUTES;
+
+#define OBJ_KERNEL_HANDLE 0x00000200L
+#define THREAD_ALL_ACCESS 0x001FFFFF
+#define InitializeObjectAttributes(p, n, a, r, s)                                                                      \
+    do {                                                                                                               \
+        (p)->Length = sizeof(OBJECT_ATTRIBUTES);                                                                       \
+        (p)->RootDirectory = (r);                                                                                      \
+        (p)->Attributes = (a);                                                                                         \
+        (p)->ObjectName = (n);                                                                                         \
+        (p)->SecurityDescriptor = (s);                                                                                 \
+        (p)->SecurityQualityOfService = NULL;                                                                          \
+    } while (0)
+
+typedef struct _OBJECT_TYPE *POBJECT_TYPE;
+extern POBJECT_TYPE *PsThreadType;
+typedef struct _OBJECT_HANDLE_INFORMATION *POBJECT_HANDLE_INFORMATION;
+
+/* ---- Threads ---- */
+/* PASSIVE_LEVEL. Creates a system thread running StartRoutine(StartContext) at PASSIVE_LEVEL,
+ * priority 8, on any processor. *ThreadHandle receives a kernel handle (close it with ZwClose);
+ * ProcessHandle and ObjectAttributes must be NULL or describe a kernel handle. Returns
+ * STATUS_SUCCESS or STATUS_INSUFFICIENT_RESOURCES. The thread ends when StartRoutine returns or
+ * calls PsTerminateSystemThread. */
+NTSTATUS PsCreateSystemThread(PHANDLE ThreadHandle, ULONG DesiredAccess, POBJECT_ATTRIBUTES ObjectAttributes,
+                              HANDLE ProcessHandle, PCLIENT_ID ClientId, PKSTART_ROUTINE StartRoutine,
+                              PVOID StartContext);
+/* PASSIVE_LEVEL, from the system thread itself. Ends it (signals the thread object); never returns. */
+NTSTATUS PsTerminateSystemThread(NTSTATUS ExitStatus);
+/* Any IRQL. The running thread. */
+PKTHREAD KeGetCurrentThread(VOID);
+#define PsGetCurrentThread() ((PETHREAD)KeGetCurrentThread())
+/* Any IRQL. The running thread's id (a multiple of 4, as on Windows). */
+HANDLE PsGetCurrentThreadId(VOID);
+/* IRQL <= DISPATCH_LEVEL. Sets the thread's priority (1-31; 0 is the idle threads'), returns the
+ * old one. A ready thread of higher priority than the running one preempts it. */
+KPRIORITY KeSetPriorityThread(PKTHREAD Thread, KPRIORITY Priority);
+KPRIORITY KeQueryPriorityThread(PKTHREAD Thread);
+/* IRQL <= APC_LEVEL. Restricts the running thread to the processors in Affinity (moving it now
+ * if needed) and returns the previous affinity, or 0 if it was not changed before. */
+KAFFINITY KeSetSystemAffinityThreadEx(KAFFINITY Affinity);
+/* IRQL <= APC_LEVEL. Restores the affinity that KeSetSystemAffinityThreadEx returned (0: all). */
+VOID KeRevertToUserAffinityThreadEx(KAFFINITY Affinity);
+/* Object manager: enough to wait for a thread (ObReferenceObjectByHandle with *PsThreadType,
+ * KeWaitForSingleObject on the object, ObDereferenceObject, ZwClose). */
+NTSTATUS ObReferenceObjectByHandle(HANDLE Handle, ACCESS_MASK DesiredAccess, POBJECT_TYPE ObjectType,
+                                   KPROCESSOR_MODE AccessMode, PVOID *Object,
+                                   POBJECT_HANDLE_INFORMATION HandleInformation);
+NTSTATUS ZwClose(HANDLE Handle); /* ObDereferenceObject: the I/O manager's section below */
+
+/* ---- Events ---- */
+/* Any IRQL. State TRUE = signalled. */
 VOID KeInitializeEvent(PRKEVENT Event, EVENT_TYPE Type, BOOLEAN State);
-LONG KeSetEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait); /* returns the previous state */
+/* IRQL <= DISPATCH_LEVEL. Signals the event: a notification event wakes every waiter and stays
+ * signalled; a synchronization event wakes one waiter and resets. Returns the previous state.
+ * Increment boosts the woken threads' priority (variable-priority threads only). Wait = TRUE is
+ * accepted and treated as FALSE. */
+LONG KeSetEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait);
+/* IRQL <= DISPATCH_LEVEL. Resets the event (KeResetEvent returns the previous state). */
 VOID KeClearEvent(PRKEVENT Event);
+LONG KeResetEvent(PRKEVENT Event);
+/* Any IRQL. Returns the current state (non-zero = signalled). */
 LONG KeReadStateEvent(PRKEVENT Event);
+
+/* ---- Semaphores ---- */
+/* Any IRQL. Count = initial count (0..Limit). */
+VOID KeInitializeSemaphore(PRKSEMAPHORE Semaphore, LONG Count, LONG Limit);
+/* IRQL <= DISPATCH_LEVEL. Adds Adjustment to the count and returns the previous count; going
+ * above Limit raises STATUS_SEMAPHORE_LIMIT_EXCEEDED: stop 0x1E here (no SEH in irqlab). */
+LONG KeReleaseSemaphore(PRKSEMAPHORE Semaphore, KPRIORITY Increment, LONG Adjustment, BOOLEAN Wait);
+LONG KeReadStateSemaphore(PRKSEMAPHORE Semaphore);
+
+/* ---- Mutexes ---- */
+/* Any IRQL. The mutex starts free (signalled). Level is ignored, as on Windows. */
+VOID KeInitializeMutex(PRKMUTEX Mutex, ULONG Level);
+/* IRQL <= DISPATCH_LEVEL. Releases one level of ownership; returns the previous state (0 when
+ * this release frees the mutex). A thread that does not own it: stop 0x1E (STATUS_MUTANT_NOT_OWNED). */
+LONG KeReleaseMutex(PRKMUTEX Mutex, BOOLEAN Wait);
+/* Any IRQL. 1 = free, otherwise owned. */
+LONG KeReadStateMutex(PRKMUTEX Mutex);
+
+/* ---- Fast mutexes (raise to APC_LEVEL while owned) ---- */
+VOID ExInitializeFastMutex(PFAST_MUTEX FastMutex);
+/* IRQL <= APC_LEVEL. Waits for the mutex, then runs at APC_LEVEL until ExReleaseFastMutex. */
+VOID ExAcquireFastMutex(PFAST_MUTEX FastMutex);
+/* IRQL <= APC_LEVEL. TRUE if it got the mutex without waiting (then at APC_LEVEL). */
+BOOLEAN ExTryToAcquireFastMutex(PFAST_MUTEX FastMutex);
+/* APC_LEVEL, by the owner. Releases it and returns to the IRQL before the acquire. */
+VOID ExReleaseFastMutex(PFAST_MUTEX FastMutex);
+
+/* ---- Waits ---- */
+/* Timeout: NULL = forever; negative = relative, in 100 ns units; positive = absolute interrupt
+ * time (irqlab has no wall clock: 100 ns units since boot); 0 = test and return at once.
+ * IRQL <= APC_LEVEL, or DISPATCH_LEVEL with a zero timeout. Returns STATUS_SUCCESS
+ * (= STATUS_WAIT_0), STATUS_TIMEOUT, or STATUS_ALERTED/STATUS_USER_APC never (no APCs). */
+NTSTATUS KeWaitForSingleObject(PVOID Object, KWAIT_REASON WaitReason, KPROCESSOR_MODE WaitMode, BOOLEAN Alertable,
+                               PLARGE_INTEGER Timeout);
+/* WaitAny: STATUS_WAIT_0 + the index of the object that satisfied the wait; WaitAll:
+ * STATUS_WAIT_0 once all are signalled at the same time; STATUS_TIMEOUT. Count > 64: stop 0xC
+ * MAXIMUM_WAIT_OBJECTS_EXCEEDED; Count > THREAD_WAIT_OBJECTS without WaitBlockArray: stop 0xC. */
+NTSTATUS KeWaitForMultipleObjects(ULONG Count, PVOID Object[], WAIT_TYPE WaitType, KWAIT_REASON WaitReason,
+                                  KPROCESSOR_MODE WaitMode, BOOLEAN Alertable, PLARGE_INTEGER Timeout,
+                                  PKWAIT_BLOCK WaitBlockArray);
+/* IRQL <= APC_LEVEL. Sleeps for Interval (negative = relative, 100 ns units); STATUS_SUCCESS. */
+NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable, PLARGE_INTEGER Interval);
+
+/* ---- Timers ---- */
+/* Any IRQL. A notification timer (KeInitializeTimer) stays signalled once it expires; a
+ * synchronization timer wakes one waiter and resets. */
+VOID KeInitializeTimer(PKTIMER Timer);
+VOID KeInitializeTimerEx(PKTIMER Timer, TIMER_TYPE Type);
+/* IRQL <= DISPATCH_LEVEL. (Re)arms the timer, resetting it to not-signalled: it expires at
+ * DueTime (as a wait's Timeout; never early: at the first clock tick at or after it), then every
+ * Period milliseconds if Period > 0. At expiry Dpc, if any, is queued with SystemArgument1/2 = the
+ * low/high half of the interrupt time. Returns TRUE if the timer was already armed. */
+BOOLEAN KeSetTimer(PKTIMER Timer, LARGE_INTEGER DueTime, PKDPC Dpc);
+BOOLEAN KeSetTimerEx(PKTIMER Timer, LARGE_INTEGER DueTime, LONG Period, PKDPC Dpc);
+/* IRQL <= DISPATCH_LEVEL. Disarms it; TRUE if it was armed. */
+BOOLEAN KeCancelTimer(PKTIMER Timer);
+/* Any IRQL. TRUE if the timer is signalled. */
+BOOLEAN KeReadStateTimer(PKTIMER Timer);
+/* Any IRQL. 100 ns units since the clock started (advances once per clock tick). */
+ULONGLONG KeQueryInterruptTime(VOID);
+/* ==== end of threads, dispatcher objects, waits and timers ==== */
 
 /* ---- File objects (what IoGetDeviceObjectPointer opens) ---- */
 typedef struct _FILE_OBJECT {

@@ -21,6 +21,7 @@
  * Open is PASSIVE_LEVEL (bugcheck 0xA otherwise, P1 = IoGetDeviceObjectPointer); references may
  * be taken and dropped at <= DISPATCH_LEVEL.
  */
+#include "kernel/ke/thread.h"
 #include "kernel/io/irp.h"
 
 #include "kernel/io/io_tags.h"
@@ -147,6 +148,8 @@ LONG_PTR ObfReferenceObject(PVOID Object)
     }
     if (type == IO_TYPE_DEVICE)
         return __atomic_add_fetch(&((PDEVICE_OBJECT)Object)->ReferenceCount, 1, __ATOMIC_RELAXED);
+    if (*(const UCHAR *)Object == ThreadObject)
+        return ke_thread_ob_reference(Object); /* kernel/ke/thread.c */
     return 0; /* no other object types exist */
 }
 
@@ -160,6 +163,8 @@ LONG_PTR ObfDereferenceObject(PVOID Object)
             release_device(device);
         return left;
     }
+    if (*(const UCHAR *)Object == ThreadObject && type != IO_TYPE_FILE)
+        return ke_thread_ob_dereference(Object); /* kernel/ke/thread.c */
     if (type != IO_TYPE_FILE)
         return 0;
     struct io_file *f = CONTAINING_RECORD(Object, struct io_file, file);

@@ -5,6 +5,7 @@
 
 #define IRQL_NOT_GREATER_OR_EQUAL 0x00000009u
 #define IRQL_NOT_LESS_OR_EQUAL 0x0000000Au
+#define MAXIMUM_WAIT_OBJECTS_EXCEEDED 0x0000000Cu /* kernel/ke/wait.c */
 #define SPIN_LOCK_ALREADY_OWNED 0x0000000Fu
 #define SPIN_LOCK_NOT_OWNED 0x00000010u
 #define BAD_POOL_HEADER 0x00000019u /* [mm] parameters: kernel/mm/heap.h */
@@ -24,12 +25,14 @@
 #define BAD_POOL_CALLER 0x000000C2u /* [mm] parameters: kernel/mm/pool.c, heap.h */
 #define PNP_DETECTED_FATAL_ERROR 0x000000CAu
 #define DRIVER_IRQL_NOT_LESS_OR_EQUAL 0x000000D1u
+#define ATTEMPTED_SWITCH_FROM_DPC 0x000000B8u /* a wait in a DPC routine: kernel/ke/wait.c */
 #define DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL 0x000000D5u /* a freed KINTERRUPT: kernel/ke/interrupt.c */
 #define HARDWARE_INTERRUPT_STORM 0x000000F2u
 #define IRQL_UNEXPECTED_VALUE 0x000000C8u
 #define MANUALLY_INITIATED_CRASH 0x000000E2u
 #define CLOCK_WATCHDOG_TIMEOUT 0x00000101u /* [watchdog] parameters: kernel/ke/watchdog.h */
 #define DPC_WATCHDOG_VIOLATION 0x00000133u /* [watchdog] parameters: kernel/ke/watchdog.h */
+#define THREAD_TERMINATE_HELD_MUTEX 0x4000008Au /* a thread ended owning a KMUTEX: kernel/ke/thread.c */
 
 #include <stdbool.h>
 

@@ -111,6 +111,18 @@ static void explain_kmode(const struct bugcheck_report *r, const char *caller, c
     case (uint32_t)STATUS_ILLEGAL_INSTRUCTION:
         ksnprintf(buf, size, "An invalid instruction (#UD: ud2 or an undefined opcode) at %s.", at);
         break;
+    case (uint32_t)STATUS_MUTANT_NOT_OWNED: /* kernel/ke/dispatcher_objects.c: P3 mutex, P4 owner */
+        ksnprintf(buf, size,
+                  "%s released the mutex at 0x%016lx, which this thread does not own (owner: 0x%016lx, "
+                  "0 = free): STATUS_MUTANT_NOT_OWNED, and no handler in kernel mode.",
+                  at, (unsigned long)r->param[2], (unsigned long)r->param[3]);
+        break;
+    case (uint32_t)STATUS_SEMAPHORE_LIMIT_EXCEEDED:
+        ksnprintf(buf, size,
+                  "%s released the semaphore at 0x%016lx above its limit %lu: STATUS_SEMAPHORE_LIMIT_EXCEEDED, "
+                  "and no handler in kernel mode.",
+                  at, (unsigned long)r->param[2], (unsigned long)r->param[3]);
+        break;
     case (uint32_t)STATUS_BREAKPOINT:
         ksnprintf(buf, size, "A breakpoint instruction (int3) at %s, and no debugger to take it.", at);
         break;
@@ -288,6 +300,32 @@ static bool explain_rule(const struct bugcheck_report *r, char *buf, size_t size
                   "%s acquired the spin lock at 0x%016lx, which this CPU already holds: it would spin "
                   "forever waiting for itself.",
                   who, (unsigned long)p[0]);
+        return true;
+    case ATTEMPTED_SWITCH_FROM_DPC:
+        caller(p[3], who, sizeof(who));
+        ksnprintf(buf, size,
+                  "%s waited inside a DPC routine (thread 0x%016lx). A DPC runs at DISPATCH_LEVEL on "
+                  "whatever thread it interrupted; that thread cannot be switched away from. Only a zero "
+                  "timeout is allowed there.",
+                  who, (unsigned long)p[0]);
+        return true;
+    case THREAD_TERMINATE_HELD_MUTEX:
+        ksnprintf(buf, size,
+                  "Thread 0x%016lx ended while it owned the kernel mutex at 0x%016lx: nobody else may release "
+                  "it, so every later waiter would wait forever. Release it (KeReleaseMutex) before returning "
+                  "or calling PsTerminateSystemThread.",
+                  (unsigned long)p[0], (unsigned long)p[1]);
+        return true;
+    case MAXIMUM_WAIT_OBJECTS_EXCEEDED:
+        caller(p[3], who, sizeof(who));
+        if (p[1] == 64)
+            ksnprintf(buf, size, "%s waited for %lu objects; KeWaitForMultipleObjects takes 1 to 64.", who,
+                      (unsigned long)p[0]);
+        else
+            ksnprintf(buf, size,
+                      "%s waited for %lu objects without a WaitBlockArray; the thread's own wait blocks "
+                      "cover only THREAD_WAIT_OBJECTS (3).",
+                      who, (unsigned long)p[0]);
         return true;
     case SPIN_LOCK_NOT_OWNED:
         caller(p[3], who, sizeof(who));

@@ -4,6 +4,7 @@
 
 #include "arch/x86_64/lapic.h"
 #include "kernel/ke/interrupt.h"
+#include "kernel/ke/thread.h"
 #include "kernel/ke/time.h"
 #include "kernel/ke/vectors.h"
 #include "kernel/ke/watchdog.h"
@@ -17,6 +18,7 @@ static BOOLEAN clock_isr(PKINTERRUPT interrupt, PVOID context)
     if (prcb->number == 0)
         time_clock_tick(); /* KeQueryTickCount follows CPU 0's clock */
     ke_watchdog_clock_tick(prcb); /* may bugcheck 0x133 / 0x101 (watchdog.h) */
+    ke_sched_clock_tick(prcb); /* quanta; timer expiry on CPU 0 (kernel/ke/thread.c, timer.c) */
     return TRUE;
 }
 

@@ -24,6 +24,7 @@
 #include "kernel/ke/irql.h"
 #include "kernel/ke/spinlock.h"
 #include "kernel/ke/storm.h"
+#include "kernel/ke/thread.h"
 #include "kernel/ke/vectors.h"
 #include "kernel/ke/watchdog.h"
 
@@ -119,8 +120,8 @@ void ke_dispatch_interrupt(struct trap_frame *frame)
     ke_storm_account(prcb, vector, walk.claimed);
     prcb->interrupt_nesting--;
 
-    /* 7. + 8. */
-    if (interrupted_irql < DISPATCH_LEVEL && ke_dpc_pending(prcb)) {
+    /* 7. + 8. (and the thread switch a DPC, the clock or an IPI asked for: kernel/ke/switch.c) */
+    if (interrupted_irql < DISPATCH_LEVEL && (ke_dpc_pending(prcb) || ke_switch_pending(prcb))) {
         ke_set_irql_unchecked(DISPATCH_LEVEL);
         ke_lower_from_dispatch(interrupted_irql); /* returns with interrupts off again */
     } else {

@@ -16,6 +16,7 @@
 #include "kernel/ke/ipi.h"
 #include "kernel/ke/irql.h"
 #include "kernel/ke/kprcb.h"
+#include "kernel/ke/thread.h"
 #include "kernel/ke/watchdog.h"
 #include "kernel/lib/string.h"
 
@@ -185,17 +186,23 @@ void ke_drain_dpcs(void)
 
 void ke_lower_from_dispatch(KIRQL new_irql)
 {
-    struct kprcb *prcb = ke_current_prcb();
     for (;;) {
+        struct kprcb *prcb = ke_current_prcb(); /* again each time: a switch may move this thread */
         uint64_t flags = cpu_save_and_disable_interrupts();
-        if (!ke_dpc_pending(prcb)) {
-            ke_set_irql_unchecked(new_irql);
+        if (ke_dpc_pending(prcb)) {
+            cpu_enable_interrupts(); /* DPCs run with interrupts on, at DISPATCH_LEVEL */
+            ke_drain_dpcs();
             cpu_restore_interrupts(flags);
-            return;
+            continue;
         }
-        cpu_enable_interrupts(); /* DPCs run with interrupts on, at DISPATCH_LEVEL */
-        ke_drain_dpcs();
+        if (ke_switch_pending(prcb)) { /* the DISPATCH_LEVEL software interrupt (switch.c) */
+            ke_switch_if_pending();
+            cpu_restore_interrupts(flags);
+            continue;
+        }
+        ke_set_irql_unchecked(new_irql);
         cpu_restore_interrupts(flags);
+        return;
     }
 }
 

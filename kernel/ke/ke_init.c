@@ -10,6 +10,7 @@
 #include "kernel/ke/kprcb.h"
 #include "kernel/ke/lapic_error.h"
 #include "kernel/ke/smp.h"
+#include "kernel/ke/thread.h"
 
 void ke_init(void)
 {
@@ -18,6 +19,7 @@ void ke_init(void)
     ke_clock_init();
     ke_ipi_init();
     ke_lapic_error_init();
+    ke_sched_init_bsp(); /* from here on, this code is thread "main" and CPU 0 has an idle thread */
     ke_clock_start_this_cpu();
     cpu_enable_interrupts();
 

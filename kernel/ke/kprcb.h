@@ -23,6 +23,7 @@ enum ke_ipi_request {
     KE_IPI_FREEZE = 1u << 1, /* a bugcheck is in progress: stop */
     KE_IPI_CALL = 1u << 2,   /* run ipi_call_fn(ipi_call_arg) (ke_ipi_call_others) */
     KE_IPI_TEST = 1u << 3,   /* count only (tests) */
+    KE_IPI_RESCHEDULE = 1u << 4, /* a thread became ready for you: switch on the way out (thread.c) */
 };
 
 enum ke_watched_kind { KE_WATCHED_NONE, KE_WATCHED_DPC, KE_WATCHED_ISR };

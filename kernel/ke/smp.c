@@ -19,6 +19,7 @@
 #include "kernel/console/log.h"
 #include "kernel/ke/clock.h"
 #include "kernel/ke/kprcb.h"
+#include "kernel/ke/thread.h"
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"
 #include "kernel/mm/heap.h"
@@ -61,12 +62,9 @@ void smp_ap_entry(struct kprcb *prcb)
     ke_prcb_attach(prcb, prcb->number, lapic_id());
     ke_clock_start_this_cpu();
     __atomic_store_n(&ap_arrived, true, __ATOMIC_RELEASE);
-    /* The idle loop: wait for interrupts. DPCs queued for this CPU run at the end of the
-     * interrupt that brings them (the dispatcher drains when it returns to PASSIVE_LEVEL). */
-    for (;;) {
-        cpu_enable_interrupts();
-        cpu_halt();
-    }
+    /* This context becomes the CPU's idle thread: it halts until an interrupt, whose way out
+     * runs the DPCs it queued and switches to any thread made ready here (kernel/ke/thread.c). */
+    ke_sched_ap_idle();
 }
 
 static struct kprcb *prepare_cpu(uint32_t number)

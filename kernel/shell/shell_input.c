@@ -8,11 +8,12 @@
  * loop holds it on the same CPU). The driver's ISR never takes it: it only fills the driver's
  * lock-free ring, so no ISR ever waits for the shell.
  *
- * Waking the loop: it halts with `sti; hlt` (interrupts enabled and halt in one step - the
- * instruction after STI runs before any interrupt is taken, Intel SDM Vol. 2B "STI" - so an
- * interrupt cannot slip in between "no line yet" and "halt" and leave us asleep). Any interrupt
- * on its CPU wakes it. When the line is finished on another CPU, a DPC aimed at the loop's CPU
- * (KeSetTargetProcessorDpc) sends the IPI that wakes it, as KeSetEvent would wake a thread.
+ * Waking the loop: the shell is a thread (the boot thread "main"); it waits in
+ * KeWaitForSingleObject on line_event, a SynchronizationEvent the DPC sets when a line is
+ * complete - on whichever CPU the DPC runs; the dispatcher makes the shell ready and switches to
+ * it (docs/scheduling.md). While it waits, its CPU runs other threads or its idle thread.
+ * Without the serial driver nothing would set the event, so the wait has a one-tick timeout and
+ * the loop polls the UART.
  */
 #include "kernel/shell/shell_input.h"
 
@@ -29,22 +30,12 @@ static KSPIN_LOCK input_lock;
 static struct line_edit editor; /* under input_lock */
 static char ready_line[LINE_EDIT_MAX + 1];
 static volatile bool line_ready; /* written under input_lock; the idle loop peeks at it */
-static ULONG shell_cpu;
-static KDPC wake_dpc;
+static KEVENT line_event; /* set when line_ready becomes true */
 
 static void echo(const char *text, size_t len, void *context)
 {
     (void)context;
     console_write(text, len);
-}
-
-/* Nothing to do: the IPI that brought this DPC has already woken the loop from `hlt`. */
-static VOID wake_shell(PKDPC dpc, PVOID context, PVOID arg1, PVOID arg2)
-{
-    (void)dpc;
-    (void)context;
-    (void)arg1;
-    (void)arg2;
 }
 
 /* One byte into the editor. Caller holds input_lock. */
@@ -55,8 +46,7 @@ static void accept(char c)
         return;
     strlcpy(ready_line, result == LINE_EDIT_DONE ? line_edit_line(&editor) : "", sizeof(ready_line));
     __atomic_store_n(&line_ready, true, __ATOMIC_RELEASE);
-    if (KeGetCurrentProcessorNumber() != shell_cpu)
-        (void)KeInsertQueueDpc(&wake_dpc, NULL, NULL);
+    (void)KeSetEvent(&line_event, IO_NO_INCREMENT, FALSE);
 }
 
 /* Feed what has arrived, up to the end of one line: bytes after it stay where they are until the
@@ -90,26 +80,23 @@ void shell_input_init(void)
     KeInitializeSpinLock(&input_lock);
     line_edit_init(&editor, echo, NULL);
     line_ready = true; /* the editor starts when the first prompt is out */
-    shell_cpu = KeGetCurrentProcessorNumber();
-    KeInitializeDpc(&wake_dpc, wake_shell, NULL);
-    KeSetTargetProcessorDpc(&wake_dpc, (CHAR)shell_cpu);
+    KeInitializeEvent(&line_event, SynchronizationEvent, FALSE);
     serial_rx_set_notify(input_ready, NULL);
 }
 
-/* Sleep until something happens. With the driver, input arrives by interrupt; without it the
- * clock's tick (100 Hz) is what wakes us to poll - unless the clock is not ticking either, in
- * which case we poll without halting so that the prompt still works. */
+/* Sleep until a line is ready. With the driver, its DPC sets line_event; without it, wake once
+ * a clock tick (10 ms) to poll - or, if the clock is not ticking either, poll without waiting so
+ * that the prompt still works. */
 static void idle(void)
 {
-    cpu_disable_interrupts();
-    if (__atomic_load_n(&line_ready, __ATOMIC_ACQUIRE)) {
-        cpu_enable_interrupts();
+    if (__atomic_load_n(&line_ready, __ATOMIC_ACQUIRE))
         return;
-    }
-    if (serial_rx_interrupt_driven() || ke_current_prcb()->clock_ticks) {
-        __asm__ volatile("sti; hlt" ::: "memory");
+    if (serial_rx_interrupt_driven()) {
+        (void)KeWaitForSingleObject(&line_event, UserRequest, KernelMode, FALSE, NULL);
+    } else if (ke_current_prcb()->clock_ticks) {
+        LARGE_INTEGER one_tick = {.QuadPart = -(LONGLONG)KeQueryTimeIncrement()};
+        (void)KeWaitForSingleObject(&line_event, UserRequest, KernelMode, FALSE, &one_tick);
     } else {
-        cpu_enable_interrupts();
         cpu_pause();
     }
 }

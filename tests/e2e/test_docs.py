@@ -34,6 +34,15 @@ REQUIRED = {
         "KeFlushQueuedDpcs", "IoInitializeDpcRequest", "IoRequestDpc", "KDPC", "KDEFERRED_ROUTINE",
     ],
     "IRQL": ["KeGetCurrentIrql", "KeRaiseIrql", "KeLowerIrql", "KeRaiseIrqlToDpcLevel", "KIRQL"],
+    "threads and waits": [
+        "PsCreateSystemThread", "PsTerminateSystemThread", "KeGetCurrentThread", "PsGetCurrentThreadId",
+        "KeSetPriorityThread", "KeSetSystemAffinityThreadEx", "KeRevertToUserAffinityThreadEx", "KeInitializeEvent",
+        "KeSetEvent", "KeResetEvent", "KeInitializeSemaphore", "KeReleaseSemaphore", "KeInitializeMutex",
+        "KeReleaseMutex", "ExInitializeFastMutex", "ExAcquireFastMutex", "ExTryToAcquireFastMutex",
+        "ExReleaseFastMutex", "KeWaitForSingleObject", "KeWaitForMultipleObjects", "KeDelayExecutionThread",
+        "KeInitializeTimer", "KeInitializeTimerEx", "KeSetTimer", "KeSetTimerEx", "KeCancelTimer", "KeReadStateTimer",
+        "KeQueryInterruptTime",
+    ],
     "NDIS": [
         "NdisMRegisterInterruptEx", "NdisMDeregisterInterruptEx", "NdisMSynchronizeWithInterruptEx",
         "NdisMQueueDpcEx", "NDIS_MINIPORT_INTERRUPT_CHARACTERISTICS", "MINIPORT_ISR", "MINIPORT_INTERRUPT_DPC",
