@@ -54,7 +54,7 @@ KERNEL_CFLAGS := -m64 -std=gnu11 -ffreestanding -fno-pic -fno-pie -fno-stack-pro
     -fno-asynchronous-unwind-tables -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
     -mno-red-zone -mgeneral-regs-only -mcmodel=small -fno-common -fno-builtin-printf \
     $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-    -Wno-unused-parameter -I. -Iinclude \
+    -Wno-unused-parameter -fshort-wchar -I. -Iinclude \
     -DIRQLAB_VERSION='"$(VERSION) ($(GIT_REV))"' -MMD -MP
 NASMFLAGS := -f elf64 -g -F dwarf -w+all
 LDFLAGS   := -nostdlib -static -z max-page-size=0x1000 -z noexecstack -T linker.ld

@@ -11,6 +11,13 @@
 #include "ntdef.h"
 #include "ntstatus.h"
 
+/* ---- issue 12: the rest of the driver contract, in headers of their own ---- */
+#include "bugcodes.h"     /* stop codes for KeBugCheckEx */
+#include "interlocked.h"  /* Interlocked* */
+#include "ioaccess.h"     /* READ_REGISTER_*, WRITE_PORT_*, ... */
+#include "ntrtl.h"        /* RtlZeroMemory, RtlCopyMemory, ... */
+/* ---- end of issue 12 includes (ntkeex.h is included at the end: it needs KSPIN_LOCK) ---- */
+
 /* ---- Debug output (DbgPrint, DbgPrintEx) ---- */
 #define DPFLTR_ERROR_LEVEL 0
 #define DPFLTR_WARNING_LEVEL 1
@@ -418,28 +425,8 @@ static inline VOID IoRequestDpc(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Con
     (void)KeInsertQueueDpc(&DeviceObject->Dpc, Irp, Context);
 }
 
-/* ---- Device registers ----
- * READ_REGISTER_* / WRITE_REGISTER_* for memory-mapped registers (a BAR mapped with
- * MmMapIoSpace), READ_PORT_* / WRITE_PORT_* for I/O ports. Each is exactly one access of that
- * width, never merged, split or reordered by the compiler. */
-static inline UCHAR READ_REGISTER_UCHAR(volatile UCHAR *Register) { return *Register; }
-static inline USHORT READ_REGISTER_USHORT(volatile USHORT *Register) { return *Register; }
-static inline ULONG READ_REGISTER_ULONG(volatile ULONG *Register) { return *Register; }
-static inline VOID WRITE_REGISTER_UCHAR(volatile UCHAR *Register, UCHAR Value) { *Register = Value; }
-static inline VOID WRITE_REGISTER_USHORT(volatile USHORT *Register, USHORT Value) { *Register = Value; }
-static inline VOID WRITE_REGISTER_ULONG(volatile ULONG *Register, ULONG Value) { *Register = Value; }
-
-static inline UCHAR READ_PORT_UCHAR(PUCHAR Port)
-{
-    UCHAR value;
-    __asm__ volatile("inb %w1, %0" : "=a"(value) : "Nd"((USHORT)(ULONG_PTR)Port));
-    return value;
-}
-static inline VOID WRITE_PORT_UCHAR(PUCHAR Port, UCHAR Value)
-{
-    __asm__ volatile("outb %0, %w1" : : "a"(Value), "Nd"((USHORT)(ULONG_PTR)Port));
-}
-
+/* ---- Device registers: READ_REGISTER_*, WRITE_REGISTER_*, READ_PORT_*, WRITE_PORT_* and
+ * their _BUFFER_ forms are in ioaccess.h (included at the top). ---- */
 typedef enum _MEMORY_CACHING_TYPE { MmNonCached = 0, MmCached = 1, MmWriteCombined = 2 } MEMORY_CACHING_TYPE;
 /* Map device memory (a translated CmResourceTypeMemory range). irqlab maps it uncached whatever
  * CacheType says, at the same virtual address, and never unmaps (MmUnmapIoSpace only checks). */
@@ -1050,5 +1037,7 @@ _Static_assert(offsetof(IO_STACK_LOCATION, CompletionRoutine) == 0x38, "Completi
 _Static_assert(offsetof(IO_STACK_LOCATION, Context) == 0x40, "Context");
 _Static_assert(CTL_CODE(FILE_DEVICE_PARALLEL_PORT, 11, METHOD_BUFFERED, FILE_ANY_ACCESS) == 0x0016002C, "CTL_CODE");
 /* ==== end of IRPs ==== */
+
+#include "ntkeex.h" /* in-stack queued spin locks, system time, ... (issue 12) */
 
 #endif
