@@ -210,7 +210,10 @@ typedef enum _KDPC_IMPORTANCE {
     MediumHighImportance = 3,
 } KDPC_IMPORTANCE;
 
-#define DPC_NORMAL 0x13 /* KOBJECTS value DpcObject; what KeInitializeDpc stores in Type */
+/* As in the WDK. KDPC.Type is not one of these: it is the object type KeInitializeDpc stores,
+ * DpcObject (0x13), or ThreadedDpcObject (0x18) from KeInitializeThreadedDpc (KOBJECTS). */
+#define DPC_NORMAL 0
+#define DPC_THREADED 1
 
 /* x64 layout of the WDK (size 0x40). DpcData != NULL while the DPC sits in a queue. */
 typedef struct _KDPC {

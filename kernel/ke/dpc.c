@@ -15,13 +15,14 @@
 #include "kernel/ke/dpc_internal.h"
 #include "kernel/ke/ipi.h"
 #include "kernel/ke/irql.h"
+#include "kernel/ke/kobjects.h"
 #include "kernel/ke/kprcb.h"
 #include "kernel/lib/string.h"
 
 VOID KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine, PVOID DeferredContext)
 {
     memset(Dpc, 0, sizeof(*Dpc));
-    Dpc->Type = DPC_NORMAL;
+    Dpc->Type = DpcObject;
     Dpc->Importance = MediumImportance;
     Dpc->DeferredRoutine = DeferredRoutine;
     Dpc->DeferredContext = DeferredContext;
@@ -31,6 +32,7 @@ VOID KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine, PVOID Defer
 VOID KeInitializeThreadedDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine, PVOID DeferredContext)
 {
     KeInitializeDpc(Dpc, DeferredRoutine, DeferredContext);
+    Dpc->Type = ThreadedDpcObject;
 }
 
 VOID KeSetTargetProcessorDpc(PRKDPC Dpc, CHAR Number)
