@@ -423,10 +423,10 @@ static inline VOID IoInitializeDpcRequest(PDEVICE_OBJECT DeviceObject, PIO_DPC_R
     KeInitializeDpc(&DeviceObject->Dpc, (PKDEFERRED_ROUTINE)(void (*)(void))DpcRoutine, DeviceObject);
 }
 
-static inline VOID IoRequestDpc(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context)
-{
-    (void)KeInsertQueueDpc(&DeviceObject->Dpc, Irp, Context);
-}
+/* KeInsertQueueDpc(&DeviceObject->Dpc, Irp, Context), from an ISR: the WDK documents DIRQL
+ * ("Callers of IoRequestDpc must be running at DIRQL"). At DISPATCH_LEVEL or below irqlab stops
+ * with 0x9 IRQL_NOT_GREATER_OR_EQUAL (kernel/io/request_dpc.c); use KeInsertQueueDpc there. */
+VOID IoRequestDpc(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context);
 
 /* ---- Device registers: READ_REGISTER_*, WRITE_REGISTER_*, READ_PORT_*, WRITE_PORT_* and
  * their _BUFFER_ forms are in ioaccess.h (included at the top). ---- */

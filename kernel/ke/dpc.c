@@ -19,6 +19,10 @@
 #include "kernel/ke/kprcb.h"
 #include "kernel/lib/string.h"
 
+/* Windows' default MaximumDpcQueueDepth: a LowImportance DPC is processed at once only when its
+ * queue holds more than this many DPCs. */
+#define KE_DPC_MAXIMUM_QUEUE_DEPTH 4
+
 VOID KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine, PVOID DeferredContext)
 {
     memset(Dpc, 0, sizeof(*Dpc));
@@ -98,7 +102,13 @@ BOOLEAN KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1, PVOID SystemArgument
     target->dpc_queued++;
     raw_lock_release(&target->dpc_lock, lock_flags);
 
-    if (target != current) {
+    /* LowImportance: no immediate processing unless the queue got deep ("Organization of DPC
+     * Queues"); the DPC then runs when the target next drops below DISPATCH_LEVEL, at the latest
+     * at the end of its next clock interrupt. irqlab applies the depth rule, not the rate rule. */
+    bool deferred = Dpc->Importance == LowImportance && target->dpc_depth <= KE_DPC_MAXIMUM_QUEUE_DEPTH;
+    if (deferred) {
+        /* stays queued */
+    } else if (target != current) {
         ke_ipi_send(target->number, KE_IPI_DPC);
     } else if (ke_get_irql() < DISPATCH_LEVEL && current->interrupt_nesting == 0) {
         /* Queued from below DISPATCH_LEVEL outside an interrupt: nothing would lower the IRQL
