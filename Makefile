@@ -69,12 +69,24 @@ OBJ := $(BUILD)/obj
 KERNEL_OBJS := $(KERNEL_C:%.c=$(OBJ)/%.o) $(KERNEL_ASM:%.asm=$(OBJ)/%.asm.o)
 KTEST_OBJS  := $(KTEST_C:%.c=$(OBJ)/%.o) $(KTEST_ASM:%.asm=$(OBJ)/%.asm.o)
 
+# WDK-style fragments (tests/wdk_samples/, issue 12): built against include/ ONLY, as a driver
+# outside the tree would be (-I include, no -I .), with the kernel's -Wall -Werror, and linked
+# into both kernels for the wdk_samples ktest suite.
+WDK_SAMPLES_C := $(shell find tests/wdk_samples -name '*.c' 2>/dev/null | sort)
+WDK_SAMPLE_CFLAGS := $(filter-out -I. -Iinclude,$(KERNEL_CFLAGS)) -I include
+KTEST_OBJS += $(WDK_SAMPLES_C:%.c=$(OBJ)/wdk/%.o)
+
 -include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
 
 $(OBJ)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
 	$(Q)$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(OBJ)/wdk/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call say,CC-WDK,$<)
+	$(Q)$(CC) $(WDK_SAMPLE_CFLAGS) -c $< -o $@
 
 $(OBJ)/%.asm.o: %.asm
 	@mkdir -p $(dir $@)

@@ -8,6 +8,8 @@
 #ifndef IRQLAB_WDM_H
 #define IRQLAB_WDM_H
 
+#include <stdarg.h>
+
 #include "ntdef.h"
 #include "ntstatus.h"
 
@@ -25,8 +27,16 @@
 #define DPFLTR_INFO_LEVEL 3
 #define DPFLTR_IHVDRIVER_ID 77
 
-ULONG DbgPrint(PCSTR Format, ...) __attribute__((format(printf, 1, 2)));
-ULONG DbgPrintEx(ULONG ComponentId, ULONG Level, PCSTR Format, ...) __attribute__((format(printf, 3, 4)));
+/* Windows' format semantics (kernel/lib/format.h, format_windows_v): %ld/%lu/%lx are 32-bit
+ * (LONG, ULONG), %I64x / %llx 64-bit, %Ix pointer-sized, %p 16 upper-case digits, %Z / %wZ print
+ * a PANSI_STRING / PUNICODE_STRING, %ws / %S a WCHAR string. No compiler format check: gcc's
+ * format(printf) would apply C99's LP64 rules (%lu = 64-bit) and reject every correct WDK call
+ * (%lu with a ULONG), and format(ms_printf), which knows Microsoft's rules, exists only for
+ * mingw targets ("'ms_printf' is an unrecognized format function type" on x86_64-linux-gnu).
+ * A wrong format is found by reading the output, as with the WDK's DbgPrint. */
+ULONG DbgPrint(PCSTR Format, ...);
+ULONG DbgPrintEx(ULONG ComponentId, ULONG Level, PCSTR Format, ...);
+ULONG vDbgPrintEx(ULONG ComponentId, ULONG Level, PCCH Format, va_list arglist);
 
 /* ---- Memory (kernel/mm/pool.c; flags and types as in the WDK's wdm.h) ----
  * All pool is non-paged and no-execute (irqlab never pages). ExAllocatePool2 returns NULL for

@@ -273,7 +273,7 @@ static NTSTATUS SerialStartDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pd
         (void)KeInsertQueueDpc(&fdo->Dpc, NULL, NULL);
     DbgPrintEx(DPFLTR_IHVDRIVER_ID, DPFLTR_INFO_LEVEL,
                "serial: COM1 receive is interrupt-driven: port 0x%x, vector 0x%02lx, IRQL %u\n",
-               (unsigned)(ULONG_PTR)serial->Port, (unsigned long)serial->Vector, serial->Irql);
+               (unsigned)(ULONG_PTR)serial->Port, serial->Vector, serial->Irql);
     return STATUS_SUCCESS;
 }
 
