@@ -58,12 +58,12 @@ static inline VOID WRITE_REGISTER_ULONG(volatile ULONG *Register, ULONG Value)
 }
 
 /* REP MOVS of Count elements of `size` bytes (1, 2 or 4), forward. */
-#define IRQLAB_IO_REP_MOVS(suffix, dst, src, count)                                                                   \
+#define IRQLAB_IO_REP_MOVS(suffix, dst, src, count)                                                                    \
     do {                                                                                                               \
         void *d_ = (void *)(dst);                                                                                      \
         const void *s_ = (const void *)(src);                                                                          \
         ULONG_PTR c_ = (count);                                                                                        \
-        __asm__ volatile("cld; rep movs" suffix : "+D"(d_), "+S"(s_), "+c"(c_) : : "memory");                       \
+        __asm__ volatile("cld; rep movs" suffix : "+D"(d_), "+S"(s_), "+c"(c_) : : "memory");                          \
     } while (0)
 
 static inline VOID READ_REGISTER_BUFFER_UCHAR(volatile UCHAR *Register, PUCHAR Buffer, ULONG Count)
@@ -127,17 +127,17 @@ static inline VOID WRITE_PORT_ULONG(PULONG Port, ULONG Value)
 }
 
 /* REP INS / REP OUTS: Count transfers between one port and consecutive buffer elements. */
-#define IRQLAB_IO_REP_INS(suffix, port, buffer, count)                                                                \
+#define IRQLAB_IO_REP_INS(suffix, port, buffer, count)                                                                 \
     do {                                                                                                               \
         void *d_ = (void *)(buffer);                                                                                   \
         ULONG_PTR c_ = (count);                                                                                        \
-        __asm__ volatile("cld; rep ins" suffix : "+D"(d_), "+c"(c_) : "d"((USHORT)(ULONG_PTR)(port)) : "memory");    \
+        __asm__ volatile("cld; rep ins" suffix : "+D"(d_), "+c"(c_) : "d"((USHORT)(ULONG_PTR)(port)) : "memory");      \
     } while (0)
-#define IRQLAB_IO_REP_OUTS(suffix, port, buffer, count)                                                               \
+#define IRQLAB_IO_REP_OUTS(suffix, port, buffer, count)                                                                \
     do {                                                                                                               \
         const void *s_ = (const void *)(buffer);                                                                       \
         ULONG_PTR c_ = (count);                                                                                        \
-        __asm__ volatile("cld; rep outs" suffix : "+S"(s_), "+c"(c_) : "d"((USHORT)(ULONG_PTR)(port)) : "memory");   \
+        __asm__ volatile("cld; rep outs" suffix : "+S"(s_), "+c"(c_) : "d"((USHORT)(ULONG_PTR)(port)) : "memory");     \
     } while (0)
 
 static inline VOID READ_PORT_BUFFER_UCHAR(PUCHAR Port, PUCHAR Buffer, ULONG Count)

@@ -29,8 +29,7 @@ static void queued_acquire(PKSPIN_LOCK lock, PKSPIN_LOCK_QUEUE q)
 {
     q->Next = NULL;
     __atomic_store_n(lock_field(q), (ULONG_PTR)lock | LOCK_QUEUE_WAIT, __ATOMIC_RELAXED);
-    PKSPIN_LOCK_QUEUE pred =
-        (PKSPIN_LOCK_QUEUE)__atomic_exchange_n(lock, (ULONG_PTR)q, __ATOMIC_ACQ_REL);
+    PKSPIN_LOCK_QUEUE pred = (PKSPIN_LOCK_QUEUE)__atomic_exchange_n(lock, (ULONG_PTR)q, __ATOMIC_ACQ_REL);
     if (pred) {
         __atomic_store_n(&pred->Next, q, __ATOMIC_RELEASE);
         while (__atomic_load_n(lock_field(q), __ATOMIC_ACQUIRE) & LOCK_QUEUE_WAIT)

@@ -9,9 +9,9 @@
  * Reference: "KeQuerySystemTimePrecise", "KeQueryInterruptTimePrecise" (learn.microsoft.com);
  * the MC146818 RTC registers as QEMU's hw/rtc/mc146818rtc.c implements them.
  */
+#include "kernel/ke/system_time.h"
 #include "arch/x86_64/cpu.h"
 #include "include/wdm.h"
-#include "kernel/ke/system_time.h"
 #include "kernel/ke/time.h"
 
 #define CMOS_INDEX 0x70

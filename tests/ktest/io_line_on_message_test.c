@@ -45,7 +45,7 @@ static void line_based_on_one_message_connects_that_message(struct ktest *t)
     KTEST_EXPECT_EQ(t, p.Version, CONNECT_LINE_BASED);
     KTEST_ASSERT_NOT_NULL(t, object);
     KTEST_EXPECT_EQ(t, object->Vector, io_test_vector(d)); /* the message's vector */
-    KTEST_EXPECT_EQ(t, object->Mode, Latched);            /* a message is an edge */
+    KTEST_EXPECT_EQ(t, object->Mode, Latched);             /* a message is an edge */
     KTEST_EXPECT_TRUE(t, pci_msi_enabled(x->pci));
 
     probe_edu_raise(probe.edu, 3);

@@ -52,7 +52,8 @@ static void i64_and_ll_are_64_bit(void **state)
     LONG64 neg = -1234567890123ll;
     assert_string_equal(win("%I64x %I64X %I64d %I64u", big, big, neg, big),
                         "123456789abcdef0 123456789ABCDEF0 -1234567890123 1311768467463790320");
-    assert_string_equal(win("%llx %lld %llu", big, neg, (ULONG64)1 << 40), "123456789abcdef0 -1234567890123 1099511627776");
+    assert_string_equal(win("%llx %lld %llu", big, neg, (ULONG64)1 << 40),
+                        "123456789abcdef0 -1234567890123 1099511627776");
     assert_string_equal(win("%I32x %Ix %Iu", (ULONG)0xBEEF, (ULONG_PTR)big, (SIZE_T)42), "beef 123456789abcdef0 42");
     assert_string_equal(win("%zu", (SIZE_T)99), "99");
 }

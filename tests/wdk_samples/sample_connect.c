@@ -29,23 +29,21 @@ static BOOLEAN SampleServiceDevice(PSAMPLE_DEVICE Device)
     return TRUE;
 }
 
-_Use_decl_annotations_
-BOOLEAN SampleInterruptService(PKINTERRUPT Interrupt, PVOID ServiceContext)
+_Use_decl_annotations_ BOOLEAN SampleInterruptService(PKINTERRUPT Interrupt, PVOID ServiceContext)
 {
     UNREFERENCED_PARAMETER(Interrupt);
     return SampleServiceDevice((PSAMPLE_DEVICE)ServiceContext);
 }
 
-_Use_decl_annotations_
-BOOLEAN SampleMessageService(PKINTERRUPT Interrupt, PVOID ServiceContext, ULONG MessageId)
+_Use_decl_annotations_ BOOLEAN SampleMessageService(PKINTERRUPT Interrupt, PVOID ServiceContext, ULONG MessageId)
 {
     UNREFERENCED_PARAMETER(Interrupt);
     UNREFERENCED_PARAMETER(MessageId);
     return SampleServiceDevice((PSAMPLE_DEVICE)ServiceContext);
 }
 
-_Use_decl_annotations_
-VOID SampleDpcRoutine(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgument1, PVOID SystemArgument2)
+_Use_decl_annotations_ VOID SampleDpcRoutine(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgument1,
+                                             PVOID SystemArgument2)
 {
     PSAMPLE_DEVICE device = (PSAMPLE_DEVICE)DeferredContext;
     KIRQL oldIrql;
@@ -61,8 +59,7 @@ VOID SampleDpcRoutine(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgument1, P
     InterlockedIncrement(&device->DpcCount);
 }
 
-_Use_decl_annotations_
-NTSTATUS SampleConnectInterrupt(PSAMPLE_DEVICE Device)
+_Use_decl_annotations_ NTSTATUS SampleConnectInterrupt(PSAMPLE_DEVICE Device)
 {
     IO_CONNECT_INTERRUPT_PARAMETERS params;
     NTSTATUS status;
@@ -97,8 +94,7 @@ NTSTATUS SampleConnectInterrupt(PSAMPLE_DEVICE Device)
     return STATUS_SUCCESS;
 }
 
-_Use_decl_annotations_
-VOID SampleDisconnectInterrupt(PSAMPLE_DEVICE Device)
+_Use_decl_annotations_ VOID SampleDisconnectInterrupt(PSAMPLE_DEVICE Device)
 {
     IO_DISCONNECT_INTERRUPT_PARAMETERS params;
 
@@ -113,8 +109,7 @@ VOID SampleDisconnectInterrupt(PSAMPLE_DEVICE Device)
     KeFlushQueuedDpcs(); /* no DPC of ours may run after this returns */
 }
 
-_Use_decl_annotations_
-VOID SampleRaiseInterrupt(PSAMPLE_DEVICE Device, ULONG Status)
+_Use_decl_annotations_ VOID SampleRaiseInterrupt(PSAMPLE_DEVICE Device, ULONG Status)
 {
     WRITE_REGISTER_ULONG((volatile ULONG *)(Device->Registers + SAMPLE_EDU_RAISE), Status);
 }

@@ -23,9 +23,8 @@ static BOOLEAN SampleLatchCause(PSAMPLE_ADAPTER Adapter)
     return TRUE;
 }
 
-_Use_decl_annotations_
-BOOLEAN SampleMiniportIsr(NDIS_HANDLE MiniportInterruptContext, PBOOLEAN QueueDefaultInterruptDpc,
-                          PULONG TargetProcessors)
+_Use_decl_annotations_ BOOLEAN SampleMiniportIsr(NDIS_HANDLE MiniportInterruptContext,
+                                                 PBOOLEAN QueueDefaultInterruptDpc, PULONG TargetProcessors)
 {
     PSAMPLE_ADAPTER adapter = (PSAMPLE_ADAPTER)MiniportInterruptContext;
     *TargetProcessors = 0;
@@ -33,16 +32,14 @@ BOOLEAN SampleMiniportIsr(NDIS_HANDLE MiniportInterruptContext, PBOOLEAN QueueDe
     return *QueueDefaultInterruptDpc;
 }
 
-_Use_decl_annotations_
-BOOLEAN SampleMiniportMessageIsr(NDIS_HANDLE MiniportInterruptContext, ULONG MessageId,
-                                 PBOOLEAN QueueDefaultInterruptDpc, PULONG TargetProcessors)
+_Use_decl_annotations_ BOOLEAN SampleMiniportMessageIsr(NDIS_HANDLE MiniportInterruptContext, ULONG MessageId,
+                                                        PBOOLEAN QueueDefaultInterruptDpc, PULONG TargetProcessors)
 {
     UNREFERENCED_PARAMETER(MessageId);
     return SampleMiniportIsr(MiniportInterruptContext, QueueDefaultInterruptDpc, TargetProcessors);
 }
 
-_Use_decl_annotations_
-BOOLEAN SampleTakeLatchedCause(NDIS_HANDLE SynchronizeContext)
+_Use_decl_annotations_ BOOLEAN SampleTakeLatchedCause(NDIS_HANDLE SynchronizeContext)
 {
     PSAMPLE_ADAPTER adapter = (PSAMPLE_ADAPTER)SynchronizeContext;
     adapter->LastCauseHandled = adapter->CauseLatched;
@@ -50,9 +47,8 @@ BOOLEAN SampleTakeLatchedCause(NDIS_HANDLE SynchronizeContext)
     return adapter->LastCauseHandled != 0;
 }
 
-_Use_decl_annotations_
-VOID SampleMiniportInterruptDpc(NDIS_HANDLE MiniportInterruptContext, PVOID MiniportDpcContext,
-                                PVOID ReceiveThrottleParameters, PVOID NdisReserved2)
+_Use_decl_annotations_ VOID SampleMiniportInterruptDpc(NDIS_HANDLE MiniportInterruptContext, PVOID MiniportDpcContext,
+                                                       PVOID ReceiveThrottleParameters, PVOID NdisReserved2)
 {
     PSAMPLE_ADAPTER adapter = (PSAMPLE_ADAPTER)MiniportInterruptContext;
     UNREFERENCED_PARAMETER(MiniportDpcContext);
@@ -66,45 +62,39 @@ VOID SampleMiniportInterruptDpc(NDIS_HANDLE MiniportInterruptContext, PVOID Mini
     }
 }
 
-_Use_decl_annotations_
-VOID SampleMiniportMessageInterruptDpc(NDIS_HANDLE MiniportInterruptContext, ULONG MessageId,
-                                       PVOID MiniportDpcContext, PVOID ReceiveThrottleParameters, PVOID NdisReserved2)
+_Use_decl_annotations_ VOID SampleMiniportMessageInterruptDpc(NDIS_HANDLE MiniportInterruptContext, ULONG MessageId,
+                                                              PVOID MiniportDpcContext, PVOID ReceiveThrottleParameters,
+                                                              PVOID NdisReserved2)
 {
     UNREFERENCED_PARAMETER(MessageId);
-    SampleMiniportInterruptDpc(MiniportInterruptContext, MiniportDpcContext, ReceiveThrottleParameters,
-                               NdisReserved2);
+    SampleMiniportInterruptDpc(MiniportInterruptContext, MiniportDpcContext, ReceiveThrottleParameters, NdisReserved2);
 }
 
-_Use_decl_annotations_
-VOID SampleMiniportEnableInterrupt(NDIS_HANDLE MiniportInterruptContext)
+_Use_decl_annotations_ VOID SampleMiniportEnableInterrupt(NDIS_HANDLE MiniportInterruptContext)
 {
     PSAMPLE_ADAPTER adapter = (PSAMPLE_ADAPTER)MiniportInterruptContext;
     WRITE_REGISTER_ULONG(&adapter->Registers[SAMPLE_MASK], 0xFFFFFFFF);
 }
 
-_Use_decl_annotations_
-VOID SampleMiniportDisableInterrupt(NDIS_HANDLE MiniportInterruptContext)
+_Use_decl_annotations_ VOID SampleMiniportDisableInterrupt(NDIS_HANDLE MiniportInterruptContext)
 {
     PSAMPLE_ADAPTER adapter = (PSAMPLE_ADAPTER)MiniportInterruptContext;
     WRITE_REGISTER_ULONG(&adapter->Registers[SAMPLE_MASK], 0);
 }
 
-_Use_decl_annotations_
-VOID SampleMiniportEnableMessageInterrupt(NDIS_HANDLE MiniportInterruptContext, ULONG MessageId)
+_Use_decl_annotations_ VOID SampleMiniportEnableMessageInterrupt(NDIS_HANDLE MiniportInterruptContext, ULONG MessageId)
 {
     UNREFERENCED_PARAMETER(MessageId);
     SampleMiniportEnableInterrupt(MiniportInterruptContext);
 }
 
-_Use_decl_annotations_
-VOID SampleMiniportDisableMessageInterrupt(NDIS_HANDLE MiniportInterruptContext, ULONG MessageId)
+_Use_decl_annotations_ VOID SampleMiniportDisableMessageInterrupt(NDIS_HANDLE MiniportInterruptContext, ULONG MessageId)
 {
     UNREFERENCED_PARAMETER(MessageId);
     SampleMiniportDisableInterrupt(MiniportInterruptContext);
 }
 
-_Use_decl_annotations_
-NDIS_STATUS SampleRegisterInterrupt(NDIS_HANDLE MiniportAdapterHandle, PSAMPLE_ADAPTER Adapter)
+_Use_decl_annotations_ NDIS_STATUS SampleRegisterInterrupt(NDIS_HANDLE MiniportAdapterHandle, PSAMPLE_ADAPTER Adapter)
 {
     NDIS_MINIPORT_INTERRUPT_CHARACTERISTICS chars;
 

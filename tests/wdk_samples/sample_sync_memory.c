@@ -6,15 +6,13 @@
 
 #include "wdk_samples.h"
 
-_Use_decl_annotations_
-VOID SampleRingInitialize(PSAMPLE_RING Ring)
+_Use_decl_annotations_ VOID SampleRingInitialize(PSAMPLE_RING Ring)
 {
     RtlZeroMemory(Ring, sizeof(*Ring));
     KeInitializeSpinLock(&Ring->Lock);
 }
 
-_Use_decl_annotations_
-LOGICAL SampleRingPush(PSAMPLE_RING Ring, USHORT Code, USHORT Flags)
+_Use_decl_annotations_ LOGICAL SampleRingPush(PSAMPLE_RING Ring, USHORT Code, USHORT Flags)
 {
     KLOCK_QUEUE_HANDLE lockHandle;
     SAMPLE_RECORD record;
@@ -40,8 +38,7 @@ LOGICAL SampleRingPush(PSAMPLE_RING Ring, USHORT Code, USHORT Flags)
     return stored;
 }
 
-_Use_decl_annotations_
-ULONG SampleRingDrain(PSAMPLE_RING Ring, PSAMPLE_RECORD Records, ULONG MaxRecords)
+_Use_decl_annotations_ ULONG SampleRingDrain(PSAMPLE_RING Ring, PSAMPLE_RECORD Records, ULONG MaxRecords)
 {
     KLOCK_QUEUE_HANDLE lockHandle;
     ULONG taken;

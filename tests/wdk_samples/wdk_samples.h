@@ -27,10 +27,8 @@ typedef struct _SAMPLE_DEVICE {
     ULONG LastStatusSeen;
 } SAMPLE_DEVICE, *PSAMPLE_DEVICE;
 
-_IRQL_requires_(PASSIVE_LEVEL)
-NTSTATUS SampleConnectInterrupt(_Inout_ PSAMPLE_DEVICE Device);
-_IRQL_requires_(PASSIVE_LEVEL)
-VOID SampleDisconnectInterrupt(_Inout_ PSAMPLE_DEVICE Device);
+_IRQL_requires_(PASSIVE_LEVEL) NTSTATUS SampleConnectInterrupt(_Inout_ PSAMPLE_DEVICE Device);
+_IRQL_requires_(PASSIVE_LEVEL) VOID SampleDisconnectInterrupt(_Inout_ PSAMPLE_DEVICE Device);
 VOID SampleRaiseInterrupt(_In_ PSAMPLE_DEVICE Device, _In_ ULONG Status);
 
 /* ---- sample_ndis_isr.c: an NDIS 6 ISR/DPC pair with NdisMSynchronizeWithInterruptEx ---- */
@@ -53,8 +51,8 @@ MINIPORT_ENABLE_MESSAGE_INTERRUPT SampleMiniportEnableMessageInterrupt;
 MINIPORT_DISABLE_MESSAGE_INTERRUPT SampleMiniportDisableMessageInterrupt;
 
 /* Registers the eight handlers above (in MiniportInitializeEx). */
-_IRQL_requires_(PASSIVE_LEVEL)
-NDIS_STATUS SampleRegisterInterrupt(_In_ NDIS_HANDLE MiniportAdapterHandle, _Inout_ PSAMPLE_ADAPTER Adapter);
+_IRQL_requires_(PASSIVE_LEVEL) NDIS_STATUS
+    SampleRegisterInterrupt(_In_ NDIS_HANDLE MiniportAdapterHandle, _Inout_ PSAMPLE_ADAPTER Adapter);
 
 /* ---- sample_sync_memory.c: a ring of records under an in-stack queued spin lock ---- */
 #define SAMPLE_RING_SIZE 8
@@ -78,11 +76,10 @@ typedef struct _SAMPLE_RING {
 } SAMPLE_RING, *PSAMPLE_RING;
 
 VOID SampleRingInitialize(_Out_ PSAMPLE_RING Ring);
-_IRQL_requires_max_(DISPATCH_LEVEL)
-LOGICAL SampleRingPush(_Inout_ PSAMPLE_RING Ring, _In_ USHORT Code, _In_ USHORT Flags);
-_IRQL_requires_max_(DISPATCH_LEVEL)
-ULONG SampleRingDrain(_Inout_ PSAMPLE_RING Ring, _Out_writes_(MaxRecords) PSAMPLE_RECORD Records,
-                      _In_ ULONG MaxRecords);
+_IRQL_requires_max_(DISPATCH_LEVEL) LOGICAL
+    SampleRingPush(_Inout_ PSAMPLE_RING Ring, _In_ USHORT Code, _In_ USHORT Flags);
+_IRQL_requires_max_(DISPATCH_LEVEL) ULONG
+    SampleRingDrain(_Inout_ PSAMPLE_RING Ring, _Out_writes_(MaxRecords) PSAMPLE_RECORD Records, _In_ ULONG MaxRecords);
 VOID SampleReportRing(IN PSAMPLE_RING Ring, IN PCSTR Name OPTIONAL);
 
 #endif
