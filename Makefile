@@ -224,7 +224,7 @@ FORMAT_FILES ?= $(shell find arch kernel drivers include tests -name '*.[ch]' 2>
 # crash_test.c dereferences NULL and divides by zero on purpose; the analyzer would only say so.
 TIDY_EXCLUDE := tests/ktest/crash_test.c
 # clang does not know every gcc flag; these are the ones that change how the code parses.
-TIDY_FLAGS := --target=x86_64-unknown-none-elf -std=gnu11 -ffreestanding -mno-red-zone -I. -Iinclude \
+TIDY_FLAGS := --target=x86_64-unknown-none-elf -std=gnu11 -ffreestanding -mno-red-zone -fshort-wchar -I. -Iinclude \
     -DIRQLAB_VERSION='"lint"'
 
 # cppcheck: errors, warnings, performance and portability findings fail the build; its "style"
