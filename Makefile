@@ -54,7 +54,7 @@ KERNEL_CFLAGS := -m64 -std=gnu11 -ffreestanding -fno-pic -fno-pie -fno-stack-pro
     -fno-asynchronous-unwind-tables -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
     -mno-red-zone -mgeneral-regs-only -mcmodel=small -fno-common -fno-builtin-printf \
     $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-    -Wno-unused-parameter -I. -Iinclude \
+    -Wno-unused-parameter -fshort-wchar -I. -Iinclude \
     -DIRQLAB_VERSION='"$(VERSION) ($(GIT_REV))"' -MMD -MP
 NASMFLAGS := -f elf64 -g -F dwarf -w+all
 LDFLAGS   := -nostdlib -static -z max-page-size=0x1000 -z noexecstack -T linker.ld
@@ -69,12 +69,24 @@ OBJ := $(BUILD)/obj
 KERNEL_OBJS := $(KERNEL_C:%.c=$(OBJ)/%.o) $(KERNEL_ASM:%.asm=$(OBJ)/%.asm.o)
 KTEST_OBJS  := $(KTEST_C:%.c=$(OBJ)/%.o) $(KTEST_ASM:%.asm=$(OBJ)/%.asm.o)
 
+# WDK-style fragments (tests/wdk_samples/, issue 12): built against include/ ONLY, as a driver
+# outside the tree would be (-I include, no -I .), with the kernel's -Wall -Werror, and linked
+# into both kernels for the wdk_samples ktest suite.
+WDK_SAMPLES_C := $(shell find tests/wdk_samples -name '*.c' 2>/dev/null | sort)
+WDK_SAMPLE_CFLAGS := $(filter-out -I. -Iinclude,$(KERNEL_CFLAGS)) -I include
+KTEST_OBJS += $(WDK_SAMPLES_C:%.c=$(OBJ)/wdk/%.o)
+
 -include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
 
 $(OBJ)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
 	$(Q)$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(OBJ)/wdk/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call say,CC-WDK,$<)
+	$(Q)$(CC) $(WDK_SAMPLE_CFLAGS) -c $< -o $@
 
 $(OBJ)/%.asm.o: %.asm
 	@mkdir -p $(dir $@)
@@ -212,7 +224,7 @@ FORMAT_FILES ?= $(shell find arch kernel drivers include tests -name '*.[ch]' 2>
 # crash_test.c dereferences NULL and divides by zero on purpose; the analyzer would only say so.
 TIDY_EXCLUDE := tests/ktest/crash_test.c
 # clang does not know every gcc flag; these are the ones that change how the code parses.
-TIDY_FLAGS := --target=x86_64-unknown-none-elf -std=gnu11 -ffreestanding -mno-red-zone -I. -Iinclude \
+TIDY_FLAGS := --target=x86_64-unknown-none-elf -std=gnu11 -ffreestanding -mno-red-zone -fshort-wchar -I. -Iinclude \
     -DIRQLAB_VERSION='"lint"'
 
 # cppcheck: errors, warnings, performance and portability findings fail the build; its "style"

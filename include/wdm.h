@@ -8,8 +8,17 @@
 #ifndef IRQLAB_WDM_H
 #define IRQLAB_WDM_H
 
+#include <stdarg.h>
+
 #include "ntdef.h"
 #include "ntstatus.h"
+
+/* ---- issue 12: the rest of the driver contract, in headers of their own ---- */
+#include "bugcodes.h"     /* stop codes for KeBugCheckEx */
+#include "interlocked.h"  /* Interlocked* */
+#include "ioaccess.h"     /* READ_REGISTER_*, WRITE_PORT_*, ... */
+#include "ntrtl.h"        /* RtlZeroMemory, RtlCopyMemory, ... */
+/* ---- end of issue 12 includes (ntkeex.h is included at the end: it needs KSPIN_LOCK) ---- */
 
 /* ---- Debug output (DbgPrint, DbgPrintEx) ---- */
 #define DPFLTR_ERROR_LEVEL 0
@@ -18,8 +27,16 @@
 #define DPFLTR_INFO_LEVEL 3
 #define DPFLTR_IHVDRIVER_ID 77
 
-ULONG DbgPrint(PCSTR Format, ...) __attribute__((format(printf, 1, 2)));
-ULONG DbgPrintEx(ULONG ComponentId, ULONG Level, PCSTR Format, ...) __attribute__((format(printf, 3, 4)));
+/* Windows' format semantics (kernel/lib/format.h, format_windows_v): %ld/%lu/%lx are 32-bit
+ * (LONG, ULONG), %I64x / %llx 64-bit, %Ix pointer-sized, %p 16 upper-case digits, %Z / %wZ print
+ * a PANSI_STRING / PUNICODE_STRING, %ws / %S a WCHAR string. No compiler format check: gcc's
+ * format(printf) would apply C99's LP64 rules (%lu = 64-bit) and reject every correct WDK call
+ * (%lu with a ULONG), and format(ms_printf), which knows Microsoft's rules, exists only for
+ * mingw targets ("'ms_printf' is an unrecognized format function type" on x86_64-linux-gnu).
+ * A wrong format is found by reading the output, as with the WDK's DbgPrint. */
+ULONG DbgPrint(PCSTR Format, ...);
+ULONG DbgPrintEx(ULONG ComponentId, ULONG Level, PCSTR Format, ...);
+ULONG vDbgPrintEx(ULONG ComponentId, ULONG Level, PCCH Format, va_list arglist);
 
 /* ---- Memory (kernel/mm/pool.c; flags and types as in the WDK's wdm.h) ----
  * All pool is non-paged and no-execute (irqlab never pages). ExAllocatePool2 returns NULL for
@@ -203,7 +220,10 @@ typedef enum _KDPC_IMPORTANCE {
     MediumHighImportance = 3,
 } KDPC_IMPORTANCE;
 
-#define DPC_NORMAL 0x13 /* KOBJECTS value DpcObject; what KeInitializeDpc stores in Type */
+/* As in the WDK. KDPC.Type is not one of these: it is the object type KeInitializeDpc stores,
+ * DpcObject (0x13), or ThreadedDpcObject (0x18) from KeInitializeThreadedDpc (KOBJECTS). */
+#define DPC_NORMAL 0
+#define DPC_THREADED 1
 
 /* x64 layout of the WDK (size 0x40). DpcData != NULL while the DPC sits in a queue. */
 typedef struct _KDPC {
@@ -413,33 +433,13 @@ static inline VOID IoInitializeDpcRequest(PDEVICE_OBJECT DeviceObject, PIO_DPC_R
     KeInitializeDpc(&DeviceObject->Dpc, (PKDEFERRED_ROUTINE)(void (*)(void))DpcRoutine, DeviceObject);
 }
 
-static inline VOID IoRequestDpc(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context)
-{
-    (void)KeInsertQueueDpc(&DeviceObject->Dpc, Irp, Context);
-}
+/* KeInsertQueueDpc(&DeviceObject->Dpc, Irp, Context), from an ISR: the WDK documents DIRQL
+ * ("Callers of IoRequestDpc must be running at DIRQL"). At DISPATCH_LEVEL or below irqlab stops
+ * with 0x9 IRQL_NOT_GREATER_OR_EQUAL (kernel/io/request_dpc.c); use KeInsertQueueDpc there. */
+VOID IoRequestDpc(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context);
 
-/* ---- Device registers ----
- * READ_REGISTER_* / WRITE_REGISTER_* for memory-mapped registers (a BAR mapped with
- * MmMapIoSpace), READ_PORT_* / WRITE_PORT_* for I/O ports. Each is exactly one access of that
- * width, never merged, split or reordered by the compiler. */
-static inline UCHAR READ_REGISTER_UCHAR(volatile UCHAR *Register) { return *Register; }
-static inline USHORT READ_REGISTER_USHORT(volatile USHORT *Register) { return *Register; }
-static inline ULONG READ_REGISTER_ULONG(volatile ULONG *Register) { return *Register; }
-static inline VOID WRITE_REGISTER_UCHAR(volatile UCHAR *Register, UCHAR Value) { *Register = Value; }
-static inline VOID WRITE_REGISTER_USHORT(volatile USHORT *Register, USHORT Value) { *Register = Value; }
-static inline VOID WRITE_REGISTER_ULONG(volatile ULONG *Register, ULONG Value) { *Register = Value; }
-
-static inline UCHAR READ_PORT_UCHAR(PUCHAR Port)
-{
-    UCHAR value;
-    __asm__ volatile("inb %w1, %0" : "=a"(value) : "Nd"((USHORT)(ULONG_PTR)Port));
-    return value;
-}
-static inline VOID WRITE_PORT_UCHAR(PUCHAR Port, UCHAR Value)
-{
-    __asm__ volatile("outb %0, %w1" : : "a"(Value), "Nd"((USHORT)(ULONG_PTR)Port));
-}
-
+/* ---- Device registers: READ_REGISTER_*, WRITE_REGISTER_*, READ_PORT_*, WRITE_PORT_* and
+ * their _BUFFER_ forms are in ioaccess.h (included at the top). ---- */
 typedef enum _MEMORY_CACHING_TYPE { MmNonCached = 0, MmCached = 1, MmWriteCombined = 2 } MEMORY_CACHING_TYPE;
 /* Map device memory (a translated CmResourceTypeMemory range). irqlab maps it uncached whatever
  * CacheType says, at the same virtual address, and never unmaps (MmUnmapIoSpace only checks). */
@@ -1063,8 +1063,6 @@ BOOLEAN KeSetTimerEx(PKTIMER Timer, LARGE_INTEGER DueTime, LONG Period, PKDPC Dp
 BOOLEAN KeCancelTimer(PKTIMER Timer);
 /* Any IRQL. TRUE if the timer is signalled. */
 BOOLEAN KeReadStateTimer(PKTIMER Timer);
-/* Any IRQL. 100 ns units since the clock started (advances once per clock tick). */
-ULONGLONG KeQueryInterruptTime(VOID);
 /* ==== end of threads, dispatcher objects, waits and timers ==== */
 
 /* ---- File objects (what IoGetDeviceObjectPointer opens) ---- */
@@ -1283,5 +1281,7 @@ _Static_assert(offsetof(IO_STACK_LOCATION, CompletionRoutine) == 0x38, "Completi
 _Static_assert(offsetof(IO_STACK_LOCATION, Context) == 0x40, "Context");
 _Static_assert(CTL_CODE(FILE_DEVICE_PARALLEL_PORT, 11, METHOD_BUFFERED, FILE_ANY_ACCESS) == 0x0016002C, "CTL_CODE");
 /* ==== end of IRPs ==== */
+
+#include "ntkeex.h" /* in-stack queued spin locks, system time, ... (issue 12) */
 
 #endif

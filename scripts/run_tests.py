@@ -55,7 +55,7 @@ KTEST_CASE_TIMEOUT = 60
 UNIT_TIMEOUT = 120
 E2E_TIMEOUT = 900
 
-UNIT_CFLAGS = ["-std=gnu11", "-g", "-O1", "-Wall", "-Wextra", "-Werror", "-I.", "-Iinclude", "-DIRQLAB_HOST_TEST"]
+UNIT_CFLAGS = ["-std=gnu11", "-g", "-O1", "-fshort-wchar", "-Wall", "-Wextra", "-Werror", "-I.", "-Iinclude", "-DIRQLAB_HOST_TEST"]
 
 
 @dataclasses.dataclass

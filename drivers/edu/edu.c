@@ -243,9 +243,8 @@ static NTSTATUS EduStartDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo, 
     fdo->Flags &= ~DO_DEVICE_INITIALIZING;
     EduRemember(fdo, Pdo);
     if (connect.Version == CONNECT_MESSAGE_BASED)
-        DbgPrint("edu: message-based, %lu message(s), vector 0x%02lx at IRQL %u\n",
-                 (unsigned long)edu->Connection.MessageTable->MessageCount,
-                 (unsigned long)edu->Connection.MessageTable->MessageInfo[0].Vector,
+        DbgPrint("edu: message-based, %lu message(s), vector 0x%02lx at IRQL %u\n", /* WDK: %lu = ULONG */
+                 edu->Connection.MessageTable->MessageCount, edu->Connection.MessageTable->MessageInfo[0].Vector,
                  edu->Connection.MessageTable->UnifiedIrql);
     else
         DbgPrint("edu: line-based (fallback ISR)\n");

@@ -322,11 +322,11 @@ static NTSTATUS SerialStartDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pd
     counters.irql = serial->Irql;
     serial_device = serial;
     fdo->Flags &= ~DO_DEVICE_INITIALIZING;
-    if (enable.Kick)
-        IoRequestDpc(fdo, NULL, NULL);
+    if (enable.Kick) /* not an ISR: IoRequestDpc is for DIRQL, KeInsertQueueDpc for any IRQL */
+        (void)KeInsertQueueDpc(&fdo->Dpc, NULL, NULL);
     DbgPrintEx(DPFLTR_IHVDRIVER_ID, DPFLTR_INFO_LEVEL,
                "serial: COM1 receive is interrupt-driven: port 0x%x, vector 0x%02lx, IRQL %u\n",
-               (unsigned)(ULONG_PTR)serial->Port, (unsigned long)serial->Vector, serial->Irql);
+               (unsigned)(ULONG_PTR)serial->Port, serial->Vector, serial->Irql);
     return STATUS_SUCCESS;
 }
 

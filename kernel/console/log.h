@@ -9,6 +9,7 @@
 #define IRQLAB_CONSOLE_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 enum log_level { LOG_ERROR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
 
@@ -19,6 +20,10 @@ int log_level_from_name(const char *name, enum log_level *level);
 
 void log_message(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_vmessage(enum log_level level, const char *fmt, va_list args);
+
+/* For in-guest tests of DbgPrint's formatting: the next DbgPrint/DbgPrintEx text that starts
+ * with `prefix` is also copied into buf (NUL-terminated); prefix NULL stops capturing. */
+void log_dbgprint_capture(const char *prefix, char *buf, size_t size);
 
 #define log_error(...) log_message(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...) log_message(LOG_WARN, __VA_ARGS__)

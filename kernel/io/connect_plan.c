@@ -204,6 +204,33 @@ static void plan_messages(const IO_CONNECT_INTERRUPT_MESSAGE_BASED_PARAMETERS *m
     plan->spin_lock = m->SpinLock;
 }
 
+/* LINE_BASED on a device that was assigned messages (its INTx pin is disabled, so the line is not
+ * its interrupt any more). The WDK documents STATUS_INVALID_DEVICE_REQUEST for a device assigned
+ * SEVERAL messages ("IoConnectInterruptEx": "Parameters->Version = CONNECT_LINE_BASED, and the
+ * system has assigned multiple interrupt messages to the device"). With exactly one message,
+ * that message is the device's one interrupt: the KSERVICE_ROUTINE is connected to it, as a
+ * line-based connection (Version stays CONNECT_LINE_BASED, disconnect as LINE_BASED). */
+static NTSTATUS plan_line_based_on_a_message(const IO_CONNECT_INTERRUPT_PARAMETERS *p, const CM_RESOURCE_LIST *raw,
+                                             const CM_RESOURCE_LIST *translated, KAFFINITY active,
+                                             struct io_connect_plan *plan)
+{
+    IO_CONNECT_INTERRUPT_MESSAGE_BASED_PARAMETERS as_message = {0};
+    as_message.SynchronizeIrql = p->LineBased.SynchronizeIrql;
+    as_message.SpinLock = p->LineBased.SpinLock;
+    plan_messages(&as_message, raw, translated, active, plan);
+    if (plan->count != 1) {
+        *plan = (struct io_connect_plan){0};
+        return STATUS_INVALID_DEVICE_REQUEST;
+    }
+    plan->version = CONNECT_LINE_BASED;
+    plan->message_routine = false;
+    plan->service_routine = p->LineBased.ServiceRoutine;
+    plan->message_service_routine = NULL;
+    plan->service_context = p->LineBased.ServiceContext;
+    plan->spin_lock = p->LineBased.SpinLock;
+    return STATUS_SUCCESS;
+}
+
 NTSTATUS io_connect_make_plan(const IO_CONNECT_INTERRUPT_PARAMETERS *p, const CM_RESOURCE_LIST *raw,
                               const CM_RESOURCE_LIST *translated, KAFFINITY active, struct io_connect_plan *plan)
 {
@@ -215,10 +242,8 @@ NTSTATUS io_connect_make_plan(const IO_CONNECT_INTERRUPT_PARAMETERS *p, const CM
     case CONNECT_FULLY_SPECIFIED_GROUP: return plan_fully_specified(p, raw, translated, active, plan);
 
     case CONNECT_LINE_BASED:
-        /* "not valid for the device, e.g. LINE_BASED on a device assigned interrupt messages":
-         * such a device's line is not its interrupt any more (INTx is disabled). */
         if (has_messages(translated))
-            return STATUS_INVALID_DEVICE_REQUEST;
+            return plan_line_based_on_a_message(p, raw, translated, active, plan);
         return plan_lines(translated, active, p->LineBased.ServiceRoutine, p->LineBased.ServiceContext,
                           p->LineBased.SpinLock, p->LineBased.SynchronizeIrql, plan);
 

@@ -15,15 +15,20 @@
 #include "kernel/ke/dpc_internal.h"
 #include "kernel/ke/ipi.h"
 #include "kernel/ke/irql.h"
+#include "kernel/ke/kobjects.h"
 #include "kernel/ke/kprcb.h"
 #include "kernel/ke/thread.h"
 #include "kernel/ke/watchdog.h"
 #include "kernel/lib/string.h"
 
+/* Windows' default MaximumDpcQueueDepth: a LowImportance DPC is processed at once only when its
+ * queue holds more than this many DPCs. */
+#define KE_DPC_MAXIMUM_QUEUE_DEPTH 4
+
 VOID KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine, PVOID DeferredContext)
 {
     memset(Dpc, 0, sizeof(*Dpc));
-    Dpc->Type = DPC_NORMAL;
+    Dpc->Type = DpcObject;
     Dpc->Importance = MediumImportance;
     Dpc->DeferredRoutine = DeferredRoutine;
     Dpc->DeferredContext = DeferredContext;
@@ -33,6 +38,7 @@ VOID KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine, PVOID Defer
 VOID KeInitializeThreadedDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine, PVOID DeferredContext)
 {
     KeInitializeDpc(Dpc, DeferredRoutine, DeferredContext);
+    Dpc->Type = ThreadedDpcObject;
 }
 
 VOID KeSetTargetProcessorDpc(PRKDPC Dpc, CHAR Number)
@@ -98,7 +104,13 @@ BOOLEAN KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1, PVOID SystemArgument
     target->dpc_queued++;
     raw_lock_release(&target->dpc_lock, lock_flags);
 
-    if (target != current) {
+    /* LowImportance: no immediate processing unless the queue got deep ("Organization of DPC
+     * Queues"); the DPC then runs when the target next drops below DISPATCH_LEVEL, at the latest
+     * at the end of its next clock interrupt. irqlab applies the depth rule, not the rate rule. */
+    bool deferred = Dpc->Importance == LowImportance && target->dpc_depth <= KE_DPC_MAXIMUM_QUEUE_DEPTH;
+    if (deferred) {
+        /* stays queued */
+    } else if (target != current) {
         ke_ipi_send(target->number, KE_IPI_DPC);
     } else if (ke_get_irql() < DISPATCH_LEVEL && current->interrupt_nesting == 0) {
         /* Queued from below DISPATCH_LEVEL outside an interrupt: nothing would lower the IRQL

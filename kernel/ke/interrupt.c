@@ -252,9 +252,11 @@ static void check_sync_irql(PKINTERRUPT interrupt, void *caller)
 {
     KIRQL irql = ke_get_irql();
     if (irql > interrupt->SynchronizeIrql)
-        /* Lowering to the object's SynchronizeIrql would be lowering: P1 = current IRQL,
-         * P2 = SynchronizeIrql, P3 = the object, P4 = the caller. */
-        KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, irql, interrupt->SynchronizeIrql, (ULONG_PTR)interrupt,
+        /* Windows raises to the object's SynchronizeIrql with KfRaiseIrql, and a raise to a lower
+         * IRQL is 0x9 IRQL_NOT_GREATER_OR_EQUAL (checked build, Driver Verifier): the same code as
+         * irqlab's own KfRaiseIrql. P1 = current IRQL, P2 = SynchronizeIrql, P3 = the object,
+         * P4 = the caller. */
+        KeBugCheckEx(IRQL_NOT_GREATER_OR_EQUAL, irql, interrupt->SynchronizeIrql, (ULONG_PTR)interrupt,
                      (ULONG_PTR)caller);
 }
 

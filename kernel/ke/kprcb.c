@@ -7,6 +7,7 @@
 
 struct kprcb *ke_prcbs[KE_MAX_CPUS];
 volatile uint32_t ke_active_cpu_count;
+volatile CCHAR KeNumberProcessors; /* wdm.h (ntkeex.h): the same count, as the WDK's CCHAR */
 volatile KAFFINITY ke_active_processors;
 
 static struct kprcb bsp_prcb;
@@ -22,6 +23,7 @@ void ke_prcb_attach(struct kprcb *prcb, uint32_t number, uint32_t apic_id)
     prcb->online = true;
     __atomic_fetch_or(&ke_active_processors, (KAFFINITY)1 << number, __ATOMIC_SEQ_CST);
     __atomic_fetch_add(&ke_active_cpu_count, 1, __ATOMIC_SEQ_CST);
+    __atomic_fetch_add(&KeNumberProcessors, 1, __ATOMIC_SEQ_CST);
 }
 
 void ke_prcb_init_bsp(uint32_t apic_id)

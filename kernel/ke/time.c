@@ -10,6 +10,7 @@
 #include "arch/x86_64/pit.h"
 #include "include/wdm.h"
 #include "kernel/console/log.h"
+#include "kernel/ke/system_time.h"
 
 volatile uint64_t ke_tick_count;
 
@@ -56,6 +57,7 @@ void time_init(void)
                  cal.attempts);
     log_debug("time: TSC calibration: %u %s windows, %u undisturbed, best +-%u ppm", cal.attempts,
               cal.long_windows ? "(some 55 ms)" : "10 ms", cal.good, cal.best_ppm / 2);
+    system_time_init(); /* KeQuerySystemTime: the RTC plus the counter calibrated above */
 }
 
 void time_clock_tick(void) { __atomic_fetch_add(&ke_tick_count, 1, __ATOMIC_RELAXED); }

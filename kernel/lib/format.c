@@ -136,7 +136,69 @@ static int parse_int(const char **p)
     return n;
 }
 
-size_t format_v(format_sink_fn sink, void *context, const char *fmt, va_list args_in)
+/* The counted strings DbgPrint's %Z / %wZ print (ntdef.h's STRING and wdm.h's UNICODE_STRING,
+ * restated so this file stays free of the WDK headers and builds on the host). */
+struct counted_string {
+    uint16_t length; /* bytes */
+    uint16_t maximum_length;
+    const void *buffer;
+};
+
+/* A 16-bit (WCHAR) character as one byte: ASCII as is, anything else '?'. */
+static char narrow(uint16_t w) { return w < 0x80 ? (char)w : '?'; }
+
+/* %ws / %S / %wZ: `count` WCHARs (or up to the terminator when count is -1). */
+static void emit_wide(struct out *o, const struct spec *s, const uint16_t *str, long count)
+{
+    static const uint16_t null_text[] = {'(', 'n', 'u', 'l', 'l', ')', 0};
+    if (!str) {
+        str = null_text;
+        count = -1;
+    }
+    int len = 0;
+    while ((count < 0 ? str[len] != 0 : len < count) && (s->precision < 0 || len < s->precision))
+        len++;
+    int pad = s->width > len ? s->width - len : 0;
+    if (!s->left)
+        emit_repeat(o, ' ', pad);
+    for (int i = 0; i < len; i++)
+        emit(o, narrow(str[i]));
+    if (s->left)
+        emit_repeat(o, ' ', pad);
+}
+
+/* %Z: an ANSI_STRING's Length bytes (no terminator needed). */
+static void emit_counted(struct out *o, const struct spec *s, const struct counted_string *cs)
+{
+    if (!cs || !cs->buffer) {
+        emit_string(o, s, NULL);
+        return;
+    }
+    const char *str = cs->buffer;
+    int len = cs->length;
+    if (s->precision >= 0 && len > s->precision)
+        len = s->precision;
+    int pad = s->width > len ? s->width - len : 0;
+    if (!s->left)
+        emit_repeat(o, ' ', pad);
+    for (int i = 0; i < len; i++)
+        emit(o, str[i]);
+    if (s->left)
+        emit_repeat(o, ' ', pad);
+}
+
+/* %Z (ANSI_STRING) or %wZ (UNICODE_STRING: Length is in bytes, two per WCHAR). */
+static void emit_counted_or_wide(struct out *o, const struct spec *s, const struct counted_string *cs, bool wide)
+{
+    if (wide && cs && cs->buffer)
+        emit_wide(o, s, cs->buffer, cs->length / 2);
+    else if (wide)
+        emit_wide(o, s, NULL, -1);
+    else
+        emit_counted(o, s, cs);
+}
+
+static size_t format_core(format_sink_fn sink, void *context, const char *fmt, va_list args_in, bool windows)
 {
     struct out o = {sink, context, 0};
     va_list args;
@@ -179,13 +241,53 @@ size_t format_v(format_sink_fn sink, void *context, const char *fmt, va_list arg
             }
         }
         enum length len = LEN_INT;
+        bool wide = false, narrow_forced = false;
         if (p[0] == 'h' && p[1] == 'h') len = LEN_CHAR, p += 2;
-        else if (p[0] == 'h') len = LEN_SHORT, p++;
+        else if (p[0] == 'h') len = LEN_SHORT, narrow_forced = true, p++;
         else if (p[0] == 'l' && p[1] == 'l') len = LEN_LLONG, p += 2;
-        else if (p[0] == 'l') len = LEN_LONG, p++;
+        else if (p[0] == 'l') len = windows ? LEN_INT : LEN_LONG, wide = windows, p++; /* Windows: LONG is 32-bit; %ls is wide */
         else if (p[0] == 'z') len = LEN_SIZE, p++;
         else if (p[0] == 'j') len = LEN_INTMAX, p++;
         else if (p[0] == 't') len = LEN_PTRDIFF, p++;
+        else if (windows && p[0] == 'I' && p[1] == '6' && p[2] == '4') len = LEN_LLONG, p += 3;
+        else if (windows && p[0] == 'I' && p[1] == '3' && p[2] == '2') len = LEN_INT, p += 3;
+        else if (windows && p[0] == 'I') len = LEN_SIZE, p++; /* pointer-sized */
+        else if (windows && p[0] == 'w') wide = true, p++;
+
+        if (windows) {
+            /* Microsoft's string and character conversions (learn.microsoft.com, "Format
+             * specification syntax: printf and wprintf functions"; DbgPrint's %Z / %wZ). */
+            if (*p == 'Z') {
+                emit_counted_or_wide(&o, &s, va_arg(args, const struct counted_string *), wide);
+                continue;
+            }
+            if ((*p == 's' && wide) || (*p == 'S' && !narrow_forced)) {
+                emit_wide(&o, &s, va_arg(args, const uint16_t *), -1);
+                continue;
+            }
+            if (*p == 'S' || *p == 'C') { /* %hS, %hC: narrow after all */
+                if (*p == 'S')
+                    emit_string(&o, &s, va_arg(args, const char *));
+                else
+                    emit(&o, (char)va_arg(args, int));
+                continue;
+            }
+            if (*p == 'c' && wide) {
+                emit(&o, narrow((uint16_t)va_arg(args, int)));
+                continue;
+            }
+            if (*p == 'p') {
+                /* MSVC's %p: the pointer in 16 upper-case hex digits, no 0x. */
+                uint64_t v = (uint64_t)(uintptr_t)va_arg(args, void *);
+                if (!s.left)
+                    emit_repeat(&o, ' ', s.width - 16);
+                for (int shift = 60; shift >= 0; shift -= 4)
+                    emit(&o, "0123456789ABCDEF"[(v >> shift) & 0xF]);
+                if (s.left)
+                    emit_repeat(&o, ' ', s.width - 16);
+                continue;
+            }
+        }
 
         switch (*p) {
         case 'd':
@@ -239,6 +341,16 @@ size_t format_v(format_sink_fn sink, void *context, const char *fmt, va_list arg
     return o.count;
 }
 
+size_t format_v(format_sink_fn sink, void *context, const char *fmt, va_list args)
+{
+    return format_core(sink, context, fmt, args, false);
+}
+
+size_t format_windows_v(format_sink_fn sink, void *context, const char *fmt, va_list args)
+{
+    return format_core(sink, context, fmt, args, true);
+}
+
 struct buffer_sink {
     char *buf;
     size_t size;
@@ -257,6 +369,15 @@ size_t kvsnprintf(char *buf, size_t size, const char *fmt, va_list args)
 {
     struct buffer_sink b = {buf, size, 0};
     size_t n = format_v(buffer_put, &b, fmt, args);
+    if (size)
+        buf[b.pos < size ? b.pos : size - 1] = '\0';
+    return n;
+}
+
+size_t kvsnprintf_windows(char *buf, size_t size, const char *fmt, va_list args)
+{
+    struct buffer_sink b = {buf, size, 0};
+    size_t n = format_windows_v(buffer_put, &b, fmt, args);
     if (size)
         buf[b.pos < size ? b.pos : size - 1] = '\0';
     return n;

@@ -22,4 +22,14 @@ size_t format_v(format_sink_fn sink, void *context, const char *fmt, va_list arg
 size_t kvsnprintf(char *buf, size_t size, const char *fmt, va_list args);
 size_t ksnprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Windows' semantics, for DbgPrint / DbgPrintEx / vDbgPrintEx (LLP64: LONG is 32-bit):
+ *   %ld %lu %lx %li     32-bit (a LONG / ULONG), not 64-bit as in C99 on x86_64-linux
+ *   %I64d %I64x %lld %llx   64-bit; %I32x 32-bit; %Id %Iu %Ix pointer-sized (64-bit)
+ *   %p                  16 upper-case hex digits, no 0x (MSVC's form)
+ *   %Z / %wZ            a PANSI_STRING / PUNICODE_STRING (Length bytes, no terminator needed)
+ *   %ws %S  / %wc %C    a wide (16-bit WCHAR) string / character; %hs %hS %hc narrow
+ * Wide characters above 0x7F print as '?'. Everything else as format_v. */
+size_t format_windows_v(format_sink_fn sink, void *context, const char *fmt, va_list args);
+size_t kvsnprintf_windows(char *buf, size_t size, const char *fmt, va_list args);
+
 #endif

@@ -88,6 +88,18 @@ void heap_free(void *p, uint32_t expected_tag, uint32_t *tag, size_t *size)
         *size = report.size;
 }
 
+size_t heap_block_size(const void *p)
+{
+    struct heap_report report;
+    size_t size = 0;
+    uint64_t flags = raw_lock_acquire(&heap_lock);
+    enum heap_status status = heap_core_block_size(&heap, p, &size, &report);
+    raw_lock_release(&heap_lock, flags);
+    if (status != HEAP_OK)
+        heap_corrupt(&report, (void *)(uintptr_t)p);
+    return size;
+}
+
 void *kmalloc(size_t size) { return heap_alloc(size, HEAP_ALIGN, HEAP_TAG_KMALLOC); }
 
 void *kzalloc(size_t size)

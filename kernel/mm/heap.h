@@ -44,6 +44,10 @@ void *heap_alloc(size_t size, size_t align, uint32_t tag);
  * block's tag and requested size are stored through the optional pointers. */
 void heap_free(void *p, uint32_t expected_tag, uint32_t *tag, size_t *size);
 
+/* The requested size of a live block (ExQueryPoolBlockSize). Bugchecks as kfree would for an
+ * address that is not a live block (BAD_POOL_CALLER 0x46, 0x07, ...). */
+size_t heap_block_size(const void *p);
+
 /* Validate the whole heap. Returns the first problem (HEAP_OK if none) without bugchecking. */
 enum heap_status heap_check(struct heap_stats *stats, struct heap_report *report);
 

@@ -214,6 +214,24 @@ static enum heap_status check_used(const struct heap_header *h, const struct hea
     return HEAP_OK;
 }
 
+enum heap_status heap_core_block_size(const struct heap_core *heap, const void *ptr, size_t *size,
+                                      struct heap_report *report)
+{
+    struct heap_report scratch;
+    struct heap_report *r = report ? report : &scratch;
+    *r = (struct heap_report){0};
+    uintptr_t p = (uintptr_t)ptr;
+    struct heap_arena *arena = arena_of(heap, p);
+    if (!arena || p % HEAP_ALIGN) {
+        set_report(r, HEAP_ERR_NOT_IN_HEAP, ptr, 0, 0);
+        return r->status;
+    }
+    if (check_used((const struct heap_header *)(p - HDR), arena, r) != HEAP_OK)
+        return r->status;
+    *size = r->size;
+    return HEAP_OK;
+}
+
 enum heap_status heap_core_free(struct heap_core *heap, void *ptr, uint32_t expected_tag, struct heap_report *report)
 {
     struct heap_report scratch;

@@ -111,6 +111,11 @@ void *heap_core_alloc(struct heap_core *heap, size_t size, size_t align, uint32_
 /* Free `ptr`. expected_tag 0 accepts any tag. Nothing is changed unless HEAP_OK is returned. */
 enum heap_status heap_core_free(struct heap_core *heap, void *ptr, uint32_t expected_tag, struct heap_report *report);
 
+/* The requested size of the live block at `ptr` (a payload address), after the same checks as
+ * heap_core_free; nothing is changed. */
+enum heap_status heap_core_block_size(const struct heap_core *heap, const void *ptr, size_t *size,
+                                      struct heap_report *report);
+
 /* Remove one arena that is entirely free (never the last arena), so its memory can be given
  * back. Returns false if there is none. */
 bool heap_core_take_empty_arena(struct heap_core *heap, void **base, size_t *size);

@@ -227,3 +227,15 @@ VOID ExFreePoolWithTag(PVOID P, ULONG Tag)
 }
 
 VOID ExFreePool(PVOID P) { ExFreePoolWithTag(P, 0); }
+
+/* "ExQueryPoolBlockSize": the bytes of the block. Windows returns the block's size in its pool
+ * page (rounded up to the pool's granularity); irqlab returns the size that was asked for, which
+ * is what a driver may use. An address that is not a live pool block stops as ExFreePool would. */
+SIZE_T ExQueryPoolBlockSize(PVOID PoolBlock, PBOOLEAN QuotaCharged)
+{
+    if (QuotaCharged)
+        *QuotaCharged = FALSE;
+    if (!PoolBlock)
+        KeBugCheckEx(BAD_POOL_CALLER, 0x46, 0, 0, 0);
+    return heap_block_size(PoolBlock);
+}

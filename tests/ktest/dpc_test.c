@@ -32,7 +32,7 @@ static void runs_at_dispatch_with_arguments(struct ktest *t)
     KDPC dpc;
     struct dpc_record r = {0};
     KeInitializeDpc(&dpc, record_dpc, &r);
-    KTEST_EXPECT_EQ(t, dpc.Type, DPC_NORMAL);
+    KTEST_EXPECT_EQ(t, dpc.Type, 0x13); /* DpcObject */
     KTEST_ASSERT_TRUE(t, KeInsertQueueDpc(&dpc, (PVOID)0x11, (PVOID)0x22));
     KTEST_ASSERT_TRUE(t, test_wait_for(&r.runs, 1, 100));
     KTEST_EXPECT_EQ(t, r.irql, DISPATCH_LEVEL);

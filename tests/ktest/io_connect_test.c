@@ -344,11 +344,7 @@ static void every_status_code(struct ktest *t)
         KTEST_EXPECT_EQ(t, p.Version, CONNECT_MESSAGE_BASED);
     }
 
-    /* LINE_BASED on a device that was given messages. */
-    if (has_messages(pdo)) {
-        p = io_test_line(pdo, probe_isr, &probe, &object);
-        KTEST_EXPECT_EQ(t, IoConnectInterruptEx(&p), STATUS_INVALID_DEVICE_REQUEST);
-    }
+    /* LINE_BASED on a device that was given messages: tests/ktest/io_line_on_message_test.c. */
 
     KTEST_EXPECT_TRUE(t, object == (PKINTERRUPT)0x2222); /* no failure wrote an output */
     KTEST_EXPECT_EQ(t, io_connection_count(), connections);

@@ -222,7 +222,7 @@ static void create_device_and_request_dpc(struct ktest *t)
     seen = (struct dpc_seen){0};
     IoInitializeDpcRequest(a, test_dpc_for_isr);
     KIRQL old;
-    KeRaiseIrql(DISPATCH_LEVEL, &old);
+    KeRaiseIrql(DISPATCH_LEVEL + 3, &old); /* a DIRQL, where IoRequestDpc is documented */
     IoRequestDpc(a, (PIRP)0x1234, (PVOID)0x5678);
     IoRequestDpc(a, (PIRP)0x9999, (PVOID)0x9999);
     KTEST_EXPECT_EQ(t, seen.runs, 0); /* not below DISPATCH_LEVEL yet */
