@@ -110,7 +110,7 @@ static void spin_at_dispatch(struct ktest *t)
 }
 
 /* ---- 0x133, P1 = 1 (0xF2 with verifier=storm): an ISR that claims every interrupt of a
- * level-triggered line but never quiets its device. QEMU's edu device (docs/specs/edu.txt):
+ * level-triggered line but never quiets its device. QEMU's edu device (QEMU docs/specs/edu.txt):
  * BAR0 + 0x60 raises INTx until the bit is written to BAR0 + 0x64, which this ISR never does.
  * To the storm counters (kernel/ke/storm.c) each interrupt looks handled. ---- */
 
