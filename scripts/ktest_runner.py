@@ -225,7 +225,11 @@ def run_ktest(elf=None, glob="*", *, machine="pc", smp=1, boot="kernel", per_tes
                 run_cases, problems = parser.finish(status, timed_out)
                 stderr = q.stderr().strip().splitlines()
                 if stderr and status not in (0, irqlab_qemu.EXIT_SUCCESS, irqlab_qemu.EXIT_FAILURE) and not timed_out:
-                    problems.append("QEMU said: " + " | ".join(stderr[-3:]))
+                    said = "QEMU said: " + " | ".join(stderr[-3:])
+                    if parser.running and run_cases and run_cases[-1].name == parser.running:
+                        run_cases[-1].diag.append(said)  # e.g. an assertion in a device model
+                    else:
+                        problems.append(said)
                 result = q.result()
             finally:
                 q.kill()

@@ -10,24 +10,26 @@
  *   * If MSI-X is turned off while such a timer is still armed, QEMU aborts ("Assertion
  *     msix_enabled(...) failed"). A loaded host can run the main loop many milliseconds late,
  *     so no fixed stall is long enough.
- * So the tests count "at least", drain what is in flight before judging "nothing arrived", and
- * settle the throttle timers before MSI-X goes off. */
+ * So the tests count "at least" and drain what is in flight before judging "nothing arrived";
+ * pci_msix_disable waits for the timers itself (drivers/pci/pci_quirk_e1000e.c). */
 #ifndef IRQLAB_TESTS_MSIX_HELPERS_H
 #define IRQLAB_TESTS_MSIX_HELPERS_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "drivers/pci/pci.h"
+
 /* Wait until CPU `cpu` has taken every interrupt on `vector` that was already sent to it: a DPC
  * on that CPU (which runs only once nothing above DISPATCH_LEVEL is pending there) waits for
  * the vector's IRR bit to clear. Returns false if that did not happen within `ms`. */
 bool test_drain_vector(uint32_t cpu, uint8_t vector, unsigned ms);
 
-/* e1000e (82574L) register block at `regs`: mask every cause, then make sure no throttle timer
- * is still armed. It restarts auto-negotiation, which arms QEMU's 500 ms autoneg timer on the
- * same virtual clock; QEMU runs expired timers in deadline order, so once the link is back up
- * every throttle timer armed before has fired. Takes ~0.5 s; false if the link did not come
- * back within `ms` (the ICR is left clear either way). */
-bool e1000e_test_settle_throttles(volatile uint32_t *regs, unsigned ms);
+/* e1000e (82574L) `dev` with MSI-X on, registers at `regs`, table entry `entry` masked and
+ * RXQ0 mapped to it (IVAR) and enabled (IMS), EIAC 0: make the device re-send that entry's
+ * message after every later one, as it does after any two RX events within 128 us - raise RXQ0
+ * until one is postponed by the throttle timer, then wait for the timer to send it (to the PBA)
+ * and clear the PBA again. False if no cause was postponed or the timer did not fire in `ms`. */
+bool e1000e_test_make_resend(struct pci_device *dev, volatile uint32_t *regs, unsigned entry, unsigned ms);
 
 #endif

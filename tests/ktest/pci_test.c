@@ -43,7 +43,6 @@
 #define E1000E_ICR_TXQ0 (1u << 22)
 #define E1000E_ICR_OTHER (1u << 24)
 #define E1000E_IVAR_VALID 0x8u
-#define E1000E_PBACLR 0x5B68
 
 /* ---- helpers ------------------------------------------------------------------------------------ */
 
@@ -390,6 +389,10 @@ static void intx_delivered_on_shared_line(struct ktest *t)
     struct pci_device *nic = pci_find(E1000E_VENDOR, E1000E_DEVICE, 0);
     if (nic && nic->has_gsi && nic->gsi == gsi)
         (void)e1000e(); /* on pc with msi=off its driver's ISR shares the line: take it away */
+    /* Other devices may already use this line - at the prompt, the edu driver's own ISRs for
+     * every further edu on the same PIRQ (e.g. 8 edus with msi=off): we only add to the chain. */
+    const struct ke_gsi_route *existing = ke_gsi_route_get(gsi);
+    uint32_t others = existing ? existing->refcount : 0;
     static KINTERRUPT obj[2];
     static struct edu_ctx ctx[2];
     uint8_t vector[2];
@@ -433,7 +436,10 @@ static void intx_delivered_on_shared_line(struct ktest *t)
         edu_quiet(ctx[i].regs);
         restore(d[i]);
     }
-    KTEST_EXPECT_TRUE(t, test_rte(gsi).masked);
+    /* Our routes are gone; the pin is masked only if nobody else had it. */
+    const struct ke_gsi_route *after = ke_gsi_route_get(gsi);
+    KTEST_EXPECT_EQ(t, after ? after->refcount : 0, others);
+    KTEST_EXPECT_EQ(t, test_rte(gsi).masked, others == 0);
     KTEST_EXPECT_TRUE(t, got1);
     KTEST_EXPECT_TRUE(t, got0);
     KTEST_EXPECT_EQ(t, ctx[0].calls, 1);
@@ -444,8 +450,8 @@ static void intx_delivered_on_shared_line(struct ktest *t)
     KTEST_EXPECT_EQ(t, ctx[1].cpu, route_cpu);
     KTEST_EXPECT_TRUE(t, line_low);
     KTEST_EXPECT_TRUE(t, mirror_masked);
-    ktest_log(t, "GSI %u vector 0x%x on CPU %u; declines: %lu / %lu", gsi, vector[0], route_cpu,
-              (unsigned long)ctx[0].declined, (unsigned long)ctx[1].declined);
+    ktest_log(t, "GSI %u vector 0x%x on CPU %u (%u other route(s)); declines: %lu / %lu", gsi, vector[0], route_cpu,
+              (unsigned)others, (unsigned long)ctx[0].declined, (unsigned long)ctx[1].declined);
 }
 
 /* One INTx from `d` (MSI off) must arrive at the GSI pci_intx.c computed for it. */
@@ -562,7 +568,7 @@ static void e1000e_msix_three_vectors(struct ktest *t)
 
     bool delivered[3] = {false, false, false};
     bool drained = false, held_while_masked = false, pending_seen = false, released_on_unmask = false;
-    bool pending_cleared = false, settled = false, primed = false;
+    bool pending_cleared = false, primed = false;
     uint64_t before_mask = 0;
     if (connected == 3) {
         pci_enable_bus_master(n);
@@ -572,18 +578,11 @@ static void e1000e_msix_three_vectors(struct ktest *t)
         ctx.regs[E1000E_IVAR / 4] =
             (E1000E_IVAR_VALID | 0) | ((E1000E_IVAR_VALID | 1) << 8) | ((E1000E_IVAR_VALID | 2) << 16);
         /* Make entry 0 re-send on its own, as QEMU's e1000e does after any earlier user had two
-         * RX events within one throttle window: two causes back to back (masked, so only the
-         * PBA sees them), the second postponed by the throttle. Then wait for the timer and
-         * forget the message. Whether or not this worked, every check below must hold. */
+         * RX events within one throttle window (masked meanwhile: only its PBA sees this).
+         * Whether or not that worked, every check below must hold. */
         pci_msix_mask(n, 0, true);
         ctx.regs[E1000E_IMS / 4] = E1000E_ICR_RXQ0;
-        for (unsigned i = 0; i < 2; i++) {
-            ctx.regs[E1000E_ICS / 4] = E1000E_ICR_RXQ0;
-            ctx.regs[E1000E_ICR / 4] = E1000E_ICR_RXQ0;
-        }
-        primed = e1000e_test_settle_throttles(ctx.regs, 10000);
-        ctx.regs[E1000E_PBACLR / 4] = 1u << 0;
-        primed = primed && !pci_msix_pending(n, 0);
+        primed = e1000e_test_make_resend(n, ctx.regs, 0, 10000);
         pci_msix_mask(n, 0, false);
         ctx.regs[E1000E_IMS / 4] = E1000E_ICR_RXQ0 | E1000E_ICR_TXQ0 | E1000E_ICR_OTHER | E1000E_ICR_LSC;
         for (unsigned i = 0; i < 3; i++) {
@@ -610,12 +609,12 @@ static void e1000e_msix_three_vectors(struct ktest *t)
         /* Delivered, so the pending bit is gone - unless a re-send found the entry masked, which
          * it no longer is: nothing can set it again now. */
         pending_cleared = !pci_msix_pending(n, 0);
-        /* No throttle timer may be armed when MSI-X goes off, or QEMU 7.2 aborts. */
-        settled = e1000e_test_settle_throttles(ctx.regs, 10000);
+        ctx.regs[E1000E_IMC / 4] = 0xFFFFFFFFu;
+        ctx.regs[E1000E_ICR / 4] = 0xFFFFFFFFu;
         for (unsigned i = 0; i < 3; i++)
             (void)test_drain_vector(route[i].cpu, (uint8_t)route[i].vector, 5000);
     }
-    pci_msix_disable(n);
+    pci_msix_disable(n); /* waits for the throttle timers (drivers/pci/pci_quirk_e1000e.c) */
     bool masked_by_disconnect = true;
     for (unsigned i = 0; i < connected; i++) {
         ke_interrupt_disconnect(&obj[i]);
@@ -630,7 +629,6 @@ static void e1000e_msix_three_vectors(struct ktest *t)
     KTEST_EXPECT_TRUE(t, unmasked_by_connect);
     KTEST_EXPECT_TRUE(t, masked_by_disconnect);
     KTEST_EXPECT_TRUE(t, primed);
-    KTEST_EXPECT_TRUE(t, settled);
     for (unsigned i = 0; i < 3; i++) {
         KTEST_EXPECT_TRUE(t, delivered[i]);
         KTEST_EXPECT_EQ(t, ctx.cpu[i], route[i].cpu);
