@@ -170,9 +170,13 @@ test:
 unit:
 	$(Q)$(RUN_TESTS) --only unit
 
+# The same devices as `make test` (KTEST_DEVICES=none: without them) and the same CMDLINE, so a
+# failure's `make check-ktest ...` line reruns exactly that configuration.
+KTEST_DEVICES ?=
 check-ktest: $(BUILD)/ktest.elf
 	$(Q)$(PYTHON) scripts/ktest_runner.py --elf $(BUILD)/ktest.elf --glob '$(GLOB)' --machine $(MACHINE) \
 	    --smp $(SMP) --boot $(BOOT) --accel $(ACCEL) --mem $(MEM) --extra "$(QEMU_EXTRA)" \
+	    --cmdline "$(CMDLINE)" $(if $(filter none,$(KTEST_DEVICES)),--no-devices) \
 	    --log $(BUILD)/test-logs/check-ktest.serial.log
 
 e2e: $(BUILD)/kernel.elf $(BUILD)/ktest.elf

@@ -90,6 +90,7 @@ bool pci_quirk_before_msix_disable(struct pci_device *dev)
     wr(regs, REG_EIAC, eiac);
     for (unsigned v = 0; v < vectors; v++)
         pci_msix_mask(dev, v, masked[v]);
+    log_debug("pci: %s: e1000e throttle timers settled before MSI-X goes off", dev->label);
     if (!settled)
         log_warn("pci: %s: an e1000e throttle timer did not expire in time; QEMU 7.2 may abort", dev->label);
     return settled;
