@@ -11,6 +11,8 @@
 #       more, QEMU gets only what the spinners leave over - a very slow host
 #   -c  pin COMMAND (and its QEMUs) to these CPUs with taskset, e.g. 0 (default: no pinning)
 #   -o  where the run logs go (default build/load-logs)
+#   -k  a directory to keep a copy of after each failing run, e.g. build/test-logs (default:
+#       that one) - so the serial logs of a failure are not overwritten by the next run
 #
 # `make test-loaded` calls this with LOAD_TARGET (default: test), LOAD_RUNS, LOAD_SPINNERS,
 # LOAD_NICE and JOBS above the core count. The spinners are bounded by `timeout` (they cannot
@@ -23,16 +25,18 @@ runs=1
 nice_level=0
 cpus=""
 logdir=build/load-logs
+keep=build/test-logs
 max_seconds=${LOAD_MAX_SECONDS:-14400}
 
-usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
-while getopts "n:r:N:c:o:h" opt; do
+usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+while getopts "n:r:N:c:o:k:h" opt; do
     case $opt in
     n) spinners=$OPTARG ;;
     r) runs=$OPTARG ;;
     N) nice_level=$OPTARG ;;
     c) cpus=$OPTARG ;;
     o) logdir=$OPTARG ;;
+    k) keep=$OPTARG ;;
     *) usage ;;
     esac
 done
@@ -79,7 +83,11 @@ for ((run = 1; run <= runs; run++)); do
     else
         failed=$((failed + 1))
         failed_runs+=("$run")
-        echo "run $run: FAILED ${took} s  ${summary}  (exit $rc, $log)"
+        kept=""
+        if [ -d "$keep" ]; then
+            rm -rf "$logdir/run-$run-logs" && cp -r "$keep" "$logdir/run-$run-logs" && kept=", logs in $logdir/run-$run-logs"
+        fi
+        echo "run $run: FAILED ${took} s  ${summary}  (exit $rc, $log$kept)"
         # The failing tests' lines, so the summary alone says what to look at.
         grep -E '^  FAIL |^not ok' "$log" | head -10 | sed 's/^/    /'
     fi
