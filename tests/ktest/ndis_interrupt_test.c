@@ -350,10 +350,17 @@ static void more_nbls_pending_runs_the_dpc_again(struct ktest *t)
     wait_for_resend_and_dpcs(t, 0, isr0);
     KTEST_EXPECT_EQ(t, ntm.last_max_nbls, NDIS_RECEIVE_BUDGET);
     struct ndis_message_stats s = ndis_interrupt_stats(ndis_interrupt_from_handle(ntm.interrupt), 0);
-    KTEST_EXPECT_EQ(t, s.dpc_requeues, 2);
-    KTEST_EXPECT_EQ(t, s.dpc_runs, s.dpc_queued + 2); /* every queued DPC ran, plus the two requeues */
-    /* One DPC per ISR call, or fewer when the device's re-send found it still queued. */
+    KTEST_EXPECT_EQ(t, ntm.more_nbls_rounds, 0); /* both "more pending" answers were given */
+    KTEST_EXPECT_GE(t, s.dpc_runs, 3);           /* the request, then once per answer */
+    KTEST_EXPECT_EQ(t, s.dpc_runs, s.dpc_queued + s.dpc_requeues); /* every queued DPC ran */
+    /* One DPC per ISR call, or fewer when the device's re-send found it still queued. A
+     * re-send that queues the DPC while it runs leaves nothing for the requeue to add: it ran
+     * again all the same (hence one requeue instead of two). */
     KTEST_EXPECT_TRUE(t, s.dpc_queued >= 1 && s.dpc_queued <= s.isr_calls);
+    if (s.isr_calls == 1)
+        KTEST_EXPECT_EQ(t, s.dpc_requeues, 2);
+    else
+        KTEST_EXPECT_TRUE(t, s.dpc_requeues >= 1 && s.dpc_requeues <= 2);
     ntm_stop(nic);
 }
 
