@@ -16,6 +16,7 @@
 #include "kernel/lib/string.h"
 #include "tests/ktest/io_helpers.h"
 #include "tests/ktest/ktest.h"
+#include "tests/ktest/msix_helpers.h"
 #include "tests/ktest/ndis_test_miniport.h"
 
 static struct ktest *T; /* for checks made inside MiniportInitializeEx / MiniportHaltEx */
@@ -201,6 +202,13 @@ static void wait_for_resend_and_dpcs(struct ktest *t, ULONG message, uint64_t is
 {
     if (ntm.msix)
         (void)io_test_wait(&ntm.isr_calls[message], isr0 + 2, 2000);
+    /* The miniport's ISR has returned, but NDIS's wrapper around it may still be queueing the
+     * DPCs on another CPU: let every CPU finish what it took on this vector first. */
+    PKINTERRUPT o = object_of(message);
+    KAFFINITY active = KeQueryActiveProcessors();
+    for (ULONG cpu = 0; o && cpu < 8 * sizeof(KAFFINITY); cpu++)
+        if (active & ((KAFFINITY)1 << cpu))
+            KTEST_EXPECT_TRUE(t, test_drain_vector(cpu, (uint8_t)o->Vector, 5000));
     bool idle = false;
     for (int i = 0; i < 50000 && !(idle = ndis_idle(message)); i++)
         KeStallExecutionProcessor(100);
