@@ -408,9 +408,8 @@ static uint64_t calibrate_against_tsc(uint64_t tsc_hz, unsigned *windows, unsign
         while (rdtsc() - t1 < window)
             cpu_pause();
         uint64_t t2 = rdtsc(), c1 = timer_counted(), t3 = rdtsc();
-        samples[n] = (struct tsc_sample){.counted = c1 - c0,
-                                         .tsc_elapsed = ((t2 - t0) + (t3 - t1)) / 2,
-                                         .tsc_uncertainty = (t1 - t0) + (t3 - t2)};
+        samples[n] = (struct tsc_sample){
+            .counted = c1 - c0, .tsc_elapsed = ((t2 - t0) + (t3 - t1)) / 2, .tsc_uncertainty = (t1 - t0) + (t3 - t2)};
         *good += tsc_sample_is_good(&samples[n]);
     }
     *windows = n;

@@ -9,8 +9,8 @@
 #include <stdint.h>
 
 struct tsc_sample {
-    uint64_t counted;     /* counter ticks between its two reads */
-    uint64_t tsc_elapsed; /* TSC ticks from the middle of the first bracket to the middle of the second */
+    uint64_t counted;         /* counter ticks between its two reads */
+    uint64_t tsc_elapsed;     /* TSC ticks from the middle of the first bracket to the middle of the second */
     uint64_t tsc_uncertainty; /* both brackets' widths together: a read happened somewhere inside */
 };
 

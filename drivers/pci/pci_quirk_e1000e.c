@@ -37,8 +37,8 @@
 #define CAUSE_RXQ0 (1u << 20)
 #define IVAR_VALID 0x8u /* IVAR bits 3:0 = RXQ0's vector, bit 3 = valid */
 
-#define SETTLE_ATTEMPTS 100       /* causes raised per vector until one is postponed */
-#define SETTLE_WAIT_US 10000000u  /* at most this long for one expiry: a generous bound */
+#define SETTLE_ATTEMPTS 100      /* causes raised per vector until one is postponed */
+#define SETTLE_WAIT_US 10000000u /* at most this long for one expiry: a generous bound */
 
 static void wr(volatile uint32_t *regs, unsigned reg, uint32_t value) { regs[reg / 4] = value; }
 

@@ -358,8 +358,8 @@ static void more_nbls_pending_runs_the_dpc_again(struct ktest *t)
     wait_for_resend_and_dpcs(t, 0, isr0);
     KTEST_EXPECT_EQ(t, ntm.last_max_nbls, NDIS_RECEIVE_BUDGET);
     struct ndis_message_stats s = ndis_interrupt_stats(ndis_interrupt_from_handle(ntm.interrupt), 0);
-    KTEST_EXPECT_EQ(t, ntm.more_nbls_rounds, 0); /* both "more pending" answers were given */
-    KTEST_EXPECT_GE(t, s.dpc_runs, 3);           /* the request, then once per answer */
+    KTEST_EXPECT_EQ(t, ntm.more_nbls_rounds, 0);                   /* both "more pending" answers were given */
+    KTEST_EXPECT_GE(t, s.dpc_runs, 3);                             /* the request, then once per answer */
     KTEST_EXPECT_EQ(t, s.dpc_runs, s.dpc_queued + s.dpc_requeues); /* every queued DPC ran */
     /* One DPC per ISR call, or fewer when the device's re-send found it still queued. A
      * re-send that queues the DPC while it runs leaves nothing for the requeue to add: it ran
