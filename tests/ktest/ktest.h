@@ -51,53 +51,50 @@ struct ktest_suite {
     bool manual;
 };
 
-#define KTEST_CASE(fn)                                                                                                 \
-    {                                                                                                                  \
-#fn, fn                                                                                                        \
-    }
+#define KTEST_CASE(fn) {#fn, fn}
 
-#define KTEST_SUITE_DEFINE_(id, manual_, ...)                                                                          \
-    static const struct ktest_case id##_ktest_cases[] = {__VA_ARGS__};                                                 \
-    __attribute__((section(".ktest_suites"), used, aligned(8))) static const struct ktest_suite id##_ktest_suite = {   \
-        #id, id##_ktest_cases, sizeof(id##_ktest_cases) / sizeof(id##_ktest_cases[0]), manual_}
+#define KTEST_SUITE_DEFINE_(id, manual_, ...)                                                       \
+    static const struct ktest_case id##_ktest_cases[] = {__VA_ARGS__};                             \
+    __attribute__((section(".ktest_suites"), used, aligned(8))) static const struct ktest_suite    \
+        id##_ktest_suite = {#id, id##_ktest_cases, sizeof(id##_ktest_cases) / sizeof(id##_ktest_cases[0]), manual_}
 
 #define KTEST_SUITE(id, ...) KTEST_SUITE_DEFINE_(id, false, __VA_ARGS__)
 #define KTEST_MANUAL_SUITE(id, ...) KTEST_SUITE_DEFINE_(id, true, __VA_ARGS__)
 
 /* Reporting helpers (tests/ktest/ktest.c). */
-void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void ktest_log(struct ktest *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ktest_skip(struct ktest *t, const char *reason);
 
-#define KTEST_SKIP(t, reason)                                                                                          \
-    do {                                                                                                               \
-        ktest_skip((t), (reason));                                                                                     \
-        return;                                                                                                        \
+#define KTEST_SKIP(t, reason)                                                                      \
+    do {                                                                                           \
+        ktest_skip((t), (reason));                                                                 \
+        return;                                                                                    \
     } while (0)
 
 /* EXPECT records a failure and continues; ASSERT records it and returns from the test. */
-#define KTEST_CHECK_(t, on_fail, cond, ...)                                                                            \
-    do {                                                                                                               \
-        if (!(cond)) {                                                                                                 \
-            ktest_fail((t), __FILE__, __LINE__, __VA_ARGS__);                                                          \
-            on_fail;                                                                                                   \
-        }                                                                                                              \
+#define KTEST_CHECK_(t, on_fail, cond, ...)                                                        \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            ktest_fail((t), __FILE__, __LINE__, __VA_ARGS__);                                      \
+            on_fail;                                                                               \
+        }                                                                                          \
     } while (0)
 
-#define KTEST_CMP_(t, on_fail, a, op, b)                                                                               \
-    do {                                                                                                               \
-        __typeof__(a) ka_ = (a);                                                                                       \
-        __typeof__(b) kb_ = (b);                                                                                       \
-        /* Copying a literal like 0 into an int makes gcc warn for an unsigned `a`; the      */                        \
-        /* comparison itself is exactly the one written in the test, so silence that here.  */                         \
-        _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wsign-compare\"") bool kok_ = (ka_ op kb_);  \
-        _Pragma("GCC diagnostic pop") if (!kok_)                                                                       \
-        {                                                                                                              \
-            ktest_fail((t), __FILE__, __LINE__, "expected %s %s %s, got 0x%llx (%lld) vs 0x%llx (%lld)", #a, #op, #b,  \
-                       (unsigned long long)ka_, (long long)ka_, (unsigned long long)kb_, (long long)kb_);              \
-            on_fail;                                                                                                   \
-        }                                                                                                              \
+#define KTEST_CMP_(t, on_fail, a, op, b)                                                           \
+    do {                                                                                           \
+        __typeof__(a) ka_ = (a);                                                                   \
+        __typeof__(b) kb_ = (b);                                                                   \
+        /* Copying a literal like 0 into an int makes gcc warn for an unsigned `a`; the      */    \
+        /* comparison itself is exactly the one written in the test, so silence that here.  */    \
+        _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wsign-compare\"")       \
+        bool kok_ = (ka_ op kb_);                                                                  \
+        _Pragma("GCC diagnostic pop")                                                              \
+        if (!kok_) {                                                                               \
+            ktest_fail((t), __FILE__, __LINE__, "expected %s %s %s, got 0x%llx (%lld) vs 0x%llx (%lld)", #a, #op, #b, \
+                       (unsigned long long)ka_, (long long)ka_, (unsigned long long)kb_, (long long)kb_); \
+            on_fail;                                                                               \
+        }                                                                                          \
     } while (0)
 
 #define KTEST_EXPECT_TRUE(t, cond) KTEST_CHECK_(t, (void)0, cond, "expected %s", #cond)
@@ -110,8 +107,7 @@ void ktest_skip(struct ktest *t, const char *reason);
 #define KTEST_EXPECT_GE(t, a, b) KTEST_CMP_(t, (void)0, a, >=, b)
 #define KTEST_EXPECT_NULL(t, p) KTEST_CHECK_(t, (void)0, (p) == NULL, "expected %s == NULL", #p)
 #define KTEST_EXPECT_NOT_NULL(t, p) KTEST_CHECK_(t, (void)0, (p) != NULL, "expected %s != NULL", #p)
-#define KTEST_EXPECT_STREQ(t, a, b)                                                                                    \
-    KTEST_CHECK_(t, (void)0, ktest_streq((a), (b)), "expected \"%s\" == \"%s\"", (a), (b))
+#define KTEST_EXPECT_STREQ(t, a, b) KTEST_CHECK_(t, (void)0, ktest_streq((a), (b)), "expected \"%s\" == \"%s\"", (a), (b))
 
 #define KTEST_ASSERT_TRUE(t, cond) KTEST_CHECK_(t, return, cond, "expected %s", #cond)
 #define KTEST_ASSERT_FALSE(t, cond) KTEST_CHECK_(t, return, !(cond), "expected !(%s)", #cond)
@@ -130,10 +126,10 @@ bool ktest_streq(const char *a, const char *b);
  * project's build machines cannot emulate `int n` (../shared/reference/toolchain-and-qemu.md
  * §3), so tests that use it skip themselves there with that reason. */
 bool ktest_under_kvm(void);
-#define KTEST_SKIP_UNDER_KVM(t)                                                                                        \
-    do {                                                                                                               \
-        if (ktest_under_kvm())                                                                                         \
-            KTEST_SKIP((t), "uses `int n`, which nested KVM cannot emulate");                                          \
+#define KTEST_SKIP_UNDER_KVM(t)                                                                    \
+    do {                                                                                           \
+        if (ktest_under_kvm())                                                                     \
+            KTEST_SKIP((t), "uses `int n`, which nested KVM cannot emulate");                      \
     } while (0)
 
 /* The runner (tests/ktest/ktest.c): kernel_main calls it with the `ktest=` value (NULL if
