@@ -193,13 +193,31 @@ test:
 unit:
 	$(Q)$(RUN_TESTS) --only unit
 
+# The same devices as `make test` (KTEST_DEVICES=none: without them) and the same CMDLINE, so a
+# failure's `make check-ktest ...` line reruns exactly that configuration.
+KTEST_DEVICES ?=
 check-ktest: $(BUILD)/ktest.elf
 	$(Q)$(PYTHON) scripts/ktest_runner.py --elf $(BUILD)/ktest.elf --glob '$(GLOB)' --machine $(MACHINE) \
 	    --smp $(SMP) --boot $(BOOT) --accel $(ACCEL) --mem $(MEM) --extra "$(QEMU_EXTRA)" \
+	    --cmdline "$(CMDLINE)" $(if $(filter none,$(KTEST_DEVICES)),--no-devices) \
 	    --log $(BUILD)/test-logs/check-ktest.serial.log
 
 e2e: $(BUILD)/kernel.elf $(BUILD)/ktest.elf
 	$(Q)$(RUN_TESTS) --only e2e
+
+# A test's verdict must not depend on host speed: run LOAD_TARGET with every core kept busy
+# (LOAD_SPINNERS busy loops) and more QEMUs than cores, LOAD_RUNS times (docs/testing.md).
+# E.g. make test-loaded LOAD_TARGET=check-ktest GLOB='pci.*' LOAD_RUNS=20
+NPROC        := $(shell nproc 2>/dev/null || echo 2)
+LOAD_TARGET  ?= test
+LOAD_RUNS    ?= 1
+LOAD_SPINNERS ?= $(shell echo $$(($(NPROC) * 2)))
+LOAD_JOBS    ?= $(shell echo $$(($(NPROC) + 2)))
+LOAD_NICE    ?= 0
+.PHONY: test-loaded
+test-loaded:
+	$(Q)bash scripts/load.sh -n $(LOAD_SPINNERS) -r $(LOAD_RUNS) -N $(LOAD_NICE) -k $(BUILD)/test-logs \
+	    -o $(BUILD)/load-logs -- $(SUBMAKE) $(LOAD_TARGET) JOBS=$(LOAD_JOBS)
 
 # ---- a new driver from scripts/driver_template (docs/tutorial-first-driver.md) ---------------
 NAME   ?=
@@ -274,6 +292,7 @@ help:
 	@echo '  make ktest            build the test kernel $(BUILD)/ktest.elf'
 	@echo '  make check-ktest GLOB=mm.*   run selected in-guest suites on MACHINE/SMP/BOOT'
 	@echo '  make e2e              end-to-end tests only (tests/e2e/test_*.py)'
+	@echo '  make test-loaded [LOAD_TARGET=test LOAD_RUNS=1]   the same with every core busy (host-speed check)'
 	@echo '  make grade LAB=share-the-line [SOLUTION=1]   score a course lab (labs/, docs/labs/)'
 	@echo '  make run-ktest CMDLINE=ktest=...   boot the test kernel interactively'
 	@echo '  make iso              build $(BUILD)/irqlab.iso (GRUB, Multiboot2) with CMDLINE'

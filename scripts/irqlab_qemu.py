@@ -200,6 +200,25 @@ def qemu_argv(elf=None, *, machine="pc", smp=1, boot="kernel", cmdline="", extra
     return argv
 
 
+def reproduce_line(argv):
+    """QEMU's exact command line, copy-pasteable, with COM1 on the terminal instead of a file."""
+    argv = list(argv)
+    for i in range(len(argv) - 3):
+        if argv[i] == "-chardev" and argv[i + 1].startswith("file,id=com1,") and argv[i + 2:i + 4] == [
+                "-serial", "chardev:com1"]:
+            argv[i:i + 4] = ["-serial", "stdio"]
+            break
+    return shlex.join(argv)
+
+
+def write_log_header(path, argv):
+    """Start a serial log with `# reproduce: <command>`; returns the header's length in bytes."""
+    header = f"# reproduce: {reproduce_line(argv)}\n".encode()
+    with open(path, "wb") as f:
+        f.write(header)
+    return len(header)
+
+
 # ---- a running QEMU ----------------------------------------------------------------------------
 
 _log_counter = [0]
@@ -240,24 +259,27 @@ class Qemu:
             self.log_path, self._temp_log = log_path, False
         else:
             self.log_path, self._temp_log = _default_log_path()
+        # The log starts with the command that reproduces the run (write_log_header); QEMU appends.
         if stdin or terminal:
             # The stdio backend reads our pipe (or /dev/null); logfile= copies what the guest writes.
-            serial = ["-chardev", f"stdio,id=com1,signal=off,logfile={self.log_path}", "-serial", "chardev:com1"]
+            serial = ["-chardev", f"stdio,id=com1,signal=off,logfile={self.log_path},logappend=on",
+                      "-serial", "chardev:com1"]
         else:
-            serial = ["-serial", f"file:{self.log_path}"]
+            serial = ["-chardev", f"file,id=com1,path={self.log_path},append=on", "-serial", "chardev:com1"]
         self.argv = qemu_argv(elf, machine=machine, smp=smp, boot=boot, cmdline=cmdline, extra=extra, mem=mem,
                               accel=accel, iso=iso, serial=serial)
         self.proc = None
         self.started = None
         self.timed_out = False
         self._raw = b""
+        self._skip = 0  # bytes of our header at the start of the log, not guest output
         self._text = ""
         self._pos = 0  # where the next expect() starts searching in self._text
         self.stderr_path = self.log_path + ".stderr"
 
     # -- lifetime --
     def start(self):
-        open(self.log_path, "wb").close()  # exists (and is empty) before the first read
+        self._skip = write_log_header(self.log_path, self.argv)  # exists before the first read
         self._stderr = open(self.stderr_path, "wb")
         self.started = time.monotonic()
         # A session of its own: kill() takes QEMU's whole process group, and a Ctrl-C meant for
@@ -327,7 +349,7 @@ class Qemu:
         """Everything the guest has printed so far ("\\r\\n" -> "\\n")."""
         try:
             with open(self.log_path, "rb") as f:
-                f.seek(len(self._raw))
+                f.seek(self._skip + len(self._raw))
                 self._raw += f.read()
         except FileNotFoundError:
             pass

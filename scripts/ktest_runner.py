@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """ktest_runner - boot build/ktest.elf with `ktest=<glob>`, read its KTAP, judge it.
 
-  ktest_runner.py [--glob '*'] [--machine pc|q35] [--smp N] [--boot kernel|iso]
-                  [--timeout 60] [--elf build/ktest.elf] [--log file]     (prints TAP)
+  ktest_runner.py [--glob '*'] [--machine pc|q35] [--smp N] [--boot kernel|iso] [--cmdline 'msi=off']
+                  [--extra 'qemu args'] [--no-devices] [--timeout 60] [--elf build/ktest.elf]
+                  [--log file]     (prints TAP; the devices of `make test` unless --no-devices)
 
   from ktest_runner import run_ktest
   run = run_ktest(elf, "mm.*", machine="q35", smp=4)
@@ -22,12 +23,19 @@ import argparse
 import dataclasses
 import os
 import re
+import shlex
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import irqlab_qemu  # noqa: E402
 from tap import Tap  # noqa: E402
+
+# Devices every in-guest run of `make test` gets, and `make check-ktest` by default: two edu
+# devices whose INTx pins share one line on both boards (slots 3 and 7: PIRQ C -> IRQ 11 on pc,
+# PIRQ H -> GSI 23 on q35) and an e1000e with MSI-X.
+KTEST_DEVICES = ["-device", "edu,addr=03.0", "-device", "edu,addr=07.0",
+                 "-netdev", "user,id=n0", "-device", "e1000e,addr=04.0,netdev=n0"]
 
 RESULT = re.compile(r"^(not ok|ok) (\d+) ?([^#]*?)\s*(?:#\s*(.*))?$")
 PLAN = re.compile(r"^1\.\.(\d+)$")
@@ -225,12 +233,18 @@ def run_ktest(elf=None, glob="*", *, machine="pc", smp=1, boot="kernel", per_tes
                 run_cases, problems = parser.finish(status, timed_out)
                 stderr = q.stderr().strip().splitlines()
                 if stderr and status not in (0, irqlab_qemu.EXIT_SUCCESS, irqlab_qemu.EXIT_FAILURE) and not timed_out:
-                    problems.append("QEMU said: " + " | ".join(stderr[-3:]))
+                    said = "QEMU said: " + " | ".join(stderr[-3:])
+                    if parser.running and run_cases and run_cases[-1].name == parser.running:
+                        run_cases[-1].diag.append(said)  # e.g. an assertion in a device model
+                    else:
+                        problems.append(said)
                 result = q.result()
             finally:
                 q.kill()
                 q.cleanup()
-            header = f"==== run {attempt + 1}: {' '.join(q.argv)}\n" if attempt or parser.running else ""
+            # Every run's output starts with the command that reproduces it, copy-pasteable.
+            header = (f"==== run {attempt + 1} (resumed after {after})\n" if attempt else "") + \
+                f"# reproduce: {irqlab_qemu.reproduce_line(q.argv)}\n"
             serial += header + result.serial
             if log:
                 log.write(header + result.serial)
@@ -250,6 +264,19 @@ def run_ktest(elf=None, glob="*", *, machine="pc", smp=1, boot="kernel", per_tes
     finally:
         if log:
             log.close()
+
+
+def make_rerun(machine, smp, boot, cmdline="", glob="*", extra=None, devices=True):
+    """The `make check-ktest` command that runs the same configuration (and case) again."""
+    words = ["make", "check-ktest", f"MACHINE={machine}", f"SMP={smp}", f"BOOT={boot}"]
+    if not devices:
+        words.append("KTEST_DEVICES=none")
+    if cmdline:
+        words.append(f"CMDLINE={cmdline}")
+    if extra:
+        words.append("QEMU_EXTRA=" + (extra if isinstance(extra, str) else shlex.join(extra)))
+    words.append(f"GLOB={glob}")
+    return shlex.join(words)
 
 
 def report(run, tap, prefix=""):
@@ -276,20 +303,30 @@ def main():
     ap.add_argument("--accel", default="tcg", choices=["tcg", "kvm"])
     ap.add_argument("--mem", default="256M")
     ap.add_argument("--timeout", type=float, default=60, help="seconds allowed per test case")
-    ap.add_argument("--extra", default="")
+    ap.add_argument("--extra", default="", help="more QEMU arguments (after the devices)")
+    ap.add_argument("--cmdline", default="", help="more kernel command line, e.g. msi=off")
+    ap.add_argument("--no-devices", action="store_true",
+                    help="leave out the devices `make test` gives every run (two edu, one e1000e)")
     ap.add_argument("--log", default=None, help="keep the serial log here")
     ap.add_argument("-v", "--verbose", action="store_true", help="echo the guest's console")
     args = ap.parse_args()
     log = args.log or os.path.join(os.path.dirname(os.path.abspath(args.elf)), "test-logs", "check-ktest.serial.log")
     os.makedirs(os.path.dirname(log), exist_ok=True)
+    extra = ([] if args.no_devices else KTEST_DEVICES) + shlex.split(args.extra)
     run = run_ktest(args.elf, args.glob, machine=args.machine, smp=args.smp, boot=args.boot,
-                    per_test_timeout=args.timeout, extra=args.extra, mem=args.mem, accel=args.accel, log_path=log,
+                    per_test_timeout=args.timeout, extra=extra, mem=args.mem, accel=args.accel, log_path=log,
+                    cmdline_extra=args.cmdline,
                     on_line=(lambda line: print("  | " + line, flush=True)) if args.verbose else None)
     tap = Tap()
     report(run, tap)
     rc = tap.finish()
     failed = sum(not c.ok for c in run.cases) + len(run.problems)
-    print(f"# ktest={args.glob} on {args.machine}/smp{args.smp}/{args.boot}: "
+    failing = [c.name for c in run.cases if not c.ok]
+    for name in failing:
+        print("# rerun: " + make_rerun(args.machine, args.smp, args.boot, args.cmdline, name, args.extra or None,
+                                      devices=not args.no_devices))
+    print(f"# ktest={args.glob} on {args.machine}/smp{args.smp}/{args.boot}"
+          + (f" {args.cmdline}" if args.cmdline else "") + ": "
           f"{sum(c.ok and not c.skipped for c in run.cases)} passed, {failed} failed, "
           f"{sum(c.skipped and c.ok for c in run.cases)} skipped in {run.elapsed:.1f} s; serial log: {log}")
     return rc

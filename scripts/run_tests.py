@@ -47,10 +47,9 @@ KTEST_MATRIX = [
     ("pc", 4, "kernel", "msix=off"),
     ("q35", 1, "kernel", "msix=off"),
 ]
-# Devices every in-guest run gets: two edu devices whose INTx pins share one line on both boards
-# (slots 3 and 7: PIRQ C -> IRQ 11 on pc, PIRQ H -> GSI 23 on q35) and an e1000e with MSI-X.
-KTEST_DEVICES = ["-device", "edu,addr=03.0", "-device", "edu,addr=07.0",
-                 "-netdev", "user,id=n0", "-device", "e1000e,addr=04.0,netdev=n0"]
+# Devices every in-guest run gets (two edu on one shared line, an e1000e with MSI-X); `make
+# check-ktest` uses the same list.
+KTEST_DEVICES = ktest_runner.KTEST_DEVICES
 KTEST_CASE_TIMEOUT = 60
 UNIT_TIMEOUT = 120
 E2E_TIMEOUT = 900
@@ -64,6 +63,7 @@ class Result:
     status: str  # "pass", "fail", "skip"
     log: str = ""
     detail: str = ""
+    rerun: str = ""  # a command that runs just this again (ktest: make check-ktest ...)
 
 
 print_lock = threading.Lock()
@@ -172,9 +172,12 @@ def run_ktest_config(elf, machine, smp, boot, options, logs):
     for c in run.cases:
         status = "skip" if c.ok and c.skipped else "pass" if c.ok else "fail"
         detail = (c.directive + "\n" if c.directive else "") + "\n".join(c.diag[:6])
-        results.append(Result(f"ktest:{config}:{c.name}", status, log, detail.strip() if status == "fail" else ""))
+        rerun = ktest_runner.make_rerun(machine, smp, boot, options, c.name) if status == "fail" else ""
+        results.append(Result(f"ktest:{config}:{c.name}", status, log, detail.strip() if status == "fail" else "",
+                              rerun))
     for p in run.problems:
-        results.append(Result(f"ktest:{config}:run", "fail", log, p))
+        results.append(Result(f"ktest:{config}:run", "fail", log, p,
+                              ktest_runner.make_rerun(machine, smp, boot, options)))
     if not results:
         results.append(Result(f"ktest:{config}:run", "fail", log, "no test cases ran"))
     progress("ktest", config, results, time.monotonic() - start, log)
@@ -202,7 +205,11 @@ def run_e2e(script, build, logs):
         stderr = e.stderr.decode(errors="replace") if isinstance(e.stderr, bytes) else e.stderr or ""
         rc = f"killed after {E2E_TIMEOUT} s"
     with open(log, "w") as out:
-        out.write(f"$ {rel(script)}\n{stdout}\n--- stderr ---\n{stderr}\nexit status: {rc}\n")
+        # First line: the command that reproduces this log. Each QEMU the script started has its
+        # own serial log under IRQLAB_TEST_LOGS, which starts with that QEMU's command.
+        out.write(f"# reproduce: IRQLAB_BUILD={shlex.quote(rel(build) or '.')} PYTHONPATH=scripts {rel(script)}\n"
+                  f"# serial logs of its QEMUs (each starts with its QEMU command): "
+                  f"{rel(env['IRQLAB_TEST_LOGS'])}/\n{stdout}\n--- stderr ---\n{stderr}\nexit status: {rc}\n")
     results, plan, lines = [], None, stdout.splitlines()
     for i, line in enumerate(lines):
         m = re.match(r"^1\.\.(\d+)", line)
@@ -289,7 +296,10 @@ def main():
     if failed:
         print(f"\n{len(failed)} failure(s):")
         for r in failed:
-            print(f"  FAIL {r.name}\n       log: {rel(r.log)}")
+            print(f"  FAIL {r.name}\n       log: {rel(r.log)} (its first line: the QEMU command)"
+                  if r.name.startswith(("ktest:", "e2e:")) else f"  FAIL {r.name}\n       log: {rel(r.log)}")
+            if r.rerun:
+                print(f"       rerun: {r.rerun}")
             for line in r.detail.splitlines()[:8]:
                 print(f"       {line}")
     seconds = time.monotonic() - started

@@ -20,6 +20,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/madt.h"
 #include "arch/x86_64/pit.h"
+#include "arch/x86_64/tsc_rate.h"
 #include "include/wdm.h"
 #include "kernel/boot/cmdline.h"
 #include "kernel/console/console.h"
@@ -391,27 +392,64 @@ void lapic_init_ap(void)
 /* The timer counts down; pit_calibrate wants a counter that goes up. */
 static uint64_t timer_counted(void) { return 0xFFFFFFFFu - lapic_read(LAPIC_REG_TIMER_CURRENT); }
 
+#define TSC_CALIBRATION_WINDOWS 40u /* at most; it stops after TSC_CALIBRATION_GOOD good ones */
+#define TSC_CALIBRATION_GOOD 3u
+
+/* The timer against the (already calibrated) TSC: read TSC, timer, TSC at the start of a window
+ * and again at its end, with nothing but TSC reads in between. One undisturbed window gives
+ * the rate to a few ppm (tsc_rate.h). */
+static uint64_t calibrate_against_tsc(uint64_t tsc_hz, unsigned *windows, unsigned *good)
+{
+    struct tsc_sample samples[TSC_CALIBRATION_WINDOWS];
+    unsigned n = 0;
+    uint64_t window = tsc_hz / 50; /* 20 ms */
+    for (*good = 0; n < TSC_CALIBRATION_WINDOWS && *good < TSC_CALIBRATION_GOOD; n++) {
+        uint64_t t0 = rdtsc(), c0 = timer_counted(), t1 = rdtsc();
+        while (rdtsc() - t1 < window)
+            cpu_pause();
+        uint64_t t2 = rdtsc(), c1 = timer_counted(), t3 = rdtsc();
+        samples[n] = (struct tsc_sample){
+            .counted = c1 - c0, .tsc_elapsed = ((t2 - t0) + (t3 - t1)) / 2, .tsc_uncertainty = (t1 - t0) + (t3 - t2)};
+        *good += tsc_sample_is_good(&samples[n]);
+    }
+    *windows = n;
+    return tsc_rate_from_samples(samples, n, tsc_hz, good);
+}
+
 uint64_t lapic_timer_calibrate(void)
 {
     uint64_t flags = cpu_save_and_disable_interrupts();
 
     /* One-shot, masked: it counts down but never interrupts. Writing the initial count starts
      * it; the current count is what is left. At 1 GHz / 16 the full 32 bits last 68 s, far
-     * longer than the calibration (at most 20 PIT windows, about 1 s in the worst case). */
+     * longer than the calibration (at most 80 PIT windows, about 4.4 s on a very loaded host). */
     lapic_write(LAPIC_REG_LVT_TIMER, APIC_MASKED | LAPIC_LVT_TIMER_ONESHOT | LAPIC_SPURIOUS_VECTOR);
     lapic_write(LAPIC_REG_TIMER_DIVIDE, lapic_timer_divide_encode(LAPIC_TIMER_DIVISOR));
     lapic_write(LAPIC_REG_TIMER_INITIAL, 0xFFFFFFFFu);
-    struct pit_calibration cal;
-    uint64_t hz = pit_calibrate(timer_counted, &cal);
+    /* Against the TSC when its rate is known (time_init ran first): each window's brackets
+     * hold one timer read instead of PIT port polls, so a busy host disturbs far fewer of them.
+     * The PIT is the fallback (and the TSC's own reference). */
+    uint64_t tsc_hz = time_tsc_frequency();
+    unsigned windows = 0, good = 0;
+    uint64_t hz = tsc_hz ? calibrate_against_tsc(tsc_hz, &windows, &good) : 0;
+    const char *against = "TSC";
+    if (!hz || !good) {
+        struct pit_calibration cal;
+        uint64_t pit_hz = pit_calibrate(timer_counted, &cal);
+        if (!hz || cal.good) {
+            hz = pit_hz;
+            windows = cal.attempts;
+            good = cal.good;
+            against = "PIT";
+        }
+    }
     lapic_write(LAPIC_REG_TIMER_INITIAL, 0);
     cpu_restore_interrupts(flags);
 
     timer_hz = hz;
-    if (cal.good < PIT_CALIBRATION_SAMPLES)
-        log_warn("lapic: only %u of %u timer calibration windows were undisturbed; the rate may be off", cal.good,
-                 cal.attempts);
-    log_debug("lapic: timer calibration: %u %s windows, %u undisturbed, best +-%u ppm", cal.attempts,
-              cal.long_windows ? "(some 55 ms)" : "10 ms", cal.good, cal.best_ppm / 2);
+    if (good == 0) /* one undisturbed window is exact to a few ppm: then the rate is good */
+        log_warn("lapic: none of %u timer calibration windows was undisturbed; the rate may be off", windows);
+    log_debug("lapic: timer calibration against the %s: %u windows, %u undisturbed", against, windows, good);
     return timer_hz;
 }
 

@@ -109,7 +109,7 @@ static void pit_time_countdown(uint16_t ticks, pit_counter_fn read, struct pit_s
 
 uint64_t pit_calibrate(pit_counter_fn read, struct pit_calibration *info)
 {
-    struct pit_sample samples[PIT_CALIBRATION_MAX_ATTEMPTS];
+    struct pit_sample samples[PIT_CALIBRATION_LAST_ATTEMPT];
     uint16_t ticks = (uint16_t)pit_ticks_for_us(PIT_CALIBRATION_WINDOW_US);
     unsigned n = 0, good = 0;
 
@@ -118,7 +118,10 @@ uint64_t pit_calibrate(pit_counter_fn read, struct pit_calibration *info)
      * translating it, which would otherwise widen the first sample's brackets. */
     struct pit_sample warm_up;
     pit_time_countdown(100, read, &warm_up);
-    while (n < PIT_CALIBRATION_MAX_ATTEMPTS && good < PIT_CALIBRATION_SAMPLES) {
+    /* On a loaded host most windows are disturbed and a good one is exact: keep trying (for
+     * at most ~4 s of 55 ms windows) until there is at least one. */
+    while (good < PIT_CALIBRATION_SAMPLES && n < PIT_CALIBRATION_LAST_ATTEMPT &&
+           (n < PIT_CALIBRATION_MAX_ATTEMPTS || good == 0)) {
         if (n == 3 && good == 0)
             ticks = PIT_CALIBRATION_LONG_TICKS;
         pit_time_countdown(ticks, read, &samples[n]);

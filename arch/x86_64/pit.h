@@ -53,7 +53,8 @@ struct pit_sample {
 #define PIT_CALIBRATION_WINDOW_US 10000u
 #define PIT_CALIBRATION_LONG_TICKS 0xFFFFu /* 54.9 ms: used when 10 ms windows are too coarse */
 #define PIT_CALIBRATION_SAMPLES 3u         /* good samples wanted */
-#define PIT_CALIBRATION_MAX_ATTEMPTS 20u   /* windows tried at most */
+#define PIT_CALIBRATION_MAX_ATTEMPTS 20u   /* windows tried, unless none was good by then */
+#define PIT_CALIBRATION_LAST_ATTEMPT 80u   /* ... then up to this many (a loaded host: ~5 % are good) */
 /* Good: uncertainty <= elapsed / 200 (0.5 %, so the midpoint is off by at most 0.25 %). An
  * undisturbed 10 ms TCG window has about 0.006 %; KVM on a nested (PVM) host, where every port
  * or APIC access is a slow exit to the hypervisor, 0.2 to 0.6 % (about 0.1 % in a long window);
@@ -69,7 +70,8 @@ struct pit_calibration {
 };
 
 /* Rate of `read` in ticks per second: 10 ms windows until PIT_CALIBRATION_SAMPLES good ones
- * (or PIT_CALIBRATION_MAX_ATTEMPTS windows), then the median of the best three. If the first
+ * (or PIT_CALIBRATION_MAX_ATTEMPTS windows, or up to PIT_CALIBRATION_LAST_ATTEMPT while none is
+ * good), then the median of the best three good ones (see pit_rate_from_samples). If the first
  * three windows are all too coarse (reading `read` or the PIT is slow, as under a nested
  * hypervisor), the rest are 54.9 ms long, which shrinks the relative uncertainty 5.5 times. */
 uint64_t pit_calibrate(pit_counter_fn read, struct pit_calibration *info);

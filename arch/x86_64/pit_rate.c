@@ -26,8 +26,11 @@ uint64_t pit_rate_from_samples(const struct pit_sample *samples, unsigned n, uns
     if (n == 0)
         return 0;
 
-    /* Pick the three samples with the narrowest brackets relative to their length (simple
-     * selection sort: n is small). */
+    /* A sample's bracket bounds its error, and on a loaded host the distribution is two-sided:
+     * undisturbed windows are exact to a few ppm, disturbed ones are off by percent. So only
+     * good samples count when there are any: the median of the three narrowest good ones
+     * (one odd sample among three cannot move it), or with fewer good ones the narrowest.
+     * With no good sample at all, the narrowest of all is the least wrong. */
     unsigned best[3];
     unsigned picked = 0;
     for (; picked < 3 && picked < n; picked++) {
@@ -41,7 +44,7 @@ uint64_t pit_rate_from_samples(const struct pit_sample *samples, unsigned n, uns
         }
         best[picked] = choice;
     }
-    if (picked < 3)
+    if (picked < 3 || count_good < 3)
         return sample_rate(&samples[best[0]]);
 
     /* Their median: one odd sample among the three cannot move the result. */

@@ -17,6 +17,7 @@
  */
 #include "drivers/pci/pci_decode.h"
 #include "drivers/pci/pci_internal.h"
+#include "drivers/pci/pci_quirks.h"
 #include "kernel/console/log.h"
 #include "kernel/ke/interrupt.h"
 #include "kernel/mm/paging.h"
@@ -151,6 +152,8 @@ void pci_msix_disable(struct pci_device *dev)
     if (!dev->msix.present)
         return;
     uint16_t control = msix_control(dev);
+    if (control & PCI_MSIX_CONTROL_ENABLE)
+        (void)pci_quirk_before_msix_disable(dev); /* QEMU 7.2's e1000e: pci_quirk_e1000e.c */
     msix_write_control(dev, (uint16_t)(control & ~(PCI_MSIX_CONTROL_ENABLE | PCI_MSIX_CONTROL_FUNCTION_MASK)));
     /* INTx Disable stays set on purpose: see pci.h. */
 }

@@ -52,9 +52,8 @@ void time_init(void)
      * (the host's TSC) is steady. We log what we found and use the TSC either way. */
     log_info("time: TSC %lu.%03lu MHz (PIT-calibrated), invariant TSC: %s", (unsigned long)(hz / 1000000u),
              (unsigned long)(hz / 1000u % 1000u), tsc_invariant ? "yes" : "no");
-    if (cal.good < PIT_CALIBRATION_SAMPLES)
-        log_warn("time: only %u of %u calibration windows were undisturbed; the TSC rate may be off", cal.good,
-                 cal.attempts);
+    if (cal.good == 0) /* one undisturbed window is exact to a few ppm: the rate is good */
+        log_warn("time: none of %u calibration windows was undisturbed; the TSC rate may be off", cal.attempts);
     log_debug("time: TSC calibration: %u %s windows, %u undisturbed, best +-%u ppm", cal.attempts,
               cal.long_windows ? "(some 55 ms)" : "10 ms", cal.good, cal.best_ppm / 2);
     system_time_init(); /* KeQuerySystemTime: the RTC plus the counter calibrated above */

@@ -55,9 +55,10 @@ class Shell:
         for attempt in range(3):  # a free port can be taken between choosing and binding it
             port = free_port()
             serial = ["-chardev", f"socket,id=com1,host=127.0.0.1,port={port},server=on,wait=on,"
-                      f"logfile={self.log_path}", "-serial", "chardev:com1"]
+                      f"logfile={self.log_path},logappend=on", "-serial", "chardev:com1"]
             self.argv = qemu_argv(kernel_elf(), machine=machine, smp=smp, cmdline=cmdline,
                                   extra=DEVICES + list(extra or []), serial=serial)
+            irqlab_qemu.write_log_header(self.log_path, self.argv)  # the log starts with the command
             self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                          stderr=subprocess.PIPE, start_new_session=True)
             self.sock = self._connect(port)

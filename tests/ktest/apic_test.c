@@ -196,9 +196,11 @@ static void timer_calibration(struct ktest *t)
  * clock interrupt may be using the timer: save its setup, borrow it masked, put it back.
  *
  * Under QEMU a stall can only come out *longer* than asked: if the host stops the virtual CPU
- * for a while, real (and virtual) time goes on and the loop notices late. So the test stalls
- * five times and judges the shortest one: never below 10 ms - 10 %, and at most 10 ms + 10 %. */
-#define STALL_TRIES 5
+ * for a while, real (and virtual) time goes on and the loop notices late. On a loaded host
+ * that happens to most 10 ms stalls, so the test stalls up to STALL_TRIES times, stopping at
+ * the first undisturbed one (both clocks agree, and close to 10 ms), and judges the best: never
+ * below 10 ms - 10 %, and the shortest at most 10 ms + 50 %. */
+#define STALL_TRIES 20
 
 static void stall_10ms(struct ktest *t)
 {
@@ -214,7 +216,9 @@ static void stall_10ms(struct ktest *t)
 
     lapic_write(LAPIC_REG_LVT_TIMER, APIC_MASKED | LAPIC_SPURIOUS_VECTOR);
     lapic_write(LAPIC_REG_TIMER_DIVIDE, lapic_timer_divide_encode(LAPIC_TIMER_DIVISOR));
-    for (unsigned i = 0; i < STALL_TRIES; i++) {
+    unsigned tries = 0;
+    while (tries < STALL_TRIES) {
+        unsigned i = tries++;
         lapic_write(LAPIC_REG_TIMER_INITIAL, 0xFFFFFFFFu);
         uint64_t us_before = time_now_us();
         uint32_t start = lapic_read(LAPIC_REG_TIMER_CURRENT);
@@ -223,6 +227,9 @@ static void stall_10ms(struct ktest *t)
         uint64_t us_after = time_now_us();
         by_timer[i] = (uint64_t)(start - end) * 1000000u / hz;
         by_tsc[i] = us_after - us_before;
+        uint64_t gap = by_tsc[i] > by_timer[i] ? by_tsc[i] - by_timer[i] : by_timer[i] - by_tsc[i];
+        if (by_timer[i] <= 11000 && gap * 1000 <= by_timer[i] * 20)
+            break; /* an undisturbed try: enough */
     }
 
     lapic_write(LAPIC_REG_TIMER_INITIAL, 0);
@@ -232,7 +239,7 @@ static void stall_10ms(struct ktest *t)
     cpu_restore_interrupts(flags);
 
     uint64_t best_timer = by_timer[0], best_tsc = by_tsc[0], best_agreement_permille = 1000;
-    for (unsigned i = 0; i < STALL_TRIES; i++) {
+    for (unsigned i = 0; i < tries; i++) {
         ktest_log(t, "try %u: %llu us by the LAPIC timer, %llu us by time_now_us", i, (unsigned long long)by_timer[i],
                   (unsigned long long)by_tsc[i]);
         KTEST_EXPECT_GE(t, by_timer[i], 9000ull); /* never (much) shorter than asked */
@@ -286,8 +293,11 @@ static void clock_ticks_follow_tsc(struct ktest *t)
 {
     if (!interrupts_enabled())
         KTEST_SKIP(t, "interrupts are off: no clock ticks");
+    /* A tick within 5 s, or the clock is not running (20 ms were too few on a loaded host:
+     * whether this test ran or skipped depended on host speed). */
     uint64_t first = ke_tick_count;
-    KeStallExecutionProcessor(20000);
+    for (int i = 0; i < 50000 && ke_tick_count == first; i++)
+        KeStallExecutionProcessor(100);
     if (ke_tick_count == first)
         KTEST_SKIP(t, "the clock interrupt is not running");
 

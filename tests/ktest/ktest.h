@@ -144,6 +144,8 @@ bool ktest_glob_match(const char *pattern, const char *text);
  * selects and whether any belongs to a manual suite (those are selected only when named exactly
  * and end the kernel on purpose). ktest_run runs them and returns how many ran. PASSIVE_LEVEL. */
 unsigned ktest_count(const char *glob, bool *manual);
+/* Calls one case (the one frame every case has above it, both at boot and at the prompt). */
+void ktest_run_case(const struct ktest_case *c, struct ktest *t);
 unsigned ktest_run(const char *glob, unsigned *passed, unsigned *failed, unsigned *skipped);
 
 #endif

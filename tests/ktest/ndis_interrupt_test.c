@@ -16,6 +16,7 @@
 #include "kernel/lib/string.h"
 #include "tests/ktest/io_helpers.h"
 #include "tests/ktest/ktest.h"
+#include "tests/ktest/msix_helpers.h"
 #include "tests/ktest/ndis_test_miniport.h"
 
 static struct ktest *T; /* for checks made inside MiniportInitializeEx / MiniportHaltEx */
@@ -184,22 +185,51 @@ static PKINTERRUPT object_of(ULONG message)
     return in ? ndis_interrupt_object(in, message) : NULL;
 }
 
-/* Raise `message` once, with the ISR answering `answer`; wait for the ISR and the DPCs it asked
- * for (dpcs_per_call each time it runs). Returns how many times the ISR ran: 1 - or 2 when QEMU
- * 7.2's e1000e re-sends a message once its throttle state has gone stale (see
- * tests/ktest/e1000_driver_test.c); every count below is therefore per ISR call. */
+/* In MSI-X mode QEMU 7.2's e1000e sends each message a second time when the vector's throttle
+ * timer expires (~128 us later), once that vector was ever postponed - and every vector has
+ * been by the time these tests run (drivers/pci/pci_quirk_e1000e.c does it whenever MSI-X goes
+ * off). So after a message, wait for that second ISR call (a condition with a generous bound;
+ * 1 call is fine too), then for every DPC the calls queued to have run. A second call that comes
+ * while the first one's DPC is still queued is served by that same DPC (a KDPC is queued once),
+ * so DPC counts lie between "one call's worth" and "every call's worth". */
+static bool ndis_idle(ULONG message)
+{
+    struct ndis_message_stats s = ndis_interrupt_stats(ndis_interrupt_from_handle(ntm.interrupt), message);
+    return s.dpc_runs >= s.dpc_queued + s.dpc_requeues;
+}
+
+static void wait_for_resend_and_dpcs(struct ktest *t, ULONG message, uint64_t isr0)
+{
+    if (ntm.msix)
+        (void)io_test_wait(&ntm.isr_calls[message], isr0 + 2, 2000);
+    /* The miniport's ISR has returned, but NDIS's wrapper around it may still be queueing the
+     * DPCs on another CPU: let every CPU finish what it took on this vector first. */
+    PKINTERRUPT o = object_of(message);
+    KAFFINITY active = KeQueryActiveProcessors();
+    for (ULONG cpu = 0; o && cpu < 8 * sizeof(KAFFINITY); cpu++)
+        if (active & ((KAFFINITY)1 << cpu))
+            KTEST_EXPECT_TRUE(t, test_drain_vector(cpu, (uint8_t)o->Vector, 5000));
+    bool idle = false;
+    for (int i = 0; i < 50000 && !(idle = ndis_idle(message)); i++)
+        KeStallExecutionProcessor(100);
+    KTEST_EXPECT_TRUE(t, idle);
+}
+
+/* Raise `message` once, with the ISR answering `answer`; wait for the ISR, its re-send (above)
+ * and the DPCs it asked for (dpcs_per_call each time it runs, fewer if they coalesced). Returns
+ * how many times the ISR ran: 1 or 2. */
 static uint64_t raise_once(struct ktest *t, ULONG message, struct ntm_answer answer, uint64_t dpcs_per_call)
 {
     ntm.answer = answer;
     uint64_t isr0 = ntm.isr_calls[message], dpc0 = ntm.dpc_calls[message];
     ndis_test_raise(message);
-    KTEST_EXPECT_TRUE(t, io_test_wait(&ntm.isr_calls[message], isr0 + 1, 2000));
-    if (dpcs_per_call)
-        KTEST_EXPECT_TRUE(t, io_test_wait(&ntm.dpc_calls[message], dpc0 + dpcs_per_call, 2000));
-    KeStallExecutionProcessor(20000); /* room for anything unexpected to happen */
+    KTEST_EXPECT_TRUE(t, io_test_wait(&ntm.isr_calls[message], isr0 + 1, 5000));
+    wait_for_resend_and_dpcs(t, message, isr0);
     uint64_t calls = ntm.isr_calls[message] - isr0;
     KTEST_EXPECT_LE(t, calls, 2);
-    KTEST_EXPECT_EQ(t, ntm.dpc_calls[message] - dpc0, calls * dpcs_per_call);
+    uint64_t dpcs = ntm.dpc_calls[message] - dpc0;
+    KTEST_EXPECT_GE(t, dpcs, dpcs_per_call);
+    KTEST_EXPECT_LE(t, dpcs, calls * dpcs_per_call);
     return calls;
 }
 
@@ -238,8 +268,12 @@ static void dpcs_follow_the_outputs_not_the_return_value(struct ktest *t)
     }
     calls =
         raise_once(t, 0, (struct ntm_answer){.claim = TRUE, .queue_default = FALSE, .targets = (ULONG)active}, cpus);
-    for (ULONG c = 0; c < NTM_MAX_CPUS; c++)
-        KTEST_EXPECT_EQ(t, ntm.dpc_on_cpu[c], before[c] + calls * ((active >> c) & 1));
+    for (ULONG c = 0; c < NTM_MAX_CPUS; c++) {
+        if ((active >> c) & 1)
+            KTEST_EXPECT_TRUE(t, ntm.dpc_on_cpu[c] >= before[c] + 1 && ntm.dpc_on_cpu[c] <= before[c] + calls);
+        else
+            KTEST_EXPECT_EQ(t, ntm.dpc_on_cpu[c], before[c]);
+    }
     /* QueueDefaultInterruptDpc wins over TargetProcessors: one DPC, on the ISR's CPU. */
     raise_once(t, 0, (struct ntm_answer){.claim = TRUE, .queue_default = TRUE, .targets = (ULONG)active}, 1);
 
@@ -250,7 +284,7 @@ static void dpcs_follow_the_outputs_not_the_return_value(struct ktest *t)
         KTEST_EXPECT_EQ(t, ntm.isr_calls[0], isr0); /* message 0 was not involved */
         struct ndis_message_stats s3 = ndis_interrupt_stats(ndis_interrupt_from_handle(ntm.interrupt), 3);
         KTEST_EXPECT_EQ(t, s3.isr_calls, calls);
-        KTEST_EXPECT_EQ(t, s3.dpc_runs, calls);
+        KTEST_EXPECT_TRUE(t, s3.dpc_runs >= 1 && s3.dpc_runs <= calls);
     }
     ntm_stop(nic);
 }
@@ -318,14 +352,23 @@ static void more_nbls_pending_runs_the_dpc_again(struct ktest *t)
     KTEST_ASSERT_EQ(t, init, NDIS_STATUS_SUCCESS);
     ntm.more_nbls_rounds = 2;
     ntm.answer = (struct ntm_answer){.claim = TRUE, .queue_default = TRUE};
+    uint64_t isr0 = ntm.isr_calls[0];
     ndis_test_raise(0);
-    KTEST_EXPECT_TRUE(t, io_test_wait(&ntm.dpc_calls[0], 3, 2000)); /* one request, two requeues */
-    KeStallExecutionProcessor(20000);
+    KTEST_EXPECT_TRUE(t, io_test_wait(&ntm.dpc_calls[0], 3, 5000)); /* one request, two requeues */
+    wait_for_resend_and_dpcs(t, 0, isr0);
     KTEST_EXPECT_EQ(t, ntm.last_max_nbls, NDIS_RECEIVE_BUDGET);
     struct ndis_message_stats s = ndis_interrupt_stats(ndis_interrupt_from_handle(ntm.interrupt), 0);
-    KTEST_EXPECT_EQ(t, s.dpc_requeues, 2);
-    KTEST_EXPECT_EQ(t, s.dpc_runs, s.dpc_queued + 2); /* every queued DPC ran, plus the two requeues */
-    KTEST_EXPECT_EQ(t, s.dpc_queued, s.isr_calls);
+    KTEST_EXPECT_EQ(t, ntm.more_nbls_rounds, 0);                   /* both "more pending" answers were given */
+    KTEST_EXPECT_GE(t, s.dpc_runs, 3);                             /* the request, then once per answer */
+    KTEST_EXPECT_EQ(t, s.dpc_runs, s.dpc_queued + s.dpc_requeues); /* every queued DPC ran */
+    /* One DPC per ISR call, or fewer when the device's re-send found it still queued. A
+     * re-send that queues the DPC while it runs leaves nothing for the requeue to add: it ran
+     * again all the same (hence one requeue instead of two). */
+    KTEST_EXPECT_TRUE(t, s.dpc_queued >= 1 && s.dpc_queued <= s.isr_calls);
+    if (s.isr_calls == 1)
+        KTEST_EXPECT_EQ(t, s.dpc_requeues, 2);
+    else
+        KTEST_EXPECT_TRUE(t, s.dpc_requeues >= 1 && s.dpc_requeues <= 2);
     ntm_stop(nic);
 }
 

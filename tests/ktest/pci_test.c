@@ -21,6 +21,7 @@
 #include "kernel/ke/kprcb.h"
 #include "tests/ktest/irq_helpers.h"
 #include "tests/ktest/ktest.h"
+#include "tests/ktest/msix_helpers.h"
 
 #define EDU_VENDOR 0x1234
 #define EDU_DEVICE 0x11e8
@@ -388,6 +389,10 @@ static void intx_delivered_on_shared_line(struct ktest *t)
     struct pci_device *nic = pci_find(E1000E_VENDOR, E1000E_DEVICE, 0);
     if (nic && nic->has_gsi && nic->gsi == gsi)
         (void)e1000e(); /* on pc with msi=off its driver's ISR shares the line: take it away */
+    /* Other devices may already use this line - at the prompt, the edu driver's own ISRs for
+     * every further edu on the same PIRQ (e.g. 8 edus with msi=off): we only add to the chain. */
+    const struct ke_gsi_route *existing = ke_gsi_route_get(gsi);
+    uint32_t others = existing ? existing->refcount : 0;
     static KINTERRUPT obj[2];
     static struct edu_ctx ctx[2];
     uint8_t vector[2];
@@ -431,7 +436,10 @@ static void intx_delivered_on_shared_line(struct ktest *t)
         edu_quiet(ctx[i].regs);
         restore(d[i]);
     }
-    KTEST_EXPECT_TRUE(t, test_rte(gsi).masked);
+    /* Our routes are gone; the pin is masked only if nobody else had it. */
+    const struct ke_gsi_route *after = ke_gsi_route_get(gsi);
+    KTEST_EXPECT_EQ(t, after ? after->refcount : 0, others);
+    KTEST_EXPECT_EQ(t, test_rte(gsi).masked, others == 0);
     KTEST_EXPECT_TRUE(t, got1);
     KTEST_EXPECT_TRUE(t, got0);
     KTEST_EXPECT_EQ(t, ctx[0].calls, 1);
@@ -442,8 +450,8 @@ static void intx_delivered_on_shared_line(struct ktest *t)
     KTEST_EXPECT_EQ(t, ctx[1].cpu, route_cpu);
     KTEST_EXPECT_TRUE(t, line_low);
     KTEST_EXPECT_TRUE(t, mirror_masked);
-    ktest_log(t, "GSI %u vector 0x%x on CPU %u; declines: %lu / %lu", gsi, vector[0], route_cpu,
-              (unsigned long)ctx[0].declined, (unsigned long)ctx[1].declined);
+    ktest_log(t, "GSI %u vector 0x%x on CPU %u (%u other route(s)); declines: %lu / %lu", gsi, vector[0], route_cpu,
+              (unsigned)others, (unsigned long)ctx[0].declined, (unsigned long)ctx[1].declined);
 }
 
 /* One INTx from `d` (MSI off) must arrive at the GSI pci_intx.c computed for it. */
@@ -559,7 +567,9 @@ static void e1000e_msix_three_vectors(struct ktest *t)
     }
 
     bool delivered[3] = {false, false, false};
-    bool held_while_masked = false, pending_seen = false, released_on_unmask = false;
+    bool drained = false, held_while_masked = false, pending_seen = false, released_on_unmask = false;
+    bool pending_cleared = false, primed = false;
+    uint64_t before_mask = 0;
     if (connected == 3) {
         pci_enable_bus_master(n);
         pci_msix_enable(n);
@@ -567,31 +577,44 @@ static void e1000e_msix_three_vectors(struct ktest *t)
         ctx.regs[E1000E_EIAC / 4] = 0;
         ctx.regs[E1000E_IVAR / 4] =
             (E1000E_IVAR_VALID | 0) | ((E1000E_IVAR_VALID | 1) << 8) | ((E1000E_IVAR_VALID | 2) << 16);
+        /* Make entry 0 re-send on its own, as QEMU's e1000e does after any earlier user had two
+         * RX events within one throttle window (masked meanwhile: only its PBA sees this).
+         * Whether or not that worked, every check below must hold. */
+        pci_msix_mask(n, 0, true);
+        ctx.regs[E1000E_IMS / 4] = E1000E_ICR_RXQ0;
+        primed = e1000e_test_make_resend(n, ctx.regs, 0, 10000);
+        pci_msix_mask(n, 0, false);
         ctx.regs[E1000E_IMS / 4] = E1000E_ICR_RXQ0 | E1000E_ICR_TXQ0 | E1000E_ICR_OTHER | E1000E_ICR_LSC;
         for (unsigned i = 0; i < 3; i++) {
             ctx.regs[E1000E_ICS / 4] = i == 2 ? E1000E_ICR_LSC : entry_cause[i];
-            delivered[i] = test_wait_for(&ctx.calls[i], 1, 2000);
+            delivered[i] = test_wait_for(&ctx.calls[i], 1, 5000);
         }
-        /* A masked entry holds its message in the Pending Bit Array until unmasked. */
+        /* A masked entry holds its message in the Pending Bit Array until unmasked. The e1000e
+         * may send a message again on its own (msix_helpers.h), so "held" means: once the mask
+         * is on and whatever was already on its way has arrived, no call until the unmask. */
         pci_msix_mask(n, 0, true);
+        drained = test_drain_vector(route[0].cpu, (uint8_t)route[0].vector, 5000);
+        before_mask = ctx.calls[0];
         ctx.regs[E1000E_ICS / 4] = E1000E_ICR_RXQ0;
-        /* The e1000e may hold the message back for its throttling interval (a QEMU timer), so
-         * wait for the pending bit rather than a fixed time: on a loaded host 20 ms is not enough. */
-        for (int i = 0; i < 2000 && !pending_seen; i++) {
-            KeStallExecutionProcessor(1000);
+        /* The message may wait for the vector's throttle timer (a QEMU timer): poll the pending
+         * bit with a generous bound rather than waiting a fixed time. */
+        for (int i = 0; i < 10000 && !pending_seen; i++) {
             pending_seen = pci_msix_pending(n, 0);
+            if (!pending_seen)
+                KeStallExecutionProcessor(1000);
         }
-        held_while_masked = ctx.calls[0] == 1;
+        held_while_masked = ctx.calls[0] == before_mask;
         pci_msix_mask(n, 0, false);
-        released_on_unmask = test_wait_for(&ctx.calls[0], 2, 2000) && !pci_msix_pending(n, 0);
+        released_on_unmask = test_wait_for(&ctx.calls[0], before_mask + 1, 5000);
+        /* Delivered, so the pending bit is gone - unless a re-send found the entry masked, which
+         * it no longer is: nothing can set it again now. */
+        pending_cleared = !pci_msix_pending(n, 0);
         ctx.regs[E1000E_IMC / 4] = 0xFFFFFFFFu;
         ctx.regs[E1000E_ICR / 4] = 0xFFFFFFFFu;
+        for (unsigned i = 0; i < 3; i++)
+            (void)test_drain_vector(route[i].cpu, (uint8_t)route[i].vector, 5000);
     }
-    /* QEMU 7.2's e1000e keeps a throttling timer (>= 128 us) running after each message and
-     * aborts QEMU if it fires after MSI-X was turned off ("Assertion msix_enabled(...) failed",
-     * seen as QEMU exit status -6 in a later suite). Let that window pass before disabling. */
-    KeStallExecutionProcessor(10000);
-    pci_msix_disable(n);
+    pci_msix_disable(n); /* waits for the throttle timers (drivers/pci/pci_quirk_e1000e.c) */
     bool masked_by_disconnect = true;
     for (unsigned i = 0; i < connected; i++) {
         ke_interrupt_disconnect(&obj[i]);
@@ -605,16 +628,24 @@ static void e1000e_msix_three_vectors(struct ktest *t)
     KTEST_ASSERT_EQ(t, connected, 3);
     KTEST_EXPECT_TRUE(t, unmasked_by_connect);
     KTEST_EXPECT_TRUE(t, masked_by_disconnect);
+    KTEST_EXPECT_TRUE(t, primed);
     for (unsigned i = 0; i < 3; i++) {
         KTEST_EXPECT_TRUE(t, delivered[i]);
         KTEST_EXPECT_EQ(t, ctx.cpu[i], route[i].cpu);
-        KTEST_EXPECT_EQ(t, obj[i].ServiceCount[route[i].cpu], i == 0 ? 2 : ctx.calls[i]);
+        /* Every call the ISR counted went through this object on the route's CPU; re-sends
+         * by the device make the number itself vary (at least 1, and at least 2 on entry 0). */
+        KTEST_EXPECT_EQ(t, obj[i].ServiceCount[route[i].cpu], ctx.calls[i]);
     }
-    KTEST_EXPECT_EQ(t, ctx.calls[1], 1);
-    KTEST_EXPECT_GE(t, ctx.calls[2], 1); /* a real link change could add one */
-    KTEST_EXPECT_TRUE(t, held_while_masked);
+    KTEST_EXPECT_GE(t, ctx.calls[0], 2);
+    KTEST_EXPECT_GE(t, ctx.calls[1], 1);
+    KTEST_EXPECT_GE(t, ctx.calls[2], 1);
+    KTEST_EXPECT_TRUE(t, drained);
     KTEST_EXPECT_TRUE(t, pending_seen);
+    KTEST_EXPECT_TRUE(t, held_while_masked);
     KTEST_EXPECT_TRUE(t, released_on_unmask);
+    KTEST_EXPECT_TRUE(t, pending_cleared);
+    ktest_log(t, "calls %lu/%lu/%lu (%lu before the mask)", (unsigned long)ctx.calls[0], (unsigned long)ctx.calls[1],
+              (unsigned long)ctx.calls[2], (unsigned long)before_mask);
     ktest_log(t, "vectors 0x%x/0x%x/0x%x on CPUs %u/%u/%u", route[0].vector, route[1].vector, route[2].vector,
               route[0].cpu, route[1].cpu, route[2].cpu);
 }
