@@ -1,7 +1,7 @@
 /* drivers/pci/pci_quirk_e1000e.c - QEMU 7.2's e1000e must not lose MSI-X while a throttle timer
  * is armed; pci_msix_disable calls this first.
  *
- * The model (hw/net/e1000e_core.c in QEMU 7.2; qemu-devices.md §2 for the register facts):
+ * The model (hw/net/e1000e_core.c in QEMU 7.2; docs/io-manager.md, "QEMU 7.2 quirks met here"):
  *   * Every message on MSI-X vector v arms v's throttle timer (EITR, at least 128 us of QEMU's
  *     virtual clock; writing 0 to EITR still leaves 128 us). A message for v while it runs is
  *     postponed: the timer sends it when it expires - and from then on the "postponed" flag of v

@@ -1,7 +1,7 @@
 /* tests/ktest/msix_helpers.h - waiting for message interrupts by condition, never by a fixed delay.
  *
  * Two facts make MSI-X tests on QEMU 7.2's e1000e depend on host speed unless they wait for the
- * right thing (hw/net/e1000e_core.c, qemu-devices.md §2):
+ * right thing (QEMU 7.2 hw/net/e1000e_core.c; docs/io-manager.md):
  *   * After every message a vector's throttle timer (EITR, at least 128 us of QEMU's virtual
  *     clock) runs in QEMU's main loop. Once a message has been postponed by it, the vector's
  *     "pending" flag is never cleared, so from then on every expiry of that timer sends the
