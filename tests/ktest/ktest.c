@@ -12,6 +12,7 @@
 #include "tests/ktest/ktest.h"
 
 #include "arch/x86_64/cpu.h"
+#include "include/wdm.h"
 
 #include <stdarg.h>
 
@@ -179,9 +180,15 @@ static void print_counts(const char *indent, const char *label, const struct cou
 
 /* Every case, at boot (ktest_main) and from the shell (ktest_run), is called from here: one
  * known caller for tests that walk their own stack (ksyms_test.c). noinline keeps the frame. */
+/* Every case starts on CPU 0 and stays there unless it moves itself (KeSetSystemAffinityThreadEx):
+ * cases aim DPCs and interrupts at "another CPU" and flood it, which only works if the scheduler
+ * cannot move the thread running the case onto that CPU (where the flood would starve it). At
+ * the prompt the shell thread may be on any CPU, in build/ktest.elf it starts on CPU 0. */
 __attribute__((noinline)) void ktest_run_case(const struct ktest_case *c, struct ktest *t)
 {
+    KAFFINITY previous = KeSetSystemAffinityThreadEx(1);
     c->fn(t);
+    KeRevertToUserAffinityThreadEx(previous);
     __asm__ volatile("" ::: "memory"); /* not a tail call: this frame stays in the chain */
 }
 
