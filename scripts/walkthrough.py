@@ -482,6 +482,7 @@ class Runner:
         self.background = []     # (block, cmd, Popen) host commands of a gdb session ("a third terminal")
         self.count = 0
         self.timeout = STEP_TIMEOUT
+        self.previous = None     # the language of the block before the one running
 
     # -- sessions
     def end_session(self):
@@ -533,7 +534,7 @@ class Runner:
         self.ports = {0: port} if port else {}
         if any(a.startswith("BREAK=") and a != "BREAK=" for a in args):
             # make gdb runs to the function: gdb's prompt comes back when it is hit.
-            self.pending = ("make gdb " + " ".join(make_args), [], 0)
+            self.pending = ("make gdb " + " ".join(make_args), [], 0, 0)
 
     def substitute(self, cmd):
         def port(m):
@@ -644,11 +645,15 @@ class Runner:
         return bad
 
     def run_output(self, block):
-        if self.last_was_start and self.gdb:
+        console_mark = 0
+        if self.gdb and self.pending and self.previous == "gdb":
+            # right after a `continue` typed without waiting: what the guest prints in terminal 1
+            console_mark = self.pending[3]
+        if self.gdb and (self.last_was_start or self.previous == "gdb"):
             deadline = time.monotonic() + self.timeout
-            while match_lines(block.lines, self.gdb.console_output()) and time.monotonic() < deadline:
+            while match_lines(block.lines, self.gdb.console_output()[console_mark:]) and time.monotonic() < deadline:
                 time.sleep(0.1)
-            missing = match_lines(block.lines, self.gdb.console_output())
+            missing = match_lines(block.lines, self.gdb.console_output()[console_mark:])
             if missing:
                 raise StepFailed(f"terminal 1: {missing}\n--- console ---\n{self.gdb.console_output()[-2000:]}")
             return
@@ -698,7 +703,7 @@ class Runner:
 
     def collect_pending(self, more_expected=()):
         """gdb's answer to the command typed without waiting, once its prompt is back."""
-        what, expected, _ = self.pending
+        what, expected, _, _ = self.pending
         self.pending = None
         try:
             out = self.gdb.gdb_wait(self.timeout)
@@ -723,8 +728,9 @@ class Runner:
                 self.collect_pending()
             if runs_on and n == len(items) - 1 and cmd in ("c", "continue"):
                 mark = len(self.gdb.gdb_output())
+                console_mark = len(self.gdb.console_output())
                 self.gdb.gdb(cmd, self.timeout, wait=False)
-                self.pending = (cmd, expected, mark)
+                self.pending = (cmd, expected, mark, console_mark)
                 continue
             self.check_gdb(cmd, expected, self.gdb.gdb(cmd, self.timeout))
 
@@ -732,7 +738,7 @@ class Runner:
         """End of a gdb session: what a final `continue` printed so far, and the host commands."""
         bad = []
         if self.pending:  # the guest runs on: gdb said so (`Continuing.`) and printed what the page shows
-            what, expected, mark = self.pending
+            what, expected, mark, _ = self.pending
             self.pending = None
             if not [e for e in expected if e.strip()] and what in ("c", "continue"):
                 expected = ["Continuing."]
@@ -755,6 +761,7 @@ class Runner:
                     self.report(False, name, "not run: an earlier step of this session failed")
                     continue
                 nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+                self.previous = blocks[i - 1].lang if i else None
                 try:
                     if b.lang == "sh":
                         self.run_sh(b)
