@@ -201,6 +201,47 @@ def main():
     failed = [name for ok, name, _ in results if not ok]
     t.ok(failed and failed[0].endswith("(gdb)"), "a gdb error fails its step even with no expected output shown",
          diag=results)
+    # The continue rule at the end of a walk-through, terminal 1's output after it, a host command
+    # as a third terminal, and a `make qemu-gdb` with no `make gdb`.
+    class Runs(FakeGdb):
+        said = "Continuing."
+        def gdb(self, command, timeout=120, wait=True):
+            if command == "continue" and not wait:
+                self.console += "raised: the ISR and the DPC ran\nirqlab> "
+            return super().gdb(command, timeout, wait)
+
+        def gdb_output(self):
+            return (self.said + "\n") * self.typed.count("continue") if self.said else ""
+    tail = """
+<!-- walkthrough: demo -->
+```gdb
+(gdb) continue
+```
+
+<!-- walkthrough: demo -->
+```
+raised: the ISR and the DPC ran
+```
+"""
+    page = PAGE.split("<!-- not-run")[0] + tail
+    results = run_page(page, Runs)
+    t.ok(results and all(ok for ok, _, _ in results),
+         "a final continue is typed without waiting; the output block after it is terminal 1's output since",
+         diag="\n".join(f"{ok} {name} {diag}" for ok, name, diag in results))
+    Runs.said = ""
+    results = run_page(page, Runs)
+    t.ok(results and not results[-1][0] and "Continuing." in results[-1][2],
+         "a final continue that gdb did not take (no `Continuing.`) fails the last block", diag=results)
+    Runs.said = "Continuing."
+    results = run_page(page.replace("raised: the ISR and the DPC ran\n```", "raised: the ISR ran\n```"), Runs)
+    t.ok(results and not results[-1][0] and "terminal 1" in results[-1][2],
+         "terminal 1 not saying what the page shows fails", diag=results)
+    results = run_page(page.replace("echo <port>", "echo <port>; false"), Runs)
+    t.ok(results and not all(ok for ok, _, _ in results) and any("status 1" in d for _, _, d in results),
+         "a host command of a gdb session (a third terminal) must exit 0", diag=results)
+    results = run_page(PAGE.replace("make gdb BREAK=", "echo no make gdb"))
+    t.ok(results and not results[0][0] and "make gdb" in results[0][2],
+         "`make qemu-gdb` with no `make gdb` after it fails", diag=results[:1])
     t.ok(wt.SHELL_ERROR.search("unknown command 'mydrivr' (type 'help' for the list of commands)"),
          "the shell's `unknown command` answer is recognised (fails an irqlab> step)")
     return t.finish()
