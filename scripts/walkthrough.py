@@ -9,17 +9,23 @@ A fenced block in a page is run when the line before its fence is a marker
 and every fenced block of a checked page must carry one of the two (`unmarked()` lists the others).
 Block kinds, by the fence's language (docs/writing-docs.md has the full rules):
 
-  sh        each non-comment line is a host command, run from the tree's root. `make run ...` and
-            `make gdb ...` START a session (QEMU through a pty / scripts/gdb_session.py) that the
-            following irqlab/gdb blocks type into; `<port>` (`<port1>`) is the host UDP port that
-            session printed for net0 (net1). `make test` (which runs this) is not run: its target
-            must exist.
-  irqlab    `irqlab> CMD` lines are typed at the guest shell; the lines after one are its expected
-  console   output.
+  sh        each non-comment line is a host command, run from the tree's root. `make run ...` START
+            a session (QEMU through a pty) that the following irqlab blocks type into; `make
+            qemu-gdb ...` (terminal 1) and the `make gdb ...` after it (terminal 2) start ONE gdb
+            session with the variables of both (scripts/gdb_session.py; `make gdb` alone: the
+            one-terminal mode). `<port>` (`<port1>`) is the host UDP port that session printed
+            for net0 (net1). `make test` (which runs this) is not run: its target must exist.
+            During a gdb session a host command runs as in a third terminal: not waited for,
+            it must exit 0 by the session's end.
+  irqlab    `irqlab> CMD` lines are typed at the guest shell (a gdb session: in terminal 1, once
+  console   its prompt is there); the lines after one are its expected output.
   gdb       `(gdb) CMD` lines are typed into gdb (a trailing `# comment` is dropped), the lines after
-            one are its expected output.
+            one are its expected output. The continue rule: a `continue` that ends its block,
+            when the next block of the session is not a gdb block (console input, a host
+            command, the end), is typed without waiting; its output is the lines at the top of
+            the next gdb block (before its first `(gdb)` line), collected there.
   (none)    expected output of the step before: a host command's output, or (right after a
-  text      `make run`) the console so far.
+  text      `make run` / `make gdb`, or a continue typed without waiting) the console so far.
 
 Expected output is matched line by line, in order, each as a whole line; output lines in between are
 allowed, so a missing or renamed line fails and added lines do not. Within a line: a run of digits
