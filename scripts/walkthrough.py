@@ -494,10 +494,14 @@ class Runner:
     def end_session(self):
         self.pending = None
         self.qemu_gdb = None
-        for _, _, proc in self.background:
+        for _, _, proc in self.background:  # a third terminal closed: its whole job ends
             if proc.poll() is None:
-                proc.kill()
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except OSError:
+                    pass
             proc.wait(10)
+            LIVE.discard(proc.pid)
         self.background = []
         if self.console:
             self.console.close()
