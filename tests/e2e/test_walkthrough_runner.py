@@ -195,12 +195,14 @@ def main():
          "a breakpoint on a function that was renamed fails its block", diag=results)
 
     class NoBt(FakeGdb):
-        def gdb(self, command, timeout=120):
-            return "Undefined command: \"p\".  Try \"help\"." if command.startswith("p ") else super().gdb(command, timeout)
+        def gdb(self, command, timeout=120, wait=True):
+            if command.startswith("p "):
+                return "Undefined command: \"p\".  Try \"help\"."
+            return super().gdb(command, timeout, wait)
     results = run_page(PAGE.replace("$1 = 4\n", ""), NoBt)
     failed = [name for ok, name, _ in results if not ok]
-    t.ok(failed and failed[0].endswith("(gdb)"), "a gdb error fails its step even with no expected output shown",
-         diag=results)
+    t.ok(failed and failed[0] == "page.md:22 (gdb)" and "Undefined command" in results[3][2],
+         "a gdb error fails its step even with no expected output shown", diag=results)
     # The continue rule at the end of a walk-through, terminal 1's output after it, a host command
     # as a third terminal, and a `make qemu-gdb` with no `make gdb`.
     class Runs(FakeGdb):
