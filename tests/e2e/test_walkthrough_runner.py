@@ -215,7 +215,7 @@ def main():
         def gdb_output(self):
             return (self.said + "\n") * self.typed.count("continue") if self.said else ""
     tail = """
-<!-- walkthrough: demo -->
+<!-- walkthrough: demo timeout=3 -->
 ```gdb
 (gdb) continue
 ```
