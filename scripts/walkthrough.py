@@ -9,17 +9,23 @@ A fenced block in a page is run when the line before its fence is a marker
 and every fenced block of a checked page must carry one of the two (`unmarked()` lists the others).
 Block kinds, by the fence's language (docs/writing-docs.md has the full rules):
 
-  sh        each non-comment line is a host command, run from the tree's root. `make run ...` and
-            `make gdb ...` START a session (QEMU through a pty / scripts/gdb_session.py) that the
-            following irqlab/gdb blocks type into; `<port>` (`<port1>`) is the host UDP port that
-            session printed for net0 (net1). `make test` (which runs this) is not run: its target
-            must exist.
-  irqlab    `irqlab> CMD` lines are typed at the guest shell; the lines after one are its expected
-  console   output.
+  sh        each non-comment line is a host command, run from the tree's root. `make run ...` START
+            a session (QEMU through a pty) that the following irqlab blocks type into; `make
+            qemu-gdb ...` (terminal 1) and the `make gdb ...` after it (terminal 2) start ONE gdb
+            session with the variables of both (scripts/gdb_session.py; `make gdb` alone: the
+            one-terminal mode). `<port>` (`<port1>`) is the host UDP port that session printed
+            for net0 (net1). `make test` (which runs this) is not run: its target must exist.
+            During a gdb session a host command runs as in a third terminal: not waited for,
+            it must exit 0 by the session's end.
+  irqlab    `irqlab> CMD` lines are typed at the guest shell (a gdb session: in terminal 1, once
+  console   its prompt is there); the lines after one are its expected output.
   gdb       `(gdb) CMD` lines are typed into gdb (a trailing `# comment` is dropped), the lines after
-            one are its expected output.
+            one are its expected output. The continue rule: a `continue` that ends its block,
+            when the next block of the session is not a gdb block (console input, a host
+            command, the end), is typed without waiting; its output is the lines at the top of
+            the next gdb block (before its first `(gdb)` line), collected there.
   (none)    expected output of the step before: a host command's output, or (right after a
-  text      `make run`) the console so far.
+  text      `make run` / `make gdb`, or a continue typed without waiting) the console so far.
 
 Expected output is matched line by line, in order, each as a whole line; output lines in between are
 allowed, so a missing or renamed line fails and added lines do not. Within a line: a run of digits
@@ -202,7 +208,7 @@ def steps(block):
 
 
 def make_words(cmd):
-    """('run', [args]) for `make run ARGS` / `make gdb ARGS`, else None."""
+    """('run', [args]) for `make run ARGS` / `make gdb ARGS` / `make qemu-gdb ARGS`, else None."""
     try:
         words = shlex.split(cmd)
     except ValueError:
@@ -210,7 +216,7 @@ def make_words(cmd):
     if not words or words[0] != "make":
         return None
     targets = [w for w in words[1:] if "=" not in w and not w.startswith("-")]
-    for t in ("run", "gdb", "run-ktest"):
+    for t in ("run", "gdb", "qemu-gdb", "run-ktest"):
         if targets == [t]:
             return t, [w for w in words[1:] if w != t]
     return None
@@ -472,19 +478,31 @@ class Runner:
         self.env.pop("MAKELEVEL", None)
         self.gdb_factory = gdb_factory
         self.console = None      # ConsoleSession of `make run`
-        self.gdb = None          # GdbSession of `make gdb`
+        self.gdb = None          # GdbSession of `make qemu-gdb` + `make gdb`
+        self.qemu_gdb = None     # the words of a `make qemu-gdb` line whose `make gdb` has not come yet
+        self.console_pos = 0     # gdb session: the console output read so far (terminal 1)
         self.ports = {}
         self.last_output = None  # output of the last host command
         self.last_was_start = False
-        self.pending = None      # a gdb command running in the background (continue)
+        self.pending = None      # (what, expected lines) of a gdb command typed without waiting
+        self.background = []     # (block, cmd, Popen) host commands of a gdb session ("a third terminal")
         self.count = 0
         self.timeout = STEP_TIMEOUT
+        self.previous = None     # the language of the block before the one running
 
     # -- sessions
     def end_session(self):
-        if self.pending:
-            self.pending.join(30)
-            self.pending = None
+        self.pending = None
+        self.qemu_gdb = None
+        for _, _, proc in self.background:  # a third terminal closed: its whole job ends
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            proc.wait(10)
+            LIVE.discard(proc.pid)
+        self.background = []
         if self.console:
             self.console.close()
             self.console = None
@@ -504,13 +522,29 @@ class Runner:
         self.ports = self.console.ports()
 
     def start_gdb(self, make_args):
+        """`make gdb ARGS`: with a `make qemu-gdb ARGS1` line before it, one GdbSession of two
+        terminals with the variables of both lines; alone, the one-terminal mode (gdb starts QEMU,
+        `make console` is the guest console)."""
+        two = self.qemu_gdb is not None
+        args = (self.qemu_gdb or []) + list(make_args)
+        self.qemu_gdb = None
+        if not any(a.startswith("BUILD=") for a in args):  # the build this test uses (make's default: build)
+            args.append(f"BUILD={self.env.get('BUILD', 'build')}")
         self.end_session()
         if not self.gdb_factory:
             raise StepFailed("`make gdb` sessions need scripts/gdb_session.py (GdbSession)")
         self.count += 1
-        self.gdb = self.gdb_factory(make_args, self.tree, os.path.join(self.log_dir, f"gdb-{self.count}"))
+        try:
+            self.gdb = self.gdb_factory(args, self.tree, os.path.join(self.log_dir, f"gdb-{self.count}"),
+                                        mode="two" if two else "one")
+        except Exception as e:  # SessionTimeout: QEMU or gdb did not come up
+            raise StepFailed(f"`make {'qemu-gdb + make ' if two else ''}gdb {' '.join(args)}`: {e}")
+        self.console_pos = 0
         port = self.gdb.host_udp_port()
         self.ports = {0: port} if port else {}
+        if any(a.startswith("BREAK=") and a != "BREAK=" for a in args):
+            # make gdb runs to the function: gdb's prompt comes back when it is hit.
+            self.pending = ("make gdb " + " ".join(make_args), [], 0, 0)
 
     def substitute(self, cmd):
         def port(m):
@@ -519,6 +553,38 @@ class Runner:
                 raise StepFailed(f"`{cmd}` needs the UDP port of net{n}, and no session printed one")
             return str(self.ports[n])
         return re.sub(r"<port(\d?)>", port, cmd)
+
+    # -- the guest console of a gdb session (terminal 1)
+    def console_prompt(self, why):
+        """Wait for the next `irqlab>` in terminal 1 (the reader waits for it before typing)."""
+        rx = re.compile(r"(?:^|\n)" + re.escape(PROMPT))
+        deadline = time.monotonic() + BOOT_TIMEOUT
+        while True:
+            m = rx.search(self.gdb.console_output(), self.console_pos)
+            if m:
+                self.console_pos = m.end()
+                return
+            if time.monotonic() > deadline:
+                raise StepFailed(f"{why}: no {PROMPT!r} in terminal 1 within {BOOT_TIMEOUT} s\n--- console ---\n"
+                                 f"{self.gdb.console_output()[-1500:]}")
+            time.sleep(0.1)
+
+    def gdb_console_command(self, cmd, expected):
+        if self.pending:  # gdb let the guest run: the prompt comes once it has booted
+            self.console_prompt(f"irqlab> {cmd}")
+        start = len(self.gdb.console_output())
+        self.gdb.console_write(cmd + "\r")
+        if not expected:
+            return  # e.g. a command that stops in a breakpoint: gdb shows what happened
+        self.console_pos = start
+        self.console_prompt(f"irqlab> {cmd}")
+        out = self.gdb.console_output()[start:self.console_pos]
+        out = out.split("\n", 1)[1] if "\n" in out else ""
+        if SHELL_ERROR.search(out):
+            raise StepFailed(f"irqlab> {cmd}: {out.strip()}")
+        missing = match_lines(expected, out)
+        if missing:
+            raise StepFailed(f"irqlab> {cmd}: {missing}\n--- console ---\n{out}")
 
     # -- block kinds
     def run_sh(self, block):
@@ -531,9 +597,15 @@ class Runner:
                 # make test runs this test: it cannot run itself. Its target must exist.
                 if not re.search(r"^test\s*:", open(os.path.join(self.tree, "Makefile")).read(), re.M):
                     raise StepFailed("`make test`: the Makefile has no target `test`")
+            elif started and started[0] == "qemu-gdb":
+                self.end_session()
+                self.qemu_gdb = started[1]  # terminal 1; the session starts with terminal 2's make gdb
+                self.last_was_start = False
             elif started and started[0] == "gdb":
                 self.start_gdb(started[1])
                 self.last_was_start = True
+            elif self.gdb:
+                self.run_background(block, cmd)
             else:
                 self.last_was_start = False
                 cmd = self.substitute(cmd)
@@ -546,7 +618,55 @@ class Runner:
                 if r.returncode != 0:
                     raise StepFailed(f"`{cmd}` exited with status {r.returncode}:\n{self.last_output[-2000:]}")
 
+    def run_background(self, block, cmd):
+        """A host command during a gdb session runs as in a third terminal: once `irqlab>` is up
+        (if gdb let the guest run), and not waited for - it may need gdb to continue first."""
+        self.last_was_start = False
+        cmd = self.substitute(cmd)
+        if self.pending:
+            self.console_prompt(f"`{cmd}`")
+        self.count += 1
+        log = open(os.path.join(self.log_dir, f"host-{self.count}.log"), "w+")
+        proc = subprocess.Popen(["bash", "-c", cmd], cwd=self.tree, env=self.env, stdout=log,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        LIVE.add(proc.pid)
+        proc.log = log
+        self.background.append((block, cmd, proc))
+        self.last_output = proc  # an output block right after it waits for it to end
+
+    def background_output(self, proc):
+        try:
+            proc.wait(self.timeout)
+        except subprocess.TimeoutExpired:
+            pass
+        LIVE.discard(proc.pid)
+        proc.log.seek(0)
+        return proc.log.read()
+
+    def finish_background(self):
+        """The host commands of a gdb session must end with status 0 once gdb let the guest run."""
+        bad = []
+        for block, cmd, proc in self.background:
+            out = self.background_output(proc)
+            proc.log.close()
+            if proc.returncode != 0:
+                status = "did not finish" if proc.returncode is None else f"exited with status {proc.returncode}"
+                bad.append((block, f"`{cmd}` {status} (run in a third terminal):\n{out[-2000:]}"))
+        return bad
+
     def run_output(self, block):
+        console_mark = 0
+        if self.gdb and self.pending and self.previous == "gdb":
+            # right after a `continue` typed without waiting: what the guest prints in terminal 1
+            console_mark = self.pending[3]
+        if self.gdb and (self.last_was_start or self.previous == "gdb"):
+            deadline = time.monotonic() + self.timeout
+            while match_lines(block.lines, self.gdb.console_output()[console_mark:]) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            missing = match_lines(block.lines, self.gdb.console_output()[console_mark:])
+            if missing:
+                raise StepFailed(f"terminal 1: {missing}\n--- console ---\n{self.gdb.console_output()[-2000:]}")
+            return
         if self.last_was_start and self.console:
             missing = self.console.wait_text(block.lines, self.timeout)
             if missing:
@@ -554,6 +674,8 @@ class Runner:
             return
         if self.last_output is None:
             raise StepFailed("an output block with no command before it")
+        if isinstance(self.last_output, subprocess.Popen):
+            self.last_output = self.background_output(self.last_output)
         missing = match_lines(block.lines, self.last_output)
         if missing:
             raise StepFailed(f"{missing}\n--- output ---\n{self.last_output[-2000:]}")
@@ -564,12 +686,7 @@ class Runner:
             if cmd is None:
                 raise StepFailed(f"output before the first {PROMPT!r} line: {expected[0]!r}")
             if self.gdb:
-                self.gdb.console_write(cmd + "\r")
-                if expected:
-                    out = self.gdb.console_expect(re.escape(PROMPT), self.timeout)
-                    missing = match_lines(expected, out or "")
-                    if missing:
-                        raise StepFailed(f"irqlab> {cmd}: {missing}\n--- console ---\n{out}")
+                self.gdb_console_command(cmd, expected)
                 continue
             if not self.console or not self.console.running():
                 raise StepFailed(f"irqlab> {cmd}: no `make run` session is running")
@@ -587,41 +704,61 @@ class Runner:
             if missing:
                 raise StepFailed(f"irqlab> {cmd}: {missing}\n--- output ---\n{out}")
 
-    def run_gdb(self, block, next_is_console):
+    def check_gdb(self, cmd, expected, out):
+        if GDB_ERROR.search(out or ""):
+            raise StepFailed(f"(gdb) {cmd}: {out.strip()}")
+        missing = match_lines(expected, out or "")
+        if missing:
+            raise StepFailed(f"(gdb) {cmd}: {missing}\n--- gdb ---\n{out}")
+
+    def collect_pending(self, more_expected=()):
+        """gdb's answer to the command typed without waiting, once its prompt is back."""
+        what, expected, _, _ = self.pending
+        self.pending = None
+        try:
+            out = self.gdb.gdb_wait(self.timeout)
+        except Exception as e:  # SessionTimeout: the breakpoint was not hit
+            raise StepFailed(f"(gdb) {what}: no (gdb) prompt within {self.timeout} s: {e}")
+        self.check_gdb(what, list(expected) + list(more_expected), out)
+
+    def run_gdb(self, block, runs_on):
+        """runs_on: the session's next block is not a gdb block (the reader types at irqlab>, runs a
+        host command or stops): a final `continue` is typed without waiting for gdb's prompt."""
         self.last_was_start = False
         if not self.gdb:
             raise StepFailed("(gdb) lines with no `make gdb` session running")
         items = steps(block)
         for n, (cmd, expected) in enumerate(items):
-            if cmd is None:
-                raise StepFailed(f"output before the first (gdb) line: {expected[0]!r}")
-            self.join_pending()
-            last = n == len(items) - 1
-            if last and next_is_console and cmd in ("c", "continue"):
-                # The guest runs until the reader types at its prompt (the next block): gdb answers
-                # only once a breakpoint is hit, so wait for it in the background.
-                self.pending = _Background(self.gdb.gdb, cmd, self.timeout, expected)
-                self.pending.start()
+            if cmd is None:  # the output of the command typed without waiting (the breakpoint hit)
+                if not self.pending:
+                    raise StepFailed(f"output before the first (gdb) line: {expected[0]!r}")
+                self.collect_pending(expected)
                 continue
-            out = self.gdb.gdb(cmd, self.timeout)
-            if GDB_ERROR.search(out or ""):
-                raise StepFailed(f"(gdb) {cmd}: {out.strip()}")
-            missing = match_lines(expected, out or "")
-            if missing:
-                raise StepFailed(f"(gdb) {cmd}: {missing}\n--- gdb ---\n{out}")
+            if self.pending:
+                self.collect_pending()
+            if runs_on and n == len(items) - 1 and cmd in ("c", "continue"):
+                mark = len(self.gdb.gdb_output())
+                console_mark = len(self.gdb.console_output())
+                self.gdb.gdb(cmd, self.timeout, wait=False)
+                self.pending = (cmd, expected, mark, console_mark)
+                continue
+            self.check_gdb(cmd, expected, self.gdb.gdb(cmd, self.timeout))
 
-    def join_pending(self):
-        if not self.pending:
-            return
-        p, self.pending = self.pending, None
-        p.join(self.timeout + 10)
-        if GDB_ERROR.search(p.result or ""):
-            p.error = p.result.strip()
-        if p.error:
-            raise StepFailed(f"(gdb) {p.args[0]}: {p.error!r}")
-        missing = match_lines(p.expected, p.result or "")
-        if missing:
-            raise StepFailed(f"(gdb) {p.args[0]}: {missing}\n--- gdb ---\n{p.result}")
+    def finish_gdb(self):
+        """End of a gdb session: what a final `continue` printed so far, and the host commands."""
+        bad = []
+        if self.pending:  # the guest runs on: gdb said so (`Continuing.`) and printed what the page shows
+            what, expected, mark, _ = self.pending
+            self.pending = None
+            if not [e for e in expected if e.strip()] and what in ("c", "continue"):
+                expected = ["Continuing."]
+            deadline = time.monotonic() + self.timeout
+            while match_lines(expected, self.gdb.gdb_output()[mark:]) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            missing = match_lines(expected, self.gdb.gdb_output()[mark:])
+            if missing:
+                bad.append((None, f"(gdb) {what}: {missing}\n--- gdb ---\n{self.gdb.gdb_output()[mark:][-2000:]}"))
+        return bad + self.finish_background()
 
     def run(self, blocks):
         """Run the session; report one result per block; always ends QEMU. True if all passed."""
@@ -633,20 +770,28 @@ class Runner:
                 if stop:
                     self.report(False, name, "not run: an earlier step of this session failed")
                     continue
+                nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+                self.previous = blocks[i - 1].lang if i else None
                 try:
                     if b.lang == "sh":
                         self.run_sh(b)
                     elif b.lang in ("irqlab", "console"):
                         self.run_console(b)
                     elif b.lang == "gdb":
-                        nxt = blocks[i + 1].lang if i + 1 < len(blocks) else ""
-                        self.run_gdb(b, nxt in ("irqlab", "console"))
+                        self.run_gdb(b, runs_on=not nxt or nxt.lang != "gdb")
                     elif b.lang in ("", "text"):
                         self.run_output(b)
                     else:
                         raise StepFailed(f"a walkthrough block cannot be {b.lang!r} (sh, irqlab, gdb or output)")
-                    if i + 1 == len(blocks) or blocks[i + 1].lang != "irqlab":
-                        self.join_pending()
+                    if self.qemu_gdb is not None and (not nxt or nxt.lang != "sh"):
+                        raise StepFailed("`make qemu-gdb` (terminal 1) with no `make gdb` (terminal 2) after it")
+                    ends = self.gdb and (not nxt or (nxt.lang == "sh" and any(
+                        make_words(c) and make_words(c)[0] in ("run", "run-ktest", "qemu-gdb", "gdb")
+                        for c in host_commands(nxt))))
+                    if ends:  # the last block of this gdb session
+                        bad = self.finish_gdb()
+                        if bad:
+                            raise StepFailed("\n".join(f"{blk.where() + ': ' if blk else ''}{d}" for blk, d in bad))
                     self.report(True, name, "")
                 except StepFailed as e:
                     ok = False
@@ -662,19 +807,6 @@ class Runner:
         return ok
 
 
-class _Background(threading.Thread):
-    def __init__(self, fn, cmd, timeout, expected):
-        super().__init__(daemon=True)
-        self.fn, self.args, self.expected = fn, (cmd, timeout), expected
-        self.result, self.error = None, None
-
-    def run(self):
-        try:
-            self.result = self.fn(*self.args)
-        except Exception as e:  # reported by join_pending
-            self.error = e
-
-
 def gdb_session_factory(root=REPO):
     """GdbSession from <root>/scripts/gdb_session.py, or None when that tree has none yet."""
     path = os.path.join(root, "scripts", "gdb_session.py")
@@ -684,7 +816,7 @@ def gdb_session_factory(root=REPO):
     spec = importlib.util.spec_from_file_location("gdb_session", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return lambda make_args, cwd, log_dir: module.GdbSession(list(make_args), cwd, log_dir)
+    return lambda make_args, cwd, log_dir, mode="two": module.GdbSession(list(make_args), cwd, log_dir, mode=mode)
 
 
 def main():

@@ -5,7 +5,8 @@ half-done, add another driver, then run a representative part of the suite in th
 In a scratch copy of the tree (make test's build objects seeded, so only the differences compile):
   1. docs/tutorial-first-driver.md's walk-through, exactly as the page has it (scripts/walkthrough.py):
      `make new-driver NAME=mydriver ...`, `make run ...`, the `irqlab>` commands and their output,
-     the msi=off run. One TAP line per block.
+     §6 under gdb (`make qemu-gdb ...` + `make gdb`, a breakpoint in the driver's ISR hit by
+     `irqlab> mydriver raise`, bt), the msi=off run. One TAP line per block.
   2. the student goes on: a half-done edit of labs/share-the-line/skeleton/lab_share.c and a second
      driver of their own (`make new-driver NAME=mynic VENDOR=0x1af4 DEVICE=0x1000`).
   3. in that tree: the unit tests (run_tests.py --only unit, which also writes build/test-summary.txt
@@ -73,7 +74,8 @@ def main():
         if not t.ok(blocks, f"{TUTORIAL} has its `tutorial` walk-through"):
             return t.finish()
         start = time.monotonic()
-        runner = wt.Runner(tree, logs, lambda ok, what, diag: t.ok(ok, f"tutorial {what}", diag=diag), env=env)
+        runner = wt.Runner(tree, logs, lambda ok, what, diag: t.ok(ok, f"tutorial {what}", diag=diag), env=env,
+                           gdb_factory=wt.gdb_session_factory(tree))
         followed = runner.run(blocks)
         t.diag(f"tutorial: {time.monotonic() - start:.1f} s")
         if not followed:

@@ -23,7 +23,8 @@ PAGE = """# A page
 
 <!-- walkthrough: demo machine=q35 -->
 ```sh
-make gdb QEMU_EXTRA='-device edu' CMDLINE='nodriver=edu'   # starts the session
+make qemu-gdb QEMU_EXTRA='-device edu' CMDLINE='nodriver=edu'   # terminal 1
+make gdb BREAK=                                                 # terminal 2: starts the session
 ```
 
 <!-- walkthrough: demo -->
@@ -40,6 +41,8 @@ irqlab> mydriver raise
 
 <!-- walkthrough: demo -->
 ```gdb
+Continuing.
+Breakpoint 1, MydriverServiceInterrupt (Ext=0xffff800000123000) at x.c:71
 (gdb) bt
 #0  MydriverServiceInterrupt (Ext=0x...) at drivers/mydriver/mydriver.c:70
 ...
@@ -72,15 +75,22 @@ class FakeGdb:
     """Plays gdb + QEMU: the breakpoint is hit only after the console gets `mydriver raise`."""
     instances = []
 
-    def __init__(self, make_args, cwd, log_dir):
-        self.make_args, self.cwd, self.typed, self.console = make_args, cwd, [], ""
+    def __init__(self, make_args, cwd, log_dir, mode="two"):
+        self.make_args, self.cwd, self.typed, self.console, self.mode = make_args, cwd, [], "", mode
+        self.waiting = None
         self.raised = threading.Event()
         self.closed = False
         self.symbol = "MydriverServiceInterrupt"
         FakeGdb.instances.append(self)
 
-    def gdb(self, command, timeout=120):
+    def gdb(self, command, timeout=120, wait=True):
         self.typed.append(command)
+        if not wait:
+            self.waiting = command
+            return ""
+        return self.answer(command, timeout)
+
+    def answer(self, command, timeout):
         if command.startswith("break "):
             if command.split()[1] != self.symbol:
                 return f'Function "{command.split()[1]}" not defined.'
@@ -96,6 +106,14 @@ class FakeGdb:
             return "$1 = 4"
         return ""
 
+    def gdb_wait(self, timeout=120):
+        command, self.waiting = self.waiting, None
+        self.typed.append(f"(waited for {command})")
+        return self.answer(command, timeout) if command else ""
+
+    def gdb_output(self):
+        return ""
+
     def console_write(self, text):
         self.console += text
         if "mydriver raise" in text:
@@ -105,7 +123,7 @@ class FakeGdb:
         return ""
 
     def console_output(self):
-        return self.console
+        return "irqlab> " + self.console
 
     def host_udp_port(self):
         return 5555
@@ -119,7 +137,7 @@ def run_page(text, gdb_class=FakeGdb):
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         runner = wt.Runner(tmp, tmp, lambda ok, name, diag: results.append((ok, name, diag)),
-                           gdb_factory=lambda args, cwd, logs: gdb_class(args, cwd, logs))
+                           gdb_factory=lambda args, cwd, logs, mode="two": gdb_class(args, cwd, logs, mode))
         runner.run(wt.sessions(blocks)[("page.md", "demo")])
     return results
 
@@ -156,10 +174,14 @@ def main():
     fake = FakeGdb.instances[-1] if FakeGdb.instances else None
     t.ok(results and all(ok for ok, _, _ in results), "the fake gdb session runs every block",
          diag="\n".join(f"{ok} {name} {diag}" for ok, name, diag in results))
-    t.ok(fake and fake.make_args == ["QEMU_EXTRA=-device edu", "CMDLINE=nodriver=edu"],
-         "GdbSession gets the words after `make gdb`, shell-split", diag=fake and fake.make_args)
-    t.ok(fake and fake.typed == ["break MydriverServiceInterrupt", "continue", "bt", "p $cr8"],
-         "(gdb) lines are typed without their comments", diag=fake and fake.typed)
+    t.ok(fake and fake.make_args == ["QEMU_EXTRA=-device edu", "CMDLINE=nodriver=edu", "BREAK=", "BUILD=build"]
+         and fake.mode == "two",
+         "one two-terminal GdbSession gets the words after `make qemu-gdb` and `make gdb`, shell-split",
+         diag=fake and (fake.make_args, fake.mode))
+    t.ok(fake and fake.typed == ["break MydriverServiceInterrupt", "continue", "(waited for continue)", "bt",
+                                 "p $cr8"],
+         "(gdb) lines are typed without their comments; a continue before irqlab> input is typed without "
+         "waiting and waited for after the input", diag=fake and fake.typed)
     t.ok(fake and fake.console == "mydriver raise\r", "irqlab> lines go to the guest console while gdb continues")
     t.ok(fake and fake.closed, "the session is closed at the end")
 
@@ -173,12 +195,55 @@ def main():
          "a breakpoint on a function that was renamed fails its block", diag=results)
 
     class NoBt(FakeGdb):
-        def gdb(self, command, timeout=120):
-            return "Undefined command: \"p\".  Try \"help\"." if command.startswith("p ") else super().gdb(command, timeout)
+        def gdb(self, command, timeout=120, wait=True):
+            if command.startswith("p "):
+                return "Undefined command: \"p\".  Try \"help\"."
+            return super().gdb(command, timeout, wait)
     results = run_page(PAGE.replace("$1 = 4\n", ""), NoBt)
     failed = [name for ok, name, _ in results if not ok]
-    t.ok(failed and failed[0].endswith("(gdb)"), "a gdb error fails its step even with no expected output shown",
-         diag=results)
+    t.ok(failed and failed[0] == "page.md:22 (gdb)" and "Undefined command" in results[3][2],
+         "a gdb error fails its step even with no expected output shown", diag=results)
+    # The continue rule at the end of a walk-through, terminal 1's output after it, a host command
+    # as a third terminal, and a `make qemu-gdb` with no `make gdb`.
+    class Runs(FakeGdb):
+        said = "Continuing."
+        def gdb(self, command, timeout=120, wait=True):
+            if command == "continue" and not wait:
+                self.console += "raised: the ISR and the DPC ran\nirqlab> "
+            return super().gdb(command, timeout, wait)
+
+        def gdb_output(self):
+            return (self.said + "\n") * self.typed.count("continue") if self.said else ""
+    tail = """
+<!-- walkthrough: demo timeout=3 -->
+```gdb
+(gdb) continue
+```
+
+<!-- walkthrough: demo -->
+```
+raised: the ISR and the DPC ran
+```
+"""
+    page = PAGE.split("<!-- not-run")[0] + tail
+    results = run_page(page, Runs)
+    t.ok(results and all(ok for ok, _, _ in results),
+         "a final continue is typed without waiting; the output block after it is terminal 1's output since",
+         diag="\n".join(f"{ok} {name} {diag}" for ok, name, diag in results))
+    Runs.said = ""
+    results = run_page(page, Runs)
+    t.ok(results and not results[-1][0] and "Continuing." in results[-1][2],
+         "a final continue that gdb did not take (no `Continuing.`) fails the last block", diag=results)
+    Runs.said = "Continuing."
+    results = run_page(page.replace("raised: the ISR and the DPC ran\n```", "raised: the ISR ran\n```"), Runs)
+    t.ok(results and not results[-1][0] and "terminal 1" in results[-1][2],
+         "terminal 1 not saying what the page shows fails", diag=results)
+    results = run_page(page.replace("echo <port>", "echo <port>; false"), Runs)
+    t.ok(results and not all(ok for ok, _, _ in results) and any("status 1" in d for _, _, d in results),
+         "a host command of a gdb session (a third terminal) must exit 0", diag=results)
+    results = run_page(PAGE.replace("make gdb BREAK=", "echo no make gdb"))
+    t.ok(results and not results[0][0] and "make gdb" in results[0][2],
+         "`make qemu-gdb` with no `make gdb` after it fails", diag=results[:1])
     t.ok(wt.SHELL_ERROR.search("unknown command 'mydrivr' (type 'help' for the list of commands)"),
          "the shell's `unknown command` answer is recognised (fails an irqlab> step)")
     return t.finish()
