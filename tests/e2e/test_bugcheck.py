@@ -245,6 +245,38 @@ def check_stop_screen(case, result, syms):
     return problems
 
 
+def run_suite_cases(cases, description):
+    """main() of the stop-screen scripts whose cases all live in ktest suites booted as
+    `ktest=<suite>.<case>` on pc -smp 2, q35 -smp 2 and pc -smp 1 (--quick: pc -smp 2 only):
+    tests/e2e/test_bugcheck_interrupt.py, test_bugcheck_threads.py."""
+    ap = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--elf", default=None, help="the test kernel (default: $IRQLAB_BUILD/ktest.elf or build/)")
+    ap.add_argument("--quick", action="store_true", help="only -machine pc -smp 2")
+    ap.add_argument("--timeout", type=int, default=60)
+    args = ap.parse_args()
+
+    elf = args.elf or ktest_elf()
+    tap = Tap()
+    if not os.path.exists(elf):
+        tap.ok(False, f"{elf} exists", diag="build it first: make build/ktest.elf")
+        return tap.finish()
+    syms = symbols(elf)
+    runs = [("pc", 2)] if args.quick else [("pc", 2), ("q35", 2), ("pc", 1)]
+    for case in cases:
+        for machine, smp in runs:
+            run_case = dataclasses.replace(case, smp=smp)
+            r = run_qemu(elf, machine=machine, boot="kernel", cmdline=f"ktest={case.suite}.{case.name}",
+                         timeout=args.timeout, smp=smp)
+            problems = check_stop_screen(run_case, r, syms)
+            diag = ""
+            if problems:
+                tail = "\n".join(r.serial.rstrip("\n").split("\n")[-45:])
+                diag = "\n".join(problems) + "\n--- argv: " + " ".join(r.argv) + "\n--- serial (end):\n" + tail
+            tap.ok(not problems, f"{case.suite}.{case.name} on {machine} -smp {smp}: 0x{case.code:02X} {case.stop_name}",
+                   diag=diag)
+    return tap.finish()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--elf", default=None, help="the test kernel (default: $IRQLAB_BUILD/ktest.elf or build/)")
