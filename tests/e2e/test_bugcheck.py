@@ -245,6 +245,15 @@ def check_stop_screen(case, result, syms):
     return problems
 
 
+def failure_diag(problems, run, lines=45):
+    """What a failed stop-screen check prints: the problems, QEMU's command line and the end of
+    the serial output ("" when nothing is wrong)."""
+    if not problems:
+        return ""
+    tail = "\n".join(run.serial.rstrip("\n").split("\n")[-lines:])
+    return "\n".join(problems) + "\n--- argv: " + " ".join(run.argv) + "\n--- serial (end):\n" + tail
+
+
 def run_suite_cases(cases, description):
     """main() of the stop-screen scripts whose cases all live in ktest suites booted as
     `ktest=<suite>.<case>` on pc -smp 2, q35 -smp 2 and pc -smp 1 (--quick: pc -smp 2 only):
@@ -268,10 +277,7 @@ def run_suite_cases(cases, description):
             r = run_qemu(elf, machine=machine, boot="kernel", cmdline=f"ktest={case.suite}.{case.name}",
                          timeout=args.timeout, smp=smp)
             problems = check_stop_screen(run_case, r, syms)
-            diag = ""
-            if problems:
-                tail = "\n".join(r.serial.rstrip("\n").split("\n")[-45:])
-                diag = "\n".join(problems) + "\n--- argv: " + " ".join(r.argv) + "\n--- serial (end):\n" + tail
+            diag = failure_diag(problems, r)
             tap.ok(not problems, f"{case.suite}.{case.name} on {machine} -smp {smp}: 0x{case.code:02X} {case.stop_name}",
                    diag=diag)
     return tap.finish()
@@ -311,10 +317,7 @@ def main():
         problems = check_stop_screen(case, r, syms)
         how = "-kernel" if boot == "kernel" else "GRUB ISO"
         name = f"{case.suite}.{case.name} on {machine} -smp {case.smp} via {how}: 0x{case.code:02X} {case.stop_name}"
-        diag = ""
-        if problems:
-            tail = "\n".join(r.serial.rstrip("\n").split("\n")[-45:])
-            diag = "\n".join(problems) + "\n--- argv: " + " ".join(r.argv) + "\n--- serial (end):\n" + tail
+        diag = failure_diag(problems, r)
         tap.ok(not problems, name, diag=diag)
     return tap.finish()
 

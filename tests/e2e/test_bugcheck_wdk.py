@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
 from irqlab_qemu import ktest_elf, run_qemu  # noqa: E402
 from tap import Tap  # noqa: E402
-from test_bugcheck import Case, check_stop_screen, symbols  # noqa: E402
+from test_bugcheck import Case, check_stop_screen, failure_diag, symbols  # noqa: E402
 
 CASES = [
     Case("io_request_dpc_at_dispatch", 0x09, "IRQL_NOT_GREATER_OR_EQUAL",
@@ -64,10 +64,7 @@ def main():
             r = run_qemu(elf, machine=machine, boot="kernel", cmdline=f"ktest={case.suite}.{case.name}",
                          timeout=args.timeout, smp=case.smp)
             problems = check_stop_screen(case, r, syms)
-            diag = ""
-            if problems:
-                tail = "\n".join(r.serial.rstrip("\n").split("\n")[-40:])
-                diag = "\n".join(problems) + "\n--- argv: " + " ".join(r.argv) + "\n--- serial (end):\n" + tail
+            diag = failure_diag(problems, r, 40)
             tap.ok(not problems, f"{case.suite}.{case.name} on {machine}: 0x{case.code:02X} {case.stop_name}",
                    diag=diag)
     return tap.finish()

@@ -28,7 +28,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from irqlab_qemu import EXIT_FAILURE, ktest_elf, run_qemu  # noqa: E402
 from tap import Tap  # noqa: E402
-from test_bugcheck import STOP_RE, Case, check_stop_screen, symbols  # noqa: E402
+from test_bugcheck import STOP_RE, Case, check_stop_screen, failure_diag, symbols  # noqa: E402
 
 EDU = ("-nic", "none", "-device", "edu,addr=03.0")
 CLOCK = ("ke_watchdog_clock_tick",)  # every watchdog stop comes from a clock interrupt
@@ -133,10 +133,7 @@ def main():
                 if int(stops[0][number], 16) == 0:
                     problems.append(f"P{number} is 0, expected an address")
             name = f"{case.label} on {machine} -smp {case.smp}: 0x{case.code:X} {case.stop_name}"
-            diag = ""
-            if problems:
-                tail = "\n".join(r.serial.rstrip("\n").split("\n")[-40:])
-                diag = "\n".join(problems) + "\n--- argv: " + " ".join(r.argv) + "\n--- serial (end):\n" + tail
+            diag = failure_diag(problems, r, 40)
             tap.ok(not problems, name, diag=diag)
 
     if not args.case or "poweroff" in args.case:
@@ -144,10 +141,7 @@ def main():
             r = run_qemu(elf, machine=machine, smp=2, timeout=args.timeout,
                          cmdline=f"ktest=watchdog_crash.poweroff_stuck_dpc {POWEROFF_CMDLINE}")
             problems = check_poweroff(r)
-            diag = ""
-            if problems:
-                tail = "\n".join(r.serial.rstrip("\n").split("\n")[-30:])
-                diag = "\n".join(problems) + "\n--- argv: " + " ".join(r.argv) + "\n--- serial (end):\n" + tail
+            diag = failure_diag(problems, r, 30)
             tap.ok(not problems, f"poweroff with a DPC stuck on CPU 1 on {machine} -smp 2: names it, exits 35",
                    diag=diag)
     return tap.finish()
