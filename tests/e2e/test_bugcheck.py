@@ -125,6 +125,9 @@ CASES = [
     Case("io_connect_with_fdo", 0xCA, "PNP_DETECTED_FATAL_ERROR", {1: 0x2, 3: 0, 4: 0}, suite="io_crash",
          fn="io_connect_with_fdo", explanation="is not a physical device object the kernel created",
          trace=("IoConnectInterruptEx", "ktest_main")),
+    Case("io_property_at_dispatch", 0x0A, "IRQL_NOT_LESS_OR_EQUAL",
+         {1: "sym:IoGetDeviceProperty", 2: 2, 3: 0, 4: "rip"}, suite="io_crash", fn="io_property_at_dispatch",
+         explanation="called IoGetDeviceProperty at IRQL 2 (DISPATCH_LEVEL); it may only be called at PASSIVE_LEVEL"),
     # An interrupt storm with `verifier=storm`: Windows' 0xF2 instead of masking the line.
     # P1 = the first ISR, P4 = 1 (the line is not shared). The storm is noticed after the chain
     # walk (the ISR has returned), so the backtrace shows the dispatcher's accounting instead.
