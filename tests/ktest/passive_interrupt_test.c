@@ -49,16 +49,54 @@ struct passive_probe {
 
 static struct passive_probe pp;
 
-/* The second edu, taken from its driver with `flags`, quiet. */
+/* Devices taken from their drivers to free the edu's line (give_back_the_line returns them). */
+static PDEVICE_OBJECT line_sharers[8];
+static unsigned line_sharer_count;
+
+/* A passive-level ISR never shares its vector (kernel/ke/passive_interrupt.h). The devices of
+ * `make check-ktest` (two edus, an e1000e) can all end up on one INTx line with msi=off, their
+ * drivers connected to it. Take each of them (started again without a driver: nothing connected)
+ * while the test runs. */
+static void free_the_line(PDEVICE_OBJECT pdo)
+{
+    const CM_PARTIAL_RESOURCE_DESCRIPTOR *d = io_test_interrupt(pdo, 0, false);
+    if (!d || io_descriptor_is_message(d))
+        return;
+    ULONG vector = io_test_vector(d);
+    for (unsigned i = 0; i < io_pdo_count() && ke_vector_table[vector].object_count > 0; i++) {
+        PDEVICE_OBJECT other = io_pdo_at(i);
+        const CM_PARTIAL_RESOURCE_DESCRIPTOR *o = io_test_interrupt(other, 0, false);
+        if (other == pdo || !o || io_descriptor_is_message(o) || io_test_vector(o) != vector ||
+            line_sharer_count == sizeof(line_sharers) / sizeof(line_sharers[0]))
+            continue;
+        if (io_test_take(other, 0))
+            line_sharers[line_sharer_count++] = other;
+    }
+}
+
+static void give_back_the_line(void)
+{
+    while (line_sharer_count > 0)
+        io_test_give_back(line_sharers[--line_sharer_count]);
+}
+
+/* The second edu, taken from its driver with `flags`, quiet, alone on its line. */
 static PDEVICE_OBJECT take_edu(unsigned flags)
 {
     PDEVICE_OBJECT pdo = io_pdo_find_pci(IO_TEST_EDU_VENDOR, IO_TEST_EDU_DEVICE, 1);
     if (!pdo || !io_test_take(pdo, flags))
         return NULL;
+    free_the_line(pdo);
     pp = (struct passive_probe){.edu = io_test_map_memory(pdo, 0)};
     KeInitializeEvent(&pp.release, NotificationEvent, FALSE);
     io_test_edu_quiet(pp.edu);
     return pdo;
+}
+
+static void give_back(PDEVICE_OBJECT pdo)
+{
+    io_test_give_back(pdo);
+    give_back_the_line();
 }
 
 static struct ke_passive_interrupt *state(void) { return pp.object->Passive; }
@@ -149,7 +187,7 @@ static void level_isr_runs_in_a_thread_with_the_line_masked(struct ktest *t)
     KTEST_EXPECT_EQ(t, pp.status_per_call[1], 2);
     io_test_disconnect(CONNECT_FULLY_SPECIFIED, pp.object);
     KTEST_EXPECT_TRUE(t, ioapic_read_rte(pp.gsi, &rte) && rte.masked); /* the last object left */
-    io_test_give_back(pdo);
+    give_back(pdo);
 }
 
 /* ---- edge ---- */
@@ -161,7 +199,7 @@ static void edge_during_the_isr_is_not_lost(struct ktest *t)
         KTEST_SKIP(t, "needs -device edu,addr=07.0");
     const CM_PARTIAL_RESOURCE_DESCRIPTOR *d = io_test_interrupt(pdo, 0, false);
     if (!d || !io_descriptor_is_message(d)) {
-        io_test_give_back(pdo);
+        give_back(pdo);
         KTEST_SKIP(t, "the edu has no message resource (msi=off)");
     }
     IO_CONNECT_INTERRUPT_PARAMETERS p = passive_params(pdo);
@@ -178,7 +216,7 @@ static void edge_during_the_isr_is_not_lost(struct ktest *t)
     KTEST_EXPECT_EQ(t, state()->unmasks, 0); /* an edge is never masked */
     io_test_disconnect(CONNECT_FULLY_SPECIFIED, pp.object);
     KTEST_EXPECT_EQ(t, pp.calls, 2);
-    io_test_give_back(pdo);
+    give_back(pdo);
 }
 
 /* ---- KeSynchronizeExecution ---- */
@@ -226,7 +264,7 @@ static void synchronize_execution_excludes_the_isr(struct ktest *t)
     KTEST_EXPECT_TRUE(t, wait_calls(1)); /* released: the ISR runs now */
     KTEST_EXPECT_GT(t, pp.entered_seq, c.left_seq);
     io_test_disconnect(CONNECT_FULLY_SPECIFIED, pp.object);
-    io_test_give_back(pdo);
+    give_back(pdo);
 }
 
 /* ---- the parameter rules ---- */
@@ -274,7 +312,7 @@ static void parameters_follow_the_wdk(struct ktest *t)
     KTEST_EXPECT_EQ(t, IoConnectInterruptEx(&q), STATUS_INVALID_PARAMETER);
     KTEST_EXPECT_NULL(t, dirql);
     io_test_disconnect(CONNECT_FULLY_SPECIFIED, pp.object);
-    io_test_give_back(pdo);
+    give_back(pdo);
 }
 
 /* ---- disconnect ---- */
@@ -315,7 +353,7 @@ static void disconnect_waits_for_a_busy_isr(struct ktest *t)
     KTEST_EXPECT_TRUE(t, th_join(d, 10));
     KTEST_EXPECT_EQ(t, pp.calls, 1);
     KTEST_EXPECT_LT(t, pp.left_seq, disconnect_returned_seq); /* the ISR returned first */
-    io_test_give_back(pdo);
+    give_back(pdo);
 }
 
 /* ---- the edu driver's passive mode ---- */
@@ -334,7 +372,13 @@ static void edu_driver_passive_mode(struct ktest *t)
     edu_set_passive_mode(1);
     static const unsigned modes[] = {0, IO_START_NO_MSI}; /* its message (edge), its line (level) */
     for (unsigned m = 0; m < 2; m++) {
-        restart_edu(pdo, modes[m]);
+        /* On a line (IO_START_NO_MSI, or msi=off) the other drivers must leave it first:
+         * assign the resources, free the line, then start the edu driver on it. */
+        (void)io_device_stop(pdo);
+        (void)io_device_start(pdo, modes[m]);
+        free_the_line(pdo);
+        (void)io_device_stop(pdo);
+        (void)io_device_start(pdo, IO_START_DRIVER | modes[m]);
         PDEVICE_OBJECT edu = edu_device(1);
         KTEST_ASSERT_NOT_NULL(t, edu);
         KTEST_EXPECT_TRUE(t, edu_is_passive(edu));
@@ -353,6 +397,7 @@ static void edu_driver_passive_mode(struct ktest *t)
     }
     edu_set_passive_mode(-1);
     restart_edu(pdo, 0);
+    give_back_the_line();
     KTEST_ASSERT_NOT_NULL(t, edu_device(1));
     KTEST_EXPECT_FALSE(t, edu_is_passive(edu_device(1)));
 }
