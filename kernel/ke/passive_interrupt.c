@@ -3,7 +3,7 @@
  * "Using Passive-Level Interrupt Service Routines" and "Bug Check 0x13B: PASSIVE_INTERRUPT_ERROR".
  *
  * In GDB: `break ke_passive_trap` stops in the interrupt (IRQL = the vector's), `break
- * passive_call_isr` in the ISR's thread (IRQL 0); `threads` lists it as "passive isr 0xNN".
+ * passive_call_isr` in the ISR's thread (IRQL 0); `threads` lists it as "passive 0xNN".
  */
 #include "kernel/ke/passive_interrupt.h"
 
@@ -67,8 +67,13 @@ static void passive_call_isr(struct ke_passive_interrupt *passive)
                      (ULONG_PTR)interrupt);
     KeSetEvent(&passive->lock_event, 0, FALSE);
     passive->isr_calls++;
-    if (claimed)
+    ULONG cpu = KeGetCurrentProcessorNumber(); /* where the thread ran it, for `irq` */
+    if (claimed) {
         passive->isr_claimed++;
+        interrupt->ServiceCount[cpu]++;
+    } else {
+        interrupt->DeclineCount[cpu]++;
+    }
 }
 
 /* Level: "after the ISR runs, the kernel unmasks the interrupt" - unless the object has been
@@ -114,7 +119,7 @@ struct ke_passive_interrupt *ke_passive_create(void)
     KeInitializeEvent(&passive->lock_event, SynchronizationEvent, TRUE);
     KeInitializeEvent(&passive->work_event, SynchronizationEvent, FALSE);
     KeInitializeDpc(&passive->wake_dpc, passive_wake, passive);
-    passive->thread = ke_create_thread(passive_thread, passive, KE_PASSIVE_ISR_PRIORITY, (KAFFINITY)-1, "passive isr");
+    passive->thread = ke_create_thread(passive_thread, passive, KE_PASSIVE_ISR_PRIORITY, (KAFFINITY)-1, "passive");
     if (!passive->thread) {
         kfree(passive);
         return NULL;
@@ -128,7 +133,7 @@ void ke_passive_attach(struct ke_passive_interrupt *passive, PKINTERRUPT interru
     passive->level = interrupt->Mode == LevelSensitive;
     interrupt->Passive = passive;
     interrupt->PassiveEvent = &passive->lock_event;
-    ksnprintf(passive->thread->Name, sizeof(passive->thread->Name), "passive isr 0x%02x",
+    ksnprintf(passive->thread->Name, sizeof(passive->thread->Name), "passive 0x%02x",
               (unsigned)interrupt->Vector);
 }
 
