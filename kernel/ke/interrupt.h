@@ -142,4 +142,7 @@ void ke_vector_unmask(uint8_t vector);
 void ke_chain_lock(struct ke_vector *v);
 void ke_chain_unlock(struct ke_vector *v);
 
+/* Passive-level ISRs: the dispatcher's step 4 for their vectors (ke_passive_trap). */
+#include "kernel/ke/passive_interrupt.h"
+
 #endif

@@ -26,11 +26,9 @@ static VOID passive_wake(PKDPC dpc, PVOID context, PVOID argument1, PVOID argume
     KeSetEvent(&passive->work_event, 0, FALSE);
 }
 
-void ke_passive_trap(struct ke_vector *v)
+BOOLEAN ke_passive_trap(PKINTERRUPT interrupt, void *context)
 {
-    if (IsListEmpty(&v->chain))
-        return;
-    PKINTERRUPT interrupt = CONTAINING_RECORD(v->chain.Flink, KINTERRUPT, InterruptListEntry);
+    UNREFERENCED_PARAMETER(context);
     struct ke_passive_interrupt *passive = interrupt->Passive;
     /* Silence first. A level line left unmasked would fire again the moment the dispatcher sends
      * the EOI, forever, because only the ISR - minutes later, in thread time - can quiet the
@@ -42,6 +40,7 @@ void ke_passive_trap(struct ke_vector *v)
         passive->traps_during_isr++;
     __atomic_add_fetch(&passive->pending, 1, __ATOMIC_RELEASE);
     KeInsertQueueDpc(&passive->wake_dpc, NULL, NULL); /* already queued: one wake is enough */
+    return TRUE;
 }
 
 /* ---- the thread half: PASSIVE_LEVEL ------------------------------------------------------------- */

@@ -37,8 +37,6 @@
 
 #include "include/wdm.h"
 
-struct ke_vector;
-
 #define KE_PASSIVE_ISR_PRIORITY (LOW_REALTIME_PRIORITY + 1)
 
 struct ke_passive_interrupt {
@@ -68,9 +66,10 @@ void ke_passive_attach(struct ke_passive_interrupt *passive, PKINTERRUPT interru
  * is running, has returned, ends the thread and frees the state. The ISR is not called again. */
 void ke_passive_stop(struct ke_passive_interrupt *passive);
 
-/* The dispatcher's step 4 for a passive vector, at the vector's IRQL with its chain lock held,
- * before the EOI: silence the line and wake the thread (see above). */
-void ke_passive_trap(struct ke_vector *v);
+/* The dispatcher's step 4 for a passive vector (its chain walker calls this instead of an ISR,
+ * for the vector's one object), at the vector's IRQL with the chain lock held, before the EOI:
+ * silence the line, count, wake the thread (see above). Returns TRUE: the interrupt is handled. */
+BOOLEAN ke_passive_trap(PKINTERRUPT interrupt, void *context);
 
 /* KeSynchronizeExecution for a passive-level object (PASSIVE_LEVEL caller). */
 BOOLEAN ke_passive_synchronize(PKINTERRUPT interrupt, PKSYNCHRONIZE_ROUTINE routine, PVOID context);
