@@ -214,9 +214,10 @@ static NTSTATUS EduConnectPassive(PEDU_EXTENSION Edu, PCM_RESOURCE_LIST Translat
     connect.FullySpecified.InterruptObject = &Edu->Connection.LineInterrupt;
     connect.FullySpecified.ServiceRoutine = EduLineIsr;
     connect.FullySpecified.ServiceContext = Edu;
-    connect.FullySpecified.SpinLock = NULL;            /* required: the kernel makes an event */
-    connect.FullySpecified.Vector = message ? interrupt->u.MessageInterrupt.Translated.Vector : interrupt->u.Interrupt.Vector;
-    connect.FullySpecified.Irql = PASSIVE_LEVEL;       /* these two make it a passive-level ISR */
+    connect.FullySpecified.SpinLock = NULL; /* required: the kernel makes an event */
+    connect.FullySpecified.Vector =
+        message ? interrupt->u.MessageInterrupt.Translated.Vector : interrupt->u.Interrupt.Vector;
+    connect.FullySpecified.Irql = PASSIVE_LEVEL; /* these two make it a passive-level ISR */
     connect.FullySpecified.SynchronizeIrql = PASSIVE_LEVEL;
     connect.FullySpecified.InterruptMode =
         (interrupt->Flags & CM_RESOURCE_INTERRUPT_LATCHED) ? Latched : LevelSensitive;

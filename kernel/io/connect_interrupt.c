@@ -46,8 +46,9 @@
  *      same with P2 = P3 = P4 = 0.
  *   3. Every object is disconnected (ke_interrupt_disconnect waits until no CPU runs its ISR, so on
  *      return no ISR of the connection runs or will run anywhere; the line or message is masked
- *      when its last object leaves; a passive-level ISR's thread is waited for and ended); when the device's last message object leaves, MSI / MSI-X
- *      is turned off in the device; the allocation (and so the table) is freed.
+ *      when its last object leaves; a passive-level ISR's thread is waited for and ended); when
+ *      the device's last message object leaves, MSI / MSI-X is turned off in the device; the
+ *      allocation (and so the table) is freed.
  *   The vectors stay the device's: they are part of its resources, as the translated list says,
  *   and are freed when the device is stopped (io_device_stop). A reconnect gets the same ones.
  *   DPCs the ISR queued may still run after return: a driver that frees its state calls

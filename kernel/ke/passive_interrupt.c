@@ -45,10 +45,7 @@ BOOLEAN ke_passive_trap(PKINTERRUPT interrupt, void *context)
 
 /* ---- the thread half: PASSIVE_LEVEL ------------------------------------------------------------- */
 
-static void wait_for(PKEVENT event)
-{
-    (void)KeWaitForSingleObject(event, Executive, KernelMode, FALSE, NULL);
-}
+static void wait_for(PKEVENT event) { (void)KeWaitForSingleObject(event, Executive, KernelMode, FALSE, NULL); }
 
 /* One ISR call under the object's PassiveEvent, as a DIRQL ISR runs under its spin lock. */
 static void passive_call_isr(struct ke_passive_interrupt *passive)
@@ -132,8 +129,7 @@ void ke_passive_attach(struct ke_passive_interrupt *passive, PKINTERRUPT interru
     passive->level = interrupt->Mode == LevelSensitive;
     interrupt->Passive = passive;
     interrupt->PassiveEvent = &passive->lock_event;
-    ksnprintf(passive->thread->Name, sizeof(passive->thread->Name), "passive 0x%02x",
-              (unsigned)interrupt->Vector);
+    ksnprintf(passive->thread->Name, sizeof(passive->thread->Name), "passive 0x%02x", (unsigned)interrupt->Vector);
 }
 
 void ke_passive_stop(struct ke_passive_interrupt *passive)

@@ -40,21 +40,21 @@
 #define KE_PASSIVE_ISR_PRIORITY (LOW_REALTIME_PRIORITY + 1)
 
 struct ke_passive_interrupt {
-    PKINTERRUPT interrupt;   /* set by ke_passive_attach */
-    bool level;              /* LevelSensitive: the trap masks the line, the thread unmasks it */
-    KEVENT lock_event;       /* the object's PassiveEvent */
-    KEVENT work_event;       /* synchronization: set (from wake_dpc) when work arrived */
-    KDPC wake_dpc;           /* the trap handler runs at DIRQL, where KeSetEvent may not be called */
+    PKINTERRUPT interrupt; /* set by ke_passive_attach */
+    bool level;            /* LevelSensitive: the trap masks the line, the thread unmasks it */
+    KEVENT lock_event;     /* the object's PassiveEvent */
+    KEVENT work_event;     /* synchronization: set (from wake_dpc) when work arrived */
+    KDPC wake_dpc;         /* the trap handler runs at DIRQL, where KeSetEvent may not be called */
     PKTHREAD thread;
-    volatile LONG pending;   /* interrupts the ISR has not yet been called for */
-    volatile bool in_isr;    /* the thread is inside the ISR */
-    volatile bool stopping;  /* ke_passive_stop: end the thread */
+    volatile LONG pending;  /* interrupts the ISR has not yet been called for */
+    volatile bool in_isr;   /* the thread is inside the ISR */
+    volatile bool stopping; /* ke_passive_stop: end the thread */
     /* Counters (tests, `irq`). */
-    volatile uint64_t traps;          /* interrupts the trap handler took */
+    volatile uint64_t traps;            /* interrupts the trap handler took */
     volatile uint64_t traps_during_isr; /* ... of them while the ISR was running (edges counted, not lost) */
     volatile uint64_t isr_calls;
     volatile uint64_t isr_claimed;
-    volatile uint64_t unmasks;        /* level: times the thread unmasked the line after the ISR */
+    volatile uint64_t unmasks; /* level: times the thread unmasked the line after the ISR */
 };
 
 /* PASSIVE_LEVEL, before the object exists: the state and its (waiting) thread. NULL when out of

@@ -25,7 +25,8 @@ static BOOLEAN never_mine(PKINTERRUPT interrupt, PVOID context)
     return FALSE;
 }
 
-/* A passive-level ISR on an edu's line (the second one's if there are two), or NULL (the case then fails, naming why). */
+/* A passive-level ISR on an edu's line (the second one's if there are two), or NULL (the case
+ * then fails, naming why). */
 static PKINTERRUPT connect_passive(struct ktest *t)
 {
     static PKINTERRUPT object;

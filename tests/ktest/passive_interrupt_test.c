@@ -32,19 +32,19 @@
 struct passive_probe {
     volatile ULONG *edu;
     PKINTERRUPT object;
-    uint32_t gsi;           /* level tests: the edu's IOAPIC pin */
+    uint32_t gsi; /* level tests: the edu's IOAPIC pin */
     volatile uint64_t calls;
     volatile uint64_t claimed;
     KIRQL irql;
     PKTHREAD thread;
-    bool masked_in_isr;     /* the IOAPIC entry's mask bit, read inside the ISR */
-    uint64_t traps_in_isr;  /* deliveries seen by the end of the (first) ISR call */
+    bool masked_in_isr;    /* the IOAPIC entry's mask bit, read inside the ISR */
+    uint64_t traps_in_isr; /* deliveries seen by the end of the (first) ISR call */
     ULONG status_per_call[4];
     volatile uint64_t entered_seq, left_seq;
     volatile uint64_t entered;
-    KEVENT release;         /* disconnect test: the ISR waits for it */
-    bool block;             /* ... when set */
-    bool raise_again;       /* edge test: the first call raises one more edge and waits for it */
+    KEVENT release;   /* disconnect test: the ISR waits for it */
+    bool block;       /* ... when set */
+    bool raise_again; /* edge test: the first call raises one more edge and waits for it */
 };
 
 static struct passive_probe pp;

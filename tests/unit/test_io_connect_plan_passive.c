@@ -38,8 +38,11 @@ static const struct io_resources line_device = {.interface_type = PCIBus,
                                                 .line_level = true,
                                                 .line_shared = true};
 /* One MSI message, vector 0x53. */
-static const struct io_resources msi_device = {
-    .interface_type = PCIBus, .kind = IO_INTERRUPT_MSI, .affinity = ACTIVE, .message_count = 1, .message_vectors = {0x53}};
+static const struct io_resources msi_device = {.interface_type = PCIBus,
+                                               .kind = IO_INTERRUPT_MSI,
+                                               .affinity = ACTIVE,
+                                               .message_count = 1,
+                                               .message_vectors = {0x53}};
 
 static IO_CONNECT_INTERRUPT_PARAMETERS passive(ULONG vector, KINTERRUPT_MODE mode)
 {
