@@ -278,6 +278,9 @@ typedef KMESSAGE_SERVICE_ROUTINE *PKMESSAGE_SERVICE_ROUTINE;
 typedef BOOLEAN KSYNCHRONIZE_ROUTINE(PVOID SynchronizeContext);
 typedef KSYNCHRONIZE_ROUTINE *PKSYNCHRONIZE_ROUTINE;
 
+/* At most the object's SynchronizeIrql. A passive-level object (its ISR runs at PASSIVE_LEVEL,
+ * IoConnectInterruptEx below) has no spin lock: KeSynchronizeExecution then holds its event, and
+ * KeAcquire/ReleaseInterruptSpinLock stop with PASSIVE_INTERRUPT_ERROR (0x13B), P1 = 1. */
 BOOLEAN KeSynchronizeExecution(PKINTERRUPT Interrupt, PKSYNCHRONIZE_ROUTINE SynchronizeRoutine,
                                PVOID SynchronizeContext);
 KIRQL KeAcquireInterruptSpinLock(PKINTERRUPT Interrupt);
@@ -725,7 +728,7 @@ typedef struct _CM_RESOURCE_LIST {
 #define CONNECT_LINE_BASED 0x2
 #define CONNECT_MESSAGE_BASED 0x3
 #define CONNECT_FULLY_SPECIFIED_GROUP 0x4
-#define CONNECT_MESSAGE_BASED_PASSIVE 0x5 /* irqlab: STATUS_NOT_SUPPORTED (no passive-level ISRs) */
+#define CONNECT_MESSAGE_BASED_PASSIVE 0x5 /* undocumented; irqlab: STATUS_NOT_SUPPORTED */
 #define CONNECT_CURRENT_VERSION 0x5
 
 typedef struct _IO_INTERRUPT_MESSAGE_INFO_ENTRY {
@@ -755,7 +758,8 @@ typedef struct _IO_CONNECT_INTERRUPT_FULLY_SPECIFIED_PARAMETERS {
     BOOLEAN FloatingSave; /* must be FALSE */
     BOOLEAN ShareVector;
     ULONG Vector; /* from a translated CmResourceTypeInterrupt descriptor */
-    KIRQL Irql;
+    KIRQL Irql; /* Irql = SynchronizeIrql = PASSIVE_LEVEL, SpinLock NULL: a passive-level ISR
+                 * (Windows 8+; KMDF's WDF_INTERRUPT_CONFIG.PassiveHandling comes down to this) */
     KINTERRUPT_MODE InterruptMode;
     KAFFINITY ProcessorEnableMask;
     USHORT Group; /* CONNECT_FULLY_SPECIFIED_GROUP only; must be 0 */
