@@ -108,7 +108,7 @@ void ke_threaded_dpc_init(void)
         KeSetImportanceDpc(&q->kick, HighImportance);
         KeSetTargetProcessorDpc(&q->kick, (CHAR)i);
         char name[24];
-        ksnprintf(name, sizeof(name), "threaded dpc %u", i);
+        ksnprintf(name, sizeof(name), "dpc thread %u", i); /* fits `threads`' 13 columns */
         q->thread = ke_create_thread(threaded_dpc_thread, q, THREADED_DPC_PRIORITY, (KAFFINITY)1 << i, name);
         if (!q->thread)
             KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, 9, i, 0, 0);

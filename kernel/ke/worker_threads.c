@@ -33,9 +33,9 @@ struct work_queue {
 };
 
 static struct work_queue queues[EX_WORKER_QUEUES] = {
-    [CriticalWorkQueue] = {.name = "critical", .priority = 13, .thread_count = 2},
-    [DelayedWorkQueue] = {.name = "delayed", .priority = 12, .thread_count = 2},
-    [HyperCriticalWorkQueue] = {.name = "hypercritical", .priority = 15, .thread_count = 1},
+    [CriticalWorkQueue] = {.name = "crit", .priority = 13, .thread_count = 2},
+    [DelayedWorkQueue] = {.name = "dly", .priority = 12, .thread_count = 2},
+    [HyperCriticalWorkQueue] = {.name = "hyper", .priority = 15, .thread_count = 1},
 };
 static volatile bool started;
 
@@ -77,8 +77,13 @@ void ex_worker_threads_init(void)
         InitializeListHead(&q->items);
         KeInitializeSemaphore(&q->count, 0, 0x7FFFFFFF);
         for (unsigned i = 0; i < q->thread_count; i++) {
+            /* "worker crit 0", "worker dly 1", "worker hyper": 13 characters, the width of the
+             * shell's `threads` name column. */
             char name[24];
-            ksnprintf(name, sizeof(name), "worker %s %u", q->name, i);
+            if (q->thread_count > 1)
+                ksnprintf(name, sizeof(name), "worker %s %u", q->name, i);
+            else
+                ksnprintf(name, sizeof(name), "worker %s", q->name);
             q->threads[i] = ke_create_thread(worker_thread, q, (int)q->priority, (KAFFINITY)-1, name);
             if (!q->threads[i])
                 KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, 8, t, i, 0);

@@ -121,9 +121,9 @@ static void each_queue_type_runs_in_its_own_threads(struct ktest *t)
         WORK_QUEUE_TYPE type;
         KPRIORITY priority; /* WORK_QUEUE_TYPE's page */
         const char *name;
-    } want[] = {{CriticalWorkQueue, 13, "worker critical "},
-                {DelayedWorkQueue, 12, "worker delayed "},
-                {HyperCriticalWorkQueue, 15, "worker hypercritical "}};
+    } want[] = {{CriticalWorkQueue, 13, "worker crit"},
+                {DelayedWorkQueue, 12, "worker dly"},
+                {HyperCriticalWorkQueue, 15, "worker hyper"}};
     for (unsigned i = 0; i < 3; i++) {
         struct ex_worker_queue_info info;
         KTEST_ASSERT_TRUE(t, ex_worker_queue_info(want[i].type, &info));
