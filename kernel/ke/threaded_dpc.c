@@ -39,6 +39,7 @@ struct threaded_queue {
     KEVENT work; /* synchronization: set by the kick, waited for by the thread */
     KDPC kick;
     PKTHREAD thread;
+    volatile bool running; /* a routine is running (set under `lock` when it is dequeued) */
     volatile uint64_t executed;
 };
 
@@ -81,9 +82,11 @@ static VOID threaded_dpc_thread(PVOID context)
             PVOID ctx = dpc->DeferredContext, a1 = dpc->SystemArgument1, a2 = dpc->SystemArgument2;
             dpc->ProcessorHistory |= (KAFFINITY)1 << cpu;
             __atomic_store_n(&dpc->DpcData, NULL, __ATOMIC_RELEASE); /* it may be queued again now */
+            q->running = true;
             raw_lock_release(&q->lock, flags);
 
             routine(dpc, ctx, a1, a2);
+            __atomic_store_n(&q->running, false, __ATOMIC_RELEASE);
             __atomic_fetch_add(&q->executed, 1, __ATOMIC_RELAXED);
             KIRQL after = ke_get_irql();
             if (after != PASSIVE_LEVEL)
@@ -175,8 +178,11 @@ bool ke_threaded_dpc_remove(PKDPC dpc, BOOLEAN *removed)
     return true;
 }
 
-/* One threaded marker per CPU at the tail of its threaded queue: when it has run, everything queued
- * there before it has run (the thread takes them in order). */
+/* One threaded marker at the tail of each CPU's threaded queue that holds or runs something: when
+ * it has run, everything queued there before it has run (the thread takes them in order). A CPU
+ * with nothing threaded gets no marker - so an ordinary DPC that keeps queueing itself there (and
+ * so keeps the DPC thread from running) does not hold the caller up, the rule dpc.c keeps for
+ * ordinary DPCs (tests/ktest/watchdog_test.c, flush_ignores_requeuing_dpc). */
 struct flush_marker {
     KDPC dpc;
     volatile bool done;
@@ -194,7 +200,13 @@ void ke_threaded_dpc_flush(void)
     struct flush_marker markers[KE_MAX_CPUS];
     for (unsigned i = 0; i < KE_MAX_CPUS; i++) {
         markers[i].done = true;
-        if (!queues[i].thread)
+        struct threaded_queue *q = &queues[i];
+        if (!q->thread)
+            continue;
+        uint64_t flags = raw_lock_acquire(&q->lock);
+        bool busy = q->head || q->running;
+        raw_lock_release(&q->lock, flags);
+        if (!busy)
             continue;
         markers[i].done = false;
         KeInitializeThreadedDpc(&markers[i].dpc, marker_reached, &markers[i]);
