@@ -33,14 +33,14 @@ CMDLINE_OPTION(threaded_dpcs, "on|off",
 #define THREADED_DPC_PRIORITY 31
 
 struct threaded_queue {
-    raw_lock_t lock; /* taken with interrupts off: an ISR may insert */
     PKDPC head, tail;
-    unsigned depth;
+    PKTHREAD thread;
+    volatile uint64_t executed;
     KEVENT work; /* synchronization: set by the kick, waited for by the thread */
     KDPC kick;
-    PKTHREAD thread;
+    raw_lock_t lock; /* taken with interrupts off: an ISR may insert */
+    unsigned depth;
     volatile bool running; /* a routine is running (set under `lock` when it is dequeued) */
-    volatile uint64_t executed;
 };
 
 static struct threaded_queue queues[KE_MAX_CPUS];
