@@ -28,6 +28,8 @@ struct _IO_WORKITEM {
     PVOID Context;
 };
 
+_Static_assert(__builtin_offsetof(IO_WORKITEM, Item) == 0, "the worker thread is given &Item == the IO_WORKITEM");
+
 ULONG IoSizeofWorkItem(VOID) { return sizeof(IO_WORKITEM); }
 
 static bool is_io_object(PVOID object)

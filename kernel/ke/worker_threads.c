@@ -39,6 +39,9 @@ static struct work_queue queues[EX_WORKER_QUEUES] = {
 };
 static volatile bool started;
 
+_Static_assert(sizeof(WORK_QUEUE_ITEM) == 0x20, "WORK_QUEUE_ITEM must keep the WDK's x64 size");
+_Static_assert(__builtin_offsetof(WORK_QUEUE_ITEM, WorkerRoutine) == 0x10, "WORK_QUEUE_ITEM.WorkerRoutine offset");
+
 /* "Queued" marker while ExQueueWorkItem is between its check and the insert: a second caller
  * racing for the same item sees it as queued. */
 #define ITEM_CLAIMED ((PLIST_ENTRY)(uintptr_t)1)
