@@ -43,14 +43,14 @@ struct threaded_queue {
     volatile bool running; /* a routine is running (set under `lock` when it is dequeued) */
 };
 
-static struct threaded_queue queues[KE_MAX_CPUS];
+static struct threaded_queue threaded_queues[KE_MAX_CPUS];
 static volatile bool enabled;
 
 bool ke_threaded_dpcs_enabled(void) { return __atomic_load_n(&enabled, __ATOMIC_ACQUIRE); }
-PKTHREAD ke_threaded_dpc_thread(unsigned cpu) { return cpu < KE_MAX_CPUS ? queues[cpu].thread : NULL; }
-uint64_t ke_threaded_dpc_executed(unsigned cpu) { return cpu < KE_MAX_CPUS ? queues[cpu].executed : 0; }
+PKTHREAD ke_threaded_dpc_thread(unsigned cpu) { return cpu < KE_MAX_CPUS ? threaded_queues[cpu].thread : NULL; }
+uint64_t ke_threaded_dpc_executed(unsigned cpu) { return cpu < KE_MAX_CPUS ? threaded_queues[cpu].executed : 0; }
 
-static PKDPC next_of(const KDPC *dpc)
+static PKDPC threaded_next(const KDPC *dpc)
 {
     PSINGLE_LIST_ENTRY next = dpc->DpcListEntry.Next;
     return next ? CONTAINING_RECORD(next, KDPC, DpcListEntry) : NULL;
@@ -64,7 +64,7 @@ static VOID kick(PKDPC dpc, PVOID context, PVOID a1, PVOID a2)
 static VOID threaded_dpc_thread(PVOID context)
 {
     struct threaded_queue *q = context;
-    unsigned cpu = (unsigned)(q - queues);
+    unsigned cpu = (unsigned)(q - threaded_queues);
     for (;;) {
         (void)KeWaitForSingleObject(&q->work, Executive, KernelMode, FALSE, NULL);
         for (;;) {
@@ -74,7 +74,7 @@ static VOID threaded_dpc_thread(PVOID context)
                 raw_lock_release(&q->lock, flags);
                 break;
             }
-            q->head = next_of(dpc);
+            q->head = threaded_next(dpc);
             if (!q->head)
                 q->tail = NULL;
             q->depth--;
@@ -105,7 +105,7 @@ void ke_threaded_dpc_init(void)
     for (unsigned i = 0; i < KE_MAX_CPUS; i++) {
         if (!ke_prcbs[i] || !ke_prcbs[i]->online)
             continue;
-        struct threaded_queue *q = &queues[i];
+        struct threaded_queue *q = &threaded_queues[i];
         KeInitializeEvent(&q->work, SynchronizationEvent, FALSE);
         KeInitializeDpc(&q->kick, kick, q);
         KeSetImportanceDpc(&q->kick, HighImportance);
@@ -123,7 +123,7 @@ BOOLEAN ke_threaded_dpc_insert(PKDPC dpc, PVOID a1, PVOID a2)
 {
     uint64_t flags = cpu_save_and_disable_interrupts(); /* choose and queue on one CPU */
     struct kprcb *target = ke_dpc_target(dpc, ke_current_prcb());
-    struct threaded_queue *q = &queues[target->number];
+    struct threaded_queue *q = &threaded_queues[target->number];
     PVOID expected = NULL;
     if (!q->thread || !__atomic_compare_exchange_n(&dpc->DpcData, &expected, (PVOID)q, false, __ATOMIC_ACQ_REL,
                                                    __ATOMIC_RELAXED)) {
@@ -153,19 +153,19 @@ BOOLEAN ke_threaded_dpc_insert(PKDPC dpc, PVOID a1, PVOID a2)
 bool ke_threaded_dpc_remove(PKDPC dpc, BOOLEAN *removed)
 {
     struct threaded_queue *q = (struct threaded_queue *)dpc->DpcData;
-    if ((uintptr_t)q < (uintptr_t)&queues[0] || (uintptr_t)q >= (uintptr_t)&queues[KE_MAX_CPUS])
+    if ((uintptr_t)q < (uintptr_t)&threaded_queues[0] || (uintptr_t)q >= (uintptr_t)&threaded_queues[KE_MAX_CPUS])
         return false;
     *removed = FALSE;
     uint64_t flags = raw_lock_acquire(&q->lock);
     if (dpc->DpcData == q) {
         PKDPC prev = NULL;
-        for (PKDPC d = q->head; d; prev = d, d = next_of(d)) {
+        for (PKDPC d = q->head; d; prev = d, d = threaded_next(d)) {
             if (d != dpc)
                 continue;
             if (prev)
                 prev->DpcListEntry.Next = dpc->DpcListEntry.Next;
             else
-                q->head = next_of(dpc);
+                q->head = threaded_next(dpc);
             if (q->tail == dpc)
                 q->tail = prev;
             q->depth--;
@@ -196,11 +196,11 @@ static VOID marker_reached(PKDPC dpc, PVOID context, PVOID a1, PVOID a2)
 void ke_threaded_dpc_flush(void)
 {
     if (!ke_threaded_dpcs_enabled())
-        return; /* threaded DPCs went to the ordinary queues, which the caller has flushed */
+        return; /* threaded DPCs went to the ordinary threaded_queues, which the caller has flushed */
     struct flush_marker markers[KE_MAX_CPUS];
     for (unsigned i = 0; i < KE_MAX_CPUS; i++) {
         markers[i].done = true;
-        struct threaded_queue *q = &queues[i];
+        struct threaded_queue *q = &threaded_queues[i];
         if (!q->thread)
             continue;
         uint64_t flags = raw_lock_acquire(&q->lock);

@@ -32,7 +32,7 @@ struct work_queue {
     volatile uint64_t queued, ran;
 };
 
-static struct work_queue queues[EX_WORKER_QUEUES] = {
+static struct work_queue work_queues[EX_WORKER_QUEUES] = {
     [CriticalWorkQueue] = {.name = "crit", .priority = 13, .thread_count = 2},
     [DelayedWorkQueue] = {.name = "dly", .priority = 12, .thread_count = 2},
     [HyperCriticalWorkQueue] = {.name = "hyper", .priority = 15, .thread_count = 1},
@@ -75,7 +75,7 @@ static VOID worker_thread(PVOID context)
 void ex_worker_threads_init(void)
 {
     for (unsigned t = 0; t < EX_WORKER_QUEUES; t++) {
-        struct work_queue *q = &queues[t];
+        struct work_queue *q = &work_queues[t];
         KeInitializeSpinLock(&q->lock);
         InitializeListHead(&q->items);
         KeInitializeSemaphore(&q->count, 0, 0x7FFFFFFF);
@@ -115,7 +115,7 @@ VOID ExQueueWorkItem(PWORK_QUEUE_ITEM WorkItem, WORK_QUEUE_TYPE QueueType)
                                      __ATOMIC_RELAXED))
         KeBugCheckEx(WORKER_INVALID, 1, (ULONG_PTR)WorkItem, QueueType, 0); /* queued and not yet run */
 
-    struct work_queue *q = &queues[QueueType];
+    struct work_queue *q = &work_queues[QueueType];
     KIRQL old;
     KeAcquireSpinLock(&q->lock, &old);
     InsertTailList(&q->items, &WorkItem->List);
@@ -128,7 +128,7 @@ bool ex_worker_queue_info(WORK_QUEUE_TYPE type, struct ex_worker_queue_info *inf
 {
     if ((unsigned)type >= EX_WORKER_QUEUES || !started)
         return false;
-    const struct work_queue *q = &queues[type];
+    const struct work_queue *q = &work_queues[type];
     info->name = q->name;
     info->priority = q->priority;
     info->thread_count = q->thread_count;
@@ -142,8 +142,8 @@ bool ex_worker_queue_info(WORK_QUEUE_TYPE type, struct ex_worker_queue_info *inf
 bool ex_is_worker_thread(PKTHREAD thread)
 {
     for (unsigned t = 0; t < EX_WORKER_QUEUES; t++)
-        for (unsigned i = 0; i < queues[t].thread_count; i++)
-            if (thread && queues[t].threads[i] == thread)
+        for (unsigned i = 0; i < work_queues[t].thread_count; i++)
+            if (thread && work_queues[t].threads[i] == thread)
                 return true;
     return false;
 }

@@ -19,7 +19,7 @@
 
 #define CRASH_SITE __attribute__((noipa))
 
-static KEVENT never_set;
+static KEVENT workitem_never_set;
 static volatile uint64_t blocker_running;
 static WORK_QUEUE_ITEM blocker, item;
 static DRIVER_OBJECT crash_driver = {.Type = IO_TYPE_DRIVER, .Size = sizeof(DRIVER_OBJECT), .Name = "workitem_crash"};
@@ -27,16 +27,16 @@ static DRIVER_OBJECT crash_driver = {.Type = IO_TYPE_DRIVER, .Size = sizeof(DRIV
 static VOID block_for_ever(PVOID parameter)
 {
     __atomic_store_n(&blocker_running, 1, __ATOMIC_RELEASE);
-    (void)KeWaitForSingleObject(&never_set, Executive, KernelMode, FALSE, NULL);
+    (void)KeWaitForSingleObject(&workitem_never_set, Executive, KernelMode, FALSE, NULL);
 }
 
-static VOID nothing(PVOID parameter) {}
+static VOID do_nothing_work(PVOID parameter) {}
 
 /* HyperCriticalWorkQueue has one thread: once it waits in block_for_ever, nothing else there runs. */
 static void occupy_hypercritical_queue(void)
 {
     KeSetSystemAffinityThreadEx(1); /* the stop screen then names CPU 0 */
-    KeInitializeEvent(&never_set, NotificationEvent, FALSE);
+    KeInitializeEvent(&workitem_never_set, NotificationEvent, FALSE);
     ExInitializeWorkItem(&blocker, block_for_ever, NULL);
     ExQueueWorkItem(&blocker, HyperCriticalWorkQueue);
     while (!__atomic_load_n(&blocker_running, __ATOMIC_ACQUIRE))
@@ -46,7 +46,7 @@ static void occupy_hypercritical_queue(void)
 static CRASH_SITE void crash_queue_above_dispatch(struct ktest *t)
 {
     KeSetSystemAffinityThreadEx(1);
-    ExInitializeWorkItem(&item, nothing, NULL);
+    ExInitializeWorkItem(&item, do_nothing_work, NULL);
     KIRQL old;
     KeRaiseIrql(5, &old); /* a device IRQL: an ISR */
     ExQueueWorkItem(&item, DelayedWorkQueue);
@@ -64,10 +64,10 @@ static CRASH_SITE VOID crash_raise_and_return(PVOID parameter)
 
 static CRASH_SITE void returned_at_bad_irql(struct ktest *t)
 {
-    KeInitializeEvent(&never_set, NotificationEvent, FALSE);
+    KeInitializeEvent(&workitem_never_set, NotificationEvent, FALSE);
     ExInitializeWorkItem(&item, crash_raise_and_return, (PVOID)0x1234);
     ExQueueWorkItem(&item, DelayedWorkQueue);
-    (void)KeWaitForSingleObject(&never_set, Executive, KernelMode, FALSE, NULL);
+    (void)KeWaitForSingleObject(&workitem_never_set, Executive, KernelMode, FALSE, NULL);
 }
 
 static CRASH_SITE VOID crash_io_raise_and_return(PDEVICE_OBJECT device, PVOID context)
@@ -79,16 +79,16 @@ static CRASH_SITE VOID crash_io_raise_and_return(PDEVICE_OBJECT device, PVOID co
 
 static CRASH_SITE void io_returned_at_bad_irql(struct ktest *t)
 {
-    KeInitializeEvent(&never_set, NotificationEvent, FALSE);
+    KeInitializeEvent(&workitem_never_set, NotificationEvent, FALSE);
     PIO_WORKITEM w = IoAllocateWorkItem((PDEVICE_OBJECT)&crash_driver);
     IoQueueWorkItem(w, crash_io_raise_and_return, DelayedWorkQueue, (PVOID)0x5678);
-    (void)KeWaitForSingleObject(&never_set, Executive, KernelMode, FALSE, NULL);
+    (void)KeWaitForSingleObject(&workitem_never_set, Executive, KernelMode, FALSE, NULL);
 }
 
 static CRASH_SITE void crash_queue_twice(struct ktest *t)
 {
     occupy_hypercritical_queue();
-    ExInitializeWorkItem(&item, nothing, NULL);
+    ExInitializeWorkItem(&item, do_nothing_work, NULL);
     ExQueueWorkItem(&item, HyperCriticalWorkQueue);
     ExQueueWorkItem(&item, HyperCriticalWorkQueue); /* still queued behind the blocker */
     ktest_fail(t, __FILE__, __LINE__, "queueing a queued work item returned");

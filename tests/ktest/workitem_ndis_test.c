@@ -35,7 +35,7 @@ static VOID miniport_work(PVOID WorkItemContext, NDIS_HANDLE NdisIoWorkItemHandl
     KeSetEvent(&nw.done, 0, FALSE);
 }
 
-static VOID queue_from_dpc(PKDPC dpc, PVOID context, PVOID a1, PVOID a2)
+static VOID queue_ndis_item_from_dpc(PKDPC dpc, PVOID context, PVOID a1, PVOID a2)
 {
     NdisQueueIoWorkItem(a1, miniport_work, (PVOID)0x5EED);
 }
@@ -57,7 +57,7 @@ static void ndis_work_item_runs_at_passive_in_a_worker(struct ktest *t)
     NDIS_HANDLE item = NdisAllocateIoWorkItem(ntm.adapter);
     KTEST_ASSERT_NOT_NULL(t, item);
     KDPC dpc;
-    KeInitializeDpc(&dpc, queue_from_dpc, NULL);
+    KeInitializeDpc(&dpc, queue_ndis_item_from_dpc, NULL);
     KeInsertQueueDpc(&dpc, item, NULL);
     LARGE_INTEGER timeout = {.QuadPart = -60000LL * 10000};
     bool ran = KeWaitForSingleObject(&nw.done, Executive, KernelMode, FALSE, &timeout) == STATUS_SUCCESS;

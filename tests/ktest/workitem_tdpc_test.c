@@ -81,7 +81,7 @@ static struct {
     ULONG isr_cpu;
 } from_isr;
 
-static BOOLEAN queueing_isr(PKINTERRUPT interrupt, PVOID context)
+static BOOLEAN threaded_dpc_queueing_isr(PKINTERRUPT interrupt, PVOID context)
 {
     from_isr.isr_cpu = KeGetCurrentProcessorNumber();
     KeInsertQueueDpc(&from_isr.dpc, interrupt, NULL);
@@ -96,7 +96,7 @@ static void queued_from_an_isr(struct ktest *t)
     KeInitializeThreadedDpc(&from_isr.dpc, record, &from_isr.seen);
     int vector = test_vector_alloc(0);
     KTEST_ASSERT_GE(t, vector, 0x30);
-    KTEST_ASSERT_EQ(t, test_connect(&interrupt, vector, queueing_isr, NULL, Latched, FALSE), KE_CONNECT_OK);
+    KTEST_ASSERT_EQ(t, test_connect(&interrupt, vector, threaded_dpc_queueing_isr, NULL, Latched, FALSE), KE_CONNECT_OK);
     test_fire_self(vector);
     bool ran = test_wait_for(&from_isr.seen.runs, 1, WAIT_MS);
     ke_interrupt_disconnect(&interrupt);
@@ -162,7 +162,7 @@ static void not_preempted_by_a_thread_but_by_a_dpc(struct ktest *t)
     KTEST_EXPECT_EQ(t, pre.ordinary_ran_during, 1); /* an ordinary DPC preempts a threaded one */
 }
 
-static void remove_before_it_runs(struct ktest *t)
+static void remove_threaded_before_it_runs(struct ktest *t)
 {
     SKIP_IF_OFF(t);
     KDPC dpc;
@@ -235,7 +235,7 @@ static void long_threaded_dpc_is_not_a_watchdog_stall(struct ktest *t)
 }
 
 KTEST_SUITE(workitem_tdpc, KTEST_CASE(runs_at_passive_in_its_cpus_thread), KTEST_CASE(queued_from_an_isr),
-            KTEST_CASE(not_preempted_by_a_thread_but_by_a_dpc), KTEST_CASE(remove_before_it_runs),
+            KTEST_CASE(not_preempted_by_a_thread_but_by_a_dpc), KTEST_CASE(remove_threaded_before_it_runs),
             KTEST_CASE(flush_waits_for_a_queued_threaded_dpc), KTEST_CASE(long_threaded_dpc_is_not_a_watchdog_stall));
 
 /* ---- threaded_dpcs=off ------------------------------------------------------------------------- */
