@@ -349,6 +349,53 @@ VOID NdisMUnmapIoSpace(NDIS_HANDLE MiniportAdapterHandle, PVOID VirtualAddress, 
 #define PCI_WHICHSPACE_CONFIG 0x0
 ULONG NdisMGetBusData(NDIS_HANDLE NdisMiniportHandle, ULONG WhichSpace, ULONG Offset, PVOID Buffer, ULONG Length);
 
+/* ---- Configuration: the miniport's keywords (NdisOpenConfigurationEx, NdisReadConfiguration) ----
+ * learn.microsoft.com: "NdisOpenConfigurationEx function (ndis.h)", "NdisReadConfiguration
+ * function (ndis.h)", "NDIS_CONFIGURATION_PARAMETER structure", "NDIS_CONFIGURATION_OBJECT".
+ * Open with the MiniportAdapterHandle in MiniportInitializeEx (PASSIVE_LEVEL), read keywords,
+ * close; what NdisReadConfiguration returns belongs to the configuration handle and is freed
+ * by NdisCloseConfiguration. The values are the adapter's driver-key values: in irqlab
+ * `<driver>.<Keyword>=<data>` on the kernel command line (docs/configuration.md). */
+typedef UNICODE_STRING NDIS_STRING, *PNDIS_STRING;
+#define NDIS_STRING_CONST(x) RTL_CONSTANT_STRING(L##x)
+
+#define NDIS_OBJECT_TYPE_CONFIGURATION_OBJECT 0xA9
+#define NDIS_CONFIGURATION_OBJECT_REVISION_1 1
+
+typedef struct _NDIS_CONFIGURATION_OBJECT {
+    NDIS_OBJECT_HEADER Header; /* NDIS_OBJECT_TYPE_CONFIGURATION_OBJECT, revision 1 */
+    NDIS_HANDLE NdisHandle;    /* the MiniportAdapterHandle */
+    ULONG Flags;               /* 0 */
+} NDIS_CONFIGURATION_OBJECT, *PNDIS_CONFIGURATION_OBJECT;
+#define NDIS_SIZEOF_CONFIGURATION_OBJECT_REVISION_1 RTL_SIZEOF_THROUGH_FIELD(NDIS_CONFIGURATION_OBJECT, Flags)
+
+typedef enum _NDIS_PARAMETER_TYPE {
+    NdisParameterInteger = 0,
+    NdisParameterHexInteger = 1,
+    NdisParameterString = 2,
+    NdisParameterMultiString = 3,
+    NdisParameterBinary = 4,
+} NDIS_PARAMETER_TYPE, *PNDIS_PARAMETER_TYPE;
+
+typedef struct {
+    USHORT Length;
+    PVOID Buffer;
+} BINARY_DATA;
+
+typedef struct _NDIS_CONFIGURATION_PARAMETER {
+    NDIS_PARAMETER_TYPE ParameterType;
+    union {
+        ULONG IntegerData;
+        NDIS_STRING StringData;
+        BINARY_DATA BinaryData;
+    } ParameterData;
+} NDIS_CONFIGURATION_PARAMETER, *PNDIS_CONFIGURATION_PARAMETER;
+
+NDIS_STATUS NdisOpenConfigurationEx(PNDIS_CONFIGURATION_OBJECT ConfigObject, PNDIS_HANDLE ConfigurationHandle);
+VOID NdisReadConfiguration(PNDIS_STATUS Status, PNDIS_CONFIGURATION_PARAMETER *ParameterValue,
+                           NDIS_HANDLE ConfigurationHandle, PNDIS_STRING Keyword, NDIS_PARAMETER_TYPE ParameterType);
+VOID NdisCloseConfiguration(NDIS_HANDLE ConfigurationHandle);
+
 static inline VOID NdisStallExecution(UINT MicrosecondsToStall) { KeStallExecutionProcessor(MicrosecondsToStall); }
 #define NdisZeroMemory(Destination, Length) __builtin_memset((Destination), 0, (Length))
 #define NdisMoveMemory(Destination, Source, Length) __builtin_memcpy((Destination), (Source), (Length))

@@ -20,6 +20,7 @@
 #include "kernel/boot/cmdline.h"
 #include "kernel/console/console.h"
 #include "kernel/console/log.h"
+#include "kernel/cm/registry.h"
 #include "kernel/io/pnp.h"
 #include "kernel/ke/bugcheck.h"
 #include "kernel/ke/ke_init.h"
@@ -152,7 +153,9 @@ static void kernel_main_guarded(void)
     /* 8. PCI: find every device and how its interrupts are wired. */
     pci_init();
 
-    /* 9. Devices: objects, resources, drivers. */
+    /* 9. Devices: the registry values drivers will read (from the command line), then objects,
+     *    resources, drivers. */
+    cm_init();
     io_pnp_init();
     net_config_report_unused();
 

@@ -70,6 +70,17 @@ const char *cmdline_get(const char *key);
 /* A bad value was reported by cmdline_init; here it quietly gives default_value. */
 bool cmdline_get_bool(const char *key, bool default_value);
 const char *cmdline_text(void);
+/* The words in order (a repeated key appears each time; the last one is the one that counts). */
+unsigned cmdline_word_count(void);
+const struct cmdline_word *cmdline_word_at(unsigned index);
+/* `driver.Value=data` words are registry values (kernel/cm/), checked by cm_init, not here. */
+static inline bool cmdline_is_registry_word(const char *key)
+{
+    for (const char *p = key; *p; p++)
+        if (*p == '.')
+            return true;
+    return false;
+}
 const struct cmdline_option *cmdline_options(size_t *count);
 
 #endif

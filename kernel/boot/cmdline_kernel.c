@@ -28,6 +28,8 @@ void cmdline_init(const char *text)
         const struct cmdline_word *w = &kernel_cmdline.words[i];
         const struct cmdline_option *option = cmdline_option_find(options, count, w->key);
         char why[160];
+        if (!option && cmdline_is_registry_word(w->key))
+            continue; /* a registry value: kernel/cm/registry_cmdline.c checks it */
         if (!option)
             log_warn("cmdline: unknown option '%s' ignored", w->key);
         else if (!cmdline_value_ok(option, w->value, why, sizeof(why)))
@@ -54,3 +56,10 @@ bool cmdline_get_bool(const char *key, bool default_value)
 }
 
 const char *cmdline_text(void) { return original_text; }
+
+unsigned cmdline_word_count(void) { return kernel_cmdline.count; }
+
+const struct cmdline_word *cmdline_word_at(unsigned index)
+{
+    return index < kernel_cmdline.count ? &kernel_cmdline.words[index] : NULL;
+}

@@ -34,7 +34,7 @@ CMDLINE_OPTION_CHECKED(nodriver, "name[,name...]", "drivers not to start; the ne
 
 extern const IRQLAB_DRIVER __driver_table_start[], __driver_table_end[];
 
-static bool driver_named(const char *name, size_t len)
+bool io_driver_exists(const char *name, size_t len)
 {
     for (const IRQLAB_DRIVER *d = __driver_table_start; d < __driver_table_end; d++)
         if (d->Name && strlen(d->Name) == len && strncmp(d->Name, name, len) == 0)
@@ -49,7 +49,7 @@ static bool nodriver_check(const char *value, char *why, size_t why_size)
     for (const char *p = value;;) {
         const char *end = strchr(p, ',');
         size_t len = end ? (size_t)(end - p) : strlen(p);
-        if (len && !driver_named(p, len)) {
+        if (len && !io_driver_exists(p, len)) {
             size_t n = ksnprintf(why, why_size, "no driver is named '%.*s'; drivers:", (int)len, p);
             for (const IRQLAB_DRIVER *d = __driver_table_start; d < __driver_table_end && n < why_size; d++)
                 if (d->Name)

@@ -13,6 +13,7 @@
 #include "kernel/ke/thread.h"
 
 #include "arch/x86_64/cpu.h"
+#include "kernel/cm/registry.h"
 #include "kernel/ke/bugcheck.h"
 #include "kernel/ke/ipi.h"
 #include "kernel/ke/wait_core.h"
@@ -514,8 +515,11 @@ LONG_PTR ke_thread_ob_dereference(PVOID Object)
     return left;
 }
 
+/* Closes a thread handle (PsCreateSystemThread) or a registry key (IoOpenDeviceRegistryKey). */
 NTSTATUS ZwClose(HANDLE Handle)
 {
+    if (Handle && cm_is_key(Handle))
+        return cm_close_key(Handle);
     if (!Handle || !is_thread(Handle))
         return STATUS_INVALID_HANDLE;
     ke_thread_dereference((PKTHREAD)Handle);
