@@ -138,9 +138,11 @@ static bool same_routine_connected(const struct ke_vector *v, const KINTERRUPT *
 {
     for (const LIST_ENTRY *e = v->chain.Flink; e != &v->chain; e = e->Flink) {
         const KINTERRUPT *other = CONTAINING_RECORD(e, KINTERRUPT, InterruptListEntry);
+        bool same_processors = !other->PerProcessor || !interrupt->PerProcessor || other->Number == interrupt->Number;
         if (other->ServiceRoutine == interrupt->ServiceRoutine &&
             other->MessageServiceRoutine == interrupt->MessageServiceRoutine &&
-            other->ServiceContext == interrupt->ServiceContext && other->MessageIndex == interrupt->MessageIndex)
+            other->ServiceContext == interrupt->ServiceContext && other->MessageIndex == interrupt->MessageIndex &&
+            same_processors)
             return true;
     }
     return false;
