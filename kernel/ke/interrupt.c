@@ -2,7 +2,8 @@
  * KeSynchronizeExecution and the interrupt spin lock routines.
  *
  * Sharing rule (as Windows' KeConnectInterrupt): a second object may join a vector only if both
- * it and the objects already there set ShareVector and all have the same Mode.
+ * it and the objects already there set ShareVector and all have the same Mode. IoConnectInterrupt's
+ * per-processor objects for different processors are never called together, so they need not.
  * Duplicate rule (irqlab's, docs/io-manager.md): the same routine with the same ServiceContext
  * (and MessageIndex) is never on one vector twice.
  * Disconnect guarantee: connect/disconnect change a chain only while holding its chain lock, and
@@ -133,16 +134,34 @@ void ke_interrupt_init(PKINTERRUPT interrupt, PKSERVICE_ROUTINE service_routine,
     interrupt->OwnerName = owner ? owner : "?";
 }
 
+/* Can both objects be called for one interrupt? Not if they are per-processor objects
+ * (IoConnectInterrupt's set) of two different processors: on Windows they would sit in two
+ * processors' IDTs, so they neither share the vector nor duplicate each other. */
+static bool same_processors(const KINTERRUPT *a, const KINTERRUPT *b)
+{
+    return !a->PerProcessor || !b->PerProcessor || a->Number == b->Number;
+}
+
 /* Called with the chain lock held. */
 static bool same_routine_connected(const struct ke_vector *v, const KINTERRUPT *interrupt)
 {
     for (const LIST_ENTRY *e = v->chain.Flink; e != &v->chain; e = e->Flink) {
         const KINTERRUPT *other = CONTAINING_RECORD(e, KINTERRUPT, InterruptListEntry);
-        bool same_processors = !other->PerProcessor || !interrupt->PerProcessor || other->Number == interrupt->Number;
         if (other->ServiceRoutine == interrupt->ServiceRoutine &&
             other->MessageServiceRoutine == interrupt->MessageServiceRoutine &&
             other->ServiceContext == interrupt->ServiceContext && other->MessageIndex == interrupt->MessageIndex &&
-            same_processors)
+            same_processors(other, interrupt))
+            return true;
+    }
+    return false;
+}
+
+/* Called with the chain lock held: does an object this one would be called with refuse to share? */
+static bool share_refused(const struct ke_vector *v, const KINTERRUPT *interrupt)
+{
+    for (const LIST_ENTRY *e = v->chain.Flink; e != &v->chain; e = e->Flink) {
+        const KINTERRUPT *other = CONTAINING_RECORD(e, KINTERRUPT, InterruptListEntry);
+        if (same_processors(other, interrupt) && (!other->ShareVector || !interrupt->ShareVector))
             return true;
     }
     return false;
@@ -166,7 +185,7 @@ enum ke_connect_result ke_interrupt_connect(PKINTERRUPT interrupt)
     ke_chain_lock(v);
     enum ke_connect_result result = KE_CONNECT_OK;
     if (v->object_count > 0) {
-        if (!v->shared || !interrupt->ShareVector)
+        if (share_refused(v, interrupt))
             result = KE_CONNECT_SHARE_CONFLICT;
         else if (v->mode != interrupt->Mode)
             result = KE_CONNECT_MODE_CONFLICT;
