@@ -63,7 +63,7 @@ STOP_0x80 = "*** STOP: 0x00000080 (0x0000000000000000, 0x0000000000000000, 0x000
 
 
 class Qmp:
-    """Just enough of QEMU's machine protocol to type a monitor command (docs/interop/qmp-spec)."""
+    """Just enough of QEMU's machine protocol (QMP, "QEMU Machine Protocol Specification") to type a monitor command."""
 
     def __init__(self, path, timeout):
         deadline = time.monotonic() + timeout
