@@ -84,7 +84,7 @@ static void one_object_per_processor(struct ktest *t)
         KTEST_ASSERT_NOT_NULL(t, first);
         KTEST_EXPECT_EQ(t, v->object_count, objects_before + bits(active)); /* a set of objects */
         KTEST_EXPECT_TRUE(t, first->PerProcessor);
-        KTEST_EXPECT_EQ(t, first->Number, 0);   /* the first is the lowest processor's */
+        KTEST_EXPECT_EQ(t, first->Number, 0); /* the first is the lowest processor's */
         KTEST_EXPECT_EQ(t, first->Affinity, active);
         KTEST_EXPECT_EQ(t, io_connection_count(), connections + 1);
         /* One lock for all of them, and not any single object's own. */
@@ -204,7 +204,8 @@ static void bad_input_gets_the_documented_statuses(struct ktest *t)
     uint64_t pool = io_test_pool_bytes(IO_TAG_INTERRUPT);
     PKINTERRUPT out = (PKINTERRUPT)0x1234;
 #define LEGACY(...) IoConnectInterrupt(&out, __VA_ARGS__)
-    KTEST_EXPECT_EQ(t, IoConnectInterrupt(NULL, probe_isr, &probe, NULL, vector, irql, irql, mode, FALSE, active, FALSE),
+    KTEST_EXPECT_EQ(t,
+                    IoConnectInterrupt(NULL, probe_isr, &probe, NULL, vector, irql, irql, mode, FALSE, active, FALSE),
                     STATUS_INVALID_PARAMETER);
     /* "No processors were specified" - none at all, or only offline ones. */
     KTEST_EXPECT_EQ(t, LEGACY(probe_isr, &probe, NULL, vector, irql, irql, mode, FALSE, 0, FALSE),
@@ -217,13 +218,14 @@ static void bad_input_gets_the_documented_statuses(struct ktest *t)
                     STATUS_INVALID_PARAMETER); /* FloatingSave */
     KTEST_EXPECT_EQ(t, LEGACY(NULL, &probe, NULL, vector, irql, irql, mode, FALSE, active, FALSE),
                     STATUS_INVALID_PARAMETER); /* no ISR */
-    KTEST_EXPECT_EQ(t, LEGACY(probe_isr, &probe, NULL, vector, (KIRQL)(irql + 1), (KIRQL)(irql + 1), mode, FALSE,
-                              active, FALSE),
-                    STATUS_INVALID_PARAMETER); /* Irql is not the vector's */
+    KTEST_EXPECT_EQ(
+        t, LEGACY(probe_isr, &probe, NULL, vector, (KIRQL)(irql + 1), (KIRQL)(irql + 1), mode, FALSE, active, FALSE),
+        STATUS_INVALID_PARAMETER); /* Irql is not the vector's */
     KTEST_EXPECT_EQ(t, LEGACY(probe_isr, &probe, NULL, vector, irql, (KIRQL)(irql - 1), mode, FALSE, active, FALSE),
                     STATUS_INVALID_PARAMETER); /* SynchronizeIrql below Irql */
-    KTEST_EXPECT_EQ(t, LEGACY(probe_isr, &probe, NULL, vector, irql, irql, mode == Latched ? LevelSensitive : Latched,
-                              FALSE, active, FALSE),
+    KTEST_EXPECT_EQ(t,
+                    LEGACY(probe_isr, &probe, NULL, vector, irql, irql, mode == Latched ? LevelSensitive : Latched,
+                           FALSE, active, FALSE),
                     STATUS_INVALID_PARAMETER); /* not the descriptor's mode */
     KTEST_EXPECT_EQ(t, LEGACY(probe_isr, &probe, NULL, 0x2F, 2, 2, mode, FALSE, active, FALSE),
                     STATUS_INVALID_PARAMETER); /* a vector no device was given */
@@ -233,8 +235,8 @@ static void bad_input_gets_the_documented_statuses(struct ktest *t)
     KTEST_EXPECT_NULL(t, out);
     /* A refused share: the vector is taken by an object that will not share. */
     PKINTERRUPT first = NULL;
-    KTEST_ASSERT_EQ(t, IoConnectInterrupt(&first, probe_isr, &probe, NULL, vector, irql, irql, mode, FALSE, active,
-                                          FALSE),
+    KTEST_ASSERT_EQ(t,
+                    IoConnectInterrupt(&first, probe_isr, &probe, NULL, vector, irql, irql, mode, FALSE, active, FALSE),
                     STATUS_SUCCESS);
     KTEST_EXPECT_EQ(t, LEGACY(probe_isr, (PVOID)&out, NULL, vector, irql, irql, mode, TRUE, active, FALSE),
                     STATUS_INVALID_PARAMETER);

@@ -22,12 +22,12 @@
 #define MAX_SEEN 8
 
 struct recorder {
-    BOOLEAN answer;            /* what the callback returns */
+    BOOLEAN answer; /* what the callback returns */
     volatile uint64_t calls;
-    volatile BOOLEAN handled;  /* the Handled it got last */
-    volatile KIRQL irql;       /* the IRQL it ran at */
-    volatile ULONG cpu;        /* the CPU it ran on */
-    volatile unsigned order;   /* its position in the last walk (1 = first) */
+    volatile BOOLEAN handled; /* the Handled it got last */
+    volatile KIRQL irql;      /* the IRQL it ran at */
+    volatile ULONG cpu;       /* the CPU it ran on */
+    volatile unsigned order;  /* its position in the last walk (1 = first) */
 };
 
 static volatile unsigned walk_position;
