@@ -54,7 +54,7 @@ KERNEL_CFLAGS := -m64 -std=gnu11 -ffreestanding -fno-pic -fno-pie -fno-stack-pro
     -fno-asynchronous-unwind-tables -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
     -mno-red-zone -mgeneral-regs-only -mcmodel=small -fno-common -fno-builtin-printf \
     $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-    -Wno-unused-parameter -fshort-wchar -I. -Iinclude \
+    -Wno-unused-parameter -fshort-wchar -Wno-multichar -I. -Iinclude \
     -DIRQLAB_VERSION='"$(VERSION) ($(GIT_REV))"' -MMD -MP
 NASMFLAGS := -f elf64 -g -F dwarf -w+all
 LDFLAGS   := -nostdlib -static -z max-page-size=0x1000 -z noexecstack -T linker.ld
@@ -69,6 +69,8 @@ OBJ := $(BUILD)/obj
 KERNEL_OBJS := $(KERNEL_C:%.c=$(OBJ)/%.o) $(KERNEL_ASM:%.asm=$(OBJ)/%.asm.o)
 KTEST_OBJS  := $(KTEST_C:%.c=$(OBJ)/%.o) $(KTEST_ASM:%.asm=$(OBJ)/%.asm.o)
 
+# -fshort-wchar and -Wno-multichar: L"..." is 16-bit and a pool tag is written 'gaTx', as in the
+# WDK (GCC and MSVC give a multi-character constant the same value).
 # WDK-style fragments (tests/wdk_samples/, issue 12): built against include/ ONLY, as a driver
 # outside the tree would be (-I include, no -I .), with the kernel's -Wall -Werror, and linked
 # into both kernels for the wdk_samples ktest suite.

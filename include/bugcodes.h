@@ -34,6 +34,7 @@
 #define ATTEMPTED_SWITCH_FROM_DPC 0x000000B8u /* a wait in a DPC routine: kernel/ke/wait.c */
 #define CLOCK_WATCHDOG_TIMEOUT 0x00000101u /* [watchdog] parameters: kernel/ke/watchdog.h */
 #define DPC_WATCHDOG_VIOLATION 0x00000133u /* [watchdog] parameters: kernel/ke/watchdog.h */
+#define PASSIVE_INTERRUPT_ERROR 0x0000013Bu /* passive-level KINTERRUPT: kernel/ke/interrupt.c */
 #define THREAD_TERMINATE_HELD_MUTEX 0x4000008Au /* a thread ended owning a KMUTEX: kernel/ke/thread.c */
 
 #endif

@@ -62,7 +62,8 @@ typedef LARGE_INTEGER PHYSICAL_ADDRESS, *PPHYSICAL_ADDRESS;
 #define RTL_FIELD_SIZE(type, field) (sizeof(((type *)0)->field))
 #define RTL_SIZEOF_THROUGH_FIELD(type, field) (offsetof(type, field) + RTL_FIELD_SIZE(type, field))
 #define CONTAINING_RECORD(address, type, field) ((type *)((char *)(address) - offsetof(type, field)))
-#define ARRAYSIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define RTL_NUMBER_OF(a) (sizeof(a) / sizeof((a)[0]))
+#define ARRAYSIZE(a) RTL_NUMBER_OF(a)
 
 /* ---- WDK vocabulary (issue 12): what every WDK source spells and irqlab's gcc ignores ----
  * Reference: WDK ntdef.h, minwindef.h, basetsd.h. */

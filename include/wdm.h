@@ -18,6 +18,7 @@
 #include "interlocked.h"  /* Interlocked* */
 #include "ioaccess.h"     /* READ_REGISTER_*, WRITE_PORT_*, ... */
 #include "ntrtl.h"        /* RtlZeroMemory, RtlCopyMemory, ... */
+#include "guiddef.h"      /* GUID, DEFINE_GUID (the GUIDs themselves: wdmguid.h) */
 /* ---- end of issue 12 includes (ntkeex.h is included at the end: it needs KSPIN_LOCK) ---- */
 
 /* ---- Debug output (DbgPrint, DbgPrintEx) ---- */
@@ -277,6 +278,9 @@ typedef KMESSAGE_SERVICE_ROUTINE *PKMESSAGE_SERVICE_ROUTINE;
 typedef BOOLEAN KSYNCHRONIZE_ROUTINE(PVOID SynchronizeContext);
 typedef KSYNCHRONIZE_ROUTINE *PKSYNCHRONIZE_ROUTINE;
 
+/* At most the object's SynchronizeIrql. A passive-level object (its ISR runs at PASSIVE_LEVEL,
+ * IoConnectInterruptEx below) has no spin lock: KeSynchronizeExecution then holds its event, and
+ * KeAcquire/ReleaseInterruptSpinLock stop with PASSIVE_INTERRUPT_ERROR (0x13B), P1 = 1. */
 BOOLEAN KeSynchronizeExecution(PKINTERRUPT Interrupt, PKSYNCHRONIZE_ROUTINE SynchronizeRoutine,
                                PVOID SynchronizeContext);
 KIRQL KeAcquireInterruptSpinLock(PKINTERRUPT Interrupt);
@@ -390,6 +394,30 @@ struct _DEVICE_OBJECT;
 #define IRP_MJ_PNP 0x1b
 #define IRP_MJ_MAXIMUM_FUNCTION 0x1b
 
+/* IRP_MJ_PNP minor codes (the ones irqlab sends or answers; learn.microsoft.com: "Plug and Play
+ * Minor IRPs"). A PnP IRP's sender sets IoStatus.Status = STATUS_NOT_SUPPORTED first: a driver
+ * that does not handle the minor code passes the IRP on (or, a bus driver, completes it) without
+ * touching the status. */
+#define IRP_MN_START_DEVICE 0x00
+#define IRP_MN_QUERY_REMOVE_DEVICE 0x01
+#define IRP_MN_REMOVE_DEVICE 0x02
+#define IRP_MN_CANCEL_REMOVE_DEVICE 0x03
+#define IRP_MN_STOP_DEVICE 0x04
+#define IRP_MN_QUERY_STOP_DEVICE 0x05
+#define IRP_MN_CANCEL_STOP_DEVICE 0x06
+#define IRP_MN_QUERY_DEVICE_RELATIONS 0x07
+#define IRP_MN_QUERY_INTERFACE 0x08
+#define IRP_MN_QUERY_CAPABILITIES 0x09
+#define IRP_MN_QUERY_RESOURCES 0x0A
+#define IRP_MN_QUERY_RESOURCE_REQUIREMENTS 0x0B
+#define IRP_MN_QUERY_DEVICE_TEXT 0x0C
+#define IRP_MN_READ_CONFIG 0x0F
+#define IRP_MN_WRITE_CONFIG 0x10
+#define IRP_MN_QUERY_ID 0x13
+#define IRP_MN_QUERY_PNP_DEVICE_STATE 0x14
+#define IRP_MN_QUERY_BUS_INFORMATION 0x15
+#define IRP_MN_SURPRISE_REMOVAL 0x17
+
 /* A dispatch routine: called by IoCallDriver with the driver's device object and the IRP. */
 typedef NTSTATUS DRIVER_DISPATCH(struct _DEVICE_OBJECT *DeviceObject, struct _IRP *Irp);
 typedef DRIVER_DISPATCH *PDRIVER_DISPATCH;
@@ -432,6 +460,102 @@ NTSTATUS IoCreateDevice(PDRIVER_OBJECT DriverObject, ULONG DeviceExtensionSize, 
 VOID IoDeleteDevice(PDEVICE_OBJECT DeviceObject);
 PDEVICE_OBJECT IoAttachDeviceToDeviceStack(PDEVICE_OBJECT SourceDevice, PDEVICE_OBJECT TargetDevice);
 VOID IoDetachDevice(PDEVICE_OBJECT TargetDevice);
+
+/* ---- What the bus driver knows about a device: IoGetDeviceProperty ----
+ * learn.microsoft.com: "IoGetDeviceProperty function (wdm.h)", "DEVICE_REGISTRY_PROPERTY
+ * enumeration (wdm.h)". Ask the PDO (the device object StartDevice got), at PASSIVE_LEVEL.
+ * Strings come back as NUL-terminated WCHAR strings, ID lists as REG_MULTI_SZ (strings, then
+ * an empty one), and *ResultLength always counts the bytes the whole value needs: call once
+ * with a small buffer, get STATUS_BUFFER_TOO_SMALL and the size, allocate, call again.
+ * What irqlab's bus drivers report for each property: docs/reference/IoGetDeviceProperty.md. */
+typedef enum {
+    DevicePropertyDeviceDescription = 0x0,
+    DevicePropertyHardwareID = 0x1,
+    DevicePropertyCompatibleIDs = 0x2,
+    DevicePropertyBootConfiguration = 0x3,
+    DevicePropertyBootConfigurationTranslated = 0x4,
+    DevicePropertyClassName = 0x5,
+    DevicePropertyClassGuid = 0x6,
+    DevicePropertyDriverKeyName = 0x7,
+    DevicePropertyManufacturer = 0x8,
+    DevicePropertyFriendlyName = 0x9,
+    DevicePropertyLocationInformation = 0xa,
+    DevicePropertyPhysicalDeviceObjectName = 0xb,
+    DevicePropertyBusTypeGuid = 0xc,
+    DevicePropertyLegacyBusType = 0xd,
+    DevicePropertyBusNumber = 0xe,
+    DevicePropertyEnumeratorName = 0xf,
+    DevicePropertyAddress = 0x10,
+    DevicePropertyUINumber = 0x11,
+    DevicePropertyInstallState = 0x12,
+    DevicePropertyRemovalPolicy = 0x13,
+    DevicePropertyResourceRequirements = 0x14,
+    DevicePropertyAllocatedResources = 0x15,
+    DevicePropertyContainerID = 0x16,
+} DEVICE_REGISTRY_PROPERTY;
+
+typedef enum _DEVICE_REMOVAL_POLICY {
+    RemovalPolicyExpectNoRemoval = 1,
+    RemovalPolicyExpectOrderlyRemoval = 2,
+    RemovalPolicyExpectSurpriseRemoval = 3,
+} DEVICE_REMOVAL_POLICY, *PDEVICE_REMOVAL_POLICY;
+
+typedef enum _DEVICE_INSTALL_STATE {
+    InstallStateInstalled = 0,
+    InstallStateNeedsReinstall = 1,
+    InstallStateFailedInstall = 2,
+    InstallStateFinishInstall = 3,
+} DEVICE_INSTALL_STATE, *PDEVICE_INSTALL_STATE;
+
+NTSTATUS IoGetDeviceProperty(PDEVICE_OBJECT DeviceObject, DEVICE_REGISTRY_PROPERTY DeviceProperty, ULONG BufferLength,
+                             PVOID PropertyBuffer, PULONG ResultLength);
+
+/* ---- Interfaces a bus driver exports: IRP_MN_QUERY_INTERFACE ----
+ * learn.microsoft.com: "IRP_MN_QUERY_INTERFACE", "INTERFACE structure (wdm.h)",
+ * "BUS_INTERFACE_STANDARD structure (wdm.h)", "Obtaining Device Configuration Information at
+ * IRQL = PASSIVE_LEVEL" / "... at IRQL = DISPATCH_LEVEL". Send IRP_MJ_PNP / IRP_MN_QUERY_INTERFACE
+ * with InterfaceType = &GUID_BUS_INTERFACE_STANDARD (wdmguid.h), Size = sizeof the structure,
+ * Version = 1; on success the structure is filled and already referenced once: call
+ * InterfaceDereference(Context) when done with it. GetBusData / SetBusData may then be called
+ * at any IRQL up to DISPATCH_LEVEL. */
+typedef VOID (*PINTERFACE_REFERENCE)(PVOID Context);
+typedef VOID (*PINTERFACE_DEREFERENCE)(PVOID Context);
+
+typedef struct _INTERFACE {
+    USHORT Size;
+    USHORT Version;
+    PVOID Context;
+    PINTERFACE_REFERENCE InterfaceReference;
+    PINTERFACE_DEREFERENCE InterfaceDereference;
+} INTERFACE, *PINTERFACE;
+
+/* DataType of GetBusData / SetBusData on a PCI device. */
+#define PCI_WHICHSPACE_CONFIG 0x0
+#define PCI_WHICHSPACE_ROM 0x52696350
+
+struct _DMA_ADAPTER;
+struct _DEVICE_DESCRIPTION;
+typedef BOOLEAN TRANSLATE_BUS_ADDRESS(PVOID Context, PHYSICAL_ADDRESS BusAddress, ULONG Length, PULONG AddressSpace,
+                                      PPHYSICAL_ADDRESS TranslatedAddress);
+typedef TRANSLATE_BUS_ADDRESS *PTRANSLATE_BUS_ADDRESS;
+typedef struct _DMA_ADAPTER *GET_DMA_ADAPTER(PVOID Context, struct _DEVICE_DESCRIPTION *DeviceDescriptor,
+                                              PULONG NumberOfMapRegisters);
+typedef GET_DMA_ADAPTER *PGET_DMA_ADAPTER;
+/* Returns the number of bytes read or written (0: nothing there, or a bad DataType). */
+typedef ULONG GET_SET_DEVICE_DATA(PVOID Context, ULONG DataType, PVOID Buffer, ULONG Offset, ULONG Length);
+typedef GET_SET_DEVICE_DATA *PGET_SET_DEVICE_DATA;
+
+typedef struct _BUS_INTERFACE_STANDARD {
+    USHORT Size;
+    USHORT Version;
+    PVOID Context;
+    PINTERFACE_REFERENCE InterfaceReference;
+    PINTERFACE_DEREFERENCE InterfaceDereference;
+    PTRANSLATE_BUS_ADDRESS TranslateBusAddress;
+    PGET_DMA_ADAPTER GetDmaAdapter;
+    PGET_SET_DEVICE_DATA SetBusData;
+    PGET_SET_DEVICE_DATA GetBusData;
+} BUS_INTERFACE_STANDARD, *PBUS_INTERFACE_STANDARD;
 
 /* ---- DpcForIsr (the WDK's inline helpers) ----
  * The device object owns one KDPC. IoRequestDpc is KeInsertQueueDpc(&DeviceObject->Dpc, Irp,
@@ -618,7 +742,7 @@ typedef struct _CM_RESOURCE_LIST {
 #define CONNECT_LINE_BASED 0x2
 #define CONNECT_MESSAGE_BASED 0x3
 #define CONNECT_FULLY_SPECIFIED_GROUP 0x4
-#define CONNECT_MESSAGE_BASED_PASSIVE 0x5 /* irqlab: STATUS_NOT_SUPPORTED (no passive-level ISRs) */
+#define CONNECT_MESSAGE_BASED_PASSIVE 0x5 /* undocumented; irqlab: STATUS_NOT_SUPPORTED */
 #define CONNECT_CURRENT_VERSION 0x5
 
 typedef struct _IO_INTERRUPT_MESSAGE_INFO_ENTRY {
@@ -648,7 +772,8 @@ typedef struct _IO_CONNECT_INTERRUPT_FULLY_SPECIFIED_PARAMETERS {
     BOOLEAN FloatingSave; /* must be FALSE */
     BOOLEAN ShareVector;
     ULONG Vector; /* from a translated CmResourceTypeInterrupt descriptor */
-    KIRQL Irql;
+    KIRQL Irql; /* Irql = SynchronizeIrql = PASSIVE_LEVEL, SpinLock NULL: a passive-level ISR
+                 * (Windows 8+; KMDF's WDF_INTERRUPT_CONFIG.PassiveHandling comes down to this) */
     KINTERRUPT_MODE InterruptMode;
     KAFFINITY ProcessorEnableMask;
     USHORT Group; /* CONNECT_FULLY_SPECIFIED_GROUP only; must be 0 */
@@ -774,6 +899,9 @@ typedef struct _IRQLAB_DRIVER {
         __VA_ARGS__}
 
 /* The x64 layouts the WDK defines (offsets from its headers: natural alignment of wdm.h). */
+_Static_assert(sizeof(INTERFACE) == 0x20, "INTERFACE");
+_Static_assert(sizeof(BUS_INTERFACE_STANDARD) == 0x40, "BUS_INTERFACE_STANDARD");
+_Static_assert(offsetof(BUS_INTERFACE_STANDARD, GetBusData) == 0x38, "BUS_INTERFACE_STANDARD.GetBusData");
 _Static_assert(sizeof(CM_PARTIAL_RESOURCE_DESCRIPTOR) == 0x14, "CM_PARTIAL_RESOURCE_DESCRIPTOR is 20 bytes");
 _Static_assert(offsetof(CM_PARTIAL_RESOURCE_DESCRIPTOR, u) == 0x4, "u follows Type/ShareDisposition/Flags");
 _Static_assert(offsetof(CM_PARTIAL_RESOURCE_DESCRIPTOR, u.Interrupt.Vector) == 0x8, "Interrupt.Vector");
@@ -1181,6 +1309,13 @@ typedef struct _IO_STACK_LOCATION {
             ULONG POINTER_ALIGNMENT IoControlCode;
             PVOID Type3InputBuffer; /* METHOD_NEITHER: the caller's input buffer */
         } DeviceIoControl;
+        struct {
+            const GUID *InterfaceType; /* IRP_MN_QUERY_INTERFACE: which interface ... */
+            USHORT Size;               /* ... the size of the caller's structure ... */
+            USHORT Version;            /* ... the version it asks for ... */
+            struct _INTERFACE *Interface; /* ... and the structure, filled by the bus driver */
+            PVOID InterfaceSpecificData;
+        } QueryInterface;
         struct {
             PVOID Argument1;
             PVOID Argument2;

@@ -14,8 +14,22 @@
  *   - the DPC takes the saved state under the interrupt's spin lock (KeSynchronizeExecution);
  *   - StopDevice undoes everything in reverse, and flushes DPCs before freeing what they use.
  * Every call that can fail is checked.
+ *
+ * Passive mode (`edu_passive=on`; learn.microsoft.com "Using Passive-Level Interrupt Service
+ * Routines"): the same ISR, connected with CONNECT_FULLY_SPECIFIED and Irql = SynchronizeIrql =
+ * PASSIVE_LEVEL, SpinLock = NULL, runs in a kernel thread. It may block (a device behind I2C
+ * would wait for its bus here); the kernel keeps a level line masked until it returns. It does
+ * the DPC's work itself - no DPC - and KeSynchronizeExecution still guards the shared fields,
+ * through the interrupt's event instead of a spin lock. KMDF drivers ask for the same with
+ * WDF_INTERRUPT_CONFIG.PassiveHandling = TRUE.
  */
 #include "drivers/edu/edu.h"
+
+#include "kernel/boot/cmdline.h"
+
+CMDLINE_OPTION(edu_passive, "on|off",
+               "edu: connect a passive-level ISR (runs in a thread at PASSIVE_LEVEL) instead of the DIRQL one "
+               "(default off)");
 
 #define EDU_VENDOR_ID 0x1234
 #define EDU_DEVICE_ID 0x11E8
@@ -41,6 +55,7 @@ typedef struct _EDU_EXTENSION {
         PKINTERRUPT LineInterrupt;
     } Connection;
     PKINTERRUPT Interrupt; /* the object whose lock guards the fields below */
+    BOOLEAN Passive;       /* the ISR runs at PASSIVE_LEVEL (passive mode) */
 
     /* Written by the ISR, read by the DPC: only under the interrupt's spin lock. */
     ULONG PendingStatus;
@@ -70,7 +85,15 @@ static BOOLEAN EduServiceInterrupt(PEDU_EXTENSION Edu, ULONG MessageId)
     Edu->Counts.isr_claimed++;
     Edu->Counts.last_message_id = MessageId;
     Edu->Counts.last_cpu = KeGetCurrentProcessorNumber();
+    Edu->Counts.last_irql = KeGetCurrentIrql();
 
+    if (Edu->Passive) {
+        /* At PASSIVE_LEVEL the ISR may take its time: do the DPC's work here. */
+        Edu->Counts.dpc_calls++;
+        Edu->Counts.status_seen |= Edu->PendingStatus;
+        Edu->PendingStatus = 0;
+        return TRUE;
+    }
     /* Last: the DPC may start on another CPU the moment it is queued. */
     IoRequestDpc(Edu->Self, NULL, NULL);
     return TRUE;
@@ -171,6 +194,48 @@ static VOID EduCleanup(PEDU_EXTENSION Edu)
     IoDeleteDevice(Edu->Self);
 }
 
+static int edu_passive_mode = -1; /* edu_set_passive_mode; -1: the command line decides */
+
+/* Passive mode: a passive-level ISR on the device's first interrupt, message or line. */
+static NTSTATUS EduConnectPassive(PEDU_EXTENSION Edu, PCM_RESOURCE_LIST Translated)
+{
+    PCM_PARTIAL_RESOURCE_DESCRIPTOR interrupt = NULL;
+    PCM_PARTIAL_RESOURCE_LIST list = &Translated->List[0].PartialResourceList;
+    for (ULONG i = 0; i < list->Count && !interrupt; i++)
+        if (list->PartialDescriptors[i].Type == CmResourceTypeInterrupt)
+            interrupt = &list->PartialDescriptors[i];
+    if (!interrupt)
+        return STATUS_NOT_FOUND;
+    BOOLEAN message = (interrupt->Flags & CM_RESOURCE_INTERRUPT_MESSAGE) != 0;
+
+    IO_CONNECT_INTERRUPT_PARAMETERS connect = {0};
+    connect.Version = CONNECT_FULLY_SPECIFIED;
+    connect.FullySpecified.PhysicalDeviceObject = Edu->Pdo;
+    connect.FullySpecified.InterruptObject = &Edu->Connection.LineInterrupt;
+    connect.FullySpecified.ServiceRoutine = EduLineIsr;
+    connect.FullySpecified.ServiceContext = Edu;
+    connect.FullySpecified.SpinLock = NULL; /* required: the kernel makes an event */
+    connect.FullySpecified.Vector =
+        message ? interrupt->u.MessageInterrupt.Translated.Vector : interrupt->u.Interrupt.Vector;
+    connect.FullySpecified.Irql = PASSIVE_LEVEL; /* these two make it a passive-level ISR */
+    connect.FullySpecified.SynchronizeIrql = PASSIVE_LEVEL;
+    connect.FullySpecified.InterruptMode =
+        (interrupt->Flags & CM_RESOURCE_INTERRUPT_LATCHED) ? Latched : LevelSensitive;
+    connect.FullySpecified.ShareVector = interrupt->ShareDisposition == CmResourceShareShared;
+    connect.FullySpecified.ProcessorEnableMask =
+        message ? interrupt->u.MessageInterrupt.Translated.Affinity : interrupt->u.Interrupt.Affinity;
+    connect.FullySpecified.FloatingSave = FALSE;
+    NTSTATUS status = IoConnectInterruptEx(&connect);
+    if (!NT_SUCCESS(status))
+        return status;
+    Edu->ConnectVersion = CONNECT_FULLY_SPECIFIED;
+    Edu->Interrupt = Edu->Connection.LineInterrupt;
+    Edu->Passive = TRUE;
+    DbgPrint("edu: passive-level ISR on vector 0x%02lx (%s)\n", connect.FullySpecified.Vector,
+             connect.FullySpecified.InterruptMode == Latched ? "edge" : "level");
+    return STATUS_SUCCESS;
+}
+
 static NTSTATUS EduStartDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo, PCM_RESOURCE_LIST Raw,
                                PCM_RESOURCE_LIST Translated)
 {
@@ -216,6 +281,18 @@ static NTSTATUS EduStartDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo, 
                          READ_REGISTER_ULONG(EduRegister(edu, EDU_REG_INTERRUPT_STATUS)));
 
     IoInitializeDpcRequest(fdo, EduDpcForIsr);
+
+    if (edu_passive_mode > 0 || (edu_passive_mode < 0 && cmdline_get_bool("edu_passive", false))) {
+        status = EduConnectPassive(edu, Translated);
+        if (!NT_SUCCESS(status)) {
+            DbgPrint("edu: IoConnectInterruptEx (passive) failed: 0x%08x\n", (unsigned)status);
+            EduCleanup(edu);
+            return status;
+        }
+        fdo->Flags &= ~DO_DEVICE_INITIALIZING;
+        EduRemember(fdo, Pdo);
+        return STATUS_SUCCESS;
+    }
 
     IO_CONNECT_INTERRUPT_PARAMETERS connect = {0};
     connect.Version = CONNECT_MESSAGE_BASED;
@@ -307,3 +384,7 @@ ULONG edu_connection_version(PDEVICE_OBJECT device)
 }
 
 PKINTERRUPT edu_interrupt(PDEVICE_OBJECT device) { return ((PEDU_EXTENSION)device->DeviceExtension)->Interrupt; }
+
+VOID edu_set_passive_mode(int mode) { edu_passive_mode = mode < 0 ? -1 : mode > 0; }
+
+BOOLEAN edu_is_passive(PDEVICE_OBJECT device) { return ((PEDU_EXTENSION)device->DeviceExtension)->Passive; }

@@ -19,6 +19,7 @@ struct edu_counts {
     ULONG status_seen;     /* every interrupt-status bit the DPC has handled, OR-ed */
     ULONG last_message_id; /* MessageID of the last message ISR call */
     ULONG last_cpu;        /* processor the ISR last claimed an interrupt on */
+    KIRQL last_irql;       /* the IRQL the ISR last ran at: PASSIVE_LEVEL in passive mode */
 };
 
 /* The edu devices the driver started, by slot: slot n keeps its device across stop and start. */
@@ -31,5 +32,11 @@ VOID edu_get_counts(PDEVICE_OBJECT device, struct edu_counts *counts);
 ULONG edu_connection_version(PDEVICE_OBJECT device);
 /* The interrupt object the driver synchronizes with (message 0's, or the line's). */
 PKINTERRUPT edu_interrupt(PDEVICE_OBJECT device);
+/* Passive mode (`edu_passive=on`, or this call, for devices started afterwards): the driver
+ * connects a passive-level ISR (CONNECT_FULLY_SPECIFIED, Irql = SynchronizeIrql = PASSIVE_LEVEL)
+ * to the device's first interrupt - its MSI message (edge) or, with msi=off, its INTx line
+ * (level) - and does the DPC's work in the ISR. mode: 1 on, 0 off, -1 as the command line says. */
+VOID edu_set_passive_mode(int mode);
+BOOLEAN edu_is_passive(PDEVICE_OBJECT device);
 
 #endif

@@ -26,6 +26,10 @@
  *      disconnects what was connected, turns messages off again if nothing else uses them,
  *      frees the allocation: nothing is left half-connected, and every connection that existed
  *      before is exactly as it was.
+ *   A passive-level ISR (CONNECT_FULLY_SPECIFIED, Irql = SynchronizeIrql = PASSIVE_LEVEL, no
+ *   SpinLock - else STATUS_INVALID_PARAMETER) gets its thread before the lock is taken
+ *   (kernel/ke/passive_interrupt.h); a vector that has other ISRs, or one that later wants to
+ *   join it, is refused like any other refused connect: STATUS_INVALID_PARAMETER.
  *   6. Outputs are written only on success; MESSAGE_BASED with no messages falls back to
  *      FallBackServiceRoutine on the line and rewrites Parameters->Version to CONNECT_LINE_BASED.
  * irqlab differs from Windows in one visible way: CONNECT_FULLY_SPECIFIED makes one KINTERRUPT
@@ -42,8 +46,9 @@
  *      same with P2 = P3 = P4 = 0.
  *   3. Every object is disconnected (ke_interrupt_disconnect waits until no CPU runs its ISR, so on
  *      return no ISR of the connection runs or will run anywhere; the line or message is masked
- *      when its last object leaves); when the device's last message object leaves, MSI / MSI-X
- *      is turned off in the device; the allocation (and so the table) is freed.
+ *      when its last object leaves; a passive-level ISR's thread is waited for and ended); when
+ *      the device's last message object leaves, MSI / MSI-X is turned off in the device; the
+ *      allocation (and so the table) is freed.
  *   The vectors stay the device's: they are part of its resources, as the translated list says,
  *   and are freed when the device is stopped (io_device_stop). A reconnect gets the same ones.
  *   DPCs the ISR queued may still run after return: a driver that frees its state calls
@@ -60,6 +65,7 @@
 #include "kernel/ke/bugcheck.h"
 #include "kernel/ke/interrupt.h"
 #include "kernel/ke/irq_route.h"
+#include "kernel/ke/passive_interrupt.h"
 #include "kernel/lib/string.h"
 
 #define CONNECTION_MAGIC IRQLAB_POOL_TAG("Conn")
@@ -330,6 +336,14 @@ NTSTATUS io_connect_shaped(PIO_CONNECT_INTERRUPT_PARAMETERS Parameters, void (*s
     if (!NT_SUCCESS(status))
         return status;
     struct io_pdo *pdo = require_pdo(io_connect_pdo(Parameters));
+    /* A passive-level ISR's thread and event, made here at PASSIVE_LEVEL: below, the I/O lock
+     * holds the IRQL at DISPATCH_LEVEL, where no thread can be created. */
+    struct ke_passive_interrupt *passive = NULL;
+    if (io_connect_wants_passive(Parameters)) {
+        passive = ke_passive_create();
+        if (!passive)
+            return STATUS_INSUFFICIENT_RESOURCES;
+    }
 
     /* The plan is large (one entry per possible message): static, used under the lock. */
     static struct io_connect_plan plan;
@@ -351,10 +365,13 @@ NTSTATUS io_connect_shaped(PIO_CONNECT_INTERRUPT_PARAMETERS Parameters, void (*s
         c->pdo = pdo;
         apply_affinity(pdo, &plan, needed);
         init_objects(c, &plan);
+        if (passive)
+            ke_passive_attach(passive, &c->objects[0]); /* FULLY_SPECIFIED: one object */
         status = connect_objects(c, &plan);
         if (!NT_SUCCESS(status)) {
             free_connection(c);
         } else {
+            passive = NULL; /* the connection's now: IoDisconnectInterruptEx stops it */
             if (c->table)
                 fill_message_table(c, &plan);
             InsertTailList(&connections, &c->link);
@@ -364,6 +381,8 @@ NTSTATUS io_connect_shaped(PIO_CONNECT_INTERRUPT_PARAMETERS Parameters, void (*s
         }
     }
     io_unlock(old);
+    if (passive)
+        ke_passive_stop(passive); /* the connect failed: its thread never ran the ISR */
     return status;
 }
 
@@ -413,8 +432,13 @@ VOID IoDisconnectInterruptEx(PIO_DISCONNECT_INTERRUPT_PARAMETERS Parameters)
     /* Last object first, the reverse of connecting. Each call returns only when no CPU is inside
      * that object's ISR any more. */
     rollback(c, c->count, true);
-    free_connection(c);
     io_unlock(old);
+    /* A passive-level ISR runs in its thread, not inside the dispatcher: wait for that thread to
+     * leave the ISR and end (at PASSIVE_LEVEL, outside the I/O lock). */
+    for (ULONG i = 0; i < c->count; i++)
+        if (c->objects[i].Passive)
+            ke_passive_stop(c->objects[i].Passive);
+    free_connection(c);
 }
 
 /* ---- for IoReportInterruptActive / IoReportInterruptInactive (interrupt_active.c) ---------- */

@@ -119,6 +119,11 @@ NTSTATUS IoConnectInterrupt(PKINTERRUPT *InterruptObject, PKSERVICE_ROUTINE Serv
     p.FullySpecified.ProcessorEnableMask = ProcessorEnableMask;
     if (!p.FullySpecified.PhysicalDeviceObject)
         return STATUS_INVALID_PARAMETER; /* no device was given this vector */
+    /* Irql = SynchronizeIrql = PASSIVE_LEVEL asks IoConnectInterruptEx for a passive-level ISR,
+     * which came with Windows 8 and only through the Ex form; to the legacy call it is an IRQL
+     * that is not the vector's, which KeConnectInterrupt refuses. */
+    if (io_connect_wants_passive(&p))
+        return STATUS_INVALID_PARAMETER;
 
     NTSTATUS status = io_connect_shaped(&p, one_object_per_processor);
     if (NT_SUCCESS(status) || status == STATUS_INSUFFICIENT_RESOURCES)

@@ -26,9 +26,16 @@ NTSTATUS io_connect_check_parameters(const IO_CONNECT_INTERRUPT_PARAMETERS *p, K
             return STATUS_INVALID_PARAMETER; /* one processor group: group 0 */
         if (!valid_irql(f->Irql) || !valid_irql(f->SynchronizeIrql) || f->SynchronizeIrql < f->Irql)
             return STATUS_INVALID_PARAMETER;
-        /* x64: the IRQL of an interrupt *is* its vector's priority class (CR8 = vector >> 4). */
-        if (f->Vector > 0xFF || f->Irql != (KIRQL)(f->Vector >> 4))
+        if (io_connect_wants_passive(p)) {
+            /* "The caller must not supply a spin lock in this call ... Otherwise,
+             * IoConnectInterruptEx fails and returns error status STATUS_INVALID_PARAMETER."
+             * ("Using Passive-Level Interrupt Service Routines") */
+            if (f->SpinLock || f->Vector > 0xFF)
+                return STATUS_INVALID_PARAMETER;
+        } else if (f->Vector > 0xFF || f->Irql != (KIRQL)(f->Vector >> 4)) {
+            /* x64: the IRQL of an interrupt *is* its vector's priority class (CR8 = vector >> 4). */
             return STATUS_INVALID_PARAMETER;
+        }
         if (f->InterruptMode != LevelSensitive && f->InterruptMode != Latched)
             return STATUS_INVALID_PARAMETER;
         /* "the tenth parameter" of the old IoConnectInterrupt is ProcessorEnableMask. */
@@ -53,9 +60,10 @@ NTSTATUS io_connect_check_parameters(const IO_CONNECT_INTERRUPT_PARAMETERS *p, K
         return STATUS_SUCCESS;
     }
     case CONNECT_MESSAGE_BASED_PASSIVE:
-        /* The WDK defines the value but documents nothing about it; its name says the ISRs run
-         * at PASSIVE_LEVEL, which needs threads irqlab does not have. It is a known version, so
-         * not STATUS_INVALID_PARAMETER_1, but one this kernel cannot do. */
+        /* The WDK defines the value but documents nothing about it (its name says message ISRs
+         * at PASSIVE_LEVEL; the documented way to a passive-level ISR is CONNECT_FULLY_SPECIFIED
+         * with Irql = SynchronizeIrql = PASSIVE_LEVEL). It is a known version, so not
+         * STATUS_INVALID_PARAMETER_1, but one whose rules nobody can know: not supported. */
         return STATUS_NOT_SUPPORTED;
     default: return STATUS_INVALID_PARAMETER_1;
     }
@@ -98,7 +106,10 @@ static NTSTATUS plan_fully_specified(const IO_CONNECT_INTERRUPT_PARAMETERS *p, c
             message_index += message ? span : 0;
             continue;
         }
-        if (f->InterruptMode != descriptor_mode(d) || f->Irql != level)
+        bool passive = io_connect_wants_passive(p);
+        /* A passive-level ISR names PASSIVE_LEVEL, not the descriptor's Level: the vector keeps
+         * its own priority, only the ISR moves to a thread (kernel/ke/passive_interrupt.h). */
+        if (f->InterruptMode != descriptor_mode(d) || (!passive && f->Irql != level))
             return STATUS_INVALID_PARAMETER;
         struct io_plan_object *o = &plan->objects[0];
         o->vector = f->Vector;
@@ -113,6 +124,7 @@ static NTSTATUS plan_fully_specified(const IO_CONNECT_INTERRUPT_PARAMETERS *p, c
         plan->service_routine = f->ServiceRoutine;
         plan->service_context = f->ServiceContext;
         plan->spin_lock = f->SpinLock;
+        plan->passive = passive;
         return STATUS_SUCCESS;
     }
     return STATUS_NOT_FOUND; /* "the specified vector belongs to no device" - not to this one */

@@ -46,6 +46,7 @@ struct io_connect_plan {
     PKSPIN_LOCK spin_lock;   /* the caller's lock, or NULL */
     bool shared_lock_needed; /* several objects, no caller lock, and they must share one */
     KIRQL unified_irql;      /* MESSAGE_BASED: IO_INTERRUPT_MESSAGE_INFO.UnifiedIrql */
+    bool passive;            /* FULLY_SPECIFIED at PASSIVE_LEVEL: the ISR runs in a thread */
     ULONG count;
     struct io_plan_object objects[IO_MAX_PLAN_OBJECTS];
 };
@@ -54,11 +55,12 @@ struct io_connect_plan {
  *   STATUS_INVALID_PARAMETER     NULL Parameters, PhysicalDeviceObject, output pointer or routine;
  *                                FloatingSave TRUE; SynchronizeIrql > HIGH_LEVEL; FULLY_SPECIFIED:
  *                                Irql > HIGH_LEVEL, SynchronizeIrql < Irql, Vector > 255,
- *                                Irql != Vector >> 4, InterruptMode not a KINTERRUPT_MODE,
- *                                GROUP with Group != 0
+ *                                Irql != Vector >> 4 (unless passive, below), InterruptMode not a
+ *                                KINTERRUPT_MODE, GROUP with Group != 0; a passive-level request
+ *                                with a SpinLock
  *   STATUS_INVALID_PARAMETER_1   Version is not 1..5
  *   STATUS_INVALID_PARAMETER_10  FULLY_SPECIFIED: ProcessorEnableMask has no active processor
- *   STATUS_NOT_SUPPORTED         CONNECT_MESSAGE_BASED_PASSIVE (irqlab has no passive-level ISRs)
+ *   STATUS_NOT_SUPPORTED         CONNECT_MESSAGE_BASED_PASSIVE (a value the WDK does not document)
  * `active` = the active processors (KeQueryActiveProcessors()). */
 NTSTATUS io_connect_check_parameters(const IO_CONNECT_INTERRUPT_PARAMETERS *p, KAFFINITY active);
 
@@ -73,6 +75,18 @@ NTSTATUS io_connect_check_parameters(const IO_CONNECT_INTERRUPT_PARAMETERS *p, K
  *                                  (LATCHED flag), or Irql differs from its Level */
 NTSTATUS io_connect_make_plan(const IO_CONNECT_INTERRUPT_PARAMETERS *p, const CM_RESOURCE_LIST *raw,
                               const CM_RESOURCE_LIST *translated, KAFFINITY active, struct io_connect_plan *plan);
+
+/* A passive-level ISR ("Using Passive-Level Interrupt Service Routines", Windows 8 and later):
+ * CONNECT_FULLY_SPECIFIED (or _GROUP) with Irql = SynchronizeIrql = PASSIVE_LEVEL. KMDF's
+ * WDF_INTERRUPT_CONFIG.PassiveHandling = TRUE comes down to this. The page's other form,
+ * CONNECT_LINE_BASED with SynchronizeIrql = PASSIVE_LEVEL, gives a passive ISR only when the
+ * device's line interrupts are themselves passive-level in its resources (SynchronizeIrql is a
+ * minimum; 0 is what every DIRQL line-based driver passes): no irqlab device has such a line. */
+static inline bool io_connect_wants_passive(const IO_CONNECT_INTERRUPT_PARAMETERS *p)
+{
+    return (p->Version == CONNECT_FULLY_SPECIFIED || p->Version == CONNECT_FULLY_SPECIFIED_GROUP) &&
+           p->FullySpecified.Irql == PASSIVE_LEVEL && p->FullySpecified.SynchronizeIrql == PASSIVE_LEVEL;
+}
 
 /* The PDO as every version names it (the first member of each union arm). */
 static inline PDEVICE_OBJECT io_connect_pdo(const IO_CONNECT_INTERRUPT_PARAMETERS *p)

@@ -65,8 +65,10 @@ static bool nodriver_check(const char *value, char *why, size_t why_size)
 #define IO_MAX_DRIVERS 32
 
 /* The bus drivers that "enumerate" the PDOs: the kernel itself plays both. */
-static DRIVER_OBJECT pci_bus_driver = {.Type = IO_TYPE_DRIVER, .Size = sizeof(DRIVER_OBJECT), .Name = "pci"};
-static DRIVER_OBJECT isa_bus_driver = {.Type = IO_TYPE_DRIVER, .Size = sizeof(DRIVER_OBJECT), .Name = "isa"};
+static DRIVER_OBJECT pci_bus_driver = {.Type = IO_TYPE_DRIVER, .Size = sizeof(DRIVER_OBJECT), .Name = "pci",
+                                       .MajorFunction = {[IRP_MJ_PNP] = io_pdo_dispatch_pnp}};
+static DRIVER_OBJECT isa_bus_driver = {.Type = IO_TYPE_DRIVER, .Size = sizeof(DRIVER_OBJECT), .Name = "isa",
+                                       .MajorFunction = {[IRP_MJ_PNP] = io_pdo_dispatch_pnp}};
 
 static PDEVICE_OBJECT pdos[IO_MAX_PDOS];
 static unsigned pdo_count;

@@ -79,6 +79,10 @@ PDEVICE_OBJECT io_pdo_for_pci(const struct pci_device *dev);
  * with the PDOs' addresses, never dereferenced, so any pointer may be passed. */
 struct io_pdo *io_pdo_from_device(PDEVICE_OBJECT device);
 
+/* The bus drivers' IRP_MJ_PNP dispatch routine (pdo_pnp.c): IRP_MN_QUERY_INTERFACE for
+ * GUID_BUS_INTERFACE_STANDARD on PCI PDOs; every other minor code completes unchanged. */
+NTSTATUS io_pdo_dispatch_pnp(PDEVICE_OBJECT DeviceObject, PIRP Irp);
+
 /* Stop a device: its driver's StopDevice (if started), then give back its resources (vectors,
  * routes; MSI/MSI-X off, INTx Disable as the firmware left it). STATUS_DEVICE_BUSY if interrupt
  * connections still name it afterwards (nothing is released then). */

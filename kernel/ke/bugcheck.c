@@ -72,6 +72,7 @@ const char *bugcheck_name(unsigned long code)
     case MANUALLY_INITIATED_CRASH: return "MANUALLY_INITIATED_CRASH";
     case CLOCK_WATCHDOG_TIMEOUT: return "CLOCK_WATCHDOG_TIMEOUT";
     case DPC_WATCHDOG_VIOLATION: return "DPC_WATCHDOG_VIOLATION";
+    case PASSIVE_INTERRUPT_ERROR: return "PASSIVE_INTERRUPT_ERROR";
     default: return "UNKNOWN_BUGCHECK";
     }
 }

@@ -389,6 +389,15 @@ static bool explain_rule(const struct bugcheck_report *r, char *buf, size_t size
                   "to KeSynchronizeExecution or the interrupt spin-lock routines.",
                   who, (unsigned long)p[0]);
         return true;
+    case PASSIVE_INTERRUPT_ERROR: /* raised only by kernel/ke/interrupt.c */
+        if (p[0] != 0x1)
+            return false;
+        ksnprintf(buf, size,
+                  "KeAcquireInterruptSpinLock or KeReleaseInterruptSpinLock was given the interrupt object "
+                  "0x%016lx, whose ISR runs at PASSIVE_LEVEL: it has no spin lock. Synchronize with a "
+                  "passive-level ISR through KeSynchronizeExecution (it waits on the object's event).",
+                  (unsigned long)p[1]);
+        return true;
     case HARDWARE_INTERRUPT_STORM:
         ksym_format(p[0], what, sizeof(what));
         ksnprintf(buf, size,

@@ -4,7 +4,7 @@
  *     1. spurious?            LAPIC vector 0xFF or a PIC ghost: count it, no EOI, return
  *     2. raise IRQL           CR8 = vector >> 4 (the hardware already masks this class)
  *     3. interrupts on        so a higher-IRQL interrupt may preempt this one
- *     4. walk the chain       call each ISR under its spin lock at its SynchronizeIrql
+ *     4. walk the chain       call each ISR under its lock at its SynchronizeIrql (passive: wake its thread)
  *     5. interrupts off, EOI  the dispatcher sends the EOI, exactly once; drivers never do
  *     6. account              per-CPU counts; storm detection on level lines
  *     7. lower IRQL           back to where the interrupted code was
@@ -99,7 +99,7 @@ void ke_dispatch_interrupt(struct trap_frame *frame)
     struct ke_vector *v = &ke_vector_table[vector];
     struct chain_walk_result walk;
     ke_chain_lock(v);
-    ke_walk_chain(&v->chain, v->mode, invoke_isr, prcb, &walk);
+    ke_walk_chain(&v->chain, v->mode, v->passive ? ke_passive_trap : invoke_isr, prcb, &walk);
     ke_chain_unlock(v);
 
     /* 5. */

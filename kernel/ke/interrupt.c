@@ -4,6 +4,8 @@
  * Sharing rule (as Windows' KeConnectInterrupt): a second object may join a vector only if both
  * it and the objects already there set ShareVector and all have the same Mode. IoConnectInterrupt's
  * per-processor objects for different processors are never called together, so they need not.
+ * Passive rule (irqlab's, kernel/ke/passive_interrupt.h): an object with a passive-level ISR is
+ * alone on its vector; its Irql and SynchronizeIrql are PASSIVE_LEVEL, not the vector's.
  * Duplicate rule (irqlab's, docs/io-manager.md): the same routine with the same ServiceContext
  * (and MessageIndex) is never on one vector twice.
  * Disconnect guarantee: connect/disconnect change a chain only while holding its chain lock, and
@@ -16,6 +18,7 @@
 #include "arch/x86_64/cpu.h"
 #include "kernel/ke/bugcheck.h"
 #include "kernel/ke/irql.h"
+#include "kernel/ke/passive_interrupt.h"
 #include "kernel/ke/spinlock.h"
 #include "kernel/ke/vector_alloc.h"
 #include "kernel/ke/vectors.h"
@@ -172,9 +175,13 @@ enum ke_connect_result ke_interrupt_connect(PKINTERRUPT interrupt)
     if (interrupt->Vector >= KE_VECTORS || !ke_vector_table[interrupt->Vector].allocated ||
         interrupt->Vector < KE_VECTOR_DEVICE_FIRST)
         return KE_CONNECT_BAD_VECTOR;
-    if (interrupt->Irql != KE_VECTOR_TO_IRQL(interrupt->Vector) || interrupt->SynchronizeIrql < interrupt->Irql ||
-        interrupt->SynchronizeIrql > HIGH_LEVEL)
+    bool passive = interrupt->Passive != NULL;
+    if (passive ? interrupt->Irql != PASSIVE_LEVEL || interrupt->SynchronizeIrql != PASSIVE_LEVEL
+                : interrupt->Irql != KE_VECTOR_TO_IRQL(interrupt->Vector) ||
+                      interrupt->SynchronizeIrql < interrupt->Irql || interrupt->SynchronizeIrql > HIGH_LEVEL)
         return KE_CONNECT_BAD_IRQL;
+    if (passive && !interrupt->ServiceRoutine)
+        return KE_CONNECT_NO_ROUTINE; /* the thread calls a KSERVICE_ROUTINE */
     if (interrupt->Connected)
         return KE_CONNECT_ALREADY;
     if (!interrupt->ServiceRoutine && !interrupt->MessageServiceRoutine)
@@ -185,7 +192,9 @@ enum ke_connect_result ke_interrupt_connect(PKINTERRUPT interrupt)
     ke_chain_lock(v);
     enum ke_connect_result result = KE_CONNECT_OK;
     if (v->object_count > 0) {
-        if (share_refused(v, interrupt))
+        if (passive || v->passive)
+            result = KE_CONNECT_PASSIVE_SHARE;
+        else if (share_refused(v, interrupt))
             result = KE_CONNECT_SHARE_CONFLICT;
         else if (v->mode != interrupt->Mode)
             result = KE_CONNECT_MODE_CONFLICT;
@@ -197,6 +206,7 @@ enum ke_connect_result ke_interrupt_connect(PKINTERRUPT interrupt)
         if (first) {
             v->mode = interrupt->Mode;
             v->shared = interrupt->ShareVector;
+            v->passive = passive; /* the dispatcher's choice: walk the chain or wake the thread */
         }
         InsertTailList(&v->chain, &interrupt->InterruptListEntry);
         v->object_count++;
@@ -224,6 +234,7 @@ bool ke_interrupt_disconnect(PKINTERRUPT interrupt)
     if (last) {
         ke_vector_mask((uint8_t)interrupt->Vector);
         v->storm = false;
+        v->passive = false;
     }
     ke_chain_unlock(v);
     cpu_restore_interrupts(flags);
@@ -241,6 +252,7 @@ const char *ke_connect_result_text(enum ke_connect_result result)
     case KE_CONNECT_ALREADY: return "the object is already connected";
     case KE_CONNECT_NO_ROUTINE: return "the object has no service routine";
     case KE_CONNECT_DUPLICATE: return "the same routine with the same context is already connected to the vector";
+    case KE_CONNECT_PASSIVE_SHARE: return "a passive-level ISR cannot share its vector with any other ISR";
     }
     return "?";
 }
@@ -281,9 +293,22 @@ static void check_sync_irql(PKINTERRUPT interrupt, void *caller)
                      (ULONG_PTR)caller);
 }
 
+/* "If Interrupt points to an interrupt object that connects to a passive-level ISR,
+ * KeAcquireInterruptSpinLock causes a bug check" (KeAcquireInterruptSpinLock; the same for
+ * KeReleaseInterruptSpinLock, "Using Passive-Level Interrupt Service Routines"): 0x13B
+ * PASSIVE_INTERRUPT_ERROR, P1 = 0x1 ("tried to acquire an interrupt spinlock but passed in a
+ * passive-level interrupt object" - the only type documented, so the release uses it too),
+ * P2 = the object, P3 = P4 = 0 (reserved). */
+static void check_not_passive(PKINTERRUPT interrupt)
+{
+    if (interrupt->Passive)
+        KeBugCheckEx(PASSIVE_INTERRUPT_ERROR, 0x1, (ULONG_PTR)interrupt, 0, 0);
+}
+
 KIRQL KeAcquireInterruptSpinLock(PKINTERRUPT Interrupt)
 {
     check_live(Interrupt, __builtin_return_address(0));
+    check_not_passive(Interrupt);
     check_sync_irql(Interrupt, __builtin_return_address(0));
     KIRQL old = ke_get_irql();
     ke_set_irql_unchecked(Interrupt->SynchronizeIrql);
@@ -294,6 +319,7 @@ KIRQL KeAcquireInterruptSpinLock(PKINTERRUPT Interrupt)
 VOID KeReleaseInterruptSpinLock(PKINTERRUPT Interrupt, KIRQL OldIrql)
 {
     check_live(Interrupt, __builtin_return_address(0));
+    check_not_passive(Interrupt);
     ke_spin_lock_release_raw(Interrupt->ActualLock, __builtin_return_address(0));
     KeLowerIrql(OldIrql);
 }
@@ -303,6 +329,10 @@ BOOLEAN KeSynchronizeExecution(PKINTERRUPT Interrupt, PKSYNCHRONIZE_ROUTINE Sync
 {
     check_live(Interrupt, __builtin_return_address(0));
     check_sync_irql(Interrupt, __builtin_return_address(0));
+    /* A passive-level ISR has no spin lock: "KeSynchronizeExecution uses a kernel
+     * synchronization event object instead" (check_sync_irql made sure we are at PASSIVE_LEVEL). */
+    if (Interrupt->Passive)
+        return ke_passive_synchronize(Interrupt, SynchronizeRoutine, SynchronizeContext);
     KIRQL old = ke_get_irql();
     ke_set_irql_unchecked(Interrupt->SynchronizeIrql);
     ke_spin_lock_acquire_raw(Interrupt->ActualLock, __builtin_return_address(0));

@@ -48,6 +48,11 @@ struct _KINTERRUPT {
     UCHAR Number;                            /* ... and this one runs only on processor Number */
     volatile BOOLEAN Inactive;               /* IoReportInterruptInactive: connected, not called */
     const char *OwnerName;                   /* shown by `irq`: the driver that connected it */
+    /* Passive-level ISR (Windows 8+; kernel/ke/passive_interrupt.h): Irql = SynchronizeIrql =
+     * PASSIVE_LEVEL, no spin lock. PassiveEvent is the synchronization event KeSynchronizeExecution
+     * and the ISR's thread take instead of a lock (Windows' KINTERRUPT has the same member). */
+    PKEVENT PassiveEvent;
+    struct ke_passive_interrupt *Passive;    /* its thread and pending count; NULL at DIRQL */
     uint64_t ServiceCount[KE_MAX_CPUS];      /* calls that returned TRUE, per CPU */
     uint64_t DeclineCount[KE_MAX_CPUS];      /* calls that returned FALSE, per CPU */
 };
@@ -83,6 +88,7 @@ struct ke_vector {
     bool shared;                  /* all objects in the chain said ShareVector */
     bool masked;                  /* the source is masked at its controller */
     bool storm;                   /* masked because of an interrupt storm */
+    bool passive;                 /* its one object has a passive-level ISR (passive_interrupt.h) */
     struct ke_source source;
 };
 
@@ -111,6 +117,7 @@ enum ke_connect_result {
     KE_CONNECT_ALREADY,          /* this object is already connected */
     KE_CONNECT_NO_ROUTINE,       /* neither ServiceRoutine nor MessageServiceRoutine */
     KE_CONNECT_DUPLICATE,        /* an object with the same routine, context and message is there */
+    KE_CONNECT_PASSIVE_SHARE,    /* a passive-level ISR and any other ISR on one vector */
 };
 
 /* Link the object into its vector's chain; unmask the source when it is the first object.
@@ -148,5 +155,8 @@ void ke_vector_unmask(uint8_t vector);
 /* Chain lock: taken with interrupts off by connect/disconnect, at device IRQL by the dispatcher. */
 void ke_chain_lock(struct ke_vector *v);
 void ke_chain_unlock(struct ke_vector *v);
+
+/* Passive-level ISRs: the dispatcher's step 4 for their vectors (ke_passive_trap). */
+#include "kernel/ke/passive_interrupt.h"
 
 #endif

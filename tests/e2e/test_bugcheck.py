@@ -125,6 +125,9 @@ CASES = [
     Case("io_connect_with_fdo", 0xCA, "PNP_DETECTED_FATAL_ERROR", {1: 0x2, 3: 0, 4: 0}, suite="io_crash",
          fn="io_connect_with_fdo", explanation="is not a physical device object the kernel created",
          trace=("IoConnectInterruptEx", "ktest_main")),
+    Case("io_property_at_dispatch", 0x0A, "IRQL_NOT_LESS_OR_EQUAL",
+         {1: "sym:IoGetDeviceProperty", 2: 2, 3: 0, 4: "rip"}, suite="io_crash", fn="io_property_at_dispatch",
+         explanation="called IoGetDeviceProperty at IRQL 2 (DISPATCH_LEVEL); it may only be called at PASSIVE_LEVEL"),
     # An interrupt storm with `verifier=storm`: Windows' 0xF2 instead of masking the line.
     # P1 = the first ISR, P4 = 1 (the line is not shared). The storm is noticed after the chain
     # walk (the ISR has returned), so the backtrace shows the dispatcher's accounting instead.
@@ -275,7 +278,7 @@ def run_suite_cases(cases, description):
         for machine, smp in runs:
             run_case = dataclasses.replace(case, smp=smp)
             r = run_qemu(elf, machine=machine, boot="kernel", cmdline=f"ktest={case.suite}.{case.name}",
-                         timeout=args.timeout, smp=smp)
+                         timeout=args.timeout, smp=smp, extra=list(case.extra) or None)
             problems = check_stop_screen(run_case, r, syms)
             diag = failure_diag(problems, r)
             tap.ok(not problems, f"{case.suite}.{case.name} on {machine} -smp {smp}: 0x{case.code:02X} {case.stop_name}",

@@ -11,6 +11,7 @@
  *                                P1 = 0x9, P2 = 3 (passed), P3 = the object, P4 = 2 (connected as)
  *   io_disconnect_unknown        a context this kernel never handed out: 0xCA/0x9, P4 = 0
  *   io_connect_with_fdo          a driver's own device object passed as the PDO: 0xCA/0x2
+ *   io_property_at_dispatch      IoGetDeviceProperty above PASSIVE_LEVEL: 0xA, P1 = the routine
  */
 #include "include/wdm.h"
 #include "kernel/io/pnp.h"
@@ -102,6 +103,16 @@ static CRASH_SITE void io_connect_with_fdo(struct ktest *t)
     ktest_fail(t, __FILE__, __LINE__, "IoConnectInterruptEx with an FDO returned");
 }
 
+static CRASH_SITE void io_property_at_dispatch(struct ktest *t)
+{
+    ULONG bus, length;
+    KIRQL old;
+    KeRaiseIrql(DISPATCH_LEVEL, &old);
+    (void)IoGetDeviceProperty(io_pdo_find_isa("PNP0501"), DevicePropertyBusNumber, sizeof(bus), &bus, &length);
+    KeLowerIrql(old);
+    ktest_fail(t, __FILE__, __LINE__, "IoGetDeviceProperty at DISPATCH_LEVEL returned");
+}
+
 KTEST_MANUAL_SUITE(io_crash, KTEST_CASE(io_connect_at_dispatch), KTEST_CASE(io_disconnect_at_dispatch),
                    KTEST_CASE(io_disconnect_wrong_version), KTEST_CASE(io_disconnect_unknown),
-                   KTEST_CASE(io_connect_with_fdo));
+                   KTEST_CASE(io_connect_with_fdo), KTEST_CASE(io_property_at_dispatch));

@@ -221,6 +221,9 @@ static void bad_input_gets_the_documented_statuses(struct ktest *t)
     KTEST_EXPECT_EQ(
         t, LEGACY(probe_isr, &probe, NULL, vector, (KIRQL)(irql + 1), (KIRQL)(irql + 1), mode, FALSE, active, FALSE),
         STATUS_INVALID_PARAMETER); /* Irql is not the vector's */
+    KTEST_EXPECT_EQ(t,
+                    LEGACY(probe_isr, &probe, NULL, vector, PASSIVE_LEVEL, PASSIVE_LEVEL, mode, FALSE, active, FALSE),
+                    STATUS_INVALID_PARAMETER); /* passive-level ISRs are the Ex form's (Windows 8) */
     KTEST_EXPECT_EQ(t, LEGACY(probe_isr, &probe, NULL, vector, irql, (KIRQL)(irql - 1), mode, FALSE, active, FALSE),
                     STATUS_INVALID_PARAMETER); /* SynchronizeIrql below Irql */
     KTEST_EXPECT_EQ(t,

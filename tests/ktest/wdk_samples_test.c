@@ -4,7 +4,8 @@
  *   * sample_connect.c on the second edu, with messages and with the line-based fallback;
  *   * sample_ndis_isr.c registered through NDIS on the e1000e, its ISR and DPC run by hand
  *     (the cause register is a pool block: the e1000e's real causes belong to its own driver);
- *   * sample_sync_memory.c on its own. */
+ *   * sample_sync_memory.c on its own;
+ *   * sample_bus_config.c on the first edu's PDO. */
 #include "include/wdm.h"
 #include "kernel/console/log.h"
 #include "kernel/io/pnp.h"
@@ -152,5 +153,35 @@ static void ring_sample_under_a_queued_lock(struct ktest *t)
     KTEST_EXPECT_EQ(t, SampleRingDrain(&ring, out, SAMPLE_RING_SIZE), 0);
 }
 
+static void bus_config_sample_reads_ids(struct ktest *t)
+{
+    PDEVICE_OBJECT pdo = io_pdo_find_pci(IO_TEST_EDU_VENDOR, IO_TEST_EDU_DEVICE, 0);
+    if (!pdo)
+        KTEST_SKIP(t, "needs -device edu");
+    SAMPLE_BUS_CONFIG config;
+    printed[0] = 0;
+    log_dbgprint_capture("sample-bus: ", printed, sizeof(printed));
+    NTSTATUS status = SampleReadBusConfig(pdo, &config);
+    log_dbgprint_capture(NULL, NULL, 0);
+    KTEST_ASSERT_EQ(t, status, STATUS_SUCCESS);
+    KTEST_EXPECT_EQ(t, config.VendorId, IO_TEST_EDU_VENDOR);
+    KTEST_EXPECT_EQ(t, config.DeviceId, IO_TEST_EDU_DEVICE);
+    KTEST_EXPECT_EQ(t, strncmp(printed, "sample-bus: PCI\\VEN_1234&DEV_11E8&SUBSYS_", 41), 0);
+    char expect[128];
+    WCHAR first[64];
+    ULONG length;
+    KTEST_ASSERT_EQ(t, IoGetDeviceProperty(pdo, DevicePropertyHardwareID, sizeof(first), first, &length),
+                    STATUS_BUFFER_TOO_SMALL); /* the whole list is longer than 64 characters */
+    size_t n = 0;
+    for (const WCHAR *w = config.FirstHardwareId; *w && n < 60; w++)
+        expect[n++] = (char)*w;
+    expect[n] = '\0';
+    KTEST_EXPECT_EQ(t, n, 44); /* PCI\VEN_1234&DEV_11E8&SUBSYS_ssssvvvv&REV_rr */
+    char line[160];
+    ksnprintf(line, sizeof(line), "sample-bus: %s (%u bytes of IDs)\n", expect, (unsigned)length);
+    KTEST_EXPECT_STREQ(t, printed, line);
+}
+
 KTEST_SUITE(wdk_samples, KTEST_CASE(connect_sample_with_messages), KTEST_CASE(connect_sample_falls_back_to_the_line),
-            KTEST_CASE(ndis_sample_isr_and_dpc), KTEST_CASE(ring_sample_under_a_queued_lock));
+            KTEST_CASE(ndis_sample_isr_and_dpc), KTEST_CASE(ring_sample_under_a_queued_lock),
+            KTEST_CASE(bus_config_sample_reads_ids));

@@ -54,6 +54,15 @@ MINIPORT_DISABLE_MESSAGE_INTERRUPT SampleMiniportDisableMessageInterrupt;
 _IRQL_requires_(PASSIVE_LEVEL) NDIS_STATUS
     SampleRegisterInterrupt(_In_ NDIS_HANDLE MiniportAdapterHandle, _Inout_ PSAMPLE_ADAPTER Adapter);
 
+/* ---- sample_bus_config.c: IoGetDeviceProperty and BUS_INTERFACE_STANDARD in a start routine ---- */
+typedef struct _SAMPLE_BUS_CONFIG {
+    WCHAR FirstHardwareId[64];
+    USHORT VendorId;
+    USHORT DeviceId;
+} SAMPLE_BUS_CONFIG, *PSAMPLE_BUS_CONFIG;
+
+_IRQL_requires_(PASSIVE_LEVEL) NTSTATUS SampleReadBusConfig(_In_ PDEVICE_OBJECT Pdo, _Out_ PSAMPLE_BUS_CONFIG Config);
+
 /* ---- sample_sync_memory.c: a ring of records under an in-stack queued spin lock ---- */
 #define SAMPLE_RING_SIZE 8
 
