@@ -29,7 +29,9 @@
 #define DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL 0x000000D5u /* a freed KINTERRUPT: kernel/ke/interrupt.c */
 #define HARDWARE_INTERRUPT_STORM 0x000000F2u
 #define IRQL_UNEXPECTED_VALUE 0x000000C8u
+#define WORKER_THREAD_RETURNED_AT_BAD_IRQL 0x000000E1u /* a work item's routine: kernel/ke/worker_threads.c */
 #define MANUALLY_INITIATED_CRASH 0x000000E2u
+#define WORKER_INVALID 0x000000E4u /* queueing/freeing a queued work item: kernel/ke/worker_threads.c */
 #define MAXIMUM_WAIT_OBJECTS_EXCEEDED 0x0000000Cu /* kernel/ke/wait.c */
 #define ATTEMPTED_SWITCH_FROM_DPC 0x000000B8u /* a wait in a DPC routine: kernel/ke/wait.c */
 #define CLOCK_WATCHDOG_TIMEOUT 0x00000101u /* [watchdog] parameters: kernel/ke/watchdog.h */

@@ -8,6 +8,7 @@
  *   - the NDIS 6 interrupt API: NdisMRegisterInterruptEx / NdisMDeregisterInterruptEx,
  *     NDIS_MINIPORT_INTERRUPT_CHARACTERISTICS and its eight handlers, NdisMSynchronizeWithInterruptEx,
  *     NdisMQueueDpc / NdisMQueueDpcEx;
+ *   - NDIS I/O work items: NdisAllocateIoWorkItem, NdisQueueIoWorkItem, NdisFreeIoWorkItem;
  *   - memory and bus helpers a hardware miniport needs: NdisMAllocateSharedMemory (DMA),
  *     NdisAllocateMemoryWithTagPriority, NdisMMapIoSpace, NdisMGetBusData, NdisStallExecution.
  *
@@ -304,6 +305,20 @@ BOOLEAN NdisMSynchronizeWithInterruptEx(NDIS_HANDLE NdisInterruptHandle, ULONG M
 KAFFINITY NdisMQueueDpcEx(NDIS_HANDLE NdisInterruptHandle, ULONG MessageId, PGROUP_AFFINITY TargetProcessors,
                           PVOID MiniportDpcContext);
 ULONG NdisMQueueDpc(NDIS_HANDLE NdisInterruptHandle, ULONG MessageId, ULONG TargetProcessors, PVOID MiniportDpcContext);
+
+/* ==== Work items (drivers/ndis/ndis_work_item.c) ================================================ *
+ * PASSIVE_LEVEL work from a DPC: NDIS's wrapper over IoQueueWorkItem on the adapter's device
+ * object (docs/scheduling.md "Work items and threaded DPCs"). All three at IRQL <= DISPATCH_LEVEL. */
+typedef VOID NDIS_IO_WORKITEM_FUNCTION(PVOID WorkItemContext, NDIS_HANDLE NdisIoWorkItemHandle);
+typedef NDIS_IO_WORKITEM_FUNCTION *NDIS_IO_WORKITEM_ROUTINE;
+/* NdisObjectHandle: the MiniportAdapterHandle (irqlab has no filter or protocol drivers). NULL
+ * when out of memory. */
+NDIS_HANDLE NdisAllocateIoWorkItem(NDIS_HANDLE NdisObjectHandle);
+/* The routine runs once, at PASSIVE_LEVEL in a system worker thread, as
+ * Routine(WorkItemContext, NdisIoWorkItemHandle); it may free the item or queue it again. */
+VOID NdisQueueIoWorkItem(NDIS_HANDLE NdisIoWorkItemHandle, NDIS_IO_WORKITEM_ROUTINE Routine, PVOID WorkItemContext);
+/* Not while queued (0xE4 WORKER_INVALID, P1 = 2). */
+VOID NdisFreeIoWorkItem(NDIS_HANDLE NdisIoWorkItemHandle);
 
 /* ==== Memory, registers, bus (drivers/ndis/ndis_memory.c) ======================================= */
 typedef enum _EX_POOL_PRIORITY {

@@ -246,6 +246,9 @@ typedef struct _KDPC {
 } KDPC, *PKDPC, *PRKDPC;
 
 VOID KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine, PVOID DeferredContext);
+/* A threaded DPC runs at PASSIVE_LEVEL in its CPU's priority-31 thread (preempted by ordinary DPCs
+ * and interrupts, never by a thread); with `threaded_dpcs=off` it runs as an ordinary DPC at
+ * DISPATCH_LEVEL, so its routine must be correct at both and follow the DPC rules (no waits). */
 VOID KeInitializeThreadedDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine, PVOID DeferredContext);
 BOOLEAN KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1, PVOID SystemArgument2);
 BOOLEAN KeRemoveQueueDpc(PRKDPC Dpc);
@@ -575,6 +578,67 @@ static inline VOID IoInitializeDpcRequest(PDEVICE_OBJECT DeviceObject, PIO_DPC_R
  * ("Callers of IoRequestDpc must be running at DIRQL"). At DISPATCH_LEVEL or below irqlab stops
  * with 0x9 IRQL_NOT_GREATER_OR_EQUAL (kernel/io/request_dpc.c); use KeInsertQueueDpc there. */
 VOID IoRequestDpc(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context);
+
+/* ---- Work items: PASSIVE_LEVEL work in system worker threads ----
+ * (kernel/ke/worker_threads.c, kernel/io/work_item.c; docs/scheduling.md "Work items and
+ * threaded DPCs"). A DPC that needs to wait, allocate paged memory or call a PASSIVE_LEVEL routine
+ * queues a work item; a system worker thread of the chosen queue runs its routine at
+ * PASSIVE_LEVEL. Queue at IRQL <= DISPATCH_LEVEL (above it: 0xA IRQL_NOT_LESS_OR_EQUAL). A
+ * routine must return at PASSIVE_LEVEL (else 0xE1 WORKER_THREAD_RETURNED_AT_BAD_IRQL); queueing
+ * an item that is still queued, or freeing one, is 0xE4 WORKER_INVALID. */
+typedef enum _WORK_QUEUE_TYPE {
+    CriticalWorkQueue = 0,      /* worker threads at priority 13 */
+    DelayedWorkQueue = 1,       /* priority 12: what drivers should use */
+    HyperCriticalWorkQueue = 2, /* priority 15, "reserved for system use" */
+    NormalWorkQueue = 3,        /* the values below exist in the WDK; irqlab has no threads for */
+    BackgroundWorkQueue = 4,    /* them and stops with 0xE4, P1 = 6 (docs/differences.md) */
+    RealTimeWorkQueue = 5,
+    SuperCriticalWorkQueue = 6,
+    MaximumWorkQueue = 7,
+    CustomPriorityWorkQueue = 32
+} WORK_QUEUE_TYPE;
+
+typedef VOID WORKER_THREAD_ROUTINE(PVOID Parameter);
+typedef WORKER_THREAD_ROUTINE *PWORKER_THREAD_ROUTINE;
+
+/* The WDK's layout. List.Flink != NULL while the item is queued. */
+typedef struct _WORK_QUEUE_ITEM {
+    LIST_ENTRY List;
+    PWORKER_THREAD_ROUTINE WorkerRoutine;
+    volatile PVOID Parameter;
+} WORK_QUEUE_ITEM, *PWORK_QUEUE_ITEM;
+
+#define ExInitializeWorkItem(Item, Routine, Context)                                                                   \
+    do {                                                                                                               \
+        (Item)->WorkerRoutine = (Routine);                                                                             \
+        (Item)->Parameter = (Context);                                                                                 \
+        (Item)->List.Flink = NULL;                                                                                     \
+    } while (0)
+/* <= DISPATCH_LEVEL. Drivers with a device object use IoQueueWorkItem instead (it keeps the device
+ * object alive until the routine has run). */
+VOID ExQueueWorkItem(PWORK_QUEUE_ITEM WorkItem, WORK_QUEUE_TYPE QueueType);
+
+/* IO_WORKITEM is opaque: allocate it (IoAllocateWorkItem) or give it IoSizeofWorkItem() bytes of
+ * your own non-paged memory (IoInitializeWorkItem). */
+typedef struct _IO_WORKITEM IO_WORKITEM, *PIO_WORKITEM;
+typedef VOID IO_WORKITEM_ROUTINE(PDEVICE_OBJECT DeviceObject, PVOID Context);
+typedef IO_WORKITEM_ROUTINE *PIO_WORKITEM_ROUTINE;
+typedef VOID IO_WORKITEM_ROUTINE_EX(PVOID IoObject, PVOID Context, PIO_WORKITEM IoWorkItem);
+typedef IO_WORKITEM_ROUTINE_EX *PIO_WORKITEM_ROUTINE_EX;
+
+/* <= DISPATCH_LEVEL. NULL when out of memory. */
+PIO_WORKITEM IoAllocateWorkItem(PDEVICE_OBJECT DeviceObject);
+/* <= DISPATCH_LEVEL. Not while queued (0xE4, P1 = 2); from inside its own routine is fine. */
+VOID IoFreeWorkItem(PIO_WORKITEM IoWorkItem);
+/* <= DISPATCH_LEVEL. The device object is referenced from here until WorkerRoutine has returned. */
+VOID IoQueueWorkItem(PIO_WORKITEM IoWorkItem, PIO_WORKITEM_ROUTINE WorkerRoutine, WORK_QUEUE_TYPE QueueType,
+                     PVOID Context);
+VOID IoQueueWorkItemEx(PIO_WORKITEM IoWorkItem, PIO_WORKITEM_ROUTINE_EX WorkerRoutine, WORK_QUEUE_TYPE QueueType,
+                       PVOID Context);
+ULONG IoSizeofWorkItem(VOID);
+/* IoObject: a device or driver object (anything else: 0xE4, P1 = 3). */
+VOID IoInitializeWorkItem(PVOID IoObject, PIO_WORKITEM IoWorkItem);
+VOID IoUninitializeWorkItem(PIO_WORKITEM IoWorkItem);
 
 /* ---- Device registers: READ_REGISTER_*, WRITE_REGISTER_*, READ_PORT_*, WRITE_PORT_* and
  * their _BUFFER_ forms are in ioaccess.h (included at the top). ---- */

@@ -45,7 +45,7 @@ KTEST_MATRIX = [
     ("pc", 1, "kernel", "msi=off"),
     ("q35", 4, "kernel", "msi=off"),
     ("pc", 4, "kernel", "msix=off"),
-    ("q35", 1, "kernel", "msix=off"),
+    ("q35", 1, "kernel", "msix=off threaded_dpcs=off"),  # + threaded DPCs as ordinary DPCs
 ]
 # Devices every in-guest run gets (two edu on one shared line, an e1000e with MSI-X); `make
 # check-ktest` uses the same list.

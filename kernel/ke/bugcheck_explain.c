@@ -316,6 +316,42 @@ static bool explain_rule(const struct bugcheck_report *r, char *buf, size_t size
                   "or calling PsTerminateSystemThread.",
                   (unsigned long)p[0], (unsigned long)p[1]);
         return true;
+    case WORKER_THREAD_RETURNED_AT_BAD_IRQL:
+        ksym_format(p[0], what, sizeof(what));
+        ksnprintf(buf, size,
+                  "Work item 0x%016lx's routine %s returned at IRQL %lu (%s). A worker thread runs work items "
+                  "at PASSIVE_LEVEL and must get its thread back there: lower what you raised, release the "
+                  "spin lock you took.",
+                  (unsigned long)p[3], what, (unsigned long)p[1], bugcheck_irql_name(p[1]));
+        return true;
+    case WORKER_INVALID:
+        if (p[0] == 1)
+            ksnprintf(buf, size,
+                      "Work item 0x%016lx was queued again (queue %lu) while it was still queued: one item can be "
+                      "in one queue once. Queue it again from its routine, or use a second item.",
+                      (unsigned long)p[1], (unsigned long)p[2]);
+        else if (p[0] == 2) {
+            ksym_format(p[2], what, sizeof(what));
+            ksnprintf(buf, size,
+                      "I/O work item 0x%016lx was freed while it was queued (routine %s): the worker thread would "
+                      "use freed memory. Free it in its routine or after the routine has run.",
+                      (unsigned long)p[1], what);
+        } else if (p[0] == 3)
+            ksnprintf(buf, size,
+                      "IoInitializeWorkItem/IoAllocateWorkItem got 0x%016lx for work item 0x%016lx, which is not a "
+                      "device or driver object.",
+                      (unsigned long)p[2], (unsigned long)p[1]);
+        else if (p[0] == 5)
+            ksnprintf(buf, size, "Work item 0x%016lx was queued before the worker threads were started.",
+                      (unsigned long)p[1]);
+        else if (p[0] == 6)
+            ksnprintf(buf, size,
+                      "Work item 0x%016lx was queued to queue type %lu, which has no worker threads here "
+                      "(CriticalWorkQueue, DelayedWorkQueue, HyperCriticalWorkQueue).",
+                      (unsigned long)p[1], (unsigned long)p[2]);
+        else
+            ksnprintf(buf, size, "Work item 0x%016lx was queued with no worker routine.", (unsigned long)p[1]);
+        return true;
     case MAXIMUM_WAIT_OBJECTS_EXCEEDED:
         caller(p[3], who, sizeof(who));
         if (p[1] == 64)

@@ -17,6 +17,7 @@
 #include "kernel/ke/irql.h"
 #include "kernel/ke/kobjects.h"
 #include "kernel/ke/kprcb.h"
+#include "kernel/ke/threaded_dpc.h"
 #include "kernel/ke/thread.h"
 #include "kernel/ke/watchdog.h"
 #include "kernel/lib/string.h"
@@ -34,7 +35,8 @@ VOID KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine, PVOID Defer
     Dpc->DeferredContext = DeferredContext;
 }
 
-/* irqlab has no threads, so a threaded DPC runs like an ordinary one (documented difference). */
+/* Its routine runs at PASSIVE_LEVEL in the target CPU's threaded-DPC thread (threaded_dpc.c), or
+ * as an ordinary DPC when threaded DPCs are off (`threaded_dpcs=off`). */
 VOID KeInitializeThreadedDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine, PVOID DeferredContext)
 {
     KeInitializeDpc(Dpc, DeferredRoutine, DeferredContext);
@@ -56,7 +58,7 @@ NTSTATUS KeSetTargetProcessorDpcEx(PKDPC Dpc, PPROCESSOR_NUMBER ProcNumber)
 
 VOID KeSetImportanceDpc(PRKDPC Dpc, KDPC_IMPORTANCE Importance) { Dpc->Importance = (UCHAR)Importance; }
 
-static struct kprcb *dpc_target(const KDPC *dpc, struct kprcb *current)
+struct kprcb *ke_dpc_target(const KDPC *dpc, struct kprcb *current)
 {
     if (dpc->Number < MAXIMUM_PROCESSORS)
         return current;
@@ -74,10 +76,12 @@ static PKDPC dpc_next(const KDPC *dpc)
 
 BOOLEAN KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1, PVOID SystemArgument2)
 {
+    if (Dpc->Type == ThreadedDpcObject && ke_threaded_dpcs_enabled())
+        return ke_threaded_dpc_insert(Dpc, SystemArgument1, SystemArgument2); /* its CPU's thread */
     /* Interrupts off: we must not migrate or be re-entered between choosing and queueing. */
     uint64_t flags = cpu_save_and_disable_interrupts();
     struct kprcb *current = ke_current_prcb();
-    struct kprcb *target = dpc_target(Dpc, current);
+    struct kprcb *target = ke_dpc_target(Dpc, current);
 
     PVOID expected = NULL;
     if (!__atomic_compare_exchange_n(&Dpc->DpcData, &expected, (PVOID)target, false, __ATOMIC_ACQ_REL,
@@ -132,6 +136,8 @@ BOOLEAN KeRemoveQueueDpc(PRKDPC Dpc)
     if (!owner)
         return FALSE;
     BOOLEAN removed = FALSE;
+    if (ke_threaded_dpc_remove(Dpc, &removed)) /* it was in a threaded queue */
+        return removed;
     uint64_t flags = raw_lock_acquire(&owner->dpc_lock);
     if (Dpc->DpcData == owner) {
         PKDPC prev = NULL;
@@ -258,4 +264,5 @@ VOID KeFlushQueuedDpcs(VOID)
     for (unsigned i = 0; i < KE_MAX_CPUS; i++)
         while (!__atomic_load_n(&markers[i].done, __ATOMIC_ACQUIRE))
             cpu_pause();
+    ke_threaded_dpc_flush(); /* and the threaded DPCs, which run in their CPUs' threads */
 }

@@ -11,6 +11,8 @@
 #include "kernel/ke/lapic_error.h"
 #include "kernel/ke/smp.h"
 #include "kernel/ke/thread.h"
+#include "kernel/ke/threaded_dpc.h"
+#include "kernel/ke/worker_threads.h"
 
 void ke_init(void)
 {
@@ -25,4 +27,6 @@ void ke_init(void)
 
     unsigned aps = smp_start_aps();
     log_info("smp: %u CPU%s online (1 boot CPU + %u started)", aps + 1, aps ? "s" : "", aps);
+    ke_threaded_dpc_init();   /* a priority-31 thread per CPU for threaded DPCs */
+    ex_worker_threads_init(); /* the system worker threads behind work items */
 }

@@ -33,6 +33,12 @@ REQUIRED = {
         "KeInitializeDpc", "KeInsertQueueDpc", "KeRemoveQueueDpc", "KeSetTargetProcessorDpc", "KeSetImportanceDpc",
         "KeFlushQueuedDpcs", "IoInitializeDpcRequest", "IoRequestDpc", "KDPC", "KDEFERRED_ROUTINE",
     ],
+    "work items": [
+        "ExInitializeWorkItem", "ExQueueWorkItem", "WORK_QUEUE_ITEM", "WORK_QUEUE_TYPE", "IoAllocateWorkItem",
+        "IoQueueWorkItem", "IoQueueWorkItemEx", "IoFreeWorkItem", "IoSizeofWorkItem", "IoInitializeWorkItem",
+        "IoUninitializeWorkItem", "IO_WORKITEM_ROUTINE", "IO_WORKITEM_ROUTINE_EX", "NdisAllocateIoWorkItem",
+        "NdisQueueIoWorkItem", "NdisFreeIoWorkItem", "NDIS_IO_WORKITEM_FUNCTION", "KeInitializeThreadedDpc",
+    ],
     "IRQL": ["KeGetCurrentIrql", "KeRaiseIrql", "KeLowerIrql", "KeRaiseIrqlToDpcLevel", "KIRQL"],
     "threads and waits": [
         "PsCreateSystemThread", "PsTerminateSystemThread", "KeGetCurrentThread", "PsGetCurrentThreadId",
