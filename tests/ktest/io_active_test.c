@@ -12,6 +12,7 @@
 #include "kernel/io/io_tags.h"
 #include "kernel/io/pnp.h"
 #include "kernel/ke/interrupt.h"
+#include "kernel/ke/passive_interrupt.h"
 #include "kernel/lib/string.h"
 #include "tests/ktest/io_helpers.h"
 #include "tests/ktest/io_probe.h"
@@ -178,6 +179,55 @@ static void message_based_connection_goes_inactive(struct ktest *t)
     io_test_give_back(pdo);
 }
 
+/* Interrupts of `vector` that no ISR claimed, on every CPU. */
+static uint64_t unclaimed(ULONG vector)
+{
+    uint64_t n = 0;
+    for (ULONG c = 0; c < KeQueryActiveProcessorCount(NULL); c++)
+        n += ke_prcbs[c]->vector_unclaimed[vector];
+    return n;
+}
+
+/* A passive-level ISR (Windows 8) on the edu's message, which cannot be masked: while inactive
+ * its interrupts still arrive, and the trap neither takes them nor wakes the ISR's thread. */
+static void passive_level_isr_goes_inactive(struct ktest *t)
+{
+    PDEVICE_OBJECT pdo = take_edu(0);
+    if (!pdo)
+        KTEST_SKIP(t, "needs -device edu,addr=07.0");
+    const CM_PARTIAL_RESOURCE_DESCRIPTOR *d = io_test_interrupt(pdo, 0, false);
+    if (!io_descriptor_is_message(d)) {
+        io_test_give_back(pdo);
+        KTEST_SKIP(t, "the edu has no message resource (msi=off)");
+    }
+    PKINTERRUPT object = NULL;
+    IO_CONNECT_INTERRUPT_PARAMETERS p = io_test_fully(pdo, d, probe_isr, &probe, &object);
+    p.FullySpecified.Irql = p.FullySpecified.SynchronizeIrql = PASSIVE_LEVEL;
+    KTEST_ASSERT_EQ(t, IoConnectInterruptEx(&p), STATUS_SUCCESS);
+    KTEST_ASSERT_NOT_NULL(t, object->Passive);
+    KTEST_EXPECT_TRUE(t, one_interrupt());
+    KTEST_EXPECT_EQ(t, probe.irql, PASSIVE_LEVEL);
+
+    IO_REPORT_INTERRUPT_ACTIVE_STATE_PARAMETERS s = state_of(CONNECT_FULLY_SPECIFIED, object);
+    IoReportInterruptInactive(&s);
+    uint64_t traps = object->Passive->traps, calls = probe.calls, before = unclaimed(object->Vector);
+    probe_edu_raise(probe.edu, 1);
+    bool arrived = false;
+    for (unsigned i = 0; i < WAIT_MS * 10 && !arrived; i++) {
+        arrived = unclaimed(object->Vector) > before;
+        KeStallExecutionProcessor(100);
+    }
+    KTEST_EXPECT_TRUE(t, arrived); /* delivered, and not taken */
+    KTEST_EXPECT_EQ(t, object->Passive->traps, traps);
+    KTEST_EXPECT_EQ(t, probe.calls, calls);
+
+    io_test_edu_quiet(probe.edu);
+    IoReportInterruptActive(&s);
+    KTEST_EXPECT_TRUE(t, one_interrupt());
+    io_test_disconnect(CONNECT_FULLY_SPECIFIED, object);
+    io_test_give_back(pdo);
+}
+
 static void affinity_of_interrupt_objects(struct ktest *t)
 {
     PDEVICE_OBJECT pdo = take_edu(0);
@@ -233,7 +283,8 @@ static void affinity_bad_input(struct ktest *t)
 
 KTEST_SUITE(io_active, KTEST_CASE(inactive_isr_is_not_called_on_a_shared_vector),
             KTEST_CASE(a_vector_nobody_is_active_on_is_masked), KTEST_CASE(message_based_connection_goes_inactive),
-            KTEST_CASE(affinity_of_interrupt_objects), KTEST_CASE(affinity_bad_input));
+            KTEST_CASE(passive_level_isr_goes_inactive), KTEST_CASE(affinity_of_interrupt_objects),
+            KTEST_CASE(affinity_bad_input));
 
 /* ---- io_active_crash: misuse that stops (tests/e2e/test_nmi.py reads the screens) ---- */
 
