@@ -19,7 +19,10 @@
  * and will not be called. A vector on which no object is active any more is masked at its
  * controller (IOAPIC pin, MSI-X entry or MSI), so a device that keeps interrupting on a line of
  * its own cannot storm; a vector another active object shares stays open. Going active unmasks
- * it again (a storm-masked line stays masked, as for any connect). The WDK documents no failure:
+ * it again (a storm-masked line stays masked, as for any connect). A passive-level ISR's trap
+ * skips an inactive object too, and its thread drops what it had not served yet; a call already
+ * running in that thread finishes after the return (kernel/ke/passive_interrupt.c: this routine
+ * may run at DISPATCH_LEVEL and cannot wait for a thread). The WDK documents no failure:
  * a Version or context that names no live connection (or not of that kind) is treated as
  * IoDisconnectInterruptEx treats it, 0xCA PNP_DETECTED_FATAL_ERROR with P1 = 0x9, P2 = the
  * Version, P3 = the context, P4 = 0 - the "connection type does not match" code.
