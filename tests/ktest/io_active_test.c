@@ -117,7 +117,8 @@ static void a_vector_nobody_is_active_on_is_masked(struct ktest *t)
         IoReportInterruptInactive(&s);
         KeLowerIrql(old);
         KTEST_EXPECT_TRUE(t, object->Inactive);
-        KTEST_EXPECT_TRUE(t, v->masked);
+        /* Masked - unless other drivers' objects share the line (msi=off puts every device on one). */
+        KTEST_EXPECT_EQ(t, v->masked, v->object_count == 1);
         KTEST_EXPECT_EQ(t, io_connection_count() > 0, true); /* still registered */
 
         if (v->source.kind == KE_SOURCE_MSI && !v->source.mask) {
