@@ -297,6 +297,20 @@ __attribute__((noreturn)) VOID KeBugCheckEx(ULONG BugCheckCode, ULONG_PTR BugChe
                                             ULONG_PTR BugCheckParameter4);
 __attribute__((noreturn)) VOID KeBugCheck(ULONG BugCheckCode);
 
+/* ---- NMI callbacks (kernel/ke/nmi_callback.c) ----
+ * A non-maskable interrupt calls every registered callback, newest first, at HIGH_LEVEL on the
+ * CPU that took it; Handled is TRUE once an earlier one returned TRUE. If none returns TRUE the
+ * system stops with 0x80 NMI_HARDWARE_FAILURE, as Windows' default handler does. Register and
+ * deregister at IRQL <= APC_LEVEL (above it: 0xA, P1 = the routine, P2 = the IRQL, P3 = 1,
+ * P4 = the caller). KeRegisterNmiCallback returns NULL if it cannot register (no routine, no
+ * pool); KeDeregisterNmiCallback returns STATUS_INVALID_HANDLE for a handle it did not hand out
+ * or already took back. On return from KeDeregisterNmiCallback the callback runs nowhere. */
+typedef BOOLEAN NMI_CALLBACK(PVOID Context, BOOLEAN Handled);
+typedef NMI_CALLBACK *PNMI_CALLBACK;
+
+PVOID KeRegisterNmiCallback(PNMI_CALLBACK CallbackRoutine, PVOID Context);
+NTSTATUS KeDeregisterNmiCallback(PVOID Handle);
+
 /* ---- Time (kernel/ke/time.c; the clock interrupt is kernel/ke/clock.c) ----
  * KeStallExecutionProcessor busy-waits on the TSC (calibrated against the PIT at boot); the WDK
  * recommends at most 50 us, longer values work but hold the CPU. KeQueryPerformanceCounter
@@ -880,6 +894,41 @@ typedef struct _IO_DISCONNECT_INTERRUPT_PARAMETERS {
 NTSTATUS IoConnectInterruptEx(PIO_CONNECT_INTERRUPT_PARAMETERS Parameters);
 VOID IoDisconnectInterruptEx(PIO_DISCONNECT_INTERRUPT_PARAMETERS Parameters);
 
+/* The pre-Vista form (kernel/io/connect_legacy.c): what CONNECT_FULLY_SPECIFIED does, with the
+ * parameters as arguments and no PDO - the device is the one whose translated resources hold
+ * Vector. One interrupt object per processor in ProcessorEnableMask & the active processors,
+ * sharing one spin lock (SpinLock, or one of their own); *InterruptObject = the first of them,
+ * NULL on failure. Returns STATUS_SUCCESS, STATUS_INSUFFICIENT_RESOURCES, or
+ * STATUS_INVALID_PARAMETER for everything else (no processor, FloatingSave TRUE, a vector no
+ * device owns, a refused share). PASSIVE_LEVEL only (0xA as IoConnectInterruptEx). Undo with
+ * IoDisconnectInterrupt, or IoDisconnectInterruptEx with CONNECT_FULLY_SPECIFIED. */
+NTSTATUS IoConnectInterrupt(PKINTERRUPT *InterruptObject, PKSERVICE_ROUTINE ServiceRoutine, PVOID ServiceContext,
+                            PKSPIN_LOCK SpinLock, ULONG Vector, KIRQL Irql, KIRQL SynchronizeIrql,
+                            KINTERRUPT_MODE InterruptMode, BOOLEAN ShareVector, KAFFINITY ProcessorEnableMask,
+                            BOOLEAN FloatingSave);
+VOID IoDisconnectInterrupt(PKINTERRUPT InterruptObject);
+
+/* The processors an interrupt object may be delivered to (kernel/io/interrupt_affinity.c): any
+ * IRQL; STATUS_INVALID_PARAMETER if InterruptObject is not a live interrupt object. */
+NTSTATUS IoGetAffinityInterrupt(PKINTERRUPT InterruptObject, PGROUP_AFFINITY GroupAffinity);
+
+/* Soft disconnect / reconnect (Windows 8; kernel/io/interrupt_active.c): an inactive connection
+ * stays registered but its ISRs are not called; a vector left with no active object is masked.
+ * Version and context as IoConnectInterruptEx left them (as for IoDisconnectInterruptEx; a
+ * mismatch stops with 0xCA, P1 = 0x9). Repeating a call is a no-op. IRQL <= DISPATCH_LEVEL
+ * (above it: 0xA, P1 = the routine, P2 = the IRQL, P3 = 2, P4 = the caller). */
+typedef struct _IO_REPORT_INTERRUPT_ACTIVE_STATE_PARAMETERS {
+    ULONG Version;
+    union {
+        PVOID Generic;
+        PKINTERRUPT InterruptObject;
+        PIO_INTERRUPT_MESSAGE_INFO InterruptMessageTable;
+    } ConnectionContext;
+} IO_REPORT_INTERRUPT_ACTIVE_STATE_PARAMETERS, *PIO_REPORT_INTERRUPT_ACTIVE_STATE_PARAMETERS;
+
+VOID IoReportInterruptActive(PIO_REPORT_INTERRUPT_ACTIVE_STATE_PARAMETERS Parameters);
+VOID IoReportInterruptInactive(PIO_REPORT_INTERRUPT_ACTIVE_STATE_PARAMETERS Parameters);
+
 /* ---- irqlab: the driver table (what an INF + AddDevice + IRP_MN_START_DEVICE do on Windows) ----
  * A driver lives in drivers/<name>/ and declares itself once, e.g.
  *
@@ -942,6 +991,8 @@ _Static_assert(offsetof(IO_CONNECT_INTERRUPT_MESSAGE_BASED_PARAMETERS, FallBackS
 _Static_assert(sizeof(IO_CONNECT_INTERRUPT_PARAMETERS) == 0x50, "IO_CONNECT_INTERRUPT_PARAMETERS");
 _Static_assert(offsetof(IO_CONNECT_INTERRUPT_PARAMETERS, FullySpecified) == 0x8, "the union");
 _Static_assert(sizeof(IO_DISCONNECT_INTERRUPT_PARAMETERS) == 0x10, "IO_DISCONNECT_INTERRUPT_PARAMETERS");
+_Static_assert(sizeof(IO_REPORT_INTERRUPT_ACTIVE_STATE_PARAMETERS) == 0x10, "IO_REPORT_INTERRUPT_ACTIVE_STATE_PARAMETERS");
+_Static_assert(offsetof(IO_REPORT_INTERRUPT_ACTIVE_STATE_PARAMETERS, ConnectionContext) == 0x8, "ConnectionContext");
 _Static_assert(sizeof(IO_INTERRUPT_MESSAGE_INFO_ENTRY) == 0x30, "IO_INTERRUPT_MESSAGE_INFO_ENTRY");
 _Static_assert(offsetof(IO_INTERRUPT_MESSAGE_INFO_ENTRY, MessageData) == 0x18, "Entry.MessageData");
 _Static_assert(offsetof(IO_INTERRUPT_MESSAGE_INFO_ENTRY, Irql) == 0x20, "Entry.Irql");

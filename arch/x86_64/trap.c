@@ -9,12 +9,14 @@
 
 #include "arch/x86_64/exceptions.h"
 #include "kernel/ke/dispatch.h"
+#include "kernel/ke/nmi_callback.h"
 #include "kernel/ke/watchdog.h"
 
 void trap_dispatch(struct trap_frame *frame)
 {
-    /* The one NMI that is not fatal: the clock watchdog asking a hung CPU where it is. */
-    if (frame->vector == X86_EXC_NMI && ke_watchdog_nmi_probe(frame->rip))
+    /* NMIs that are not fatal: the clock watchdog asking a hung CPU where it is, and one that a
+     * driver's KeRegisterNmiCallback routine claims. Unclaimed, it stops with 0x80. */
+    if (frame->vector == X86_EXC_NMI && (ke_watchdog_nmi_probe(frame->rip) || ke_nmi_call_callbacks()))
         return;
     if (frame->vector < TRAP_FIRST_INTERRUPT_VECTOR)
         exception_dispatch(frame);

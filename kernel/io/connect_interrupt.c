@@ -238,6 +238,8 @@ static void init_objects(struct io_connection *c, const struct io_connect_plan *
                           plan->message_routine ? plan->message_service_routine : NULL, o->message_index,
                           plan->service_context, lock, o->vector, o->irql, o->synchronize_irql, o->mode,
                           o->share_vector, o->affinity, c->pdo->owner);
+        c->objects[i].PerProcessor = o->per_processor;
+        c->objects[i].Number = o->processor;
         c->message_objects += o->is_message;
     }
 }
@@ -325,6 +327,11 @@ static void write_outputs(PIO_CONNECT_INTERRUPT_PARAMETERS p, struct io_connecti
 NTSTATUS IoConnectInterruptEx(PIO_CONNECT_INTERRUPT_PARAMETERS Parameters)
 {
     check_passive((void *)IoConnectInterruptEx, __builtin_return_address(0));
+    return io_connect_shaped(Parameters, NULL);
+}
+
+NTSTATUS io_connect_shaped(PIO_CONNECT_INTERRUPT_PARAMETERS Parameters, void (*shape)(struct io_connect_plan *plan))
+{
     NTSTATUS status = io_connect_check_parameters(Parameters, KeQueryActiveProcessors());
     if (!NT_SUCCESS(status))
         return status;
@@ -340,10 +347,12 @@ NTSTATUS IoConnectInterruptEx(PIO_CONNECT_INTERRUPT_PARAMETERS Parameters)
 
     /* The plan is large (one entry per possible message): static, used under the lock. */
     static struct io_connect_plan plan;
-    static KAFFINITY needed[IO_MAX_MESSAGES];
+    static KAFFINITY needed[IO_MAX_PLAN_OBJECTS];
     KIRQL old = io_lock();
     status = io_connect_make_plan(Parameters, pdo->assigned ? pdo->raw : NULL, pdo->assigned ? pdo->translated : NULL,
                                   KeQueryActiveProcessors(), &plan);
+    if (NT_SUCCESS(status) && shape)
+        shape(&plan);
     if (NT_SUCCESS(status))
         status = check_affinity(pdo, &plan, needed);
     struct io_connection *c = NULL;
@@ -430,4 +439,17 @@ VOID IoDisconnectInterruptEx(PIO_DISCONNECT_INTERRUPT_PARAMETERS Parameters)
         if (c->objects[i].Passive)
             ke_passive_stop(c->objects[i].Passive);
     free_connection(c);
+}
+
+/* ---- for IoReportInterruptActive / IoReportInterruptInactive (interrupt_active.c) ---------- */
+
+PKINTERRUPT io_connection_objects(ULONG version, PVOID context, ULONG *count)
+{
+    struct io_connection *c = context ? find_connection(context) : NULL;
+    if (!c || !version_matches(version, c, context)) {
+        *count = 0;
+        return NULL;
+    }
+    *count = c->count;
+    return c->objects;
 }

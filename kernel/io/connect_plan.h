@@ -29,7 +29,12 @@ struct io_plan_object {
     KAFFINITY affinity;  /* CPUs it may be delivered to */
     bool is_message;     /* the vector is one of the device's MSI / MSI-X messages ... */
     ULONG message_index; /* ... this one: its position among the device's messages */
+    bool per_processor;  /* IoConnectInterrupt: the object runs only on ... */
+    UCHAR processor;     /* ... this processor (KINTERRUPT.Number; kernel/io/connect_legacy.c) */
 };
+
+/* Objects one plan may hold: a message each (IO_MAX_MESSAGES), or one per processor. */
+#define IO_MAX_PLAN_OBJECTS 64
 
 struct io_connect_plan {
     ULONG version;        /* what the connection is (CONNECT_LINE_BASED after a fallback) */
@@ -43,7 +48,7 @@ struct io_connect_plan {
     KIRQL unified_irql;      /* MESSAGE_BASED: IO_INTERRUPT_MESSAGE_INFO.UnifiedIrql */
     bool passive;            /* FULLY_SPECIFIED at PASSIVE_LEVEL: the ISR runs in a thread */
     ULONG count;
-    struct io_plan_object objects[IO_MAX_MESSAGES];
+    struct io_plan_object objects[IO_MAX_PLAN_OBJECTS];
 };
 
 /* Step 1a: the checks that need only the parameters (no device). STATUS_SUCCESS or:

@@ -406,7 +406,8 @@ static bool explain_rule(const struct bugcheck_report *r, char *buf, size_t size
         else if (p[0] == 0x9)
             ksnprintf(buf, size,
                       "IoDisconnectInterruptEx was given 0x%016lx (Version %lu), which no IoConnectInterruptEx "
-                      "call handed out - or it was disconnected already.",
+                      "call handed out - or it was disconnected already. (IoDisconnectInterrupt and "
+                      "IoReportInterruptActive/Inactive check it the same way: the backtrace names the caller.)",
                       (unsigned long)p[2], (unsigned long)p[1]);
         else if (p[0] == 0x2)
             ksnprintf(buf, size,

@@ -32,6 +32,8 @@
 static BOOLEAN invoke_isr(PKINTERRUPT interrupt, void *context)
 {
     struct kprcb *prcb = context;
+    if (!ke_interrupt_runs_here(interrupt, prcb->number))
+        return FALSE; /* soft-disconnected, or another processor's object (interrupt.h) */
     KIRQL vector_irql = ke_get_irql();
     ke_set_irql_unchecked(interrupt->SynchronizeIrql); /* >= the vector's IRQL (connect checks) */
     void *isr = interrupt->ServiceRoutine ? (void *)interrupt->ServiceRoutine : (void *)interrupt->MessageServiceRoutine;

@@ -2,7 +2,8 @@
  * KeSynchronizeExecution and the interrupt spin lock routines.
  *
  * Sharing rule (as Windows' KeConnectInterrupt): a second object may join a vector only if both
- * it and the objects already there set ShareVector and all have the same Mode.
+ * it and the objects already there set ShareVector and all have the same Mode. IoConnectInterrupt's
+ * per-processor objects for different processors are never called together, so they need not.
  * Passive rule (irqlab's, kernel/ke/passive_interrupt.h): an object with a passive-level ISR is
  * alone on its vector; its Irql and SynchronizeIrql are PASSIVE_LEVEL, not the vector's.
  * Duplicate rule (irqlab's, docs/io-manager.md): the same routine with the same ServiceContext
@@ -136,6 +137,14 @@ void ke_interrupt_init(PKINTERRUPT interrupt, PKSERVICE_ROUTINE service_routine,
     interrupt->OwnerName = owner ? owner : "?";
 }
 
+/* Can both objects be called for one interrupt? Not if they are per-processor objects
+ * (IoConnectInterrupt's set) of two different processors: on Windows they would sit in two
+ * processors' IDTs, so they neither share the vector nor duplicate each other. */
+static bool same_processors(const KINTERRUPT *a, const KINTERRUPT *b)
+{
+    return !a->PerProcessor || !b->PerProcessor || a->Number == b->Number;
+}
+
 /* Called with the chain lock held. */
 static bool same_routine_connected(const struct ke_vector *v, const KINTERRUPT *interrupt)
 {
@@ -143,7 +152,19 @@ static bool same_routine_connected(const struct ke_vector *v, const KINTERRUPT *
         const KINTERRUPT *other = CONTAINING_RECORD(e, KINTERRUPT, InterruptListEntry);
         if (other->ServiceRoutine == interrupt->ServiceRoutine &&
             other->MessageServiceRoutine == interrupt->MessageServiceRoutine &&
-            other->ServiceContext == interrupt->ServiceContext && other->MessageIndex == interrupt->MessageIndex)
+            other->ServiceContext == interrupt->ServiceContext && other->MessageIndex == interrupt->MessageIndex &&
+            same_processors(other, interrupt))
+            return true;
+    }
+    return false;
+}
+
+/* Called with the chain lock held: does an object this one would be called with refuse to share? */
+static bool share_refused(const struct ke_vector *v, const KINTERRUPT *interrupt)
+{
+    for (const LIST_ENTRY *e = v->chain.Flink; e != &v->chain; e = e->Flink) {
+        const KINTERRUPT *other = CONTAINING_RECORD(e, KINTERRUPT, InterruptListEntry);
+        if (same_processors(other, interrupt) && (!other->ShareVector || !interrupt->ShareVector))
             return true;
     }
     return false;
@@ -173,7 +194,7 @@ enum ke_connect_result ke_interrupt_connect(PKINTERRUPT interrupt)
     if (v->object_count > 0) {
         if (passive || v->passive)
             result = KE_CONNECT_PASSIVE_SHARE;
-        else if (!v->shared || !interrupt->ShareVector)
+        else if (share_refused(v, interrupt))
             result = KE_CONNECT_SHARE_CONFLICT;
         else if (v->mode != interrupt->Mode)
             result = KE_CONNECT_MODE_CONFLICT;

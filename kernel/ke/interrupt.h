@@ -7,7 +7,9 @@
  *
  * One object per connection: where Windows' CONNECT_FULLY_SPECIFIED makes one KINTERRUPT per CPU
  * in ProcessorEnableMask, irqlab makes one object whose Affinity covers them all and keeps its
- * counters per CPU (documented difference, docs/differences.md).
+ * counters per CPU (documented difference, docs/differences.md). The legacy IoConnectInterrupt
+ * does make one per CPU, as Windows does (kernel/io/connect_legacy.c): each has PerProcessor set
+ * and its CPU in Number, and the dispatcher calls it only on that CPU (ke_interrupt_runs_here).
  */
 #ifndef IRQLAB_KE_INTERRUPT_H
 #define IRQLAB_KE_INTERRUPT_H
@@ -42,6 +44,9 @@ struct _KINTERRUPT {
     KINTERRUPT_MODE Mode;
     KINTERRUPT_POLARITY Polarity;
     KAFFINITY Affinity;                      /* CPUs this interrupt may be delivered to */
+    BOOLEAN PerProcessor;                    /* IoConnectInterrupt's objects: one per processor ... */
+    UCHAR Number;                            /* ... and this one runs only on processor Number */
+    volatile BOOLEAN Inactive;               /* IoReportInterruptInactive: connected, not called */
     const char *OwnerName;                   /* shown by `irq`: the driver that connected it */
     /* Passive-level ISR (Windows 8+; kernel/ke/passive_interrupt.h): Irql = SynchronizeIrql =
      * PASSIVE_LEVEL, no spin lock. PassiveEvent is the synchronization event KeSynchronizeExecution
@@ -89,6 +94,14 @@ struct ke_vector {
 
 extern struct ke_vector ke_vector_table[KE_VECTORS];
 
+/* Whether the dispatcher calls this object's ISR for an interrupt taken on processor `cpu`: not
+ * while IoReportInterruptInactive has it soft-disconnected (kernel/io/interrupt_active.c), and a
+ * per-processor object (IoConnectInterrupt) only on its own processor. */
+static inline bool ke_interrupt_runs_here(const KINTERRUPT *interrupt, uint32_t cpu)
+{
+    return !interrupt->Inactive && (!interrupt->PerProcessor || interrupt->Number == cpu);
+}
+
 /* Fill in an interrupt object (no side effects; like the kernel's KeInitializeInterrupt). */
 void ke_interrupt_init(PKINTERRUPT interrupt, PKSERVICE_ROUTINE service_routine,
                        PKMESSAGE_SERVICE_ROUTINE message_routine, ULONG message_index, PVOID context,
@@ -109,7 +122,8 @@ enum ke_connect_result {
 
 /* Link the object into its vector's chain; unmask the source when it is the first object.
  * The ISR may run before this returns. An object whose routine, ServiceContext and MessageIndex
- * equal those of one already on the vector is refused (KE_CONNECT_DUPLICATE): the ISR would run
+ * equal those of one already on the vector is refused (KE_CONNECT_DUPLICATE) - unless both are
+ * per-processor objects for different processors (IoConnectInterrupt's set): the ISR would run
  * twice per interrupt, and one disconnect would leave the other calling into a driver that
  * believes it is disconnected (docs/io-manager.md, "Connecting the same ISR twice"). */
 enum ke_connect_result ke_interrupt_connect(PKINTERRUPT interrupt);

@@ -30,6 +30,8 @@ BOOLEAN ke_passive_trap(PKINTERRUPT interrupt, void *context)
 {
     UNREFERENCED_PARAMETER(context);
     struct ke_passive_interrupt *passive = interrupt->Passive;
+    if (interrupt->Inactive)
+        return FALSE; /* IoReportInterruptInactive: not asked (kernel/io/interrupt_active.c) */
     /* Silence first. A level line left unmasked would fire again the moment the dispatcher sends
      * the EOI, forever, because only the ISR - minutes later, in thread time - can quiet the
      * device. Masked, it waits; the thread unmasks it after the ISR. An edge needs only the EOI. */
@@ -80,7 +82,7 @@ static void passive_unmask(struct ke_passive_interrupt *passive)
     struct ke_vector *v = &ke_vector_table[interrupt->Vector];
     uint64_t flags = cpu_save_and_disable_interrupts();
     ke_chain_lock(v);
-    if (interrupt->Connected) {
+    if (interrupt->Connected && !interrupt->Inactive) { /* an inactive object's line stays masked */
         ke_vector_unmask((uint8_t)interrupt->Vector);
         passive->unmasks++;
     }
@@ -99,6 +101,8 @@ static VOID passive_thread(PVOID context)
          * device's state, as a DIRQL ISR on a shared edge line does). Interrupts that arrive
          * while it runs are counted again and served by the next turn of this loop. */
         while (!passive->stopping && __atomic_exchange_n(&passive->pending, 0, __ATOMIC_ACQ_REL) > 0) {
+            if (passive->interrupt->Inactive)
+                continue; /* trapped before IoReportInterruptInactive: dropped, as it would be now */
             passive_call_isr(passive);
             if (passive->level)
                 passive_unmask(passive);

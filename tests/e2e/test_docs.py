@@ -61,6 +61,11 @@ REQUIRED = {
         "IOCTL_INTERNAL_GET_PARALLEL_PORT_INFO", "PARALLEL_INTERRUPT_SERVICE_ROUTINE",
         "PARALLEL_INTERRUPT_INFORMATION", "PARALLEL_PORT_INFORMATION",
     ],
+    "legacy connect, active state, NMI": [
+        "IoConnectInterrupt", "IoDisconnectInterrupt", "IoGetAffinityInterrupt", "IoReportInterruptActive",
+        "IoReportInterruptInactive", "IO_REPORT_INTERRUPT_ACTIVE_STATE_PARAMETERS", "KeRegisterNmiCallback",
+        "KeDeregisterNmiCallback",
+    ],
 }
 
 SECTIONS = ["Syntax", "Parameters", "Return value", "Remarks", "IRQL", "Example", "See also"]
