@@ -2,7 +2,7 @@
  * + ZwQueryValueKey + ZwClose (kernel/io/device_registry_key.c, kernel/cm/registry.c) and NDIS's
  * NdisOpenConfigurationEx / NdisReadConfiguration / NdisCloseConfiguration (drivers/ndis/ndis_config.c).
  * The values are put in the store directly (cm_set_value*) and removed again by each case;
- * tests/e2e/test_registry.py sets them from the command line.
+ * docs/configuration.md (a walk-through) sets them from the command line.
  * QEMU: -device edu (the WDM cases), an e1000e (the NDIS case); each skips itself without. */
 #include "drivers/ndis/ndis_block.h"
 #include "include/ndis.h"

@@ -5,7 +5,7 @@
  * in its target CPU's priority-31 thread; a thread made ready meanwhile does not preempt it, an
  * ordinary DPC does; KeRemoveQueueDpc and KeFlushQueuedDpcs cover it; running longer than the
  * DPC watchdog's limit is no DPC-level stall.
- * workitem_tdpc_off (runs only with threaded_dpcs=off, tests/e2e/test_workitems.py): the same
+ * workitem_tdpc_off (runs only with threaded_dpcs=off: make test's q35 msix=off configuration, scripts/run_tests.py): the same
  * DPC runs as an ordinary one, at DISPATCH_LEVEL.
  *
  *     make check-ktest GLOB='workitem*' MACHINE=q35 SMP=4
