@@ -60,6 +60,7 @@ static NTSTATUS allocate_done(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Conte
     UNREFERENCED_PARAMETER(Irp);
     struct par_test_allocate *a = Context;
     a->completed = __atomic_add_fetch(&par_test_completion_sequence, 1, __ATOMIC_SEQ_CST);
+    __atomic_fetch_add(&a->completions, 1, __ATOMIC_SEQ_CST);
     (void)KeSetEvent(&a->done, IO_NO_INCREMENT, FALSE);
     return STATUS_MORE_PROCESSING_REQUIRED;
 }
@@ -68,6 +69,7 @@ NTSTATUS par_test_allocate_send(PDEVICE_OBJECT port, PFILE_OBJECT file, struct p
 {
     KeInitializeEvent(&a->done, NotificationEvent, FALSE);
     a->completed = 0;
+    a->completions = 0;
     a->irp = IoAllocateIrp(port->StackSize, FALSE);
     if (!a->irp)
         return STATUS_INSUFFICIENT_RESOURCES;

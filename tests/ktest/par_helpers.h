@@ -35,6 +35,7 @@ struct par_test_allocate {
     PIRP irp;
     KEVENT done;
     volatile uint64_t completed; /* the order it completed in (par_test_completion_sequence) */
+    volatile LONG completions;   /* times it was completed (1, or the port got it wrong) */
 };
 NTSTATUS par_test_allocate_send(PDEVICE_OBJECT port, PFILE_OBJECT file, struct par_test_allocate *a);
 NTSTATUS par_test_allocate_finish(struct par_test_allocate *a);
