@@ -107,6 +107,7 @@ static void queued_requests_are_granted_in_order_and_cancel_leaves_the_queue(str
 static struct {
     PARALLEL_PORT_INFORMATION *info;
     volatile uint64_t started, go, done;
+    ULONG jitter_us; /* how late the free starts: sweeps the window in which the two collide */
 } race;
 
 static VOID free_on_the_shot(PKDPC Dpc, PVOID Context, PVOID Arg1, PVOID Arg2)
@@ -117,6 +118,7 @@ static VOID free_on_the_shot(PKDPC Dpc, PVOID Context, PVOID Arg1, PVOID Arg2)
     __atomic_store_n(&race.started, 1, __ATOMIC_RELEASE);
     if (Context) /* another CPU: wait for the shot (bounded) */
         (void)th_spin_until(&race.go, 1000);
+    KeStallExecutionProcessor(race.jitter_us);
     race.info->FreePort(race.info->Context);
     __atomic_store_n(&race.done, 1, __ATOMIC_RELEASE);
 }
@@ -138,6 +140,7 @@ static void a_cancel_racing_the_free_completes_once(struct ktest *t)
         struct par_test_allocate a;
         KTEST_ASSERT_EQ(t, par_test_allocate_send(f.port, f.file[0], &a), STATUS_PENDING);
         race.started = race.go = race.done = 0;
+        race.jitter_us = round % 20;
         KTEST_EXPECT_TRUE(t, KeInsertQueueDpc(&dpc, NULL, NULL));
         if (smp)
             KTEST_EXPECT_TRUE(t, th_spin_until(&race.started, 2000));
