@@ -1177,8 +1177,8 @@ struct _IRP {
     CHAR CurrentLocation; /* 1..StackCount; StackCount + 1 while the sender owns the IRP */
     BOOLEAN Cancel;
     KIRQL CancelIrql;
-    PIO_STATUS_BLOCK UserIosb; /* where IoStatus is copied on completion */
-    PKEVENT UserEvent;         /* set on completion */
+    PIO_STATUS_BLOCK UserIosb;    /* where IoStatus is copied on completion */
+    PKEVENT UserEvent;            /* set on completion */
     PDRIVER_CANCEL CancelRoutine; /* IoSetCancelRoutine: what IoCancelIrp calls (NULL: not cancelable) */
     PVOID UserBuffer;             /* the sender's output buffer */
     union {
@@ -1312,8 +1312,8 @@ typedef IO_CSQ_RELEASE_LOCK *PIO_CSQ_RELEASE_LOCK;
 typedef VOID IO_CSQ_COMPLETE_CANCELED_IRP(PIO_CSQ Csq, PIRP Irp);
 typedef IO_CSQ_COMPLETE_CANCELED_IRP *PIO_CSQ_COMPLETE_CANCELED_IRP;
 struct _IO_CSQ {
-    ULONG Type;                       /* IO_TYPE_CSQ, or IO_TYPE_CSQ_EX (CsqInsertIrp is an _EX routine) */
-    PIO_CSQ_INSERT_IRP CsqInsertIrp;  /* PIO_CSQ_INSERT_IRP_EX for IO_TYPE_CSQ_EX */
+    ULONG Type;                      /* IO_TYPE_CSQ, or IO_TYPE_CSQ_EX (CsqInsertIrp is an _EX routine) */
+    PIO_CSQ_INSERT_IRP CsqInsertIrp; /* PIO_CSQ_INSERT_IRP_EX for IO_TYPE_CSQ_EX */
     PIO_CSQ_REMOVE_IRP CsqRemoveIrp;
     PIO_CSQ_PEEK_NEXT_IRP CsqPeekNextIrp;
     PIO_CSQ_ACQUIRE_LOCK CsqAcquireLock;

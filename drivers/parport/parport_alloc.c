@@ -74,7 +74,7 @@ static PIRP ParportFreeLocked(PPARPORT_EXTENSION Ext, enum parport_free_result *
     while (Ext->Owner.allocated && !IsListEmpty(&Ext->Owner.waiters)) {
         struct parport_waiter *w = CONTAINING_RECORD(Ext->Owner.waiters.Flink, struct parport_waiter, link);
         if (IoSetCancelRoutine(ParportWaiterIrp(w), NULL))
-            break; /* ours again: no cancel routine will run */
+            break;                                  /* ours again: no cancel routine will run */
         (void)parport_owner_cancel(&Ext->Owner, w); /* being cancelled: its routine completes it */
     }
     PLIST_ENTRY oldest = Ext->Owner.waiters.Flink;

@@ -22,7 +22,7 @@ static void cancel_routine_completes_the_irp_cancelled(struct ktest *t)
     KTEST_ASSERT_EQ(t, pend_send(PEND_CANCELABLE, &event, &iosb, out, &irp), STATUS_PENDING);
     KTEST_EXPECT_EQ(t, pend_cancelable_count(), 1);
     KTEST_EXPECT_FALSE(t, irp->Cancel);
-    KTEST_EXPECT_TRUE(t, IoCancelIrp(irp)); /* it had a cancel routine */
+    KTEST_EXPECT_TRUE(t, IoCancelIrp(irp));                /* it had a cancel routine */
     KTEST_EXPECT_EQ(t, KeGetCurrentIrql(), PASSIVE_LEVEL); /* the routine gave back Irp->CancelIrql */
     KTEST_EXPECT_EQ(t, pend.cancel_calls, 1);
     KTEST_EXPECT_EQ(t, pend.cancel_irql, DISPATCH_LEVEL);
@@ -78,7 +78,8 @@ static void an_irp_cancelled_before_it_was_queued(struct ktest *t)
         IO_STATUS_BLOCK iosb = {0};
         UCHAR out[PEND_INFORMATION] = {0};
         KeInitializeEvent(&event, NotificationEvent, FALSE);
-        PIRP irp = IoBuildDeviceIoControlRequest(codes[i], pend.device, NULL, 0, out, sizeof(out), FALSE, &event, &iosb);
+        PIRP irp =
+            IoBuildDeviceIoControlRequest(codes[i], pend.device, NULL, 0, out, sizeof(out), FALSE, &event, &iosb);
         KTEST_ASSERT_NOT_NULL(t, irp);
         KTEST_EXPECT_FALSE(t, IoCancelIrp(irp));
         NTSTATUS status = IoCallDriver(pend.device, irp);
@@ -264,8 +265,8 @@ static void cancel_racing_completion_completes_once(struct ktest *t)
     }
     th_unpin();
     UNREFERENCED_PARAMETER(here);
-    ktest_log(t, "%u rounds: %u cancelled, %u completed normally (IoCancelIrp found a routine %u times)",
-              RACE_ROUNDS, cancelled, completed, cancel_won);
+    ktest_log(t, "%u rounds: %u cancelled, %u completed normally (IoCancelIrp found a routine %u times)", RACE_ROUNDS,
+              cancelled, completed, cancel_won);
     KTEST_EXPECT_EQ(t, cancelled + completed, RACE_ROUNDS);
     KTEST_EXPECT_EQ(t, (unsigned)pend.cancel_calls, cancelled); /* one cancel per cancelled IRP */
     KTEST_EXPECT_EQ(t, cancel_won, cancelled);
@@ -276,6 +277,6 @@ static void cancel_racing_completion_completes_once(struct ktest *t)
 }
 
 KTEST_SUITE(irp_cancel, KTEST_CASE(cancel_routine_completes_the_irp_cancelled),
-            KTEST_CASE(without_a_cancel_routine_only_the_flag_is_set), KTEST_CASE(an_irp_cancelled_before_it_was_queued),
-            KTEST_CASE(csq_skips_the_cancelled_irp), KTEST_CASE(csq_remove_by_context),
-            KTEST_CASE(cancel_racing_completion_completes_once));
+            KTEST_CASE(without_a_cancel_routine_only_the_flag_is_set),
+            KTEST_CASE(an_irp_cancelled_before_it_was_queued), KTEST_CASE(csq_skips_the_cancelled_irp),
+            KTEST_CASE(csq_remove_by_context), KTEST_CASE(cancel_racing_completion_completes_once));

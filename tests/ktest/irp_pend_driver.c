@@ -131,9 +131,7 @@ static NTSTATUS pend_dispatch(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     case PEND_CSQ:
         IoCsqInsertIrp(&pend.csq, Irp, NULL); /* marks it pending */
         return STATUS_PENDING;
-    default:
-        pend_complete(Irp, STATUS_INVALID_DEVICE_REQUEST);
-        return STATUS_INVALID_DEVICE_REQUEST;
+    default: pend_complete(Irp, STATUS_INVALID_DEVICE_REQUEST); return STATUS_INVALID_DEVICE_REQUEST;
     }
 }
 
@@ -143,8 +141,7 @@ bool pend_create(void)
     InitializeListHead(&pend.cancelable);
     InitializeListHead(&pend.csq_list);
     KeInitializeSpinLock(&pend.csq_lock);
-    (void)IoCsqInitialize(&pend.csq, csq_insert, csq_remove, csq_peek, csq_acquire, csq_release,
-                          csq_complete_canceled);
+    (void)IoCsqInitialize(&pend.csq, csq_insert, csq_remove, csq_peek, csq_acquire, csq_release, csq_complete_canceled);
     pend_driver.MajorFunction[IRP_MJ_DEVICE_CONTROL] = pend_dispatch;
     return NT_SUCCESS(IoCreateDevice(&pend_driver, 0, NULL, FILE_DEVICE_UNKNOWN, 0, FALSE, &pend.device));
 }

@@ -26,11 +26,11 @@
 
 struct pend_device {
     PDEVICE_OBJECT device;
-    PIRP held;                 /* PEND_HOLD */
-    LIST_ENTRY cancelable;     /* PEND_CANCELABLE, under the cancel spin lock */
-    IO_CSQ csq;                /* PEND_CSQ ... */
-    LIST_ENTRY csq_list;       /* ... its queue ... */
-    KSPIN_LOCK csq_lock;       /* ... and its lock */
+    PIRP held;                  /* PEND_HOLD */
+    LIST_ENTRY cancelable;      /* PEND_CANCELABLE, under the cancel spin lock */
+    IO_CSQ csq;                 /* PEND_CSQ ... */
+    LIST_ENTRY csq_list;        /* ... its queue ... */
+    KSPIN_LOCK csq_lock;        /* ... and its lock */
     volatile LONG cancel_calls; /* cancel routine / CsqCompleteCanceledIrp calls */
     KIRQL cancel_irql;          /* the IRQL the cancel routine ran at */
     KIRQL cancel_caller_irql;   /* Irp->CancelIrql it found */

@@ -186,9 +186,9 @@ static void a_request_completed_at_once_is_final(struct ktest *t)
     KEVENT event;
     IO_STATUS_BLOCK iosb;
     UCHAR out[PEND_INFORMATION] = {0};
-    KTEST_EXPECT_EQ(t, pend_send(CTL_CODE(FILE_DEVICE_UNKNOWN, 0x9FF, METHOD_BUFFERED, FILE_ANY_ACCESS), &event,
-                                 &iosb, out, NULL),
-                    STATUS_INVALID_DEVICE_REQUEST);
+    KTEST_EXPECT_EQ(
+        t, pend_send(CTL_CODE(FILE_DEVICE_UNKNOWN, 0x9FF, METHOD_BUFFERED, FILE_ANY_ACCESS), &event, &iosb, out, NULL),
+        STATUS_INVALID_DEVICE_REQUEST);
     KTEST_EXPECT_TRUE(t, KeReadStateEvent(&event));
     KTEST_EXPECT_EQ(t, iosb.Status, STATUS_INVALID_DEVICE_REQUEST);
     KTEST_EXPECT_EQ(t, io_irps_outstanding(), irps);
