@@ -32,10 +32,15 @@
  *   completing an IRP whose cancel routine is still set: CANCEL_STATE_IN_COMPLETED_IRP (0x48),
  *     P1 = the IRP, P2 = the cancel routine (Windows stops when such an IRP is then cancelled, or
  *     at once under Driver Verifier; irqlab stops where the mistake is, every time).
+ * With `verifier=io` (Driver Verifier's I/O verification), IoCompleteRequest also stops with
+ * DRIVER_VERIFIER_IOMANAGER_VIOLATION (0xC9) as Windows does then ("Bug Check 0xC9"):
+ *   P1 = 6: completed with a pending status (STATUS_PENDING or -1), P2 = the status, P3 = the IRP;
+ *   P1 = 7: completed with its cancel routine still set, P2 = the routine, P3 = the IRP.
  */
 #include "kernel/io/irp.h"
 
 #include "kernel/ke/bugcheck.h"
+#include "kernel/ke/storm.h" /* ke_verifier_check_on: the verifier= switch */
 #include "kernel/lib/string.h"
 
 struct io_system_buffer {
@@ -163,6 +168,11 @@ VOID IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost)
     if (Irp->Type != IO_TYPE_IRP || Irp->CurrentLocation > Irp->StackCount + 1)
         KeBugCheckEx(IO_BUGCHECK_MULTIPLE_IRP_COMPLETE_REQUESTS, (ULONG_PTR)Irp, 0, 0, 0);
     PDRIVER_CANCEL cancel = __atomic_load_n(&Irp->CancelRoutine, __ATOMIC_ACQUIRE);
+    bool verifying = ke_verifier_check_on("io");
+    if (verifying && (Irp->IoStatus.Status == STATUS_PENDING || Irp->IoStatus.Status == (NTSTATUS)-1))
+        KeBugCheckEx(DRIVER_VERIFIER_IOMANAGER_VIOLATION, 6, (ULONG_PTR)(ULONG)Irp->IoStatus.Status, (ULONG_PTR)Irp, 0);
+    if (cancel && verifying)
+        KeBugCheckEx(DRIVER_VERIFIER_IOMANAGER_VIOLATION, 7, (ULONG_PTR)cancel, (ULONG_PTR)Irp, 0);
     if (cancel) /* IoCancelIrp could still call it, on an IRP that is gone */
         KeBugCheckEx(CANCEL_STATE_IN_COMPLETED_IRP, (ULONG_PTR)Irp, (ULONG_PTR)cancel, 0, 0);
 

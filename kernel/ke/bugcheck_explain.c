@@ -355,6 +355,18 @@ static bool explain_rule(const struct bugcheck_report *r, char *buf, size_t size
                   "(clear it with IoSetCancelRoutine(Irp, NULL) before IoCompleteRequest).",
                   (unsigned long)p[0], (unsigned long)p[1]);
         return true;
+    case DRIVER_VERIFIER_IOMANAGER_VIOLATION:
+        if (p[0] == 6)
+            ksnprintf(buf, size, "IRP 0x%016lx was completed with status 0x%08lx: a pending status is not a result.",
+                      (unsigned long)p[2], (unsigned long)p[1]);
+        else if (p[0] == 7)
+            ksnprintf(buf, size,
+                      "IRP 0x%016lx was completed while its cancel routine 0x%016lx was still set "
+                      "(clear it with IoSetCancelRoutine(Irp, NULL) before IoCompleteRequest).",
+                      (unsigned long)p[2], (unsigned long)p[1]);
+        else
+            ksnprintf(buf, size, "Driver Verifier's I/O verification found violation 0x%lx.", (unsigned long)p[0]);
+        return true;
     case DRIVER_RETURNED_HOLDING_CANCEL_LOCK:
         ksnprintf(buf, size,
                   "Cancel routine 0x%016lx returned for IRP 0x%016lx still holding the cancel spin lock "

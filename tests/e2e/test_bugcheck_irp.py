@@ -7,6 +7,9 @@ stop screen with tests/e2e/test_bugcheck.py's checks:
     complete_with_cancel_routine_set  0x48 CANCEL_STATE_IN_COMPLETED_IRP: P2 = the cancel routine
     cancel_routine_keeps_the_lock     0x11B DRIVER_RETURNED_HOLDING_CANCEL_LOCK: P2 = the routine
     cancel_above_dispatch_level       0xA IRQL_NOT_LESS_OR_EQUAL: P1 = IoCancelIrp, P2 = 3, P3 = 2
+  with verifier=io (Driver Verifier's I/O verification), 0xC9 DRIVER_VERIFIER_IOMANAGER_VIOLATION:
+    verified_complete_with_cancel_routine_set   P1 = 7, P2 = the cancel routine
+    verified_complete_with_pending_status       P1 = 6, P2 = STATUS_PENDING (0x103)
 
     python3 tests/e2e/test_bugcheck_irp.py            # pc and q35, -smp 1 and 2
     python3 tests/e2e/test_bugcheck_irp.py --quick    # pc, -smp 2
@@ -28,6 +31,14 @@ CASES = [
     Case("cancel_above_dispatch_level", 0x0A, "IRQL_NOT_LESS_OR_EQUAL",
          {1: "sym:IoCancelIrp", 2: 3, 3: 2, 4: "rip"}, suite="irp_crash", fn="cancel_above_dispatch_level",
          explanation="IoCancelIrp"),
+    Case("verified_complete_with_cancel_routine_set", 0xC9, "DRIVER_VERIFIER_IOMANAGER_VIOLATION",
+         {1: 7, 2: "sym:pend_cancel_routine", 4: 0}, suite="irp_crash", fn="complete_with_cancel_routine_set",
+         explanation="was completed while its cancel routine", trace=("IofCompleteRequest", "ktest_main"),
+         cmdline="verifier=io"),
+    Case("verified_complete_with_pending_status", 0xC9, "DRIVER_VERIFIER_IOMANAGER_VIOLATION",
+         {1: 6, 2: 0x103, 4: 0}, suite="irp_crash", fn="verified_complete_with_pending_status",
+         explanation="a pending status is not a result", trace=("IofCompleteRequest", "ktest_main"),
+         cmdline="verifier=io"),
 ]
 
 

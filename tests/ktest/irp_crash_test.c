@@ -12,6 +12,12 @@
  *                                      CANCEL_LOCK, P1 = the IRP, P2 = the routine
  *   cancel_above_dispatch_level        IoCancelIrp at IRQL 3: 0xA, P1 = IoCancelIrp, P2 = 3,
  *                                      P3 = 2 (DISPATCH_LEVEL, the highest allowed)
+ * Booted with verifier=io (Driver Verifier's I/O verification), 0xC9 DRIVER_VERIFIER_IOMANAGER_
+ * VIOLATION:
+ *   verified_complete_with_cancel_routine_set   the first case: P1 = 7, P2 = the routine, P3 = the IRP
+ *   verified_complete_with_pending_status       IoCompleteRequest with IoStatus.Status =
+ *                                               STATUS_PENDING: P1 = 6, P2 = 0x103, P3 = the IRP
+ * (without verifier=io the last one passes unnoticed, as on Windows: the case fails then).
  */
 #include "tests/ktest/irp_pend_driver.h"
 #include "tests/ktest/ktest.h"
@@ -44,6 +50,22 @@ static CRASH_SITE void complete_with_cancel_routine_set(struct ktest *t)
     ktest_fail(t, __FILE__, __LINE__, "completing with a cancel routine set returned");
 }
 
+static CRASH_SITE void verified_complete_with_cancel_routine_set(struct ktest *t)
+{
+    complete_with_cancel_routine_set(t);
+}
+
+static CRASH_SITE void verified_complete_with_pending_status(struct ktest *t)
+{
+    PIRP irp = pend_one(t, PEND_HOLD);
+    if (!irp)
+        return;
+    PIRP held = pend_take();
+    held->IoStatus.Status = STATUS_PENDING; /* "not done yet" is not a result */
+    IoCompleteRequest(held, IO_NO_INCREMENT);
+    ktest_fail(t, __FILE__, __LINE__, "completing with STATUS_PENDING returned (booted without verifier=io?)");
+}
+
 static VOID keep_the_lock(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 {
     UNREFERENCED_PARAMETER(DeviceObject);
@@ -73,4 +95,5 @@ static CRASH_SITE void cancel_above_dispatch_level(struct ktest *t)
 }
 
 KTEST_MANUAL_SUITE(irp_crash, KTEST_CASE(complete_with_cancel_routine_set), KTEST_CASE(cancel_routine_keeps_the_lock),
-                   KTEST_CASE(cancel_above_dispatch_level));
+                   KTEST_CASE(cancel_above_dispatch_level), KTEST_CASE(verified_complete_with_cancel_routine_set),
+                   KTEST_CASE(verified_complete_with_pending_status));
