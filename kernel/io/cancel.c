@@ -18,8 +18,9 @@
  * completes it. The cancel-safe queue (csq.c) wraps this rule so drivers cannot get it wrong.
  *
  * Stops, as Windows:
- *   IoCancelIrp finds a cancel routine in an IRP that is already completed (no driver holds it):
- *     CANCEL_STATE_IN_COMPLETED_IRP (0x48), P1 = the IRP, P2 = the cancel routine;
+ *   IoCancelIrp finds a cancel routine in an IRP that no driver holds (completed and given back
+ *     to its sender, which then set one): CANCEL_STATE_IN_COMPLETED_IRP (0x48), P1 = the IRP,
+ *     P2 = the cancel routine (completing with the routine set stops earlier: irp.c);
  *   the cancel routine returns still holding the cancel spin lock: DRIVER_RETURNED_HOLDING_
  *     CANCEL_LOCK (0x11B), P1 = the IRP, P2 = the cancel routine;
  *   IoCancelIrp above DISPATCH_LEVEL: IRQL_NOT_LESS_OR_EQUAL (0xA), P1 = IoCancelIrp, P2 = the
@@ -55,7 +56,7 @@ BOOLEAN IoCancelIrp(PIRP Irp)
         IoReleaseCancelSpinLock(irql);
         return FALSE;
     }
-    if (Irp->CurrentLocation > Irp->StackCount + 1)
+    if (Irp->CurrentLocation > Irp->StackCount) /* no driver holds it: completed (or never sent) */
         KeBugCheckEx(CANCEL_STATE_IN_COMPLETED_IRP, (ULONG_PTR)Irp, (ULONG_PTR)routine, 0, 0);
     Irp->CancelIrql = irql;
     routine(IoGetCurrentIrpStackLocation(Irp)->DeviceObject, Irp);

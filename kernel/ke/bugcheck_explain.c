@@ -351,8 +351,8 @@ static bool explain_rule(const struct bugcheck_report *r, char *buf, size_t size
         return true;
     case CANCEL_STATE_IN_COMPLETED_IRP:
         ksnprintf(buf, size,
-                  "IRP 0x%016lx was completed while its cancel routine 0x%016lx was still set "
-                  "(clear it with IoSetCancelRoutine(Irp, NULL) before IoCompleteRequest).",
+                  "IRP 0x%016lx had cancel routine 0x%016lx set when no driver held it any more: it was "
+                  "completed with the routine still set (clear it with IoSetCancelRoutine(Irp, NULL) first).",
                   (unsigned long)p[0], (unsigned long)p[1]);
         return true;
     case DRIVER_VERIFIER_IOMANAGER_VIOLATION:

@@ -6,6 +6,7 @@ stop screen with tests/e2e/test_bugcheck.py's checks:
 
     complete_with_cancel_routine_set  0x48 CANCEL_STATE_IN_COMPLETED_IRP: P2 = the cancel routine
     cancel_routine_keeps_the_lock     0x11B DRIVER_RETURNED_HOLDING_CANCEL_LOCK: P2 = the routine
+    cancel_completed_irp              0x48 CANCEL_STATE_IN_COMPLETED_IRP: P2 = the cancel routine (IoCancelIrp)
     cancel_above_dispatch_level       0xA IRQL_NOT_LESS_OR_EQUAL: P1 = IoCancelIrp, P2 = 3, P3 = 2
   with verifier=io (Driver Verifier's I/O verification), 0xC9 DRIVER_VERIFIER_IOMANAGER_VIOLATION:
     verified_complete_with_cancel_routine_set   P1 = 7, P2 = the cancel routine
@@ -24,10 +25,13 @@ from test_bugcheck import Case, run_suite_cases  # noqa: E402
 CASES = [
     Case("complete_with_cancel_routine_set", 0x48, "CANCEL_STATE_IN_COMPLETED_IRP",
          {2: "sym:pend_cancel_routine", 3: 0, 4: 0}, suite="irp_crash", fn="complete_with_cancel_routine_set",
-         explanation="was completed while its cancel routine", trace=("IofCompleteRequest", "ktest_main")),
+         explanation="completed with the routine still set", trace=("IofCompleteRequest", "ktest_main")),
     Case("cancel_routine_keeps_the_lock", 0x11B, "DRIVER_RETURNED_HOLDING_CANCEL_LOCK",
          {2: "sym:keep_the_lock", 3: 0, 4: 0}, suite="irp_crash", fn="cancel_routine_keeps_the_lock",
          explanation="still holding the cancel spin lock", trace=("IoCancelIrp", "ktest_main")),
+    Case("cancel_completed_irp", 0x48, "CANCEL_STATE_IN_COMPLETED_IRP", {2: "sym:keep_the_lock", 3: 0, 4: 0},
+         suite="irp_crash", fn="cancel_completed_irp", explanation="when no driver held it any more",
+         trace=("IoCancelIrp", "ktest_main")),
     Case("cancel_above_dispatch_level", 0x0A, "IRQL_NOT_LESS_OR_EQUAL",
          {1: "sym:IoCancelIrp", 2: 3, 3: 2, 4: "rip"}, suite="irp_crash", fn="cancel_above_dispatch_level",
          explanation="IoCancelIrp"),

@@ -10,6 +10,8 @@
  *   cancel_routine_keeps_the_lock      a cancel routine that returns without
  *                                      IoReleaseCancelSpinLock: 0x11B DRIVER_RETURNED_HOLDING_
  *                                      CANCEL_LOCK, P1 = the IRP, P2 = the routine
+ *   cancel_completed_irp               IoCancelIrp finds a cancel routine in an IRP that is back
+ *                                      with its sender: 0x48, P1 = the IRP, P2 = the routine
  *   cancel_above_dispatch_level        IoCancelIrp at IRQL 3: 0xA, P1 = IoCancelIrp, P2 = 3,
  *                                      P3 = 2 (DISPATCH_LEVEL, the highest allowed)
  * Booted with verifier=io (Driver Verifier's I/O verification), 0xC9 DRIVER_VERIFIER_IOMANAGER_
@@ -82,6 +84,18 @@ static CRASH_SITE void cancel_routine_keeps_the_lock(struct ktest *t)
     ktest_fail(t, __FILE__, __LINE__, "a cancel routine kept the cancel spin lock and nothing stopped");
 }
 
+static CRASH_SITE void cancel_completed_irp(struct ktest *t)
+{
+    PIRP irp = IoAllocateIrp(1, FALSE); /* the sender's own: no driver holds it */
+    if (!irp) {
+        ktest_fail(t, __FILE__, __LINE__, "no IRP");
+        return;
+    }
+    (void)IoSetCancelRoutine(irp, keep_the_lock);
+    (void)IoCancelIrp(irp);
+    ktest_fail(t, __FILE__, __LINE__, "cancelling an IRP no driver holds returned");
+}
+
 static CRASH_SITE void cancel_above_dispatch_level(struct ktest *t)
 {
     PIRP irp = pend_one(t, PEND_HOLD);
@@ -95,5 +109,6 @@ static CRASH_SITE void cancel_above_dispatch_level(struct ktest *t)
 }
 
 KTEST_MANUAL_SUITE(irp_crash, KTEST_CASE(complete_with_cancel_routine_set), KTEST_CASE(cancel_routine_keeps_the_lock),
-                   KTEST_CASE(cancel_above_dispatch_level), KTEST_CASE(verified_complete_with_cancel_routine_set),
+                   KTEST_CASE(cancel_completed_irp), KTEST_CASE(cancel_above_dispatch_level),
+                   KTEST_CASE(verified_complete_with_cancel_routine_set),
                    KTEST_CASE(verified_complete_with_pending_status));
