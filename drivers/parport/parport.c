@@ -25,7 +25,8 @@
  *   2. the port was stopped: STATUS_DELETE_PENDING;
  *   3. an unknown code: STATUS_INVALID_DEVICE_REQUEST; CONNECT while connect requests are off:
  *      STATUS_UNSUCCESSFUL; buffers too small: STATUS_BUFFER_TOO_SMALL (Information = 0).
- * Every request completes before the dispatch routine returns (docs/parport.md).
+ * Every request completes before the dispatch routine returns, except an ALLOCATE that finds the
+ * port busy: it pends until a free hands it the port or its sender cancels it (parport_alloc.c).
  */
 #include "drivers/parport/parport_internal.h"
 #include "drivers/parport/parport_rules.h"
@@ -147,6 +148,8 @@ static NTSTATUS ParportDispatchInternalDeviceControl(PDEVICE_OBJECT DeviceObject
     ULONG_PTR information = 0;
     if (NT_SUCCESS(status) && handler) /* a known code has a handler: the tables match */
         status = handler(ext, Irp, stack, &information);
+    if (status == STATUS_PENDING)
+        return STATUS_PENDING; /* a queued ALLOCATE: completed when the port is handed over */
     return ParportComplete(Irp, status, information);
 }
 
@@ -217,7 +220,6 @@ static NTSTATUS ParportStartDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT P
     InitializeListHead(&ext->Clients);
     parport_owner_init(&ext->Owner);
     ext->ConnectEnabled = cmdline_get_bool("parport_connect_interrupt", true);
-    ext->AllocateTimeoutMs = PARPORT_DEFAULT_ALLOCATE_TIMEOUT_MS;
     IoInitializeDpcRequest(fdo, ParportDpcForIsr);
 
     ext->LowerDevice = IoAttachDeviceToDeviceStack(fdo, Pdo);
@@ -282,7 +284,6 @@ bool parport_query_status(PDEVICE_OBJECT fdo, struct parport_status *out)
     out->allocated = ext->Owner.allocated;
     out->owner_tag = ext->Owner.owner_tag;
     out->waiters = ext->Owner.waiter_count;
-    out->allocate_timeout_ms = ext->AllocateTimeoutMs;
     out->interrupts = ext->Interrupts;
     out->unclaimed = ext->Unclaimed;
     out->allocations = ext->Owner.allocations;
@@ -315,10 +316,4 @@ void parport_set_connect_enabled(PDEVICE_OBJECT fdo, bool enabled)
 {
     PPARPORT_EXTENSION ext = fdo->DeviceExtension;
     ext->ConnectEnabled = enabled;
-}
-
-void parport_set_allocate_timeout(PDEVICE_OBJECT fdo, ULONG ms)
-{
-    PPARPORT_EXTENSION ext = fdo->DeviceExtension;
-    ext->AllocateTimeoutMs = ms;
 }

@@ -11,7 +11,6 @@
 
 #define PARPORT_MAX_PORTS 3
 #define PARPORT_MAX_STATUS_CLIENTS 8
-#define PARPORT_DEFAULT_ALLOCATE_TIMEOUT_MS 1000
 
 struct parport_client_status {
     PKSERVICE_ROUTINE isr; /* NULL: a deferred port check only */
@@ -32,7 +31,6 @@ struct parport_status {
     bool allocated;
     PVOID owner_tag; /* the FILE_OBJECT of the allocate request that got it, or NULL */
     ULONG waiters;
-    ULONG allocate_timeout_ms;
     uint64_t interrupts, unclaimed; /* port ISR calls; calls no client claimed */
     uint64_t allocations, refusals, waits, handovers, cancellations, stray_frees;
     uint64_t deferred_passes; /* times the deferred port checks were run */
@@ -50,7 +48,5 @@ bool parport_query_status(PDEVICE_OBJECT fdo, struct parport_status *out);
 /* Windows' EnableConnectInterruptIoctl: off makes CONNECT_INTERRUPT fail with STATUS_UNSUCCESSFUL.
  * irqlab's default is on (boot with parport_connect_interrupt=off for Windows' default). */
 void parport_set_connect_enabled(PDEVICE_OBJECT fdo, bool enabled);
-/* How long a queued PORT_ALLOCATE waits before it is cancelled (0: never wait). */
-void parport_set_allocate_timeout(PDEVICE_OBJECT fdo, ULONG ms);
 
 #endif

@@ -10,14 +10,11 @@
  * Every state change happens under the port interrupt's lock (ParportLock), so a client ISR that
  * allocates or frees at DIRQL and a client at PASSIVE_LEVEL never see half a change.
  *
- *   PORT_ALLOCATE request   the port if it is free; else the request queues (FIFO) and waits to be
- *                           handed the port. Windows returns STATUS_PENDING and completes the
- *                           IRP later; irqlab has no threads, so the dispatch routine itself waits
- *                           (at PASSIVE_LEVEL, interrupts on, so the owner's ISR and DPCs keep
- *                           running) for at most AllocateTimeoutMs, then gives up the way a
- *                           Windows client that finds the delay unacceptable cancels its request:
- *                           STATUS_CANCELLED. Sent at DISPATCH_LEVEL nothing could free the port
- *                           while it waits on this CPU, so a busy port is STATUS_CANCELLED at once.
+ *   PORT_ALLOCATE request   the port if it is free; else the request is queued (FIFO) as Windows
+ *                           does: IoMarkIrpPending, a cancel routine, STATUS_PENDING. It completes
+ *                           with STATUS_SUCCESS when a free hands it the port, or with
+ *                           STATUS_CANCELLED when its sender gives up (IoCancelIrp) first. Sent at
+ *                           PASSIVE_LEVEL or DISPATCH_LEVEL alike: nothing waits in the port driver.
  *   TryAllocatePort         never waits: TRUE or FALSE. Cannot jump the queue: a free hands the
  *                           port straight to the oldest waiter.
  *   FreePort / PORT_FREE    hands the port to the oldest waiter, or leaves it idle and then runs
@@ -29,6 +26,13 @@
  *                           free without waiters leaves the port idle and lets the DPC run the
  *                           deferred checks (so they never run nested inside a client's ISR).
  * A free of a port that is not allocated changes nothing (counted as a stray free).
+ *
+ * A queued request's waiter lives in its IRP (Tail.Overlay.DriverContext, the driver's while it
+ * holds the IRP). Cancel and hand-over meet under the state lock, and IoSetCancelRoutine(Irp, NULL)
+ * decides between them ("Canceling IRPs"): a free grants the oldest waiter whose cancel routine
+ * it could take back; a waiter whose routine IoCancelIrp took already is dropped from the queue
+ * and left to that routine, which completes it with STATUS_CANCELLED. The granted request is
+ * completed after the lock is released (IoCompleteRequest: <= DISPATCH_LEVEL).
  */
 #include "drivers/parport/parport_internal.h"
 
@@ -55,6 +59,41 @@ static VOID ParportRunDeferredChecks(PPARPORT_EXTENSION Ext)
     (void)parport_clients_run_deferred(&Ext->Clients);
 }
 
+/* The queued request a waiter belongs to. */
+static PIRP ParportWaiterIrp(struct parport_waiter *w)
+{
+    return CONTAINING_RECORD((PVOID *)w, IRP, Tail.Overlay.DriverContext[0]);
+}
+_Static_assert(sizeof(struct parport_waiter) <= sizeof(((PIRP)0)->Tail.Overlay.DriverContext),
+               "a waiter fits in the IRP's DriverContext");
+
+/* Under the lock: free the port - to the oldest waiter that can still be granted, or idle.
+ * Returns the granted request (complete it with ParportGrant once the lock is released). */
+static PIRP ParportFreeLocked(PPARPORT_EXTENSION Ext, enum parport_free_result *Result)
+{
+    while (Ext->Owner.allocated && !IsListEmpty(&Ext->Owner.waiters)) {
+        struct parport_waiter *w = CONTAINING_RECORD(Ext->Owner.waiters.Flink, struct parport_waiter, link);
+        if (IoSetCancelRoutine(ParportWaiterIrp(w), NULL))
+            break;                                  /* ours again: no cancel routine will run */
+        (void)parport_owner_cancel(&Ext->Owner, w); /* being cancelled: its routine completes it */
+    }
+    PLIST_ENTRY oldest = Ext->Owner.waiters.Flink;
+    *Result = parport_owner_free(&Ext->Owner);
+    if (*Result != PARPORT_FREE_HANDED_OVER)
+        return NULL;
+    return ParportWaiterIrp(CONTAINING_RECORD(oldest, struct parport_waiter, link));
+}
+
+/* Outside the lock, <= DISPATCH_LEVEL: the queued request got the port. */
+static VOID ParportGrant(PIRP Irp)
+{
+    if (!Irp)
+        return;
+    Irp->IoStatus.Status = STATUS_SUCCESS;
+    Irp->IoStatus.Information = 0;
+    IoCompleteRequest(Irp, IO_NO_INCREMENT);
+}
+
 BOOLEAN ParportTryAllocatePort(PVOID Context)
 {
     PPARPORT_EXTENSION ext = Context;
@@ -67,10 +106,13 @@ BOOLEAN ParportTryAllocatePort(PVOID Context)
 VOID ParportFreePort(PVOID Context)
 {
     PPARPORT_EXTENSION ext = Context;
+    enum parport_free_result result;
     KIRQL old = ParportLock(ext);
-    if (parport_owner_free(&ext->Owner) == PARPORT_FREE_IDLE)
+    PIRP granted = ParportFreeLocked(ext, &result);
+    if (result == PARPORT_FREE_IDLE)
         ParportRunDeferredChecks(ext);
     ParportUnlock(ext, old);
+    ParportGrant(granted);
 }
 
 ULONG ParportQueryNumWaiters(PVOID Context)
@@ -112,56 +154,63 @@ VOID ParportDpcForIsr(PKDPC Dpc, PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Co
     UNREFERENCED_PARAMETER(Irp);
     UNREFERENCED_PARAMETER(Context);
     PPARPORT_EXTENSION ext = DeviceObject->DeviceExtension;
+    PIRP granted = NULL;
     KIRQL old = ParportLock(ext);
     if (ext->DpcFreePending) {
         ext->DpcFreePending = FALSE;
-        if (parport_owner_free(&ext->Owner) == PARPORT_FREE_IDLE)
-            ext->DpcCheckPending = TRUE; /* the waiter gave up meanwhile */
+        enum parport_free_result result;
+        granted = ParportFreeLocked(ext, &result);
+        if (result == PARPORT_FREE_IDLE)
+            ext->DpcCheckPending = TRUE; /* the waiters were cancelled meanwhile */
     }
     if (ext->DpcCheckPending) {
         ext->DpcCheckPending = FALSE;
         ParportRunDeferredChecks(ext);
     }
     ParportUnlock(ext, old);
+    ParportGrant(granted); /* at DISPATCH_LEVEL: the sender waits on its event */
 }
 
-/* Microseconds since boot, from the performance counter. */
-static ULONG64 ParportNowUs(VOID)
+/* IoCancelIrp's call for a queued allocate request: at DISPATCH_LEVEL, holding the cancel spin
+ * lock, which goes first (the state lock is taken without it). */
+static VOID ParportCancelAllocate(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 {
-    LARGE_INTEGER frequency;
-    LARGE_INTEGER now = KeQueryPerformanceCounter(&frequency);
-    return (ULONG64)now.QuadPart / ((ULONG64)frequency.QuadPart / 1000000 ? (ULONG64)frequency.QuadPart / 1000000 : 1);
+    IoReleaseCancelSpinLock(Irp->CancelIrql);
+    PPARPORT_EXTENSION ext = DeviceObject->DeviceExtension;
+    struct parport_waiter *w = (struct parport_waiter *)Irp->Tail.Overlay.DriverContext;
+    KIRQL old = ParportLock(ext);
+    (void)parport_owner_cancel(&ext->Owner, w); /* never granted: a free takes the routine first */
+    ParportUnlock(ext, old);
+    Irp->IoStatus.Status = STATUS_CANCELLED;
+    Irp->IoStatus.Information = 0;
+    IoCompleteRequest(Irp, IO_NO_INCREMENT);
 }
 
 NTSTATUS ParportAllocatePortRequest(PPARPORT_EXTENSION Ext, PIRP Irp, PIO_STACK_LOCATION Stack, ULONG_PTR *Information)
 {
-    UNREFERENCED_PARAMETER(Irp);
     UNREFERENCED_PARAMETER(Information);
-    KIRQL caller_irql = KeGetCurrentIrql();
     PVOID tag = Stack->FileObject;
     KIRQL old = ParportLock(Ext);
     if (parport_owner_try_allocate(&Ext->Owner, tag)) {
         ParportUnlock(Ext, old);
         return STATUS_SUCCESS;
     }
-    if (caller_irql >= DISPATCH_LEVEL || Ext->AllocateTimeoutMs == 0) {
+    struct parport_waiter *w = (struct parport_waiter *)Irp->Tail.Overlay.DriverContext;
+    *w = (struct parport_waiter){.tag = tag};
+    (void)IoSetCancelRoutine(Irp, ParportCancelAllocate);
+    if (Irp->Cancel && IoSetCancelRoutine(Irp, NULL)) {
+        /* Cancelled before it could be queued, and no cancel routine will run: the dispatch
+         * routine completes it now. */
         Ext->Owner.cancellations++;
         ParportUnlock(Ext, old);
         return STATUS_CANCELLED;
     }
-    struct parport_waiter waiter = {.tag = tag};
-    parport_owner_enqueue(&Ext->Owner, &waiter);
-    ULONG64 deadline = ParportNowUs() + (ULONG64)Ext->AllocateTimeoutMs * 1000;
+    /* A cancel routine that runs from here on waits for the state lock we hold: the IRP is
+     * marked and queued before anyone can complete it. */
+    IoMarkIrpPending(Irp);
+    parport_owner_enqueue(&Ext->Owner, w);
     ParportUnlock(Ext, old);
-
-    /* The free that hands us the port comes from the owner: its ISR, its DPC, another CPU. */
-    while (!__atomic_load_n(&waiter.granted, __ATOMIC_ACQUIRE) && ParportNowUs() < deadline)
-        KeStallExecutionProcessor(10);
-
-    old = ParportLock(Ext);
-    BOOLEAN cancelled = parport_owner_cancel(&Ext->Owner, &waiter);
-    ParportUnlock(Ext, old);
-    return cancelled ? STATUS_CANCELLED : STATUS_SUCCESS;
+    return STATUS_PENDING; /* the IRP is no longer ours to touch: a free or a cancel completes it */
 }
 
 NTSTATUS ParportFreePortRequest(PPARPORT_EXTENSION Ext, PIRP Irp, PIO_STACK_LOCATION Stack, ULONG_PTR *Information)

@@ -44,7 +44,6 @@ typedef struct _PARPORT_EXTENSION {
     BOOLEAN DpcCheckPending; /* a DIRQL free left the port idle: the DPC runs the deferred checks */
     BOOLEAN ConnectEnabled;
     BOOLEAN Removed; /* StopDevice ran: requests fail with STATUS_DELETE_PENDING */
-    ULONG AllocateTimeoutMs;
     uint64_t Interrupts, Unclaimed, DeferredPasses, Opens, Closes;
 } PARPORT_EXTENSION, *PPARPORT_EXTENSION;
 

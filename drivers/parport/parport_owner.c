@@ -24,6 +24,7 @@ BOOLEAN parport_owner_try_allocate(struct parport_owner *o, PVOID tag)
 void parport_owner_enqueue(struct parport_owner *o, struct parport_waiter *w)
 {
     w->granted = FALSE;
+    w->queued = TRUE;
     InsertTailList(&o->waiters, &w->link);
     o->waiter_count++;
     o->waits++;
@@ -33,6 +34,9 @@ BOOLEAN parport_owner_cancel(struct parport_owner *o, struct parport_waiter *w)
 {
     if (w->granted)
         return FALSE;
+    if (!w->queued)
+        return TRUE;
+    w->queued = FALSE;
     RemoveEntryList(&w->link);
     o->waiter_count--;
     o->cancellations++;
@@ -52,6 +56,7 @@ enum parport_free_result parport_owner_free(struct parport_owner *o)
     }
     struct parport_waiter *w = CONTAINING_RECORD(o->waiters.Flink, struct parport_waiter, link);
     RemoveEntryList(&w->link);
+    w->queued = FALSE;
     o->waiter_count--;
     o->owner_tag = w->tag;
     o->allocations++;

@@ -8,7 +8,7 @@
  * The port is free or allocated to one client. An allocate request that finds it allocated waits
  * in a FIFO queue; a free hands the port straight to the oldest waiter (the port never becomes
  * free in between, so a TryAllocatePort cannot jump the queue), or leaves it idle when nobody
- * waits. A waiter that gives up (its wait timed out) leaves the queue again. */
+ * waits. A waiter that gives up (its request was cancelled) leaves the queue again. */
 #ifndef IRQLAB_DRIVERS_PARPORT_OWNER_H
 #define IRQLAB_DRIVERS_PARPORT_OWNER_H
 
@@ -20,6 +20,7 @@ struct parport_waiter {
     LIST_ENTRY link;
     PVOID tag;                /* who waits (the request's FILE_OBJECT, may be NULL) */
     volatile BOOLEAN granted; /* set by the free that handed the port over */
+    BOOLEAN queued;           /* in the queue (enqueued, neither granted nor cancelled yet) */
 };
 
 struct parport_owner {
@@ -47,8 +48,9 @@ void parport_owner_init(struct parport_owner *o);
 BOOLEAN parport_owner_try_allocate(struct parport_owner *o, PVOID tag);
 /* Join the queue (the port is allocated). */
 void parport_owner_enqueue(struct parport_owner *o, struct parport_waiter *w);
-/* Give up waiting: TRUE if `w` was still queued (now removed), FALSE if it was granted the port
- * meanwhile (then it owns the port and must use it or free it). */
+/* Give up waiting: TRUE if `w` was still queued (now removed) or had left it already without the
+ * port, FALSE if it was granted the port meanwhile (then it owns the port and must use it or free
+ * it). Counted as a cancellation only when it is removed here. */
 BOOLEAN parport_owner_cancel(struct parport_owner *o, struct parport_waiter *w);
 enum parport_free_result parport_owner_free(struct parport_owner *o);
 

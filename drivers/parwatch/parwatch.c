@@ -42,7 +42,12 @@ static NTSTATUS ParWatchCallPort(PPARWATCH W, ULONG Code, PVOID In, ULONG InLeng
     if (!irp)
         return STATUS_INSUFFICIENT_RESOURCES;
     IoGetNextIrpStackLocation(irp)->FileObject = W->File;
-    return IoCallDriver(W->Port, irp); /* complete on return in irqlab: no wait on `event` needed */
+    NTSTATUS status = IoCallDriver(W->Port, irp);
+    if (status == STATUS_PENDING) { /* an ALLOCATE queued behind the port's owner */
+        (void)KeWaitForSingleObject(&event, Executive, KernelMode, FALSE, NULL);
+        status = iosb.Status;
+    }
+    return status;
 }
 
 /* ---- inside the port's critical section ------------------------------------------------------ */

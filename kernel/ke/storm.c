@@ -10,11 +10,13 @@
 #include "kernel/lib/string.h"
 
 static bool verifier_check(const char *value, char *why, size_t why_size);
-CMDLINE_OPTION_CHECKED(verifier, "storm[,...]",
-                       "driver-verifier checks; storm: bugcheck 0xF2 instead of masking a storm", verifier_check);
+CMDLINE_OPTION_CHECKED(
+    verifier, "storm,io",
+    "driver-verifier checks; storm: bugcheck 0xF2 instead of masking a storm; io: I/O verification (0xC9)",
+    verifier_check);
 
 /* The checks verifier= knows. A misspelt one would otherwise switch nothing on, silently. */
-static const char *const verifier_checks[] = {"storm"};
+static const char *const verifier_checks[] = {"storm", "io"};
 
 static bool verifier_check(const char *value, char *why, size_t why_size)
 {
@@ -25,7 +27,7 @@ static bool verifier_check(const char *value, char *why, size_t why_size)
         for (size_t i = 0; i < sizeof(verifier_checks) / sizeof(verifier_checks[0]); i++)
             known |= strlen(verifier_checks[i]) == len && strncmp(p, verifier_checks[i], len) == 0;
         if (!known) {
-            ksnprintf(why, why_size, "'%.*s' is not a verifier check (known: storm); ignored", (int)len, p);
+            ksnprintf(why, why_size, "'%.*s' is not a verifier check (known: storm, io); ignored", (int)len, p);
             return false;
         }
         if (!end)
@@ -36,20 +38,23 @@ static bool verifier_check(const char *value, char *why, size_t why_size)
 
 static volatile uint64_t storms_detected;
 
-bool ke_storm_bugchecks(void)
+bool ke_verifier_check_on(const char *check)
 {
     const char *v = cmdline_get("verifier");
     if (!v)
         return false;
+    size_t want = strlen(check);
     for (const char *p = v; *p;) {
         const char *end = strchr(p, ',');
         size_t len = end ? (size_t)(end - p) : strlen(p);
-        if (len == 5 && strncmp(p, "storm", 5) == 0)
+        if (len == want && strncmp(p, check, len) == 0)
             return true;
         p += len + (end ? 1 : 0);
     }
     return false;
 }
+
+bool ke_storm_bugchecks(void) { return ke_verifier_check_on("storm"); }
 
 bool ke_storm_is_level_line(uint8_t vector)
 {

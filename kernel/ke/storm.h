@@ -25,6 +25,8 @@
 void ke_storm_account(struct kprcb *prcb, uint8_t vector, bool claimed);
 /* True when `verifier=storm` asks for bugcheck 0xF2 instead of masking. */
 bool ke_storm_bugchecks(void);
+/* True when the `verifier=` list names `check` ("storm", "io"). */
+bool ke_verifier_check_on(const char *check);
 /* A level-triggered IOAPIC line (the only kind that can storm). */
 bool ke_storm_is_level_line(uint8_t vector);
 /* With `verifier=storm`: bugcheck 0xF2 naming the vector's first ISR; otherwise return. Also

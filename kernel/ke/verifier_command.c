@@ -16,6 +16,9 @@ static int cmd_verifier(const struct shell_args *args)
     console_printf("  storm  %-3s  a storm stops the machine: bugcheck 0xF2 HARDWARE_INTERRUPT_STORM\n",
                    ke_storm_bugchecks() ? "on" : "off");
     console_printf("             (off: the line is masked and shown as `storm` by `irq`)\n");
+    console_printf("  io     %-3s  I/O verification: IoCompleteRequest with a STATUS_PENDING status or a\n"
+                   "             cancel routine still set stops with 0xC9 DRIVER_VERIFIER_IOMANAGER_VIOLATION\n",
+                   ke_verifier_check_on("io") ? "on" : "off");
     console_printf("  storms detected since boot: %llu\n", (unsigned long long)ke_storm_count());
     console_printf("Always checked: IRQL rules (0x9, 0xA), spin-lock ownership (0xF, 0x10),\n"
                    "pool misuse (0xC2, 0x19), a routine returning at the wrong IRQL (0xC8),\n"
@@ -32,4 +35,4 @@ static int cmd_verifier(const struct shell_args *args)
 }
 
 SHELL_COMMAND(verifier, "verifier", "driver-verifier checks that are switched on",
-              "Checks are chosen at boot with verifier=<list>, e.g. CMDLINE='verifier=storm'.", cmd_verifier);
+              "Checks are chosen at boot with verifier=<list>, e.g. CMDLINE='verifier=storm,io'.", cmd_verifier);

@@ -277,8 +277,9 @@ def run_suite_cases(cases, description):
     for case in cases:
         for machine, smp in runs:
             run_case = dataclasses.replace(case, smp=smp)
-            r = run_qemu(elf, machine=machine, boot="kernel", cmdline=f"ktest={case.suite}.{case.name}",
-                         timeout=args.timeout, smp=smp, extra=list(case.extra) or None)
+            cmdline = f"ktest={case.suite}.{case.name}" + (f" {case.cmdline}" if case.cmdline else "")
+            r = run_qemu(elf, machine=machine, boot="kernel", cmdline=cmdline, timeout=args.timeout, smp=smp,
+                         extra=list(case.extra) or None)
             problems = check_stop_screen(run_case, r, syms)
             diag = failure_diag(problems, r)
             tap.ok(not problems, f"{case.suite}.{case.name} on {machine} -smp {smp}: 0x{case.code:02X} {case.stop_name}",

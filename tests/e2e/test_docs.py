@@ -55,6 +55,11 @@ REQUIRED = {
         "MINIPORT_MESSAGE_INTERRUPT", "MINIPORT_MESSAGE_INTERRUPT_DPC", "MINIPORT_ENABLE_INTERRUPT",
         "MINIPORT_DISABLE_INTERRUPT", "MINIPORT_ENABLE_MESSAGE_INTERRUPT", "MINIPORT_DISABLE_MESSAGE_INTERRUPT",
     ],
+    "pending IRPs and cancellation": [
+        "IoMarkIrpPending", "IoSetCancelRoutine", "DRIVER_CANCEL", "IoCancelIrp", "IoAcquireCancelSpinLock",
+        "IoReleaseCancelSpinLock", "IO_CSQ", "IO_CSQ_IRP_CONTEXT", "IoCsqInitialize", "IoCsqInsertIrp",
+        "IoCsqRemoveNextIrp", "IoCsqRemoveIrp",
+    ],
     "parallel port": [
         "IOCTL_INTERNAL_PARALLEL_CONNECT_INTERRUPT", "IOCTL_INTERNAL_PARALLEL_DISCONNECT_INTERRUPT",
         "IOCTL_INTERNAL_PARALLEL_PORT_ALLOCATE", "IOCTL_INTERNAL_PARALLEL_PORT_FREE",

@@ -39,10 +39,60 @@ NTSTATUS par_test_request(PDEVICE_OBJECT port, PFILE_OBJECT file, ULONG code, PV
         return STATUS_INSUFFICIENT_RESOURCES;
     IoGetNextIrpStackLocation(irp)->FileObject = file;
     NTSTATUS status = IoCallDriver(port, irp);
+    if (status == STATUS_PENDING) {
+        LARGE_INTEGER timeout;
+        timeout.QuadPart = -10000LL * 20000; /* 20 s of guest time */
+        if (KeWaitForSingleObject(&event, Executive, KernelMode, FALSE, &timeout) == STATUS_SUCCESS)
+            status = iosb.Status;
+    }
     if (!KeReadStateEvent(&event) || iosb.Status != status)
         par_test_request_mismatch = true;
     if (information)
         *information = iosb.Information;
+    return status;
+}
+
+volatile uint64_t par_test_completion_sequence;
+
+static NTSTATUS allocate_done(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context)
+{
+    UNREFERENCED_PARAMETER(DeviceObject);
+    UNREFERENCED_PARAMETER(Irp);
+    struct par_test_allocate *a = Context;
+    a->completed = __atomic_add_fetch(&par_test_completion_sequence, 1, __ATOMIC_SEQ_CST);
+    __atomic_fetch_add(&a->completions, 1, __ATOMIC_SEQ_CST);
+    (void)KeSetEvent(&a->done, IO_NO_INCREMENT, FALSE);
+    return STATUS_MORE_PROCESSING_REQUIRED;
+}
+
+NTSTATUS par_test_allocate_send(PDEVICE_OBJECT port, PFILE_OBJECT file, struct par_test_allocate *a)
+{
+    KeInitializeEvent(&a->done, NotificationEvent, FALSE);
+    a->completed = 0;
+    a->completions = 0;
+    a->irp = IoAllocateIrp(port->StackSize, FALSE);
+    if (!a->irp)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    a->irp->IoStatus.Status = 0x7EADBEEF;
+    PIO_STACK_LOCATION next = IoGetNextIrpStackLocation(a->irp);
+    next->MajorFunction = IRP_MJ_INTERNAL_DEVICE_CONTROL;
+    next->Parameters.DeviceIoControl.IoControlCode = IOCTL_INTERNAL_PARALLEL_PORT_ALLOCATE;
+    next->FileObject = file;
+    IoSetCompletionRoutine(a->irp, allocate_done, a, TRUE, TRUE, TRUE);
+    return IoCallDriver(port, a->irp);
+}
+
+NTSTATUS par_test_allocate_finish(struct par_test_allocate *a)
+{
+    if (!a->irp)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    LARGE_INTEGER timeout;
+    timeout.QuadPart = -10000LL * 20000;
+    if (KeWaitForSingleObject(&a->done, Executive, KernelMode, FALSE, &timeout) != STATUS_SUCCESS)
+        return 0x7EADBEEF; /* lost: leak it rather than free an IRP a driver still holds */
+    NTSTATUS status = a->irp->IoStatus.Status;
+    IoFreeIrp(a->irp);
+    a->irp = NULL;
     return status;
 }
 
@@ -92,10 +142,10 @@ void par_test_restore(PDEVICE_OBJECT port)
     parwatch_stop();
     parwatch_set_mode(PARWATCH_HONEST);
     parprint_set_ack_timeout(PARPRINT_DEFAULT_ACK_TIMEOUT_MS);
+    parprint_set_allocate_timeout(PARPRINT_DEFAULT_ALLOCATE_TIMEOUT_MS);
     if (!port)
         return;
     parport_set_connect_enabled(port, true);
-    parport_set_allocate_timeout(port, PARPORT_DEFAULT_ALLOCATE_TIMEOUT_MS);
     struct parport_status s = par_test_status(port);
     LptInterruptsOff((PUCHAR)(uintptr_t)s.base);
     (void)READ_PORT_UCHAR((PUCHAR)(uintptr_t)(s.base + LPT_STATUS));

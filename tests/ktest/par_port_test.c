@@ -4,8 +4,9 @@
  * function, connecting and disconnecting the port interrupt (the IOAPIC pin unmasked with the
  * first client, masked after the last), disconnecting an ISR that was never connected, connecting
  * one twice, the connect switch, ownership by callbacks and requests, deferred port checks, the
- * interrupt-level allocate and free, and allocate contention (cancelled after the timeout, at once
- * at DISPATCH_LEVEL, and handed over by a free from interrupt level on another CPU).
+ * interrupt-level allocate and free, and allocate contention (a busy port queues the request:
+ * STATUS_PENDING, cancelled by its sender with IoCancelIrp, granted by a free at DISPATCH_LEVEL,
+ * and handed over by a free from interrupt level on another CPU).
  * Skips itself without LPT1; leaves the port as it found it; checks for leaks. */
 #include "drivers/parport/lpt_hw.h"
 #include "kernel/io/irp.h"
@@ -352,11 +353,14 @@ static void ownership_by_callbacks_and_requests(struct ktest *t)
     struct parport_status s = par_test_status(f.port);
     KTEST_EXPECT_TRUE(t, s.allocated);
     KTEST_EXPECT_NULL(t, s.owner_tag); /* a callback says nothing about who */
-    /* Busy: the request does not get it either (the timeout is 0: cancelled at once). */
-    parport_set_allocate_timeout(f.port, 0);
-    KTEST_EXPECT_EQ(t, par_test_ioctl(f.port, f.file, IOCTL_INTERNAL_PARALLEL_PORT_ALLOCATE, NULL, 0, NULL, 0, NULL),
-                    STATUS_CANCELLED);
+    /* Busy: the request queues (STATUS_PENDING); the free hands the port to it. */
+    struct par_test_allocate a;
+    KTEST_EXPECT_EQ(t, par_test_allocate_send(f.port, f.file, &a), STATUS_PENDING);
+    KTEST_EXPECT_EQ(t, f.info.QueryNumWaiters(f.info.Context), 1);
     f.info.FreePort(f.info.Context);
+    KTEST_EXPECT_EQ(t, par_test_allocate_finish(&a), STATUS_SUCCESS);
+    KTEST_EXPECT_TRUE(t, par_test_status(f.port).owner_tag == f.file);
+    f.info.FreePort(f.info.Context); /* the request's allocation, freed by its callback */
     KTEST_EXPECT_FALSE(t, par_test_status(f.port).allocated);
     f.info.FreePort(f.info.Context); /* not allocated: ignored, counted */
     KTEST_EXPECT_EQ(t, par_test_status(f.port).stray_frees, before.stray_frees + 1);
@@ -370,7 +374,7 @@ static void ownership_by_callbacks_and_requests(struct ktest *t)
     KTEST_EXPECT_EQ(t, par_test_ioctl(f.port, f.file, IOCTL_INTERNAL_PARALLEL_PORT_FREE, NULL, 0, NULL, 0, NULL),
                     STATUS_SUCCESS);
     KTEST_EXPECT_FALSE(t, par_test_status(f.port).allocated);
-    KTEST_EXPECT_EQ(t, par_test_status(f.port).allocations, before.allocations + 2);
+    KTEST_EXPECT_EQ(t, par_test_status(f.port).allocations, before.allocations + 3);
     tear_down(t, &f);
 }
 
@@ -436,14 +440,7 @@ static void deferred_port_checks_and_interrupt_level_calls(struct ktest *t)
 
 /* ---- contention ---- */
 
-static NTSTATUS keep_irp(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context)
-{
-    UNREFERENCED_PARAMETER(DeviceObject);
-    *(NTSTATUS *)Context = Irp->IoStatus.Status;
-    return STATUS_MORE_PROCESSING_REQUIRED;
-}
-
-static void a_busy_port_cancels_the_allocate_request(struct ktest *t)
+static void a_busy_port_queues_the_allocate_request(struct ktest *t)
 {
     struct fixture f;
     if (!set_up(t, &f))
@@ -451,54 +448,44 @@ static void a_busy_port_cancels_the_allocate_request(struct ktest *t)
     struct parport_status before = par_test_status(f.port);
     KTEST_ASSERT_TRUE(t, f.info.TryAllocatePort(f.info.Context)); /* another client has it */
 
-    /* PASSIVE_LEVEL: the request waits its time in the queue, then is cancelled. */
-    parport_set_allocate_timeout(f.port, 40);
-    uint64_t start = par_test_now_us();
-    KTEST_EXPECT_EQ(t, par_test_ioctl(f.port, f.file, IOCTL_INTERNAL_PARALLEL_PORT_ALLOCATE, NULL, 0, NULL, 0, NULL),
-                    STATUS_CANCELLED);
-    uint64_t waited = par_test_now_us() - start;
-    KTEST_EXPECT_GE(t, waited, 40000);
+    /* PASSIVE_LEVEL: the request pends in the queue until its sender cancels it. */
+    struct par_test_allocate a;
+    KTEST_EXPECT_EQ(t, par_test_allocate_send(f.port, f.file, &a), STATUS_PENDING);
     struct parport_status s = par_test_status(f.port);
-    KTEST_EXPECT_EQ(t, s.waiters, 0); /* it left the queue */
+    KTEST_EXPECT_EQ(t, s.waiters, 1);
     KTEST_EXPECT_EQ(t, s.waits, before.waits + 1);
+    KTEST_EXPECT_FALSE(t, KeReadStateEvent(&a.done)); /* nothing frees the port: it stays queued */
+    KTEST_EXPECT_TRUE(t, IoCancelIrp(a.irp));
+    KTEST_EXPECT_EQ(t, par_test_allocate_finish(&a), STATUS_CANCELLED);
+    s = par_test_status(f.port);
+    KTEST_EXPECT_EQ(t, s.waiters, 0); /* it left the queue */
     KTEST_EXPECT_EQ(t, s.cancellations, before.cancellations + 1);
     KTEST_EXPECT_NULL(t, s.owner_tag); /* still the first owner's */
 
-    /* DISPATCH_LEVEL: nothing could free the port while it waited there: cancelled at once, even
-     * with a long timeout. IoBuildDeviceIoControlRequest is PASSIVE_LEVEL: the IRP is built by
-     * hand, as a driver at DISPATCH_LEVEL does. */
-    parport_set_allocate_timeout(f.port, 1000);
-    NTSTATUS status = STATUS_PENDING;
-    PIRP irp = IoAllocateIrp(f.port->StackSize, FALSE);
-    KTEST_ASSERT_NOT_NULL(t, irp);
-    PIO_STACK_LOCATION next = IoGetNextIrpStackLocation(irp);
-    next->MajorFunction = IRP_MJ_INTERNAL_DEVICE_CONTROL;
-    next->Parameters.DeviceIoControl.IoControlCode = IOCTL_INTERNAL_PARALLEL_PORT_ALLOCATE;
-    next->FileObject = f.file;
-    IoSetCompletionRoutine(irp, keep_irp, &status, TRUE, TRUE, TRUE);
+    /* DISPATCH_LEVEL: queued the same way (nothing waits in the port driver), granted by a free
+     * made at DISPATCH_LEVEL too, completed before FreePort returns. IoBuildDeviceIoControlRequest
+     * is PASSIVE_LEVEL: par_test_allocate_send builds the IRP by hand, as such a driver does. */
     KIRQL old;
-    start = par_test_now_us();
     KeRaiseIrql(DISPATCH_LEVEL, &old);
-    NTSTATUS returned = IoCallDriver(f.port, irp);
-    KeLowerIrql(old);
-    waited = par_test_now_us() - start;
-    IoFreeIrp(irp);
-    KTEST_EXPECT_EQ(t, returned, STATUS_CANCELLED);
-    KTEST_EXPECT_EQ(t, status, STATUS_CANCELLED);
-    KTEST_EXPECT_LT(t, waited, 100000);
-    KTEST_EXPECT_EQ(t, par_test_status(f.port).waits, before.waits + 1); /* it never queued */
-
+    NTSTATUS returned = par_test_allocate_send(f.port, f.file, &a);
     f.info.FreePort(f.info.Context);
+    BOOLEAN completed = KeReadStateEvent(&a.done) != 0;
+    KeLowerIrql(old);
+    KTEST_EXPECT_EQ(t, returned, STATUS_PENDING);
+    KTEST_EXPECT_TRUE(t, completed);
+    KTEST_EXPECT_EQ(t, par_test_allocate_finish(&a), STATUS_SUCCESS);
+    s = par_test_status(f.port);
+    KTEST_EXPECT_TRUE(t, s.owner_tag == f.file);
+    KTEST_EXPECT_EQ(t, s.handovers, before.handovers + 1);
+
+    KTEST_EXPECT_EQ(t, par_test_ioctl(f.port, f.file, IOCTL_INTERNAL_PARALLEL_PORT_FREE, NULL, 0, NULL, 0, NULL),
+                    STATUS_SUCCESS);
     tear_down(t, &f);
 }
 
 struct handover {
-    PARALLEL_PORT_INFORMATION *port_info;
     PARALLEL_INTERRUPT_INFORMATION *interrupt_info;
     struct client *owner;
-    volatile uint64_t done;
-    volatile ULONG waiters_seen;
-    ULONG cpu;
 };
 
 static BOOLEAN owner_frees_at_dirql(PVOID Context)
@@ -509,26 +496,8 @@ static BOOLEAN owner_frees_at_dirql(PVOID Context)
     return TRUE;
 }
 
-/* On another CPU: wait until the allocate request queues, then free from interrupt level. */
-static VOID free_when_someone_waits(PKDPC Dpc, PVOID Context, PVOID Arg1, PVOID Arg2)
-{
-    UNREFERENCED_PARAMETER(Dpc);
-    UNREFERENCED_PARAMETER(Arg1);
-    UNREFERENCED_PARAMETER(Arg2);
-    struct handover *h = Context;
-    h->cpu = KeGetCurrentProcessorNumber();
-    for (int i = 0; i < 100000 && !h->waiters_seen; i++) {
-        h->waiters_seen = h->port_info->QueryNumWaiters(h->port_info->Context);
-        KeStallExecutionProcessor(10);
-    }
-    (void)KeSynchronizeExecution(h->interrupt_info->InterruptObject, owner_frees_at_dirql, h);
-    __atomic_store_n(&h->done, 1, __ATOMIC_RELEASE);
-}
-
 static void a_free_at_interrupt_level_hands_the_port_to_the_waiter(struct ktest *t)
 {
-    if (KeQueryActiveProcessorCount(NULL) < 2)
-        KTEST_SKIP(t, "needs a second CPU to free the port while this one waits (irqlab has no threads)");
     struct fixture f;
     if (!set_up(t, &f))
         return;
@@ -539,16 +508,14 @@ static void a_free_at_interrupt_level_hands_the_port_to_the_waiter(struct ktest 
     owner.owns = TRUE;
     struct parport_status before = par_test_status(f.port);
 
-    static KDPC dpc;
-    struct handover h = {.port_info = &f.info, .interrupt_info = &out, .owner = &owner};
-    KeInitializeDpc(&dpc, free_when_someone_waits, &h);
-    KeSetTargetProcessorDpc(&dpc, (CHAR)(KeGetCurrentProcessorNumber() == 0 ? 1 : 0));
-    KTEST_ASSERT_TRUE(t, KeInsertQueueDpc(&dpc, NULL, NULL));
-    KTEST_EXPECT_EQ(t, par_test_ioctl(f.port, f.file, IOCTL_INTERNAL_PARALLEL_PORT_ALLOCATE, NULL, 0, NULL, 0, NULL),
-                    STATUS_SUCCESS);
-    KTEST_EXPECT_TRUE(t, io_test_wait(&h.done, 1, WAIT_MS));
-    KTEST_EXPECT_EQ(t, h.waiters_seen, 1);
-    KTEST_EXPECT_NE(t, h.cpu, KeGetCurrentProcessorNumber());
+    struct par_test_allocate a;
+    KTEST_EXPECT_EQ(t, par_test_allocate_send(f.port, f.file, &a), STATUS_PENDING);
+    KTEST_EXPECT_EQ(t, f.info.QueryNumWaiters(f.info.Context), 1);
+    /* The owner frees inside the port's critical section: the port's DpcForIsr hands the port
+     * over and completes the request, at DISPATCH_LEVEL. */
+    struct handover h = {.interrupt_info = &out, .owner = &owner};
+    (void)KeSynchronizeExecution(out.InterruptObject, owner_frees_at_dirql, &h);
+    KTEST_EXPECT_EQ(t, par_test_allocate_finish(&a), STATUS_SUCCESS);
     struct parport_status s = par_test_status(f.port);
     KTEST_EXPECT_TRUE(t, s.allocated);
     KTEST_EXPECT_TRUE(t, s.owner_tag == f.file); /* handed over, never free in between */
@@ -565,5 +532,5 @@ KTEST_SUITE(par_port, KTEST_CASE(port_information_describes_lpt1),
             KTEST_CASE(connect_and_disconnect_check_their_buffers), KTEST_CASE(the_port_interrupt_follows_its_clients),
             KTEST_CASE(disconnecting_the_unknown_and_connecting_twice), KTEST_CASE(the_connect_switch),
             KTEST_CASE(ownership_by_callbacks_and_requests), KTEST_CASE(deferred_port_checks_and_interrupt_level_calls),
-            KTEST_CASE(a_busy_port_cancels_the_allocate_request),
+            KTEST_CASE(a_busy_port_queues_the_allocate_request),
             KTEST_CASE(a_free_at_interrupt_level_hands_the_port_to_the_waiter));

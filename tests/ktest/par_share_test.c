@@ -3,7 +3,7 @@
  * acknowledge interrupt per byte; with both clients connected both see the interrupts and only the
  * port's owner claims them (in either connection order); disconnecting one leaves the other
  * working and the last one takes the port interrupt away (the pin is masked); contention between
- * the clients (the second one's allocate is cancelled after the timeout, or - with a second CPU -
+ * the clients (the second one's allocate pends and is cancelled by it after its timeout, or is
  * handed the port when the first frees it); a client that claims interrupts it does not own
  * starves the owner, whose ACK-timeout poll still finishes the job; an interrupt on a free port
  * taken at interrupt level; printing polled when the port refuses the interrupt.
@@ -15,6 +15,7 @@
 #include "tests/ktest/io_helpers.h"
 #include "tests/ktest/ktest.h"
 #include "tests/ktest/par_helpers.h"
+#include "tests/ktest/thread_helpers.h"
 
 #define WAIT_MS 1000
 
@@ -201,9 +202,10 @@ static void the_second_client_waits_and_is_cancelled(struct ktest *t)
     KTEST_ASSERT_EQ(t, parwatch_start(PARWATCH_HONEST), STATUS_SUCCESS);
     KTEST_ASSERT_EQ(t, parwatch_allocate(), STATUS_SUCCESS);
     KTEST_EXPECT_TRUE(t, par_test_status(f.port).allocated);
-    /* parwatch holds the port; parprint's allocate queues, and is cancelled when the port's wait
-     * ends - as a Windows client cancels a request that waited too long. Nothing is printed. */
-    parport_set_allocate_timeout(f.port, 50);
+    /* parwatch holds the port; parprint's allocate pends in the queue, and parprint cancels it
+     * (IoCancelIrp) after its allocate timeout, as a Windows client does with a request that
+     * waits too long. Nothing is printed. */
+    parprint_set_allocate_timeout(50);
     struct parport_status before = par_test_status(f.port);
     KTEST_EXPECT_EQ(t, parprint_print(text, 64), STATUS_CANCELLED);
     struct parport_status after = par_test_status(f.port);
@@ -222,41 +224,38 @@ static void the_second_client_waits_and_is_cancelled(struct ktest *t)
     tear_down(t, &f);
 }
 
-/* On another CPU: free parwatch's port as soon as someone waits for it. */
+/* A system thread: free parwatch's port as soon as someone waits for it. */
 static volatile uint64_t freed;
 static volatile ULONG waiters_seen;
-static VOID free_parwatch_port_when_waited_for(PKDPC Dpc, PVOID Context, PVOID Arg1, PVOID Arg2)
+static VOID free_parwatch_port_when_waited_for(PVOID Context)
 {
-    UNREFERENCED_PARAMETER(Dpc);
     UNREFERENCED_PARAMETER(Context);
-    UNREFERENCED_PARAMETER(Arg1);
-    UNREFERENCED_PARAMETER(Arg2);
-    for (int i = 0; i < 100000 && !waiters_seen; i++) {
-        waiters_seen = parwatch_query_waiters(); /* QueryNumWaiters: <= DISPATCH_LEVEL */
-        KeStallExecutionProcessor(10);
+    for (int i = 0; i < 2000 && !waiters_seen; i++) {
+        waiters_seen = parwatch_query_waiters(); /* QueryNumWaiters */
+        LARGE_INTEGER tick;
+        tick.QuadPart = -10000; /* 1 ms */
+        (void)KeDelayExecutionThread(KernelMode, FALSE, &tick);
     }
-    parwatch_free(); /* FreePort: hands the port to the waiter */
+    parwatch_free(); /* FreePort: hands the port to the waiter, completes its request */
     __atomic_store_n(&freed, 1, __ATOMIC_RELEASE);
 }
 
 static void the_second_client_waits_and_gets_the_port(struct ktest *t)
 {
-    if (KeQueryActiveProcessorCount(NULL) < 2)
-        KTEST_SKIP(t, "needs a second CPU to free the port while this one waits (irqlab has no threads)");
     struct fixture f;
     if (!set_up(t, &f))
         return;
     KTEST_ASSERT_EQ(t, parwatch_start(PARWATCH_HONEST), STATUS_SUCCESS);
     KTEST_ASSERT_EQ(t, parwatch_allocate(), STATUS_SUCCESS);
     struct parport_status before = par_test_status(f.port);
-    static KDPC dpc;
     freed = 0;
     waiters_seen = 0;
-    KeInitializeDpc(&dpc, free_parwatch_port_when_waited_for, NULL);
-    KeSetTargetProcessorDpc(&dpc, (CHAR)(KeGetCurrentProcessorNumber() == 0 ? 1 : 0));
-    KTEST_ASSERT_TRUE(t, KeInsertQueueDpc(&dpc, NULL, NULL));
-    KTEST_EXPECT_EQ(t, parprint_print(text, 256), STATUS_SUCCESS); /* waits, gets the port, prints */
-    KTEST_EXPECT_TRUE(t, io_test_wait(&freed, 1, WAIT_MS));
+    parprint_set_allocate_timeout(20000); /* patient: the free comes */
+    PKTHREAD freer = th_start(free_parwatch_port_when_waited_for, NULL, 8, 0);
+    KTEST_ASSERT_NOT_NULL(t, freer);
+    KTEST_EXPECT_EQ(t, parprint_print(text, 256), STATUS_SUCCESS); /* pends, gets the port, prints */
+    KTEST_EXPECT_TRUE(t, th_join(freer, 20));
+    KTEST_EXPECT_EQ(t, freed, 1);
     KTEST_EXPECT_EQ(t, waiters_seen, 1);
     struct parport_status after = par_test_status(f.port);
     KTEST_EXPECT_EQ(t, after.handovers, before.handovers + 1);
