@@ -308,18 +308,21 @@ static void several_threads_at_once(struct ktest *t)
     for (unsigned i = 0; i < SENDERS; i++)
         all_ended &= th_join(threads[i], 120);
     KTEST_ASSERT_TRUE(t, all_ended);
-    unsigned right = 0, completions = 0;
+    unsigned right = 0, hung = 0, completions = 0;
     for (unsigned i = 0; i < SENDERS; i++) {
-        ktest_log(t, "sender %u: %u right, %u wrong, %u never completed", i, senders[i].right, senders[i].wrong,
-                  senders[i].hung);
         right += senders[i].right;
+        hung += senders[i].hung;
     }
     for (unsigned i = 0; i < SLOTS; i++)
         completions += (unsigned)g.slots[i].completions;
-    KTEST_EXPECT_EQ(t, right, SLOTS);
-    KTEST_EXPECT_EQ(t, completions, SLOTS); /* none lost, none completed twice */
-    KTEST_EXPECT_EQ(t, isr_true() - claimed, SLOTS);
-    KTEST_EXPECT_EQ(t, io_irps_outstanding(), irps);
+    if (right != SLOTS || completions != SLOTS) /* the summary first: the grader shows the first line */
+        ktest_fail(t, __FILE__, __LINE__, "%u of %u requests answered right, %u completions, %u never completed",
+                   right, SLOTS, completions, hung);
+    for (unsigned i = 0; i < SENDERS; i++)
+        ktest_log(t, "sender %u: %u right, %u wrong, %u never completed", i, senders[i].right, senders[i].wrong,
+                  senders[i].hung);
+    KTEST_EXPECT_EQ(t, isr_true() - claimed, SLOTS); /* one interrupt per request */
+    KTEST_EXPECT_EQ(t, io_irps_outstanding(), irps); /* none lost, none completed twice */
 }
 
 KTEST_MANUAL_SUITE(lab_isr_grade, KTEST_CASE(request_pends), KTEST_CASE(completes_with_result),

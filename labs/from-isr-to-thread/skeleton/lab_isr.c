@@ -1,7 +1,8 @@
 /* drivers/lab_isr/lab_isr.c - lab "from ISR to thread": a driver for QEMU's edu device whose
  * requests pend until the device's interrupt says the work is done.
  *
- * REFERENCE SOLUTION (labs/from-isr-to-thread/solution/). Handout: docs/labs/from-isr-to-thread.md.
+ * YOUR WORK: TODO 1-3 below (labs/from-isr-to-thread/skeleton/). Handout:
+ * docs/labs/from-isr-to-thread.md. Everything not marked TODO is given and works.
  *
  * One request, IOCTL_LAB_ISR_FACTORIAL with n, from start to finish:
  *   sender, PASSIVE_LEVEL   IoCallDriver -> LabIsrDeviceControl: checks the buffers, marks the IRP
@@ -54,7 +55,8 @@ static inline volatile ULONG *LabRegister(PLAB_ISR_EXTENSION Dev, ULONG Offset)
     return &Dev->Registers[Offset / 4];
 }
 
-/* ---- the request queue (given) -------------------------------------------------------------- */
+/* ---- the request queue (given) --------------------------------------------------------------
+ * "static inline" only so that the skeleton, which does not call them yet, builds. */
 
 /* METHOD_BUFFERED: input and output share the system buffer; LabCheckRequest made sure it holds
  * a ULONG each way. */
@@ -68,7 +70,7 @@ static VOID LabStartFactorial(PLAB_ISR_EXTENSION Dev, ULONG N)
 }
 
 /* Add a request at the end of the waiting list. IRQL <= DISPATCH_LEVEL. */
-static VOID LabQueueRequest(PLAB_ISR_EXTENSION Dev, PIRP Irp)
+static inline VOID LabQueueRequest(PLAB_ISR_EXTENSION Dev, PIRP Irp)
 {
     KIRQL old;
     KeAcquireSpinLock(&Dev->QueueLock, &old);
@@ -79,7 +81,7 @@ static VOID LabQueueRequest(PLAB_ISR_EXTENSION Dev, PIRP Irp)
 /* If the device is idle, make the oldest waiting request the current one and start the device
  * on it. IRQL <= DISPATCH_LEVEL. CurrentIrp is set before the device starts: its interrupt may
  * come at once, and the DPC (on another CPU) must find the request. */
-static VOID LabStartNextRequest(PLAB_ISR_EXTENSION Dev)
+static inline VOID LabStartNextRequest(PLAB_ISR_EXTENSION Dev)
 {
     KIRQL old;
     KeAcquireSpinLock(&Dev->QueueLock, &old);
@@ -93,7 +95,7 @@ static VOID LabStartNextRequest(PLAB_ISR_EXTENSION Dev)
 }
 
 /* The request the device was working on (NULL if none); the device is idle afterwards. */
-static PIRP LabTakeCurrentRequest(PLAB_ISR_EXTENSION Dev)
+static inline PIRP LabTakeCurrentRequest(PLAB_ISR_EXTENSION Dev)
 {
     KIRQL old;
     KeAcquireSpinLock(&Dev->QueueLock, &old);
@@ -135,13 +137,16 @@ static NTSTATUS LabIsrDeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     if (status != STATUS_SUCCESS)
         return LabCompleteNow(Irp, status);
 
-    /* The device answers later, in an interrupt: say so before anyone else can see the IRP. Once
-     * it is queued, the DPC may complete it on another CPU - and then it is gone. */
-    IoMarkIrpPending(Irp);
-    LabQueueRequest(dev, Irp);
-    LabStartNextRequest(dev);
-    /* Marked pending means STATUS_PENDING, even if the IRP has been completed by now. */
-    return STATUS_PENDING;
+    /* TODO 1 (handout "Your task" 1; docs/labs/from-isr-to-thread.md "What PENDING means"):
+     * the request is good, and the device will answer it later, in an interrupt. Do not wait for
+     * it here. Instead:
+     *   - mark the IRP pending (IoMarkIrpPending) - before anyone else can see it: once it is
+     *     queued, the DPC may complete it on another CPU at any moment, and then it is gone;
+     *   - queue it (LabQueueRequest) and start the device if it is idle (LabStartNextRequest);
+     *   - return STATUS_PENDING - always, once marked, even if the IRP may be completed already.
+     * As shipped it refuses every good request, so that the skeleton builds and runs. */
+    UNREFERENCED_PARAMETER(dev);
+    return LabCompleteNow(Irp, STATUS_NOT_IMPLEMENTED);
 }
 
 /* ---- the ISR, at the line's DIRQL holding the interrupt's spin lock ------------------------- */
@@ -150,21 +155,16 @@ static BOOLEAN LabIsrInterrupt(PKINTERRUPT Interrupt, PVOID ServiceContext)
 {
     UNREFERENCED_PARAMETER(Interrupt);
     PLAB_ISR_EXTENSION dev = ServiceContext;
-    ULONG status = READ_REGISTER_ULONG(LabRegister(dev, LAB_EDU_REG_INTERRUPT_STATUS));
-    if (status == 0)
-        return FALSE; /* not ours: another device on the line */
-
-    /* Acknowledge first: the level line stays asserted until the status is clear. The result
-     * register holds n! from the moment the device raised the interrupt. Nothing else here: no
-     * IRP, no queue - those are for the DPC, at an IRQL that may take spin locks and complete. */
-    WRITE_REGISTER_ULONG(LabRegister(dev, LAB_EDU_REG_INTERRUPT_ACK), status);
-    if (status & LAB_EDU_FACTORIAL_DONE)
-        dev->Result = READ_REGISTER_ULONG(LabRegister(dev, LAB_EDU_REG_FACTORIAL));
-    dev->PendingStatus |= status;
-
-    /* Last: the DPC may start on another CPU the moment it is queued. */
-    IoRequestDpc(dev->Self, NULL, NULL);
-    return TRUE;
+    /* TODO 2 (handout "Your task" 2; docs/labs/share-the-line.md has an ISR to compare): the ISR
+     * runs at DIRQL holding the interrupt's spin lock. Keep it short:
+     *   - read LAB_EDU_REG_INTERRUPT_STATUS; 0 means not ours: return FALSE;
+     *   - acknowledge what you read (LAB_EDU_REG_INTERRUPT_ACK): the level line stays up until then;
+     *   - if LAB_EDU_FACTORIAL_DONE is set, read the result (LAB_EDU_REG_FACTORIAL) into
+     *     dev->Result; OR the status into dev->PendingStatus (the DPC takes both);
+     *   - queue the DPC (IoRequestDpc) - last - and return TRUE.
+     * No IRP, no queue lock here: completing a request is not allowed above DISPATCH_LEVEL. */
+    UNREFERENCED_PARAMETER(dev);
+    return FALSE;
 }
 
 /* ---- the DPC, at DISPATCH_LEVEL -------------------------------------------------------------- */
@@ -193,19 +193,14 @@ static VOID LabIsrDpcForIsr(PKDPC Dpc, PDEVICE_OBJECT DeviceObject, PIRP Irp, PV
     PLAB_ISR_EXTENSION dev = DeviceObject->DeviceExtension;
     struct lab_take take = {dev, 0, 0};
     (void)KeSynchronizeExecution(dev->Interrupt, LabTakeResult, &take);
-    if (!(take.Status & LAB_EDU_FACTORIAL_DONE))
-        return; /* raised through the raise register: no factorial finished */
-
-    PIRP request = LabTakeCurrentRequest(dev);
-    if (!request)
-        return;
-    /* The answer goes where the input came from (METHOD_BUFFERED); Information says how many
-     * bytes of it are the answer - the I/O manager copies that many to the sender's buffer. */
-    *(PULONG)request->AssociatedIrp.SystemBuffer = take.Result;
-    request->IoStatus.Status = STATUS_SUCCESS;
-    request->IoStatus.Information = sizeof(ULONG);
-    LabStartNextRequest(dev); /* keep the device busy while this one is handed back */
-    IoCompleteRequest(request, IO_NO_INCREMENT); /* holding no lock: completion runs others' code */
+    /* TODO 3 (handout "Your task" 3; docs/labs/from-isr-to-thread.md "The picture"): the DPC
+     * runs at DISPATCH_LEVEL. `take` holds what the ISR saw (take.Status, take.Result).
+     *   - if take.Status has no LAB_EDU_FACTORIAL_DONE, no factorial finished: return;
+     *   - take the request the device worked on (LabTakeCurrentRequest; NULL: return);
+     *   - put the answer in its system buffer (METHOD_BUFFERED: *(PULONG)AssociatedIrp.SystemBuffer),
+     *     set IoStatus.Status and IoStatus.Information (how many bytes of the buffer are the answer);
+     *   - start the next waiting request (LabStartNextRequest), then complete this one
+     *     (IoCompleteRequest, IO_NO_INCREMENT) - holding no spin lock. */
 }
 
 /* ---- start (given) --------------------------------------------------------------------------- */

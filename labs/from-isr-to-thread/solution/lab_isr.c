@@ -54,7 +54,8 @@ static inline volatile ULONG *LabRegister(PLAB_ISR_EXTENSION Dev, ULONG Offset)
     return &Dev->Registers[Offset / 4];
 }
 
-/* ---- the request queue (given) -------------------------------------------------------------- */
+/* ---- the request queue (given) --------------------------------------------------------------
+ * "static inline" only so that the skeleton, which does not call them yet, builds. */
 
 /* METHOD_BUFFERED: input and output share the system buffer; LabCheckRequest made sure it holds
  * a ULONG each way. */
@@ -68,7 +69,7 @@ static VOID LabStartFactorial(PLAB_ISR_EXTENSION Dev, ULONG N)
 }
 
 /* Add a request at the end of the waiting list. IRQL <= DISPATCH_LEVEL. */
-static VOID LabQueueRequest(PLAB_ISR_EXTENSION Dev, PIRP Irp)
+static inline VOID LabQueueRequest(PLAB_ISR_EXTENSION Dev, PIRP Irp)
 {
     KIRQL old;
     KeAcquireSpinLock(&Dev->QueueLock, &old);
@@ -79,7 +80,7 @@ static VOID LabQueueRequest(PLAB_ISR_EXTENSION Dev, PIRP Irp)
 /* If the device is idle, make the oldest waiting request the current one and start the device
  * on it. IRQL <= DISPATCH_LEVEL. CurrentIrp is set before the device starts: its interrupt may
  * come at once, and the DPC (on another CPU) must find the request. */
-static VOID LabStartNextRequest(PLAB_ISR_EXTENSION Dev)
+static inline VOID LabStartNextRequest(PLAB_ISR_EXTENSION Dev)
 {
     KIRQL old;
     KeAcquireSpinLock(&Dev->QueueLock, &old);
@@ -93,7 +94,7 @@ static VOID LabStartNextRequest(PLAB_ISR_EXTENSION Dev)
 }
 
 /* The request the device was working on (NULL if none); the device is idle afterwards. */
-static PIRP LabTakeCurrentRequest(PLAB_ISR_EXTENSION Dev)
+static inline PIRP LabTakeCurrentRequest(PLAB_ISR_EXTENSION Dev)
 {
     KIRQL old;
     KeAcquireSpinLock(&Dev->QueueLock, &old);
