@@ -768,12 +768,16 @@ _Static_assert(offsetof(IO_INTERRUPT_MESSAGE_INFO, MessageInfo) == 0x8, "Message
  * which walks back up the stack calling completion routines, then copies the result to the
  * sender's IO_STATUS_BLOCK and sets its event.
  *
- * What irqlab does differently (docs/parport.md, docs/differences.md):
- *   - requests complete synchronously: a dispatch routine completes its IRP before it returns,
- *     so IoCallDriver returns the final status. STATUS_PENDING is not supported (no threads to
- *     wait in): the Event is already set when IoCallDriver returns; there is no
- *     KeWaitForSingleObject.
- *   - only METHOD_BUFFERED and METHOD_NEITHER I/O controls (no MDLs); no cancel routines.
+ * A dispatch routine may keep the IRP: IoMarkIrpPending, return STATUS_PENDING, complete it later
+ * (from a DPC, a timer, a thread). The sender then waits on its event at PASSIVE_LEVEL and reads
+ * its IO_STATUS_BLOCK. A pending IRP can be cancelled: IoSetCancelRoutine, IoCancelIrp and the
+ * global cancel spin lock, or the cancel-safe queue (IoCsq*) that does it all right
+ * (docs/io-manager.md "Pending requests and cancellation").
+ *
+ * What irqlab does differently (docs/io-manager.md, docs/differences.md):
+ *   - completion finishes the request for the sender at once, in the completing context (no
+ *     APC to the sender's thread): IoStatus is copied, the IRP freed, then the event set.
+ *   - only METHOD_BUFFERED and METHOD_NEITHER I/O controls (no MDLs).
  *   - IRP and FILE_OBJECT keep only the members drivers use, in the WDK's order; IO_STACK_LOCATION
  *     has the WDK's x64 layout (asserted below).
  *   - write device names as u"\\Device\\ParallelPort0": gcc's L"" literals are 32 bits wide. */
@@ -1144,6 +1148,11 @@ typedef struct _IO_STACK_LOCATION {
 } IO_STACK_LOCATION, *PIO_STACK_LOCATION;
 
 /* ---- The IRP ---- */
+/* A cancel routine (IoSetCancelRoutine): called by IoCancelIrp at DISPATCH_LEVEL holding the
+ * cancel spin lock, which it must release with IoReleaseCancelSpinLock(Irp->CancelIrql). */
+typedef VOID DRIVER_CANCEL(PDEVICE_OBJECT DeviceObject, PIRP Irp);
+typedef DRIVER_CANCEL *PDRIVER_CANCEL;
+
 /* IRP.Flags */
 #define IRP_SYNCHRONOUS_API 0x00000004
 #define IRP_BUFFERED_IO 0x00000010       /* AssociatedIrp.SystemBuffer is an I/O-manager copy */
@@ -1170,7 +1179,8 @@ struct _IRP {
     KIRQL CancelIrql;
     PIO_STATUS_BLOCK UserIosb; /* where IoStatus is copied on completion */
     PKEVENT UserEvent;         /* set on completion */
-    PVOID UserBuffer;          /* the sender's output buffer */
+    PDRIVER_CANCEL CancelRoutine; /* IoSetCancelRoutine: what IoCancelIrp calls (NULL: not cancelable) */
+    PVOID UserBuffer;             /* the sender's output buffer */
     union {
         struct {
             PVOID DriverContext[4]; /* for the driver that currently owns the IRP */
@@ -1223,8 +1233,16 @@ static inline VOID IoSetCompletionRoutine(PIRP Irp, PIO_COMPLETION_ROUTINE Compl
     if (InvokeOnCancel)
         next->Control |= SL_INVOKE_ON_CANCEL;
 }
-/* Kept for the WDK's shape; irqlab dispatch routines never return STATUS_PENDING. */
+/* A dispatch routine that returns STATUS_PENDING calls this first (and a completion routine
+ * calls it when Irp->PendingReturned, unless it returns STATUS_MORE_PROCESSING_REQUIRED). */
 static inline VOID IoMarkIrpPending(PIRP Irp) { IoGetCurrentIrpStackLocation(Irp)->Control |= SL_PENDING_RETURNED; }
+/* Set (or clear, with NULL) the IRP's cancel routine atomically; returns the previous one. A
+ * driver clears it before it completes the IRP: NULL back means IoCancelIrp has taken the
+ * routine and the cancel routine runs (or ran) - the driver must leave the IRP to it. */
+static inline PDRIVER_CANCEL IoSetCancelRoutine(PIRP Irp, PDRIVER_CANCEL CancelRoutine)
+{
+    return __atomic_exchange_n(&Irp->CancelRoutine, CancelRoutine, __ATOMIC_SEQ_CST);
+}
 static inline USHORT IoSizeOfIrp(CCHAR StackSize)
 {
     return (USHORT)(sizeof(IRP) + (ULONG)(UCHAR)StackSize * sizeof(IO_STACK_LOCATION));
@@ -1244,12 +1262,81 @@ PIRP IoBuildDeviceIoControlRequest(ULONG IoControlCode, PDEVICE_OBJECT DeviceObj
                                    BOOLEAN InternalDeviceIoControl, PKEVENT Event, PIO_STATUS_BLOCK IoStatusBlock);
 /* <= DISPATCH_LEVEL (above it: bugcheck IRQL_NOT_LESS_OR_EQUAL, P1 = IofCallDriver, P2 = the IRQL,
  * P3 = DISPATCH_LEVEL, P4 = the caller). No stack location left: NO_MORE_IRP_STACK_LOCATIONS
- * (0x35, P1 = the IRP). Returns the dispatch routine's status, which is final in irqlab. */
+ * (0x35, P1 = the IRP). Returns the dispatch routine's status: STATUS_PENDING means the IRP
+ * completes later (the sender waits on its event), anything else is final. */
 NTSTATUS IofCallDriver(PDEVICE_OBJECT DeviceObject, PIRP Irp);
 #define IoCallDriver(DeviceObject, Irp) IofCallDriver(DeviceObject, Irp)
-/* <= DISPATCH_LEVEL. Completing an IRP twice: MULTIPLE_IRP_COMPLETE_REQUESTS (0x44, P1 = the IRP). */
+/* <= DISPATCH_LEVEL. Completing an IRP twice: MULTIPLE_IRP_COMPLETE_REQUESTS (0x44, P1 = the IRP).
+ * Completing it with its cancel routine still set: CANCEL_STATE_IN_COMPLETED_IRP (0x48, P1 = the
+ * IRP, P2 = the cancel routine). From a DPC too: the sender's event is set, its status copied. */
 VOID IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost);
 #define IoCompleteRequest(Irp, PriorityBoost) IofCompleteRequest(Irp, PriorityBoost)
+
+/* ---- Cancellation (kernel/io/cancel.c) ---- */
+/* The one global cancel spin lock: raises to DISPATCH_LEVEL, *Irql gets the old IRQL. */
+VOID IoAcquireCancelSpinLock(PKIRQL Irql);
+VOID IoReleaseCancelSpinLock(KIRQL Irql);
+/* <= DISPATCH_LEVEL. Sets Irp->Cancel; if the IRP has a cancel routine, takes it (clears it),
+ * stores the IRQL in Irp->CancelIrql and calls it holding the cancel spin lock: TRUE. Without one:
+ * FALSE (the driver that owns the IRP sees Irp->Cancel later). A cancel routine found on an IRP
+ * that was completed: CANCEL_STATE_IN_COMPLETED_IRP (0x48); a cancel routine that returns still
+ * holding the lock: DRIVER_RETURNED_HOLDING_CANCEL_LOCK (0x11B, P1 = the IRP, P2 = the routine). */
+BOOLEAN IoCancelIrp(PIRP Irp);
+
+/* ---- Cancel-safe IRP queues (kernel/io/csq.c): the WDK's "Cancel-Safe IRP Queues" ----
+ * The driver keeps the queue (a list, its lock) and supplies six routines; the IoCsq* routines
+ * do the cancel logic: they set and clear the cancel routine under the driver's lock, so an IRP
+ * is removed exactly once - by IoCsqRemove*Irp or by cancellation, which calls
+ * CsqCompleteCanceledIrp (the driver completes it with STATUS_CANCELLED). */
+#define IO_TYPE_CSQ_IRP_CONTEXT 1
+#define IO_TYPE_CSQ 2
+#define IO_TYPE_CSQ_EX 3
+typedef struct _IO_CSQ IO_CSQ, *PIO_CSQ;
+typedef struct _IO_CSQ_IRP_CONTEXT {
+    ULONG Type; /* IO_TYPE_CSQ_IRP_CONTEXT */
+    PIRP Irp;   /* the IRP inserted with this context; NULL once it left the queue */
+    PIO_CSQ Csq;
+} IO_CSQ_IRP_CONTEXT, *PIO_CSQ_IRP_CONTEXT;
+typedef VOID IO_CSQ_INSERT_IRP(PIO_CSQ Csq, PIRP Irp);
+typedef IO_CSQ_INSERT_IRP *PIO_CSQ_INSERT_IRP;
+typedef NTSTATUS IO_CSQ_INSERT_IRP_EX(PIO_CSQ Csq, PIRP Irp, PVOID InsertContext);
+typedef IO_CSQ_INSERT_IRP_EX *PIO_CSQ_INSERT_IRP_EX;
+typedef VOID IO_CSQ_REMOVE_IRP(PIO_CSQ Csq, PIRP Irp);
+typedef IO_CSQ_REMOVE_IRP *PIO_CSQ_REMOVE_IRP;
+typedef PIRP IO_CSQ_PEEK_NEXT_IRP(PIO_CSQ Csq, PIRP Irp, PVOID PeekContext);
+typedef IO_CSQ_PEEK_NEXT_IRP *PIO_CSQ_PEEK_NEXT_IRP;
+typedef VOID IO_CSQ_ACQUIRE_LOCK(PIO_CSQ Csq, PKIRQL Irql);
+typedef IO_CSQ_ACQUIRE_LOCK *PIO_CSQ_ACQUIRE_LOCK;
+typedef VOID IO_CSQ_RELEASE_LOCK(PIO_CSQ Csq, KIRQL Irql);
+typedef IO_CSQ_RELEASE_LOCK *PIO_CSQ_RELEASE_LOCK;
+typedef VOID IO_CSQ_COMPLETE_CANCELED_IRP(PIO_CSQ Csq, PIRP Irp);
+typedef IO_CSQ_COMPLETE_CANCELED_IRP *PIO_CSQ_COMPLETE_CANCELED_IRP;
+struct _IO_CSQ {
+    ULONG Type;                       /* IO_TYPE_CSQ, or IO_TYPE_CSQ_EX (CsqInsertIrp is an _EX routine) */
+    PIO_CSQ_INSERT_IRP CsqInsertIrp;  /* PIO_CSQ_INSERT_IRP_EX for IO_TYPE_CSQ_EX */
+    PIO_CSQ_REMOVE_IRP CsqRemoveIrp;
+    PIO_CSQ_PEEK_NEXT_IRP CsqPeekNextIrp;
+    PIO_CSQ_ACQUIRE_LOCK CsqAcquireLock;
+    PIO_CSQ_RELEASE_LOCK CsqReleaseLock;
+    PIO_CSQ_COMPLETE_CANCELED_IRP CsqCompleteCanceledIrp;
+    PVOID ReservePointer;
+};
+NTSTATUS IoCsqInitialize(PIO_CSQ Csq, PIO_CSQ_INSERT_IRP CsqInsertIrp, PIO_CSQ_REMOVE_IRP CsqRemoveIrp,
+                         PIO_CSQ_PEEK_NEXT_IRP CsqPeekNextIrp, PIO_CSQ_ACQUIRE_LOCK CsqAcquireLock,
+                         PIO_CSQ_RELEASE_LOCK CsqReleaseLock, PIO_CSQ_COMPLETE_CANCELED_IRP CsqCompleteCanceledIrp);
+NTSTATUS IoCsqInitializeEx(PIO_CSQ Csq, PIO_CSQ_INSERT_IRP_EX CsqInsertIrp, PIO_CSQ_REMOVE_IRP CsqRemoveIrp,
+                           PIO_CSQ_PEEK_NEXT_IRP CsqPeekNextIrp, PIO_CSQ_ACQUIRE_LOCK CsqAcquireLock,
+                           PIO_CSQ_RELEASE_LOCK CsqReleaseLock, PIO_CSQ_COMPLETE_CANCELED_IRP CsqCompleteCanceledIrp);
+/* Marks the IRP pending and queues it cancelably (Context, may be NULL, lets IoCsqRemoveIrp find
+ * it again). An IRP cancelled before it was queued goes straight to CsqCompleteCanceledIrp. */
+VOID IoCsqInsertIrp(PIO_CSQ Csq, PIRP Irp, PIO_CSQ_IRP_CONTEXT Context);
+/* The same; the driver's CsqInsertIrpEx may refuse (its status is returned, the IRP is not
+ * queued and not marked pending). */
+NTSTATUS IoCsqInsertIrpEx(PIO_CSQ Csq, PIRP Irp, PIO_CSQ_IRP_CONTEXT Context, PVOID InsertContext);
+/* The first queued IRP CsqPeekNextIrp offers that is not being cancelled, removed; or NULL. */
+PIRP IoCsqRemoveNextIrp(PIO_CSQ Csq, PVOID PeekContext);
+/* The IRP inserted with Context, removed; NULL if it left the queue already (cancelled). */
+PIRP IoCsqRemoveIrp(PIO_CSQ Csq, PIO_CSQ_IRP_CONTEXT Context);
 
 /* PASSIVE_LEVEL. Opens the named device: a FILE_OBJECT is created and IRP_MJ_CREATE sent to the
  * top of the device's stack; *DeviceObject is that top device. ObDereferenceObject(*FileObject)

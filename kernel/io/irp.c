@@ -15,13 +15,23 @@
  * it). Past the top, the I/O manager finishes the request for the sender: buffered output copied
  * back, IoStatus copied to UserIosb, UserEvent set, the IRP (and its system buffer) freed.
  *
- * irqlab runs every request synchronously: no threads, so no STATUS_PENDING - a dispatch routine
- * completes the IRP before it returns, and IoCallDriver's result is final (docs/parport.md).
+ * Pending requests ("Handling IRPs that pend", IoMarkIrpPending): a dispatch routine may keep the
+ * IRP - IoMarkIrpPending, return STATUS_PENDING - and complete it later from a DPC, a timer or a
+ * thread. IoCallDriver returns STATUS_PENDING to the sender, who waits on its event (at
+ * PASSIVE_LEVEL) and then reads its IO_STATUS_BLOCK. The mark travels up: each level's
+ * SL_PENDING_RETURNED becomes Irp->PendingReturned for the level above, whose completion routine
+ * marks its own location in turn (a level without a routine is marked here). Windows finishes a
+ * pended request in an APC in the sender's thread; irqlab finishes it in the completing context
+ * (any IRQL <= DISPATCH_LEVEL: no page faults to fear, one address space), freeing the IRP before
+ * it sets the event, so a woken sender sees its request fully gone. Cancellation: cancel.c, csq.c.
  * Rules checked as Driver Verifier would, with Windows' stop codes:
  *   IoCallDriver / IoCompleteRequest above DISPATCH_LEVEL: IRQL_NOT_LESS_OR_EQUAL (0xA), P1 = the
  *     routine, P2 = the IRQL, P3 = DISPATCH_LEVEL (the highest allowed), P4 = the caller;
  *   IoCallDriver with no stack location left: NO_MORE_IRP_STACK_LOCATIONS (0x35), P1 = the IRP;
- *   completing an IRP that no driver holds (completed twice, or freed): 0x44, P1 = the IRP.
+ *   completing an IRP that no driver holds (completed twice, or freed): 0x44, P1 = the IRP;
+ *   completing an IRP whose cancel routine is still set: CANCEL_STATE_IN_COMPLETED_IRP (0x48),
+ *     P1 = the IRP, P2 = the cancel routine (Windows stops when such an IRP is then cancelled, or
+ *     at once under Driver Verifier; irqlab stops where the mistake is, every time).
  */
 #include "kernel/io/irp.h"
 
@@ -138,17 +148,23 @@ static void finish_for_sender(PIRP Irp)
     }
     if (Irp->UserIosb)
         *Irp->UserIosb = Irp->IoStatus;
-    if (Irp->UserEvent)
-        (void)KeSetEvent(Irp->UserEvent, IO_NO_INCREMENT, FALSE);
+    /* Free first, signal last: the sender may run (and return, and count IRPs) the moment the
+     * event is set, on another CPU - nothing of the request may be left by then. */
+    PKEVENT event = Irp->UserEvent;
     IoFreeIrp(Irp);
+    if (event)
+        (void)KeSetEvent(event, IO_NO_INCREMENT, FALSE);
 }
 
 VOID IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost)
 {
-    UNREFERENCED_PARAMETER(PriorityBoost); /* no threads to boost */
+    UNREFERENCED_PARAMETER(PriorityBoost); /* no priority boosts */
     check_dispatch_level((void *)IofCompleteRequest, __builtin_return_address(0));
     if (Irp->Type != IO_TYPE_IRP || Irp->CurrentLocation > Irp->StackCount + 1)
         KeBugCheckEx(IO_BUGCHECK_MULTIPLE_IRP_COMPLETE_REQUESTS, (ULONG_PTR)Irp, 0, 0, 0);
+    PDRIVER_CANCEL cancel = __atomic_load_n(&Irp->CancelRoutine, __ATOMIC_ACQUIRE);
+    if (cancel) /* IoCancelIrp could still call it, on an IRP that is gone */
+        KeBugCheckEx(CANCEL_STATE_IN_COMPLETED_IRP, (ULONG_PTR)Irp, (ULONG_PTR)cancel, 0, 0);
 
     while (Irp->CurrentLocation <= Irp->StackCount) {
         PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);

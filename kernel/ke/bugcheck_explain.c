@@ -349,6 +349,18 @@ static bool explain_rule(const struct bugcheck_report *r, char *buf, size_t size
         ksnprintf(buf, size, "IRP 0x%016lx was completed twice (IoCompleteRequest on an IRP already completed).",
                   (unsigned long)p[0]);
         return true;
+    case CANCEL_STATE_IN_COMPLETED_IRP:
+        ksnprintf(buf, size,
+                  "IRP 0x%016lx was completed while its cancel routine 0x%016lx was still set "
+                  "(clear it with IoSetCancelRoutine(Irp, NULL) before IoCompleteRequest).",
+                  (unsigned long)p[0], (unsigned long)p[1]);
+        return true;
+    case DRIVER_RETURNED_HOLDING_CANCEL_LOCK:
+        ksnprintf(buf, size,
+                  "Cancel routine 0x%016lx returned for IRP 0x%016lx still holding the cancel spin lock "
+                  "(it must call IoReleaseCancelSpinLock(Irp->CancelIrql)).",
+                  (unsigned long)p[1], (unsigned long)p[0]);
+        return true;
     case BAD_POOL_CALLER:
     case BAD_POOL_HEADER:
         ksnprintf(buf, size, "%s (pool check 0x%02lx, see kernel/mm/heap.h and pool.h for the parameters).",
