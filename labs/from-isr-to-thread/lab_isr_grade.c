@@ -48,6 +48,7 @@ struct request {
     KIRQL completion_irql;
     BOOLEAN pending_returned; /* the driver's location had SL_PENDING_RETURNED (IoMarkIrpPending) */
     ULONG answer; /* the system buffer's first ULONG at completion: what the driver put there */
+    PIRP irp;     /* valid only until it completes */
 };
 
 static struct {
@@ -105,6 +106,7 @@ static NTSTATUS send(struct request *r, ULONG n, ULONG out_len)
     if (!irp)
         return r->call_status = STATUS_INSUFFICIENT_RESOURCES;
     IoSetCompletionRoutine(irp, on_complete, r, TRUE, TRUE, TRUE);
+    r->irp = irp;
     return r->call_status = IoCallDriver(g.fdo, irp);
 }
 
@@ -325,6 +327,44 @@ static void several_threads_at_once(struct ktest *t)
     KTEST_EXPECT_EQ(t, io_irps_outstanding(), irps); /* none lost, none completed twice */
 }
 
+/* 2 points: a request waiting behind another one is cancelled (IoCancelIrp): it completes at
+ * once, once, with STATUS_CANCELLED and nothing transferred, and the device is not disturbed - the
+ * request it works on completes with its result, and the next one is served. The interrupt is
+ * held back, so the cancelled request is still waiting when IoCancelIrp is called, whatever the
+ * host's speed. */
+static void cancel_waiting_request(struct ktest *t)
+{
+    if (!setup(t))
+        return;
+    unsigned irps = io_irps_outstanding();
+    struct request *working = &g.single[2], *waiting = &g.single[3], *after = &g.single[4];
+    hold_interrupt(true);
+    NTSTATUS s1 = send(working, 4, sizeof(ULONG));
+    NTSTATUS s2 = send(waiting, 6, sizeof(ULONG));
+    if (s1 != STATUS_PENDING || s2 != STATUS_PENDING) {
+        hold_interrupt(false);
+        ktest_fail(t, __FILE__, __LINE__, "the requests did not pend (0x%08x, 0x%08x)", (unsigned)s1, (unsigned)s2);
+        return;
+    }
+    BOOLEAN cancelled = IoCancelIrp(waiting->irp); /* still waiting: the device is busy with `working` */
+    KTEST_EXPECT_TRUE(t, cancelled);               /* it had a cancel routine: it was cancelable */
+    bool done = wait_done(waiting, WAIT_MS);
+    KTEST_EXPECT_TRUE(t, done);
+    KTEST_EXPECT_EQ(t, waiting->completions, 1);
+    KTEST_EXPECT_EQ(t, waiting->iosb.Status, STATUS_CANCELLED);
+    KTEST_EXPECT_EQ(t, waiting->iosb.Information, 0);
+    KTEST_EXPECT_EQ(t, working->completions, 0); /* the device's request is untouched */
+    hold_interrupt(false);
+    KTEST_ASSERT_TRUE(t, wait_done(working, WAIT_MS));
+    KTEST_EXPECT_EQ(t, working->iosb.Status, STATUS_SUCCESS);
+    KTEST_EXPECT_EQ(t, working->answer, 24);
+    send(after, 3, sizeof(ULONG)); /* the queue still works */
+    KTEST_ASSERT_TRUE(t, wait_done(after, WAIT_MS));
+    KTEST_EXPECT_EQ(t, after->answer, 6);
+    KTEST_EXPECT_EQ(t, io_irps_outstanding(), irps);
+}
+
 KTEST_MANUAL_SUITE(lab_isr_grade, KTEST_CASE(request_pends), KTEST_CASE(completes_with_result),
                    KTEST_CASE(information_set), KTEST_CASE(rejects_bad_requests), KTEST_CASE(many_in_a_row),
-                   KTEST_CASE(several_threads_at_once));
+                   KTEST_CASE(several_threads_at_once),
+                   KTEST_CASE(cancel_waiting_request));

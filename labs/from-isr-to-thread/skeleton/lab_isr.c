@@ -1,7 +1,7 @@
 /* drivers/lab_isr/lab_isr.c - lab "from ISR to thread": a driver for QEMU's edu device whose
  * requests pend until the device's interrupt says the work is done.
  *
- * YOUR WORK: TODO 1-3 below (labs/from-isr-to-thread/skeleton/). Handout:
+ * YOUR WORK: TODO 1-4 below (labs/from-isr-to-thread/skeleton/). Handout:
  * docs/labs/from-isr-to-thread.md. Everything not marked TODO is given and works.
  *
  * One request, IOCTL_LAB_ISR_FACTORIAL with n, from start to finish:
@@ -37,10 +37,13 @@ typedef struct _LAB_ISR_EXTENSION {
     PKINTERRUPT Interrupt; /* from IoConnectInterruptEx (CONNECT_LINE_BASED) */
 
     /* The requests. edu computes one factorial at a time (it ignores a new n while it computes),
-     * so requests wait in WaitingIrps, oldest first, and CurrentIrp is the one the device is
-     * working on (NULL: the device is idle). Both only under QueueLock. */
-    KSPIN_LOCK QueueLock;
+     * so requests wait in a cancel-safe queue (Csq: the list WaitingIrps under CsqLock), oldest
+     * first, and CurrentIrp is the one the device is working on (NULL: the device is idle; under
+     * StartLock). A waiting request can be cancelled; the current one runs to its interrupt. */
+    IO_CSQ Csq;
+    KSPIN_LOCK CsqLock;
     LIST_ENTRY WaitingIrps; /* linked through Irp->Tail.Overlay.ListEntry */
+    KSPIN_LOCK StartLock;   /* taken before CsqLock, never after */
     PIRP CurrentIrp;
 
     /* Written by the ISR, read by the DPC: only under the interrupt's spin lock. */
@@ -69,14 +72,51 @@ static VOID LabStartFactorial(PLAB_ISR_EXTENSION Dev, ULONG N)
     WRITE_REGISTER_ULONG(LabRegister(Dev, LAB_EDU_REG_FACTORIAL), N);
 }
 
-/* Add a request at the end of the waiting list. IRQL <= DISPATCH_LEVEL. */
-static inline VOID LabQueueRequest(PLAB_ISR_EXTENSION Dev, PIRP Irp)
+/* The cancel-safe queue's routines (learn.microsoft.com "Cancel-Safe IRP Queues"). The IoCsq*
+ * routines call them holding CsqLock (except the last): they only keep the list. */
+static VOID LabCsqInsert(PIO_CSQ Csq, PIRP Irp)
 {
-    KIRQL old;
-    KeAcquireSpinLock(&Dev->QueueLock, &old);
-    InsertTailList(&Dev->WaitingIrps, &Irp->Tail.Overlay.ListEntry);
-    KeReleaseSpinLock(&Dev->QueueLock, old);
+    PLAB_ISR_EXTENSION dev = CONTAINING_RECORD(Csq, LAB_ISR_EXTENSION, Csq);
+    InsertTailList(&dev->WaitingIrps, &Irp->Tail.Overlay.ListEntry);
 }
+
+static VOID LabCsqRemove(PIO_CSQ Csq, PIRP Irp)
+{
+    UNREFERENCED_PARAMETER(Csq);
+    RemoveEntryList(&Irp->Tail.Overlay.ListEntry);
+}
+
+/* The IRP after `Irp` (the first one for NULL), or NULL at the end. */
+static PIRP LabCsqPeekNext(PIO_CSQ Csq, PIRP Irp, PVOID PeekContext)
+{
+    UNREFERENCED_PARAMETER(PeekContext);
+    PLAB_ISR_EXTENSION dev = CONTAINING_RECORD(Csq, LAB_ISR_EXTENSION, Csq);
+    PLIST_ENTRY next = Irp ? Irp->Tail.Overlay.ListEntry.Flink : dev->WaitingIrps.Flink;
+    return next == &dev->WaitingIrps ? NULL : CONTAINING_RECORD(next, IRP, Tail.Overlay.ListEntry);
+}
+
+static VOID LabCsqAcquireLock(PIO_CSQ Csq, PKIRQL Irql)
+{
+    KeAcquireSpinLock(&CONTAINING_RECORD(Csq, LAB_ISR_EXTENSION, Csq)->CsqLock, Irql);
+}
+
+static VOID LabCsqReleaseLock(PIO_CSQ Csq, KIRQL Irql)
+{
+    KeReleaseSpinLock(&CONTAINING_RECORD(Csq, LAB_ISR_EXTENSION, Csq)->CsqLock, Irql);
+}
+
+/* A waiting request was cancelled (IoCancelIrp): the queue has let go of it, the driver
+ * completes it. DISPATCH_LEVEL or below, holding no lock. */
+static VOID LabCsqCompleteCanceled(PIO_CSQ Csq, PIRP Irp)
+{
+    UNREFERENCED_PARAMETER(Csq);
+    /* TODO 4 (handout "Your task" 4): the request was cancelled while it waited. Complete it:
+     * status STATUS_CANCELLED, nothing transferred (Information 0), IoCompleteRequest. */
+    UNREFERENCED_PARAMETER(Irp);
+}
+
+/* Add a request at the end of the waiting queue, cancelable. IRQL <= DISPATCH_LEVEL. */
+static inline VOID LabQueueRequest(PLAB_ISR_EXTENSION Dev, PIRP Irp) { IoCsqInsertIrp(&Dev->Csq, Irp, NULL); }
 
 /* If the device is idle, make the oldest waiting request the current one and start the device
  * on it. IRQL <= DISPATCH_LEVEL. CurrentIrp is set before the device starts: its interrupt may
@@ -84,24 +124,25 @@ static inline VOID LabQueueRequest(PLAB_ISR_EXTENSION Dev, PIRP Irp)
 static inline VOID LabStartNextRequest(PLAB_ISR_EXTENSION Dev)
 {
     KIRQL old;
-    KeAcquireSpinLock(&Dev->QueueLock, &old);
-    if (!Dev->CurrentIrp && !IsListEmpty(&Dev->WaitingIrps)) {
-        PLIST_ENTRY oldest = Dev->WaitingIrps.Flink;
-        RemoveEntryList(oldest);
-        Dev->CurrentIrp = CONTAINING_RECORD(oldest, IRP, Tail.Overlay.ListEntry);
-        LabStartFactorial(Dev, LabRequestN(Dev->CurrentIrp));
+    KeAcquireSpinLock(&Dev->StartLock, &old);
+    if (!Dev->CurrentIrp) {
+        PIRP next = IoCsqRemoveNextIrp(&Dev->Csq, NULL); /* no longer cancelable */
+        if (next) {
+            Dev->CurrentIrp = next;
+            LabStartFactorial(Dev, LabRequestN(next));
+        }
     }
-    KeReleaseSpinLock(&Dev->QueueLock, old);
+    KeReleaseSpinLock(&Dev->StartLock, old);
 }
 
 /* The request the device was working on (NULL if none); the device is idle afterwards. */
 static inline PIRP LabTakeCurrentRequest(PLAB_ISR_EXTENSION Dev)
 {
     KIRQL old;
-    KeAcquireSpinLock(&Dev->QueueLock, &old);
+    KeAcquireSpinLock(&Dev->StartLock, &old);
     PIRP irp = Dev->CurrentIrp;
     Dev->CurrentIrp = NULL;
-    KeReleaseSpinLock(&Dev->QueueLock, old);
+    KeReleaseSpinLock(&Dev->StartLock, old);
     return irp;
 }
 
@@ -137,9 +178,8 @@ static NTSTATUS LabIsrDeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     if (status != STATUS_SUCCESS)
         return LabCompleteNow(Irp, status);
 
-    /* TODO 1 (handout "Your task" 1; docs/labs/from-isr-to-thread.md "What PENDING means"):
-     * the request is good, and the device will answer it later, in an interrupt. Do not wait for
-     * it here. Instead:
+    /* TODO 1 (handout "Your task" 1): the request is good, and the device will answer it later,
+     * in an interrupt. Do not wait for it here. Instead:
      *   - mark the IRP pending (IoMarkIrpPending) - before anyone else can see it: once it is
      *     queued, the DPC may complete it on another CPU at any moment, and then it is gone;
      *   - queue it (LabQueueRequest) and start the device if it is idle (LabStartNextRequest);
@@ -155,14 +195,14 @@ static BOOLEAN LabIsrInterrupt(PKINTERRUPT Interrupt, PVOID ServiceContext)
 {
     UNREFERENCED_PARAMETER(Interrupt);
     PLAB_ISR_EXTENSION dev = ServiceContext;
-    /* TODO 2 (handout "Your task" 2; docs/labs/share-the-line.md has an ISR to compare): the ISR
-     * runs at DIRQL holding the interrupt's spin lock. Keep it short:
+    /* TODO 2 (handout "Your task" 2): the ISR runs at DIRQL holding the interrupt's spin lock,
+     * on whichever CPU took the interrupt. Keep it short:
      *   - read LAB_EDU_REG_INTERRUPT_STATUS; 0 means not ours: return FALSE;
      *   - acknowledge what you read (LAB_EDU_REG_INTERRUPT_ACK): the level line stays up until then;
      *   - if LAB_EDU_FACTORIAL_DONE is set, read the result (LAB_EDU_REG_FACTORIAL) into
      *     dev->Result; OR the status into dev->PendingStatus (the DPC takes both);
      *   - queue the DPC (IoRequestDpc) - last - and return TRUE.
-     * No IRP, no queue lock here: completing a request is not allowed above DISPATCH_LEVEL. */
+     * No IRP, no queue here: completing a request is not allowed above DISPATCH_LEVEL. */
     UNREFERENCED_PARAMETER(dev);
     return FALSE;
 }
@@ -193,8 +233,8 @@ static VOID LabIsrDpcForIsr(PKDPC Dpc, PDEVICE_OBJECT DeviceObject, PIRP Irp, PV
     PLAB_ISR_EXTENSION dev = DeviceObject->DeviceExtension;
     struct lab_take take = {dev, 0, 0};
     (void)KeSynchronizeExecution(dev->Interrupt, LabTakeResult, &take);
-    /* TODO 3 (handout "Your task" 3; docs/labs/from-isr-to-thread.md "The picture"): the DPC
-     * runs at DISPATCH_LEVEL. `take` holds what the ISR saw (take.Status, take.Result).
+    /* TODO 3 (handout "Your task" 3): the DPC runs at DISPATCH_LEVEL. `take` holds what the ISR
+     * saw (take.Status, take.Result).
      *   - if take.Status has no LAB_EDU_FACTORIAL_DONE, no factorial finished: return;
      *   - take the request the device worked on (LabTakeCurrentRequest; NULL: return);
      *   - put the answer in its system buffer (METHOD_BUFFERED: *(PULONG)AssociatedIrp.SystemBuffer),
@@ -251,8 +291,11 @@ NTSTATUS LabIsrStartDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo, PCM_
     PLAB_ISR_EXTENSION dev = fdo->DeviceExtension; /* zeroed */
     dev->Self = fdo;
     dev->Pdo = Pdo;
-    KeInitializeSpinLock(&dev->QueueLock);
+    KeInitializeSpinLock(&dev->CsqLock);
+    KeInitializeSpinLock(&dev->StartLock);
     InitializeListHead(&dev->WaitingIrps);
+    (void)IoCsqInitialize(&dev->Csq, LabCsqInsert, LabCsqRemove, LabCsqPeekNext, LabCsqAcquireLock, LabCsqReleaseLock,
+                          LabCsqCompleteCanceled);
     if (!IoAttachDeviceToDeviceStack(fdo, Pdo)) {
         IoDeleteDevice(fdo);
         return STATUS_NO_SUCH_DEVICE;

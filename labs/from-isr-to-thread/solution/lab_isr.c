@@ -36,10 +36,13 @@ typedef struct _LAB_ISR_EXTENSION {
     PKINTERRUPT Interrupt; /* from IoConnectInterruptEx (CONNECT_LINE_BASED) */
 
     /* The requests. edu computes one factorial at a time (it ignores a new n while it computes),
-     * so requests wait in WaitingIrps, oldest first, and CurrentIrp is the one the device is
-     * working on (NULL: the device is idle). Both only under QueueLock. */
-    KSPIN_LOCK QueueLock;
+     * so requests wait in a cancel-safe queue (Csq: the list WaitingIrps under CsqLock), oldest
+     * first, and CurrentIrp is the one the device is working on (NULL: the device is idle; under
+     * StartLock). A waiting request can be cancelled; the current one runs to its interrupt. */
+    IO_CSQ Csq;
+    KSPIN_LOCK CsqLock;
     LIST_ENTRY WaitingIrps; /* linked through Irp->Tail.Overlay.ListEntry */
+    KSPIN_LOCK StartLock;   /* taken before CsqLock, never after */
     PIRP CurrentIrp;
 
     /* Written by the ISR, read by the DPC: only under the interrupt's spin lock. */
@@ -68,14 +71,51 @@ static VOID LabStartFactorial(PLAB_ISR_EXTENSION Dev, ULONG N)
     WRITE_REGISTER_ULONG(LabRegister(Dev, LAB_EDU_REG_FACTORIAL), N);
 }
 
-/* Add a request at the end of the waiting list. IRQL <= DISPATCH_LEVEL. */
-static inline VOID LabQueueRequest(PLAB_ISR_EXTENSION Dev, PIRP Irp)
+/* The cancel-safe queue's routines (learn.microsoft.com "Cancel-Safe IRP Queues"). The IoCsq*
+ * routines call them holding CsqLock (except the last): they only keep the list. */
+static VOID LabCsqInsert(PIO_CSQ Csq, PIRP Irp)
 {
-    KIRQL old;
-    KeAcquireSpinLock(&Dev->QueueLock, &old);
-    InsertTailList(&Dev->WaitingIrps, &Irp->Tail.Overlay.ListEntry);
-    KeReleaseSpinLock(&Dev->QueueLock, old);
+    PLAB_ISR_EXTENSION dev = CONTAINING_RECORD(Csq, LAB_ISR_EXTENSION, Csq);
+    InsertTailList(&dev->WaitingIrps, &Irp->Tail.Overlay.ListEntry);
 }
+
+static VOID LabCsqRemove(PIO_CSQ Csq, PIRP Irp)
+{
+    UNREFERENCED_PARAMETER(Csq);
+    RemoveEntryList(&Irp->Tail.Overlay.ListEntry);
+}
+
+/* The IRP after `Irp` (the first one for NULL), or NULL at the end. */
+static PIRP LabCsqPeekNext(PIO_CSQ Csq, PIRP Irp, PVOID PeekContext)
+{
+    UNREFERENCED_PARAMETER(PeekContext);
+    PLAB_ISR_EXTENSION dev = CONTAINING_RECORD(Csq, LAB_ISR_EXTENSION, Csq);
+    PLIST_ENTRY next = Irp ? Irp->Tail.Overlay.ListEntry.Flink : dev->WaitingIrps.Flink;
+    return next == &dev->WaitingIrps ? NULL : CONTAINING_RECORD(next, IRP, Tail.Overlay.ListEntry);
+}
+
+static VOID LabCsqAcquireLock(PIO_CSQ Csq, PKIRQL Irql)
+{
+    KeAcquireSpinLock(&CONTAINING_RECORD(Csq, LAB_ISR_EXTENSION, Csq)->CsqLock, Irql);
+}
+
+static VOID LabCsqReleaseLock(PIO_CSQ Csq, KIRQL Irql)
+{
+    KeReleaseSpinLock(&CONTAINING_RECORD(Csq, LAB_ISR_EXTENSION, Csq)->CsqLock, Irql);
+}
+
+/* A waiting request was cancelled (IoCancelIrp): the queue has let go of it, the driver
+ * completes it. DISPATCH_LEVEL or below, holding no lock. */
+static VOID LabCsqCompleteCanceled(PIO_CSQ Csq, PIRP Irp)
+{
+    UNREFERENCED_PARAMETER(Csq);
+    Irp->IoStatus.Status = STATUS_CANCELLED;
+    Irp->IoStatus.Information = 0;
+    IoCompleteRequest(Irp, IO_NO_INCREMENT);
+}
+
+/* Add a request at the end of the waiting queue, cancelable. IRQL <= DISPATCH_LEVEL. */
+static inline VOID LabQueueRequest(PLAB_ISR_EXTENSION Dev, PIRP Irp) { IoCsqInsertIrp(&Dev->Csq, Irp, NULL); }
 
 /* If the device is idle, make the oldest waiting request the current one and start the device
  * on it. IRQL <= DISPATCH_LEVEL. CurrentIrp is set before the device starts: its interrupt may
@@ -83,24 +123,25 @@ static inline VOID LabQueueRequest(PLAB_ISR_EXTENSION Dev, PIRP Irp)
 static inline VOID LabStartNextRequest(PLAB_ISR_EXTENSION Dev)
 {
     KIRQL old;
-    KeAcquireSpinLock(&Dev->QueueLock, &old);
-    if (!Dev->CurrentIrp && !IsListEmpty(&Dev->WaitingIrps)) {
-        PLIST_ENTRY oldest = Dev->WaitingIrps.Flink;
-        RemoveEntryList(oldest);
-        Dev->CurrentIrp = CONTAINING_RECORD(oldest, IRP, Tail.Overlay.ListEntry);
-        LabStartFactorial(Dev, LabRequestN(Dev->CurrentIrp));
+    KeAcquireSpinLock(&Dev->StartLock, &old);
+    if (!Dev->CurrentIrp) {
+        PIRP next = IoCsqRemoveNextIrp(&Dev->Csq, NULL); /* no longer cancelable */
+        if (next) {
+            Dev->CurrentIrp = next;
+            LabStartFactorial(Dev, LabRequestN(next));
+        }
     }
-    KeReleaseSpinLock(&Dev->QueueLock, old);
+    KeReleaseSpinLock(&Dev->StartLock, old);
 }
 
 /* The request the device was working on (NULL if none); the device is idle afterwards. */
 static inline PIRP LabTakeCurrentRequest(PLAB_ISR_EXTENSION Dev)
 {
     KIRQL old;
-    KeAcquireSpinLock(&Dev->QueueLock, &old);
+    KeAcquireSpinLock(&Dev->StartLock, &old);
     PIRP irp = Dev->CurrentIrp;
     Dev->CurrentIrp = NULL;
-    KeReleaseSpinLock(&Dev->QueueLock, old);
+    KeReleaseSpinLock(&Dev->StartLock, old);
     return irp;
 }
 
@@ -137,7 +178,8 @@ static NTSTATUS LabIsrDeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         return LabCompleteNow(Irp, status);
 
     /* The device answers later, in an interrupt: say so before anyone else can see the IRP. Once
-     * it is queued, the DPC may complete it on another CPU - and then it is gone. */
+     * it is queued, the DPC may complete it on another CPU - and then it is gone. (IoCsqInsertIrp
+     * marks it pending too; a driver with a queue of its own would not get that for free.) */
     IoMarkIrpPending(Irp);
     LabQueueRequest(dev, Irp);
     LabStartNextRequest(dev);
@@ -257,8 +299,11 @@ NTSTATUS LabIsrStartDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo, PCM_
     PLAB_ISR_EXTENSION dev = fdo->DeviceExtension; /* zeroed */
     dev->Self = fdo;
     dev->Pdo = Pdo;
-    KeInitializeSpinLock(&dev->QueueLock);
+    KeInitializeSpinLock(&dev->CsqLock);
+    KeInitializeSpinLock(&dev->StartLock);
     InitializeListHead(&dev->WaitingIrps);
+    (void)IoCsqInitialize(&dev->Csq, LabCsqInsert, LabCsqRemove, LabCsqPeekNext, LabCsqAcquireLock, LabCsqReleaseLock,
+                          LabCsqCompleteCanceled);
     if (!IoAttachDeviceToDeviceStack(fdo, Pdo)) {
         IoDeleteDevice(fdo);
         return STATUS_NO_SUCH_DEVICE;
