@@ -320,11 +320,11 @@ static void several_threads_at_once(struct ktest *t)
     if (right != SLOTS || completions != SLOTS) /* the summary first: the grader shows the first line */
         ktest_fail(t, __FILE__, __LINE__, "%u of %u requests answered right, %u completions, %u never completed",
                    right, SLOTS, completions, hung);
+    KTEST_EXPECT_EQ(t, isr_true() - claimed, SLOTS); /* one interrupt per request */
+    KTEST_EXPECT_EQ(t, io_irps_outstanding(), irps); /* none lost, none completed twice */
     for (unsigned i = 0; i < SENDERS; i++)
         ktest_log(t, "sender %u: %u right, %u wrong, %u never completed", i, senders[i].right, senders[i].wrong,
                   senders[i].hung);
-    KTEST_EXPECT_EQ(t, isr_true() - claimed, SLOTS); /* one interrupt per request */
-    KTEST_EXPECT_EQ(t, io_irps_outstanding(), irps); /* none lost, none completed twice */
 }
 
 /* 2 points: a request waiting behind another one is cancelled (IoCancelIrp): it completes at
