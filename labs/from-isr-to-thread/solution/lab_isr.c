@@ -57,8 +57,9 @@ static inline volatile ULONG *LabRegister(PLAB_ISR_EXTENSION Dev, ULONG Offset)
     return &Dev->Registers[Offset / 4];
 }
 
-/* ---- the request queue (given) --------------------------------------------------------------
- * "static inline" only so that the skeleton, which does not call them yet, builds. */
+/* ---- the request queue (given, except TODO 4) -----------------------------------------------
+ * LabQueueRequest, LabStartNextRequest and LabTakeCurrentRequest are what the rest of the driver
+ * calls; "static inline" only so that the skeleton, which does not call them yet, builds. */
 
 /* METHOD_BUFFERED: input and output share the system buffer; LabCheckRequest made sure it holds
  * a ULONG each way. */
