@@ -1041,6 +1041,8 @@ typedef enum _MODE { KernelMode = 0, UserMode = 1, MaximumMode = 2 } MODE;
 #define FILE_WRITE_DATA 0x0002
 #define FILE_READ_ATTRIBUTES 0x0080
 #define FILE_ALL_ACCESS 0x001F01FF
+#define DELETE 0x00010000L      /* standard rights (winnt.h): any object */
+#define SYNCHRONIZE 0x00100000L /* ... the right to wait on it */
 
 /* ---- Strings ---- */
 VOID RtlInitUnicodeString(PUNICODE_STRING DestinationString, PCWSTR SourceString);

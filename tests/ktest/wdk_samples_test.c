@@ -5,7 +5,8 @@
  *   * sample_ndis_isr.c registered through NDIS on the e1000e, its ISR and DPC run by hand
  *     (the cause register is a pool block: the e1000e's real causes belong to its own driver);
  *   * sample_sync_memory.c on its own;
- *   * sample_bus_config.c on the first edu's PDO. */
+ *   * sample_bus_config.c on the first edu's PDO;
+ *   * sample_isr_to_thread.c on the second edu: interrupt -> DPC -> work item -> event -> thread. */
 #include "include/wdm.h"
 #include "kernel/console/log.h"
 #include "kernel/io/pnp.h"
@@ -62,6 +63,50 @@ static void run_connect_sample(struct ktest *t, unsigned start_flags)
 }
 
 static void connect_sample_with_messages(struct ktest *t) { run_connect_sample(t, 0); }
+
+/* Wait (in this PASSIVE_LEVEL thread) until *counter reaches target, at most WAIT_MS of guest time. */
+static bool wait_for(volatile LONG *counter, LONG target)
+{
+    LARGE_INTEGER ms = {.QuadPart = -10 * 1000};
+    for (unsigned i = 0; i < WAIT_MS && *counter < target; i++)
+        KeDelayExecutionThread(KernelMode, FALSE, &ms);
+    return *counter >= target;
+}
+
+static void isr_to_thread_sample_wakes_its_thread(struct ktest *t)
+{
+    PDEVICE_OBJECT pdo = io_pdo_find_pci(IO_TEST_EDU_VENDOR, IO_TEST_EDU_DEVICE, 1);
+    if (!pdo || !io_test_take(pdo, 0))
+        KTEST_SKIP(t, "needs -device edu,addr=07.0");
+    static SAMPLE_DEVICE dev;
+    memset(&dev, 0, sizeof(dev));
+    dev.PhysicalDeviceObject = pdo;
+    dev.Registers = (volatile UCHAR *)io_test_map_memory(pdo, 0);
+    io_test_edu_quiet((volatile ULONG *)dev.Registers);
+    KTEST_ASSERT_EQ(t, SampleStartWaiter(&dev, pdo), STATUS_SUCCESS);
+    log_dbgprint_capture("sample: ", printed, sizeof(printed)); /* the connect message: not checked here */
+    NTSTATUS status = SampleConnectInterrupt(&dev);
+    log_dbgprint_capture(NULL, NULL, 0);
+    KTEST_ASSERT_EQ(t, status, STATUS_SUCCESS);
+
+    HANDLE me = PsGetCurrentThreadId();
+    for (LONG i = 1; i <= 5; i++) {
+        SampleRaiseInterrupt(&dev, 0x10 + (ULONG)i);
+        KTEST_EXPECT_TRUE(t, wait_for(&dev.WaiterWakeups, i)); /* one wake-up per interrupt */
+    }
+    SampleDisconnectInterrupt(&dev);
+    SampleStopWaiter(&dev);
+    KTEST_EXPECT_EQ(t, dev.DpcCount, 5);
+    KTEST_EXPECT_EQ(t, dev.WorkCount, 5);
+    KTEST_EXPECT_EQ(t, dev.WaiterWakeups, 5);
+    KTEST_EXPECT_EQ(t, dev.LastStatusSeen, 0x15);
+    KTEST_EXPECT_EQ(t, dev.WorkIrql, PASSIVE_LEVEL);   /* the work routine, in a worker thread */
+    KTEST_EXPECT_EQ(t, dev.WaiterIrql, PASSIVE_LEVEL); /* the driver's own thread */
+    KTEST_EXPECT_NE(t, dev.WaiterThreadId, NULL);
+    KTEST_EXPECT_NE(t, dev.WaiterThreadId, me);
+    KTEST_EXPECT_NULL(t, dev.WorkItem); /* freed by SampleStopWaiter */
+    io_test_give_back(pdo);
+}
 static void connect_sample_falls_back_to_the_line(struct ktest *t) { run_connect_sample(t, IO_START_NO_MSI); }
 
 /* ---- NDIS ---- */
@@ -184,4 +229,4 @@ static void bus_config_sample_reads_ids(struct ktest *t)
 
 KTEST_SUITE(wdk_samples, KTEST_CASE(connect_sample_with_messages), KTEST_CASE(connect_sample_falls_back_to_the_line),
             KTEST_CASE(ndis_sample_isr_and_dpc), KTEST_CASE(ring_sample_under_a_queued_lock),
-            KTEST_CASE(bus_config_sample_reads_ids));
+            KTEST_CASE(bus_config_sample_reads_ids), KTEST_CASE(isr_to_thread_sample_wakes_its_thread));

@@ -57,6 +57,9 @@ _Use_decl_annotations_ VOID SampleDpcRoutine(PKDPC Dpc, PVOID DeferredContext, P
     device->LastStatusSeen = status;
     KeReleaseSpinLock(&device->StatusLock, oldIrql);
     InterlockedIncrement(&device->DpcCount);
+    if (device->WorkItem != NULL) {
+        SampleQueueWork(device); /* the rest must wait: hand it to PASSIVE_LEVEL */
+    }
 }
 
 _Use_decl_annotations_ NTSTATUS SampleConnectInterrupt(PSAMPLE_DEVICE Device)

@@ -25,11 +25,28 @@ typedef struct _SAMPLE_DEVICE {
     volatile LONG IsrCount;
     volatile LONG DpcCount;
     ULONG LastStatusSeen;
+    /* sample_isr_to_thread.c: the DPC hands on to a work item, which wakes a waiting thread. */
+    PIO_WORKITEM WorkItem; /* NULL: the DPC's work ends in the DPC */
+    volatile LONG WorkQueued;
+    volatile LONG WorkCount;
+    KIRQL WorkIrql;
+    KEVENT DataReady; /* synchronization event: one wake-up per SetEvent */
+    HANDLE WaiterHandle;
+    volatile LONG Stopping;
+    volatile LONG WaiterWakeups;
+    KIRQL WaiterIrql;
+    HANDLE WaiterThreadId;
 } SAMPLE_DEVICE, *PSAMPLE_DEVICE;
 
 _IRQL_requires_(PASSIVE_LEVEL) NTSTATUS SampleConnectInterrupt(_Inout_ PSAMPLE_DEVICE Device);
 _IRQL_requires_(PASSIVE_LEVEL) VOID SampleDisconnectInterrupt(_Inout_ PSAMPLE_DEVICE Device);
 VOID SampleRaiseInterrupt(_In_ PSAMPLE_DEVICE Device, _In_ ULONG Status);
+
+/* ---- sample_isr_to_thread.c: ISR -> DPC -> work item -> KeSetEvent -> waiting thread ---- */
+_IRQL_requires_(PASSIVE_LEVEL) NTSTATUS
+    SampleStartWaiter(_Inout_ PSAMPLE_DEVICE Device, _In_ PDEVICE_OBJECT DeviceObject);
+_IRQL_requires_max_(DISPATCH_LEVEL) VOID SampleQueueWork(_Inout_ PSAMPLE_DEVICE Device);
+_IRQL_requires_(PASSIVE_LEVEL) VOID SampleStopWaiter(_Inout_ PSAMPLE_DEVICE Device);
 
 /* ---- sample_ndis_isr.c: an NDIS 6 ISR/DPC pair with NdisMSynchronizeWithInterruptEx ---- */
 typedef struct _SAMPLE_ADAPTER {
