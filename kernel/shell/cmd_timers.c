@@ -2,7 +2,7 @@
  * (docs/scheduling.md "Timers", docs/shell.md).
  *
  * One row per timer, earliest first: when it is due (ms from now; negative = overdue, the expiry
- * DPC has not run yet), its period, the routine of its DPC (symbolised with kernel/ke/ksyms) and,
+ * DPC has not run yet), its period, the routine of its DPC (symbolised with kernel/ke/ksyms.c) and,
  * for a wait's timeout, the thread that waits. A snapshot is taken under the dispatcher lock and
  * printed after it is released. */
 #include "kernel/console/console.h"
