@@ -121,7 +121,7 @@ static uint64_t all_switches(void)
 static void switch_rate(struct ktest *t)
 {
     unsigned cpus = (unsigned)KeNumberProcessors;
-    PKTHREAD threads[2 * KE_MAX_CPUS];
+    PKTHREAD threads[2 * KE_MAX_CPUS] = {0};
     KPRIORITY old = KeSetPriorityThread(KeGetCurrentThread(), 15); /* start them all, then watch */
     uint64_t switches = all_switches(), start = rdtsc();
     for (unsigned c = 0; c < cpus; c++) {
