@@ -11,7 +11,10 @@ for the e1000 (line interrupt) and the e1000e (MSI-X):
     "(interrupt)";
   * its counters agree: two link changes more, both found by the watchdog, and it polled;
   * traffic works again afterwards (the stats command travels over the link), the guest's own
-    checks pass (exit status 33).
+    checks pass (exit status 33);
+  * the control: with `e1000_watchdog_ms=0` as well, nothing in the driver ever reads the link
+    state, so the same cable pull goes unnoticed (no link line, no link change counted) - the
+    watchdog is what saw it above.
 
 Verdicts count log lines and counters; every wait is for a condition, with a generous timeout.
 
@@ -23,13 +26,15 @@ import re
 import socket
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
 from irqlab_net import ServeGuest  # noqa: E402
 from tap import Tap  # noqa: E402
 
-CONFIGS = [("e1000", "pc", 1), ("e1000e", "q35", 2)]
 CMDLINE = "e1000_link_irq=off e1000_watchdog_ms=200"
+CONTROL = "e1000_link_irq=off e1000_watchdog_ms=0"
+CONFIGS = [("e1000", "pc", 1, CMDLINE), ("e1000e", "q35", 2, CMDLINE), ("e1000", "pc", 1, CONTROL)]
 
 
 class Qmp:
@@ -66,10 +71,11 @@ class Qmp:
         self.sock.close()
 
 
-def run(model, machine, smp, tmp):
-    qmp_path = os.path.join(tmp, f"qmp-{model}.sock")
+def run(model, machine, smp, cmdline, tmp):
+    qmp_path = os.path.join(tmp, f"qmp-{model}-{len(cmdline)}-{machine}.sock")
+    control = cmdline == CONTROL
     out = {}
-    g = ServeGuest(model, machine=machine, smp=smp, cmdline=CMDLINE,
+    g = ServeGuest(model, machine=machine, smp=smp, cmdline=cmdline,
                    extra=["-qmp", f"unix:{qmp_path},server=on,wait=off"])
     with g:
         out["argv"] = g.qemu.argv
@@ -81,15 +87,32 @@ def run(model, machine, smp, tmp):
         qmp = Qmp(qmp_path)
         try:
             qmp.command("set_link", name="n0", up=False)
-            out["down"] = bool(g.qemu.expect(r"link down \((\w+)\)", timeout=120))
+            if control:  # nothing to wait for: no code in the guest looks; give it time to (not) look
+                time.sleep(2)
+            else:
+                out["down"] = bool(g.qemu.expect(r"link down \((\w+)\)", timeout=120))
             qmp.command("set_link", name="n0", up=True)
-            out["up"] = bool(g.qemu.expect(r"link up, [^\n]*\((\w+)\)", timeout=120))
+            if not control:
+                out["up"] = bool(g.qemu.expect(r"link up, [^\n]*\((\w+)\)", timeout=120))
         finally:
             qmp.close()
         out["after"] = g.stats().get("net0", {})
         out["status"] = g.stop()
         out["serial"] = g.output()
     return out
+
+
+def check_control(t, name, r):
+    diag = "argv: " + " ".join(r.get("argv", [])) + "\n--- serial (end):\n" + r.get("serial", "")[-2500:]
+    if not t.ok(r.get("ready"), f"{name}: driver up, guest ready", diag=diag):
+        return
+    b, a = r.get("before", {}), r.get("after", {})
+    lines = re.findall(r"e1000: \S+ \S+: link (up|down)[^\n]*\((\w+)\)", r.get("serial", ""))
+    t.ok(a and a.get("links") == b.get("links") and a.get("wd_polls") == 0
+         and [l for l in lines if l[1] != "initialization"] == [],
+         f"{name}: without the watchdog the pulled cable goes unnoticed (the timer is the path)",
+         diag=f"before {b}\nafter {a}\nlink lines {lines}")
+    t.ok(r.get("status") == 33, f"{name}: guest checks pass (exit status 33)", diag=f"status {r.get('status')}\n{diag}")
 
 
 def check(t, name, r):
@@ -115,14 +138,14 @@ def check(t, name, r):
 def main():
     t = Tap()
     with tempfile.TemporaryDirectory(prefix="irqlab-qmp-") as tmp:
-        for model, machine, smp in CONFIGS:
-            name = f"{model} on {machine} -smp {smp}"
+        for model, machine, smp, cmdline in CONFIGS:
+            name = f"{model} on {machine} -smp {smp}" + (" (control: no watchdog)" if cmdline == CONTROL else "")
             try:
-                r = run(model, machine, smp, tmp)
+                r = run(model, machine, smp, cmdline, tmp)
             except Exception as exc:  # a broken host side must fail the test, not crash it
                 t.ok(False, f"{name}: run", diag=repr(exc))
                 continue
-            check(t, name, r)
+            (check_control if cmdline == CONTROL else check)(t, name, r)
     return t.finish()
 
 
