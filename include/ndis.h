@@ -326,7 +326,8 @@ typedef struct _NDIS_TIMER_CHARACTERISTICS {
     PNDIS_TIMER_FUNCTION TimerFunction;
     PVOID FunctionContext;
 } NDIS_TIMER_CHARACTERISTICS, *PNDIS_TIMER_CHARACTERISTICS;
-#define NDIS_SIZEOF_TIMER_CHARACTERISTICS_REVISION_1 RTL_SIZEOF_THROUGH_FIELD(NDIS_TIMER_CHARACTERISTICS, FunctionContext)
+#define NDIS_SIZEOF_TIMER_CHARACTERISTICS_REVISION_1                                                                   \
+    RTL_SIZEOF_THROUGH_FIELD(NDIS_TIMER_CHARACTERISTICS, FunctionContext)
 
 /* IRQL <= DISPATCH_LEVEL. NdisHandle: the miniport's driver or adapter handle. The timer is not set.
  * NDIS_STATUS_SUCCESS; NDIS_STATUS_INVALID_PARAMETER (header, no TimerFunction);

@@ -39,7 +39,11 @@ static int cmd_timers(const struct shell_args *args)
             ksnprintf(period, sizeof(period), "%u ms", (unsigned)r->period);
         else
             ksnprintf(period, sizeof(period), "once");
-        if (r->dpc_routine)
+        uint64_t offset = 0;
+        const char *name = r->dpc_routine ? ksym_lookup((uint64_t)(uintptr_t)r->dpc_routine, &offset) : NULL;
+        if (name && offset == 0)
+            ksnprintf(routine, sizeof(routine), "%s", name); /* a routine's entry: its name alone */
+        else if (r->dpc_routine)
             ksym_format((uint64_t)(uintptr_t)r->dpc_routine, routine, sizeof(routine));
         else
             ksnprintf(routine, sizeof(routine), "-");

@@ -79,9 +79,10 @@ static void interrupt_to_thread(struct ktest *t)
     ke_interrupt_disconnect(&obj);
     test_vector_free(vector);
     th_unpin();
-    ktest_log(t, "bench_sched: TSC %lu MHz; interrupt -> ISR -> DPC -> KeSetEvent -> waiting thread running: "
-              "%lu TSC ticks (%lu wakes)", (unsigned long)(time_tsc_frequency() / 1000000), (unsigned long)ticks,
-              (unsigned long)wakes);
+    ktest_log(t,
+              "bench_sched: TSC %lu MHz; interrupt -> ISR -> DPC -> KeSetEvent -> waiting thread running: "
+              "%lu TSC ticks (%lu wakes)",
+              (unsigned long)(time_tsc_frequency() / 1000000), (unsigned long)ticks, (unsigned long)wakes);
     KTEST_EXPECT_EQ(t, wakes, WAKE_ROUNDS);
 }
 
@@ -141,8 +142,10 @@ static void switch_rate(struct ktest *t)
         KTEST_EXPECT_TRUE(t, th_join(threads[i], 30));
     uint64_t hz = time_tsc_frequency();
     uint64_t per_second = ticks ? switches * hz / ticks : 0;
-    ktest_log(t, "bench_sched: %u CPUs, %lu switches in %lu TSC ticks: %lu switches/s of guest time, "
-              "%lu per CPU", cpus, (unsigned long)switches, (unsigned long)ticks, (unsigned long)per_second,
+    ktest_log(t,
+              "bench_sched: %u CPUs, %lu switches in %lu TSC ticks: %lu switches/s of guest time, "
+              "%lu per CPU",
+              cpus, (unsigned long)switches, (unsigned long)ticks, (unsigned long)per_second,
               (unsigned long)(per_second / cpus));
     KTEST_EXPECT_GE(t, switches, (uint64_t)2 * PAIR_ROUNDS * cpus);
 }

@@ -90,7 +90,7 @@ static void allocate_checks_the_characteristics(struct ktest *t)
     uint64_t pool = io_test_pool_bytes(TEST_TAG);
     c = chars_for(NULL);
     KTEST_ASSERT_EQ(t, NdisAllocateTimerObject(NULL, &c, &timer), NDIS_STATUS_SUCCESS);
-    KTEST_EXPECT_GT(t, io_test_pool_bytes(TEST_TAG), pool); /* charged to AllocationTag */
+    KTEST_EXPECT_GT(t, io_test_pool_bytes(TEST_TAG), pool);          /* charged to AllocationTag */
     KTEST_EXPECT_EQ(t, queued_with((PVOID)probe_callback, NULL), 0); /* allocated is not set */
     NdisFreeTimerObject(timer);
     KTEST_EXPECT_EQ(t, io_test_pool_bytes(TEST_TAG), pool);
@@ -203,6 +203,6 @@ static void e1000_watchdog_polls_and_halt_cancels_it(struct ktest *t)
     KTEST_EXPECT_EQ(t, io_test_pool_bytes(IRQLAB_POOL_TAG("E1kW")), pool);
 }
 
-KTEST_SUITE(ndis_timer, KTEST_CASE(allocate_checks_the_characteristics), KTEST_CASE(one_shot_runs_once_at_dispatch_level),
-            KTEST_CASE(set_context_overrides_the_default), KTEST_CASE(periodic_runs_until_cancelled),
-            KTEST_CASE(e1000_watchdog_polls_and_halt_cancels_it));
+KTEST_SUITE(ndis_timer, KTEST_CASE(allocate_checks_the_characteristics),
+            KTEST_CASE(one_shot_runs_once_at_dispatch_level), KTEST_CASE(set_context_overrides_the_default),
+            KTEST_CASE(periodic_runs_until_cancelled), KTEST_CASE(e1000_watchdog_polls_and_halt_cancels_it));
