@@ -1,8 +1,8 @@
 /* tests/ktest/sched_soak_test.c - the scheduler's books still balance after 100,000 context
- * switches (4 cases of 25,000): threads at several priorities pass tokens to each other through
+ * switches (8 cases of 12,500): threads at several priorities pass tokens to each other through
  * semaphores, preempt each other, get boosted, and move between processors with
  * KeSetSystemAffinityThreadEx, while the test stops the world (takes the dispatcher lock) every
- * 5,000 switches and checks every invariant kernel/ke/thread.h promises:
+ * 2,500 switches and checks every invariant kernel/ke/thread.h promises:
  *
  *   - every thread is in exactly one place: the current thread of one CPU (Running), in one ready
  *     queue - its NextProcessor's, at its Priority, on a CPU its Affinity allows (Ready), or in a
@@ -24,8 +24,8 @@
 
 #define THREADS 12
 #define TOKENS 5
-#define SWITCHES_PER_CASE 25000
-#define CHECK_EVERY 5000
+#define SWITCHES_PER_CASE 12500
+#define CHECK_EVERY 2500
 #define MAX_SEEN 128
 
 static KSEMAPHORE tokens[THREADS];
@@ -217,7 +217,7 @@ static void report(struct ktest *t, const char *when, const struct verdict *v)
         ktest_log(t, "%s: %s", when, v->problem);
 }
 
-static void soak_25000_switches(struct ktest *t)
+static void soak_12500_switches(struct ktest *t)
 {
     stop = false;
     struct books start, now;
@@ -255,10 +255,15 @@ static void soak_25000_switches(struct ktest *t)
               (unsigned long)(passes - passes_before), (unsigned long)affinity_changes);
 }
 
-/* Four times 25,000: each case ends well within the per-case timeout even under a loaded TCG. */
-static void round_1(struct ktest *t) { soak_25000_switches(t); }
-static void round_2(struct ktest *t) { soak_25000_switches(t); }
-static void round_3(struct ktest *t) { soak_25000_switches(t); }
-static void round_4(struct ktest *t) { soak_25000_switches(t); }
+/* Eight times 12,500: each case ends well within the per-case timeout even under a loaded TCG. */
+static void round_1(struct ktest *t) { soak_12500_switches(t); }
+static void round_2(struct ktest *t) { soak_12500_switches(t); }
+static void round_3(struct ktest *t) { soak_12500_switches(t); }
+static void round_4(struct ktest *t) { soak_12500_switches(t); }
+static void round_5(struct ktest *t) { soak_12500_switches(t); }
+static void round_6(struct ktest *t) { soak_12500_switches(t); }
+static void round_7(struct ktest *t) { soak_12500_switches(t); }
+static void round_8(struct ktest *t) { soak_12500_switches(t); }
 
-KTEST_SUITE(sched_soak, KTEST_CASE(round_1), KTEST_CASE(round_2), KTEST_CASE(round_3), KTEST_CASE(round_4));
+KTEST_SUITE(sched_soak, KTEST_CASE(round_1), KTEST_CASE(round_2), KTEST_CASE(round_3), KTEST_CASE(round_4),
+            KTEST_CASE(round_5), KTEST_CASE(round_6), KTEST_CASE(round_7), KTEST_CASE(round_8));
