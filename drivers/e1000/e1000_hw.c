@@ -154,7 +154,8 @@ ULONG E1000ItrFromCommandLine(void)
 
 bool E1000LinkInterruptFromCommandLine(void) { return cmdline_get_bool("e1000_link_irq", true); }
 
-/* 2 s: what Intel's drivers poll at (Linux e1000_main.c, e1000_watchdog: "round_jiffies(jiffies + 2 * HZ)"). */
+/* 2 s: what Intel's drivers poll at (Linux drivers/net/ethernet/intel/e1000/e1000_main.c, e1000_watchdog
+ * reschedules itself with schedule_delayed_work(..., 2 * HZ)). */
 #define E1000_WATCHDOG_DEFAULT_MS 2000
 
 ULONG E1000WatchdogPeriodFromCommandLine(void)

@@ -109,6 +109,14 @@ static VOID release_adapter(PE1000_ADAPTER Adapter)
     NdisFreeMemory(Adapter, sizeof(*Adapter), 0);
 }
 
+/* Who will notice a link change, for the start-up line. */
+static PCSTR link_watchers(bool interrupt, bool watchdog)
+{
+    if (interrupt)
+        return watchdog ? "interrupt + watchdog" : "interrupt only";
+    return watchdog ? "watchdog only" : "not watched (e1000_link_irq=off, e1000_watchdog_ms=0)";
+}
+
 static NDIS_STATUS E1000InitializeEx(NDIS_HANDLE MiniportAdapterHandle, NDIS_HANDLE MiniportDriverContext,
                                      PNDIS_MINIPORT_INIT_PARAMETERS MiniportInitParameters)
 {
@@ -182,7 +190,7 @@ static NDIS_STATUS E1000InitializeEx(NDIS_HANDLE MiniportAdapterHandle, NDIS_HAN
              adapter->Name, adapter->Chip == E1000_CHIP_82574L ? "82574L" : "82540EM", m[0], m[1], m[2], m[3], m[4],
              m[5], adapter->Netif.name, E1000ModeName(adapter->Mode),
              adapter->Mode == E1000_IRQ_MSIX ? " (rx/tx/other = messages 0/1/2)" : "",
-             adapter->ItrInterval ? "on" : "off", link_irq ? "interrupt + watchdog" : "watchdog only");
+             adapter->ItrInterval ? "on" : "off", link_watchers(link_irq, adapter->WatchdogTimer != NULL));
     return NDIS_STATUS_SUCCESS;
 }
 
