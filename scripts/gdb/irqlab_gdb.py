@@ -990,8 +990,12 @@ def saved_frames(stack_pointer):
     return frames, saved
 
 
-def where(address):
-    """"function+0x12 at file.c:NN" for a return address (its line is that of the call)."""
+def where(address, exact=False):
+    """"function+0x12 at file.c:NN" for a return address (its line is that of the call), or for
+    an exact code address (`exact`: a thread that never ran starts at the start of a function)."""
+    if exact:
+        text, sal = symbolize(address), gdb.find_pc_line(address)
+        return text + (f" at {sal.symtab.filename}:{sal.line}" if sal and sal.symtab else "")
     text = return_address_text(address) if address else "0x0"
     sal = gdb.find_pc_line(address - 1) if address else None
     if sal and sal.symtab:
@@ -1066,12 +1070,13 @@ running thread, select its CPU (`thread N`, N = CPU + 1) and use `bt`."""
             f"(stack {num(t['StackLimit']):#x}-{num(t['StackBase']):#x})")
         if not stack:
             raise UserError("no saved stack pointer (the thread never ran or has been reaped)")
-        if num(t["ContextSwitches"]) == 0:
+        never_ran = num(t["ContextSwitches"]) == 0
+        if never_ran:
             out("  (it has never run: #0 is where its first switch will take it)")
         frames, saved = saved_frames(stack)
         out("  saved by ke_swap_context: " + " ".join(f"{r}={v:#x}" for r, v in saved.items() if r in ("rbp", "rbx")))
         for i, address in enumerate(frames):
-            out(f"#{i:<2} {where(address)}")
+            out(f"#{i:<2} {where(address, exact=never_ran and i == 0)}")
 
 
 def register():
