@@ -9,6 +9,7 @@
  *     NDIS_MINIPORT_INTERRUPT_CHARACTERISTICS and its eight handlers, NdisMSynchronizeWithInterruptEx,
  *     NdisMQueueDpc / NdisMQueueDpcEx;
  *   - NDIS I/O work items: NdisAllocateIoWorkItem, NdisQueueIoWorkItem, NdisFreeIoWorkItem;
+ *   - timer objects: NdisAllocateTimerObject, NdisSetTimerObject, NdisCancelTimerObject, NdisFreeTimerObject;
  *   - memory and bus helpers a hardware miniport needs: NdisMAllocateSharedMemory (DMA),
  *     NdisAllocateMemoryWithTagPriority, NdisMMapIoSpace, NdisMGetBusData, NdisStallExecution.
  *
@@ -320,6 +321,46 @@ VOID NdisQueueIoWorkItem(NDIS_HANDLE NdisIoWorkItemHandle, NDIS_IO_WORKITEM_ROUT
 /* Not while queued (0xE4 WORKER_INVALID, P1 = 2). */
 VOID NdisFreeIoWorkItem(NDIS_HANDLE NdisIoWorkItemHandle);
 
+/* ==== Timer objects (drivers/ndis/ndis_timer.c) ================================================== *
+ * A one-shot or periodic timer whose callback runs as a DPC (DISPATCH_LEVEL): NDIS 6's replacement
+ * for NdisMInitializeTimer. A miniport uses one for what interrupts do not tell it - a link
+ * watchdog, a hang check. Built on a KTIMER and a KDPC (learn.microsoft.com "NDIS Timer Functions"). */
+#define NDIS_OBJECT_TYPE_TIMER_CHARACTERISTICS 0x97
+#define NDIS_TIMER_CHARACTERISTICS_REVISION_1 1
+
+/* NetTimerCallback: SystemSpecific1..3 are NDIS's (irqlab: the KDPC and the DPC's two system
+ * arguments, the expiry's interrupt time low/high); FunctionContext is NdisSetTimerObject's, or the
+ * characteristics' when that was NULL. DISPATCH_LEVEL. */
+typedef VOID NDIS_TIMER_FUNCTION(PVOID SystemSpecific1, PVOID FunctionContext, PVOID SystemSpecific2,
+                                 PVOID SystemSpecific3);
+typedef NDIS_TIMER_FUNCTION *PNDIS_TIMER_FUNCTION;
+
+typedef struct _NDIS_TIMER_CHARACTERISTICS {
+    NDIS_OBJECT_HEADER Header;
+    ULONG AllocationTag;
+    PNDIS_TIMER_FUNCTION TimerFunction;
+    PVOID FunctionContext;
+} NDIS_TIMER_CHARACTERISTICS, *PNDIS_TIMER_CHARACTERISTICS;
+#define NDIS_SIZEOF_TIMER_CHARACTERISTICS_REVISION_1                                                                   \
+    RTL_SIZEOF_THROUGH_FIELD(NDIS_TIMER_CHARACTERISTICS, FunctionContext)
+
+/* IRQL <= DISPATCH_LEVEL. NdisHandle: the miniport's driver or adapter handle. The timer is not set.
+ * NDIS_STATUS_SUCCESS; NDIS_STATUS_INVALID_PARAMETER (header, no TimerFunction);
+ * NDIS_STATUS_RESOURCES. */
+NDIS_STATUS NdisAllocateTimerObject(NDIS_HANDLE NdisHandle, PNDIS_TIMER_CHARACTERISTICS TimerCharacteristics,
+                                    PNDIS_HANDLE pTimerObject);
+/* IRQL <= DISPATCH_LEVEL. (Re)sets it: the callback runs once at DueTime (100 ns units, negative =
+ * relative; never early), then every MillisecondsPeriod ms if that is > 0. TRUE if it was already
+ * set. */
+BOOLEAN NdisSetTimerObject(NDIS_HANDLE TimerObject, LARGE_INTEGER DueTime, LONG MillisecondsPeriod,
+                           PVOID FunctionContext);
+/* IRQL <= DISPATCH_LEVEL; PASSIVE_LEVEL for a periodic timer. Dequeues it (and a callback queued
+ * but not started). TRUE if it was set. At PASSIVE_LEVEL it also waits, as KeFlushQueuedDpcs, until
+ * a callback already running has returned: afterwards none runs any more. */
+BOOLEAN NdisCancelTimerObject(NDIS_HANDLE TimerObject);
+/* PASSIVE_LEVEL. Cancels it as NdisCancelTimerObject, then frees it. */
+VOID NdisFreeTimerObject(NDIS_HANDLE TimerObject);
+
 /* ==== Memory, registers, bus (drivers/ndis/ndis_memory.c) ======================================= */
 typedef enum _EX_POOL_PRIORITY {
     LowPoolPriority = 0,
@@ -457,5 +498,8 @@ _Static_assert(NDIS_SIZEOF_MINIPORT_DRIVER_CHARACTERISTICS_REVISION_1 == 0x88, "
 _Static_assert(offsetof(NDIS_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES, MiniportAdapterContext) == 0x08, "RA.Ctx");
 _Static_assert(offsetof(NDIS_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES, InterfaceType) == 0x18, "RA.Interface");
 _Static_assert(sizeof(NDIS_RECEIVE_THROTTLE_PARAMETERS) == 8, "NDIS_RECEIVE_THROTTLE_PARAMETERS");
+_Static_assert(offsetof(NDIS_TIMER_CHARACTERISTICS, AllocationTag) == 0x04, "TC.AllocationTag");
+_Static_assert(offsetof(NDIS_TIMER_CHARACTERISTICS, TimerFunction) == 0x08, "TC.TimerFunction");
+_Static_assert(NDIS_SIZEOF_TIMER_CHARACTERISTICS_REVISION_1 == 0x18, "TC revision 1 size");
 
 #endif

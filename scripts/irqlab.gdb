@@ -33,6 +33,7 @@ define irqlab-help
   echo kill                 stop the guest;  quit leaves gdb (and make gdb stops QEMU)\n
   echo irql / interrupts    IRQL of each CPU / the vector table;  dpcs: DPC queues\n
   echo kinterrupt EXPR      one KINTERRUPT;  pcidev: PCI devices;  bugcheck (docs/gdb.md)\n
+  echo kthreads            kernel threads;  kthread-bt ID: a waiting thread's call chain\n
 end
 document irqlab-help
 Print the handful of gdb commands needed to debug irqlab.

@@ -104,12 +104,12 @@ class ServeGuest:
     """
 
     def __init__(self, kind="e1000", *, models=None, machine="pc", smp=1, cmdline="", timeout=240, pcap_dir=None,
-                 elf=None, boot="kernel"):
+                 elf=None, boot="kernel", extra=None):
         from irqlab_qemu import Qemu, ktest_elf
         self.net = nic_setup(kind, control=True, pcap_dir=pcap_dir, models=models)
         words = "ktest=e1000_serve " + cmdline
         self.qemu = Qemu(elf or ktest_elf(), machine=machine, smp=smp, boot=boot, cmdline=words.strip(),
-                         extra=self.net.argv, timeout=timeout)
+                         extra=self.net.argv + list(extra or []), timeout=timeout)
         self.ready = None
 
     def __enter__(self):

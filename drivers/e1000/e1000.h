@@ -11,7 +11,8 @@
  *
  * Files: e1000_miniport.c (DriverEntry, MiniportInitializeEx / MiniportHaltEx), e1000_hw.c
  * (reset, EEPROM, MAC, link, ITR), e1000_rx.c and e1000_tx.c (descriptor rings),
- * e1000_interrupt.c (the eight NDIS interrupt handlers), e1000_stats.c (counters for people).
+ * e1000_interrupt.c (the eight NDIS interrupt handlers), e1000_watchdog.c (the periodic link
+ * check, an NDIS timer object), e1000_stats.c (counters for people).
  */
 #ifndef IRQLAB_E1000_H
 #define IRQLAB_E1000_H
@@ -74,7 +75,9 @@ struct e1000_stats {
     uint64_t tx_frames;       /* frames queued to the NIC */
     uint64_t tx_completed;    /* descriptors the NIC wrote back */
     uint64_t tx_ring_full;    /* transmit refused: no free descriptor */
-    uint64_t link_changes;    /* link went up or down (LSC) */
+    uint64_t link_changes;    /* link went up or down (LSC interrupt or watchdog) */
+    uint64_t watchdog_polls;  /* the watchdog timer's callback ran */
+    uint64_t watchdog_links;  /* ... and found the link changed (the interrupt had not told) */
 };
 
 typedef struct _E1000_ADAPTER {
@@ -95,6 +98,10 @@ typedef struct _E1000_ADAPTER {
     /* Causes enabled in IMS, as this driver last wrote them - read by the ISR, which must not
      * read ICR while they are all off (see e1000_interrupt.c). Changed under the interrupt lock. */
     volatile ULONG EnabledMask;
+    /* The causes this adapter uses: E1000_LINE_CAUSES / E1000_OTHER_CAUSES, without LSC when
+     * e1000_link_irq=off (the watchdog alone then sees link changes). Set before the interrupt. */
+    ULONG LineCauses;
+    ULONG OtherCauses;
     /* Causes the ISR saw and the DPC has not handled yet (under the interrupt lock). */
     ULONG PendingCauses;
     ULONG MissedSeen; /* MPC value last read */
@@ -124,6 +131,9 @@ typedef struct _E1000_ADAPTER {
 
     bool LinkUp;
     ULONG LinkSpeedMbps;
+    KSPIN_LOCK LinkLock;       /* LinkUp/LinkSpeedMbps: the interrupt DPC and the watchdog update them */
+    NDIS_HANDLE WatchdogTimer; /* NdisAllocateTimerObject; NULL when e1000_watchdog_ms=0 */
+    ULONG WatchdogPeriodMs;
 
     struct netif Netif; /* the stack's view of this adapter (kernel/net/netif.h) */
     bool NetifRegistered;
@@ -146,10 +156,13 @@ VOID E1000ReadMacAddress(PE1000_ADAPTER Adapter);                  /* EEPROM wor
 VOID E1000ProgramFilters(PE1000_ADAPTER Adapter);                  /* RAL/RAH = Mac, multicast table empty */
 VOID E1000ProgramModeration(PE1000_ADAPTER Adapter);               /* ITR, or EITR per MSI-X vector */
 VOID E1000ProgramMsixVectors(PE1000_ADAPTER Adapter, bool enable); /* IVAR */
-bool E1000UpdateLink(PE1000_ADAPTER Adapter);                      /* reads STATUS; true if it changed (and logs it) */
-ULONG E1000ItrFromCommandLine(void);                               /* e1000_itr= (interrupts/s) -> 256 ns units */
-ULONG E1000RxRingFromCommandLine(void);                            /* e1000_rx_buffers= -> descriptors in the ring */
-VOID E1000CountMissed(PE1000_ADAPTER Adapter);                     /* MPC -> Stats.rx_missed and netif rx_drops */
+/* Read STATUS (any IRQL <= DISPATCH_LEVEL); true if the link changed - then log it, saying who noticed (`Who`). */
+bool E1000UpdateLink(PE1000_ADAPTER Adapter, PCSTR Who);
+bool E1000LinkInterruptFromCommandLine(void);   /* e1000_link_irq= (default on) */
+ULONG E1000WatchdogPeriodFromCommandLine(void); /* e1000_watchdog_ms= (0: none) */
+ULONG E1000ItrFromCommandLine(void);            /* e1000_itr= (interrupts/s) -> 256 ns units */
+ULONG E1000RxRingFromCommandLine(void);         /* e1000_rx_buffers= -> descriptors in the ring */
+VOID E1000CountMissed(PE1000_ADAPTER Adapter);  /* MPC -> Stats.rx_missed and netif rx_drops */
 
 /* ---- e1000_rx.c ---- */
 NDIS_STATUS E1000RxAllocate(PE1000_ADAPTER Adapter);
@@ -176,6 +189,15 @@ VOID E1000StartInterrupts(PE1000_ADAPTER Adapter, const NDIS_MINIPORT_INTERRUPT_
 /* Mask every cause (under the interrupt lock) and clear what is pending. */
 VOID E1000StopInterrupts(PE1000_ADAPTER Adapter);
 PCSTR E1000ModeName(enum e1000_irq_mode Mode);
+
+/* ---- e1000_watchdog.c ---- */
+/* From MiniportInitializeEx, PASSIVE_LEVEL: allocate and set the periodic timer. */
+NDIS_STATUS E1000WatchdogStart(PE1000_ADAPTER Adapter);
+/* From MiniportHaltEx (and a failed initialization), PASSIVE_LEVEL: cancel it - when this returns
+ * no callback is queued or running - and free it. */
+VOID E1000WatchdogStop(PE1000_ADAPTER Adapter);
+/* The NetTimerCallback (exported by name for tests and the `timers` listing). */
+NDIS_TIMER_FUNCTION E1000WatchdogTimer;
 
 /* ---- e1000_stats.c: for tests and people ---- */
 /* The running adapters, by slot (NULL if none). */

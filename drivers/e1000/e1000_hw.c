@@ -24,6 +24,12 @@ CMDLINE_OPTION_CHECKED(e1000_rx_buffers, "<16-256>",
                        "receive descriptors per e1000/e1000e (Windows' *ReceiveBuffers; default 256, multiple of 8)",
                        rx_buffers_check);
 
+CMDLINE_OPTION(e1000_link_irq, "on|off",
+               "e1000/e1000e: take link changes from the LSC interrupt (default on; off: only the watchdog timer "
+               "sees them)");
+CMDLINE_OPTION_CHECKED(e1000_watchdog_ms, "<milliseconds>|0",
+                       "e1000/e1000e link watchdog timer period (default 2000; 0: no watchdog)", cmdline_check_number);
+
 /* RDLEN must be a multiple of 128 bytes, i.e. of 8 descriptors. */
 static ULONG rx_ring_for(unsigned long n)
 {
@@ -146,6 +152,18 @@ ULONG E1000ItrFromCommandLine(void)
     return units == 0 ? 1 : units > 0xFFFF ? 0xFFFF : units;
 }
 
+bool E1000LinkInterruptFromCommandLine(void) { return cmdline_get_bool("e1000_link_irq", true); }
+
+/* 2 s: what Intel's drivers poll at (Linux drivers/net/ethernet/intel/e1000/e1000_main.c, e1000_watchdog
+ * reschedules itself with schedule_delayed_work(..., 2 * HZ)). */
+#define E1000_WATCHDOG_DEFAULT_MS 2000
+
+ULONG E1000WatchdogPeriodFromCommandLine(void)
+{
+    ULONG ms;
+    return option_number("e1000_watchdog_ms", &ms) ? ms : E1000_WATCHDOG_DEFAULT_MS;
+}
+
 ULONG E1000RxRingFromCommandLine(void)
 {
     ULONG n;
@@ -182,8 +200,11 @@ VOID E1000ProgramMsixVectors(PE1000_ADAPTER Adapter, bool enable)
     E1000Write(Adapter, E1000_IVAR, ivar);
 }
 
-bool E1000UpdateLink(PE1000_ADAPTER Adapter)
+bool E1000UpdateLink(PE1000_ADAPTER Adapter, PCSTR Who)
 {
+    /* The interrupt DPC and the watchdog may run at once on two CPUs: one of them reports. */
+    KIRQL irql;
+    KeAcquireSpinLock(&Adapter->LinkLock, &irql);
     ULONG status = E1000Read(Adapter, E1000_STATUS);
     bool up = (status & E1000_STATUS_LU) != 0;
     static const ULONG speeds[4] = {10, 100, 1000, 1000};
@@ -195,11 +216,12 @@ bool E1000UpdateLink(PE1000_ADAPTER Adapter)
     if (changed) {
         e1000_count(&Adapter->Stats.link_changes, 1);
         if (up)
-            DbgPrint("e1000: %s: link up, %u Mb/s %s duplex\n", Adapter->Name, (unsigned)speed,
-                     (status & E1000_STATUS_FD) ? "full" : "half");
+            DbgPrint("e1000: %s: link up, %u Mb/s %s duplex (%s)\n", Adapter->Name, (unsigned)speed,
+                     (status & E1000_STATUS_FD) ? "full" : "half", Who);
         else
-            DbgPrint("e1000: %s: link down\n", Adapter->Name);
+            DbgPrint("e1000: %s: link down (%s)\n", Adapter->Name, Who);
     }
+    KeReleaseSpinLock(&Adapter->LinkLock, irql);
     return changed;
 }
 

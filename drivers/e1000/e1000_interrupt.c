@@ -29,11 +29,11 @@
 static ULONG message_causes(PE1000_ADAPTER Adapter, ULONG MessageId)
 {
     if (Adapter->Mode != E1000_IRQ_MSIX)
-        return E1000_LINE_CAUSES; /* MSI has one message for everything */
+        return Adapter->LineCauses; /* MSI has one message for everything */
     switch (MessageId) {
     case E1000_MSG_RX: return E1000_ICR_RXQ0;
     case E1000_MSG_TX: return E1000_ICR_TXQ0;
-    case E1000_MSG_OTHER: return E1000_OTHER_CAUSES;
+    case E1000_MSG_OTHER: return Adapter->OtherCauses;
     default: return 0;
     }
 }
@@ -66,8 +66,8 @@ static VOID E1000DisableInterrupt(NDIS_HANDLE MiniportInterruptContext)
 static VOID E1000EnableInterrupt(NDIS_HANDLE MiniportInterruptContext)
 {
     PE1000_ADAPTER adapter = MiniportInterruptContext;
-    __atomic_store_n(&adapter->EnabledMask, E1000_LINE_CAUSES, __ATOMIC_RELAXED);
-    E1000Write(adapter, E1000_IMS, E1000_LINE_CAUSES); /* pending causes interrupt right away */
+    __atomic_store_n(&adapter->EnabledMask, adapter->LineCauses, __ATOMIC_RELAXED);
+    E1000Write(adapter, E1000_IMS, adapter->LineCauses); /* pending causes interrupt right away */
 }
 
 static VOID E1000DisableMessageInterrupt(NDIS_HANDLE MiniportInterruptContext, ULONG MessageId)
@@ -97,7 +97,7 @@ static BOOLEAN service_all_causes(PE1000_ADAPTER Adapter, PBOOLEAN QueueDefaultI
         e1000_count(&Adapter->Stats.isr_declined, 1); /* masked: it was not us */
         return FALSE;
     }
-    ULONG causes = E1000Read(Adapter, E1000_ICR) & E1000_LINE_CAUSES; /* reading clears */
+    ULONG causes = E1000Read(Adapter, E1000_ICR) & Adapter->LineCauses; /* reading clears */
     if (!causes) {
         e1000_count(&Adapter->Stats.isr_declined, 1); /* another device on the shared line */
         return FALSE;
@@ -141,7 +141,7 @@ static BOOLEAN E1000MessageIsr(NDIS_HANDLE MiniportInterruptContext, ULONG Messa
     case E1000_MSG_OTHER:
         /* Which "other" causes? Read ICR while OTHER is still enabled in IMS - a read with IMS
          * all clear would clear every cause, the RX and TX ones included - then mask and clear. */
-        causes = E1000Read(adapter, E1000_ICR) & E1000_OTHER_CAUSES;
+        causes = E1000Read(adapter, E1000_ICR) & adapter->OtherCauses;
         E1000DisableMessageInterrupt(adapter, MessageId);
         E1000Write(adapter, E1000_ICR, causes | E1000_ICR_OTHER);
         adapter->PendingCauses |= causes;
@@ -210,7 +210,7 @@ static void rearm(PE1000_ADAPTER Adapter, ULONG MessageId)
 static void handle_other_causes(PE1000_ADAPTER Adapter, ULONG causes)
 {
     if (causes & E1000_ICR_LSC)
-        (void)E1000UpdateLink(Adapter);
+        (void)E1000UpdateLink(Adapter, "interrupt");
     if (causes & E1000_ICR_RXO) {
         /* The ring was too full for a frame: the e1000 dropped it (and counted it in MPC), the
          * e1000e holds it until buffers are given back. Receiving below frees them. */

@@ -109,6 +109,14 @@ static VOID release_adapter(PE1000_ADAPTER Adapter)
     NdisFreeMemory(Adapter, sizeof(*Adapter), 0);
 }
 
+/* Who will notice a link change, for the start-up line. */
+static PCSTR link_watchers(bool interrupt, bool watchdog)
+{
+    if (interrupt)
+        return watchdog ? "interrupt + watchdog" : "interrupt only";
+    return watchdog ? "watchdog only" : "not watched (e1000_link_irq=off, e1000_watchdog_ms=0)";
+}
+
 static NDIS_STATUS E1000InitializeEx(NDIS_HANDLE MiniportAdapterHandle, NDIS_HANDLE MiniportDriverContext,
                                      PNDIS_MINIPORT_INIT_PARAMETERS MiniportInitParameters)
 {
@@ -119,6 +127,11 @@ static NDIS_STATUS E1000InitializeEx(NDIS_HANDLE MiniportAdapterHandle, NDIS_HAN
         return NDIS_STATUS_RESOURCES;
     adapter->AdapterHandle = MiniportAdapterHandle;
     adapter->Name = NdisIrqlabAdapterName(MiniportAdapterHandle);
+    KeInitializeSpinLock(&adapter->LinkLock);
+    bool link_irq = E1000LinkInterruptFromCommandLine();
+    adapter->LineCauses = link_irq ? E1000_LINE_CAUSES : E1000_LINE_CAUSES & ~E1000_ICR_LSC;
+    adapter->OtherCauses = link_irq ? E1000_OTHER_CAUSES : E1000_OTHER_CAUSES & ~E1000_ICR_LSC;
+    adapter->WatchdogPeriodMs = E1000WatchdogPeriodFromCommandLine();
 
     NDIS_STATUS status = set_attributes(adapter);
     if (status == NDIS_STATUS_SUCCESS)
@@ -161,15 +174,23 @@ static NDIS_STATUS E1000InitializeEx(NDIS_HANDLE MiniportAdapterHandle, NDIS_HAN
         return status;
     }
 
-    (void)E1000UpdateLink(adapter);
+    (void)E1000UpdateLink(adapter, "initialization");
     E1000StartInterrupts(adapter, &chars);
+    status = E1000WatchdogStart(adapter);
+    if (status != NDIS_STATUS_SUCCESS) {
+        DbgPrint("e1000: %s: cannot start: 0x%08x\n", adapter->Name, (unsigned)status);
+        E1000TxStop(adapter);
+        E1000StopInterrupts(adapter);
+        release_adapter(adapter);
+        return status;
+    }
     e1000_remember(adapter);
     const UCHAR *m = adapter->Mac;
-    DbgPrint("e1000: %s: %s %02x:%02x:%02x:%02x:%02x:%02x as %s, %s interrupts%s, moderation %s\n", adapter->Name,
-             adapter->Chip == E1000_CHIP_82574L ? "82574L" : "82540EM", m[0], m[1], m[2], m[3], m[4], m[5],
-             adapter->Netif.name, E1000ModeName(adapter->Mode),
+    DbgPrint("e1000: %s: %s %02x:%02x:%02x:%02x:%02x:%02x as %s, %s interrupts%s, moderation %s, link %s\n",
+             adapter->Name, adapter->Chip == E1000_CHIP_82574L ? "82574L" : "82540EM", m[0], m[1], m[2], m[3], m[4],
+             m[5], adapter->Netif.name, E1000ModeName(adapter->Mode),
              adapter->Mode == E1000_IRQ_MSIX ? " (rx/tx/other = messages 0/1/2)" : "",
-             adapter->ItrInterval ? "on" : "off");
+             adapter->ItrInterval ? "on" : "off", link_watchers(link_irq, adapter->WatchdogTimer != NULL));
     return NDIS_STATUS_SUCCESS;
 }
 
@@ -178,6 +199,7 @@ static VOID E1000HaltEx(NDIS_HANDLE MiniportAdapterContext, NDIS_HALT_ACTION Hal
     UNREFERENCED_PARAMETER(HaltAction);
     PE1000_ADAPTER adapter = MiniportAdapterContext;
     e1000_forget(adapter);
+    E1000WatchdogStop(adapter); /* first: its callback reads registers that are about to go */
     /* Stop talking to the stack's transmits, then mask every cause under the interrupt lock (so
      * no ISR is half-way through enabling them), then let release_adapter wait out the throttle
      * window and deregister. */

@@ -26,6 +26,7 @@
 #define NDIS_BUGCHECK_BAD_MESSAGE_ID 0x1003                  /* P2 interrupt, P3 MessageId, P4 message count */
 #define NDIS_BUGCHECK_BAD_ADAPTER_HANDLE 0x1004              /* P2 handle, P3 the NDIS routine, P4 caller */
 #define NDIS_BUGCHECK_NO_REGISTRATION_ATTRIBUTES 0x1005      /* P2 adapter, P3 MiniportInitializeEx, P4 0 */
+#define NDIS_BUGCHECK_BAD_TIMER_HANDLE 0x1006                /* P2 handle, P3 the NDIS routine, P4 caller */
 
 /* Say what went wrong on the console, then KeBugCheckEx(BUGCODE_NDIS_DRIVER, p1, p2, p3, p4). */
 __attribute__((noreturn)) void ndis_bugcheck(ULONG_PTR p1, ULONG_PTR p2, ULONG_PTR p3, ULONG_PTR p4, const char *why);

@@ -124,6 +124,19 @@ void ke_sched_clock_tick(struct kprcb *prcb);
 void ke_timer_insert_locked(PKTIMER timer, ULONGLONG due, ULONG period, PKDPC dpc);
 bool ke_timer_remove_locked(PKTIMER timer);
 void ke_timer_clock_tick(void);
+/* timer.c, for the `timers` shell command and tests: a copy of the queued timers, earliest first. */
+struct ke_timer_info {
+    PKTIMER timer;
+    ULONGLONG due;          /* interrupt time, 100 ns units */
+    ULONG period;           /* ms, 0 = one-shot */
+    PKDEFERRED_ROUTINE dpc_routine; /* the timer's DPC's routine, NULL if none */
+    PVOID dpc_context;
+    PKTHREAD waiter;        /* the thread whose wait timeout this is, or NULL */
+    ULONG waiter_id;
+    char waiter_name[16];
+};
+/* Fills at most `max` (under the dispatcher lock, briefly); returns how many are queued in all. */
+unsigned ke_timer_snapshot(struct ke_timer_info *out, unsigned max);
 /* wait.c: the thread's wait ended with `status`: unlink its wait blocks, cancel its timeout, ready it. */
 void ke_unwait_thread(PKTHREAD thread, NTSTATUS status, KPRIORITY increment);
 /* wait.c: signal an object and wake what it satisfies (lock held). */

@@ -12,6 +12,7 @@
 #include "kernel/ke/thread.h"
 #include "kernel/ke/time.h"
 #include "kernel/ke/timer_core.h"
+#include "kernel/lib/string.h"
 
 static LIST_ENTRY timer_queue = {&timer_queue, &timer_queue}; /* under the dispatcher lock */
 static volatile ULONGLONG next_due = TIMER_NEVER;
@@ -39,6 +40,44 @@ bool ke_timer_remove_locked(PKTIMER timer)
     timer->Header.Inserted = FALSE;
     update_next_due();
     return true;
+}
+
+/* The thread whose KTHREAD.Timer this is (its wait timeout), or NULL: walk the threads rather
+ * than trust CONTAINING_RECORD on a driver's KTIMER. Dispatcher lock held. */
+static PKTHREAD waiter_of(PKTIMER timer)
+{
+    for (PLIST_ENTRY e = ke_thread_list.Flink; e != &ke_thread_list; e = e->Flink) {
+        PKTHREAD t = CONTAINING_RECORD(e, struct _KTHREAD, ThreadListEntry);
+        if (&t->Timer == timer)
+            return t;
+    }
+    return NULL;
+}
+
+unsigned ke_timer_snapshot(struct ke_timer_info *out, unsigned max)
+{
+    unsigned n = 0;
+    KIRQL old = KfRaiseIrql(DISPATCH_LEVEL);
+    uint64_t flags = cpu_save_and_disable_interrupts();
+    ke_dispatcher_lock_acquire();
+    for (PLIST_ENTRY e = timer_queue.Flink; e != &timer_queue; e = e->Flink, n++) {
+        if (n >= max)
+            continue;
+        PKTIMER timer = CONTAINING_RECORD(e, KTIMER, TimerListEntry);
+        struct ke_timer_info *i = &out[n];
+        i->timer = timer;
+        i->due = timer->DueTime.QuadPart;
+        i->period = timer->Period;
+        i->dpc_routine = timer->Dpc ? timer->Dpc->DeferredRoutine : NULL;
+        i->dpc_context = timer->Dpc ? timer->Dpc->DeferredContext : NULL;
+        i->waiter = waiter_of(timer);
+        i->waiter_id = i->waiter ? i->waiter->ThreadId : 0;
+        strlcpy(i->waiter_name, i->waiter ? i->waiter->Name : "", sizeof(i->waiter_name));
+    }
+    ke_dispatcher_lock_release();
+    cpu_restore_interrupts(flags);
+    KeLowerIrql(old);
+    return n;
 }
 
 #define EXPIRY_BATCH 16

@@ -9,6 +9,8 @@ Loaded by scripts/irqlab.gdb (so `make gdb` and the e2e tests have them); by han
     dpcs              every CPU's DPC queue and the KDPCs in it
     pcidev            the PCI device table: b:d.f, ids, name, INTx GSI, MSI / MSI-X
     bugcheck          the last stop code and its four parameters
+    kthreads          every kernel thread: id, name, state, priority, CPU, wait reason
+    kthread-bt ID     the call chain of a thread that is not running (its saved context)
     irqlab-attach     target remote to the QEMU of `make qemu-gdb` (port from build/gdb.port)
 
 Everything is read from guest memory through the debug information: structures by field
@@ -929,8 +931,156 @@ def pid_alive(pid, needle):
         return False
 
 
+# ---- kthreads, kthread-bt ------------------------------------------------------------------------
+
+THREAD_STATES = {0: "Initialized", 1: "Ready", 2: "Running", 3: "Standby", 4: "Terminated", 5: "Waiting",
+                 6: "Transition", 7: "DeferredReady"}
+WAIT_REASONS = {0: "Executive", 4: "DelayExecution", 6: "UserRequest", 7: "WrExecutive"}
+# ke_swap_context (arch/x86_64/context_switch.asm) pushes RBP RBX R12 R13 R14 R15, then saves RSP
+# in KTHREAD.KernelStack: from there up, R15 R14 R13 R12 RBX RBP and the return address.
+SAVED_REGISTERS = ("r15", "r14", "r13", "r12", "rbx", "rbp")
+MAX_THREADS = 256
+MAX_FRAMES = 32
+
+
+def kernel_threads():
+    """[(KTHREAD value)] from ke_thread_list (kernel/ke/thread.h), in list order."""
+    head = symbol("ke_thread_list", "kernel/ke/thread.c: the scheduler")
+    kthread = lookup_type("struct _KTHREAD")
+    link = offset_of(kthread, "ThreadListEntry")
+    head_address = num(head.address)
+    threads, e = [], num(head["Flink"])
+    if not e:
+        raise UserError("ke_thread_list is empty: the scheduler has not started yet")
+    while e and e != head_address and len(threads) < MAX_THREADS:
+        t = gdb.Value(e - link).cast(kthread.pointer()).dereference()
+        threads.append(t)
+        e = num(t["ThreadListEntry"]["Flink"])
+    return threads
+
+
+def current_threads():
+    """{KTHREAD address: CPU} of the threads running right now (ke_sched_cpus[n].current)."""
+    running = {}
+    cpus = symbol("ke_sched_cpus", "kernel/ke/thread.c: the scheduler")
+    for number, _ in online_prcbs():
+        cur = num(cpus[number]["current"])
+        if cur:
+            running[cur] = number
+    return running
+
+
+def read_u64(address):
+    return int(gdb.Value(address).cast(lookup_type("unsigned long").pointer()).dereference())
+
+
+def saved_frames(stack_pointer):
+    """The call chain of a thread that is not running, from its saved KernelStack: the return
+    address ke_swap_context will `ret` to, then the frame-pointer chain (the kernel is built with
+    -fno-omit-frame-pointer: [rbp] = the caller's rbp, [rbp + 8] = the return address)."""
+    saved = {name: read_u64(stack_pointer + 8 * i) for i, name in enumerate(SAVED_REGISTERS)}
+    frames = [read_u64(stack_pointer + 8 * len(SAVED_REGISTERS))]
+    rbp = saved["rbp"]
+    while rbp and len(frames) < MAX_FRAMES:
+        ret = read_u64(rbp + 8)
+        if not ret:
+            break
+        frames.append(ret)
+        rbp = read_u64(rbp)
+    return frames, saved
+
+
+def where(address, exact=False):
+    """"function+0x12 at file.c:NN" for a return address (its line is that of the call), or for
+    an exact code address (`exact`: a thread that never ran starts at the start of a function)."""
+    if exact:
+        text, sal = symbolize(address), gdb.find_pc_line(address)
+        return text + (f" at {sal.symtab.filename}:{sal.line}" if sal and sal.symtab else "")
+    text = return_address_text(address) if address else "0x0"
+    sal = gdb.find_pc_line(address - 1) if address else None
+    if sal and sal.symtab:
+        text += f" at {sal.symtab.filename}:{sal.line}"
+    return text
+
+
+def find_thread(argument):
+    if not argument:
+        raise UserError("which thread? give its id (the first column of `kthreads`)")
+    try:
+        wanted = int(argument, 0)
+    except ValueError:
+        wanted = None
+    for t in kernel_threads():
+        if (wanted is not None and num(t["ThreadId"]) == wanted) or cstr(t["Name"]) == argument:
+            return t
+    raise UserError(f"no thread {argument} in ke_thread_list (see `kthreads`)")
+
+
+class Kthreads(IrqlabCommand):
+    """Every kernel thread, from the scheduler's ke_thread_list.
+
+Usage: kthreads
+
+One row per KTHREAD (kernel/ke/thread.h): its id, name, state, current and base priority, the
+CPU it runs on or is queued for (`*` = running there now), what a waiting thread waits for, and
+how often it was switched to. Not gdb's "threads": those are the CPUs (`info threads`)."""
+
+    name = "kthreads"
+
+    def run(self, argument):
+        require_prcbs()
+        threads = kernel_threads()
+        running = current_threads()
+        out(f"{'id':>4}  {'name':<14}{'state':<12}{'pri':>3} {'base':>4} {'CPU':>4}  {'waits':<16}{'switches':>9}")
+        for t in threads:
+            fetch(t)
+            state = num(t["State"])
+            cpu = f"{num(t['NextProcessor'])}{'*' if num(t.address) in running else ' '}"
+            waits = WAIT_REASONS.get(num(t["WaitReason"]), "other") if state == 5 else "-"
+            out(f"{num(t['ThreadId']):>4}  {cstr(t['Name'])[:13]:<14}{THREAD_STATES.get(state, str(state)):<12}"
+                f"{num(t['Priority']):>3} {num(t['BasePriority']):>4} {cpu:>4}  {waits:<16}{num(t['ContextSwitches']):>9}")
+        out(f"{len(threads)} threads; * = running on that CPU now. kthread-bt ID: a thread's call chain.")
+
+
+class KthreadBt(IrqlabCommand):
+    """The call chain of a kernel thread that is not running, from its saved context.
+
+Usage: kthread-bt ID      (ID: the thread id of `kthreads`, or its name)
+
+A thread that is not running stopped inside ke_swap_context (arch/x86_64/context_switch.asm):
+its KTHREAD.KernelStack points at the registers that pushed (R15 R14 R13 R12 RBX RBP) and the
+return address into switch_to. This walks from there through the saved frame pointers. For a
+running thread, select its CPU (`thread N`, N = CPU + 1) and use `bt`."""
+
+    name = "kthread-bt"
+
+    def run(self, argument):
+        require_prcbs()
+        t = find_thread(argument)
+        fetch(t)
+        ident, name = num(t["ThreadId"]), cstr(t["Name"])
+        running = current_threads()
+        if num(t.address) in running:
+            cpu = running[num(t.address)]
+            out(f"thread {ident} ({name}) is running on CPU {cpu}: `thread {cpu + 1}` then `bt`")
+            return
+        stack = num(t["KernelStack"])
+        state = THREAD_STATES.get(num(t["State"]), "?")
+        out(f"thread {ident} ({name}), {state}, KernelStack {stack:#x} "
+            f"(stack {num(t['StackLimit']):#x}-{num(t['StackBase']):#x})")
+        if not stack:
+            raise UserError("no saved stack pointer (the thread never ran or has been reaped)")
+        never_ran = num(t["ContextSwitches"]) == 0
+        if never_ran:
+            out("  (it has never run: #0 is where its first switch will take it)")
+        frames, saved = saved_frames(stack)
+        out("  saved by ke_swap_context: " + " ".join(f"{r}={v:#x}" for r, v in saved.items() if r in ("rbp", "rbx")))
+        for i, address in enumerate(frames):
+            out(f"#{i:<2} {where(address, exact=never_ran and i == 0)}")
+
+
 def register():
-    for cls in (Irql, Interrupts, Kinterrupt, Dpcs, Pcidev, Bugcheck, IrqlabAttach):
+    for cls in (Irql, Interrupts, Kinterrupt, Dpcs, Pcidev, Bugcheck, Kthreads, KthreadBt, IrqlabAttach):
         cls()
 
 

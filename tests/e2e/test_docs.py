@@ -54,6 +54,8 @@ REQUIRED = {
         "NdisMQueueDpcEx", "NDIS_MINIPORT_INTERRUPT_CHARACTERISTICS", "MINIPORT_ISR", "MINIPORT_INTERRUPT_DPC",
         "MINIPORT_MESSAGE_INTERRUPT", "MINIPORT_MESSAGE_INTERRUPT_DPC", "MINIPORT_ENABLE_INTERRUPT",
         "MINIPORT_DISABLE_INTERRUPT", "MINIPORT_ENABLE_MESSAGE_INTERRUPT", "MINIPORT_DISABLE_MESSAGE_INTERRUPT",
+        "NdisAllocateTimerObject", "NdisSetTimerObject", "NdisCancelTimerObject", "NdisFreeTimerObject",
+        "NDIS_TIMER_CHARACTERISTICS", "NDIS_TIMER_FUNCTION",
     ],
     "pending IRPs and cancellation": [
         "IoMarkIrpPending", "IoSetCancelRoutine", "DRIVER_CANCEL", "IoCancelIrp", "IoAcquireCancelSpinLock",
