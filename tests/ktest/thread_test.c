@@ -326,7 +326,10 @@ static void many_switches_stay_consistent(struct ktest *t)
     uint64_t switches = 0;
     for (unsigned i = 0; i < KE_MAX_CPUS; i++)
         switches += ke_sched_cpus[i].context_switches;
-    KTEST_EXPECT_GT(t, switches - switches_before, STRESS_THREADS * STRESS_ROUNDS / 4);
+    /* How many switches contention causes depends on how the vCPUs interleave (a fast host or a
+     * lucky schedule may run the threads side by side); what is certain is that each of a thread's
+     * STRESS_ROUNDS / 50 sleeps blocks it - a switch away - and wakes it - a switch back in. */
+    KTEST_EXPECT_GE(t, switches - switches_before, 2 * STRESS_THREADS * (STRESS_ROUNDS / 50));
     KTEST_EXPECT_TRUE(t, scheduler_consistent(t));
     if (KeQueryActiveProcessorCount(NULL) > 1) /* more than one bit: they ran on several CPUs */
         KTEST_EXPECT_NE(t, s.cpus_seen & (s.cpus_seen - 1), 0);
