@@ -134,6 +134,7 @@ typedef struct _E1000_ADAPTER {
     KSPIN_LOCK LinkLock;       /* LinkUp/LinkSpeedMbps: the interrupt DPC and the watchdog update them */
     NDIS_HANDLE WatchdogTimer; /* NdisAllocateTimerObject; NULL when e1000_watchdog_ms=0 */
     ULONG WatchdogPeriodMs;
+    bool LinkInterrupt; /* keyword LinkInterrupt: the LSC interrupt reports link changes too */
 
     struct netif Netif; /* the stack's view of this adapter (kernel/net/netif.h) */
     bool NetifRegistered;
@@ -158,11 +159,12 @@ VOID E1000ProgramModeration(PE1000_ADAPTER Adapter);               /* ITR, or EI
 VOID E1000ProgramMsixVectors(PE1000_ADAPTER Adapter, bool enable); /* IVAR */
 /* Read STATUS (any IRQL <= DISPATCH_LEVEL); true if the link changed - then log it, saying who noticed (`Who`). */
 bool E1000UpdateLink(PE1000_ADAPTER Adapter, PCSTR Who);
-bool E1000LinkInterruptFromCommandLine(void);   /* e1000_link_irq= (default on) */
-ULONG E1000WatchdogPeriodFromCommandLine(void); /* e1000_watchdog_ms= (0: none) */
-ULONG E1000ItrFromCommandLine(void);            /* e1000_itr= (interrupts/s) -> 256 ns units */
-ULONG E1000RxRingFromCommandLine(void);         /* e1000_rx_buffers= -> descriptors in the ring */
 VOID E1000CountMissed(PE1000_ADAPTER Adapter);  /* MPC -> Stats.rx_missed and netif rx_drops */
+
+/* ---- e1000_config.c ---- */
+/* The keywords (*ReceiveBuffers, ITR, LinkInterrupt, WatchdogPeriodMs) into RxRingSize,
+ * ItrInterval, LinkInterrupt, WatchdogPeriodMs; defaults for what is not set. PASSIVE_LEVEL. */
+VOID E1000ReadConfiguration(PE1000_ADAPTER Adapter);
 
 /* ---- e1000_rx.c ---- */
 NDIS_STATUS E1000RxAllocate(PE1000_ADAPTER Adapter);

@@ -10,43 +10,6 @@
  * behave as 500; MPC counts up and is never cleared by reading.
  */
 #include "drivers/e1000/e1000.h"
-#include "kernel/boot/cmdline.h"
-#include "kernel/lib/format.h"
-
-static bool rx_buffers_check(const char *value, char *why, size_t why_size);
-
-CMDLINE_OPTION_CHECKED(e1000_itr, "<interrupts per second>|0",
-                       "e1000/e1000e interrupt moderation: at most this many interrupts/s per vector (default 0: "
-                       "off; QEMU never goes above ~7800)",
-                       cmdline_check_number);
-
-CMDLINE_OPTION_CHECKED(e1000_rx_buffers, "<16-256>",
-                       "receive descriptors per e1000/e1000e (Windows' *ReceiveBuffers; default 256, multiple of 8)",
-                       rx_buffers_check);
-
-CMDLINE_OPTION(e1000_link_irq, "on|off",
-               "e1000/e1000e: take link changes from the LSC interrupt (default on; off: only the watchdog timer "
-               "sees them)");
-CMDLINE_OPTION_CHECKED(e1000_watchdog_ms, "<milliseconds>|0",
-                       "e1000/e1000e link watchdog timer period (default 2000; 0: no watchdog)", cmdline_check_number);
-
-/* RDLEN must be a multiple of 128 bytes, i.e. of 8 descriptors. */
-static ULONG rx_ring_for(unsigned long n)
-{
-    return n < E1000_RX_RING_MIN ? E1000_RX_RING_MIN : n > E1000_RX_RING_SIZE ? E1000_RX_RING_SIZE : (ULONG)n & ~7u;
-}
-
-static bool rx_buffers_check(const char *value, char *why, size_t why_size)
-{
-    unsigned long n;
-    if (!cmdline_check_number(value, why, why_size))
-        return false;
-    cmdline_parse_number(value, &n);
-    if (rx_ring_for(n) == n)
-        return true;
-    ksnprintf(why, why_size, "using %u (16-256, a multiple of 8)", (unsigned)rx_ring_for(n));
-    return false;
-}
 
 #define E1000_RESET_POLL_US 10
 #define E1000_RESET_TIMEOUT_US 10000
@@ -129,47 +92,6 @@ VOID E1000ProgramFilters(PE1000_ADAPTER Adapter)
     E1000Write(Adapter, E1000_RAH0, (ULONG)m[4] | (ULONG)m[5] << 8 | E1000_RAH_AV);
     for (ULONG i = 0; i < E1000_MTA_ENTRIES; i++) /* no multicast groups */
         E1000Write(Adapter, E1000_MTA + 4 * i, 0);
-}
-
-/* A decimal number option; false when it is absent or not a number (cmdline_init said so). */
-static bool option_number(const char *key, ULONG *value)
-{
-    const char *text = cmdline_get(key);
-    unsigned long n;
-    if (!text || !cmdline_parse_number(text, &n))
-        return false;
-    *value = (ULONG)n;
-    return true;
-}
-
-ULONG E1000ItrFromCommandLine(void)
-{
-    ULONG rate;
-    if (!option_number("e1000_itr", &rate) || rate == 0)
-        return 0;
-    /* ITR counts 256 ns units: interval = 1 s / rate = 10^9 / (256 * rate) units. */
-    ULONG units = 1000000000u / (256u * rate);
-    return units == 0 ? 1 : units > 0xFFFF ? 0xFFFF : units;
-}
-
-bool E1000LinkInterruptFromCommandLine(void) { return cmdline_get_bool("e1000_link_irq", true); }
-
-/* 2 s: what Intel's drivers poll at (Linux drivers/net/ethernet/intel/e1000/e1000_main.c, e1000_watchdog
- * reschedules itself with schedule_delayed_work(..., 2 * HZ)). */
-#define E1000_WATCHDOG_DEFAULT_MS 2000
-
-ULONG E1000WatchdogPeriodFromCommandLine(void)
-{
-    ULONG ms;
-    return option_number("e1000_watchdog_ms", &ms) ? ms : E1000_WATCHDOG_DEFAULT_MS;
-}
-
-ULONG E1000RxRingFromCommandLine(void)
-{
-    ULONG n;
-    if (!option_number("e1000_rx_buffers", &n))
-        return E1000_RX_RING_SIZE;
-    return rx_ring_for(n); /* an odd size was reported once by cmdline_init */
 }
 
 VOID E1000ProgramModeration(PE1000_ADAPTER Adapter)

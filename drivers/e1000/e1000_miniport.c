@@ -128,10 +128,10 @@ static NDIS_STATUS E1000InitializeEx(NDIS_HANDLE MiniportAdapterHandle, NDIS_HAN
     adapter->AdapterHandle = MiniportAdapterHandle;
     adapter->Name = NdisIrqlabAdapterName(MiniportAdapterHandle);
     KeInitializeSpinLock(&adapter->LinkLock);
-    bool link_irq = E1000LinkInterruptFromCommandLine();
+    E1000ReadConfiguration(adapter);
+    bool link_irq = adapter->LinkInterrupt;
     adapter->LineCauses = link_irq ? E1000_LINE_CAUSES : E1000_LINE_CAUSES & ~E1000_ICR_LSC;
     adapter->OtherCauses = link_irq ? E1000_OTHER_CAUSES : E1000_OTHER_CAUSES & ~E1000_ICR_LSC;
-    adapter->WatchdogPeriodMs = E1000WatchdogPeriodFromCommandLine();
 
     NDIS_STATUS status = set_attributes(adapter);
     if (status == NDIS_STATUS_SUCCESS)
@@ -154,8 +154,6 @@ static NDIS_STATUS E1000InitializeEx(NDIS_HANDLE MiniportAdapterHandle, NDIS_HAN
     E1000ReadMacAddress(adapter);
     E1000ProgramFilters(adapter);
     adapter->MissedSeen = E1000Read(adapter, E1000_MPC);
-    adapter->ItrInterval = E1000ItrFromCommandLine();
-    adapter->RxRingSize = E1000RxRingFromCommandLine();
     status = E1000RxAllocate(adapter);
     if (status == NDIS_STATUS_SUCCESS)
         status = E1000TxAllocate(adapter);

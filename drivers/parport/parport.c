@@ -30,14 +30,35 @@
  */
 #include "drivers/parport/parport_internal.h"
 #include "drivers/parport/parport_rules.h"
-#include "kernel/boot/cmdline.h" /* irqlab's registry: the EnableConnectInterruptIoctl switch */
-
-CMDLINE_OPTION(parport_connect_interrupt, "on|off",
-               "accept IOCTL_INTERNAL_PARALLEL_CONNECT_INTERRUPT (Windows' EnableConnectInterruptIoctl; default on)");
 
 #define PARPORT_IRQL_NOT_LESS_OR_EQUAL 0x0000000Au /* bugcodes.h IRQL_NOT_LESS_OR_EQUAL */
 
 static PDEVICE_OBJECT ports[PARPORT_MAX_PORTS];
+
+/* EnableConnectInterruptIoctl, a REG_DWORD in the port's device key: nonzero lets clients connect
+ * ISRs (learn.microsoft.com: IOCTL_INTERNAL_PARALLEL_CONNECT_INTERRUPT). Windows' default, when
+ * the value is absent, is off; irqlab's is on, since sharing the port's interrupt is what the
+ * parallel-port lessons are about (docs/differences.md). Set it on the kernel command line as
+ * parport.EnableConnectInterruptIoctl=0 or parport_connect_interrupt=off (docs/configuration.md). */
+BOOLEAN ParportReadConnectSwitch(PDEVICE_OBJECT Pdo)
+{
+    BOOLEAN enabled = TRUE;
+    HANDLE key;
+    if (!NT_SUCCESS(IoOpenDeviceRegistryKey(Pdo, PLUGPLAY_REGKEY_DEVICE, KEY_READ, &key)))
+        return enabled;
+    UNICODE_STRING name = RTL_CONSTANT_STRING(L"EnableConnectInterruptIoctl");
+    ULONG buffer[(sizeof(KEY_VALUE_PARTIAL_INFORMATION) + sizeof(ULONG)) / sizeof(ULONG) + 1];
+    PKEY_VALUE_PARTIAL_INFORMATION info = (PKEY_VALUE_PARTIAL_INFORMATION)buffer;
+    ULONG length;
+    if (NT_SUCCESS(ZwQueryValueKey(key, &name, KeyValuePartialInformation, info, sizeof(buffer), &length))) {
+        if (info->Type == REG_DWORD)
+            enabled = *(ULONG *)info->Data != 0;
+        else
+            DbgPrint("parport: EnableConnectInterruptIoctl is not a number; connect requests stay on\n");
+    }
+    ZwClose(key);
+    return enabled;
+}
 
 /* ---- the small requests ---------------------------------------------------------------------- */
 
@@ -219,7 +240,7 @@ static NTSTATUS ParportStartDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT P
     KeInitializeSpinLock(&ext->StateLock);
     InitializeListHead(&ext->Clients);
     parport_owner_init(&ext->Owner);
-    ext->ConnectEnabled = cmdline_get_bool("parport_connect_interrupt", true);
+    ext->ConnectEnabled = ParportReadConnectSwitch(Pdo);
     IoInitializeDpcRequest(fdo, ParportDpcForIsr);
 
     ext->LowerDevice = IoAttachDeviceToDeviceStack(fdo, Pdo);

@@ -48,5 +48,7 @@ bool parport_query_status(PDEVICE_OBJECT fdo, struct parport_status *out);
 /* Windows' EnableConnectInterruptIoctl: off makes CONNECT_INTERRUPT fail with STATUS_UNSUCCESSFUL.
  * irqlab's default is on (boot with parport_connect_interrupt=off for Windows' default). */
 void parport_set_connect_enabled(PDEVICE_OBJECT fdo, bool enabled);
+/* What StartDevice reads: the port's EnableConnectInterruptIoctl registry value (absent: on). */
+BOOLEAN ParportReadConnectSwitch(PDEVICE_OBJECT Pdo);
 
 #endif

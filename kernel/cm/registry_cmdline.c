@@ -9,7 +9,43 @@
 #include "kernel/cm/registry.h"
 #include "kernel/console/log.h"
 #include "kernel/io/pnp.h"
+#include "kernel/lib/format.h"
 #include "kernel/lib/string.h"
+
+/* The short options are declared here, with the registry, so that `cmdline` lists them and a bad
+ * value is reported once at boot; the drivers read only the registry value. */
+CMDLINE_OPTION(parport_connect_interrupt, "on|off",
+               "accept IOCTL_INTERNAL_PARALLEL_CONNECT_INTERRUPT (= parport.EnableConnectInterruptIoctl; default on)");
+
+static bool rx_buffers_check(const char *value, char *why, size_t why_size);
+CMDLINE_OPTION_CHECKED(e1000_itr, "<interrupts per second>|0",
+                       "e1000/e1000e interrupt moderation: at most this many interrupts/s per vector (= keyword ITR; "
+                       "default 0: off; QEMU never goes above ~7800)",
+                       cmdline_check_number);
+CMDLINE_OPTION_CHECKED(e1000_rx_buffers, "<16-256>",
+                       "receive descriptors per e1000/e1000e (= keyword *ReceiveBuffers; default 256, multiple of 8)",
+                       rx_buffers_check);
+CMDLINE_OPTION(e1000_link_irq, "on|off",
+               "e1000/e1000e: take link changes from the LSC interrupt (= keyword LinkInterrupt; default on; off: only "
+               "the watchdog timer sees them)");
+CMDLINE_OPTION_CHECKED(e1000_watchdog_ms, "<milliseconds>|0",
+                       "e1000/e1000e link watchdog timer period (= keyword WatchdogPeriodMs; default 2000; 0: no watchdog)",
+                       cmdline_check_number);
+
+/* The INF's range for *ReceiveBuffers (what the driver clamps to): 16-256 in steps of 8, since the
+ * ring's length register counts 128-byte units (drivers/e1000/e1000_config.c). */
+static bool rx_buffers_check(const char *value, char *why, size_t why_size)
+{
+    unsigned long n;
+    if (!cmdline_check_number(value, why, why_size))
+        return false;
+    cmdline_parse_number(value, &n);
+    unsigned long ok = n < 16 ? 16 : n > 256 ? 256 : n & ~7ul;
+    if (ok == n)
+        return true;
+    ksnprintf(why, why_size, "using %u (16-256, a multiple of 8)", (unsigned)ok);
+    return false;
+}
 
 struct short_option {
     const char *option;     /* the command-line key */
@@ -24,6 +60,8 @@ static const struct short_option short_options[] = {
     {"e1000_itr", {"e1000", "e1000e"}, "ITR"},
     {"e1000_rx_buffers", {"e1000", "e1000e"}, "*ReceiveBuffers"},
     {"parport_connect_interrupt", {"parport", NULL}, "EnableConnectInterruptIoctl"},
+    {"e1000_link_irq", {"e1000", "e1000e"}, "LinkInterrupt"},
+    {"e1000_watchdog_ms", {"e1000", "e1000e"}, "WatchdogPeriodMs"},
 };
 
 /* on/off spellings of a boolean option become 1/0, as a REG_DWORD flag is written. */

@@ -5,6 +5,7 @@
  * docs/configuration.md (a walk-through) sets them from the command line.
  * QEMU: -device edu (the WDM cases), an e1000e (the NDIS case); each skips itself without. */
 #include "drivers/ndis/ndis_block.h"
+#include "drivers/parport/parport.h"
 #include "include/ndis.h"
 #include "include/wdm.h"
 #include "kernel/cm/registry.h"
@@ -146,6 +147,22 @@ static void values_belong_to_their_driver(struct ktest *t)
     KTEST_EXPECT_NULL(t, cm_find_value("edu", "Answer"));
 }
 
+static void parport_reads_its_switch_from_the_registry(struct ktest *t)
+{
+    PDEVICE_OBJECT lpt = io_pdo_find_isa("PNP0400");
+    if (!lpt)
+        KTEST_SKIP(t, "no LPT1");
+    KTEST_EXPECT_TRUE(t, ParportReadConnectSwitch(lpt)); /* absent: irqlab's default, on */
+    set(t, "parport", "EnableConnectInterruptIoctl", REG_DWORD, "0");
+    KTEST_EXPECT_FALSE(t, ParportReadConnectSwitch(lpt));
+    set(t, "parport", "enableconnectinterruptioctl", REG_DWORD, "1"); /* the same value, another spelling */
+    KTEST_EXPECT_TRUE(t, ParportReadConnectSwitch(lpt));
+    set(t, "parport", "EnableConnectInterruptIoctl", REG_SZ, "off"); /* not a REG_DWORD: ignored */
+    KTEST_EXPECT_TRUE(t, ParportReadConnectSwitch(lpt));
+    cm_delete_value("parport", "EnableConnectInterruptIoctl");
+    KTEST_EXPECT_NULL(t, cm_find_value("parport", "EnableConnectInterruptIoctl"));
+}
+
 /* ---- NDIS ---- */
 
 static NDIS_STATUS open_config(NDIS_HANDLE adapter, PNDIS_HANDLE handle)
@@ -219,4 +236,5 @@ static void ndis_reads_keywords_as_miniports_expect(struct ktest *t)
 
 KTEST_SUITE(registry, KTEST_CASE(device_key_gives_dwords_and_strings), KTEST_CASE(sizes_follow_zw_query_value_key),
             KTEST_CASE(bad_requests_get_the_documented_status), KTEST_CASE(values_belong_to_their_driver),
+            KTEST_CASE(parport_reads_its_switch_from_the_registry),
             KTEST_CASE(ndis_reads_keywords_as_miniports_expect));
