@@ -68,6 +68,9 @@ VOID ndis_bind(struct ndis_adapter *adapter)
                               sizeof(filter), &read);
     if (status != NDIS_STATUS_SUCCESS)
         log_warn("ndis: %s: OID_GEN_CURRENT_PACKET_FILTER failed: 0x%08x", adapter->name, (unsigned)status);
+    else
+        log_info("ndis: %s: bound as %s (link %s, packet filter 0x%x)", adapter->name, n->name,
+                 n->link_up ? "up" : "down", (unsigned)filter);
 }
 
 VOID ndis_unbind_begin(struct ndis_adapter *adapter)
