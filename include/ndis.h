@@ -157,15 +157,15 @@ typedef struct _NDIS_MINIPORT_DRIVER_CHARACTERISTICS {
     MINIPORT_DRIVER_UNLOAD UnloadHandler;
     PVOID PauseHandler;
     PVOID RestartHandler;
-    NDIS_STATUS (*OidRequestHandler)(NDIS_HANDLE, struct _NDIS_OID_REQUEST *);    /* MINIPORT_OID_REQUEST */
+    NDIS_STATUS (*OidRequestHandler)(NDIS_HANDLE, struct _NDIS_OID_REQUEST *);               /* MINIPORT_OID_REQUEST */
     VOID (*SendNetBufferListsHandler)(NDIS_HANDLE, struct _NET_BUFFER_LIST *, ULONG, ULONG); /* MINIPORT_SEND_... */
-    VOID (*ReturnNetBufferListsHandler)(NDIS_HANDLE, struct _NET_BUFFER_LIST *, ULONG); /* MINIPORT_RETURN_... */
+    VOID (*ReturnNetBufferListsHandler)(NDIS_HANDLE, struct _NET_BUFFER_LIST *, ULONG);      /* MINIPORT_RETURN_... */
     PVOID CancelSendHandler;
     PVOID CheckForHangHandlerEx;
     PVOID ResetHandlerEx;
     PVOID DevicePnPEventNotifyHandler;
     PVOID ShutdownHandlerEx;
-    PVOID CancelOidRequestHandler; /* irqlab: never called (requests are not cancelled) */
+    PVOID CancelOidRequestHandler;       /* irqlab: never called (requests are not cancelled) */
     PVOID DirectOidRequestHandler;       /* revision 2 */
     PVOID CancelDirectOidRequestHandler; /* revision 2 */
 } NDIS_MINIPORT_DRIVER_CHARACTERISTICS, *PNDIS_MINIPORT_DRIVER_CHARACTERISTICS;
@@ -424,7 +424,8 @@ typedef enum _NDIS_PARAMETER_TYPE {
     NdisParameterString = 2,
     NdisParameterMultiString = 3,
     NdisParameterBinary = 4,
-} NDIS_PARAMETER_TYPE, *PNDIS_PARAMETER_TYPE;
+} NDIS_PARAMETER_TYPE,
+    *PNDIS_PARAMETER_TYPE;
 
 typedef struct {
     USHORT Length;
@@ -471,7 +472,7 @@ typedef struct _MDL {
     PVOID StartVa;        /* page-aligned start of the buffer */
     ULONG ByteCount;      /* bytes described */
     ULONG ByteOffset;     /* offset of the buffer into the page StartVa */
-} MDL, *PMDL;           /* followed by PFN_NUMBER[pages] */
+} MDL, *PMDL;             /* followed by PFN_NUMBER[pages] */
 
 #define MDL_MAPPED_TO_SYSTEM_VA 0x0001
 #define MDL_PAGES_LOCKED 0x0002
@@ -484,14 +485,14 @@ typedef struct _MDL {
 #define MmGetMdlVirtualAddress(Mdl) ((PVOID)((PCHAR)((Mdl)->StartVa) + (Mdl)->ByteOffset))
 #define MmGetMdlPfnArray(Mdl) ((PPFN_NUMBER)((Mdl) + 1))
 /* irqlab: every MDL describes mapped non-paged memory, so this never maps and never fails. */
-#define MmGetSystemAddressForMdlSafe(Mdl, Priority)                                                                   \
+#define MmGetSystemAddressForMdlSafe(Mdl, Priority)                                                                    \
     (((Mdl)->MdlFlags & (MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL)) ? (Mdl)->MappedSystemVa : NULL)
 #define NDIS_MDL_LINKAGE(Mdl) ((Mdl)->Next)
 #define NdisGetNextMdl(CurrentMdl, NextMdl) ((*(NextMdl)) = (CurrentMdl)->Next)
 /* NdisQueryMdl: the MDL's system address (NULL if it cannot be mapped) and byte count. */
 #define NdisQueryMdl(Mdl, VirtualAddress, Length, Priority)                                                            \
     do {                                                                                                               \
-        if ((VirtualAddress) != NULL)                                                                          \
+        if ((VirtualAddress) != NULL)                                                                                  \
             *(PVOID *)(VirtualAddress) = MmGetSystemAddressForMdlSafe((Mdl), (Priority));                              \
         *(Length) = MmGetMdlByteCount(Mdl);                                                                            \
     } while (0)
@@ -612,8 +613,8 @@ struct _NET_BUFFER_LIST {
 #define NDIS_PROTOCOL_ID_DEFAULT 0x00
 #define NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1 1
 typedef struct _NET_BUFFER_LIST_POOL_PARAMETERS {
-    NDIS_OBJECT_HEADER Header; /* NDIS_OBJECT_TYPE_DEFAULT, revision 1 */
-    UCHAR ProtocolId;          /* miniports: NDIS_PROTOCOL_ID_DEFAULT */
+    NDIS_OBJECT_HEADER Header;  /* NDIS_OBJECT_TYPE_DEFAULT, revision 1 */
+    UCHAR ProtocolId;           /* miniports: NDIS_PROTOCOL_ID_DEFAULT */
     BOOLEAN fAllocateNetBuffer; /* TRUE: each NBL comes with one NB */
     USHORT ContextSize;         /* irqlab: must be 0 (no NET_BUFFER_LIST_CONTEXT) */
     ULONG PoolTag;
@@ -638,8 +639,7 @@ VOID NdisFreeNetBufferList(PNET_BUFFER_LIST NetBufferList);
 /* BytesNeeded contiguous bytes at the NB's current data: a pointer into the MDL's memory if they
  * are contiguous there, else copied to Storage (NULL if Storage is NULL or the NB is shorter).
  * AlignMultiple 1 (no alignment) or a power of two; AlignOffset < AlignMultiple. */
-PVOID NdisGetDataBuffer(PNET_BUFFER NetBuffer, ULONG BytesNeeded, PVOID Storage, UINT AlignMultiple,
-                        UINT AlignOffset);
+PVOID NdisGetDataBuffer(PNET_BUFFER NetBuffer, ULONG BytesNeeded, PVOID Storage, UINT AlignMultiple, UINT AlignOffset);
 
 /* ---- Receive (learn.microsoft.com "Indicating Received Ethernet Packets") ----
  * From the miniport's DPC (DISPATCH_LEVEL). Without NDIS_RECEIVE_FLAGS_RESOURCES, NDIS owns the
@@ -653,8 +653,7 @@ typedef ULONG NDIS_PORT_NUMBER, *PNDIS_PORT_NUMBER;
 #define NDIS_RECEIVE_FLAGS_SINGLE_ETHER_TYPE 0x00000100
 #define NDIS_RETURN_FLAGS_DISPATCH_LEVEL 0x00000001
 VOID NdisMIndicateReceiveNetBufferLists(NDIS_HANDLE MiniportAdapterHandle, PNET_BUFFER_LIST NetBufferLists,
-                                        NDIS_PORT_NUMBER PortNumber, ULONG NumberOfNetBufferLists,
-                                        ULONG ReceiveFlags);
+                                        NDIS_PORT_NUMBER PortNumber, ULONG NumberOfNetBufferLists, ULONG ReceiveFlags);
 typedef VOID MINIPORT_RETURN_NET_BUFFER_LISTS(NDIS_HANDLE MiniportAdapterContext, PNET_BUFFER_LIST NetBufferLists,
                                               ULONG ReturnFlags);
 typedef MINIPORT_RETURN_NET_BUFFER_LISTS *MINIPORT_RETURN_NET_BUFFER_LISTS_HANDLER;
@@ -767,7 +766,8 @@ typedef enum _NDIS_REQUEST_TYPE {
     NdisRequestSetInformation = 1,
     NdisRequestQueryStatistics = 2,
     NdisRequestMethod = 12,
-} NDIS_REQUEST_TYPE, *PNDIS_REQUEST_TYPE;
+} NDIS_REQUEST_TYPE,
+    *PNDIS_REQUEST_TYPE;
 
 #define NDIS_OBJECT_TYPE_OID_REQUEST 0x96
 #define NDIS_OID_REQUEST_REVISION_1 1

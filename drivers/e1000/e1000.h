@@ -68,26 +68,26 @@ enum e1000_cause_counter {
 /* What the driver counts (the stack has its own view, through NDIS). All only grow; written with
  * atomic adds (ISRs of different messages run at once on different CPUs). */
 struct e1000_stats {
-    uint64_t isr_calls;       /* the miniport's ISR ran (any message) */
-    uint64_t isr_claimed;     /* ... and its NIC had interrupted */
-    uint64_t isr_declined;    /* ... and it had not: another device on a shared line */
-    uint64_t dpc_runs;        /* interrupt DPC calls */
-    uint64_t rx_frames;       /* frames handed to the stack */
-    uint64_t rx_multi_buffer; /* ... of them spread over more than one descriptor */
-    uint64_t rx_errors;       /* frames the NIC marked bad, or too long */
-    uint64_t rx_budget_hits;  /* DPC runs that stopped at the receive budget (MoreNblsPending) */
-    uint64_t rx_overruns;     /* RXO interrupts: a frame found the ring too full */
-    uint64_t rx_missed;       /* frames the NIC dropped (MPC) - OID_GEN_RCV_NO_BUFFER */
-    uint64_t tx_frames;       /* frames queued to the NIC */
-    uint64_t tx_nbls;         /* NBLs MiniportSendNetBufferLists got (each completed at once) */
-    uint64_t tx_completed;    /* descriptors the NIC wrote back */
-    uint64_t tx_ring_full;    /* transmit refused: no free descriptor */
-    uint64_t link_changes;    /* link went up or down (LSC interrupt or watchdog) */
-    uint64_t watchdog_polls;  /* the watchdog timer's callback ran */
-    uint64_t watchdog_links;  /* ... and found the link changed (the interrupt had not told) */
+    uint64_t isr_calls;        /* the miniport's ISR ran (any message) */
+    uint64_t isr_claimed;      /* ... and its NIC had interrupted */
+    uint64_t isr_declined;     /* ... and it had not: another device on a shared line */
+    uint64_t dpc_runs;         /* interrupt DPC calls */
+    uint64_t rx_frames;        /* frames handed to the stack */
+    uint64_t rx_multi_buffer;  /* ... of them spread over more than one descriptor */
+    uint64_t rx_errors;        /* frames the NIC marked bad, or too long */
+    uint64_t rx_budget_hits;   /* DPC runs that stopped at the receive budget (MoreNblsPending) */
+    uint64_t rx_overruns;      /* RXO interrupts: a frame found the ring too full */
+    uint64_t rx_missed;        /* frames the NIC dropped (MPC) - OID_GEN_RCV_NO_BUFFER */
+    uint64_t tx_frames;        /* frames queued to the NIC */
+    uint64_t tx_nbls;          /* NBLs MiniportSendNetBufferLists got (each completed at once) */
+    uint64_t tx_completed;     /* descriptors the NIC wrote back */
+    uint64_t tx_ring_full;     /* transmit refused: no free descriptor */
+    uint64_t link_changes;     /* link went up or down (LSC interrupt or watchdog) */
+    uint64_t watchdog_polls;   /* the watchdog timer's callback ran */
+    uint64_t watchdog_links;   /* ... and found the link changed (the interrupt had not told) */
     uint64_t link_indications; /* NDIS_STATUS_LINK_STATE indications made */
-    uint64_t oid_requests;    /* MiniportOidRequest calls */
-    uint64_t causes[8];       /* per enum e1000_cause_counter */
+    uint64_t oid_requests;     /* MiniportOidRequest calls */
+    uint64_t causes[8];        /* per enum e1000_cause_counter */
 };
 
 typedef struct _E1000_ADAPTER {
@@ -153,7 +153,7 @@ typedef struct _E1000_ADAPTER {
     KSPIN_LOCK LinkLock;       /* LinkUp/LinkSpeedMbps: the interrupt DPC and the watchdog update them */
     NDIS_HANDLE WatchdogTimer; /* NdisAllocateTimerObject; NULL when e1000_watchdog_ms=0 */
     ULONG WatchdogPeriodMs;
-    bool LinkInterrupt; /* keyword LinkInterrupt: the LSC interrupt reports link changes too */
+    bool LinkInterrupt;  /* keyword LinkInterrupt: the LSC interrupt reports link changes too */
     ULONG LinkIndicated; /* an NDIS_STATUS_LINK_STATE has been indicated (under LinkLock) */
 
     struct e1000_stats Stats;
@@ -177,7 +177,7 @@ VOID E1000ProgramModeration(PE1000_ADAPTER Adapter);               /* ITR, or EI
 VOID E1000ProgramMsixVectors(PE1000_ADAPTER Adapter, bool enable); /* IVAR */
 /* Read STATUS (any IRQL <= DISPATCH_LEVEL); true if the link changed - then log it, saying who noticed (`Who`). */
 bool E1000UpdateLink(PE1000_ADAPTER Adapter, PCSTR Who);
-VOID E1000CountMissed(PE1000_ADAPTER Adapter);  /* MPC -> Stats.rx_missed (OID_GEN_RCV_NO_BUFFER) */
+VOID E1000CountMissed(PE1000_ADAPTER Adapter); /* MPC -> Stats.rx_missed (OID_GEN_RCV_NO_BUFFER) */
 /* Tell NDIS the current link state (NdisMIndicateStatusEx, NDIS_STATUS_LINK_STATE); and fill one. */
 VOID E1000FillLinkState(PE1000_ADAPTER Adapter, PNDIS_LINK_STATE Link);
 /* RCTL for the packet filter (unicast/multicast promiscuity, broadcast). */

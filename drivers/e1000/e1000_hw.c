@@ -186,9 +186,9 @@ VOID E1000FillLinkState(PE1000_ADAPTER Adapter, PNDIS_LINK_STATE Link)
     Link->Header.Size = NDIS_SIZEOF_LINK_STATE_REVISION_1;
     bool up = Adapter->LinkUp;
     Link->MediaConnectState = up ? MediaConnectStateConnected : MediaConnectStateDisconnected;
-    Link->MediaDuplexState = up ? ((E1000Read(Adapter, E1000_STATUS) & E1000_STATUS_FD) ? MediaDuplexStateFull
-                                                                                         : MediaDuplexStateHalf)
-                                : MediaDuplexStateUnknown;
+    Link->MediaDuplexState =
+        up ? ((E1000Read(Adapter, E1000_STATUS) & E1000_STATUS_FD) ? MediaDuplexStateFull : MediaDuplexStateHalf)
+           : MediaDuplexStateUnknown;
     Link->XmitLinkSpeed = Link->RcvLinkSpeed = up ? (ULONG64)Adapter->LinkSpeedMbps * 1000000 : NDIS_LINK_SPEED_UNKNOWN;
     Link->PauseFunctions = NdisPauseFunctionsUnsupported;
 }

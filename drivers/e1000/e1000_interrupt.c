@@ -50,8 +50,7 @@ static void count_causes(PE1000_ADAPTER Adapter, ULONG icr)
         {E1000_ICR_TXQ0, E1000_COUNT_TXQ0},     {E1000_ICR_OTHER, E1000_COUNT_OTHER},
     };
     for (unsigned i = 0; i < ARRAYSIZE(map); i++)
-        if (icr & map[i].bit)
-        {
+        if (icr & map[i].bit) {
             e1000_count(&Adapter->Stats.causes[map[i].counter], 1);
             NdisIrqlabCountInterruptCause(Adapter->AdapterHandle, map[i].counter); /* `net` lists them */
         }

@@ -167,10 +167,9 @@ static NDIS_STATUS E1000InitializeEx(NDIS_HANDLE MiniportAdapterHandle, NDIS_HAN
     }
     e1000_remember(adapter);
     const UCHAR *m = adapter->Mac;
-    DbgPrint("e1000: %s: %s %02x:%02x:%02x:%02x:%02x:%02x, %s interrupts%s, moderation %s, link %s\n",
-             adapter->Name, adapter->Chip == E1000_CHIP_82574L ? "82574L" : "82540EM", m[0], m[1], m[2], m[3], m[4],
-             m[5], E1000ModeName(adapter->Mode),
-             adapter->Mode == E1000_IRQ_MSIX ? " (rx/tx/other = messages 0/1/2)" : "",
+    DbgPrint("e1000: %s: %s %02x:%02x:%02x:%02x:%02x:%02x, %s interrupts%s, moderation %s, link %s\n", adapter->Name,
+             adapter->Chip == E1000_CHIP_82574L ? "82574L" : "82540EM", m[0], m[1], m[2], m[3], m[4], m[5],
+             E1000ModeName(adapter->Mode), adapter->Mode == E1000_IRQ_MSIX ? " (rx/tx/other = messages 0/1/2)" : "",
              adapter->ItrInterval ? "on" : "off", link_watchers(link_irq, adapter->WatchdogTimer != NULL));
     return NDIS_STATUS_SUCCESS;
 }

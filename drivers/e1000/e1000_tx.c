@@ -155,9 +155,8 @@ VOID E1000SendNetBufferLists(NDIS_HANDLE MiniportAdapterContext, PNET_BUFFER_LIS
              nb = NET_BUFFER_NEXT_NB(nb))
             status = transmit_one(adapter, nb);
         NET_BUFFER_LIST_STATUS(nbl) = status;
-        NdisMSendNetBufferListsComplete(adapter->AdapterHandle, nbl,
-                                        (SendFlags & NDIS_SEND_FLAGS_DISPATCH_LEVEL)
-                                            ? NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL
-                                            : 0);
+        NdisMSendNetBufferListsComplete(
+            adapter->AdapterHandle, nbl,
+            (SendFlags & NDIS_SEND_FLAGS_DISPATCH_LEVEL) ? NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL : 0);
     }
 }

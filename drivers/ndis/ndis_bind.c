@@ -91,7 +91,9 @@ VOID ndis_unbind_end(struct ndis_adapter *adapter)
 {
     if (!adapter->send_pool)
         return; /* never bound */
-    ndis_receive_flush_returns(adapter); /* indicated during the halt itself */
+    KeRemoveQueueDpc(&adapter->return_dpc);
+    KeFlushQueuedDpcs();
+    ndis_receive_flush_returns(adapter); /* nothing should be left; be sure before the block goes */
     netif_unregister(&adapter->netif);
     LONG pending = __atomic_load_n(&adapter->sends_outstanding, __ATOMIC_ACQUIRE);
     if (pending)
@@ -133,9 +135,9 @@ VOID ndis_refresh_statistics(struct ndis_adapter *adapter)
 
 VOID NdisIrqlabNameInterruptCauses(NDIS_HANDLE MiniportAdapterHandle, const PCSTR *Names, ULONG Count)
 {
-    struct ndis_adapter *adapter = ndis_require_adapter(MiniportAdapterHandle, "NdisIrqlabNameInterruptCauses",
-                                                        (void *)NdisIrqlabNameInterruptCauses,
-                                                        __builtin_return_address(0));
+    struct ndis_adapter *adapter =
+        ndis_require_adapter(MiniportAdapterHandle, "NdisIrqlabNameInterruptCauses",
+                             (void *)NdisIrqlabNameInterruptCauses, __builtin_return_address(0));
     if (Count > NDIS_CAUSES_MAX)
         Count = NDIS_CAUSES_MAX;
     for (ULONG i = 0; i < Count; i++)

@@ -90,21 +90,21 @@ struct ndis_interrupt { /* NDIS_MINIPORT_INTERRUPT_EX: the NdisInterruptHandle *
 
 /* The data path's counters (ndis_receive.c, ndis_send.c); all only grow. */
 struct ndis_data_stats {
-    uint64_t indicated;         /* NBLs indicated by the miniport */
+    uint64_t indicated;           /* NBLs indicated by the miniport */
     uint64_t indicated_resources; /* ... of them with NDIS_RECEIVE_FLAGS_RESOURCES */
-    uint64_t returned;          /* NBLs handed back through MiniportReturnNetBufferLists */
-    uint64_t dropped;           /* frames indicated while not bound (or too long) */
-    uint64_t sends;             /* NBLs passed to MiniportSendNetBufferLists */
-    uint64_t send_completions;  /* ... given back with NdisMSendNetBufferListsComplete */
-    uint64_t send_failures;     /* ... with a status other than NDIS_STATUS_SUCCESS */
-    uint64_t link_indications;  /* NDIS_STATUS_LINK_STATE indications */
-    uint64_t oid_requests;      /* OID requests made */
-    uint64_t oid_pended;        /* ... answered NDIS_STATUS_PENDING, completed later */
+    uint64_t returned;            /* NBLs handed back through MiniportReturnNetBufferLists */
+    uint64_t dropped;             /* frames indicated while not bound (or too long) */
+    uint64_t sends;               /* NBLs passed to MiniportSendNetBufferLists */
+    uint64_t send_completions;    /* ... given back with NdisMSendNetBufferListsComplete */
+    uint64_t send_failures;       /* ... with a status other than NDIS_STATUS_SUCCESS */
+    uint64_t link_indications;    /* NDIS_STATUS_LINK_STATE indications */
+    uint64_t oid_requests;        /* OID requests made */
+    uint64_t oid_pended;          /* ... answered NDIS_STATUS_PENDING, completed later */
 };
 
-#define NDIS_SEND_SLOTS 32          /* frames the bridge can have in the miniport at once */
+#define NDIS_SEND_SLOTS 32 /* frames the bridge can have in the miniport at once */
 #define NDIS_SEND_SLOT_BYTES 1536
-#define NDIS_BOUNCE_CPUS 8          /* receive copy buffers (per CPU; more CPUs share slot % 8 under a lock) */
+#define NDIS_BOUNCE_CPUS 8 /* receive copy buffers (per CPU; more CPUs share slot % 8 under a lock) */
 #define NDIS_CAUSES_MAX NETIF_IRQ_CAUSES_MAX
 
 struct ndis_send_slot {
@@ -134,32 +134,33 @@ struct ndis_adapter { /* NDIS_MINIPORT_BLOCK: the MiniportAdapterHandle */
     uint64_t shared_memory_bytes;     /* NdisMAllocateSharedMemory outstanding */
 
     /* ---- the bridge to kernel/net (ndis_bind.c, ndis_receive.c, ndis_send.c, ndis_status.c) ---- */
-    struct netif netif;                /* the stack's view of the adapter, registered by ndis_bind */
-    volatile bool bound;               /* netif registered and sends allowed */
-    volatile LONG sends_in_call;       /* the bridge's transmits inside MiniportSendNetBufferLists */
-    NDIS_HANDLE send_pool;             /* NBLs of the send slots */
-    struct ndis_send_slot *send_slots; /* [NDIS_SEND_SLOTS] */
-    volatile LONG sends_outstanding;   /* NBLs the miniport holds (sent, not completed) */
+    struct netif netif;                 /* the stack's view of the adapter, registered by ndis_bind */
+    volatile bool bound;                /* netif registered and sends allowed */
+    volatile LONG sends_in_call;        /* the bridge's transmits inside MiniportSendNetBufferLists */
+    NDIS_HANDLE send_pool;              /* NBLs of the send slots */
+    struct ndis_send_slot *send_slots;  /* [NDIS_SEND_SLOTS] */
+    volatile LONG sends_outstanding;    /* NBLs the miniport holds (sent, not completed) */
     volatile LONG receives_outstanding; /* NBLs NDIS holds (indicated without RESOURCES, not returned) */
-    struct ndis_bounce *bounce;        /* [NDIS_BOUNCE_CPUS] */
-    KSPIN_LOCK return_lock;            /* protects return_head */
-    PNET_BUFFER_LIST return_head;      /* NBLs waiting for return_dpc */
-    KDPC return_dpc;                   /* hands them to MiniportReturnNetBufferLists */
-    NDIS_LINK_STATE link_state;        /* the last NDIS_STATUS_LINK_STATE (or OID_GEN_LINK_STATE) */
+    struct ndis_bounce *bounce;         /* [NDIS_BOUNCE_CPUS] */
+    KSPIN_LOCK return_lock;             /* protects return_head */
+    PNET_BUFFER_LIST return_head;       /* NBLs waiting for return_dpc */
+    KDPC return_dpc;                    /* hands them to MiniportReturnNetBufferLists */
+    NDIS_LINK_STATE link_state;         /* the last NDIS_STATUS_LINK_STATE (or OID_GEN_LINK_STATE) */
     PCSTR cause_names[NDIS_CAUSES_MAX]; /* NdisIrqlabNameInterruptCauses */
     ULONG cause_count;
     uint64_t stat_rx_errors_seen, stat_rx_drops_seen; /* OID_GEN_RCV_ERROR / _NO_BUFFER folded in */
-    KEVENT oid_done;                   /* NdisMOidRequestComplete of a pended request */
+    FAST_MUTEX oid_lock;                              /* one OID request at a time (the bind, `net`, tests) */
+    KEVENT oid_done;                                  /* NdisMOidRequestComplete of a pended request */
     PNDIS_OID_REQUEST volatile oid_pending;
     NDIS_STATUS oid_status;
     struct ndis_data_stats data;
 };
 
 /* NdisReserved[0] of an NBL: who owns it (ndis_nbl.c). */
-#define NDIS_NBL_FREE 0        /* its allocator's */
-#define NDIS_NBL_INDICATED 1   /* NDIS's, until MiniportReturnNetBufferLists */
-#define NDIS_NBL_SENT 2        /* the miniport's, until NdisMSendNetBufferListsComplete */
-#define NDIS_NBL_ALLOCATED 3   /* allocated from a pool, owned by whoever allocated it */
+#define NDIS_NBL_FREE 0      /* its allocator's */
+#define NDIS_NBL_INDICATED 1 /* NDIS's, until MiniportReturnNetBufferLists */
+#define NDIS_NBL_SENT 2      /* the miniport's, until NdisMSendNetBufferListsComplete */
+#define NDIS_NBL_ALLOCATED 3 /* allocated from a pool, owned by whoever allocated it */
 #define ndis_nbl_owner(nbl) ((ULONG_PTR)(nbl)->NdisReserved[0])
 #define ndis_nbl_set_owner(nbl, o) ((nbl)->NdisReserved[0] = (PVOID)(ULONG_PTR)(o))
 

@@ -266,6 +266,7 @@ static NTSTATUS start_adapter(PDRIVER_INITIALIZE driver_entry, PDRIVER_OBJECT dr
               p->name);
     adapter->state = NDIS_ADAPTER_INITIALIZING;
     KeInitializeEvent(&adapter->oid_done, NotificationEvent, FALSE);
+    ExInitializeFastMutex(&adapter->oid_lock);
     ndis_receive_init(adapter);
     if (!claim_slot(adapter)) {
         log_error("ndis: %s: more than %d adapters", adapter->name, NDIS_MAX_ADAPTERS);
@@ -314,8 +315,10 @@ static void stop_adapter(PDEVICE_OBJECT pdo, NDIS_HALT_ACTION action)
     struct ndis_adapter *adapter = ndis_adapter_for_pdo(pdo);
     if (!adapter || adapter->state != NDIS_ADAPTER_RUNNING)
         return;
-    ndis_unbind_begin(adapter); /* no more sends; every indicated NBL returned */
+    /* HALTING first: an indication from now on gets its NBLs back before it returns, so none
+     * is left for the return DPC once ndis_unbind_begin has flushed it. */
     adapter->state = NDIS_ADAPTER_HALTING;
+    ndis_unbind_begin(adapter); /* no more sends; every indicated NBL returned */
     adapter->driver->chars.HaltHandlerEx(adapter->registration.MiniportAdapterContext, action);
     ndis_unbind_end(adapter); /* after the interrupt is gone: nobody indicates any more */
     if (adapter->interrupt)

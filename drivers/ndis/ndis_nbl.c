@@ -72,9 +72,8 @@ PNET_BUFFER_LIST NdisAllocateNetBufferAndNetBufferList(NDIS_HANDLE PoolHandle, U
     struct ndis_nbl_pool *pool = pool_from(PoolHandle);
     if (!pool || !pool->parameters.fAllocateNetBuffer || ContextSize != 0)
         return NULL;
-    struct ndis_nbl_block *block =
-        ExAllocatePool2(POOL_FLAG_NON_PAGED, sizeof(*block), pool->parameters.PoolTag ? pool->parameters.PoolTag
-                                                                                      : NDIS_POOL_MAGIC);
+    struct ndis_nbl_block *block = ExAllocatePool2(
+        POOL_FLAG_NON_PAGED, sizeof(*block), pool->parameters.PoolTag ? pool->parameters.PoolTag : NDIS_POOL_MAGIC);
     if (!block)
         return NULL;
     PNET_BUFFER nb = &block->nb;
@@ -114,8 +113,7 @@ VOID NdisFreeNetBufferList(PNET_BUFFER_LIST NetBufferList)
     ExFreePoolWithTag(CONTAINING_RECORD(NetBufferList, struct ndis_nbl_block, nbl), 0);
 }
 
-PVOID NdisGetDataBuffer(PNET_BUFFER NetBuffer, ULONG BytesNeeded, PVOID Storage, UINT AlignMultiple,
-                        UINT AlignOffset)
+PVOID NdisGetDataBuffer(PNET_BUFFER NetBuffer, ULONG BytesNeeded, PVOID Storage, UINT AlignMultiple, UINT AlignOffset)
 {
     if (!NetBuffer || BytesNeeded == 0 || BytesNeeded > NetBuffer->DataLength || !NetBuffer->CurrentMdl)
         return NULL;

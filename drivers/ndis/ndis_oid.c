@@ -32,10 +32,12 @@ NDIS_STATUS ndis_oid_request(struct ndis_adapter *adapter, NDIS_REQUEST_TYPE typ
     request.DATA.QUERY_INFORMATION.InformationBuffer = buffer;
     request.DATA.QUERY_INFORMATION.InformationBufferLength = length;
 
+    ExAcquireFastMutex(&adapter->oid_lock);
     __atomic_fetch_add(&adapter->data.oid_requests, 1, __ATOMIC_RELAXED);
     KeClearEvent(&adapter->oid_done);
     __atomic_store_n(&adapter->oid_pending, &request, __ATOMIC_RELEASE);
-    NDIS_STATUS status = adapter->driver->chars.OidRequestHandler(adapter->registration.MiniportAdapterContext, &request);
+    NDIS_STATUS status =
+        adapter->driver->chars.OidRequestHandler(adapter->registration.MiniportAdapterContext, &request);
     if (status == NDIS_STATUS_PENDING) {
         __atomic_fetch_add(&adapter->data.oid_pended, 1, __ATOMIC_RELAXED);
         KeWaitForSingleObject(&adapter->oid_done, Executive, KernelMode, FALSE, NULL);
@@ -43,6 +45,7 @@ NDIS_STATUS ndis_oid_request(struct ndis_adapter *adapter, NDIS_REQUEST_TYPE typ
     } else {
         __atomic_store_n(&adapter->oid_pending, NULL, __ATOMIC_RELEASE);
     }
+    ExReleaseFastMutex(&adapter->oid_lock);
     if (bytes_done)
         *bytes_done = type == NdisRequestSetInformation ? request.DATA.SET_INFORMATION.BytesRead
                                                         : request.DATA.QUERY_INFORMATION.BytesWritten;
@@ -55,8 +58,8 @@ VOID NdisMOidRequestComplete(NDIS_HANDLE MiniportAdapterHandle, PNDIS_OID_REQUES
                                                         (void *)NdisMOidRequestComplete, __builtin_return_address(0));
     PNDIS_OID_REQUEST expected = OidRequest;
     /* Only the request NDIS is waiting for, and only once. */
-    if (!OidRequest || !__atomic_compare_exchange_n(&adapter->oid_pending, &expected, NULL, false, __ATOMIC_ACQ_REL,
-                                                    __ATOMIC_ACQUIRE))
+    if (!OidRequest ||
+        !__atomic_compare_exchange_n(&adapter->oid_pending, &expected, NULL, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
         ndis_bugcheck(NDIS_BUGCHECK_OID_NOT_PENDING, (ULONG_PTR)adapter, (ULONG_PTR)OidRequest, (ULONG_PTR)expected,
                       "NdisMOidRequestComplete for a request that is not pending (completed twice, or returned "
                       "without NDIS_STATUS_PENDING)");

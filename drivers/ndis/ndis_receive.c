@@ -76,13 +76,12 @@ static void deliver(struct ndis_adapter *adapter, PNET_BUFFER nb)
 }
 
 VOID NdisMIndicateReceiveNetBufferLists(NDIS_HANDLE MiniportAdapterHandle, PNET_BUFFER_LIST NetBufferLists,
-                                        NDIS_PORT_NUMBER PortNumber, ULONG NumberOfNetBufferLists,
-                                        ULONG ReceiveFlags)
+                                        NDIS_PORT_NUMBER PortNumber, ULONG NumberOfNetBufferLists, ULONG ReceiveFlags)
 {
     UNREFERENCED_PARAMETER(PortNumber);
-    struct ndis_adapter *adapter = ndis_require_adapter(MiniportAdapterHandle, "NdisMIndicateReceiveNetBufferLists",
-                                                        (void *)NdisMIndicateReceiveNetBufferLists,
-                                                        __builtin_return_address(0));
+    struct ndis_adapter *adapter =
+        ndis_require_adapter(MiniportAdapterHandle, "NdisMIndicateReceiveNetBufferLists",
+                             (void *)NdisMIndicateReceiveNetBufferLists, __builtin_return_address(0));
     ULONG count = 0;
     for (PNET_BUFFER_LIST nbl = NetBufferLists; nbl; nbl = nbl->Next) {
         if (ndis_nbl_owner(nbl) == NDIS_NBL_INDICATED || ndis_nbl_owner(nbl) == NDIS_NBL_SENT)

@@ -21,9 +21,10 @@ enum { SLOT_FREE, SLOT_IN_CALL, SLOT_DONE_IN_CALL, SLOT_PENDING };
 
 NTSTATUS ndis_send_create(struct ndis_adapter *adapter)
 {
-    adapter->send_slots = ExAllocatePool2(POOL_FLAG_NON_PAGED, sizeof(struct ndis_send_slot) * NDIS_SEND_SLOTS,
-                                          NDIS_TAG_SEND);
-    adapter->bounce = ExAllocatePool2(POOL_FLAG_NON_PAGED, sizeof(struct ndis_bounce) * NDIS_BOUNCE_CPUS, NDIS_TAG_SEND);
+    adapter->send_slots =
+        ExAllocatePool2(POOL_FLAG_NON_PAGED, sizeof(struct ndis_send_slot) * NDIS_SEND_SLOTS, NDIS_TAG_SEND);
+    adapter->bounce =
+        ExAllocatePool2(POOL_FLAG_NON_PAGED, sizeof(struct ndis_bounce) * NDIS_BOUNCE_CPUS, NDIS_TAG_SEND);
     if (!adapter->send_slots || !adapter->bounce)
         return STATUS_INSUFFICIENT_RESOURCES;
     for (unsigned i = 0; i < NDIS_BOUNCE_CPUS; i++)
@@ -132,9 +133,9 @@ VOID NdisMSendNetBufferListsComplete(NDIS_HANDLE MiniportAdapterHandle, PNET_BUF
                                      ULONG SendCompleteFlags)
 {
     UNREFERENCED_PARAMETER(SendCompleteFlags);
-    struct ndis_adapter *adapter = ndis_require_adapter(MiniportAdapterHandle, "NdisMSendNetBufferListsComplete",
-                                                        (void *)NdisMSendNetBufferListsComplete,
-                                                        __builtin_return_address(0));
+    struct ndis_adapter *adapter =
+        ndis_require_adapter(MiniportAdapterHandle, "NdisMSendNetBufferListsComplete",
+                             (void *)NdisMSendNetBufferListsComplete, __builtin_return_address(0));
     PNET_BUFFER_LIST next;
     for (PNET_BUFFER_LIST nbl = NetBufferList; nbl; nbl = next) {
         next = nbl->Next;

@@ -21,8 +21,7 @@ static bool link_state_ok(const NDIS_LINK_STATE *link, ULONG size)
 void ndis_set_link_state(struct ndis_adapter *adapter, const NDIS_LINK_STATE *link)
 {
     adapter->link_state = *link;
-    __atomic_store_n(&adapter->netif.link_up, link->MediaConnectState == MediaConnectStateConnected,
-                     __ATOMIC_RELEASE);
+    __atomic_store_n(&adapter->netif.link_up, link->MediaConnectState == MediaConnectStateConnected, __ATOMIC_RELEASE);
 }
 
 VOID NdisMIndicateStatusEx(NDIS_HANDLE MiniportAdapterHandle, PNDIS_STATUS_INDICATION StatusIndication)

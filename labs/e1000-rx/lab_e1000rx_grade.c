@@ -13,10 +13,10 @@
  * received frames (GPRC, clear-on-read) and its RDT register.
  * The points per case are in labs/e1000-rx/lab.json. */
 #include "drivers/e1000/e1000.h"
-#include "tests/ktest/e1000_stats_print.h"
 #include "kernel/console/console.h"
 #include "kernel/lib/format.h"
 #include "kernel/net/net.h"
+#include "tests/ktest/e1000_stats_print.h"
 #include "tests/ktest/ktest.h"
 
 #define E1000_GPRC_REG 0x4074 /* Good Packets Received Count (8254x SDM 13.7), clear on read */
@@ -39,7 +39,8 @@ static unsigned pings(PE1000_ADAPTER a, uint16_t first_seq, unsigned count)
     unsigned replies = 0;
     for (unsigned i = 0; i < count; i++) {
         ULONG rtt = 0;
-        NTSTATUS status = net_ping(e1000_netif(a), e1000_netif(a)->ipv4.gateway, (uint16_t)(first_seq + i), PING_TIMEOUT_MS, &rtt);
+        NTSTATUS status =
+            net_ping(e1000_netif(a), e1000_netif(a)->ipv4.gateway, (uint16_t)(first_seq + i), PING_TIMEOUT_MS, &rtt);
         if (status == STATUS_SUCCESS)
             replies++;
         else {

@@ -8,7 +8,6 @@
  * edus at 03.0 / 07.0 all reach IRQ 11: with msi=off they share one line).
  */
 #include "drivers/e1000/e1000.h"
-#include "tests/ktest/e1000_stats_print.h"
 #include "drivers/edu/edu.h"
 #include "drivers/ndis/ndis_block.h"
 #include "kernel/io/connect_interrupt.h"
@@ -16,6 +15,7 @@
 #include "kernel/ke/interrupt.h"
 #include "kernel/mm/pmm.h"
 #include "kernel/net/net.h"
+#include "tests/ktest/e1000_stats_print.h"
 #include "tests/ktest/io_helpers.h"
 #include "tests/ktest/ktest.h"
 
@@ -110,7 +110,8 @@ static void pings_the_gateway(struct ktest *t)
             ULONG rtt = 0;
             NTSTATUS status = net_ping(e1000_netif(a), e1000_netif(a)->ipv4.gateway, seq, PING_TIMEOUT_MS, &rtt);
             KTEST_EXPECT_EQ(t, status, STATUS_SUCCESS);
-            ktest_log(t, "%s: reply %u from the gateway in %lu us", e1000_netif(a)->name, (unsigned)seq, (unsigned long)rtt);
+            ktest_log(t, "%s: reply %u from the gateway in %lu us", e1000_netif(a)->name, (unsigned)seq,
+                      (unsigned long)rtt);
         }
         /* The replies came in through the interrupt path, not by polling. */
         KTEST_EXPECT_GT(t, netif_counter_read(&e1000_netif(a)->counters.interrupts), interrupts);
@@ -189,7 +190,8 @@ static void restart_gives_everything_back(struct ktest *t)
     KTEST_EXPECT_TRUE(t, b->LinkUp);
     if (traffic_allowed(b)) {
         ULONG rtt = 0;
-        KTEST_EXPECT_EQ(t, net_ping(e1000_netif(b), e1000_netif(b)->ipv4.gateway, 7, PING_TIMEOUT_MS, &rtt), STATUS_SUCCESS);
+        KTEST_EXPECT_EQ(t, net_ping(e1000_netif(b), e1000_netif(b)->ipv4.gateway, 7, PING_TIMEOUT_MS, &rtt),
+                        STATUS_SUCCESS);
     }
 }
 

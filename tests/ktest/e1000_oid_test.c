@@ -64,13 +64,14 @@ static void refuses_what_it_does_not_know(struct ktest *t)
     KTEST_EXPECT_EQ(t, query(a, 0x00FF0000, four, sizeof(four), &done), NDIS_STATUS_NOT_SUPPORTED);
     struct ndis_adapter *block = ndis_adapter_from_handle(a->AdapterHandle);
     ULONG filter = 0x10000000; /* not an NDIS_PACKET_TYPE_* this NIC supports */
-    KTEST_EXPECT_EQ(t, ndis_oid_request(block, NdisRequestSetInformation, OID_GEN_CURRENT_PACKET_FILTER, &filter,
-                                        sizeof(filter), NULL),
+    KTEST_EXPECT_EQ(t,
+                    ndis_oid_request(block, NdisRequestSetInformation, OID_GEN_CURRENT_PACKET_FILTER, &filter,
+                                     sizeof(filter), NULL),
                     NDIS_STATUS_NOT_SUPPORTED);
     USHORT two = 0;
-    KTEST_EXPECT_EQ(t, ndis_oid_request(block, NdisRequestSetInformation, OID_GEN_CURRENT_PACKET_FILTER, &two,
-                                        sizeof(two), NULL),
-                    NDIS_STATUS_INVALID_LENGTH);
+    KTEST_EXPECT_EQ(
+        t, ndis_oid_request(block, NdisRequestSetInformation, OID_GEN_CURRENT_PACKET_FILTER, &two, sizeof(two), NULL),
+        NDIS_STATUS_INVALID_LENGTH);
     ULONG value = 0;
     KTEST_EXPECT_EQ(t, query(a, OID_GEN_CURRENT_PACKET_FILTER, &value, sizeof(value), &done), NDIS_STATUS_SUCCESS);
     KTEST_EXPECT_NE(t, value, 0); /* unchanged */

@@ -17,13 +17,13 @@
  */
 #include "drivers/e1000/e1000.h"
 #include "drivers/ndis/ndis_block.h"
-#include "tests/ktest/e1000_stats_print.h"
 #include "kernel/boot/cmdline.h"
 #include "kernel/console/console.h"
 #include "kernel/io/pnp.h"
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"
 #include "kernel/net/net.h"
+#include "tests/ktest/e1000_stats_print.h"
 #include "tests/ktest/ktest.h"
 
 CMDLINE_OPTION(e1000_serve_s, "<seconds>", "ktest=e1000_serve: give up after this long (default 600)");
@@ -128,11 +128,11 @@ static unsigned ping_gateways(struct ktest *t)
             ULONG rtt = 0;
             NTSTATUS status = net_ping(e1000_netif(a), e1000_netif(a)->ipv4.gateway, seq, PING_TIMEOUT_MS, &rtt);
             if (status == STATUS_SUCCESS) {
-                console_printf("e1000-serve: %s ping %s seq %u: reply in %lu us\n", e1000_netif(a)->name, gw, (unsigned)seq,
-                               (unsigned long)rtt);
+                console_printf("e1000-serve: %s ping %s seq %u: reply in %lu us\n", e1000_netif(a)->name, gw,
+                               (unsigned)seq, (unsigned long)rtt);
             } else {
-                console_printf("e1000-serve: %s ping %s seq %u: no reply (0x%08x)\n", e1000_netif(a)->name, gw, (unsigned)seq,
-                               (unsigned)status);
+                console_printf("e1000-serve: %s ping %s seq %u: no reply (0x%08x)\n", e1000_netif(a)->name, gw,
+                               (unsigned)seq, (unsigned)status);
                 failures++;
             }
         }

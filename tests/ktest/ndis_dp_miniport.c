@@ -1,8 +1,8 @@
 /* tests/ktest/ndis_dp_miniport.c - see ndis_dp_miniport.h. */
 #include "tests/ktest/ndis_dp_miniport.h"
-#include "tests/ktest/io_helpers.h"
 #include "kernel/io/pnp.h"
 #include "kernel/lib/string.h"
+#include "tests/ktest/io_helpers.h"
 
 struct dpm_state dpm;
 const UCHAR dpm_mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x42};

@@ -24,21 +24,21 @@ struct dpm_state {
     /* OIDs: what NDIS asked, and how to answer */
     volatile uint64_t oid_calls;
     NDIS_OID oids_seen[16];
-    ULONG packet_filter;     /* set by OID_GEN_CURRENT_PACKET_FILTER */
-    bool pend_oids;          /* answer NDIS_STATUS_PENDING and complete from a DPC */
+    ULONG packet_filter; /* set by OID_GEN_CURRENT_PACKET_FILTER */
+    bool pend_oids;      /* answer NDIS_STATUS_PENDING and complete from a DPC */
     KDPC oid_dpc;
     PNDIS_OID_REQUEST pended;
     /* sends */
-    volatile uint64_t sends;  /* NBLs MiniportSendNetBufferLists got */
-    NDIS_STATUS send_status;  /* what it completes them with */
-    bool hold_sends;          /* keep them in held[] instead */
+    volatile uint64_t sends; /* NBLs MiniportSendNetBufferLists got */
+    NDIS_STATUS send_status; /* what it completes them with */
+    bool hold_sends;         /* keep them in held[] instead */
     PNET_BUFFER_LIST held[DPM_HELD_MAX];
     volatile ULONG held_count;
     UCHAR last_frame[1536];
     volatile ULONG last_frame_length;
     volatile KIRQL send_irql;
     /* returns */
-    volatile uint64_t returned;  /* NBLs MiniportReturnNetBufferLists got */
+    volatile uint64_t returned; /* NBLs MiniportReturnNetBufferLists got */
     volatile KIRQL return_irql;
 };
 

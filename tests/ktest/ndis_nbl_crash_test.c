@@ -69,8 +69,10 @@ static void crash_indicated_twice(struct ktest *t)
     KTEST_ASSERT_NOT_NULL(t, nbl);
     nbl->SourceHandle = dpm.adapter;
     KIRQL old = KeRaiseIrqlToDpcLevel(); /* NDIS's return DPC cannot run in between */
-    NdisMIndicateReceiveNetBufferLists(dpm.adapter, nbl, NDIS_DEFAULT_PORT_NUMBER, 1, NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL);
-    NdisMIndicateReceiveNetBufferLists(dpm.adapter, nbl, NDIS_DEFAULT_PORT_NUMBER, 1, NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL);
+    NdisMIndicateReceiveNetBufferLists(dpm.adapter, nbl, NDIS_DEFAULT_PORT_NUMBER, 1,
+                                       NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL);
+    NdisMIndicateReceiveNetBufferLists(dpm.adapter, nbl, NDIS_DEFAULT_PORT_NUMBER, 1,
+                                       NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL);
     KeLowerIrql(old);
     KTEST_EXPECT_TRUE(t, false);
 }

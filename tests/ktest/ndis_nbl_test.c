@@ -145,15 +145,15 @@ static void bind_asks_the_miniport_with_oids(struct ktest *t)
     /* A query the miniport answers in place, and one with too small a buffer. */
     struct ndis_adapter *block = dpm_block();
     ULONG size = 0, done = 0;
-    KTEST_EXPECT_EQ(t, ndis_oid_request(block, NdisRequestQueryInformation, OID_GEN_MAXIMUM_FRAME_SIZE, &size,
-                                        sizeof(size), &done),
-                    NDIS_STATUS_SUCCESS);
+    KTEST_EXPECT_EQ(
+        t, ndis_oid_request(block, NdisRequestQueryInformation, OID_GEN_MAXIMUM_FRAME_SIZE, &size, sizeof(size), &done),
+        NDIS_STATUS_SUCCESS);
     KTEST_EXPECT_EQ(t, size, 1500);
     KTEST_EXPECT_EQ(t, done, sizeof(ULONG));
     UCHAR small[4];
-    KTEST_EXPECT_EQ(t, ndis_oid_request(block, NdisRequestQueryInformation, OID_802_3_CURRENT_ADDRESS, small,
-                                        sizeof(small), &done),
-                    NDIS_STATUS_BUFFER_TOO_SHORT);
+    KTEST_EXPECT_EQ(
+        t, ndis_oid_request(block, NdisRequestQueryInformation, OID_802_3_CURRENT_ADDRESS, small, sizeof(small), &done),
+        NDIS_STATUS_BUFFER_TOO_SHORT);
     KTEST_EXPECT_EQ(t, block->data.oid_pended, 0);
     char name[NETIF_NAME_MAX];
     strlcpy(name, n->name, sizeof(name));
@@ -179,9 +179,9 @@ static void pended_oids_complete_later(struct ktest *t)
                     NDIS_PACKET_TYPE_DIRECTED | NDIS_PACKET_TYPE_MULTICAST | NDIS_PACKET_TYPE_BROADCAST);
     dpm.pend_oids = true;
     ULONG size = 0;
-    KTEST_EXPECT_EQ(t, ndis_oid_request(block, NdisRequestQueryInformation, OID_GEN_MAXIMUM_FRAME_SIZE, &size,
-                                        sizeof(size), NULL),
-                    NDIS_STATUS_SUCCESS);
+    KTEST_EXPECT_EQ(
+        t, ndis_oid_request(block, NdisRequestQueryInformation, OID_GEN_MAXIMUM_FRAME_SIZE, &size, sizeof(size), NULL),
+        NDIS_STATUS_SUCCESS);
     KTEST_EXPECT_EQ(t, size, 1500);
     KTEST_EXPECT_NULL(t, block->oid_pending);
     dpm.pend_oids = false;
@@ -195,7 +195,7 @@ static ULONG arp_request(UCHAR *f, const struct netif *n)
     memset(f, 0, 60);
     memset(f, 0xFF, 6);
     memcpy(f + 6, peer_mac, 6);
-    f[12] = 0x08, f[13] = 0x06;                      /* ARP */
+    f[12] = 0x08, f[13] = 0x06;                       /* ARP */
     f[14] = 0, f[15] = 1, f[16] = 0x08, f[17] = 0x00; /* Ethernet, IPv4 */
     f[18] = 6, f[19] = 4, f[20] = 0, f[21] = ARP_OP_REQUEST;
     memcpy(f + 22, peer_mac, 6);
