@@ -533,8 +533,8 @@ void bugcheck_explain(const struct bugcheck_report *r, char *buf, size_t size)
         char overran[96];
         backtrace_format_return_address(r->param[0], overran, sizeof(overran));
         ksnprintf(buf, size,
-                  "%s wrote past the end of a buffer on its stack: the stack cookie below its saved frame "
-                  "pointer no longer holds 0x%016lx (-fstack-protector-strong).",
+                  "%s wrote past the end of a buffer on its stack: the stack cookie in its frame no "
+                  "longer holds 0x%016lx (-fstack-protector-strong).",
                   overran, (unsigned long)r->param[1]);
         return;
     }
