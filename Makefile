@@ -74,7 +74,16 @@ SANITIZE_RUNTIME_OBJS := $(BUILD)/obj/kernel/lib/ubsan.o $(BUILD)/obj/kernel/lib
 $(SANITIZE_RUNTIME_OBJS): KERNEL_CFLAGS := $(filter-out $(SANITIZE_CFLAGS),$(KERNEL_CFLAGS)) \
     -fno-stack-protector -DIRQLAB_SANITIZE=1
 endif
-# ---- end of the sanitizer block -----------------------------------------------------------------
+# libFuzzer targets for the host-testable parsers (tests/fuzz/, scripts/fuzz.py, docs/testing.md
+# "Fuzzing"): make fuzz [FUZZ_SECONDS=60] [FUZZ_TARGETS="net_frame acpi"]. make test runs a short,
+# count-bounded pass of every target (tests/e2e/test_fuzz.py).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+.PHONY: fuzz
+fuzz:
+	$(Q)bash scripts/deps.sh
+	$(Q)$(PYTHON) scripts/fuzz.py --build $(BUILD) --seconds $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+# ---- end of the sanitizer and fuzzing block ------------------------------------------------------
 
 # ---- sources -----------------------------------------------------------------------------
 KERNEL_C   := $(shell find arch kernel drivers -name '*.c' 2>/dev/null | sort)
@@ -312,6 +321,8 @@ help:
 	@echo '  make ktest            build the test kernel $(BUILD)/ktest.elf'
 	@echo '  make check-ktest GLOB=mm.*   run selected in-guest suites on MACHINE/SMP/BOOT'
 	@echo '  make e2e              end-to-end tests only (tests/e2e/test_*.py)'
+	@echo '  make SANITIZE=1 ktest  the test kernel with UBSan and -fstack-protector-strong, in $(BUILD)/san/'
+	@echo '  make fuzz [FUZZ_SECONDS=60]   libFuzzer on the parsers and validators (tests/fuzz/)'
 	@echo '  make test-loaded [LOAD_TARGET=test LOAD_RUNS=1]   the same with every core busy (host-speed check)'
 	@echo '  make grade LAB=share-the-line [SOLUTION=1]   score a course lab (labs/, docs/labs/)'
 	@echo '  make run-ktest CMDLINE=ktest=...   boot the test kernel interactively'

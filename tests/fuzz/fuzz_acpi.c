@@ -1,5 +1,5 @@
 /* tests/fuzz/fuzz_acpi.c - the firmware's ACPI tables as acpi_init() finds them: the input is
- * "physical memory" from address 0 with the RSDP at 0; acpi_tables_load follows it to the XSDT
+ * "physical memory" from address 0 with the RSDP at 0x10 (0 means "none"); acpi_tables_load follows it to the XSDT
  * or RSDT and every table they list (the map function refuses anything outside the input), and
  * each MADT ("APIC") and MCFG found goes through madt_parse / mcfg_parse and the lookups the
  * kernel does with them. Byte 0 is a mode: bit 0 set = re-seal every checksum the loader is
@@ -19,6 +19,8 @@ struct memory {
     int reseal;
 };
 
+#define RSDP 0x10
+
 static void seal(uint8_t *data, size_t length, uint8_t *field)
 {
     *field = 0;
@@ -32,10 +34,11 @@ static const void *map(uint64_t phys, size_t length, void *context)
         return NULL;
     uint8_t *p = m->bytes + phys;
     if (m->reseal) {
-        if (phys == 0 && length >= ACPI_RSDP_V1_LENGTH) { /* the RSDP */
+        if (phys == RSDP && length >= ACPI_RSDP_V1_LENGTH) { /* the RSDP */
             seal(p, ACPI_RSDP_V1_LENGTH, p + 8);
-            uint32_t ext;
-            memcpy(&ext, p + 20, 4);
+            uint32_t ext = 0;
+            if (length >= ACPI_RSDP_V2_LENGTH)
+                memcpy(&ext, p + 20, 4);
             if (p[15] >= 2 && ext >= ACPI_RSDP_V2_LENGTH && ext <= length)
                 seal(p, ext, p + 32);
         } else if (length >= sizeof(struct acpi_sdt_header)) { /* a table: its whole length */
@@ -84,7 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     struct memory m = {fuzz_exact_copy(data + 1, size - 1), size - 1, data[0] & 1};
-    if (acpi_tables_load(&tables, 0, map, &m) == ACPI_OK) {
+    if (acpi_tables_load(&tables, RSDP, map, &m) == ACPI_OK) {
         FUZZ_CHECK(tables.count <= ACPI_MAX_TABLES);
         for (unsigned i = 0; i < tables.count; i++) {
             const struct acpi_table_ref *t = &tables.tables[i];
