@@ -215,7 +215,7 @@ RUN_TESTS = $(PYTHON) scripts/run_tests.py --build $(BUILD) --jobs $(JOBS)
 test:
 	$(Q)bash scripts/deps.sh
 	$(Q)$(SUBMAKE) all
-	$(Q)$(SUBMAKE) SANITIZE=1 ktest
+	$(Q)$(SUBMAKE) -j$(NPROC) SANITIZE=1 ktest
 	$(Q)$(RUN_TESTS)
 
 # Host unit tests (cmocka); the compile rule is in scripts/run_tests.py (unit_command).
