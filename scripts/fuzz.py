@@ -63,10 +63,11 @@ STAT = re.compile(r"^stat::(\w+):\s*(\d+)", re.M)
 COV = re.compile(r"#(\d+)\s+\w+\s+cov: (\d+) ft: (\d+) corp: (\d+)")
 
 
-def run(target, exe, build_dir, log, seconds=None, runs=None, seed=1):
-    """Seeds once, then fuzz. Returns (ok, figures dict, message)."""
+def run(target, exe, build_dir, log, seconds=None, runs=None, seed=1, work=None):
+    """Seeds once, then fuzz. Returns (ok, figures dict, message). `work`: where new inputs go
+    (default <build>/fuzz/corpus/<target>, kept between runs)."""
     seeds = os.path.join(FUZZ_DIR, "corpus", target)
-    work = os.path.join(build_dir, "fuzz", "corpus", target)
+    work = work or os.path.join(build_dir, "fuzz", "corpus", target)
     crashes = os.path.join(build_dir, "fuzz", "crashes")
     os.makedirs(work, exist_ok=True)
     os.makedirs(crashes, exist_ok=True)

@@ -10,6 +10,7 @@ fuzzes for longer (FUZZ_SECONDS).
 """
 import argparse
 import os
+import shutil
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
@@ -33,8 +34,11 @@ def main():
         log_path = os.path.join(logs, f"{target}.log")
         with open(log_path, "w") as log:
             exe = fuzz.build(target, build, log)
+            # A fresh corpus each time: the same seeds, the same inputs, the same verdict.
+            work = os.path.join(build, "fuzz", "test-corpus", target)
+            shutil.rmtree(work, ignore_errors=True)
             if exe:
-                ok, figures, message = fuzz.run(target, exe, build, log, runs=args.runs, seed=1)
+                ok, figures, message = fuzz.run(target, exe, build, log, runs=args.runs, seed=1, work=work)
             else:
                 ok, figures, message = False, {}, "build failed"
         tap.ok(ok, f"fuzz {target}: {args.runs} inputs from seed 1 and every seed file, no crash",
