@@ -403,6 +403,18 @@ static bool explain_rule(const struct bugcheck_report *r, char *buf, size_t size
         else
             ksnprintf(buf, size, "Driver Verifier's I/O verification found violation 0x%lx.", (unsigned long)p[0]);
         return true;
+    case DRIVER_VERIFIER_DETECTED_VIOLATION:
+        if (p[0] == 0x31) {
+            ksym_format(p[3], what, sizeof(what));
+            ksnprintf(buf, size,
+                      "Rule spinlock (verifier=spinlock): %s lowered the IRQL from %lu to %lu while this CPU "
+                      "still held a spin lock; release every spin lock before going below DISPATCH_LEVEL "
+                      "(nested locks: release in the reverse order of acquiring).",
+                      what, (unsigned long)p[1], (unsigned long)p[2]);
+        } else {
+            ksnprintf(buf, size, "Driver Verifier found violation 0x%lx.", (unsigned long)p[0]);
+        }
+        return true;
     case DRIVER_RETURNED_HOLDING_CANCEL_LOCK:
         ksnprintf(buf, size,
                   "Cancel routine 0x%016lx returned for IRP 0x%016lx still holding the cancel spin lock "

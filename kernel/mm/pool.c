@@ -32,6 +32,7 @@
  *     and the heap's own corruption checks (double free 0x07, overruns BAD_POOL_HEADER 0x21, ...:
  *     kernel/mm/heap.h). Tags are compared exactly (Windows' PROTECTED_POOL bit is not special).
  *   * The IRQL is read from CR8 (on x64 the IRQL is CR8).
+ *   * verifier=lowres fails allocations under a chosen tag at random (pool_verify.h).
  */
 #include "kernel/mm/pool.h"
 
@@ -41,6 +42,7 @@
 #include "kernel/ke/rawlock.h"
 #include "kernel/lib/string.h"
 #include "kernel/mm/heap.h"
+#include "kernel/mm/pool_verify.h"
 
 #define POOL_APC_LEVEL 1
 #define POOL_DISPATCH_LEVEL 2
@@ -173,6 +175,8 @@ static PVOID allocate(SIZE_T bytes, size_t align, ULONG tag, bool zero, bool rai
 {
     if (bytes >= PAGE_SIZE && align < PAGE_SIZE)
         align = PAGE_SIZE;
+    if (pool_verify_should_fail(tag)) /* verifier=lowres: an injected failure, as if out of memory */
+        return fail(raise, caller);
     void *p = heap_alloc(bytes, align, tag);
     if (!p)
         return fail(raise, caller);
