@@ -33,7 +33,8 @@ static raw_lock_t worst_lock = RAW_LOCK_INIT;
 static uint32_t option(const char *name, uint32_t default_us)
 {
     unsigned long v;
-    return cmdline_parse_number(cmdline_get(name), &v) ? (uint32_t)v : default_us;
+    const char *text = cmdline_get(name);
+    return text && cmdline_parse_number(text, &v) ? (uint32_t)v : default_us;
 }
 
 static void read_budgets(void)

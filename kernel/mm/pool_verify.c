@@ -32,14 +32,23 @@ static void seed(uint64_t s)
     state = s ? s : 0x9E3779B97F4A7C15ull; /* xorshift must not start at 0 */
 }
 
+/* The option's number, or `otherwise` (absent or bad: cmdline_init warned already). */
+static unsigned long number(const char *name, unsigned long otherwise)
+{
+    unsigned long n;
+    const char *text = cmdline_get(name);
+    return text && cmdline_parse_number(text, &n) ? n : otherwise;
+}
+
 static void read_settings(void)
 {
     if (settings_read)
         return;
-    unsigned long n;
     settings.fail_tag = tag_from_text(cmdline_get("verifier_lowres_tag"));
-    settings.fail_one_in = cmdline_parse_number(cmdline_get("verifier_lowres_rate"), &n) && n ? (uint32_t)n : 4;
-    seed(cmdline_parse_number(cmdline_get("verifier_seed"), &n) ? n : 1);
+    settings.fail_one_in = (uint32_t)number("verifier_lowres_rate", 4);
+    if (!settings.fail_one_in)
+        settings.fail_one_in = 1;
+    seed(number("verifier_seed", 1));
     settings_read = true;
 }
 
