@@ -13,6 +13,8 @@
  *             0xC4, P1 = 0x31 (kernel/ke/verifier_spinlock.c)
  *   lowres    low-resources simulation: pool allocations under a chosen tag fail at random
  *             from a fixed seed, so a driver's error paths run (kernel/mm/pool_verify.c)
+ *   special   special pool: allocations under a chosen tag end at an unmapped guard page; an
+ *             overrun stops with 0xD6 naming the allocation (kernel/mm/pool_special.c)
  */
 #ifndef IRQLAB_KE_VERIFIER_H
 #define IRQLAB_KE_VERIFIER_H
@@ -26,6 +28,7 @@ enum ke_verifier_check {
     KE_VERIFY_BUDGET,
     KE_VERIFY_SPINLOCK,
     KE_VERIFY_LOWRES,
+    KE_VERIFY_SPECIAL,
     KE_VERIFY_CHECKS
 };
 
