@@ -426,11 +426,11 @@ static bool explain_rule(const struct bugcheck_report *r, char *buf, size_t size
             bool before = p[0] < b.address;
             ksnprintf(buf, size,
                       "Special pool (verifier=special): %s %s 0x%016lx, %lu bytes %s the %lu-byte allocation "
-                      "0x%016lx (tag '%s') that %s made.",
+                      "0x%016lx (tag '%s', made by %s)%s.",
                       what, p[1] ? "wrote" : "read", (unsigned long)p[0],
-                      (unsigned long)(before ? b.address - p[0] : p[0] - (b.address + b.bytes)),
-                      before ? "before the start of" : "past the end of", (unsigned long)b.bytes,
-                      (unsigned long)b.address, pool_tag_text(b.tag, tag), who);
+                      (unsigned long)(before ? b.address - p[0] : p[0] - b.address),
+                      before ? "before the start of" : "from the start of", (unsigned long)b.bytes,
+                      (unsigned long)b.address, pool_tag_text(b.tag, tag), who, before ? "" : ": beyond its end");
         } else {
             ksnprintf(buf, size, "Special pool (verifier=special): %s touched 0x%016lx, in a special-pool slot with "
                       "no live allocation (freed).", what, (unsigned long)p[0]);
@@ -560,6 +560,8 @@ void bugcheck_explain(const struct bugcheck_report *r, char *buf, size_t size)
     default:
         break;
     }
+    if (r->code == DRIVER_PAGE_FAULT_BEYOND_END_OF_ALLOCATION && explain_rule(r, buf, size))
+        return; /* a page fault (r->frame set) that explain_rule knows how to tell */
     if (!r->frame && (explain_rule(r, buf, size) || explain_watchdog(r, buf, size)))
         return;
     ksnprintf(buf, size, "KeBugCheckEx(%s) was called by %s.", bugcheck_name(r->code), at);

@@ -1,11 +1,10 @@
 /* kernel/mm/pool_special.c - see pool_special.h.
  *
  * The region sits in the upper half of the kernel-stack PML4 slot (paging.h), cut into slots of
- * SLOT_PAGES pages. A block of n pages occupies the pages just below the slot's last page, which
- * is never mapped:
+ * two pages: a data page whose block ends at its last byte (16-byte aligned), then a guard page
+ * that is never mapped:
  *
- *     slot base                                                         slot end
- *     | (unmapped or left over) | data pages ... block ends here | guard (never mapped) |
+ *     | data page: ... block ends here | guard page (never mapped) |
  *
  * Frames, once mapped into a slot, stay there when the block is freed and serve the slot's next
  * block: nothing is ever unmapped, so no other CPU can hold a stale TLB entry for a frame that
@@ -24,7 +23,7 @@
 #include "kernel/mm/pool.h"
 
 #define PAGE 4096ull
-#define SLOT_PAGES 4ull
+#define SLOT_PAGES 2ull /* one data page, one guard */
 #define SLOTS 256u
 #define REGION_BASE (PAGING_KSTACK_BASE + PAGING_KSTACK_SIZE / 2)
 #define REGION_END (REGION_BASE + SLOTS * SLOT_PAGES * PAGE)

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define POOL_SPECIAL_MAX_BYTES (3 * 4096)
+#define POOL_SPECIAL_MAX_BYTES (4096 - 16) /* a page or more is page-aligned (pool.c): ordinary pool */
 
 struct pool_special_block {
     uint64_t address; /* what the caller got */

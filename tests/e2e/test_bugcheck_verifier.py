@@ -10,6 +10,11 @@ the check switched on, and reads the stop screen with tests/e2e/test_bugcheck.py
                                      HARDWARE_INTERRUPT_STORM, P1 = the claiming ISR, P4 = 1 (not
                                      shared) - found by the claimed-storm check alone (before it,
                                      this case ran until the timeout)
+    special_pool_overrun             verifier=special verifier_special_tag=VfOv: 0xD6
+                                     DRIVER_PAGE_FAULT_BEYOND_END_OF_ALLOCATION, P2 = 1 (write),
+                                     P3 = the writing instruction; the screen names the 112-byte
+                                     allocation, its tag and its allocator (before: the write went
+                                     into the next heap block unnoticed)
 
     python3 tests/e2e/test_bugcheck_verifier.py            # pc and q35, -smp 1 and 2
     python3 tests/e2e/test_bugcheck_verifier.py --quick    # pc, -smp 2
@@ -31,6 +36,9 @@ CASES = [
          suite="verifier_crash", fn="verifier_claiming_isr", fn_in_trace=False, trace=(),
          cmdline="verifier=storm dpc_watchdog=0 dpc_watchdog_period=0", extra=EDU,
          explanation="or one claimed it without quieting its device (first ISR verifier_claiming_isr+0x0"),
+    Case("special_pool_overrun", 0xD6, "DRIVER_PAGE_FAULT_BEYOND_END_OF_ALLOCATION", {2: 1, 3: "rip"},
+         suite="verifier_crash", fn="verifier_overrun", cmdline="verifier=special verifier_special_tag=VfOv",
+         explanation="wrote 0x"),
 ]
 
 

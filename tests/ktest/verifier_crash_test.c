@@ -2,7 +2,9 @@
  * boot; tests/e2e/test_bugcheck_verifier.py checks each stop screen):
  *   spinlock_released_out_of_order  verifier=spinlock: 0xC4, P1 = 0x31, the call site named
  *   claimed_storm_without_watchdog   verifier=storm, DPC watchdog off: 0xF2 from the claimed-storm
- *                                    check alone, naming the ISR */
+ *                                    check alone, naming the ISR
+ *   special_pool_overrun             verifier=special verifier_special_tag=VfOv: 0xD6, naming the
+ *                                    112-byte allocation and the function that wrote past it */
 #include "drivers/pci/pci_config.h"
 #include "include/wdm.h"
 #include "kernel/io/pnp.h"
@@ -62,5 +64,20 @@ static void claimed_storm_without_watchdog(struct ktest *t)
     ktest_fail(t, __FILE__, __LINE__, "no stop (booted without verifier=storm?)");
 }
 
+/* One element too far: the classic off-by-one of `for (i = 0; i <= n; i++)`. */
+__attribute__((noinline)) static void verifier_overrun(volatile uint64_t *array, unsigned n)
+{
+    for (unsigned i = 0; i <= n; i++)
+        array[i] = i;
+}
+
+static void special_pool_overrun(struct ktest *t)
+{
+    volatile uint64_t *array = ExAllocatePool2(POOL_FLAG_NON_PAGED, 14 * sizeof(uint64_t), IRQLAB_POOL_TAG("VfOv"));
+    KTEST_ASSERT_NOT_NULL(t, array);
+    verifier_overrun(array, 14);
+    ktest_fail(t, __FILE__, __LINE__, "no stop (booted without verifier=special verifier_special_tag=VfOv?)");
+}
+
 KTEST_MANUAL_SUITE(verifier_crash, KTEST_CASE(spinlock_released_out_of_order),
-                   KTEST_CASE(claimed_storm_without_watchdog));
+                   KTEST_CASE(claimed_storm_without_watchdog), KTEST_CASE(special_pool_overrun));

@@ -2,7 +2,9 @@
  *   - budget: a DPC routine over its budget is counted and named, one under it is not;
  *   - lowres: allocations under the chosen pool tag fail at random from a seed - the same seed
  *     fails the same ones again - and IoConnectInterruptEx's error path leaks nothing;
- *   - spinlock: nested spin locks released in the right order give no stop and leave no count.
+ *   - spinlock: nested spin locks released in the right order give no stop and leave no count;
+ *   - special: a block under the chosen tag ends where an unmapped page begins; other tags are
+ *     ordinary pool; sizes and tag accounting as for any block.
  * Each switches its check on at run time (ke_verifier_set) and restores it. The stops are
  * verifier_crash_test.c's, checked by tests/e2e/test_bugcheck_verifier.py. */
 #include "include/wdm.h"
@@ -12,6 +14,8 @@
 #include "kernel/ke/verifier.h"
 #include "kernel/ke/verifier_budget.h"
 #include "kernel/ke/verifier_spinlock.h"
+#include "kernel/mm/paging.h"
+#include "kernel/mm/pool_special.h"
 #include "kernel/mm/pool_verify.h"
 #include "tests/ktest/io_helpers.h"
 #include "tests/ktest/ktest.h"
@@ -145,5 +149,52 @@ static void spinlocks_released_in_order_are_fine(struct ktest *t)
     KTEST_EXPECT_EQ(t, ke_verifier_spinlocks_held(), held);
 }
 
+#define SPECIAL_TAG IRQLAB_POOL_TAG("VfSp")
+#define OTHER_TAG IRQLAB_POOL_TAG("VfOt")
+
+static void special_pool_puts_a_guard_page_after_the_block(struct ktest *t)
+{
+    bool was = ke_verifier_set(KE_VERIFY_SPECIAL, true);
+    uint32_t saved_tag = pool_special_tag();
+    pool_special_set_tag(SPECIAL_TAG);
+    unsigned live = pool_special_live();
+    uint64_t bytes = io_test_pool_bytes(SPECIAL_TAG);
+
+    uint8_t *p = ExAllocatePool2(POOL_FLAG_NON_PAGED, 100, SPECIAL_TAG);
+    uint8_t *big = ExAllocatePool2(POOL_FLAG_NON_PAGED, 4000, SPECIAL_TAG); /* most of a page */
+    uint8_t *other = ExAllocatePool2(POOL_FLAG_NON_PAGED, 100, OTHER_TAG);
+    bool ok = p && big && other;
+    uint64_t end = ok ? (uint64_t)(uintptr_t)p + 112 : 0; /* 100 rounded up to the 16-byte alignment */
+    bool page_end = (end & 4095) == 0;
+    bool guard_unmapped = ok && !paging_is_mapped(end, false);
+    bool block_mapped = ok && paging_is_mapped((uint64_t)(uintptr_t)p, true) && paging_is_mapped(end - 1, true);
+    bool big_guarded = ok && !paging_is_mapped((uint64_t)(uintptr_t)big + 4000, false) &&
+                       paging_is_mapped((uint64_t)(uintptr_t)big, true);
+    bool other_ordinary = ok && paging_is_mapped((uint64_t)(uintptr_t)other + 112, false); /* no guard after it */
+    SIZE_T size = ok ? ExQueryPoolBlockSize(p, NULL) : 0;
+    unsigned live_with = pool_special_live();
+    if (ok) {
+        for (unsigned i = 0; i < 100; i++)
+            p[i] = (uint8_t)i; /* every byte the caller owns is usable */
+        ExFreePoolWithTag(p, SPECIAL_TAG);
+        ExFreePoolWithTag(big, SPECIAL_TAG);
+        ExFreePoolWithTag(other, OTHER_TAG);
+    }
+    pool_special_set_tag(saved_tag);
+    ke_verifier_set(KE_VERIFY_SPECIAL, was);
+
+    KTEST_ASSERT_TRUE(t, ok);
+    KTEST_EXPECT_TRUE(t, page_end);
+    KTEST_EXPECT_TRUE(t, guard_unmapped);
+    KTEST_EXPECT_TRUE(t, block_mapped);
+    KTEST_EXPECT_TRUE(t, big_guarded);
+    KTEST_EXPECT_TRUE(t, other_ordinary);
+    KTEST_EXPECT_EQ(t, size, 100);
+    KTEST_EXPECT_EQ(t, live_with, live + 2);
+    KTEST_EXPECT_EQ(t, pool_special_live(), live);
+    KTEST_EXPECT_EQ(t, io_test_pool_bytes(SPECIAL_TAG), bytes);
+}
+
 KTEST_SUITE(verifier, KTEST_CASE(budget_names_a_slow_dpc), KTEST_CASE(lowres_fails_by_seed_and_leaks_nothing),
-            KTEST_CASE(spinlocks_released_in_order_are_fine));
+            KTEST_CASE(spinlocks_released_in_order_are_fine),
+            KTEST_CASE(special_pool_puts_a_guard_page_after_the_block));
