@@ -19,12 +19,14 @@ static const struct ke_verifier_rule rules[KE_VERIFY_CHECKS] = {
                           "pool allocations under verifier_lowres_tag= fail at random (verifier_seed=)"},
     [KE_VERIFY_SPECIAL] = {"special", "0xD6 DRIVER_PAGE_FAULT_BEYOND_END_OF_ALLOCATION",
                            "allocations under verifier_special_tag= end at a guard page: an overrun faults"},
+    [KE_VERIFY_IRQL] = {"irql", "0xA IRQL_NOT_LESS_OR_EQUAL, P1 = the routine",
+                        "KeSetEvent, KeSetTimer, IoAllocateIrp, IoCreateDevice, ... above their IRQL"},
 };
 
 static bool verifier_check(const char *value, char *why, size_t why_size);
 CMDLINE_OPTION_CHECKED(verifier, "<check>[,<check>...]|all",
                        "driver-verifier checks: storm (0xF2), io (0xC9), budget (ISR/DPC time report), "
-                       "spinlock (0xC4), lowres (pool failures injected), special (0xD6); all = every one (docs/verifier.md)",
+                       "spinlock (0xC4), lowres (pool failures injected), special (0xD6), irql (0xA); all = every one (docs/verifier.md)",
                        verifier_check);
 
 /* The check named by p[0..len), or KE_VERIFY_CHECKS for `all`, or -1. */
@@ -46,7 +48,7 @@ static bool verifier_check(const char *value, char *why, size_t why_size)
         size_t len = end ? (size_t)(end - p) : strlen(p);
         if (check_named(p, len) < 0) {
             ksnprintf(why, why_size,
-                      "'%.*s' is not a verifier check (known: storm, io, budget, spinlock, lowres, special, all); ignored",
+                      "'%.*s' is not a verifier check (known: storm, io, budget, spinlock, lowres, special, irql, all); ignored",
                       (int)len, p);
             return false;
         }

@@ -15,6 +15,8 @@
  *             from a fixed seed, so a driver's error paths run (kernel/mm/pool_verify.c)
  *   special   special pool: allocations under a chosen tag end at an unmapped guard page; an
  *             overrun stops with 0xD6 naming the allocation (kernel/mm/pool_special.c)
+ *   irql      exported routines above their documented maximum IRQL, where not always checked:
+ *             0xA IRQL_NOT_LESS_OR_EQUAL naming the routine (kernel/ke/verifier_irql.c)
  */
 #ifndef IRQLAB_KE_VERIFIER_H
 #define IRQLAB_KE_VERIFIER_H
@@ -29,6 +31,7 @@ enum ke_verifier_check {
     KE_VERIFY_SPINLOCK,
     KE_VERIFY_LOWRES,
     KE_VERIFY_SPECIAL,
+    KE_VERIFY_IRQL,
     KE_VERIFY_CHECKS
 };
 

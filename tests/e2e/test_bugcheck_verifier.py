@@ -15,6 +15,9 @@ the check switched on, and reads the stop screen with tests/e2e/test_bugcheck.py
                                      P3 = the writing instruction; the screen names the 112-byte
                                      allocation, its tag and its allocator (before: the write went
                                      into the next heap block unnoticed)
+    set_event_in_isr_context         verifier=irql: 0xA IRQL_NOT_LESS_OR_EQUAL, P1 = KeSetEvent,
+                                     P2 = 5 (the IRQL), P3 = 2 (its maximum), P4 = the call site
+    create_device_at_dispatch        verifier=irql: 0xA, P1 = IoCreateDevice, P2 = 2, P3 = 0
 
     python3 tests/e2e/test_bugcheck_verifier.py            # pc and q35, -smp 1 and 2
     python3 tests/e2e/test_bugcheck_verifier.py --quick    # pc, -smp 2
@@ -39,6 +42,12 @@ CASES = [
     Case("special_pool_overrun", 0xD6, "DRIVER_PAGE_FAULT_BEYOND_END_OF_ALLOCATION", {2: 1, 3: "rip"},
          suite="verifier_crash", fn="verifier_overrun", cmdline="verifier=special verifier_special_tag=VfOv",
          explanation="wrote 0x"),
+    Case("set_event_in_isr_context", 0x0A, "IRQL_NOT_LESS_OR_EQUAL", {1: "sym:KeSetEvent", 2: 5, 3: 2, 4: "rip"},
+         suite="verifier_crash", fn="verifier_set_event_at_dirql", cmdline="verifier=irql",
+         explanation="KeSetEvent at IRQL 5"),
+    Case("create_device_at_dispatch", 0x0A, "IRQL_NOT_LESS_OR_EQUAL", {1: "sym:IoCreateDevice", 2: 2, 3: 0, 4: "rip"},
+         suite="verifier_crash", fn="verifier_create_device_at_dispatch", cmdline="verifier=irql",
+         explanation="IoCreateDevice at IRQL 2"),
 ]
 
 

@@ -4,7 +4,9 @@
  *   claimed_storm_without_watchdog   verifier=storm, DPC watchdog off: 0xF2 from the claimed-storm
  *                                    check alone, naming the ISR
  *   special_pool_overrun             verifier=special verifier_special_tag=VfOv: 0xD6, naming the
- *                                    112-byte allocation and the function that wrote past it */
+ *                                    112-byte allocation and the function that wrote past it
+ *   set_event_in_isr_context         verifier=irql: KeSetEvent at a device IRQL -> 0xA naming it
+ *   create_device_at_dispatch        verifier=irql: IoCreateDevice at DISPATCH_LEVEL -> 0xA */
 #include "drivers/pci/pci_config.h"
 #include "include/wdm.h"
 #include "kernel/io/pnp.h"
@@ -79,5 +81,36 @@ static void special_pool_overrun(struct ktest *t)
     ktest_fail(t, __FILE__, __LINE__, "no stop (booted without verifier=special verifier_special_tag=VfOv?)");
 }
 
+/* An ISR's classic: signal the waiting thread straight from DIRQL instead of from the DPC. */
+__attribute__((noinline)) static void verifier_set_event_at_dirql(void)
+{
+    static KEVENT event;
+    KeInitializeEvent(&event, NotificationEvent, FALSE);
+    KIRQL old = KfRaiseIrql(5);
+    KeSetEvent(&event, 0, FALSE);
+    KeLowerIrql(old);
+}
+
+static void set_event_in_isr_context(struct ktest *t)
+{
+    verifier_set_event_at_dirql();
+    ktest_fail(t, __FILE__, __LINE__, "no stop (booted without verifier=irql?)");
+}
+
+__attribute__((noinline)) static void verifier_create_device_at_dispatch(void)
+{
+    PDEVICE_OBJECT device;
+    KIRQL old = KeRaiseIrqlToDpcLevel();
+    (void)IoCreateDevice(NULL, 0, NULL, FILE_DEVICE_UNKNOWN, 0, FALSE, &device);
+    KeLowerIrql(old);
+}
+
+static void create_device_at_dispatch(struct ktest *t)
+{
+    verifier_create_device_at_dispatch();
+    ktest_fail(t, __FILE__, __LINE__, "no stop (booted without verifier=irql?)");
+}
+
 KTEST_MANUAL_SUITE(verifier_crash, KTEST_CASE(spinlock_released_out_of_order),
-                   KTEST_CASE(claimed_storm_without_watchdog), KTEST_CASE(special_pool_overrun));
+                   KTEST_CASE(claimed_storm_without_watchdog), KTEST_CASE(special_pool_overrun),
+                   KTEST_CASE(set_event_in_isr_context), KTEST_CASE(create_device_at_dispatch));
