@@ -8,6 +8,7 @@
 #include "kernel/ke/verifier.h"
 #include "kernel/ke/verifier_budget.h"
 #include "kernel/ke/watchdog.h"
+#include "kernel/mm/pool_special.h"
 #include "kernel/mm/pool_verify.h"
 #include "kernel/mm/pool.h"
 #include "kernel/shell/shell.h"
@@ -48,6 +49,9 @@ static int cmd_verifier(const struct shell_args *args)
     struct pool_verify_settings s = pool_verify_settings();
     console_printf("  lowres: tag %s, 1 in %u allocations fails, seed %lu\n", s.fail_tag ? pool_tag_text(s.fail_tag, tag) : "(none)",
                    s.fail_one_in, (unsigned long)s.seed);
+    uint32_t special = pool_special_tag();
+    console_printf("  special: tag %s, %u blocks live\n", special ? pool_tag_text(special, tag) : "(none)",
+                   pool_special_live());
     console_printf("Always checked: IRQL rules (0x9, 0xA), spin-lock ownership (0xF, 0x10),\n"
                    "pool misuse (0xC2, 0x19), a routine returning at the wrong IRQL (0xC8),\n"
                    "IoConnectInterruptEx / IoDisconnectInterruptEx rules (0xA, 0xCA),\n"
