@@ -1,9 +1,9 @@
 /* kernel/ke/storm.c - see storm.h. */
 #include "kernel/ke/storm.h"
 
-#include "include/wdm.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/lapic.h"
+#include "include/wdm.h"
 #include "kernel/console/log.h"
 #include "kernel/ke/bugcheck.h"
 #include "kernel/ke/interrupt.h"
@@ -37,7 +37,8 @@ void ke_storm_bugcheck_if_verifying(uint8_t vector)
         return;
     /* Read without the chain lock: only for the bugcheck's parameters, which stop everything. */
     struct ke_vector *v = &ke_vector_table[vector];
-    PKINTERRUPT first = IsListEmpty(&v->chain) ? NULL : CONTAINING_RECORD(v->chain.Flink, KINTERRUPT, InterruptListEntry);
+    PKINTERRUPT first =
+        IsListEmpty(&v->chain) ? NULL : CONTAINING_RECORD(v->chain.Flink, KINTERRUPT, InterruptListEntry);
     /* P1 = first ISR, P2 = its context, P3 = its interrupt object, P4 = 1 alone / 2 chained. */
     ke_verifier_count(KE_VERIFY_STORM);
     KeBugCheckEx(HARDWARE_INTERRUPT_STORM, first ? (ULONG_PTR)first->ServiceRoutine : 0,
@@ -53,7 +54,8 @@ static void report_storm(uint8_t vector, struct ke_vector *v, uint32_t unclaimed
     v->storm = true;
     storms_detected++;
     log_error("irq: interrupt storm on vector 0x%02x (GSI %u, level): %u of the last %u not claimed; "
-              "line masked", vector, v->source.gsi, unclaimed, KE_STORM_WINDOW);
+              "line masked",
+              vector, v->source.gsi, unclaimed, KE_STORM_WINDOW);
     for (PLIST_ENTRY l = v->chain.Flink; l != &v->chain; l = l->Flink) {
         PKINTERRUPT o = CONTAINING_RECORD(l, KINTERRUPT, InterruptListEntry);
         log_error("irq:   owner: %s (ISR %p)", o->OwnerName,
@@ -91,7 +93,8 @@ static void account_claimed(struct kprcb *prcb, uint8_t vector, bool claimed)
     claimed_storms_detected++;
     ke_storm_bugcheck_if_verifying(vector);
     struct ke_vector *v = &ke_vector_table[vector];
-    PKINTERRUPT first = IsListEmpty(&v->chain) ? NULL : CONTAINING_RECORD(v->chain.Flink, KINTERRUPT, InterruptListEntry);
+    PKINTERRUPT first =
+        IsListEmpty(&v->chain) ? NULL : CONTAINING_RECORD(v->chain.Flink, KINTERRUPT, InterruptListEntry);
     log_warn("irq: claimed storm on vector 0x%02x (GSI %u, level): %u interrupts in a row claimed by %s (ISR %p) "
              "while the line stayed asserted (verifier=storm stops here with 0xF2)",
              vector, v->source.gsi, KE_CLAIMED_STORM_STREAK, first ? first->OwnerName : "?",

@@ -24,10 +24,11 @@ static const struct ke_verifier_rule rules[KE_VERIFY_CHECKS] = {
 };
 
 static bool verifier_check(const char *value, char *why, size_t why_size);
-CMDLINE_OPTION_CHECKED(verifier, "<check>[,<check>...]|all",
-                       "driver-verifier checks: storm (0xF2), io (0xC9), budget (ISR/DPC time report), "
-                       "spinlock (0xC4), lowres (pool failures injected), special (0xD6), irql (0xA); all = every one (docs/verifier.md)",
-                       verifier_check);
+CMDLINE_OPTION_CHECKED(
+    verifier, "<check>[,<check>...]|all",
+    "driver-verifier checks: storm (0xF2), io (0xC9), budget (ISR/DPC time report), "
+    "spinlock (0xC4), lowres (pool failures injected), special (0xD6), irql (0xA); all = every one (docs/verifier.md)",
+    verifier_check);
 
 /* The check named by p[0..len), or KE_VERIFY_CHECKS for `all`, or -1. */
 static int check_named(const char *p, size_t len)
@@ -48,7 +49,8 @@ static bool verifier_check(const char *value, char *why, size_t why_size)
         size_t len = end ? (size_t)(end - p) : strlen(p);
         if (check_named(p, len) < 0) {
             ksnprintf(why, why_size,
-                      "'%.*s' is not a verifier check (known: storm, io, budget, spinlock, lowres, special, irql, all); ignored",
+                      "'%.*s' is not a verifier check (known: storm, io, budget, spinlock, lowres, special, irql, "
+                      "all); ignored",
                       (int)len, p);
             return false;
         }
@@ -58,8 +60,8 @@ static bool verifier_check(const char *value, char *why, size_t why_size)
     }
 }
 
-static volatile uint32_t enabled;   /* bit per check */
-static volatile bool parsed;        /* enabled holds the command line's choice */
+static volatile uint32_t enabled; /* bit per check */
+static volatile bool parsed;      /* enabled holds the command line's choice */
 static volatile uint64_t hits[KE_VERIFY_CHECKS];
 
 /* Read verifier= once (idempotent: two CPUs racing here compute the same mask). */

@@ -36,9 +36,9 @@ enum ke_verifier_check {
 };
 
 struct ke_verifier_rule {
-    const char *name;  /* the word in verifier= */
-    const char *stop;  /* what a violation gives: "0xF2 HARDWARE_INTERRUPT_STORM", "report" */
-    const char *what;  /* one line for the shell */
+    const char *name; /* the word in verifier= */
+    const char *stop; /* what a violation gives: "0xF2 HARDWARE_INTERRUPT_STORM", "report" */
+    const char *what; /* one line for the shell */
 };
 
 /* Is the check on? (verifier= at boot, or ke_verifier_set from a test). Cheap: a bit test. */

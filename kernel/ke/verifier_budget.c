@@ -11,19 +11,19 @@
  * Each routine is reported when it sets a new worst time for itself, so a slow ISR that runs a
  * million times prints a handful of lines, not a million; `verifier` lists the worst ones. The
  * time of a DPC includes any ISR that interrupted it. */
+#include "kernel/ke/verifier_budget.h"
 #include "arch/x86_64/cpu.h"
 #include "kernel/boot/cmdline.h"
 #include "kernel/console/log.h"
 #include "kernel/ke/ksyms.h"
 #include "kernel/ke/rawlock.h"
 #include "kernel/ke/time.h"
-#include "kernel/ke/verifier_budget.h"
 #include "kernel/ke/watchdog.h"
 
 CMDLINE_OPTION_CHECKED(verifier_isr_us, "<us>", "verifier=budget: report an ISR that runs longer (default 25)",
                        cmdline_check_number);
-CMDLINE_OPTION_CHECKED(verifier_dpc_us, "<us>",
-                       "verifier=budget: report a DPC routine that runs longer (default 100)", cmdline_check_number);
+CMDLINE_OPTION_CHECKED(verifier_dpc_us, "<us>", "verifier=budget: report a DPC routine that runs longer (default 100)",
+                       cmdline_check_number);
 
 static uint32_t isr_budget_us, dpc_budget_us;
 static volatile bool budgets_read;
@@ -107,8 +107,8 @@ void ke_verifier_budget_end(struct kprcb *prcb)
         return;
     char name[96];
     ksym_format((uint64_t)(uintptr_t)prcb->watched.routine, name, sizeof(name));
-    log_warn("verifier: budget: %s %s ran %lu us on CPU %u (budget %u us, verifier_%s_us=)", isr ? "ISR" : "DPC",
-             name, (unsigned long)us, prcb->number, budget, isr ? "isr" : "dpc");
+    log_warn("verifier: budget: %s %s ran %lu us on CPU %u (budget %u us, verifier_%s_us=)", isr ? "ISR" : "DPC", name,
+             (unsigned long)us, prcb->number, budget, isr ? "isr" : "dpc");
 }
 
 unsigned ke_verifier_budget_worst(struct ke_budget_worst *out, unsigned max)

@@ -8,9 +8,9 @@
 #include "kernel/ke/verifier.h"
 #include "kernel/ke/verifier_budget.h"
 #include "kernel/ke/watchdog.h"
+#include "kernel/mm/pool.h"
 #include "kernel/mm/pool_special.h"
 #include "kernel/mm/pool_verify.h"
-#include "kernel/mm/pool.h"
 #include "kernel/shell/shell.h"
 
 static void show_budget(void)
@@ -25,8 +25,8 @@ static void show_budget(void)
     for (unsigned i = 0; i < n; i++) {
         char name[96];
         ksym_format((uint64_t)(uintptr_t)w[i].routine, name, sizeof(name));
-        console_printf("    %s %-40s worst %lu us, %lu runs over\n", w[i].kind == KE_WATCHED_ISR ? "ISR" : "DPC",
-                       name, (unsigned long)w[i].us, (unsigned long)w[i].overruns);
+        console_printf("    %s %-40s worst %lu us, %lu runs over\n", w[i].kind == KE_WATCHED_ISR ? "ISR" : "DPC", name,
+                       (unsigned long)w[i].us, (unsigned long)w[i].overruns);
     }
 }
 
@@ -47,8 +47,8 @@ static int cmd_verifier(const struct shell_args *args)
     show_budget();
     char tag[5];
     struct pool_verify_settings s = pool_verify_settings();
-    console_printf("  lowres: tag %s, 1 in %u allocations fails, seed %lu\n", s.fail_tag ? pool_tag_text(s.fail_tag, tag) : "(none)",
-                   s.fail_one_in, (unsigned long)s.seed);
+    console_printf("  lowres: tag %s, 1 in %u allocations fails, seed %lu\n",
+                   s.fail_tag ? pool_tag_text(s.fail_tag, tag) : "(none)", s.fail_one_in, (unsigned long)s.seed);
     uint32_t special = pool_special_tag();
     console_printf("  special: tag %s, %u blocks live\n", special ? pool_tag_text(special, tag) : "(none)",
                    pool_special_live());

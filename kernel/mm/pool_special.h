@@ -22,7 +22,7 @@ struct pool_special_block {
     uint64_t address; /* what the caller got */
     size_t bytes;
     uint32_t tag;
-    void *caller;     /* who allocated it */
+    void *caller; /* who allocated it */
 };
 
 /* The tag in special pool (0: none); tests may change it. */

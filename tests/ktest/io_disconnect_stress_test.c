@@ -112,9 +112,9 @@ static void connect_disconnect_under_fire(struct ktest *t)
     KTEST_EXPECT_EQ(t, cycles, IO_DISCONNECT_STRESS_CYCLES);
     KTEST_EXPECT_EQ(t, stalls, 0);
     KTEST_EXPECT_EQ(t, b_calls_after_disconnect, 0);
-    KTEST_EXPECT_GT(t, b_calls, 0); /* the race was really run: B was called while connected */
+    KTEST_EXPECT_GT(t, b_calls, 0);          /* the race was really run: B was called while connected */
     KTEST_EXPECT_EQ(t, a_claimed, a_raised); /* no lost interrupt ... */
-    KTEST_EXPECT_EQ(t, a_idle, 0);          /* ... and none twice */
+    KTEST_EXPECT_EQ(t, a_idle, 0);           /* ... and none twice */
     KTEST_EXPECT_EQ(t, io_test_pool_bytes(IO_TAG_INTERRUPT), bytes);
     KTEST_EXPECT_EQ(t, ke_vector_free_count(), free_vectors);
     KTEST_EXPECT_EQ(t, io_connection_count(), connections);

@@ -57,8 +57,8 @@ static void claimed_storm_without_watchdog(struct ktest *t)
     KAFFINITY cpu0 = 1; /* the stop screen names CPU 0 */
     KTEST_ASSERT_EQ(t, ke_route_gsi(line, true, false, cpu0, "ktest:edu", &vector), STATUS_SUCCESS);
     KIRQL irql = (KIRQL)(vector >> 4);
-    ke_interrupt_init(&obj, verifier_claiming_isr, NULL, 0, NULL, NULL, vector, irql, irql, LevelSensitive, FALSE,
-                      cpu0, "ktest:edu-claimer");
+    ke_interrupt_init(&obj, verifier_claiming_isr, NULL, 0, NULL, NULL, vector, irql, irql, LevelSensitive, FALSE, cpu0,
+                      "ktest:edu-claimer");
     KTEST_ASSERT_EQ(t, ke_interrupt_connect(&obj), KE_CONNECT_OK);
     regs[IO_TEST_EDU_RAISE / 4] = 1;
     for (int i = 0; i < 600; i++)
