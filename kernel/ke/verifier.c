@@ -6,21 +6,21 @@
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"
 
+/* `what` fits a 80-column line after 12 spaces; `stop` after 24 (the shell's table). */
 static const struct ke_verifier_rule rules[KE_VERIFY_CHECKS] = {
     [KE_VERIFY_STORM] = {"storm", "0xF2 HARDWARE_INTERRUPT_STORM",
-                         "a level line nobody silences, or an ISR claiming while its line stays asserted"},
+                         "a level line unclaimed, or claimed while it stays asserted"},
     [KE_VERIFY_IO] = {"io", "0xC9 DRIVER_VERIFIER_IOMANAGER_VIOLATION",
-                      "IoCompleteRequest with STATUS_PENDING or a cancel routine still set"},
-    [KE_VERIFY_BUDGET] = {"budget", "report (0x133 stays the watchdog's)",
-                          "an ISR over verifier_isr_us= or a DPC over verifier_dpc_us= (guest TSC)"},
-    [KE_VERIFY_SPINLOCK] = {"spinlock", "0xC4 DRIVER_VERIFIER_DETECTED_VIOLATION, P1 0x31",
-                            "KeLowerIrql / KeReleaseSpinLock below DISPATCH_LEVEL with a spin lock held"},
-    [KE_VERIFY_LOWRES] = {"lowres", "injected failure (NULL)",
-                          "pool allocations under verifier_lowres_tag= fail at random (verifier_seed=)"},
+                      "IoCompleteRequest: STATUS_PENDING, or a cancel routine set"},
+    [KE_VERIFY_BUDGET] = {"budget", "report only (0x133 is the watchdog's)",
+                          "ISR over verifier_isr_us=, DPC over verifier_dpc_us="},
+    [KE_VERIFY_SPINLOCK] = {"spinlock", "0xC4 DRIVER_VERIFIER_DETECTED_VIOLATION 0x31",
+                            "IRQL lowered below DISPATCH_LEVEL holding a spin lock"},
+    [KE_VERIFY_LOWRES] = {"lowres", "injected failure: NULL", "allocations under verifier_lowres_tag= fail at random"},
     [KE_VERIFY_SPECIAL] = {"special", "0xD6 DRIVER_PAGE_FAULT_BEYOND_END_OF_ALLOCATION",
-                           "allocations under verifier_special_tag= end at a guard page: an overrun faults"},
+                           "verifier_special_tag= blocks end at a guard page"},
     [KE_VERIFY_IRQL] = {"irql", "0xA IRQL_NOT_LESS_OR_EQUAL, P1 = the routine",
-                        "KeSetEvent, KeSetTimer, IoAllocateIrp, IoCreateDevice, ... above their IRQL"},
+                        "KeSetEvent, KeSetTimer, IoCreateDevice... above their IRQL"},
 };
 
 static bool verifier_check(const char *value, char *why, size_t why_size);

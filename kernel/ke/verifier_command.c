@@ -25,7 +25,8 @@ static void show_budget(void)
     for (unsigned i = 0; i < n; i++) {
         char name[96];
         ksym_format((uint64_t)(uintptr_t)w[i].routine, name, sizeof(name));
-        console_printf("    %s %-40s worst %lu us, %lu runs over\n", w[i].kind == KE_WATCHED_ISR ? "ISR" : "DPC", name,
+        /* 4 + 4 + 32 + 17 + 17 columns at most */
+        console_printf("    %s %-32.32s worst %8lu us, %8lu over\n", w[i].kind == KE_WATCHED_ISR ? "ISR" : "DPC", name,
                        (unsigned long)w[i].us, (unsigned long)w[i].overruns);
     }
 }
@@ -36,13 +37,13 @@ static int cmd_verifier(const struct shell_args *args)
         return SHELL_USAGE;
     const char *v = cmdline_get("verifier");
     console_printf("verifier options (command line `verifier=`): %s\n", v && *v ? v : "(none)");
-    console_printf("  check     on   count  gives                                    catches\n");
+    console_printf("  check     on   count  gives / catches\n");
     for (int i = 0; i < KE_VERIFY_CHECKS; i++) {
         const struct ke_verifier_rule *r = ke_verifier_rule(i);
-        console_printf("  %-9s %-3s %6lu  %-40s %s\n", r->name, ke_verifier_on(i) ? "on" : "off",
+        console_printf("  %-9s %-3s %6lu  %s\n            %s\n", r->name, ke_verifier_on(i) ? "on" : "off",
                        (unsigned long)ke_verifier_hits(i), r->stop, r->what);
     }
-    console_printf("  storms: %lu masked (unclaimed), %lu claimed while the line stayed asserted\n",
+    console_printf("  storms: %lu masked (unclaimed), %lu claimed with the line asserted\n",
                    (unsigned long)ke_storm_count(), (unsigned long)ke_storm_claimed_count());
     show_budget();
     char tag[5];
