@@ -142,7 +142,7 @@ static VOID latency_dpc_routine(PKDPC dpc, PVOID context, PVOID a1, PVOID a2)
     dpc_runs++;
 }
 
-static BOOLEAN queueing_isr(PKINTERRUPT interrupt, PVOID context)
+static BOOLEAN latency_isr(PKINTERRUPT interrupt, PVOID context)
 {
     isr_at = rdtsc();
     KeInsertQueueDpc(&latency_dpc, NULL, NULL);
@@ -155,7 +155,7 @@ static void isr_to_dpc(struct ktest *t)
     int vector = test_vector_alloc(0);
     KTEST_ASSERT_GE(t, vector, 0x30);
     KeInitializeDpc(&latency_dpc, latency_dpc_routine, NULL);
-    KTEST_ASSERT_EQ(t, test_connect(&obj, vector, queueing_isr, NULL, Latched, FALSE), KE_CONNECT_OK);
+    KTEST_ASSERT_EQ(t, test_connect(&obj, vector, latency_isr, NULL, Latched, FALSE), KE_CONNECT_OK);
     for (int pass = 0; pass < 2; pass++) { /* the first pass warms up */
         dpc_total = dpc_runs = 0;
         round_trip_ticks(vector);
