@@ -66,7 +66,8 @@ const struct trace_event *trace_event_at(unsigned cpu, uint32_t seq);
 /* `trace=on`: start at boot (ke_init, once every CPU is online). */
 void ke_trace_init(void);
 
-/* The hooks: one line each at the place they describe. IRQLAB_NO_TRACE (make bench's second
+/* The hooks: one line each at the place they describe, always inlined (at -Og GCC would otherwise
+ * make each a call of its own, several instructions even when off). IRQLAB_NO_TRACE (make bench's second
  * build) compiles them away, to show what the `if` costs when tracing is off. */
 #ifdef IRQLAB_NO_TRACE
 #define TRACE_HOOK(call)                                                                                               \
@@ -79,33 +80,34 @@ void ke_trace_init(void);
             call;                                                                                                      \
     } while (0)
 #endif
-static inline void trace_interrupt(uint8_t vector) { TRACE_HOOK(trace_record(TRACE_INTERRUPT, vector, 0, 0, 0)); }
-static inline void trace_interrupt_end(uint8_t vector)
+#define TRACE_INLINE static inline __attribute__((always_inline))
+TRACE_INLINE void trace_interrupt(uint8_t vector) { TRACE_HOOK(trace_record(TRACE_INTERRUPT, vector, 0, 0, 0)); }
+TRACE_INLINE void trace_interrupt_end(uint8_t vector)
 {
     TRACE_HOOK(trace_record(TRACE_INTERRUPT_END, vector, 0, 0, 0));
 }
-static inline void trace_isr(uint8_t vector, const void *isr, const void *interrupt)
+TRACE_INLINE void trace_isr(uint8_t vector, const void *isr, const void *interrupt)
 {
     TRACE_HOOK(trace_record(TRACE_ISR, vector, 0, (uint64_t)(uintptr_t)isr, (uint64_t)(uintptr_t)interrupt));
 }
-static inline void trace_isr_end(uint8_t vector, const void *isr, bool claimed)
+TRACE_INLINE void trace_isr_end(uint8_t vector, const void *isr, bool claimed)
 {
     TRACE_HOOK(trace_record(TRACE_ISR_END, vector, claimed, (uint64_t)(uintptr_t)isr, 0));
 }
-static inline void trace_dpc_queue(const void *routine, const void *dpc, uint32_t target_cpu)
+TRACE_INLINE void trace_dpc_queue(const void *routine, const void *dpc, uint32_t target_cpu)
 {
     TRACE_HOOK(trace_record(TRACE_DPC_QUEUE, 0, (uint16_t)target_cpu, (uint64_t)(uintptr_t)routine,
                             (uint64_t)(uintptr_t)dpc));
 }
-static inline void trace_dpc(const void *routine, const void *dpc)
+TRACE_INLINE void trace_dpc(const void *routine, const void *dpc)
 {
     TRACE_HOOK(trace_record(TRACE_DPC, 0, 0, (uint64_t)(uintptr_t)routine, (uint64_t)(uintptr_t)dpc));
 }
-static inline void trace_dpc_end(const void *routine, const void *dpc)
+TRACE_INLINE void trace_dpc_end(const void *routine, const void *dpc)
 {
     TRACE_HOOK(trace_record(TRACE_DPC_END, 0, 0, (uint64_t)(uintptr_t)routine, (uint64_t)(uintptr_t)dpc));
 }
-static inline void trace_switch(uint32_t old_thread_id, uint32_t new_thread_id)
+TRACE_INLINE void trace_switch(uint32_t old_thread_id, uint32_t new_thread_id)
 {
     TRACE_HOOK(trace_record(TRACE_SWITCH, 0, 0, old_thread_id, new_thread_id));
 }
