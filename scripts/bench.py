@@ -37,7 +37,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import irqlab_qemu  # noqa: E402
-from ktest_runner import run_ktest  # noqa: E402
+from ktest_runner import KTEST_DEVICES, run_ktest  # noqa: E402
 
 ICOUNT = ["-icount", "shift=0,sleep=off"]
 FIGURE = re.compile(r"bench-figure (\S+) (\d+) (\S+)")
@@ -99,11 +99,12 @@ def icount_run(elf, glob, machine="pc", smp=1, logs=None, name="icount"):
 def wallclock_ktest(elf, glob, smp, runs, logs):
     values = {}
     for i in range(runs):
-        run = run_ktest(elf, glob, smp=smp, per_test_timeout=120,
+        run = run_ktest(elf, glob, smp=smp, per_test_timeout=120, extra=KTEST_DEVICES,  # the edu devices
                         log_path=os.path.join(logs, f"{glob}-smp{smp}-{i}.serial.log"))
-        if not run.ok:
-            raise SystemExit(f"bench: {glob} failed; serial log {run.log_path}")
-        for name, (v, _) in figures_of(run.serial).items():
+        found = figures_of(run.serial)
+        if not run.ok or not found:
+            raise SystemExit(f"bench: {glob} failed or was skipped; serial log {run.log_path}")
+        for name, (v, _) in found.items():
             values.setdefault(name, []).append(v)
     return values
 
