@@ -57,7 +57,8 @@ void trace_record(enum trace_type type, uint8_t vector, uint16_t arg, uint64_t w
 /* Allocate every online CPU's ring (once) and start; false if there is no memory. */
 bool trace_start(void);
 void trace_stop(void);
-/* Forget every event (stopped or not: each CPU's next goes back to 0). */
+/* Forget every event: each CPU's next goes back to 0. Call it stopped (a CPU recording at that
+ * moment would write its old next back); `trace clear` stops, clears and restarts. */
 void trace_clear(void);
 /* A CPU's ring (NULL if never started); events seq max(0, next-N) .. next-1 are valid. */
 const struct trace_cpu *trace_buffer(unsigned cpu);

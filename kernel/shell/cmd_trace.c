@@ -79,7 +79,11 @@ static int cmd_trace(const struct shell_args *args)
         trace_stop();
         console_printf("trace: off\n");
     } else if (!strcmp(what, "clear")) {
+        bool was_on = trace_on; /* a CPU must not be recording while its ring is reset (trace.h) */
+        trace_stop();
         trace_clear();
+        if (was_on)
+            trace_start();
         console_printf("trace: cleared\n");
     } else if (!strcmp(what, "status")) {
         console_printf("trace: %s\n", trace_on ? "on" : "off");
