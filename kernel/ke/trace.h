@@ -30,8 +30,8 @@ enum trace_type {
     TRACE_DPC_QUEUE = 5,     /* what = the routine, object = the KDPC, arg = the target CPU */
     TRACE_DPC = 6,           /* what = the routine, object = the KDPC */
     TRACE_DPC_END = 7,
-    TRACE_SWITCH = 8,        /* what = the old thread's id, object = the new thread's id */
-    TRACE_MARK = 9,          /* tests and tools: what/object/arg are theirs */
+    TRACE_SWITCH = 8, /* what = the old thread's id, object = the new thread's id */
+    TRACE_MARK = 9,   /* tests and tools: what/object/arg are theirs */
 };
 
 struct trace_event {
@@ -97,8 +97,8 @@ TRACE_INLINE void trace_isr_end(uint8_t vector, const void *isr, bool claimed)
 }
 TRACE_INLINE void trace_dpc_queue(const void *routine, const void *dpc, uint32_t target_cpu)
 {
-    TRACE_HOOK(trace_record(TRACE_DPC_QUEUE, 0, (uint16_t)target_cpu, (uint64_t)(uintptr_t)routine,
-                            (uint64_t)(uintptr_t)dpc));
+    TRACE_HOOK(
+        trace_record(TRACE_DPC_QUEUE, 0, (uint16_t)target_cpu, (uint64_t)(uintptr_t)routine, (uint64_t)(uintptr_t)dpc));
 }
 TRACE_INLINE void trace_dpc(const void *routine, const void *dpc)
 {

@@ -50,8 +50,8 @@ static void dump(void)
             if (!e)
                 continue;
             char symbol[64] = "-";
-            if (e->type == TRACE_ISR || e->type == TRACE_ISR_END || e->type == TRACE_DPC_QUEUE || e->type == TRACE_DPC ||
-                e->type == TRACE_DPC_END)
+            if (e->type == TRACE_ISR || e->type == TRACE_ISR_END || e->type == TRACE_DPC_QUEUE ||
+                e->type == TRACE_DPC || e->type == TRACE_DPC_END)
                 ksym_format(e->what, symbol, sizeof(symbol));
             console_printf("T %u %u %lu %s %u %u %lx %lx %s\n", c, (unsigned)e->seq, (unsigned long)e->tsc,
                            type_name(e->type), (unsigned)e->vector, (unsigned)e->arg, (unsigned long)e->what,

@@ -66,7 +66,8 @@ static void msi_rate(struct ktest *t)
     ktest_log(t, "bench_edu: %lu MSI interrupts in %lu ms of guest time; MSI aimed at CPU set 0x%lx, thread on CPU %u",
               (unsigned long)n, (unsigned long)(ticks * 1000 / hz), (unsigned long)target,
               (unsigned)KeGetCurrentProcessorNumber());
-    ktest_log(t, "bench-figure edu_msi_per_second_%ucpu %lu -", (unsigned)KeNumberProcessors, (unsigned long)per_second);
+    ktest_log(t, "bench-figure edu_msi_per_second_%ucpu %lu -", (unsigned)KeNumberProcessors,
+              (unsigned long)per_second);
     KTEST_EXPECT_GT(t, n, 0);
     KTEST_EXPECT_EQ(t, lost, 0);
 }

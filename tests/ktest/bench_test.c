@@ -85,9 +85,10 @@ static void dispatch_one(struct ktest *t, enum style style, const char *name, bo
     int vector = test_vector_alloc(0);
     KTEST_ASSERT_GE(t, vector, 0x30);
     KIRQL irql = (KIRQL)(vector >> 4);
-    ke_interrupt_init(&obj, style == MESSAGE_BASED ? NULL : empty_isr, style == MESSAGE_BASED ? empty_message_isr : NULL,
-                      0, NULL, NULL, (ULONG)vector, irql, irql, style == LINE_BASED ? LevelSensitive : Latched,
-                      style == LINE_BASED, KeQueryActiveProcessors(), "bench");
+    ke_interrupt_init(&obj, style == MESSAGE_BASED ? NULL : empty_isr,
+                      style == MESSAGE_BASED ? empty_message_isr : NULL, 0, NULL, NULL, (ULONG)vector, irql, irql,
+                      style == LINE_BASED ? LevelSensitive : Latched, style == LINE_BASED, KeQueryActiveProcessors(),
+                      "bench");
     KTEST_ASSERT_EQ(t, ke_interrupt_connect(&obj), KE_CONNECT_OK);
     bool was_on = trace_on;
     if (traced)
@@ -101,7 +102,10 @@ static void dispatch_one(struct ktest *t, enum style style, const char *name, bo
     KTEST_EXPECT_EQ(t, obj.ServiceCount[KeGetCurrentProcessorNumber()], 2 * ROUNDS);
 }
 
-static void dispatch_fully_specified(struct ktest *t) { dispatch_one(t, FULLY_SPECIFIED, "dispatch_fully_specified", false); }
+static void dispatch_fully_specified(struct ktest *t)
+{
+    dispatch_one(t, FULLY_SPECIFIED, "dispatch_fully_specified", false);
+}
 static void dispatch_line_based(struct ktest *t) { dispatch_one(t, LINE_BASED, "dispatch_line_based", false); }
 static void dispatch_message_based(struct ktest *t) { dispatch_one(t, MESSAGE_BASED, "dispatch_message_based", false); }
 static void dispatch_trace_on(struct ktest *t) { dispatch_one(t, FULLY_SPECIFIED, "dispatch_trace_on", true); }
@@ -117,10 +121,10 @@ static void shared_chain(struct ktest *t)
         /* Connected in order: the walk calls the decliners first, the claimer last. Each object
          * has its own context, so none is a duplicate of another (interrupt.h). */
         for (unsigned i = 0; i < n; i++)
-            KTEST_ASSERT_EQ(t,
-                            test_connect(&objs[i], vector, i + 1 < n ? declining_isr : empty_isr, &objs[i],
-                                         LevelSensitive, TRUE),
-                            KE_CONNECT_OK);
+            KTEST_ASSERT_EQ(
+                t,
+                test_connect(&objs[i], vector, i + 1 < n ? declining_isr : empty_isr, &objs[i], LevelSensitive, TRUE),
+                KE_CONNECT_OK);
         uint64_t ticks = warm_round_trip(vector);
         for (unsigned i = 0; i < n; i++)
             ke_interrupt_disconnect(&objs[i]);
