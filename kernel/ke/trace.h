@@ -67,9 +67,11 @@ const struct trace_event *trace_event_at(unsigned cpu, uint32_t seq);
 /* `trace=on`: start at boot (ke_init, once every CPU is online). */
 void ke_trace_init(void);
 
-/* The hooks: one line each at the place they describe, always inlined (at -Og GCC would otherwise
- * make each a call of its own, several instructions even when off). IRQLAB_NO_TRACE (make bench's second
- * build) compiles them away, to show what the `if` costs when tracing is off. */
+/* The hooks: one line each at the place they describe. They are macros, not inline functions, so
+ * that their arguments are computed only inside the `if`: at -Og GCC evaluates an inline
+ * function's arguments before its body, which costs a few instructions more while the trace is
+ * off. IRQLAB_NO_TRACE (make bench's second build) compiles them away, to show what the `if`
+ * costs. */
 #ifdef IRQLAB_NO_TRACE
 #define TRACE_HOOK(call)                                                                                               \
     do {                                                                                                               \
@@ -81,36 +83,19 @@ void ke_trace_init(void);
             call;                                                                                                      \
     } while (0)
 #endif
-#define TRACE_INLINE static inline __attribute__((always_inline))
-TRACE_INLINE void trace_interrupt(uint8_t vector) { TRACE_HOOK(trace_record(TRACE_INTERRUPT, vector, 0, 0, 0)); }
-TRACE_INLINE void trace_interrupt_end(uint8_t vector)
-{
-    TRACE_HOOK(trace_record(TRACE_INTERRUPT_END, vector, 0, 0, 0));
-}
-TRACE_INLINE void trace_isr(uint8_t vector, const void *isr, const void *interrupt)
-{
-    TRACE_HOOK(trace_record(TRACE_ISR, vector, 0, (uint64_t)(uintptr_t)isr, (uint64_t)(uintptr_t)interrupt));
-}
-TRACE_INLINE void trace_isr_end(uint8_t vector, const void *isr, bool claimed)
-{
-    TRACE_HOOK(trace_record(TRACE_ISR_END, vector, claimed, (uint64_t)(uintptr_t)isr, 0));
-}
-TRACE_INLINE void trace_dpc_queue(const void *routine, const void *dpc, uint32_t target_cpu)
-{
-    TRACE_HOOK(
-        trace_record(TRACE_DPC_QUEUE, 0, (uint16_t)target_cpu, (uint64_t)(uintptr_t)routine, (uint64_t)(uintptr_t)dpc));
-}
-TRACE_INLINE void trace_dpc(const void *routine, const void *dpc)
-{
-    TRACE_HOOK(trace_record(TRACE_DPC, 0, 0, (uint64_t)(uintptr_t)routine, (uint64_t)(uintptr_t)dpc));
-}
-TRACE_INLINE void trace_dpc_end(const void *routine, const void *dpc)
-{
-    TRACE_HOOK(trace_record(TRACE_DPC_END, 0, 0, (uint64_t)(uintptr_t)routine, (uint64_t)(uintptr_t)dpc));
-}
-TRACE_INLINE void trace_switch(uint32_t old_thread_id, uint32_t new_thread_id)
-{
-    TRACE_HOOK(trace_record(TRACE_SWITCH, 0, 0, old_thread_id, new_thread_id));
-}
+#define TRACE_ADDRESS(p) ((uint64_t)(uintptr_t)(p))
+#define trace_interrupt(vector) TRACE_HOOK(trace_record(TRACE_INTERRUPT, (vector), 0, 0, 0))
+#define trace_interrupt_end(vector) TRACE_HOOK(trace_record(TRACE_INTERRUPT_END, (vector), 0, 0, 0))
+#define trace_isr(vector, isr, interrupt)                                                                              \
+    TRACE_HOOK(trace_record(TRACE_ISR, (uint8_t)(vector), 0, TRACE_ADDRESS(isr), TRACE_ADDRESS(interrupt)))
+#define trace_isr_end(vector, isr, claimed)                                                                            \
+    TRACE_HOOK(trace_record(TRACE_ISR_END, (uint8_t)(vector), (claimed) != 0, TRACE_ADDRESS(isr), 0))
+#define trace_dpc_queue(routine, dpc, target_cpu)                                                                      \
+    TRACE_HOOK(trace_record(TRACE_DPC_QUEUE, 0, (uint16_t)(target_cpu), TRACE_ADDRESS(routine), TRACE_ADDRESS(dpc)))
+#define trace_dpc(routine, dpc) TRACE_HOOK(trace_record(TRACE_DPC, 0, 0, TRACE_ADDRESS(routine), TRACE_ADDRESS(dpc)))
+#define trace_dpc_end(routine, dpc)                                                                                    \
+    TRACE_HOOK(trace_record(TRACE_DPC_END, 0, 0, TRACE_ADDRESS(routine), TRACE_ADDRESS(dpc)))
+#define trace_switch(old_thread_id, new_thread_id)                                                                     \
+    TRACE_HOOK(trace_record(TRACE_SWITCH, 0, 0, (old_thread_id), (new_thread_id)))
 
 #endif
