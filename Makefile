@@ -248,6 +248,28 @@ test-loaded:
 	$(Q)bash scripts/load.sh -n $(LOAD_SPINNERS) -r $(LOAD_RUNS) -N $(LOAD_NICE) -k $(BUILD)/test-logs \
 	    -o $(BUILD)/load-logs -- $(SUBMAKE) $(LOAD_TARGET) JOBS=$(LOAD_JOBS)
 
+# ---- bench and trace (issue 15; docs/performance.md) ------------------------------------------
+# make bench: deterministic instruction counts (-icount) and wall-clock figures, a table,
+# $(BUILD)/bench/results.json and PNG plots (scripts/bench.py; BENCH_ARGS=--short for a quick one).
+# make trace: boot with trace=on, run a short interrupt workload, export the per-CPU trace as
+# Chrome trace-event JSON and histograms in $(BUILD)/trace/ (scripts/trace.py).
+# BENCH_CFLAGS: extra compiler flags (bench.py builds a copy with -DIRQLAB_NO_TRACE).
+BENCH_CFLAGS ?=
+KERNEL_CFLAGS += $(BENCH_CFLAGS)
+BENCH_ARGS ?=
+TRACE_ARGS ?=
+.PHONY: bench trace
+bench:
+	$(Q)bash scripts/deps.sh
+	$(Q)$(SUBMAKE) all
+	$(Q)IRQLAB_BUILD=$(abspath $(BUILD)) $(PYTHON) scripts/bench.py --build $(BUILD) $(BENCH_ARGS)
+
+trace:
+	$(Q)bash scripts/deps.sh
+	$(Q)$(SUBMAKE) $(BUILD)/kernel.elf $(BUILD)/ktest.elf
+	$(Q)IRQLAB_BUILD=$(abspath $(BUILD)) $(PYTHON) scripts/trace.py --build $(BUILD) --machine $(MACHINE) \
+	    --smp $(SMP) $(TRACE_ARGS)
+
 # ---- a new driver from scripts/driver_template (docs/tutorial-first-driver.md) ---------------
 NAME   ?=
 VENDOR ?= 0x1234
@@ -321,6 +343,8 @@ help:
 	@echo '  make ktest            build the test kernel $(BUILD)/ktest.elf'
 	@echo '  make check-ktest GLOB=mm.*   run selected in-guest suites on MACHINE/SMP/BOOT'
 	@echo '  make e2e              end-to-end tests only (tests/e2e/test_*.py)'
+	@echo '  make bench [BENCH_ARGS=--short]   what an interrupt costs: table, $(BUILD)/bench/results.json, plots'
+	@echo '  make trace [SMP=4]    per-CPU ISR/DPC trace of a short workload: Chrome JSON + histograms'
 	@echo '  make SANITIZE=1 ktest  the test kernel with UBSan and -fstack-protector-strong, in $(BUILD)/san/'
 	@echo '  make fuzz [FUZZ_SECONDS=60]   libFuzzer on the parsers and validators (tests/fuzz/)'
 	@echo '  make test-loaded [LOAD_TARGET=test LOAD_RUNS=1]   the same with every core busy (host-speed check)'
