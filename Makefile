@@ -78,6 +78,15 @@ WDK_SAMPLES_C := $(shell find tests/wdk_samples -name '*.c' 2>/dev/null | sort)
 WDK_SAMPLE_CFLAGS := $(filter-out -I. -Iinclude,$(KERNEL_CFLAGS)) -I include
 KTEST_OBJS += $(WDK_SAMPLES_C:%.c=$(OBJ)/wdk/%.o)
 
+# Drivers are built the same way (issue 12): include/ is their whole contract, so a driver that
+# includes a kernel header does not compile, and scripts/check_exports.py (make test) fails when
+# one calls a kernel routine that include/exports.txt does not list. TEMPORARY: drivers/ndis and
+# drivers/e1000 are still built with the kernel's flags while NDIS is reworked (NET_BUFFER_LIST);
+# NDIS moves to kernel/ and the exemption goes (scripts/check_exports.py lists what they use).
+DRIVER_EXEMPT_DIRS := drivers/ndis drivers/e1000
+DRIVER_C := $(filter-out $(addsuffix /%,$(DRIVER_EXEMPT_DIRS)),$(filter drivers/%,$(KERNEL_C)))
+$(DRIVER_C:%.c=$(OBJ)/%.o): KERNEL_CFLAGS := $(WDK_SAMPLE_CFLAGS)
+
 -include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
 
 $(OBJ)/%.o: %.c

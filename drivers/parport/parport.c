@@ -28,8 +28,8 @@
  * Every request completes before the dispatch routine returns, except an ALLOCATE that finds the
  * port busy: it pends until a free hands it the port or its sender cancels it (parport_alloc.c).
  */
-#include "drivers/parport/parport_internal.h"
-#include "drivers/parport/parport_rules.h"
+#include "parport_internal.h"
+#include "parport_rules.h"
 
 #define PARPORT_IRQL_NOT_LESS_OR_EQUAL 0x0000000Au /* bugcodes.h IRQL_NOT_LESS_OR_EQUAL */
 

@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#include "include/wdm.h"
+#include <wdm.h>
 
 struct lab_share_counts {
     uint64_t isr_calls;   /* the ISR was called (also when the other device is interrupting) */

@@ -8,7 +8,7 @@
  * Both raise the same level-triggered INTx line, so the kernel calls the ISRs on that vector one
  * after the other (kernel/ke/chain_walk.h) until one returns TRUE. Ours is called first.
  */
-#include "drivers/lab_share/lab_share.h"
+#include "lab_share.h"
 
 /* edu registers in BAR0 (QEMU docs/specs/edu.txt), all 32 bits wide. */
 #define LAB_EDU_REG_ID 0x00               /* low byte 0xED */
