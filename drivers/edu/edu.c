@@ -341,14 +341,12 @@ static NTSTATUS EduStartDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo, 
     return STATUS_SUCCESS;
 }
 
-static VOID EduStopDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo)
+/* IRP_MN_STOP_DEVICE / IRP_MN_REMOVE_DEVICE: Fdo is our own device object, as in Windows. */
+static VOID EduStopDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Fdo)
 {
     UNREFERENCED_PARAMETER(DriverObject);
-    PDEVICE_OBJECT fdo = Pdo->AttachedDevice;
-    if (!fdo)
-        return;
-    PEDU_EXTENSION edu = fdo->DeviceExtension;
-    EduForget(fdo);
+    PEDU_EXTENSION edu = Fdo->DeviceExtension;
+    EduForget(Fdo);
     /* Stop the device interrupting before taking the ISR away: a level line left asserted with
      * no ISR to clear it would storm the other devices on it. */
     WRITE_REGISTER_ULONG(EduRegister(edu, EDU_REG_INTERRUPT_ACK),

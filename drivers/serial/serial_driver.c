@@ -331,13 +331,11 @@ static NTSTATUS SerialStartDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pd
     return STATUS_SUCCESS;
 }
 
-static VOID SerialStopDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo)
+/* IRP_MN_STOP_DEVICE / IRP_MN_REMOVE_DEVICE: Fdo is our own device object, as in Windows. */
+static VOID SerialStopDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Fdo)
 {
     UNREFERENCED_PARAMETER(DriverObject);
-    PDEVICE_OBJECT fdo = Pdo->AttachedDevice;
-    if (!fdo)
-        return;
-    PSERIAL_EXTENSION serial = fdo->DeviceExtension;
+    PSERIAL_EXTENSION serial = Fdo->DeviceExtension;
     if (serial_device == serial)
         serial_device = NULL;
     SerialCleanup(serial);

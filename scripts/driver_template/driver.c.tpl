@@ -256,15 +256,13 @@ static NTSTATUS @Name@StartDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pd
     return STATUS_SUCCESS;
 }
 
-/* IRP_MN_STOP_DEVICE / REMOVE: undo StartDevice. */
-static VOID @Name@StopDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo)
+/* IRP_MN_STOP_DEVICE / REMOVE: undo StartDevice. Fdo is our own device object (the one
+ * StartDevice attached to the PDO), as a Windows driver gets it with the IRP. */
+static VOID @Name@StopDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Fdo)
 {
     UNREFERENCED_PARAMETER(DriverObject);
-    PDEVICE_OBJECT fdo = Pdo->AttachedDevice;
-    if (!fdo)
-        return;
-    P@UPPER@_EXTENSION ext = fdo->DeviceExtension;
-    if (@name@_fdo == fdo)
+    P@UPPER@_EXTENSION ext = Fdo->DeviceExtension;
+    if (@name@_fdo == Fdo)
         @name@_fdo = NULL;
     /* Silence the device before taking the ISR away: a level line left asserted with no ISR to
      * clear it would storm every other device on that line. */

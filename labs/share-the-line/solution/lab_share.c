@@ -174,13 +174,12 @@ NTSTATUS LabShareStartDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo, PC
     return STATUS_SUCCESS;
 }
 
-VOID LabShareStopDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo)
+VOID LabShareStopDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Fdo)
 {
     UNREFERENCED_PARAMETER(DriverObject);
-    PDEVICE_OBJECT fdo = Pdo->AttachedDevice;
-    if (!fdo || fdo != lab_share_fdo)
+    if (!Fdo || Fdo != lab_share_fdo)
         return;
-    PLAB_SHARE_EXTENSION dev = fdo->DeviceExtension;
+    PLAB_SHARE_EXTENSION dev = Fdo->DeviceExtension;
     lab_share_fdo = NULL;
     /* Silence the device before taking the ISR away: an asserted line with no ISR to clear it
      * would storm the other device on it. */
