@@ -12,7 +12,7 @@
  * The driver table (IRQLAB_DRIVER in wdm.h, IRQLAB_NDIS_MINIPORT in ndis.h) is also irqlab's own,
  * but it stays next to the WDK types it is made of: it stands in for the INF file and AddDevice,
  * which every Windows driver has, rather than adding something Windows drivers do not have.
- * docs/reference/irqlab.h.md describes each hook.
+ * docs/reference/index.md ("irqlab hooks") has a page for each.
  */
 #ifndef IRQLAB_IRQLAB_H
 #define IRQLAB_IRQLAB_H
