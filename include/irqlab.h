@@ -52,7 +52,7 @@ typedef struct shell_command {
  * .driver_table: the shell finds it without being edited. */
 #define IRQLAB_SHELL_COMMAND(id, usage_, summary_, help_, routine_)                                                    \
     __attribute__((section(".shell_commands"), used,                                                                   \
-                   aligned(8))) static const IRQLAB_SHELL_COMMAND_ENTRY shell_command_##id = {#id, usage_, summary_,    \
+                   aligned(8))) static const IRQLAB_SHELL_COMMAND_ENTRY shell_command_##id = {#id, usage_, summary_,   \
                                                                                               help_, routine_}
 
 /* Print on the console for a shell command. C's printf formats, checked by the compiler (%lu is

@@ -274,7 +274,7 @@ static VOID ParportStopDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Fdo)
     LptInterruptsOff(ext->Controller);
     ports[ext->PortNumber] = NULL;
     IoDetachDevice(ext->LowerDevice); /* what IoAttachDeviceToDeviceStack returned: the PDO */
-    IoDeleteDevice(Fdo); /* a client's open file object keeps it until closed */
+    IoDeleteDevice(Fdo);              /* a client's open file object keeps it until closed */
 }
 
 IRQLAB_DRIVER(parport, .Name = "parport", .IsaPnpId = "PNP0400", .StartDevice = ParportStartDevice,

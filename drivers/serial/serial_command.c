@@ -16,22 +16,22 @@ static int cmd_serial(const IRQLAB_SHELL_ARGS *args)
     else
         IrqlabShellPrint("COM1 receive: polled (the serial driver is not running)\n");
     IrqlabShellPrint("  ISR calls        %12llu   claimed (UART had an interrupt)  %llu\n",
-                   (unsigned long long)s.isr_calls, (unsigned long long)s.isr_claimed);
+                     (unsigned long long)s.isr_calls, (unsigned long long)s.isr_claimed);
     IrqlabShellPrint("  data interrupts  %12llu   transmitter-empty interrupts     %llu\n",
-                   (unsigned long long)s.rx_interrupts, (unsigned long long)s.thr_interrupts);
+                     (unsigned long long)s.rx_interrupts, (unsigned long long)s.thr_interrupts);
     IrqlabShellPrint("  bytes received   %12llu   dropped (ring full)              %llu\n", (unsigned long long)s.bytes,
-                   (unsigned long long)s.dropped);
+                     (unsigned long long)s.dropped);
     IrqlabShellPrint("  line errors      %12llu   DPC runs                         %llu\n",
-                   (unsigned long long)s.line_errors, (unsigned long long)s.dpc_runs);
+                     (unsigned long long)s.line_errors, (unsigned long long)s.dpc_runs);
     IrqlabShellPrint("  paused (ring full, flow control) %llu times\n", (unsigned long long)s.throttled);
     IrqlabShellPrint("  waiting in ring  %12u\n", s.buffered);
     return IRQLAB_SHELL_OK;
 }
 
 IRQLAB_SHELL_COMMAND(serial, "serial", "COM1 driver: interrupts, bytes received, DPC runs",
-              "ISR calls minus claimed are interrupts that found the UART quiet: a byte that arrives "
-              "while the ISR is still reading raises a new edge, but the ISR reads that byte in the "
-              "same loop, so the interrupt the edge causes finds nothing (irq counts it as unclaimed). "
-              "Paused: the ring was full (pasted text, typing ahead), so the driver stopped reading the "
-              "UART until the shell took bytes; the sender waited meanwhile and nothing was dropped.",
-              cmd_serial);
+                     "ISR calls minus claimed are interrupts that found the UART quiet: a byte that arrives "
+                     "while the ISR is still reading raises a new edge, but the ISR reads that byte in the "
+                     "same loop, so the interrupt the edge causes finds nothing (irq counts it as unclaimed). "
+                     "Paused: the ring was full (pasted text, typing ahead), so the driver stopped reading the "
+                     "UART until the shell took bytes; the sender waited meanwhile and nothing was dropped.",
+                     cmd_serial);

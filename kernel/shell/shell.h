@@ -11,9 +11,10 @@
  *
  * The entry lands in the linker section .shell_commands (linker.ld), as drivers land in
  * .driver_table: no shell file changes, and `help` lists it. The structures and the macro are
- * include/irqlab.h's (IRQLAB_SHELL_COMMAND), so a driver declares its commands the same way. Commands run at PASSIVE_LEVEL on the
- * shell's CPU with interrupts on, one at a time, and print with console_printf - at most 80
- * columns a line, numbers right-aligned (shell_format.h helps).
+ * include/irqlab.h's (IRQLAB_SHELL_COMMAND), so a driver declares its commands the same way.
+ * Commands run at PASSIVE_LEVEL on the shell's CPU with interrupts on, one at a time, and print
+ * with console_printf (a driver: IrqlabShellPrint) - at most 80 columns a line, numbers
+ * right-aligned (shell_format.h helps).
  *
  * The loop itself (kernel_main's last step, kernel_idle_prompt) is in shell.c; input comes from
  * the interrupt-driven COM1 driver through shell_input.c and the line editor (line_edit.h).
