@@ -76,7 +76,8 @@ LONG KeReleaseSemaphore(PRKSEMAPHORE Semaphore, KPRIORITY Increment, LONG Adjust
     uint64_t flags;
     KIRQL old = enter(&flags);
     LONG previous = Semaphore->Header.SignalState;
-    if (Adjustment <= 0 || previous + Adjustment > Semaphore->Limit || previous + Adjustment < previous) {
+    /* previous <= Limit always, so Limit - previous cannot overflow where previous + Adjustment could. */
+    if (Adjustment <= 0 || Adjustment > Semaphore->Limit - previous) {
         ke_dispatcher_lock_release();
         /* Windows raises STATUS_SEMAPHORE_LIMIT_EXCEEDED; no kernel handler exists here.
          * P1 = the status, P2 = the caller, P3 = the semaphore, P4 = its limit. */

@@ -16,8 +16,8 @@ static int cmd_verifier(const struct shell_args *args)
     console_printf("  storm  %-3s  a storm stops the machine: bugcheck 0xF2 HARDWARE_INTERRUPT_STORM\n",
                    ke_storm_bugchecks() ? "on" : "off");
     console_printf("             (off: the line is masked and shown as `storm` by `irq`)\n");
-    console_printf("  io     %-3s  I/O verification: IoCompleteRequest with a STATUS_PENDING status or a\n"
-                   "             cancel routine still set stops with 0xC9 DRIVER_VERIFIER_IOMANAGER_VIOLATION\n",
+    console_printf("  io     %-3s  I/O verification: 0xC9 DRIVER_VERIFIER_IOMANAGER_VIOLATION when\n"
+                   "             IoCompleteRequest sees STATUS_PENDING or a cancel routine set\n",
                    ke_verifier_check_on("io") ? "on" : "off");
     console_printf("  storms detected since boot: %llu\n", (unsigned long long)ke_storm_count());
     console_printf("Always checked: IRQL rules (0x9, 0xA), spin-lock ownership (0xF, 0x10),\n"
