@@ -23,6 +23,7 @@
 #include "kernel/ke/clock.h"
 #include "kernel/ke/watchdog.h"
 #include "kernel/lib/format.h"
+#include "kernel/lib/ubsan.h"
 #include "kernel/mm/kstack.h"
 
 #define HIGH_LEVEL_VALUE 15 /* IRQLs are 0..15; anything larger in P1 is an address */
@@ -106,6 +107,11 @@ static void explain_kmode(const struct bugcheck_report *r, const char *caller, c
         ksym_format(r->param[1], at, sizeof(at));
     else
         ksnprintf(at, sizeof(at), "%s", caller);
+    char check[192];
+    if (!r->frame && ubsan_describe(r->param[2], check, sizeof(check))) { /* make SANITIZE=1 */
+        ksnprintf(buf, size, "UndefinedBehaviorSanitizer: %s, in %s.", check, at);
+        return;
+    }
     switch ((uint32_t)r->param[0]) {
     case (uint32_t)STATUS_INTEGER_DIVIDE_BY_ZERO:
         ksnprintf(buf, size, "An integer division by zero (#DE) in %s.", at);
@@ -557,6 +563,15 @@ void bugcheck_explain(const struct bugcheck_report *r, char *buf, size_t size)
     case MANUALLY_INITIATED_CRASH:
         ksnprintf(buf, size, "The crash was requested on purpose by %s.", at);
         return;
+    case DRIVER_OVERRAN_STACK_BUFFER: { /* kernel/lib/stack_protector.c */
+        char overran[96];
+        backtrace_format_return_address(r->param[0], overran, sizeof(overran));
+        ksnprintf(buf, size,
+                  "%s wrote past the end of a buffer on its stack: the stack cookie in its frame no "
+                  "longer holds 0x%016lx (-fstack-protector-strong).",
+                  overran, (unsigned long)r->param[1]);
+        return;
+    }
     default:
         break;
     }

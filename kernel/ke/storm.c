@@ -110,8 +110,8 @@ void ke_storm_account(struct kprcb *prcb, uint8_t vector, bool claimed)
     prcb->storm_window_total[vector]++;
     if (!claimed) {
         /* A storm is unclaimed interrupts back to back. One that comes more than
-         * KE_STORM_QUIET_MS after the previous unclaimed one starts the count over (the rule
-         * of Linux's kernel/irq/spurious.c, note_interrupt), so a shared line with a rare stray
+         * KE_STORM_QUIET_MS after the previous unclaimed one starts the count over (the rule of
+         * Linux's note_interrupt, in its spurious-interrupt code), so a shared line with a rare stray
          * interrupt is never masked however long the system runs. */
         uint64_t now = rdtsc();
         uint64_t quiet = tsc_ms(KE_STORM_QUIET_MS);
