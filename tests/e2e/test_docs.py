@@ -81,10 +81,14 @@ REQUIRED = {
         "IoReportInterruptInactive", "IO_REPORT_INTERRUPT_ACTIVE_STATE_PARAMETERS", "KeRegisterNmiCallback",
         "KeDeregisterNmiCallback",
     ],
+    "irqlab hooks (include/irqlab.h, not WDK)": [
+        "IRQLAB_SHELL_COMMAND", "IrqlabShellPrint", "IrqlabRegisterConsoleInput", "IrqlabConsoleInputArrived",
+        "IrqlabFormatSymbol", "IrqlabQueryInterruptLine",
+    ],
 }
 
 SECTIONS = ["Syntax", "Parameters", "Return value", "Remarks", "IRQL", "Example", "See also"]
-HEADERS = ("include/wdm.h", "include/ndis.h", "include/parallel.h")
+HEADERS = ("include/wdm.h", "include/ndis.h", "include/parallel.h", "include/irqlab.h")
 C_WORDS = {
     "typedef", "struct", "union", "enum", "const", "volatile", "void", "char", "short", "int", "long",
     "unsigned", "signed", "static", "inline", "return", "define", "if", "else", "sizeof", "__attribute__",

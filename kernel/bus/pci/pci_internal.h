@@ -1,4 +1,4 @@
-/* drivers/pci/pci_internal.h - what the files of the PCI bus driver share with each other
+/* kernel/bus/pci/pci_internal.h - what the files of the PCI bus driver share with each other
  * (not for drivers: they use pci.h).
  *
  *   pci.c        the device table, pci_init, lookups, Command register helpers, BAR mapping
@@ -10,7 +10,7 @@
 #ifndef IRQLAB_PCI_INTERNAL_H
 #define IRQLAB_PCI_INTERNAL_H
 
-#include "drivers/pci/pci.h"
+#include "kernel/bus/pci/pci.h"
 
 /* pci.c: a new zeroed entry at the end of the table, or NULL when it is full (counted). */
 struct pci_device *pci_table_add(void);

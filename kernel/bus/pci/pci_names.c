@@ -1,8 +1,8 @@
-/* drivers/pci/pci_names.c - device and class names (see pci_names.h).
+/* kernel/bus/pci/pci_names.c - device and class names (see pci_names.h).
  * Vendor/device IDs are the ones QEMU 7.2 gives its models (hw/net/e1000*.c, hw/misc/edu.c and
  * QEMU's include/hw/pci/pci_ids.h, read for the numbers); class codes from the PCI Code and ID
  * Assignment Specification 1.11. */
-#include "drivers/pci/pci_names.h"
+#include "kernel/bus/pci/pci_names.h"
 
 #include <stddef.h>
 

@@ -1,4 +1,4 @@
-/* drivers/pci/pci_decode.h - the arithmetic of PCI, with no hardware access: BAR decoding and
+/* kernel/bus/pci/pci_decode.h - the arithmetic of PCI, with no hardware access: BAR decoding and
  * sizing (PCI Local Bus Specification 3.0 §6.2.5.1), the capability-list walk (§6.7), the MSI
  * and MSI-X register layouts (§6.8.1, §6.8.2 / PCI Express Base 3.0 §7.7) and the INTx wiring
  * formulas of QEMU's two PC boards (QEMU 7.2 hw/isa/piix3.c, hw/isa/lpc_ich9.c).

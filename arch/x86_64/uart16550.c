@@ -1,14 +1,35 @@
-/* drivers/serial/uart16550.c - the polled side of COM1: programming the chip and sending.
+/* arch/x86_64/uart16550.c - the kernel's console UART: programming COM1 and sending, polled.
  * Register map and bits: National Semiconductor PC16550D data sheet, "Register Descriptions"
- * (uart16550_regs.h). QEMU emulates this chip for -serial.
+ * (Table II). QEMU emulates this chip for -serial.
  *
  * Output is always polled: the console, log lines and the stop screen must work before there
  * are interrupts, with interrupts off, and after a crash. Receiving is interrupt-driven once the
- * serial driver has started (serial_driver.c); uart_try_getc is the fallback before that. */
-#include "drivers/serial/uart16550.h"
+ * serial driver has started (drivers/serial/serial_driver.c, which has its own description of
+ * the chip, as Windows' serial.sys and its kernel debugger transport each have theirs);
+ * uart_try_getc is the fallback before that. */
+#include "arch/x86_64/uart16550.h"
 
 #include "arch/x86_64/cpu.h"
-#include "drivers/serial/uart16550_regs.h"
+
+/* The registers and bits the polled side uses (PC16550D data sheet, Table II). */
+#define UART_DATA 0 /* RBR / THR; divisor latch low when LCR.DLAB = 1 */
+#define UART_IER 1  /* interrupt enable; divisor latch high when LCR.DLAB = 1 */
+#define UART_IIR 2  /* interrupt identification (read) */
+#define UART_FCR 2  /* FIFO control (write) */
+#define UART_LCR 3
+#define UART_MCR 4
+#define UART_LSR 5
+#define IIR_FIFOS_ENABLED 0xC0 /* bits 7:6 read 11 when the FIFOs are on */
+#define FCR_ENABLE 0x01
+#define FCR_CLEAR_TX 0x04
+#define FCR_TRIGGER_14 0xC0
+#define LCR_8N1 0x03
+#define LCR_DLAB 0x80
+#define MCR_DTR 0x01
+#define MCR_RTS 0x02
+#define MCR_OUT2 0x08 /* on a PC, OUT2 gates the UART's INTR output onto the IRQ line */
+#define LSR_DATA_READY 0x01
+#define LSR_THR_EMPTY 0x20
 
 bool uart_fifos_enabled(uint16_t port) { return (inb(port + UART_IIR) & IIR_FIFOS_ENABLED) == IIR_FIFOS_ENABLED; }
 

@@ -1,6 +1,6 @@
-/* drivers/pci/pci_config.c - configuration mechanism #1. One address write, one data access;
+/* arch/x86_64/pci_config.c - configuration mechanism #1. One address write, one data access;
  * a raw lock keeps the pair together when several CPUs use it. */
-#include "drivers/pci/pci_config.h"
+#include "arch/x86_64/pci_config.h"
 
 #include "arch/x86_64/cpu.h"
 #include "kernel/ke/rawlock.h"

@@ -1,4 +1,4 @@
-/* drivers/pci/pci_quirk_e1000e.c - QEMU 7.2's e1000e must not lose MSI-X while a throttle timer
+/* kernel/bus/pci/pci_quirk_e1000e.c - QEMU 7.2's e1000e must not lose MSI-X while a throttle timer
  * is armed; pci_msix_disable calls this first.
  *
  * The model (hw/net/e1000e_core.c in QEMU 7.2; docs/io-manager.md, "QEMU 7.2 quirks met here"):
@@ -19,7 +19,7 @@
  * taking the device's messages away anyway. A few hundred microseconds per vector when QEMU
  * keeps up; bounded by SETTLE_WAIT_US per vector when it does not.
  */
-#include "drivers/pci/pci_quirks.h"
+#include "kernel/bus/pci/pci_quirks.h"
 
 #include "include/wdm.h"
 #include "kernel/console/log.h"

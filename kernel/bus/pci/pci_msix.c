@@ -1,4 +1,4 @@
-/* drivers/pci/pci_msix.c - MSI-X (PCI Express Base Specification 3.0 §7.7; first defined in
+/* kernel/bus/pci/pci_msix.c - MSI-X (PCI Express Base Specification 3.0 §7.7; first defined in
  * PCI Local Bus Specification 3.0 §6.8.2).
  *
  * MSI-X is MSI with the messages moved out of configuration space into a table in device
@@ -15,9 +15,9 @@
  *   3. enable MSI-X with Function Mask set - everything held - then clear Function Mask;
  *   4. unmask entries as their ISRs are connected (pci_msix_mask / the pci_msix_source hooks).
  */
-#include "drivers/pci/pci_decode.h"
-#include "drivers/pci/pci_internal.h"
-#include "drivers/pci/pci_quirks.h"
+#include "kernel/bus/pci/pci_decode.h"
+#include "kernel/bus/pci/pci_internal.h"
+#include "kernel/bus/pci/pci_quirks.h"
 #include "kernel/console/log.h"
 #include "kernel/ke/interrupt.h"
 #include "kernel/mm/paging.h"

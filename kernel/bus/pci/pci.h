@@ -1,4 +1,4 @@
-/* drivers/pci/pci.h - the PCI bus: every function found at boot, its BARs, its interrupt
+/* kernel/bus/pci/pci.h - the PCI bus: every function found at boot, its BARs, its interrupt
  * wiring (INTx pin -> GSI) and its MSI / MSI-X capabilities.
  *
  * References: PCI Local Bus Specification 3.0 §6.1 (configuration header), §6.2.5 (BARs),
@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "drivers/pci/pci_config.h"
+#include "arch/x86_64/pci_config.h"
 
 #define PCI_MAX_DEVICES 64
 #define PCI_BAR_COUNT 6

@@ -1,4 +1,4 @@
-/* drivers/pci/pci_intx.c - where a PCI function's interrupt pin (INTA#-INTD#) arrives at the
+/* kernel/bus/pci/pci_intx.c - where a PCI function's interrupt pin (INTA#-INTD#) arrives at the
  * IOAPIC, on QEMU's two PC boards, without ACPI AML.
  *
  * References: PCI Local Bus Specification 3.0 §2.2.6 (INTx# are level-sensitive, active low,
@@ -45,8 +45,8 @@
  */
 #include "arch/x86_64/ioapic.h"
 #include "arch/x86_64/madt.h"
-#include "drivers/pci/pci_decode.h"
-#include "drivers/pci/pci_internal.h"
+#include "kernel/bus/pci/pci_decode.h"
+#include "kernel/bus/pci/pci_internal.h"
 #include "kernel/console/log.h"
 #include "kernel/mm/paging.h"
 

@@ -1,4 +1,4 @@
-/* drivers/pci/pci_msi.c - Message Signalled Interrupts (PCI Local Bus Specification 3.0 §6.8.1).
+/* kernel/bus/pci/pci_msi.c - Message Signalled Interrupts (PCI Local Bus Specification 3.0 §6.8.1).
  *
  * With MSI a device does not pull a pin: it *writes* a 32-bit value (Message Data) to an address
  * (Message Address), like any DMA write. On x86 the address 0xFEExxxxx is not memory - the local
@@ -17,8 +17,8 @@
  *   +0x0C Data (16 bits)   +0x10 Mask Bits   +0x14 Pending Bits
  * without the 64-bit feature Data sits at +8, and so on (pci_msi_layout in pci_decode.c).
  */
-#include "drivers/pci/pci_decode.h"
-#include "drivers/pci/pci_internal.h"
+#include "kernel/bus/pci/pci_decode.h"
+#include "kernel/bus/pci/pci_internal.h"
 #include "kernel/console/log.h"
 #include "kernel/ke/interrupt.h"
 

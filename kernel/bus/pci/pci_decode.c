@@ -1,8 +1,8 @@
-/* drivers/pci/pci_decode.c - PCI arithmetic without hardware access (see pci_decode.h).
+/* kernel/bus/pci/pci_decode.c - PCI arithmetic without hardware access (see pci_decode.h).
  * PCI Local Bus Specification 3.0 §6.2.5.1 (BARs), §6.7 (capabilities), §6.8.1 (MSI);
  * PCI Express Base 3.0 §7.7 (MSI-X); PCI-to-PCI Bridge Architecture 1.2 §9.1 (swizzle);
  * QEMU's INTx wiring: QEMU 7.2 hw/isa/piix3.c (PIIX3) and hw/isa/lpc_ich9.c (ICH9). */
-#include "drivers/pci/pci_decode.h"
+#include "kernel/bus/pci/pci_decode.h"
 
 #include <stddef.h>
 

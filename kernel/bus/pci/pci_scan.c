@@ -1,4 +1,4 @@
-/* drivers/pci/pci_scan.c - finding every PCI function (PCI Local Bus Specification 3.0 §6.1
+/* kernel/bus/pci/pci_scan.c - finding every PCI function (PCI Local Bus Specification 3.0 §6.1
  * configuration header, §6.2.5.1 BAR sizing, §6.7 capabilities; PCI-to-PCI Bridge Architecture
  * Specification 1.2 §3.2.5 bus numbers).
  *
@@ -15,9 +15,9 @@
  * of every function on both QEMU boards, which is all the standard header and the capabilities
  * we use (MSI, MSI-X) need. (q35's ECAM window would add PCIe extended space, 0x100-0xFFF.)
  */
-#include "drivers/pci/pci_config.h"
-#include "drivers/pci/pci_decode.h"
-#include "drivers/pci/pci_internal.h"
+#include "arch/x86_64/pci_config.h"
+#include "kernel/bus/pci/pci_decode.h"
+#include "kernel/bus/pci/pci_internal.h"
 #include "kernel/console/log.h"
 #include "kernel/lib/format.h"
 

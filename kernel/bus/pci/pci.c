@@ -1,13 +1,13 @@
-/* drivers/pci/pci.c - the PCI device table and the small things every driver needs from it:
+/* kernel/bus/pci/pci.c - the PCI device table and the small things every driver needs from it:
  * lookups, the Command register (PCI Local Bus Specification 3.0 §6.2.2) and BAR mapping.
  *
  * pci_init() runs once at boot (kernel/main.c step 8): pci_scan.c finds every function,
  * pci_intx.c works out where each interrupt pin is wired, and one summary line is logged.
  * After that the table does not change (no hot-plug), so drivers may keep pointers into it.
  */
-#include "drivers/pci/pci.h"
+#include "kernel/bus/pci/pci.h"
 
-#include "drivers/pci/pci_internal.h"
+#include "kernel/bus/pci/pci_internal.h"
 #include "kernel/console/log.h"
 #include "kernel/ke/rawlock.h"
 #include "kernel/lib/string.h"

@@ -1,4 +1,4 @@
-/* drivers/pci/pci_print.c - `lspci` for people: every function, its BARs, where its INTx pin
+/* kernel/bus/pci/pci_print.c - `lspci` for people: every function, its BARs, where its INTx pin
  * goes and what MSI / MSI-X it offers, at most 80 columns a line. Field meanings: PCI Local Bus
  * Specification 3.0 §6.1-§6.2 (header), §6.8 (MSI, MSI-X); the INTx path: pci_intx.c.
  *
@@ -8,9 +8,9 @@
  *           MSI: 1 message, 64-bit, disabled
  *           caps: MSI@40
  */
-#include "drivers/pci/pci_decode.h"
-#include "drivers/pci/pci_internal.h"
-#include "drivers/pci/pci_names.h"
+#include "kernel/bus/pci/pci_decode.h"
+#include "kernel/bus/pci/pci_internal.h"
+#include "kernel/bus/pci/pci_names.h"
 #include "kernel/console/console.h"
 #include "kernel/lib/format.h"
 

@@ -1,4 +1,4 @@
-/* drivers/pci/pci_names.h - names for the PCI functions QEMU's pc and q35 boards show, and for
+/* kernel/bus/pci/pci_names.h - names for the PCI functions QEMU's pc and q35 boards show, and for
  * the class codes of PCI Code and ID Assignment Specification 1.11 §1 (base classes) - so that
  * `pci_print()` says "edu" rather than only "1234:11e8". Pure (host-tested). */
 #ifndef IRQLAB_PCI_NAMES_H

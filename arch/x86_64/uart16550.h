@@ -1,5 +1,6 @@
-/* drivers/serial/uart16550.h - the 16550 UART behind COM1, the console of every build: the
- * polled routines. Interrupt-driven receive is the serial driver's (serial_rx.h). */
+/* arch/x86_64/uart16550.h - the 16550 UART behind COM1, the console of every build: the
+ * polled routines. Interrupt-driven receive is the serial driver's (drivers/serial/), which
+ * hands the bytes to the shell through IrqlabRegisterConsoleInput (include/irqlab.h). */
 #ifndef IRQLAB_SERIAL_UART16550_H
 #define IRQLAB_SERIAL_UART16550_H
 
