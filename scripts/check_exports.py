@@ -71,11 +71,18 @@ def unit_of(obj, obj_root):
 
 
 def build_objects(build):
+    """Every driver and lab object whose source is still in the tree (an object left in build/
+    by a file that was since moved or deleted is not part of this kernel)."""
     obj_root = os.path.join(build, "obj")
     objs = []
     for top in ("drivers", "labs"):
         for d, _, files in os.walk(os.path.join(obj_root, top)):
-            objs += [os.path.join(d, f) for f in files if f.endswith(".o")]
+            for f in files:
+                if not f.endswith(".o"):
+                    continue
+                source = os.path.join(REPO, os.path.relpath(os.path.join(d, f[:-2] + ".c"), obj_root))
+                if top == "labs" or os.path.exists(source):
+                    objs.append(os.path.join(d, f))
     return sorted(objs), obj_root
 
 
