@@ -189,7 +189,7 @@ RUN_TESTS = $(PYTHON) scripts/run_tests.py --build $(BUILD) --jobs $(JOBS)
 test:
 	$(Q)bash scripts/deps.sh
 	$(Q)$(SUBMAKE) all
-	$(Q)$(RUN_TESTS)
+	$(Q)$(RUN_TESTS) $(if $(JUNIT),--junit '$(JUNIT)')
 
 # Host unit tests (cmocka); the compile rule is in scripts/run_tests.py (unit_command).
 unit:
@@ -235,7 +235,8 @@ new-driver:
 .PHONY: grade
 grade:
 	$(Q)$(PYTHON) scripts/grade.py '$(LAB)' $(if $(filter 1,$(SOLUTION)),--solution) \
-	    --logs $(BUILD)/grade-logs $(if $(GRADE_MACHINES),--machines $(GRADE_MACHINES))
+	    --logs $(BUILD)/grade-logs $(if $(GRADE_MACHINES),--machines $(GRADE_MACHINES)) \
+	    $(if $(JUNIT),--junit '$(JUNIT)') $(if $(HIDDEN),--hidden '$(HIDDEN)')
 
 # ---- static checks -------------------------------------------------------------------------
 LINT_SOURCES := $(KERNEL_C) $(KTEST_C)
