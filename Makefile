@@ -232,6 +232,19 @@ new-driver:
 # Course labs (labs/<lab>/, docs/labs/): build a scratch copy with the lab's driver and score it.
 # make grade LAB=share-the-line grades labs/<lab>/skeleton/ (the student's work); SOLUTION=1 the
 # reference solution. The copy and its build live in a temp dir; serial logs in $(BUILD)/grade-logs/.
+# make grade-all LAB=<lab> SUBMISSIONS=<dir> grades a class (docs/labs/index.md "Grading a whole
+# class"); make autograder LAB=<lab> packages the lab for Gradescope.
+.PHONY: grade-all autograder
+grade-all:
+	$(Q)$(PYTHON) scripts/grade_all.py '$(LAB)' '$(SUBMISSIONS)' $(if $(OUT),--out '$(OUT)') \
+	    $(if $(filter command line environment,$(origin JOBS)),--jobs $(JOBS)) \
+	    $(if $(GRADE_MACHINES),--machines $(GRADE_MACHINES)) $(if $(HIDDEN),--hidden '$(HIDDEN)') \
+	    $(if $(filter 1,$(REGRADE)),--regrade)
+
+autograder:
+	$(Q)$(PYTHON) scripts/autograder.py '$(LAB)' --out $(BUILD)/autograder $(if $(HIDDEN),--hidden '$(HIDDEN)') \
+	    $(if $(GRADE_MACHINES),--machines $(GRADE_MACHINES))
+
 .PHONY: grade
 grade:
 	$(Q)$(PYTHON) scripts/grade.py '$(LAB)' $(if $(filter 1,$(SOLUTION)),--solution) \

@@ -15,6 +15,7 @@ PACKAGES=(
     python3                                 # scripts/ and tests/e2e/
     netcat-openbsd                          # nc -u: the UDP echo walk-throughs (docs/ndis.md, docs/net.md)
     git                                     # make grade and the tests copy the tracked files
+    python3-jsonschema                      # make autograder: results.json against Gradescope's schema
     cppcheck clang-tidy clang-format bear   # make lint, format-check, compile_commands.json
 )
 

@@ -26,6 +26,7 @@ import concurrent.futures
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -58,6 +59,9 @@ def load_lab(name):
 
 def tracked_files():
     try:
+        top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=REPO, capture_output=True, text=True)
+        if top.returncode or os.path.realpath(top.stdout.strip()) != os.path.realpath(REPO):
+            return None  # not a clone (an unpacked autograder inside another repository's folder)
         out = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True).stdout
         return [f for f in out.decode().split("\0") if f]
     except (OSError, subprocess.CalledProcessError):
@@ -155,8 +159,21 @@ def run_machine(lab, elf, machine, smp, logs, verbose, tag, glob, times):
 MAX_SERIAL = 4 << 20  # a run whose console passes this is stopped: endless output is capped
 
 
+def stop_named(lines):
+    """'stop 0x00000050 PAGE_FAULT_IN_NONPAGED_AREA' from a stop screen in these lines, or ''."""
+    for i, line in enumerate(lines):
+        if "*** STOP:" in line:
+            code = line.split("*** STOP:")[1].split()[0]
+            name = next((x.strip() for x in lines[i + 1:i + 4] if re.fullmatch(r"[A-Z0-9_]{4,}", x.strip())), "")
+            return f"stop screen {code} {name}".strip()
+    return ""
+
+
 def why(case):
     """The first useful line of a failed case's diagnostics."""
+    stop = stop_named(case.diag)
+    if stop:
+        return f"{case.directive or 'CRASH'}: {stop}"
     for line in case.diag:
         text = line.lstrip("# ").strip()
         if text and not text.startswith("ktest-start") and "EXPECTATION FAILED" not in text:
@@ -191,7 +208,34 @@ def compiler_errors(text, limit=8):
     return "\n".join(lines[first:first + limit]) if first is not None else "\n".join(lines[-limit:])
 
 
-def grade(lab, src, machines, logs, tag, verbose=False, hidden=None, notes=(), reason="", say=print, keep=False):
+def seed_build(cache, dest, lab, files):
+    """Start from a build of the same tree with the skeleton (grade_all primes it once per class):
+    make then compiles only the driver and links. The driver's files are stamped newer than every
+    cached object, so none of the cached driver objects can stand in for the student's code."""
+    shutil.copytree(cache, os.path.join(dest, "build"), symlinks=True)
+    newest = max(os.path.getmtime(os.path.join(d, f)) for d, _, fs in os.walk(cache) for f in fs)
+    stamp = max(time.time(), newest + 2)
+    for f in files:
+        os.utime(os.path.join(dest, lab["driver_dir"], f), (stamp, stamp))
+
+
+def prime_cache(lab, cache):
+    """Build the tree with the lab's skeleton and keep its build/ in cache (for --build-cache)."""
+    tmp = tempfile.mkdtemp(prefix=f"irqlab-grade-cache-{lab['name']}-")
+    try:
+        copy_tree(tmp)
+        install_lab(lab, os.path.join(lab["dir"], lab["skeleton"]), tmp)
+        ok, _, output = build(tmp, False)
+        if not ok:
+            fail(f"the skeleton of {lab['name']} does not build:\n{output}")
+        shutil.rmtree(cache, ignore_errors=True)
+        shutil.copytree(os.path.join(tmp, "build"), cache, symlinks=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def grade(lab, src, machines, logs, tag, verbose=False, hidden=None, notes=(), reason="", say=print, keep=False,
+          build_cache=None):
     """Build and grade the driver files in src; returns the result as a dict (see --json).
     reason: the submission could not be taken (scores 0 with that reason, nothing is built)."""
     started = time.monotonic()
@@ -219,6 +263,8 @@ def grade(lab, src, machines, logs, tag, verbose=False, hidden=None, notes=(), r
                 out = os.path.join(tmp, target)
                 os.makedirs(os.path.dirname(out), exist_ok=True)
                 shutil.copy2(os.path.join(hidden["dir"], name), out)
+        if build_cache and os.path.exists(os.path.join(build_cache, "ktest.elf")):
+            seed_build(build_cache, tmp, lab, files)
         ok, elf, output = build(tmp, verbose)
         result["build_output"] = output
         if not ok:
@@ -279,6 +325,21 @@ def junit_suites(result, tag):
     return [junit.Suite(f"grade.{result['lab']}.{tag}", cases, result.get("elapsed", 0.0))]
 
 
+def gradescope_results(result, hidden=None):
+    """results.json as Gradescope's "Autograder Specifications" page describes it: a test per
+    check (name, score, max_score, status, output, visibility), the overall output and time.
+    Hidden checks are shown as hidden.json's "visibility" says (default after_published)."""
+    tests = []
+    for n, c in enumerate(result["checks"], 1):
+        output = c["text"] if c["ok"] else f"{c['text']}\nFAILED: {c['reason']}\n{c.get('output', '')}".strip()
+        tests.append({"name": c["name"], "number": str(n), "score": c["got"], "max_score": c["points"],
+                      "status": "passed" if c["ok"] else "failed", "output": output[:8000],
+                      "visibility": (hidden or {}).get("visibility", "after_published") if c["hidden"] else "visible"})
+    summary = [f"{result['lab']}: {result['score']}/{result['max']}"] + [f"note: {n}" for n in result["notes"]]
+    return {"score": result["score"], "execution_time": round(result.get("elapsed", 0.0), 1),
+            "output": "\n".join(summary), "output_format": "text", "stdout_visibility": "hidden", "tests": tests}
+
+
 def print_result(result, say=print):
     for c in result["checks"]:
         tail = "; ".join(c.get("verdicts") or []) if c["ok"] or c.get("verdicts") else c["reason"]
@@ -308,11 +369,17 @@ def main():
     ap.add_argument("--junit", help="also write the checks as JUnit XML to this file")
     ap.add_argument("--json", help="also write the result (score, checks, reasons, logs) as JSON to this file")
     ap.add_argument("--hidden", help="a folder with hidden.json: the teacher's hidden checks, graded too")
+    ap.add_argument("--gradescope", help="also write Gradescope's results.json to this file")
+    ap.add_argument("--build-cache", help="start from this build of the tree (made by --prime-cache)")
+    ap.add_argument("--prime-cache", help="build the tree with the skeleton into this folder and stop")
     args = ap.parse_args()
 
     lab = load_lab(args.lab)
     if args.skeleton_hash:
         print(skeleton_hash(lab))
+        return 0
+    if args.prime_cache:
+        prime_cache(lab, os.path.abspath(args.prime_cache))
         return 0
     intake = None
     if args.solution:
@@ -353,7 +420,8 @@ def main():
             tmp_src = tempfile.mkdtemp(prefix="irqlab-submission-")
             intake = submission.take(lab, src, tmp_src)
             notes, reason, src = intake.notes, intake.reason, tmp_src
-        result = grade(lab, src, machines, args.logs, tag, args.verbose, hidden, notes, reason, say, args.keep)
+        result = grade(lab, src, machines, args.logs, tag, args.verbose, hidden, notes, reason, say, args.keep,
+                       args.build_cache)
     finally:
         if tmp_src:
             shutil.rmtree(tmp_src, ignore_errors=True)
@@ -364,6 +432,10 @@ def main():
         os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
         with open(args.json, "w") as f:
             json.dump(result, f, indent=1)
+    if args.gradescope:
+        os.makedirs(os.path.dirname(os.path.abspath(args.gradescope)), exist_ok=True)
+        with open(args.gradescope, "w") as f:
+            json.dump(gradescope_results(result, hidden), f, indent=1)
     return 1 if args.strict and result["score"] < total else 0
 
 

@@ -78,7 +78,7 @@ def time_limit(lab, machines, hidden_checks):
     return 600 + 3 * cases * lab.get("case_timeout", 30) * 2
 
 
-def grade_one(lab, student, path, out, args, prefix, limit, make_jobs):
+def grade_one(lab, student, path, out, args, prefix, limit, make_jobs, cache):
     folder = os.path.join(out, "students", student)
     if os.path.exists(folder):
         shutil.rmtree(folder)
@@ -90,6 +90,8 @@ def grade_one(lab, student, path, out, args, prefix, limit, make_jobs):
         cmd += ["--machines", args.machines]
     if args.hidden:
         cmd += ["--hidden", os.path.abspath(args.hidden)]
+    if cache:
+        cmd += ["--build-cache", cache]
     env = dict(os.environ, IRQLAB_GRADE_MAKE_JOBS=str(make_jobs))
     env.pop("MAKEFLAGS", None)
     started = time.monotonic()
@@ -271,6 +273,15 @@ def main():
     print(f"grade-all {lab['name']}: {len(entries)} submission(s), {jobs} at a time"
           f"{', no network (unshare -rn)' if prefix else ''}; results in {os.path.relpath(out, os.getcwd())}/",
           flush=True)
+    todo = [s for s, _ in entries if args.regrade or not load_done(out, s, key)]
+    cache = os.path.join(out, ".build-cache")
+    if todo:
+        # One build of the tree with the skeleton; each submission then compiles its driver and links.
+        print("grade-all: building the tree once (the skeleton) for every submission to start from", flush=True)
+        r = subprocess.run([sys.executable, GRADE, lab["name"], "--prime-cache", cache], cwd=REPO,
+                           capture_output=True, text=True)
+        if r.returncode:
+            sys.exit(f"grade-all: {r.stdout}{r.stderr}")
     progress = Progress(len(entries), jobs)
     results = {}
 
@@ -279,7 +290,7 @@ def main():
         if done:
             progress.finished(student, done, False)
             return student, done
-        r = grade_one(lab, student, path, out, args, prefix, limit, make_jobs)
+        r = grade_one(lab, student, path, out, args, prefix, limit, make_jobs, cache)
         r["key"] = key
         with open(os.path.join(out, "students", student, "result.json"), "w") as f:
             json.dump(r, f, indent=1)
@@ -291,6 +302,7 @@ def main():
             results[student] = r
     ordered = [results[s] for s, _ in entries]
     lab_checks = [c for c, _, _ in lab["checks"]] + hidden_checks
+    shutil.rmtree(cache, ignore_errors=True)
     write_csv(os.path.join(out, "grades.csv"), lab_checks, ordered)
     write_html(os.path.join(out, "report.html"), lab, lab_checks, ordered)
     print(f"grade-all {lab['name']}: {len(ordered)} graded; {os.path.join(out, 'grades.csv')}, "
