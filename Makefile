@@ -234,12 +234,15 @@ new-driver:
 # reference solution. The copy and its build live in a temp dir; serial logs in $(BUILD)/grade-logs/.
 # make grade-all LAB=<lab> SUBMISSIONS=<dir> grades a class (docs/labs/index.md "Grading a whole
 # class"); make autograder LAB=<lab> packages the lab for Gradescope.
-.PHONY: grade-all autograder
+.PHONY: grade-all autograder classroom
 grade-all:
 	$(Q)$(PYTHON) scripts/grade_all.py '$(LAB)' '$(SUBMISSIONS)' $(if $(OUT),--out '$(OUT)') \
 	    $(if $(filter command line environment,$(origin JOBS)),--jobs $(JOBS)) \
 	    $(if $(GRADE_MACHINES),--machines $(GRADE_MACHINES)) $(if $(HIDDEN),--hidden '$(HIDDEN)') \
 	    $(if $(filter 1,$(REGRADE)),--regrade)
+
+classroom:
+	$(Q)$(PYTHON) scripts/classroom.py '$(LAB)' '$(OUT)'
 
 autograder:
 	$(Q)$(PYTHON) scripts/autograder.py '$(LAB)' --out $(BUILD)/autograder $(if $(HIDDEN),--hidden '$(HIDDEN)') \

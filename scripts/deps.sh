@@ -16,6 +16,7 @@ PACKAGES=(
     netcat-openbsd                          # nc -u: the UDP echo walk-throughs (docs/ndis.md, docs/net.md)
     git                                     # make grade and the tests copy the tracked files
     python3-jsonschema                      # make autograder: results.json against Gradescope's schema
+    yamllint                                # make classroom: the exported workflows (tests/e2e/test_classroom.py)
     cppcheck clang-tidy clang-format bear   # make lint, format-check, compile_commands.json
 )
 

@@ -9,6 +9,8 @@ JUnit XML; both with share-the-line's reference solution on pc.
     submission/ holding a student's whole repository with the solution in its driver folder),
     run_autograder writes results/results.json that passes scripts/schemas/gradescope-results.schema.json
     (python3-jsonschema) with full marks, one test per check, the ignored files noted;
+  * HIDDEN=<dir> (a teacher's hidden check, made here) travels in the zip's hidden/ and is graded,
+    shown with hidden.json's visibility;
   * `make grade LAB=share-the-line SOLUTION=1 GRADE_MACHINES=pc JUNIT=<file>` writes one passing
     testcase per check, and the file passes scripts/junit.py's checks.
 The two gradings run at once.
@@ -49,8 +51,29 @@ def unzip(archive, dest):
                 os.chmod(path, mode & 0o777)
 
 
-def autograde(t, build):
-    r = subprocess.run(["make", "--no-print-directory", "autograder", f"LAB={LAB}", f"BUILD={build}"], cwd=REPO,
+HIDDEN_SUITE = """/* A teacher's hidden check (test_autograder): graded, never shipped to students. */
+#include "drivers/lab_share/lab_share.h"
+#include "tests/ktest/ktest.h"
+
+static void counts_fit_a_line(struct ktest *t) { KTEST_EXPECT_TRUE(t, sizeof(struct lab_share_counts) <= 64); }
+
+KTEST_MANUAL_SUITE(lab_share_hidden, KTEST_CASE(counts_fit_a_line));
+"""
+
+
+def make_hidden(folder):
+    os.makedirs(folder)
+    with open(os.path.join(folder, "lab_share_hidden.c"), "w") as f:
+        f.write(HIDDEN_SUITE)
+    with open(os.path.join(folder, "hidden.json"), "w") as f:
+        json.dump({"suite": "lab_share_hidden", "common": {"lab_share_hidden.c": "tests/ktest/lab_share_hidden.c"},
+                   "checks": [["counts_fit_a_line", 1, "the counts fit in a cache line"]],
+                   "visibility": "after_published"}, f)
+
+
+def autograde(t, build, hidden):
+    r = subprocess.run(["make", "--no-print-directory", "autograder", f"LAB={LAB}", f"BUILD={build}",
+                        f"HIDDEN={hidden}"], cwd=REPO,
                        capture_output=True, text=True, env=env(), timeout=600)
     archive = os.path.join(build, "autograder", f"{LAB}.zip")
     if not t.ok(r.returncode == 0 and os.path.exists(archive), "make autograder writes the zip",
@@ -71,6 +94,9 @@ def autograde(t, build):
          diag=f"{sorted(n for n in names if '/' not in n)} {packages}")
     other_labs = {n.split("/")[2] for n in names if n.startswith("irqlab/labs/")} - {LAB}
     t.ok(not other_labs, "no other lab (or its solution) in the package", diag=str(other_labs))
+    t.ok("hidden/hidden.json" in names and "hidden/lab_share_hidden.c" in names
+         and not any(n.startswith("irqlab/") and "lab_share_hidden" in n for n in names),
+         "HIDDEN's checks travel in hidden/, outside the tree", diag=str([n for n in names if "hidden" in n]))
 
     root = tempfile.mkdtemp(prefix="irqlab-autograder-root-")
     try:
@@ -112,10 +138,15 @@ def main():
         os.unlink(xml_path)
     with open(os.path.join(REPO, "labs", LAB, "lab.json")) as f:
         checks = json.load(f)["checks"]
-    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-        junit_run = pool.submit(junit_grade, build, xml_path)
-        results = autograde(t, build)
-        rc, out = junit_run.result()
+    hidden = os.path.join(tempfile.mkdtemp(prefix="irqlab-hidden-"), "hidden")
+    make_hidden(hidden)
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            junit_run = pool.submit(junit_grade, build, xml_path)
+            results = autograde(t, build, hidden)
+            rc, out = junit_run.result()
+    finally:
+        shutil.rmtree(os.path.dirname(hidden), ignore_errors=True)
 
     if results is not None:
         import jsonschema  # python3-jsonschema (scripts/deps.sh)
@@ -125,12 +156,15 @@ def main():
         t.ok(not errors, "results.json passes the schema written from Gradescope's specification",
              diag="\n".join(errors[:5]))
         tests = results.get("tests", [])
-        full = sum(p for _, p, _ in checks)
+        full = sum(p for _, p, _ in checks) + 1
         t.ok(results.get("score") == full and [x["name"] for x in tests] == [c for c, _, _ in checks]
-             and all(x["score"] == x["max_score"] and x["status"] == "passed" and x["visibility"] == "visible"
-                     for x in tests),
-             f"the solution gets full marks ({full}), one test per check",
+             + ["counts_fit_a_line"] and all(x["score"] == x["max_score"] and x["status"] == "passed"
+                                                 for x in tests),
+             f"the solution gets full marks ({full}: the lab's checks and the hidden one), one test per check",
              diag=json.dumps(results, indent=1)[:3000])
+        t.ok([x["visibility"] for x in tests] == ["visible"] * len(checks) + ["after_published"],
+             "the hidden check is shown as hidden.json's visibility says, the others visible",
+             diag=str([x.get("visibility") for x in tests]))
         t.ok("ignored 1 file(s) beyond lab_share.c: Makefile" in results.get("output", "")
              and isinstance(results.get("execution_time"), (int, float)),
              "the overall output notes what was ignored; execution_time is set", diag=results.get("output", ""))

@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """test_grade_all - `make grade-all` grades a small class of share-the-line: each submission gets the
 right score and reason in grades.csv and report.html, and no submission changes the grading.
+It runs the `make grade-all` line of docs/labs/index.md's "class" walk-through (its folder, OUT and
+JOBS replaced); that session's `make autograder` line is checked with make -n here and run by
+tests/e2e/test_autograder.py.
 
 The class (built here from the lab's own solution and skeleton, so it follows them):
   full_solution/            the reference solution                     -> full marks
@@ -19,6 +22,7 @@ import csv
 import io
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -29,6 +33,7 @@ import zipfile
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 sys.path.insert(0, os.path.join(REPO, "scripts"))
 from tap import Tap  # noqa: E402
+import walkthrough as wt  # noqa: E402
 
 LAB = os.path.join(REPO, "labs", "share-the-line")
 TIMEOUT = 3600  # only stops a grade-all that hangs; a class of 11 takes ~5 min on two idle cores
@@ -105,11 +110,22 @@ EXPECT = {  # student: (score or a test of it, a regular expression the notes mu
 }
 
 
-def grade_all(submissions, out, extra=()):
+PAGE = "docs/labs/index.md"
+
+
+def page_commands():
+    """The host commands of the page's `class` walk-through (section "Grading a whole class")."""
+    blocks = wt.sessions(wt.parse_file(PAGE)).get((PAGE, "class"), [])
+    return [cmd for b in blocks for cmd in wt.host_commands(b)]
+
+
+def grade_all(command, submissions, out):
+    """The page's make grade-all line as written, its folder and output replaced by the test's
+    (later make variables win), two submissions at a time."""
     env = dict(os.environ)
     env.pop("MAKEFLAGS", None)
-    cmd = ["make", "--no-print-directory", "grade-all", "LAB=share-the-line", f"SUBMISSIONS={submissions}",
-           f"OUT={out}", f"JOBS={os.environ.get('GRADE_ALL_JOBS', '2')}", "GRADE_MACHINES=pc"] + list(extra)
+    cmd = shlex.split(command) + ["--no-print-directory", f"SUBMISSIONS={submissions}", f"OUT={out}",
+                                  f"JOBS={os.environ.get('GRADE_ALL_JOBS', '2')}"]
     r = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=TIMEOUT, env=env,
                        stdin=subprocess.DEVNULL)
     return r.returncode, r.stdout + r.stderr
@@ -125,7 +141,16 @@ def main():
     try:
         submissions = os.path.join(work, "class")
         make_class(submissions)
-        rc, text = grade_all(submissions, out)
+        commands = page_commands()
+        line = next((c for c in commands if c.startswith("make grade-all ")), "")
+        other = [c for c in commands if c != line]
+        dry = [subprocess.run(["make", "-n"] + shlex.split(c)[1:], cwd=REPO, capture_output=True, text=True)
+               for c in other]
+        t.ok(line and "LAB=share-the-line" in line and all(r.returncode == 0 for r in dry)
+             and other == ["make autograder LAB=share-the-line"],
+             f"{PAGE}: the class walk-through's lines (make autograder's is run by test_autograder.py)",
+             diag=f"{commands}\n" + "".join(r.stderr for r in dry))
+        rc, text = grade_all(line or "make grade-all LAB=share-the-line GRADE_MACHINES=pc", submissions, out)
         t.ok(rc == 0 and "11 graded" in text, "make grade-all grades every submission of the class",
              diag=text[-3000:])
         t.ok(re.search(r"\[#+ *\] \d+/11, about \d+ min \d+ s left", text) is not None,
@@ -168,7 +193,7 @@ def main():
         t.ok(any("serial.log" in link for link in links) and not missing, "report.html's log links lead to logs",
              diag=f"missing: {missing[:5]}")
         first = read(csv_path) if os.path.exists(csv_path) else ""
-        rc2, text2 = grade_all(submissions, out)
+        rc2, text2 = grade_all(line or "make grade-all LAB=share-the-line GRADE_MACHINES=pc", submissions, out)
         t.ok(rc2 == 0 and text2.count("(already graded)") == 11 and "build ok" not in text2,
              "run again, it resumes: nothing is graded twice", diag=text2[-1500:])
         t.ok(first and read(csv_path) == first, "the resumed run writes the same grades.csv")
