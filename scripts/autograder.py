@@ -9,7 +9,7 @@ The zip has what Gradescope's "Autograder Specifications" page asks for at its r
                   subset of scripts/deps.sh's list that `make grade` uses (apt only, nothing else)
   run_autograder  grades /autograder/submission with scripts/grade.py --submission and writes
                   /autograder/results/results.json (tests[] per check, output, execution_time)
-  irqlab/         the tracked tree with only this lab under labs/ (no other lab's solution)
+  irqlab/         the tracked tree with only this lab under labs/ (and not its solution)
   hidden/         HIDDEN=<dir>'s hidden checks, if any (hidden.json + its suite)
 AUTOGRADER_ROOT=<dir> makes run_autograder use <dir> instead of /autograder, so the whole
 package can be tried here (tests/e2e/test_autograder.py does).
@@ -112,7 +112,7 @@ def main():
                 info.compress_type = zipfile.ZIP_DEFLATED
                 z.writestr(info, text)
             add_tree(z, tmp, "irqlab", skip={"build"})
-            add_tree(z, lab["dir"], os.path.join("irqlab", "labs", lab["name"]))
+            add_tree(z, lab["dir"], os.path.join("irqlab", "labs", lab["name"]), skip={lab["solution"]})
             if args.hidden:
                 add_tree(z, args.hidden, "hidden")
         os.replace(target + ".tmp", target)

@@ -93,7 +93,8 @@ def autograde(t, build, hidden):
          "setup.sh and run_autograder at the root, executable; setup.sh installs deps.sh's packages only",
          diag=f"{sorted(n for n in names if '/' not in n)} {packages}")
     other_labs = {n.split("/")[2] for n in names if n.startswith("irqlab/labs/")} - {LAB}
-    t.ok(not other_labs, "no other lab (or its solution) in the package", diag=str(other_labs))
+    solution = [n for n in names if n.startswith(f"irqlab/labs/{LAB}/solution/")]
+    t.ok(not other_labs and not solution, "no other lab, no solution in the package", diag=str(other_labs))
     t.ok("hidden/hidden.json" in names and "hidden/lab_share_hidden.c" in names
          and not any(n.startswith("irqlab/") and "lab_share_hidden" in n for n in names),
          "HIDDEN's checks travel in hidden/, outside the tree", diag=str([n for n in names if "hidden" in n]))
