@@ -3,7 +3,8 @@
 
   make grade LAB=share-the-line              # grades labs/share-the-line/skeleton/ (your work)
   make grade LAB=share-the-line SOLUTION=1   # grades the reference solution (full marks)
-  scripts/grade.py share-the-line [--solution | --src DIR] [--machines pc,q35] [--keep] [-v]
+  scripts/grade.py share-the-line [--solution | --src DIR | --submission PATH] [--machines pc,q35] [--keep] [-v]
+                                  [--junit FILE] [--json FILE] [--gradescope FILE] [--hidden DIR]
 
 A lab is a folder labs/<lab>/ with lab.json (what to copy where, the grading suite, the QEMU
 devices and command line, the checks and their points), the student skeleton, the reference
@@ -18,6 +19,11 @@ solution and a link to its handout in docs/labs/. For one grading run:
      the kernel is reported and the run resumes in a fresh QEMU after it);
   5. each check (one ktest case) earns its points if it passed on every machine.
 Output: one line per check, then `LAB <lab>: score X/Y`. Serial logs: build/grade-logs/.
+--submission takes only the lab's declared files from a student's hand-in (scripts/submission.py;
+a file it cannot take scores 0 with the reason); --junit, --json and --gradescope also write the
+result as JUnit XML, JSON (scripts/grade_all.py reads it) and Gradescope's results.json;
+--hidden DIR adds a teacher's hidden checks (DIR/hidden.json). A console that passes MAX_SERIAL
+bytes is stopped and its case reported (OUTPUT CAPPED).
 Exit status 0 when grading ran (whatever the score; --strict: only at full marks), 2 when it could
 not run (unknown lab, no QEMU, ...).
 """

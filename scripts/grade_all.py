@@ -232,7 +232,8 @@ class Progress:
             eta = ""
             if left and self.spent:
                 per = sum(self.spent) / len(self.spent)
-                eta = f", about {int(per * -(-left // self.jobs)) // 60} min {int(per * -(-left // self.jobs)) % 60} s left"
+                seconds = int(per * -(-left // self.jobs))  # rounds of `jobs` submissions still to go
+                eta = f", about {seconds // 60} min {seconds % 60} s left"
             bar = "#" * (20 * self.done // max(self.total, 1))
             line = (f"[{bar:<20}] {self.done}/{self.total}{eta} -- {student}: {result['score']}/{result['max']}"
                     f"{'' if graded else ' (already graded)'}")

@@ -12,7 +12,7 @@ The class (built here from the lab's own solution and skeleton, so it follows th
   hanging_isr.tar.gz        a whole repository whose ISR spins on status bit 0x100 (only
                             dpc_runs_at_dispatch_level raises it)      -> that check times out, the rest pass
   ships_own_grader/         the skeleton plus its own "everything passes" grading suite, lab.json and
-                            header                                      -> the skeleton's score; the extras ignored and noted
+                            header   -> the skeleton's score; the extras ignored and noted
   stop_in_start_device/     the solution writing to address 0x10 in StartDevice -> the stop code reported
 and five that are refused before anything is built (0 with the reason): an empty file, a binary, a
 misnamed file, nothing at all, a tar whose member climbs out of its folder.
