@@ -2,16 +2,18 @@
 """test_grade_determinism - a grade does not depend on how busy the host is.
 
 Two submissions of share-the-line - the reference solution and the ISR that hangs on one check
-(tests/e2e/test_grade_all.py builds both) - are graded by `make grade-all` on pc twice: as they
-come, then under scripts/load.sh with a busy-looping process on every core and the
-grading at nice 10 (QEMU gets what the spinners leave over). Both runs must give every student
-the same points for every check: a check whose verdict moves with host speed is a bug (issue 20,
-item 7). The hang is the check most exposed: it is decided by the case timeout, which counts
-only time without progress, never a guess of how long a healthy case takes.
+(tests/e2e/test_grade_all.py builds both) - are graded by `scripts/grade.py --submission` on pc, as
+`make grade-all` grades each (from one build of the tree), twice: as they come, then under
+scripts/load.sh with a busy-looping process on every core and the grading at nice 10 (QEMU gets
+what the spinners leave over). Both runs must give the same points for every check: a check
+whose verdict moves with host speed is a bug (issue 20, item 7). The hang is the check most
+exposed: it is decided by the case timeout, which counts only time without progress, never a
+guess of how long a healthy case takes.
 """
-import csv
 import importlib.util
+import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -27,14 +29,17 @@ class_module = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(class_module)
 
 KEEP = ("full_solution", "hanging_isr.tar.gz")
+GRADE = os.path.join(REPO, "scripts", "grade.py")
 TIMEOUT = 3600  # only stops a grade-all that hangs
 
 
-def grades(path):
-    with open(path, newline="") as f:
-        rows = list(csv.DictReader(f))
-    # Everything but the notes: those name serial-log lines, which may differ in wording.
-    return {r["student"]: {k: v for k, v in r.items() if k != "notes"} for r in rows}
+def points(path):
+    """check -> points got, from grade.py --json."""
+    try:
+        with open(path) as f:
+            return {c["name"]: c["got"] for c in json.load(f)["checks"]}
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 def run(cmd, log):
@@ -51,32 +56,41 @@ def main():
     t = Tap()
     build = os.environ.get("IRQLAB_BUILD") or os.path.join(REPO, "build")
     logs = os.environ.get("IRQLAB_TEST_LOGS") or os.path.join(build, "test-logs", "e2e", "test_grade_determinism")
-    os.makedirs(logs, exist_ok=True)
+    shutil.rmtree(logs, ignore_errors=True)
+    os.makedirs(logs)
     work = tempfile.mkdtemp(prefix="irqlab-test-determinism-")
     try:
-        everything = os.path.join(work, "all")
-        class_module.make_class(everything)
         submissions = os.path.join(work, "class")
-        os.makedirs(submissions)
-        for name in KEEP:
-            shutil.move(os.path.join(everything, name), os.path.join(submissions, name))
-        make = ["make", "--no-print-directory", "grade-all", "LAB=share-the-line", f"SUBMISSIONS={submissions}",
-                "GRADE_MACHINES=pc", "JOBS=2", "REGRADE=1"]
-        plain_out, loaded_out = os.path.join(logs, "plain"), os.path.join(logs, "loaded")
-        rc1, text1 = run(make + [f"OUT={plain_out}"], os.path.join(logs, "plain.log"))
+        class_module.make_class(submissions)
+        cache = os.path.join(work, "cache")
+        # The tree is built once, as make grade-all does; what is compared is the grading.
+        rc, text = run([sys.executable, GRADE, "share-the-line", "--prime-cache", cache],
+                       os.path.join(logs, "cache.log"))
+        if not t.ok(rc == 0, "the tree builds (grade.py --prime-cache)", diag=text[-2000:]):
+            return t.finish()
+
+        def commands(mode):
+            return [[sys.executable, GRADE, "share-the-line", "--submission", os.path.join(submissions, name),
+                     "--build-cache", cache, "--machines", "pc", "--logs", os.path.join(logs, mode, name),
+                     "--json", os.path.join(logs, mode, name + ".json")] for name in KEEP]
+        for mode in ("plain", "loaded"):
+            os.makedirs(os.path.join(logs, mode))
+        plain = [run(c, os.path.join(logs, "plain", f"{i}.log")) for i, c in enumerate(commands("plain"))]
         spinners = str(os.cpu_count() or 1)
-        rc2, text2 = run(["bash", "scripts/load.sh", "-n", spinners, "-N", "10", "-o", os.path.join(logs, "load"),
-                          "--"] + make + [f"OUT={loaded_out}"], os.path.join(logs, "loaded.log"))
-        ok = rc1 == 0 and rc2 == 0
-        t.ok(ok, "make grade-all ran as it is and under scripts/load.sh", diag=(text1 + text2)[-2000:])
-        if ok:
-            plain, loaded = grades(os.path.join(plain_out, "grades.csv")), grades(os.path.join(loaded_out,
-                                                                                             "grades.csv"))
-            t.ok(plain.get("full_solution", {}).get("score") == "11"
-                 and plain.get("hanging_isr", {}).get("score") == "10",
-                 "the solution scores 11, the hanging ISR 10 (its one check times out)", diag=str(plain))
-            t.ok(plain == loaded, "the same points for every check with every core busy",
-                 diag=f"as it is: {plain}\nloaded:   {loaded}")
+        script = " && ".join(shlex.join(c) for c in commands("loaded"))
+        loaded = run(["bash", "scripts/load.sh", "-n", spinners, "-N", "10", "-o", os.path.join(logs, "load"),
+                      "--", "bash", "-c", script], os.path.join(logs, "loaded.log"))
+        t.ok(all(rc == 0 for rc, _ in plain) and loaded[0] == 0,
+             "grade.py --submission ran as it is and under scripts/load.sh",
+             diag="".join(out for _, out in plain)[-1500:] + loaded[1][-1500:])
+        got = {mode: {name: points(os.path.join(logs, mode, name + ".json")) for name in KEEP}
+               for mode in ("plain", "loaded")}
+        solution, hanging = got["plain"]["full_solution"] or {}, got["plain"]["hanging_isr.tar.gz"] or {}
+        t.ok(sum(solution.values()) == 11 and sum(hanging.values()) == 10
+             and hanging.get("dpc_runs_at_dispatch_level") == 0,
+             "the solution scores 11, the hanging ISR 10 (its one check times out)", diag=str(got["plain"]))
+        t.ok(got["plain"] == got["loaded"], "the same points for every check with every core busy",
+             diag=f"as it is: {got['plain']}\nloaded:   {got['loaded']}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return t.finish()
