@@ -104,6 +104,26 @@ WDK_SAMPLES_C := $(shell find tests/wdk_samples -name '*.c' 2>/dev/null | sort)
 WDK_SAMPLE_CFLAGS := $(filter-out -I. -Iinclude,$(KERNEL_CFLAGS)) -I include
 KTEST_OBJS += $(WDK_SAMPLES_C:%.c=$(OBJ)/wdk/%.o)
 
+# Drivers are built the same way (issue 12): include/ is their whole contract, so a driver that
+# includes a kernel header does not compile, and scripts/check_exports.py (make test) fails when
+# one calls a kernel routine that include/exports.txt does not list. TEMPORARY: drivers/ndis and
+# drivers/e1000 are still built with the kernel's flags while NDIS is reworked (NET_BUFFER_LIST);
+# NDIS moves to kernel/ and the exemption goes (scripts/check_exports.py lists what they use).
+DRIVER_EXEMPT_DIRS := drivers/ndis drivers/e1000
+DRIVER_C := $(filter-out $(addsuffix /%,$(DRIVER_EXEMPT_DIRS)),$(filter drivers/%,$(KERNEL_C)))
+$(DRIVER_C:%.c=$(OBJ)/%.o): KERNEL_CFLAGS := $(WDK_SAMPLE_CFLAGS)
+# The labs' drivers (labs/<lab>/{skeleton,solution}/) likewise, compiled but not linked (make grade
+# links one into a scratch copy), so that both build against include/ alone and are checked too.
+# The lab's shared header (labs/<lab>/*.h) sits next to the driver in that copy: -iquote the lab.
+LAB_DRIVER_C := $(filter-out labs/e1000-rx/%,$(shell find labs -path '*/skeleton/*.c' -o -path '*/solution/*.c' \
+    2>/dev/null | sort))
+LAB_DRIVER_OBJS := $(LAB_DRIVER_C:%.c=$(OBJ)/%.o)
+
+$(OBJ)/labs/%.o: labs/%.c
+	@mkdir -p $(dir $@)
+	$(call say,CC-LAB,$<)
+	$(Q)$(CC) $(WDK_SAMPLE_CFLAGS) -iquote $(dir $<).. -c $< -o $@
+
 -include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
 
 $(OBJ)/%.o: %.c
@@ -171,7 +191,7 @@ $(ISO_CMDLINE):
 	@mkdir -p $(dir $@) && touch $@
 
 .PHONY: all kernel ktest iso
-all: $(BUILD)/kernel.elf $(BUILD)/ktest.elf $(BUILD)/irqlab.iso
+all: $(BUILD)/kernel.elf $(BUILD)/ktest.elf $(BUILD)/irqlab.iso $(LAB_DRIVER_OBJS)
 kernel: $(BUILD)/kernel.elf
 ktest: $(BUILD)/ktest.elf
 iso: $(BUILD)/irqlab.iso
@@ -247,6 +267,28 @@ LOAD_NICE    ?= 0
 test-loaded:
 	$(Q)bash scripts/load.sh -n $(LOAD_SPINNERS) -r $(LOAD_RUNS) -N $(LOAD_NICE) -k $(BUILD)/test-logs \
 	    -o $(BUILD)/load-logs -- $(SUBMAKE) $(LOAD_TARGET) JOBS=$(LOAD_JOBS)
+
+# ---- bench and trace (issue 15; docs/performance.md) ------------------------------------------
+# make bench: deterministic instruction counts (-icount) and wall-clock figures, a table,
+# $(BUILD)/bench/results.json and PNG plots (scripts/bench.py; BENCH_ARGS=--short for a quick one).
+# make trace: boot with trace=on, run a short interrupt workload, export the per-CPU trace as
+# Chrome trace-event JSON and histograms in $(BUILD)/trace/ (scripts/trace.py).
+# BENCH_CFLAGS: extra compiler flags (bench.py builds a copy with -DIRQLAB_NO_TRACE).
+BENCH_CFLAGS ?=
+KERNEL_CFLAGS += $(BENCH_CFLAGS)
+BENCH_ARGS ?=
+TRACE_ARGS ?=
+.PHONY: bench trace
+bench:
+	$(Q)bash scripts/deps.sh
+	$(Q)$(SUBMAKE) all
+	$(Q)IRQLAB_BUILD=$(abspath $(BUILD)) $(PYTHON) scripts/bench.py --build $(BUILD) $(BENCH_ARGS)
+
+trace:
+	$(Q)bash scripts/deps.sh
+	$(Q)$(SUBMAKE) $(BUILD)/kernel.elf $(BUILD)/ktest.elf
+	$(Q)IRQLAB_BUILD=$(abspath $(BUILD)) $(PYTHON) scripts/trace.py --build $(BUILD) --machine $(MACHINE) \
+	    --smp $(SMP) $(TRACE_ARGS)
 
 # ---- a new driver from scripts/driver_template (docs/tutorial-first-driver.md) ---------------
 NAME   ?=
@@ -338,6 +380,8 @@ help:
 	@echo '  make ktest            build the test kernel $(BUILD)/ktest.elf'
 	@echo '  make check-ktest GLOB=mm.*   run selected in-guest suites on MACHINE/SMP/BOOT'
 	@echo '  make e2e              end-to-end tests only (tests/e2e/test_*.py)'
+	@echo '  make bench [BENCH_ARGS=--short]   what an interrupt costs: table, $(BUILD)/bench/results.json, plots'
+	@echo '  make trace [SMP=4]    per-CPU ISR/DPC trace of a short workload: Chrome JSON + histograms'
 	@echo '  make SANITIZE=1 ktest  the test kernel with UBSan and -fstack-protector-strong, in $(BUILD)/san/'
 	@echo '  make fuzz [FUZZ_SECONDS=60]   libFuzzer on the parsers and validators (tests/fuzz/)'
 	@echo '  make test-loaded [LOAD_TARGET=test LOAD_RUNS=1]   the same with every core busy (host-speed check)'

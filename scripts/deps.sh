@@ -18,6 +18,7 @@ PACKAGES=(
     python3-jsonschema                      # make autograder: results.json against Gradescope's schema
     yamllint                                # make classroom: the exported workflows (tests/e2e/test_classroom.py)
     cppcheck clang-tidy clang-format bear   # make lint, format-check, compile_commands.json
+    gnuplot-nox                             # make bench / make trace: the PNG plots
     clang libclang-rt-14-dev                # make fuzz: clang -fsanitize=fuzzer,address,undefined
 )
 
