@@ -123,7 +123,7 @@ bool shell_input_key_pressed(void)
     KIRQL old;
     char c;
     KeAcquireSpinLock(&input_lock, &old);
-    bool got = serial_rx_read(&c, 1) == 1 || (!serial_rx_interrupt_driven() && uart_try_getc(COM1_PORT, &c));
+    bool got = console_input_read(&c, 1) == 1 || (!console_input_interrupt_driven() && uart_try_getc(COM1_PORT, &c));
     KeReleaseSpinLock(&input_lock, old);
     return got;
 }
