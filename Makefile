@@ -236,7 +236,7 @@ test:
 	$(Q)bash scripts/deps.sh
 	$(Q)$(SUBMAKE) all
 	$(Q)$(SUBMAKE) -j$(NPROC) SANITIZE=1 ktest
-	$(Q)$(RUN_TESTS)
+	$(Q)$(RUN_TESTS) $(if $(JUNIT),--junit '$(JUNIT)')
 
 # Host unit tests (cmocka); the compile rule is in scripts/run_tests.py (unit_command).
 unit:
@@ -301,10 +301,27 @@ new-driver:
 # Course labs (labs/<lab>/, docs/labs/): build a scratch copy with the lab's driver and score it.
 # make grade LAB=share-the-line grades labs/<lab>/skeleton/ (the student's work); SOLUTION=1 the
 # reference solution. The copy and its build live in a temp dir; serial logs in $(BUILD)/grade-logs/.
+# make grade-all LAB=<lab> SUBMISSIONS=<dir> grades a class (docs/labs/index.md "Grading a whole
+# class"); make autograder LAB=<lab> packages the lab for Gradescope.
+.PHONY: grade-all autograder classroom
+grade-all:
+	$(Q)$(PYTHON) scripts/grade_all.py '$(LAB)' '$(SUBMISSIONS)' $(if $(OUT),--out '$(OUT)') \
+	    $(if $(filter command line environment,$(origin JOBS)),--jobs $(JOBS)) \
+	    $(if $(GRADE_MACHINES),--machines $(GRADE_MACHINES)) $(if $(HIDDEN),--hidden '$(HIDDEN)') \
+	    $(if $(filter 1,$(REGRADE)),--regrade)
+
+classroom:
+	$(Q)$(PYTHON) scripts/classroom.py '$(LAB)' '$(OUT)'
+
+autograder:
+	$(Q)$(PYTHON) scripts/autograder.py '$(LAB)' --out $(BUILD)/autograder $(if $(HIDDEN),--hidden '$(HIDDEN)') \
+	    $(if $(GRADE_MACHINES),--machines $(GRADE_MACHINES))
+
 .PHONY: grade
 grade:
 	$(Q)$(PYTHON) scripts/grade.py '$(LAB)' $(if $(filter 1,$(SOLUTION)),--solution) \
-	    --logs $(BUILD)/grade-logs $(if $(GRADE_MACHINES),--machines $(GRADE_MACHINES))
+	    --logs $(BUILD)/grade-logs $(if $(GRADE_MACHINES),--machines $(GRADE_MACHINES)) \
+	    $(if $(JUNIT),--junit '$(JUNIT)') $(if $(HIDDEN),--hidden '$(HIDDEN)')
 
 # ---- static checks -------------------------------------------------------------------------
 LINT_SOURCES := $(KERNEL_C) $(KTEST_C)
@@ -369,6 +386,9 @@ help:
 	@echo '  make fuzz [FUZZ_SECONDS=60]   libFuzzer on the parsers and validators (tests/fuzz/)'
 	@echo '  make test-loaded [LOAD_TARGET=test LOAD_RUNS=1]   the same with every core busy (host-speed check)'
 	@echo '  make grade LAB=share-the-line [SOLUTION=1]   score a course lab (labs/, docs/labs/)'
+	@echo '  make grade-all LAB=<lab> SUBMISSIONS=<dir>   grade a class: grades.csv, report.html [OUT= JOBS= HIDDEN= REGRADE=1]'
+	@echo '  make autograder LAB=<lab>                    Gradescope autograder zip (build/autograder/)'
+	@echo '  make classroom LAB=<lab> OUT=<dir>           starter repo with GitHub Actions / GitLab CI grading'
 	@echo '  make run-ktest CMDLINE=ktest=...   boot the test kernel interactively'
 	@echo '  make iso              build $(BUILD)/irqlab.iso (GRUB, Multiboot2) with CMDLINE'
 	@echo '  make kernel           build $(BUILD)/kernel.elf only'
