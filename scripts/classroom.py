@@ -13,7 +13,7 @@ handout (docs/labs/<lab>.md), and no solution, no other lab and no hidden checks
                                autograding-grading-reporter; the JUnit XML is kept as an artifact
   .gitlab-ci.yml               the same grading on GitLab CI, its JUnit XML published as the
                                pipeline's test report
-  GRADING.md                   what runs where, and the one command to grade locally
+  GRADING.txt                   what runs where, and the one command to grade locally
 The workflows run on the students' copy of the grader: for the grade of record, collect the
 repositories and run `make grade-all` on them (only the lab's declared files are taken).
 """
@@ -29,7 +29,7 @@ import grade  # noqa: E402
 
 
 def grading_command(lab, out_json, out_xml):
-    """The one command both workflows (and GRADING.md) run, from the repository's root."""
+    """The one command both workflows (and GRADING.txt) run, from the repository's root."""
     return (f"python3 scripts/grade.py {lab['name']} --submission . --machines pc "
             f"--json {out_json} --junit {out_xml}")
 
@@ -140,7 +140,7 @@ def main():
     shutil.copytree(lab["dir"], dest, symlinks=True, ignore=shutil.ignore_patterns(lab["solution"]))
     grade.install_lab(lab, os.path.join(lab["dir"], lab["skeleton"]), out)
     for name, text in ((".github/workflows/grade.yml", github_workflow(lab)), (".gitlab-ci.yml", gitlab_ci(lab)),
-                       ("GRADING.md", grading_md(lab))):
+                       ("GRADING.txt", grading_md(lab))):
         path = os.path.join(out, name)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w") as f:
