@@ -220,7 +220,7 @@ typedef union _NDIS_MINIPORT_ADAPTER_ATTRIBUTES {
 NDIS_STATUS NdisMSetMiniportAttributes(NDIS_HANDLE NdisMiniportAdapterHandle,
                                        PNDIS_MINIPORT_ADAPTER_ATTRIBUTES MiniportAttributes);
 
-/* ==== Interrupts (drivers/ndis/ndis_interrupt.c, ndis_dpc.c) ==================================== */
+/* ==== Interrupts (kernel/ndis/ndis_interrupt.c, ndis_dpc.c) ==================================== */
 typedef enum _NDIS_INTERRUPT_TYPE {
     NDIS_CONNECT_LINE_BASED = 1,
     NDIS_CONNECT_MESSAGE_BASED = 2,
@@ -315,7 +315,7 @@ KAFFINITY NdisMQueueDpcEx(NDIS_HANDLE NdisInterruptHandle, ULONG MessageId, PGRO
                           PVOID MiniportDpcContext);
 ULONG NdisMQueueDpc(NDIS_HANDLE NdisInterruptHandle, ULONG MessageId, ULONG TargetProcessors, PVOID MiniportDpcContext);
 
-/* ==== Work items (drivers/ndis/ndis_work_item.c) ================================================ *
+/* ==== Work items (kernel/ndis/ndis_work_item.c) ================================================ *
  * PASSIVE_LEVEL work from a DPC: NDIS's wrapper over IoQueueWorkItem on the adapter's device
  * object (docs/scheduling.md "Work items and threaded DPCs"). All three at IRQL <= DISPATCH_LEVEL. */
 typedef VOID NDIS_IO_WORKITEM_FUNCTION(PVOID WorkItemContext, NDIS_HANDLE NdisIoWorkItemHandle);
@@ -329,7 +329,7 @@ VOID NdisQueueIoWorkItem(NDIS_HANDLE NdisIoWorkItemHandle, NDIS_IO_WORKITEM_ROUT
 /* Not while queued (0xE4 WORKER_INVALID, P1 = 2). */
 VOID NdisFreeIoWorkItem(NDIS_HANDLE NdisIoWorkItemHandle);
 
-/* ==== Timer objects (drivers/ndis/ndis_timer.c) ================================================== *
+/* ==== Timer objects (kernel/ndis/ndis_timer.c) ================================================== *
  * A one-shot or periodic timer whose callback runs as a DPC (DISPATCH_LEVEL): NDIS 6's replacement
  * for NdisMInitializeTimer. A miniport uses one for what interrupts do not tell it - a link
  * watchdog, a hang check. Built on a KTIMER and a KDPC (learn.microsoft.com "NDIS Timer Functions"). */
@@ -369,7 +369,7 @@ BOOLEAN NdisCancelTimerObject(NDIS_HANDLE TimerObject);
 /* PASSIVE_LEVEL. Cancels it as NdisCancelTimerObject, then frees it. */
 VOID NdisFreeTimerObject(NDIS_HANDLE TimerObject);
 
-/* ==== Memory, registers, bus (drivers/ndis/ndis_memory.c) ======================================= */
+/* ==== Memory, registers, bus (kernel/ndis/ndis_memory.c) ======================================= */
 typedef enum _EX_POOL_PRIORITY {
     LowPoolPriority = 0,
     NormalPoolPriority = 16,
@@ -450,7 +450,7 @@ static inline VOID NdisStallExecution(UINT MicrosecondsToStall) { KeStallExecuti
 #define NdisZeroMemory(Destination, Length) __builtin_memset((Destination), 0, (Length))
 #define NdisMoveMemory(Destination, Source, Length) __builtin_memcpy((Destination), (Source), (Length))
 
-/* ==== The data path: MDL, NET_BUFFER, NET_BUFFER_LIST (drivers/ndis/ndis_nbl.c, ndis_mdl.c) ===== *
+/* ==== The data path: MDL, NET_BUFFER, NET_BUFFER_LIST (kernel/ndis/ndis_nbl.c, ndis_mdl.c) ===== *
  * learn.microsoft.com: "NET_BUFFER_LIST structure (nbl.h)", "NET_BUFFER structure (nbl.h)",
  * "NET_BUFFER Architecture", "MDL structure (wdm.h)", "Using MDLs", NdisAllocateNetBufferListPool,
  * NdisAllocateNetBufferAndNetBufferList, NdisGetDataBuffer, NdisAllocateMdl.
@@ -673,7 +673,7 @@ VOID NdisMSendNetBufferListsComplete(NDIS_HANDLE MiniportAdapterHandle, PNET_BUF
 typedef VOID MINIPORT_CANCEL_SEND(NDIS_HANDLE MiniportAdapterContext, PVOID CancelId);
 typedef MINIPORT_CANCEL_SEND *MINIPORT_CANCEL_SEND_HANDLER;
 
-/* ==== Status indications: link state (drivers/ndis/ndis_status.c) ============================== *
+/* ==== Status indications: link state (kernel/ndis/ndis_status.c) ============================== *
  * learn.microsoft.com: NdisMIndicateStatusEx, NDIS_STATUS_INDICATION, "NDIS_STATUS_LINK_STATE",
  * NDIS_LINK_STATE. IRQL <= DISPATCH_LEVEL. */
 #define NDIS_STATUS_MEDIA_CONNECT ((NDIS_STATUS)0x4001000BL)
@@ -731,7 +731,7 @@ typedef struct _NDIS_STATUS_INDICATION {
 /* NDIS_STATUS_LINK_STATE with a bad header, SourceHandle or buffer size is ignored (and logged). */
 VOID NdisMIndicateStatusEx(NDIS_HANDLE MiniportAdapterHandle, PNDIS_STATUS_INDICATION StatusIndication);
 
-/* ==== OID requests (drivers/ndis/ndis_oid.c) ====================================================== *
+/* ==== OID requests (kernel/ndis/ndis_oid.c) ====================================================== *
  * learn.microsoft.com: MiniportOidRequest, NDIS_OID_REQUEST, NdisMOidRequestComplete, "OID_GEN_..."
  * and "OID_802_3_..." pages. NDIS (irqlab: the bridge to kernel/net) asks the miniport what it
  * needs - the MAC address, the link state - and sets the packet filter, one request at a time,

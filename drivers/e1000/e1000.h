@@ -24,8 +24,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "drivers/e1000/e1000_regs.h"
-#include "include/ndis.h"
+#include "e1000_regs.h"
+#include <ndis.h>
 
 #define E1000_RX_RING_SIZE 256 /* descriptors allocated; 256 x 16 bytes = one page */
 #define E1000_RX_RING_MIN 16   /* e1000_rx_buffers= may use fewer: a multiple of 8 (RDLEN: 128 bytes) */

@@ -13,7 +13,7 @@
  * A value out of range is brought into it quietly, as Windows' INF ranges keep it; the short
  * options' checks already said so at boot.
  */
-#include "drivers/e1000/e1000.h"
+#include "e1000.h"
 
 /* 2 s: what Intel's drivers poll at (Linux drivers/net/ethernet/intel/e1000/e1000_main.c, e1000_watchdog
  * reschedules itself with schedule_delayed_work(..., 2 * HZ)). */

@@ -9,7 +9,7 @@
  * driver puts every register it relies on into a known state itself; ITR/EITR below 500 (128 us)
  * behave as 500; MPC counts up and is never cleared by reading.
  */
-#include "drivers/e1000/e1000.h"
+#include "e1000.h"
 
 #define E1000_RESET_POLL_US 10
 #define E1000_RESET_TIMEOUT_US 10000

@@ -24,7 +24,7 @@
  * Every write of IMS/IMC happens in an ISR or inside NdisMSynchronizeWithInterruptEx, i.e. under
  * the interrupt's lock at its DIRQL, so an ISR never sees a half-changed EnabledMask.
  */
-#include "drivers/e1000/e1000.h"
+#include "e1000.h"
 
 static ULONG message_causes(PE1000_ADAPTER Adapter, ULONG MessageId)
 {

@@ -21,7 +21,7 @@
  * Halt is the reverse, with one QEMU 7.2 detail: an e1000e must not lose MSI-X within the
  * throttling window after its last message (docs/io-manager.md, "QEMU 7.2 quirks").
  */
-#include "drivers/e1000/e1000.h"
+#include "e1000.h"
 
 #define E1000_TAG IRQLAB_POOL_TAG("E1k ")
 /* Wait at least this long after masking before the interrupt goes (and with it MSI-X): longer

@@ -8,7 +8,7 @@
  * A buffer too small: NDIS_STATUS_BUFFER_TOO_SHORT (query) / NDIS_STATUS_INVALID_LENGTH (set),
  * with BytesNeeded; an OID the driver does not know: NDIS_STATUS_NOT_SUPPORTED.
  */
-#include "drivers/e1000/e1000.h"
+#include "e1000.h"
 
 #define E1000_SUPPORTED_FILTERS                                                                                        \
     (NDIS_PACKET_TYPE_DIRECTED | NDIS_PACKET_TYPE_MULTICAST | NDIS_PACKET_TYPE_ALL_MULTICAST |                         \

@@ -25,7 +25,7 @@
  * NIC - the simple choice for a ring whose buffers cannot be swapped; a miniport that lends its
  * buffers instead gets them back in MiniportReturnNetBufferLists (docs/ndis.md).
  */
-#include "drivers/e1000/e1000.h"
+#include "e1000.h"
 
 NDIS_STATUS E1000RxAllocate(PE1000_ADAPTER Adapter)
 {

@@ -2,7 +2,7 @@
  * NDIS reads some of them through OIDs (e1000_oid.c); the tests (tests/ktest/e1000_*.c, which
  * print the "e1000-stats:" lines tests/e2e/test_net_*.py parse) read them all here.
  */
-#include "drivers/e1000/e1000.h"
+#include "e1000.h"
 
 static PE1000_ADAPTER adapters[E1000_MAX_ADAPTERS];
 

@@ -17,7 +17,7 @@
  * A driver that DMAs straight from the NBL's pages would instead complete it when the NIC has
  * written the descriptor back.
  */
-#include "drivers/e1000/e1000.h"
+#include "e1000.h"
 
 NDIS_STATUS E1000TxAllocate(PE1000_ADAPTER Adapter)
 {

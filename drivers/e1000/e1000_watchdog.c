@@ -13,7 +13,7 @@
  * irqlab: NDIS has no NdisMIndicateStatusEx here; a change is reported as an LSC one is: the log
  * line, Adapter->LinkUp and the netif's link_up.
  */
-#include "drivers/e1000/e1000.h"
+#include "e1000.h"
 
 #define E1000_WATCHDOG_TAG IRQLAB_POOL_TAG("E1kW")
 

@@ -365,7 +365,7 @@ NTSTATUS io_device_stop(PDEVICE_OBJECT device)
         return STATUS_INVALID_PARAMETER;
     if (pdo->started) {
         PDEVICE_OBJECT fdo = driver_fdo(pdo);
-        /* TEMPORARY: the NDIS glue (drivers/ndis, being reworked) still finds its adapter by the
+        /* TEMPORARY: the NDIS glue (kernel/ndis, being reworked) still finds its adapter by the
          * PDO. When NDIS moves into kernel/, NdisIrqlabStopDevice takes the FDO like every driver
          * and this exception goes. */
         if (pdo->driver->StopDevice == NdisIrqlabStopDevice)

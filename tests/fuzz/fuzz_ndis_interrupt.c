@@ -1,14 +1,14 @@
 /* tests/fuzz/fuzz_ndis_interrupt.c - NdisMRegisterInterruptEx's and NdisMRegisterMiniportDriver's
- * structure checks (drivers/ndis/ndis_rules.c): NDIS_MINIPORT_INTERRUPT_CHARACTERISTICS,
+ * structure checks (kernel/ndis/ndis_rules.c): NDIS_MINIPORT_INTERRUPT_CHARACTERISTICS,
  * NDIS_MINIPORT_DRIVER_CHARACTERISTICS and the registration attributes of any content (the
  * handlers are only compared with NULL), with the header checks in every order of failure;
  * then where NDIS queues the interrupt DPCs (ndis_dpc_targets) and how many messages a device
  * with input-chosen resources was granted (ndis_message_count).
- * fuzz-sources: drivers/ndis/ndis_rules.c kernel/io/resource_list.c
+ * fuzz-sources: kernel/ndis/ndis_rules.c kernel/io/resource_list.c
  */
 #include "tests/fuzz/fuzz.h"
 
-#include "drivers/ndis/ndis_rules.h"
+#include "kernel/ndis/ndis_rules.h"
 #include "kernel/io/resource_list.h"
 
 static void fill(struct fuzz_input *in, void *object, size_t size)

@@ -9,7 +9,7 @@
  */
 #include "drivers/e1000/e1000.h"
 #include "drivers/edu/edu.h"
-#include "drivers/ndis/ndis_block.h"
+#include "kernel/ndis/ndis_block.h"
 #include "kernel/io/connect_interrupt.h"
 #include "kernel/io/pnp.h"
 #include "kernel/ke/interrupt.h"

@@ -2,7 +2,7 @@
  * indication, asked through NDIS as the stack's binding does (drivers/e1000/e1000_oid.c).
  */
 #include "drivers/e1000/e1000.h"
-#include "drivers/ndis/ndis_block.h"
+#include "kernel/ndis/ndis_block.h"
 #include "kernel/lib/string.h"
 #include "tests/ktest/e1000_stats_print.h"
 #include "tests/ktest/ktest.h"

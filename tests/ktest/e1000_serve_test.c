@@ -18,7 +18,7 @@
  * sends broken frames on purpose), every gateway answered.
  */
 #include "drivers/e1000/e1000.h"
-#include "drivers/ndis/ndis_block.h"
+#include "kernel/ndis/ndis_block.h"
 #include "kernel/boot/cmdline.h"
 #include "kernel/console/console.h"
 #include "kernel/io/pnp.h"

@@ -1,6 +1,6 @@
 /* tests/ktest/e1000_stats_print.c - see e1000_stats_print.h. */
 #include "tests/ktest/e1000_stats_print.h"
-#include "drivers/ndis/ndis_block.h"
+#include "kernel/ndis/ndis_block.h"
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"
 

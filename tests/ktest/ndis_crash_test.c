@@ -1,5 +1,5 @@
 /* tests/ktest/ndis_crash_test.c - miniport mistakes irqlab's NDIS stops the machine for
- * (drivers/ndis/ndis_verify.h, docs/ndis.md). A manual suite: each case ends the kernel on
+ * (kernel/ndis/ndis_verify.h, docs/ndis.md). A manual suite: each case ends the kernel on
  * purpose; tests/e2e/test_net_ndis_bugcheck.py runs them one by one and reads the stop screen.
  *
  *   halt_without_deregister          MiniportHaltEx returns with its interrupt registered:
@@ -12,7 +12,7 @@
  *                                    (Windows' value)
  *   register_at_dispatch             NdisMRegisterInterruptEx at DISPATCH_LEVEL: 0xA, P1 = the routine
  */
-#include "drivers/ndis/ndis_block.h"
+#include "kernel/ndis/ndis_block.h"
 #include "kernel/lib/string.h"
 #include "tests/ktest/ktest.h"
 #include "tests/ktest/ndis_test_miniport.h"

@@ -8,8 +8,8 @@
  * Runs on every machine of the matrix: MSI-X (5 messages), msix=off (MSI, 1 message) and
  * msi=off (the line, shared with the edus on pc).
  */
-#include "drivers/ndis/ndis_block.h"
-#include "drivers/ndis/ndis_rules.h"
+#include "kernel/ndis/ndis_block.h"
+#include "kernel/ndis/ndis_rules.h"
 #include "kernel/io/connect_interrupt.h"
 #include "kernel/io/pnp.h"
 #include "kernel/ke/interrupt.h"

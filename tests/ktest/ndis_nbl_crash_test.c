@@ -1,5 +1,5 @@
 /* tests/ktest/ndis_nbl_crash_test.c - breaking the data path's ownership rules stops the machine
- * (drivers/ndis/ndis_verify.h, docs/ndis.md). A manual suite: each case ends the kernel on
+ * (kernel/ndis/ndis_verify.h, docs/ndis.md). A manual suite: each case ends the kernel on
  * purpose; tests/e2e/test_ndis_nbl_bugcheck.py runs them one by one and reads the stop screen.
  * Windows leaves these rules to NDIS Verifier / Static Driver Verifier and documents no 0x7C
  * parameter for them, so the P1 values are irqlab's (0x1007 and up).
@@ -10,7 +10,7 @@
  *   crash_pool_freed_in_use        NdisFreeNetBufferListPool with an NBL allocated:    P1 0x100B
  *   crash_oid_completed_unasked    NdisMOidRequestComplete for no pending request:     P1 0x100C
  */
-#include "drivers/ndis/ndis_block.h"
+#include "kernel/ndis/ndis_block.h"
 #include "kernel/lib/string.h"
 #include "tests/ktest/ktest.h"
 #include "tests/ktest/ndis_dp_miniport.h"

@@ -4,7 +4,7 @@
  * The adapter is tests/ktest/ndis_dp_miniport.c on QEMU's e1000e; the test indicates frames as
  * a miniport's DPC would (at DISPATCH_LEVEL).
  */
-#include "drivers/ndis/ndis_block.h"
+#include "kernel/ndis/ndis_block.h"
 #include "kernel/lib/string.h"
 #include "kernel/net/arp.h"
 #include "kernel/net/ethernet.h"

@@ -1,4 +1,4 @@
-/* tests/ktest/ndis_timer_test.c - NDIS timer objects (drivers/ndis/ndis_timer.c) and the e1000's
+/* tests/ktest/ndis_timer_test.c - NDIS timer objects (kernel/ndis/ndis_timer.c) and the e1000's
  * link watchdog built on one (drivers/e1000/e1000_watchdog.c).
  *
  * learn.microsoft.com: NdisAllocateTimerObject, NdisSetTimerObject, NdisCancelTimerObject,
@@ -6,7 +6,7 @@
  * end as soon as the count is reached, so a slow host only makes a case take longer.
  */
 #include "drivers/e1000/e1000.h"
-#include "drivers/ndis/ndis_block.h"
+#include "kernel/ndis/ndis_block.h"
 #include "kernel/io/pnp.h"
 #include "kernel/ke/thread.h"
 #include "tests/ktest/io_helpers.h"

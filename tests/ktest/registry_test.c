@@ -1,10 +1,10 @@
 /* tests/ktest/registry_test.c - a device's configuration values the WDK way: IoOpenDeviceRegistryKey
  * + ZwQueryValueKey + ZwClose (kernel/io/device_registry_key.c, kernel/cm/registry.c) and NDIS's
- * NdisOpenConfigurationEx / NdisReadConfiguration / NdisCloseConfiguration (drivers/ndis/ndis_config.c).
+ * NdisOpenConfigurationEx / NdisReadConfiguration / NdisCloseConfiguration (kernel/ndis/ndis_config.c).
  * The values are put in the store directly (cm_set_value*) and removed again by each case;
  * docs/configuration.md (a walk-through) sets them from the command line.
  * QEMU: -device edu (the WDM cases), an e1000e (the NDIS case); each skips itself without. */
-#include "drivers/ndis/ndis_block.h"
+#include "kernel/ndis/ndis_block.h"
 #include "drivers/parport/parport.h"
 #include "include/ndis.h"
 #include "include/wdm.h"

@@ -1,7 +1,7 @@
 /* tests/unit/test_ndis_rules.c - the checks NDIS makes on a miniport's structures and the DPC
- * targeting rule of MINIPORT_ISR (drivers/ndis/ndis_rules.c), and the x64 layout of
+ * targeting rule of MINIPORT_ISR (kernel/ndis/ndis_rules.c), and the x64 layout of
  * include/ndis.h's structures (its static asserts compile here too).
- * unit-sources: drivers/ndis/ndis_rules.c kernel/io/resource_list.c
+ * unit-sources: kernel/ndis/ndis_rules.c kernel/io/resource_list.c
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,7 +12,7 @@
 
 #include <cmocka.h> /* after the headers it needs */
 
-#include "drivers/ndis/ndis_rules.h"
+#include "kernel/ndis/ndis_rules.h"
 #include "kernel/io/resource_list.h"
 
 static BOOLEAN isr(NDIS_HANDLE c, PBOOLEAN q, PULONG t)

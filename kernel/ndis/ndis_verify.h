@@ -1,4 +1,4 @@
-/* drivers/ndis/ndis_verify.h - the miniport mistakes irqlab's NDIS stops the machine for.
+/* kernel/ndis/ndis_verify.h - the miniport mistakes irqlab's NDIS stops the machine for.
  *
  * Windows stops with BUGCODE_NDIS_DRIVER (0x7C) when a miniport breaks certain rules; P1 says
  * which (learn.microsoft.com "Bug Check 0x7C: BUGCODE_NDIS_DRIVER"). irqlab uses Windows' P1 for

@@ -1,4 +1,4 @@
-/* drivers/ndis/ndis_print.c - the NDIS adapters and what their interrupts did, for people.
+/* kernel/ndis/ndis_print.c - the NDIS adapters and what their interrupts did, for people.
  *
  *   ndis: e1000 00:03.0 running, line-based, vector 0xb1 IRQL 11 (shared with 1 more)
  *     msg 0: isr 1042 claimed 1000 declined 42  dpc asked 1000 queued 998 ran 998 requeued 0
@@ -7,7 +7,7 @@
  * devices on that line. Each line is at most 80 columns; ktests and the shell's `ndis` listing
  * (when there is one) print through the same sink.
  */
-#include "drivers/ndis/ndis_block.h"
+#include "kernel/ndis/ndis_block.h"
 #include "kernel/console/console.h"
 #include "kernel/ke/interrupt.h"
 #include "kernel/lib/format.h"

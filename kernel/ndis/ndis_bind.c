@@ -1,4 +1,4 @@
-/* drivers/ndis/ndis_bind.c - binding an adapter to irqlab's network stack (kernel/net).
+/* kernel/ndis/ndis_bind.c - binding an adapter to irqlab's network stack (kernel/net).
  *
  * On Windows a protocol (TCP/IP) binds to the miniport once it has initialized: it learns the
  * address (OID_802_3_CURRENT_ADDRESS), the link state, and sets a packet filter
@@ -8,8 +8,8 @@
  * right after MiniportInitializeEx succeeds, registering a struct netif whose transmit is
  * ndis_send.c's bridge; and undoes it around MiniportHaltEx.
  */
-#include "drivers/ndis/ndis_block.h"
-#include "drivers/ndis/ndis_verify.h"
+#include "kernel/ndis/ndis_block.h"
+#include "kernel/ndis/ndis_verify.h"
 #include "kernel/console/log.h"
 
 #define NDIS_BIND_PACKET_FILTER (NDIS_PACKET_TYPE_DIRECTED | NDIS_PACKET_TYPE_MULTICAST | NDIS_PACKET_TYPE_BROADCAST)

@@ -1,4 +1,4 @@
-/* drivers/ndis/ndis_work_item.c - NdisAllocateIoWorkItem, NdisQueueIoWorkItem, NdisFreeIoWorkItem.
+/* kernel/ndis/ndis_work_item.c - NdisAllocateIoWorkItem, NdisQueueIoWorkItem, NdisFreeIoWorkItem.
  *
  * learn.microsoft.com: NdisAllocateIoWorkItem, NdisQueueIoWorkItem, NdisFreeIoWorkItem,
  * NDIS_IO_WORKITEM_FUNCTION. As in Windows, an NDIS I/O work item is an IO_WORKITEM on the
@@ -6,7 +6,7 @@
  * queued or running the FDO is referenced, and the miniport's routine runs at PASSIVE_LEVEL in a
  * system worker thread (DelayedWorkQueue, what NDIS uses).
  */
-#include "drivers/ndis/ndis_block.h"
+#include "kernel/ndis/ndis_block.h"
 
 #define NDIS_TAG_WORK_ITEM IRQLAB_POOL_TAG("NdWk")
 

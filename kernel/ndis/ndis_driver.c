@@ -1,4 +1,4 @@
-/* drivers/ndis/ndis_driver.c - miniport drivers and adapters: registration, MiniportInitializeEx,
+/* kernel/ndis/ndis_driver.c - miniport drivers and adapters: registration, MiniportInitializeEx,
  * MiniportHaltEx, NdisMSetMiniportAttributes.
  *
  * learn.microsoft.com: NdisMRegisterMiniportDriver, NDIS_MINIPORT_DRIVER_CHARACTERISTICS,
@@ -17,9 +17,9 @@
  *   NdisIrqlabStopDevice    MiniportHaltEx(adapter context), then checks the miniport gave back its
  *                           interrupt, and deletes the FDO.
  */
-#include "drivers/ndis/ndis_block.h"
-#include "drivers/ndis/ndis_rules.h"
-#include "drivers/ndis/ndis_verify.h"
+#include "kernel/ndis/ndis_block.h"
+#include "kernel/ndis/ndis_rules.h"
+#include "kernel/ndis/ndis_verify.h"
 #include "kernel/console/log.h"
 #include "kernel/io/pnp.h"
 #include "kernel/lib/format.h"

@@ -1,4 +1,4 @@
-/* drivers/ndis/ndis_interrupt.c - NdisMRegisterInterruptEx, NdisMDeregisterInterruptEx,
+/* kernel/ndis/ndis_interrupt.c - NdisMRegisterInterruptEx, NdisMDeregisterInterruptEx,
  * NdisMSynchronizeWithInterruptEx, and the ISRs NDIS puts between the kernel and the miniport.
  *
  * learn.microsoft.com: NdisMRegisterInterruptEx, NdisMDeregisterInterruptEx,
@@ -18,9 +18,9 @@
  * returned (ndis_dpc.c) - and returns the miniport's answer to the kernel's dispatcher, which on
  * a shared line uses it to decide whether to offer the interrupt to the next ISR.
  */
-#include "drivers/ndis/ndis_block.h"
-#include "drivers/ndis/ndis_rules.h"
-#include "drivers/ndis/ndis_verify.h"
+#include "kernel/ndis/ndis_block.h"
+#include "kernel/ndis/ndis_rules.h"
+#include "kernel/ndis/ndis_verify.h"
 #include "kernel/console/log.h"
 #include "kernel/lib/string.h"
 

@@ -1,4 +1,4 @@
-/* drivers/ndis/ndis_memory.c - memory, registers and configuration space for miniports.
+/* kernel/ndis/ndis_memory.c - memory, registers and configuration space for miniports.
  *
  * learn.microsoft.com: NdisAllocateMemoryWithTagPriority, NdisFreeMemory, NdisMAllocateSharedMemory,
  * NdisMFreeSharedMemory, NdisMMapIoSpace, NdisMUnmapIoSpace, NdisMGetBusData; "Bug Check 0x7C".
@@ -11,9 +11,9 @@
  * QEMU's DMA is cache-coherent, so Cached makes no difference. (Windows requires
  * NdisMRegisterScatterGatherDma first; irqlab has no DMA abstraction and does not.)
  */
-#include "drivers/ndis/ndis_block.h"
-#include "drivers/ndis/ndis_verify.h"
-#include "drivers/pci/pci_config.h"
+#include "kernel/ndis/ndis_block.h"
+#include "kernel/ndis/ndis_verify.h"
+#include "arch/x86_64/pci_config.h"
 #include "kernel/io/pnp.h"
 #include "kernel/lib/string.h"
 #include "kernel/mm/pmm.h"

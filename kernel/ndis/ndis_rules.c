@@ -1,11 +1,11 @@
-/* drivers/ndis/ndis_rules.c - see ndis_rules.h.
+/* kernel/ndis/ndis_rules.c - see ndis_rules.h.
  *
  * Why NDIS checks headers at all: an NDIS 6 structure is versioned by its header, so a driver
  * built for an older NDIS passes a shorter structure. Size tells NDIS how many members it may
  * read; reading past it would take garbage for a handler pointer. A Type mismatch almost always
  * means the driver passed the wrong structure (or an uninitialized one).
  */
-#include "drivers/ndis/ndis_rules.h"
+#include "kernel/ndis/ndis_rules.h"
 
 #include "kernel/io/resource_list.h"
 

@@ -1,4 +1,4 @@
-/* drivers/ndis/ndis_oid.c - OID requests: NDIS asks, MiniportOidRequest answers.
+/* kernel/ndis/ndis_oid.c - OID requests: NDIS asks, MiniportOidRequest answers.
  *
  * learn.microsoft.com: MINIPORT_OID_REQUEST, NDIS_OID_REQUEST, NdisMOidRequestComplete, "OID
  * Requests for NDIS Miniport Drivers" (one request at a time per adapter; a pended request is
@@ -7,8 +7,8 @@
  * pended one on an event. Completing a request NDIS is not waiting for stops the machine
  * (BUGCODE_NDIS_DRIVER 0x100C).
  */
-#include "drivers/ndis/ndis_block.h"
-#include "drivers/ndis/ndis_verify.h"
+#include "kernel/ndis/ndis_block.h"
+#include "kernel/ndis/ndis_verify.h"
 
 NDIS_STATUS ndis_oid_request(struct ndis_adapter *adapter, NDIS_REQUEST_TYPE type, NDIS_OID oid, PVOID buffer,
                              ULONG length, PULONG bytes_done)

@@ -1,4 +1,4 @@
-/* drivers/ndis/ndis_timer.c - NDIS timer objects: NdisAllocateTimerObject, NdisSetTimerObject,
+/* kernel/ndis/ndis_timer.c - NDIS timer objects: NdisAllocateTimerObject, NdisSetTimerObject,
  * NdisCancelTimerObject, NdisFreeTimerObject.
  *
  * learn.microsoft.com: "NDIS Timer Functions", NdisAllocateTimerObject, NdisSetTimerObject,
@@ -15,8 +15,8 @@
  * DPC running right now, (2) be queued, or (3) be running. Hence: cancel, flush (the expiry DPC has
  * finished: (1) became (2)), remove the queued DPC, flush again (what was running has returned).
  */
-#include "drivers/ndis/ndis_block.h"
-#include "drivers/ndis/ndis_verify.h"
+#include "kernel/ndis/ndis_block.h"
+#include "kernel/ndis/ndis_verify.h"
 
 #define NDIS_TIMER_MAGIC IRQLAB_POOL_TAG("NdTm")
 

@@ -1,4 +1,4 @@
-/* drivers/ndis/ndis_dpc.c - the interrupt DPCs NDIS queues for a miniport: after its ISR, and
+/* kernel/ndis/ndis_dpc.c - the interrupt DPCs NDIS queues for a miniport: after its ISR, and
  * through NdisMQueueDpc / NdisMQueueDpcEx.
  *
  * learn.microsoft.com: MINIPORT_ISR and MINIPORT_MESSAGE_INTERRUPT (QueueDefaultInterruptDpc,
@@ -18,9 +18,9 @@
  *   * The DPC gets NDIS_RECEIVE_THROTTLE_PARAMETERS; if it sets MoreNblsPending, NDIS queues it
  *     again at once (same CPU, same context), so a flood is handled in bounded slices.
  */
-#include "drivers/ndis/ndis_block.h"
-#include "drivers/ndis/ndis_rules.h"
-#include "drivers/ndis/ndis_verify.h"
+#include "kernel/ndis/ndis_block.h"
+#include "kernel/ndis/ndis_rules.h"
+#include "kernel/ndis/ndis_verify.h"
 #include "kernel/lib/string.h"
 
 /* No libgcc in the kernel: count bits by hand (affinities are short). */

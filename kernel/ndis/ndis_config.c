@@ -1,4 +1,4 @@
-/* drivers/ndis/ndis_config.c - a miniport's keywords: NdisOpenConfigurationEx,
+/* kernel/ndis/ndis_config.c - a miniport's keywords: NdisOpenConfigurationEx,
  * NdisReadConfiguration, NdisCloseConfiguration.
  *
  * learn.microsoft.com: "NdisOpenConfigurationEx function (ndis.h)", "NdisReadConfiguration
@@ -15,9 +15,9 @@
  */
 #include "include/ndis.h"
 
-#include "drivers/ndis/ndis_block.h"
-#include "drivers/ndis/ndis_rules.h"
-#include "drivers/ndis/ndis_verify.h"
+#include "kernel/ndis/ndis_block.h"
+#include "kernel/ndis/ndis_rules.h"
+#include "kernel/ndis/ndis_verify.h"
 #include "kernel/io/io_tags.h"
 
 #define NDIS_CONFIG_MAX 16

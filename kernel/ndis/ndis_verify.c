@@ -1,5 +1,5 @@
-/* drivers/ndis/ndis_verify.c - see ndis_verify.h. */
-#include "drivers/ndis/ndis_verify.h"
+/* kernel/ndis/ndis_verify.c - see ndis_verify.h. */
+#include "kernel/ndis/ndis_verify.h"
 
 #include "kernel/console/log.h"
 #include "kernel/ke/bugcheck.h"

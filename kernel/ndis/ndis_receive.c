@@ -1,4 +1,4 @@
-/* drivers/ndis/ndis_receive.c - NdisMIndicateReceiveNetBufferLists and the return path.
+/* kernel/ndis/ndis_receive.c - NdisMIndicateReceiveNetBufferLists and the return path.
  *
  * learn.microsoft.com: NdisMIndicateReceiveNetBufferLists, MINIPORT_RETURN_NET_BUFFER_LISTS,
  * "Receiving Network Data", "Indicating Received Ethernet Packets" (NDIS_RECEIVE_FLAGS_RESOURCES:
@@ -12,8 +12,8 @@
  * MiniportReturnNetBufferLists, as on Windows, where the protocols hold them for a while. A miniport
  * that reuses an NBL before it came back is caught (BUGCODE_NDIS_DRIVER 0x1007).
  */
-#include "drivers/ndis/ndis_block.h"
-#include "drivers/ndis/ndis_verify.h"
+#include "kernel/ndis/ndis_block.h"
+#include "kernel/ndis/ndis_verify.h"
 
 static VOID return_dpc(PKDPC dpc, PVOID context, PVOID arg1, PVOID arg2)
 {

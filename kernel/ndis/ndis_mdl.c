@@ -1,4 +1,4 @@
-/* drivers/ndis/ndis_mdl.c - NdisAllocateMdl / NdisFreeMdl.
+/* kernel/ndis/ndis_mdl.c - NdisAllocateMdl / NdisFreeMdl.
  *
  * learn.microsoft.com: "MDL structure (wdm.h)", "Using MDLs", NdisAllocateMdl, NdisFreeMdl,
  * MmGetSystemAddressForMdlSafe. An MDL describes a buffer by its pages: StartVa is the page the
@@ -7,7 +7,7 @@
  * (kernel/mm/paging.h), so the frame number is the address >> 12 and the buffer is always
  * "mapped": MappedSystemVa is the buffer itself and MDL_SOURCE_IS_NONPAGED_POOL is set.
  */
-#include "drivers/ndis/ndis_block.h"
+#include "kernel/ndis/ndis_block.h"
 
 #define NDIS_TAG_MDL IRQLAB_POOL_TAG("NdMd")
 #define MDL_PAGE_SIZE 4096u

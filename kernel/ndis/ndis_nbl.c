@@ -1,4 +1,4 @@
-/* drivers/ndis/ndis_nbl.c - NET_BUFFER_LIST pools, NBL allocation, NdisGetDataBuffer.
+/* kernel/ndis/ndis_nbl.c - NET_BUFFER_LIST pools, NBL allocation, NdisGetDataBuffer.
  *
  * learn.microsoft.com: NdisAllocateNetBufferListPool, NET_BUFFER_LIST_POOL_PARAMETERS,
  * NdisAllocateNetBufferAndNetBufferList, NdisFreeNetBufferList, NdisFreeNetBufferListPool,
@@ -10,8 +10,8 @@
  * an NBL at a given moment is kept in its NdisReserved[0] (ndis_block.h, NDIS_NBL_*):
  * freeing one NDIS or the miniport still holds stops the machine (docs/ndis.md).
  */
-#include "drivers/ndis/ndis_block.h"
-#include "drivers/ndis/ndis_verify.h"
+#include "kernel/ndis/ndis_block.h"
+#include "kernel/ndis/ndis_verify.h"
 
 #define NDIS_POOL_MAGIC IRQLAB_POOL_TAG("NdPl")
 

@@ -1,4 +1,4 @@
-/* drivers/ndis/ndis_block.h - what is behind the NDIS_HANDLEs irqlab's NDIS hands out.
+/* kernel/ndis/ndis_block.h - what is behind the NDIS_HANDLEs irqlab's NDIS hands out.
  *
  * Windows' NDIS keeps an NDIS_M_DRIVER_BLOCK per miniport driver, an NDIS_MINIPORT_BLOCK per
  * adapter (the MiniportAdapterHandle) and an NDIS_MINIPORT_INTERRUPT_EX per registered

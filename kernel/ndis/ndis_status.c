@@ -1,12 +1,12 @@
-/* drivers/ndis/ndis_status.c - NdisMIndicateStatusEx: the miniport tells NDIS (and through it the
+/* kernel/ndis/ndis_status.c - NdisMIndicateStatusEx: the miniport tells NDIS (and through it the
  * stack) that something changed. irqlab understands NDIS_STATUS_LINK_STATE.
  *
  * learn.microsoft.com: NdisMIndicateStatusEx, NDIS_STATUS_INDICATION, "NDIS_STATUS_LINK_STATE"
  * (StatusBuffer is an NDIS_LINK_STATE; "miniport drivers must indicate a link state change"),
  * NDIS_LINK_STATE. The link state becomes the netif's link_up (`net` shows it).
  */
-#include "drivers/ndis/ndis_block.h"
-#include "drivers/ndis/ndis_verify.h"
+#include "kernel/ndis/ndis_block.h"
+#include "kernel/ndis/ndis_verify.h"
 #include "kernel/console/log.h"
 
 /* Whether `link` is a well-formed NDIS_LINK_STATE of `size` bytes. */

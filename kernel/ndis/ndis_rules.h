@@ -1,4 +1,4 @@
-/* drivers/ndis/ndis_rules.h - the checks NDIS makes on what a miniport hands it, and the DPC
+/* kernel/ndis/ndis_rules.h - the checks NDIS makes on what a miniport hands it, and the DPC
  * targeting rule of MINIPORT_ISR. Pure code (no kernel state): tests/unit/test_ndis_rules.c.
  *
  * learn.microsoft.com: NDIS_OBJECT_HEADER ("NDIS checks Type, Revision and Size"),

@@ -1,4 +1,4 @@
-/* drivers/ndis/ndis_send.c - the stack's transmit as MiniportSendNetBufferLists, and
+/* kernel/ndis/ndis_send.c - the stack's transmit as MiniportSendNetBufferLists, and
  * NdisMSendNetBufferListsComplete.
  *
  * learn.microsoft.com: MINIPORT_SEND_NET_BUFFER_LISTS, NdisMSendNetBufferListsComplete,
@@ -12,8 +12,8 @@
  * to the stack) or PENDING (completed later: a failure then counts as a tx error) -> FREE.
  * All slots busy is what a full ring was before: transmit returns FALSE.
  */
-#include "drivers/ndis/ndis_block.h"
-#include "drivers/ndis/ndis_verify.h"
+#include "kernel/ndis/ndis_block.h"
+#include "kernel/ndis/ndis_verify.h"
 
 enum { SLOT_FREE, SLOT_IN_CALL, SLOT_DONE_IN_CALL, SLOT_PENDING };
 
