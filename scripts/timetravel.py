@@ -153,9 +153,13 @@ def rr_argv(base, rec, mode):
 
 
 def replay_argv(record_argv):
-    """The recording's command line with rr=replay and no host forwarding (the packets come from
-    the log; the ports may be someone else's by now)."""
+    """The recording's command line with rr=replay, no host forwarding (the packets come from
+    the log; the ports may be someone else's by now) and no -loadvm: the replay starts from the
+    snapshot rr=record saved (rrsnapshot), the state the recording ran from."""
     argv = []
+    record_argv = list(record_argv)
+    i = record_argv.index("-loadvm")
+    del record_argv[i:i + 2]
     for a in record_argv:
         a = a.replace(",rr=record,", ",rr=replay,")
         if a.startswith("user,"):
@@ -171,6 +175,17 @@ def snapshot_argv(base, rec):
     argv[i + 1] = "null"
     return argv + ["-drive", f"file={rec_path(rec, 'snapshot')},if=none,id=rr-snapshot",
                    "-icount", "shift=auto", "-S", "-monitor", "stdio"]
+
+
+def delete_boot_snapshot(rec, timeout=60):
+    """Remove the start snapshot once recorded. It has no record/replay state (it was saved
+    before recording began) and the same instruction count (0) as "init", so a reverse-*
+    command looking for the nearest snapshot (replay/replay-debugging.c) could load it and
+    lose its place in the log."""
+    argv = ["timeout", "-s", "KILL", str(timeout), irqlab_qemu.QEMU_BIN, "-machine", "none", "-nodefaults",
+            "-display", "none", "-drive", f"file={rec_path(rec, 'snapshot')},if=none,id=rr-snapshot",
+            "-monitor", "stdio"]
+    subprocess.run(argv, input=f"delvm {BOOT_SNAPSHOT}\nquit\n", capture_output=True, text=True)
 
 
 def make_boot_snapshot(base, rec, timeout=60):
@@ -240,7 +255,7 @@ def cmd_record(args):
     print(shlex.join(run), flush=True)
     for line in irqlab_net.describe(setup):
         print(line, flush=True)
-    print(f"Recording to {rec} (at most RR_MAX={args.max}). Leave with 'poweroff' at the irqlab> prompt "
+    print(f"Recording to {rec} (at most RR_MAX={args.max}). Leave with 'poweroff' at the guest's prompt "
           "or Ctrl-C; then `make replay` replays it.", flush=True)
     started = datetime.datetime.now(datetime.timezone.utc)
     old = signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is QEMU's: it ends the recording cleanly
@@ -265,7 +280,9 @@ def cmd_record(args):
         signal.signal(signal.SIGINT, old)
         if sys.stdin.isatty():
             subprocess.run(["stty", "sane"], check=False)
+    delete_boot_snapshot(rec_abs)
     manifest = {
+        "rec_dir": rec_abs,  # replay puts the recording's folder of the day in its place
         "record_argv": argv,
         "replay_argv": replay_argv(argv),
         "kernel": {"source": os.path.abspath(args.elf), "build_id": build_id(rec_path(rec, "elf")),
@@ -319,9 +336,9 @@ def load_recording(rec, current_elf=None, any_kernel=False):
         raise RecordingError(f"{rec_path(rec, 'log')} is corrupted (its SHA-256 is not the recorded one); "
                              "record again (make record)")
     names = qcow2_snapshots(rec_path(rec, "snapshot"))
-    if names is None or RR_SNAPSHOT not in names or BOOT_SNAPSHOT not in names:
-        raise RecordingError(f"{rec_path(rec, 'snapshot')} is damaged: it does not hold the snapshots "
-                             f"'{BOOT_SNAPSHOT}' and '{RR_SNAPSHOT}' a replay starts from; record again (make record)")
+    if names is None or RR_SNAPSHOT not in names:
+        raise RecordingError(f"{rec_path(rec, 'snapshot')} is damaged: it does not hold the snapshot "
+                             f"'{RR_SNAPSHOT}' a replay starts from; record again (make record)")
     if current_elf and not any_kernel and os.path.exists(current_elf):
         now = build_id(current_elf)
         if now != recorded:
@@ -359,7 +376,9 @@ def cmd_replay(args):
     except RecordingError as e:
         print(f"make replay: {e}", file=sys.stderr)
         return 2
-    argv = manifest["replay_argv"]
+    # The recording may have been moved or copied since: its files are where it is now.
+    here = os.path.abspath(rec)
+    argv = [a.replace(manifest["rec_dir"], here) for a in manifest["replay_argv"]]
     if args.gdb or args.gdb_script:
         return replay_under_gdb(args, rec, manifest, argv)
     run = bounded(argv, args.timeout)
@@ -410,6 +429,10 @@ def replay_under_gdb(args, rec, manifest, argv):
         commands = []
     gdb = irqlab_qemu.gdb_argv(elf, port, batch=bool(args.gdb_script), commands=commands,
                                scripts=[args.gdb_script] if args.gdb_script else [])
+    # A replay answers gdb only after loading its snapshots, and a reverse-* command replays
+    # from the start: far longer than gdb's 2 s default wait for a reply.
+    at = gdb.index(f"target remote 127.0.0.1:{port}") - 1
+    gdb[at:at] = ["-ex", "set remotetimeout 600"]
     print(shlex.join(qemu) + " &", flush=True)
     print(shlex.join(gdb), flush=True)
     if not args.gdb_script:
@@ -424,6 +447,11 @@ def replay_under_gdb(args, rec, manifest, argv):
         if not args.gdb_script:
             threading.Thread(target=tail, args=(log, stop), daemon=True).start()
         wait_for_port(port, proc)
+        if proc.poll() is not None:
+            with open(log, errors="replace") as f:
+                print(f"make replay: QEMU ended before gdb could attach (status {proc.returncode}):\n"
+                      f"{f.read()[-2000:]}", file=sys.stderr)
+            return 1
         gdb_proc = subprocess.Popen(gdb, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         return gdb_proc.wait()
     finally:
@@ -438,16 +466,22 @@ def replay_under_gdb(args, rec, manifest, argv):
             proc.wait()
 
 
+def listening(port):
+    """True once something listens on TCP `port` (read from /proc/net/tcp: a test connection
+    would take the gdb stub's only connection, and gdb's would then time out)."""
+    try:
+        with open("/proc/net/tcp") as f:
+            rows = f.read().splitlines()[1:]
+    except OSError:
+        return True
+    return any(r.split()[1].endswith(f":{port:04X}") and r.split()[3] == "0A" for r in rows)
+
+
 def wait_for_port(port, proc, timeout=60):
     """QEMU loads the snapshot before its gdb stub listens: wait until it does (or QEMU ends)."""
-    import socket
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
+    while time.monotonic() < deadline and proc.poll() is None and not listening(port):
+        time.sleep(0.1)
 
 
 def tail(path, stop):
@@ -466,7 +500,13 @@ def tail(path, stop):
             stop.wait(0.05)
 
 
+def _exit_on_signal(signum, frame):
+    raise SystemExit(128 + signum)  # run the `finally` blocks: no QEMU is left behind
+
+
 def main():
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    signal.signal(signal.SIGHUP, _exit_on_signal)
     import qemu  # the same machine options as `make run`
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="command", required=True)
