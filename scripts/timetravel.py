@@ -82,7 +82,7 @@ def sha256(path):
 def write_empty_qcow2(path, size=1 << 20):
     """An empty qcow2 (version 2) image: QEMU keeps its VM snapshots in it.
 
-    Written here so recording needs no qemu-img. Layout (QEMU docs/interop/qcow2.txt): the
+    Written here so recording needs no qemu-img. Layout (QEMU's docs/interop/qcow2.txt): the
     header in cluster 0, the refcount table in cluster 1, its one refcount block in cluster 2,
     the L1 table in cluster 3; 64 KiB clusters, so 1 MiB needs one L1 entry (empty)."""
     cluster = 1 << 16
@@ -96,8 +96,9 @@ def write_empty_qcow2(path, size=1 << 20):
 
 
 def qcow2_snapshots(path):
-    """The names of the VM snapshots in a qcow2 image, or None if it is not one (docs/interop/
-    qcow2.txt: nb_snapshots and snapshots_offset in the header, then one table entry each).
+    """The names of the VM snapshots in a qcow2 image, or None if it is not one (the format:
+    QEMU's docs/interop/qcow2.txt; nb_snapshots and snapshots_offset in the header, then one
+    table entry each).
     A replay writes to the image (QEMU keeps it open read-write), so its bytes cannot be hashed."""
     try:
         with open(path, "rb") as f:
