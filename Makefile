@@ -59,6 +59,32 @@ KERNEL_CFLAGS := -m64 -std=gnu11 -ffreestanding -fno-pic -fno-pie -fno-stack-pro
 NASMFLAGS := -f elf64 -g -F dwarf -w+all
 LDFLAGS   := -nostdlib -static -z max-page-size=0x1000 -z noexecstack -T linker.ld
 
+# ---- the sanitizer test build (issue 14; docs/testing.md "The sanitizer build") ---------------
+# make SANITIZE=1 builds both kernels into $(BUILD)/san/ with GCC's undefined-behaviour checks
+# (runtime: kernel/lib/ubsan.c, stop 0x1E) and -fstack-protector-strong with a global guard
+# (kernel/lib/stack_protector.c, stop 0xF7). `make test` runs the in-guest suites on it too.
+# The runtime's own two files are built without either: a check in them would call itself.
+SANITIZE ?= 0
+ifeq ($(strip $(SANITIZE)),1)
+override BUILD := $(BUILD)/san
+SANITIZE_CFLAGS := -fsanitize=undefined -fstack-protector-strong -mstack-protector-guard=global \
+    -DIRQLAB_SANITIZE=1
+KERNEL_CFLAGS := $(filter-out -fno-stack-protector,$(KERNEL_CFLAGS)) $(SANITIZE_CFLAGS)
+SANITIZE_RUNTIME_OBJS := $(BUILD)/obj/kernel/lib/ubsan.o $(BUILD)/obj/kernel/lib/stack_protector.o
+$(SANITIZE_RUNTIME_OBJS): KERNEL_CFLAGS := $(filter-out $(SANITIZE_CFLAGS),$(KERNEL_CFLAGS)) \
+    -fno-stack-protector -DIRQLAB_SANITIZE=1
+endif
+# libFuzzer targets for the host-testable parsers (tests/fuzz/, scripts/fuzz.py, docs/testing.md
+# "Fuzzing"): make fuzz [FUZZ_SECONDS=60] [FUZZ_TARGETS="net_frame acpi"]. make test runs a short,
+# count-bounded pass of every target (tests/e2e/test_fuzz.py).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+.PHONY: fuzz
+fuzz:
+	$(Q)bash scripts/deps.sh
+	$(Q)$(PYTHON) scripts/fuzz.py --build $(BUILD) --seconds $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+# ---- end of the sanitizer and fuzzing block ------------------------------------------------------
+
 # ---- sources -----------------------------------------------------------------------------
 KERNEL_C   := $(shell find arch kernel drivers -name '*.c' 2>/dev/null | sort)
 KERNEL_ASM := $(shell find boot arch -name '*.asm' 2>/dev/null | sort)
@@ -205,6 +231,7 @@ RUN_TESTS = $(PYTHON) scripts/run_tests.py --build $(BUILD) --jobs $(JOBS)
 test:
 	$(Q)bash scripts/deps.sh
 	$(Q)$(SUBMAKE) all
+	$(Q)$(SUBMAKE) -j$(NPROC) SANITIZE=1 ktest
 	$(Q)$(RUN_TESTS)
 
 # Host unit tests (cmocka); the compile rule is in scripts/run_tests.py (unit_command).
@@ -236,6 +263,28 @@ LOAD_NICE    ?= 0
 test-loaded:
 	$(Q)bash scripts/load.sh -n $(LOAD_SPINNERS) -r $(LOAD_RUNS) -N $(LOAD_NICE) -k $(BUILD)/test-logs \
 	    -o $(BUILD)/load-logs -- $(SUBMAKE) $(LOAD_TARGET) JOBS=$(LOAD_JOBS)
+
+# ---- bench and trace (issue 15; docs/performance.md) ------------------------------------------
+# make bench: deterministic instruction counts (-icount) and wall-clock figures, a table,
+# $(BUILD)/bench/results.json and PNG plots (scripts/bench.py; BENCH_ARGS=--short for a quick one).
+# make trace: boot with trace=on, run a short interrupt workload, export the per-CPU trace as
+# Chrome trace-event JSON and histograms in $(BUILD)/trace/ (scripts/trace.py).
+# BENCH_CFLAGS: extra compiler flags (bench.py builds a copy with -DIRQLAB_NO_TRACE).
+BENCH_CFLAGS ?=
+KERNEL_CFLAGS += $(BENCH_CFLAGS)
+BENCH_ARGS ?=
+TRACE_ARGS ?=
+.PHONY: bench trace
+bench:
+	$(Q)bash scripts/deps.sh
+	$(Q)$(SUBMAKE) all
+	$(Q)IRQLAB_BUILD=$(abspath $(BUILD)) $(PYTHON) scripts/bench.py --build $(BUILD) $(BENCH_ARGS)
+
+trace:
+	$(Q)bash scripts/deps.sh
+	$(Q)$(SUBMAKE) $(BUILD)/kernel.elf $(BUILD)/ktest.elf
+	$(Q)IRQLAB_BUILD=$(abspath $(BUILD)) $(PYTHON) scripts/trace.py --build $(BUILD) --machine $(MACHINE) \
+	    --smp $(SMP) $(TRACE_ARGS)
 
 # ---- a new driver from scripts/driver_template (docs/tutorial-first-driver.md) ---------------
 NAME   ?=
@@ -312,6 +361,10 @@ help:
 	@echo '  make ktest            build the test kernel $(BUILD)/ktest.elf'
 	@echo '  make check-ktest GLOB=mm.*   run selected in-guest suites on MACHINE/SMP/BOOT'
 	@echo '  make e2e              end-to-end tests only (tests/e2e/test_*.py)'
+	@echo '  make bench [BENCH_ARGS=--short]   what an interrupt costs: table, $(BUILD)/bench/results.json, plots'
+	@echo '  make trace [SMP=4]    per-CPU ISR/DPC trace of a short workload: Chrome JSON + histograms'
+	@echo '  make SANITIZE=1 ktest  the test kernel with UBSan and -fstack-protector-strong, in $(BUILD)/san/'
+	@echo '  make fuzz [FUZZ_SECONDS=60]   libFuzzer on the parsers and validators (tests/fuzz/)'
 	@echo '  make test-loaded [LOAD_TARGET=test LOAD_RUNS=1]   the same with every core busy (host-speed check)'
 	@echo '  make grade LAB=share-the-line [SOLUTION=1]   score a course lab (labs/, docs/labs/)'
 	@echo '  make run-ktest CMDLINE=ktest=...   boot the test kernel interactively'

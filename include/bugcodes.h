@@ -28,7 +28,10 @@
 #define BAD_POOL_CALLER 0x000000C2u /* [mm] parameters: kernel/mm/pool.c, heap.h */
 #define PNP_DETECTED_FATAL_ERROR 0x000000CAu
 #define DRIVER_IRQL_NOT_LESS_OR_EQUAL 0x000000D1u
+#define DRIVER_OVERRAN_STACK_BUFFER 0x000000F7u /* -fstack-protector (make SANITIZE=1): kernel/lib/stack_protector.h */
 #define DRIVER_VERIFIER_IOMANAGER_VIOLATION 0x000000C9u /* verifier=io: kernel/io/irp.c */
+#define DRIVER_VERIFIER_DETECTED_VIOLATION 0x000000C4u /* verifier=spinlock: kernel/ke/verifier_spinlock.c */
+#define DRIVER_PAGE_FAULT_BEYOND_END_OF_ALLOCATION 0x000000D6u /* verifier=special: kernel/mm/pool_special.c */
 #define DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL 0x000000D5u /* a freed KINTERRUPT: kernel/ke/interrupt.c */
 #define HARDWARE_INTERRUPT_STORM 0x000000F2u
 #define IRQL_UNEXPECTED_VALUE 0x000000C8u

@@ -26,6 +26,7 @@
 #include "kernel/ke/ke_init.h"
 #include "kernel/ke/shutdown.h"
 #include "kernel/ke/time.h"
+#include "kernel/lib/stack_protector.h"
 #include "kernel/main.h"
 #include "kernel/mm/kstack.h"
 #include "kernel/mm/mm.h"
@@ -111,8 +112,12 @@ static void guard_bsp_ist_stacks(void)
 /* Steps 5 onwards, on the guarded kernel stack (step 4). */
 __attribute__((noreturn)) static void kernel_main_guarded(void);
 
-void kernel_main(uint32_t magic, uint32_t info)
+/* No stack cookie here: the guard changes while this frame is live (stack_protector.h). */
+__attribute__((no_stack_protector)) void kernel_main(uint32_t magic, uint32_t info)
 {
+    /* 0. The stack cookie's value (make SANITIZE=1 checks it), before anything can use it. */
+    stack_protector_init();
+
     /* 1. A console first, so that everything after can explain itself. */
     console_init();
 

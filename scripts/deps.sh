@@ -16,6 +16,8 @@ PACKAGES=(
     netcat-openbsd                          # nc -u: the UDP echo walk-throughs (docs/ndis.md, docs/net.md)
     git                                     # make grade and the tests copy the tracked files
     cppcheck clang-tidy clang-format bear   # make lint, format-check, compile_commands.json
+    gnuplot-nox                             # make bench / make trace: the PNG plots
+    clang libclang-rt-14-dev                # make fuzz: clang -fsanitize=fuzzer,address,undefined
 )
 
 missing=()

@@ -47,6 +47,13 @@ KTEST_MATRIX = [
     ("pc", 4, "kernel", "msix=off"),
     ("q35", 1, "kernel", "msix=off threaded_dpcs=off"),  # + threaded DPCs as ordinary DPCs
 ]
+# The sanitizer build (make SANITIZE=1 -> <build>/san/ktest.elf: UBSan and the stack protector,
+# docs/testing.md): the same suites, one CPU and four. Each adds ~15 s (pc, 1 CPU) and ~55 s
+# (q35, 4 CPUs) of QEMU time under TCG. Reported as ktest:san/<machine>/...
+SAN_KTEST_MATRIX = [
+    ("pc", 1, "kernel", ""),
+    ("q35", 4, "kernel", ""),
+]
 # Devices every in-guest run gets (two edu on one shared line, an e1000e with MSI-X); `make
 # check-ktest` uses the same list.
 KTEST_DEVICES = ktest_runner.KTEST_DEVICES
@@ -156,8 +163,8 @@ def run_unit(test, build, logs, build_only=False):
 
 # ---- ktest ---------------------------------------------------------------------------------------
 
-def run_ktest_config(elf, machine, smp, boot, options, logs):
-    config = f"{machine}/smp{smp}/{boot}" + (f"/{options.replace(' ', '/')}" if options else "")
+def run_ktest_config(elf, machine, smp, boot, options, logs, label=""):
+    config = label + f"{machine}/smp{smp}/{boot}" + (f"/{options.replace(' ', '/')}" if options else "")
     log = os.path.join(logs, f"ktest-{config.replace('/', '-')}.serial.log")
     start = time.monotonic()
     try:
@@ -173,6 +180,8 @@ def run_ktest_config(elf, machine, smp, boot, options, logs):
         status = "skip" if c.ok and c.skipped else "pass" if c.ok else "fail"
         detail = (c.directive + "\n" if c.directive else "") + "\n".join(c.diag[:6])
         rerun = ktest_runner.make_rerun(machine, smp, boot, options, c.name) if status == "fail" else ""
+        if rerun and label == "san/":
+            rerun = rerun.replace("make check-ktest", "make SANITIZE=1 check-ktest", 1)
         results.append(Result(f"ktest:{config}:{c.name}", status, log, detail.strip() if status == "fail" else "",
                               rerun))
     for p in run.problems:
@@ -286,6 +295,13 @@ def main():
         elf = os.path.join(build, "ktest.elf")
         for machine, smp, boot, options in KTEST_MATRIX[:1] if args.quick else KTEST_MATRIX:
             jobs.append((run_ktest_config, elf, machine, smp, boot, options, logs))
+        san_elf = os.path.join(build, "san", "ktest.elf")
+        if not args.quick:
+            if os.path.exists(san_elf):
+                for machine, smp, boot, options in SAN_KTEST_MATRIX:
+                    jobs.append((run_ktest_config, san_elf, machine, smp, boot, options, logs, "san/"))
+            else:
+                results.append(Result("ktest:san:build", "fail", "", f"{rel(san_elf)} is missing: make SANITIZE=1 ktest"))
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         for future in [pool.submit(*job) for job in jobs]:
             results += future.result()

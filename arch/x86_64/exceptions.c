@@ -11,6 +11,8 @@
  *     read-only page
  *   #PF, fetch from a   0xFC ATTEMPTED_EXECUTE_OF_NOEXECUTE_MEMORY CR2, the page-table entry, 0, 0
  *     no-execute page
+ *   #PF in special pool 0xD6 DRIVER_PAGE_FAULT_BEYOND_END_OF_ALLOCATION  CR2, 0 read / 1 write, RIP,
+ *     (verifier=special)                                   the block (kernel/mm/pool_special.h)
  *   #PF 14, IRQL >= 2   0x0A IRQL_NOT_LESS_OR_EQUAL        CR2, IRQL, bit 0 write | bit 3 exec, RIP
  *   #DE 0               0x1E KMODE_EXCEPTION_NOT_HANDLED   0xC0000094, RIP, 0, 0  (P1 sign-extended:
  *                                                          0xFFFFFFFFC0000094, as on x64 Windows)
@@ -40,6 +42,7 @@
 #include "include/ntstatus.h"
 #include "kernel/ke/bugcheck.h"
 #include "kernel/mm/paging.h"
+#include "kernel/mm/pool_special.h"
 
 /* DISPATCH_LEVEL from wdm.h: at or above it, a page fault cannot be serviced. */
 #define EXC_DISPATCH_LEVEL 2
@@ -109,6 +112,13 @@ __attribute__((noreturn)) static void exception_page_fault(const struct trap_fra
     uint64_t irql = read_cr8();
     bool write = frame->error_code & X86_PF_WRITE;
     bool execute = frame->error_code & X86_PF_FETCH;
+
+    /* verifier=special: an access past a special-pool block hit its guard page. Checked before the
+     * IRQL rule, as Windows does: the overrun is the news, whatever the IRQL. P4 = the block. */
+    struct pool_special_block block;
+    if (pool_special_find(address, &block))
+        bugcheck_from_trap(DRIVER_PAGE_FAULT_BEYOND_END_OF_ALLOCATION, address, write ? 1 : 0, frame->rip,
+                           block.address, frame);
 
     if (irql >= EXC_DISPATCH_LEVEL)
         bugcheck_from_trap(IRQL_NOT_LESS_OR_EQUAL, address, irql,

@@ -136,7 +136,11 @@ static enum boot_error parse_multiboot2(uint64_t info, struct boot_info *out)
         }
         case MB2_TAG_MMAP: {
             const struct mb2_mmap_tag *mmap = (const void *)tag;
-            if (tag->size < sizeof(*mmap) || mmap->entry_size < sizeof(struct mb2_mmap_entry))
+            /* The Multiboot2 specification (3.6.8 "Memory map") guarantees entry_size is a
+             * multiple of 8. One that is not would put 64-bit fields at misaligned addresses
+             * (undefined behaviour; found by tests/fuzz/fuzz_multiboot2.c): malformed. */
+            if (tag->size < sizeof(*mmap) || mmap->entry_size < sizeof(struct mb2_mmap_entry) ||
+                mmap->entry_size % 8 != 0)
                 return BOOT_ERR_MALFORMED;
             saw_mmap = true;
             for (uint64_t e = at + sizeof(*mmap); e + mmap->entry_size <= at + tag->size; e += mmap->entry_size) {

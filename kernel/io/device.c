@@ -14,6 +14,7 @@
 #include "kernel/io/io_tags.h"
 #include "kernel/io/irp.h"
 #include "kernel/lib/string.h"
+#include "kernel/ke/verifier_irql.h"
 
 /* The extension follows the object, rounded up so it is 16-byte aligned (the pool's alignment). */
 #define EXTENSION_OFFSET ((sizeof(DEVICE_OBJECT) + 15) & ~(size_t)15)
@@ -22,6 +23,7 @@ NTSTATUS IoCreateDevice(PDRIVER_OBJECT DriverObject, ULONG DeviceExtensionSize, 
                         DEVICE_TYPE DeviceType, ULONG DeviceCharacteristics, BOOLEAN Exclusive,
                         PDEVICE_OBJECT *DeviceObject)
 {
+    KE_VERIFY_IRQL_AT_MOST(IoCreateDevice, PASSIVE_LEVEL); /* verifier=irql */
     UNREFERENCED_PARAMETER(Exclusive);
     if (!DriverObject || !DeviceObject)
         return STATUS_INVALID_PARAMETER;
@@ -57,6 +59,7 @@ NTSTATUS IoCreateDevice(PDRIVER_OBJECT DriverObject, ULONG DeviceExtensionSize, 
 
 VOID IoDeleteDevice(PDEVICE_OBJECT DeviceObject)
 {
+    KE_VERIFY_IRQL_AT_MOST(IoDeleteDevice, PASSIVE_LEVEL); /* verifier=irql */
     if (!DeviceObject)
         return;
     io_name_remove(DeviceObject);
@@ -77,6 +80,7 @@ VOID IoDeleteDevice(PDEVICE_OBJECT DeviceObject)
 
 PDEVICE_OBJECT IoAttachDeviceToDeviceStack(PDEVICE_OBJECT SourceDevice, PDEVICE_OBJECT TargetDevice)
 {
+    KE_VERIFY_IRQL_AT_MOST(IoAttachDeviceToDeviceStack, DISPATCH_LEVEL); /* verifier=irql */
     if (!SourceDevice || !TargetDevice)
         return NULL;
     /* Attach on top of whatever is on top of the target already; return what we attached to. */
@@ -90,6 +94,7 @@ PDEVICE_OBJECT IoAttachDeviceToDeviceStack(PDEVICE_OBJECT SourceDevice, PDEVICE_
 
 VOID IoDetachDevice(PDEVICE_OBJECT TargetDevice)
 {
+    KE_VERIFY_IRQL_AT_MOST(IoDetachDevice, PASSIVE_LEVEL); /* verifier=irql */
     if (TargetDevice)
         TargetDevice->AttachedDevice = NULL;
 }

@@ -42,6 +42,7 @@
 #include "kernel/ke/bugcheck.h"
 #include "kernel/ke/storm.h" /* ke_verifier_check_on: the verifier= switch */
 #include "kernel/lib/string.h"
+#include "kernel/ke/verifier_irql.h"
 
 struct io_system_buffer {
     ULONG output_length;
@@ -69,6 +70,7 @@ static struct io_system_buffer *system_buffer_of(PVOID data)
 
 PIRP IoAllocateIrp(CCHAR StackSize, BOOLEAN ChargeQuota)
 {
+    KE_VERIFY_IRQL_AT_MOST(IoAllocateIrp, DISPATCH_LEVEL); /* verifier=irql */
     UNREFERENCED_PARAMETER(ChargeQuota); /* no quotas */
     if (StackSize < 1)
         return NULL;
@@ -87,6 +89,7 @@ PIRP IoAllocateIrp(CCHAR StackSize, BOOLEAN ChargeQuota)
 
 VOID IoFreeIrp(PIRP Irp)
 {
+    KE_VERIFY_IRQL_AT_MOST(IoFreeIrp, DISPATCH_LEVEL); /* verifier=irql */
     if (!Irp)
         return;
     Irp->Type = 0; /* a stale pointer no longer looks like an IRP (IoCompleteRequest checks) */

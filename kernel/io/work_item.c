@@ -15,6 +15,7 @@
 #include "include/wdm.h"
 #include "kernel/ke/irql.h"
 #include "kernel/lib/string.h"
+#include "kernel/ke/verifier_irql.h"
 
 #define IO_TAG_WORK_ITEM IRQLAB_POOL_TAG("IoWk")
 #define IO_WORK_ITEM_MAGIC IRQLAB_POOL_TAG("IoWi")
@@ -53,6 +54,7 @@ VOID IoInitializeWorkItem(PVOID IoObject, PIO_WORKITEM IoWorkItem)
 
 PIO_WORKITEM IoAllocateWorkItem(PDEVICE_OBJECT DeviceObject)
 {
+    KE_VERIFY_IRQL_AT_MOST(IoAllocateWorkItem, DISPATCH_LEVEL); /* verifier=irql */
     if (!is_io_object(DeviceObject))
         KeBugCheckEx(WORKER_INVALID, 3, 0, (ULONG_PTR)DeviceObject, 0);
     PIO_WORKITEM w = ExAllocatePool2(POOL_FLAG_NON_PAGED, sizeof(*w), IO_TAG_WORK_ITEM);
@@ -126,6 +128,7 @@ VOID IoUninitializeWorkItem(PIO_WORKITEM IoWorkItem)
 
 VOID IoFreeWorkItem(PIO_WORKITEM IoWorkItem)
 {
+    KE_VERIFY_IRQL_AT_MOST(IoFreeWorkItem, DISPATCH_LEVEL); /* verifier=irql */
     IoUninitializeWorkItem(IoWorkItem);
     ExFreePoolWithTag(IoWorkItem, IO_TAG_WORK_ITEM);
 }

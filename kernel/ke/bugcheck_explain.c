@@ -17,10 +17,13 @@
 #include "kernel/ke/backtrace.h"
 #include "kernel/ke/bugcheck.h"
 #include "kernel/ke/ksyms.h"
+#include "kernel/mm/pool.h"
+#include "kernel/mm/pool_special.h"
 #include "kernel/ke/kprcb.h"
 #include "kernel/ke/clock.h"
 #include "kernel/ke/watchdog.h"
 #include "kernel/lib/format.h"
+#include "kernel/lib/ubsan.h"
 #include "kernel/mm/kstack.h"
 
 #define HIGH_LEVEL_VALUE 15 /* IRQLs are 0..15; anything larger in P1 is an address */
@@ -104,6 +107,11 @@ static void explain_kmode(const struct bugcheck_report *r, const char *caller, c
         ksym_format(r->param[1], at, sizeof(at));
     else
         ksnprintf(at, sizeof(at), "%s", caller);
+    char check[192];
+    if (!r->frame && ubsan_describe(r->param[2], check, sizeof(check))) { /* make SANITIZE=1 */
+        ksnprintf(buf, size, "UndefinedBehaviorSanitizer: %s, in %s.", check, at);
+        return;
+    }
     switch ((uint32_t)r->param[0]) {
     case (uint32_t)STATUS_INTEGER_DIVIDE_BY_ZERO:
         ksnprintf(buf, size, "An integer division by zero (#DE) in %s.", at);
@@ -403,6 +411,38 @@ static bool explain_rule(const struct bugcheck_report *r, char *buf, size_t size
         else
             ksnprintf(buf, size, "Driver Verifier's I/O verification found violation 0x%lx.", (unsigned long)p[0]);
         return true;
+    case DRIVER_VERIFIER_DETECTED_VIOLATION:
+        if (p[0] == 0x31) {
+            ksym_format(p[3], what, sizeof(what));
+            ksnprintf(buf, size,
+                      "Rule spinlock (verifier=spinlock): %s lowered the IRQL from %lu to %lu while this CPU "
+                      "still held a spin lock; release every spin lock before going below DISPATCH_LEVEL "
+                      "(nested locks: release in the reverse order of acquiring).",
+                      what, (unsigned long)p[1], (unsigned long)p[2]);
+        } else {
+            ksnprintf(buf, size, "Driver Verifier found violation 0x%lx.", (unsigned long)p[0]);
+        }
+        return true;
+    case DRIVER_PAGE_FAULT_BEYOND_END_OF_ALLOCATION: {
+        struct pool_special_block b;
+        char tag[5];
+        ksym_format(p[2], what, sizeof(what));
+        if (pool_special_find(p[0], &b) && b.address) {
+            ksym_format((uint64_t)(uintptr_t)b.caller, who, sizeof(who));
+            bool before = p[0] < b.address;
+            ksnprintf(buf, size,
+                      "Special pool (verifier=special): %s %s 0x%016lx, %lu bytes %s the %lu-byte allocation "
+                      "0x%016lx (tag '%s', made by %s)%s.",
+                      what, p[1] ? "wrote" : "read", (unsigned long)p[0],
+                      (unsigned long)(before ? b.address - p[0] : p[0] - b.address),
+                      before ? "before the start of" : "from the start of", (unsigned long)b.bytes,
+                      (unsigned long)b.address, pool_tag_text(b.tag, tag), who, before ? "" : ": beyond its end");
+        } else {
+            ksnprintf(buf, size, "Special pool (verifier=special): %s touched 0x%016lx, in a special-pool slot with "
+                      "no live allocation (freed).", what, (unsigned long)p[0]);
+        }
+        return true;
+    }
     case DRIVER_RETURNED_HOLDING_CANCEL_LOCK:
         ksnprintf(buf, size,
                   "Cancel routine 0x%016lx returned for IRP 0x%016lx still holding the cancel spin lock "
@@ -523,9 +563,20 @@ void bugcheck_explain(const struct bugcheck_report *r, char *buf, size_t size)
     case MANUALLY_INITIATED_CRASH:
         ksnprintf(buf, size, "The crash was requested on purpose by %s.", at);
         return;
+    case DRIVER_OVERRAN_STACK_BUFFER: { /* kernel/lib/stack_protector.c */
+        char overran[96];
+        backtrace_format_return_address(r->param[0], overran, sizeof(overran));
+        ksnprintf(buf, size,
+                  "%s wrote past the end of a buffer on its stack: the stack cookie in its frame no "
+                  "longer holds 0x%016lx (-fstack-protector-strong).",
+                  overran, (unsigned long)r->param[1]);
+        return;
+    }
     default:
         break;
     }
+    if (r->code == DRIVER_PAGE_FAULT_BEYOND_END_OF_ALLOCATION && explain_rule(r, buf, size))
+        return; /* a page fault (r->frame set) that explain_rule knows how to tell */
     if (!r->frame && (explain_rule(r, buf, size) || explain_watchdog(r, buf, size)))
         return;
     ksnprintf(buf, size, "KeBugCheckEx(%s) was called by %s.", bugcheck_name(r->code), at);

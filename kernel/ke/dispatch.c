@@ -25,6 +25,7 @@
 #include "kernel/ke/spinlock.h"
 #include "kernel/ke/storm.h"
 #include "kernel/ke/thread.h"
+#include "kernel/ke/trace.h"
 #include "kernel/ke/vectors.h"
 #include "kernel/ke/watchdog.h"
 
@@ -46,10 +47,12 @@ static BOOLEAN invoke_isr(PKINTERRUPT interrupt, void *context)
         ke_watch_begin(prcb, KE_WATCHED_ISR, isr, interrupt, &outer);
 
     BOOLEAN claimed = FALSE; /* ke_interrupt_connect refuses objects without a routine */
+    trace_isr(interrupt->Vector, isr, interrupt); /* off: one not-taken branch (trace.h) */
     if (interrupt->MessageServiceRoutine)
         claimed = interrupt->MessageServiceRoutine(interrupt, interrupt->ServiceContext, interrupt->MessageIndex);
     else if (interrupt->ServiceRoutine)
         claimed = interrupt->ServiceRoutine(interrupt, interrupt->ServiceContext);
+    trace_isr_end(interrupt->Vector, isr, claimed);
     if (watched)
         ke_watch_end(prcb, &outer);
 
@@ -84,6 +87,7 @@ void ke_dispatch_interrupt(struct trap_frame *frame)
     }
 
     /* 2. + 3. (and what the DPC watchdog needs to know, watchdog.h) */
+    trace_interrupt(vector);
     KIRQL interrupted_irql = ke_get_irql();
     if (vector == KE_VECTOR_CLOCK) {
         prcb->clock_interrupted_irql = interrupted_irql;
@@ -121,6 +125,7 @@ void ke_dispatch_interrupt(struct trap_frame *frame)
         prcb->vector_unclaimed[vector]++;
     ke_storm_account(prcb, vector, walk.claimed);
     prcb->interrupt_nesting--;
+    trace_interrupt_end(vector);
 
     /* 7. + 8. (and the thread switch a DPC, the clock or an IPI asked for: kernel/ke/switch.c) */
     if (interrupted_irql < DISPATCH_LEVEL && (ke_dpc_pending(prcb) || ke_switch_pending(prcb))) {

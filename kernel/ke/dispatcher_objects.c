@@ -12,6 +12,7 @@
 #include "kernel/ke/bugcheck.h"
 #include "kernel/ke/irql.h"
 #include "kernel/ke/thread.h"
+#include "kernel/ke/verifier_irql.h"
 
 static KIRQL enter(uint64_t *flags)
 {
@@ -48,6 +49,7 @@ VOID KeInitializeEvent(PRKEVENT Event, EVENT_TYPE Type, BOOLEAN State)
 
 LONG KeSetEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait)
 {
+    KE_VERIFY_IRQL_AT_MOST(KeSetEvent, DISPATCH_LEVEL); /* verifier=irql */
     UNREFERENCED_PARAMETER(Wait);
     uint64_t flags;
     KIRQL old = enter(&flags);
@@ -58,8 +60,17 @@ LONG KeSetEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait)
     return previous;
 }
 
-LONG KeResetEvent(PRKEVENT Event) { return __atomic_exchange_n(&Event->Header.SignalState, 0, __ATOMIC_ACQ_REL); }
-VOID KeClearEvent(PRKEVENT Event) { __atomic_store_n(&Event->Header.SignalState, 0, __ATOMIC_RELEASE); }
+LONG KeResetEvent(PRKEVENT Event)
+{
+    KE_VERIFY_IRQL_AT_MOST(KeResetEvent, DISPATCH_LEVEL); /* verifier=irql */
+    return __atomic_exchange_n(&Event->Header.SignalState, 0, __ATOMIC_ACQ_REL);
+}
+
+VOID KeClearEvent(PRKEVENT Event)
+{
+    KE_VERIFY_IRQL_AT_MOST(KeClearEvent, DISPATCH_LEVEL); /* verifier=irql */
+    __atomic_store_n(&Event->Header.SignalState, 0, __ATOMIC_RELEASE);
+}
 LONG KeReadStateEvent(PRKEVENT Event) { return __atomic_load_n(&Event->Header.SignalState, __ATOMIC_ACQUIRE); }
 
 /* ---- semaphores ---- */
@@ -72,11 +83,13 @@ VOID KeInitializeSemaphore(PRKSEMAPHORE Semaphore, LONG Count, LONG Limit)
 
 LONG KeReleaseSemaphore(PRKSEMAPHORE Semaphore, KPRIORITY Increment, LONG Adjustment, BOOLEAN Wait)
 {
+    KE_VERIFY_IRQL_AT_MOST(KeReleaseSemaphore, DISPATCH_LEVEL); /* verifier=irql */
     UNREFERENCED_PARAMETER(Wait);
     uint64_t flags;
     KIRQL old = enter(&flags);
     LONG previous = Semaphore->Header.SignalState;
-    if (Adjustment <= 0 || previous + Adjustment > Semaphore->Limit || previous + Adjustment < previous) {
+    /* previous <= Limit always, so Limit - previous cannot overflow where previous + Adjustment could. */
+    if (Adjustment <= 0 || Adjustment > Semaphore->Limit - previous) {
         ke_dispatcher_lock_release();
         /* Windows raises STATUS_SEMAPHORE_LIMIT_EXCEEDED; no kernel handler exists here.
          * P1 = the status, P2 = the caller, P3 = the semaphore, P4 = its limit. */
@@ -105,6 +118,7 @@ VOID KeInitializeMutex(PRKMUTEX Mutex, ULONG Level)
 
 LONG KeReleaseMutex(PRKMUTEX Mutex, BOOLEAN Wait)
 {
+    KE_VERIFY_IRQL_AT_MOST(KeReleaseMutex, DISPATCH_LEVEL); /* verifier=irql */
     UNREFERENCED_PARAMETER(Wait);
     uint64_t flags;
     KIRQL old = enter(&flags);

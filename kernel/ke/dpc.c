@@ -19,6 +19,7 @@
 #include "kernel/ke/kprcb.h"
 #include "kernel/ke/threaded_dpc.h"
 #include "kernel/ke/thread.h"
+#include "kernel/ke/trace.h"
 #include "kernel/ke/watchdog.h"
 #include "kernel/lib/string.h"
 
@@ -107,6 +108,7 @@ BOOLEAN KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1, PVOID SystemArgument
         target->dpc_max_depth = target->dpc_depth;
     target->dpc_queued++;
     raw_lock_release(&target->dpc_lock, lock_flags);
+    trace_dpc_queue((void *)Dpc->DeferredRoutine, Dpc, target->number);
 
     /* LowImportance: no immediate processing unless the queue got deep ("Organization of DPC
      * Queues"); the DPC then runs when the target next drops below DISPATCH_LEVEL, at the latest
@@ -190,7 +192,9 @@ void ke_drain_dpcs(void)
 
         struct ke_watched outer;
         ke_watch_begin(prcb, KE_WATCHED_DPC, (void *)routine, dpc, &outer); /* timed by the DPC watchdog */
+        trace_dpc((void *)routine, dpc);
         routine(dpc, context, a1, a2);
+        trace_dpc_end((void *)routine, dpc);
         ke_watch_end(prcb, &outer);
         prcb->dpc_executed++;
         KIRQL after = ke_get_irql();

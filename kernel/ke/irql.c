@@ -13,6 +13,7 @@
 
 #include "kernel/ke/bugcheck.h"
 #include "kernel/ke/dpc_internal.h"
+#include "kernel/ke/verifier_spinlock.h"
 #include "kernel/lib/format.h"
 
 KIRQL KeGetCurrentIrql(VOID) { return ke_get_irql(); }
@@ -36,6 +37,7 @@ VOID KeLowerIrql(KIRQL NewIrql)
     if (NewIrql > old)
         /* P1 = current IRQL, P2 = requested IRQL, P3 = 0, P4 = the caller. */
         KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, old, NewIrql, 0, (ULONG_PTR)__builtin_return_address(0));
+    ke_verifier_check_lower(old, NewIrql, __builtin_return_address(0)); /* verifier=spinlock */
     if (NewIrql < DISPATCH_LEVEL && old >= DISPATCH_LEVEL) {
         ke_set_irql_unchecked(DISPATCH_LEVEL);
         ke_lower_from_dispatch(NewIrql); /* drains DPCs, then writes CR8 with interrupts off */

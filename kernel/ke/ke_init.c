@@ -12,6 +12,7 @@
 #include "kernel/ke/smp.h"
 #include "kernel/ke/thread.h"
 #include "kernel/ke/threaded_dpc.h"
+#include "kernel/ke/trace.h"
 #include "kernel/ke/worker_threads.h"
 
 void ke_init(void)
@@ -29,4 +30,5 @@ void ke_init(void)
     log_info("smp: %u CPU%s online (1 boot CPU + %u started)", aps + 1, aps ? "s" : "", aps);
     ke_threaded_dpc_init();   /* a priority-31 thread per CPU for threaded DPCs */
     ex_worker_threads_init(); /* the system worker threads behind work items */
+    ke_trace_init();          /* trace=on: record from here (kernel/ke/trace.h) */
 }

@@ -42,6 +42,10 @@ struct kprcb {
     uint64_t vector_unclaimed[KE_VECTORS];      /* every ISR returned FALSE (or none exists) */
     uint32_t storm_window_total[KE_VECTORS];    /* level vectors: the current storm window */
     uint32_t storm_window_unclaimed[KE_VECTORS];
+    uint64_t storm_last_unclaimed_tsc[KE_VECTORS]; /* a quiet gap restarts the window (storm.c) */
+    uint32_t storm_claimed_streak[KE_VECTORS];     /* claimed, and the line still asserted at EOI ... */
+    uint64_t storm_streak_start_tsc[KE_VECTORS];   /* ... since this TSC */
+    uint32_t spinlocks_held;                       /* verifier=spinlock (verifier_spinlock.c) */
     uint64_t spurious_lapic;                    /* vector 0xFF */
     uint64_t clock_ticks;
     uint64_t ipi_received[8];                   /* per enum ke_ipi_request bit */
@@ -62,6 +66,7 @@ struct kprcb {
         void *volatile routine;   /* DeferredRoutine or ServiceRoutine */
         void *object;             /* the KDPC or KINTERRUPT */
         uint64_t start_tick;      /* this CPU's clock_ticks when it was called */
+        uint64_t start_tsc;       /* verifier=budget: its TSC then (0: not timed) */
         uint8_t kind;             /* enum ke_watched_kind */
     } watched;
     KIRQL clock_interrupted_irql;              /* the IRQL the current clock interrupt interrupted */

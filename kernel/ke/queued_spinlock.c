@@ -19,6 +19,7 @@
 #include "arch/x86_64/cpu.h"
 #include "include/wdm.h"
 #include "kernel/ke/bugcheck.h"
+#include "kernel/ke/verifier_spinlock.h"
 
 #define LOCK_QUEUE_WAIT 1u
 #define LOCK_QUEUE_OWNER 2u
@@ -62,12 +63,16 @@ VOID KeAcquireInStackQueuedSpinLock(PKSPIN_LOCK SpinLock, PKLOCK_QUEUE_HANDLE Lo
 {
     LockHandle->OldIrql = KfRaiseIrql(DISPATCH_LEVEL);
     queued_acquire(SpinLock, &LockHandle->LockQueue);
+    ke_verifier_spinlock_taken();
 }
 
 VOID KeReleaseInStackQueuedSpinLock(PKLOCK_QUEUE_HANDLE LockHandle)
 {
     KIRQL old = LockHandle->OldIrql;
-    queued_release(&LockHandle->LockQueue, __builtin_return_address(0));
+    void *caller = __builtin_return_address(0);
+    queued_release(&LockHandle->LockQueue, caller);
+    ke_verifier_spinlock_given();
+    ke_verifier_check_lower(KeGetCurrentIrql(), old, caller);
     KeLowerIrql(old);
 }
 
@@ -78,9 +83,11 @@ VOID KeAcquireInStackQueuedSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock, PKLOCK_QUEUE
         KeBugCheckEx(IRQL_NOT_GREATER_OR_EQUAL, irql, DISPATCH_LEVEL, (ULONG_PTR)SpinLock,
                      (ULONG_PTR)__builtin_return_address(0));
     queued_acquire(SpinLock, &LockHandle->LockQueue);
+    ke_verifier_spinlock_taken();
 }
 
 VOID KeReleaseInStackQueuedSpinLockFromDpcLevel(PKLOCK_QUEUE_HANDLE LockHandle)
 {
     queued_release(&LockHandle->LockQueue, __builtin_return_address(0));
+    ke_verifier_spinlock_given();
 }

@@ -12,6 +12,7 @@
 #include "kernel/ke/bugcheck.h"
 #include "kernel/ke/kprcb.h"
 #include "kernel/ke/spinlock.h"
+#include "kernel/ke/verifier_spinlock.h"
 
 static inline ULONG_PTR owner_tag(void) { return (ULONG_PTR)(uintptr_t)ke_current_prcb() | 1; }
 
@@ -49,12 +50,16 @@ KIRQL KeAcquireSpinLockRaiseToDpc(PKSPIN_LOCK SpinLock)
 {
     KIRQL old = KfRaiseIrql(DISPATCH_LEVEL);
     ke_spin_lock_acquire_raw(SpinLock, __builtin_return_address(0));
+    ke_verifier_spinlock_taken();
     return old;
 }
 
 VOID KeReleaseSpinLock(PKSPIN_LOCK SpinLock, KIRQL NewIrql)
 {
-    ke_spin_lock_release_raw(SpinLock, __builtin_return_address(0));
+    void *caller = __builtin_return_address(0);
+    ke_spin_lock_release_raw(SpinLock, caller);
+    ke_verifier_spinlock_given();
+    ke_verifier_check_lower(KeGetCurrentIrql(), NewIrql, caller); /* the call site, not KeReleaseSpinLock */
     KeLowerIrql(NewIrql);
 }
 
@@ -65,10 +70,21 @@ VOID KeAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock)
         KeBugCheckEx(IRQL_NOT_GREATER_OR_EQUAL, irql, DISPATCH_LEVEL, (ULONG_PTR)SpinLock,
                      (ULONG_PTR)__builtin_return_address(0));
     ke_spin_lock_acquire_raw(SpinLock, __builtin_return_address(0));
+    ke_verifier_spinlock_taken();
 }
 
-VOID KeReleaseSpinLockFromDpcLevel(PKSPIN_LOCK SpinLock) { ke_spin_lock_release_raw(SpinLock, __builtin_return_address(0)); }
+VOID KeReleaseSpinLockFromDpcLevel(PKSPIN_LOCK SpinLock)
+{
+    ke_spin_lock_release_raw(SpinLock, __builtin_return_address(0));
+    ke_verifier_spinlock_given();
+}
 
-BOOLEAN KeTryToAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock) { return ke_spin_lock_try_raw(SpinLock); }
+BOOLEAN KeTryToAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock)
+{
+    if (!ke_spin_lock_try_raw(SpinLock))
+        return FALSE;
+    ke_verifier_spinlock_taken();
+    return TRUE;
+}
 
 BOOLEAN KeTestSpinLock(PKSPIN_LOCK SpinLock) { return __atomic_load_n(SpinLock, __ATOMIC_RELAXED) == 0; }

@@ -25,6 +25,7 @@
 #include "arch/x86_64/cpu.h"
 #include "kernel/ke/irql.h"
 #include "kernel/ke/thread.h"
+#include "kernel/ke/trace.h"
 
 void ke_swap_context(uint64_t *save_rsp, uint64_t new_rsp);
 
@@ -79,6 +80,7 @@ static void switch_to(struct ke_sched_cpu *cpu, PKTHREAD old, PKTHREAD next)
         cpu->terminated = old; /* its stack is in use until the swap below is done */
     else if (old->IsIdle)
         old->State = Ready;
+    trace_switch(old->ThreadId, next->ThreadId);
     ke_swap_context(&old->KernelStack, next->KernelStack);
     /* We are `old` again. Another CPU may have picked us: use nothing cached from before. */
     __asm__ volatile("" ::"r"(old), "r"(next)); /* keeps both alive, so GDB can print them here */

@@ -16,6 +16,7 @@
 #include "kernel/cm/registry.h"
 #include "kernel/ke/bugcheck.h"
 #include "kernel/ke/ipi.h"
+#include "kernel/ke/rawlock.h"
 #include "kernel/ke/wait_core.h"
 #include "kernel/ke/irql.h"
 #include "kernel/lib/format.h"
@@ -83,16 +84,32 @@ static void thread_list_add(PKTHREAD t)
 
 void ke_thread_reference(PKTHREAD thread) { __atomic_fetch_add(&thread->References, 1, __ATOMIC_ACQ_REL); }
 
+/* Threads that have terminated and been reaped but are still referenced (a handle not yet
+ * closed): off ke_thread_list, on this one until the last reference goes, so is_thread() can
+ * recognise them by address alone. It used to read the Type of whatever the handle pointed at,
+ * which for a bogus handle (a ULONG on the caller's stack) was a misaligned read of memory that
+ * is no thread: the sanitizer build (make SANITIZE=1) stopped on it in
+ * registry.bad_requests_get_the_documented_status. */
+static LIST_ENTRY retired_threads = {&retired_threads, &retired_threads};
+static raw_lock_t retired_lock = RAW_LOCK_INIT;
+
 void ke_thread_dereference(PKTHREAD thread)
 {
-    if (__atomic_sub_fetch(&thread->References, 1, __ATOMIC_ACQ_REL) == 0)
+    if (__atomic_sub_fetch(&thread->References, 1, __ATOMIC_ACQ_REL) == 0) {
+        uint64_t flags = raw_lock_acquire(&retired_lock);
+        RemoveEntryList(&thread->ThreadListEntry); /* always retired by now: see ke_thread_reap */
+        raw_lock_release(&retired_lock, flags);
         kfree(thread);
+    }
 }
 
 void ke_thread_reap(PKTHREAD old)
 {
     /* Dispatcher lock held, on the next thread's stack: old's stack is free now. */
     RemoveEntryList(&old->ThreadListEntry);
+    uint64_t flags = raw_lock_acquire(&retired_lock);
+    InsertTailList(&retired_threads, &old->ThreadListEntry);
+    raw_lock_release(&retired_lock, flags);
     if (old->OwnStack) {
         if (stack_cache_count < STACK_CACHE)
             stack_cache[stack_cache_count++] = old->StackBase;
@@ -481,8 +498,12 @@ static bool is_thread(PVOID object)
             found = true;
     ke_dispatcher_lock_release();
     cpu_restore_interrupts(flags);
-    /* A terminated thread is off the list but its object lives while referenced. */
-    return found || (object && ((PKTHREAD)object)->Header.Type == ThreadObject && ((PKTHREAD)object)->References > 0);
+    /* A terminated thread is off that list but its object lives while referenced: retired. */
+    flags = raw_lock_acquire(&retired_lock);
+    for (PLIST_ENTRY e = retired_threads.Flink; !found && e != &retired_threads; e = e->Flink)
+        found = CONTAINING_RECORD(e, struct _KTHREAD, ThreadListEntry) == object;
+    raw_lock_release(&retired_lock, flags);
+    return found;
 }
 
 NTSTATUS ObReferenceObjectByHandle(HANDLE Handle, ACCESS_MASK DesiredAccess, POBJECT_TYPE ObjectType,

@@ -13,6 +13,7 @@
 #include "kernel/ke/time.h"
 #include "kernel/ke/timer_core.h"
 #include "kernel/lib/string.h"
+#include "kernel/ke/verifier_irql.h"
 
 static LIST_ENTRY timer_queue = {&timer_queue, &timer_queue}; /* under the dispatcher lock */
 static volatile ULONGLONG next_due = TIMER_NEVER;
@@ -140,6 +141,7 @@ VOID KeInitializeTimer(PKTIMER Timer) { KeInitializeTimerEx(Timer, NotificationT
 
 BOOLEAN KeSetTimerEx(PKTIMER Timer, LARGE_INTEGER DueTime, LONG Period, PKDPC Dpc)
 {
+    KE_VERIFY_IRQL_AT_MOST(KeSetTimerEx, DISPATCH_LEVEL); /* verifier=irql */
     KIRQL old = KfRaiseIrql(DISPATCH_LEVEL);
     uint64_t flags = cpu_save_and_disable_interrupts();
     ke_dispatcher_lock_acquire();
@@ -154,10 +156,15 @@ BOOLEAN KeSetTimerEx(PKTIMER Timer, LARGE_INTEGER DueTime, LONG Period, PKDPC Dp
     return was_set;
 }
 
-BOOLEAN KeSetTimer(PKTIMER Timer, LARGE_INTEGER DueTime, PKDPC Dpc) { return KeSetTimerEx(Timer, DueTime, 0, Dpc); }
+BOOLEAN KeSetTimer(PKTIMER Timer, LARGE_INTEGER DueTime, PKDPC Dpc)
+{
+    KE_VERIFY_IRQL_AT_MOST(KeSetTimer, DISPATCH_LEVEL); /* verifier=irql */
+    return KeSetTimerEx(Timer, DueTime, 0, Dpc);
+}
 
 BOOLEAN KeCancelTimer(PKTIMER Timer)
 {
+    KE_VERIFY_IRQL_AT_MOST(KeCancelTimer, DISPATCH_LEVEL); /* verifier=irql */
     KIRQL old = KfRaiseIrql(DISPATCH_LEVEL);
     uint64_t flags = cpu_save_and_disable_interrupts();
     ke_dispatcher_lock_acquire();

@@ -31,7 +31,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/x86_64/cpu.h"
 #include "kernel/ke/kprcb.h"
+#include "kernel/ke/verifier.h"
+
+/* verifier=budget (verifier_budget.c): report the bracketed routine if it ran over its budget. */
+void ke_verifier_budget_end(struct kprcb *prcb);
 
 /* What Windows' nt!DPC_WATCHDOG_GLOBAL_TRIAGE_BLOCK is for: the 0x133 parameter that says who.
  * Filled in just before the bugcheck; the stop screen reads it. */
@@ -71,17 +76,21 @@ static inline void ke_watch_begin(struct kprcb *prcb, enum ke_watched_kind kind,
     prcb->watched.object = object;
     prcb->watched.start_tick = prcb->clock_ticks;
     prcb->watched.kind = (uint8_t)kind;
+    prcb->watched.start_tsc = ke_verifier_on(KE_VERIFY_BUDGET) ? rdtsc() : 0;
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     prcb->watched.routine = routine;
 }
 
 static inline void ke_watch_end(struct kprcb *prcb, const struct ke_watched *saved)
 {
+    if (prcb->watched.start_tsc)
+        ke_verifier_budget_end(prcb);
     prcb->watched.routine = NULL;
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     prcb->watched.object = saved->object;
     prcb->watched.start_tick = saved->start_tick;
     prcb->watched.kind = saved->kind;
+    prcb->watched.start_tsc = saved->start_tsc;
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     prcb->watched.routine = saved->routine;
 }

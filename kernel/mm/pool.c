@@ -32,6 +32,8 @@
  *     and the heap's own corruption checks (double free 0x07, overruns BAD_POOL_HEADER 0x21, ...:
  *     kernel/mm/heap.h). Tags are compared exactly (Windows' PROTECTED_POOL bit is not special).
  *   * The IRQL is read from CR8 (on x64 the IRQL is CR8).
+ *   * verifier=lowres fails allocations under a chosen tag at random (pool_verify.h);
+ *     verifier=special puts a chosen tag's allocations before a guard page (pool_special.h).
  */
 #include "kernel/mm/pool.h"
 
@@ -41,6 +43,8 @@
 #include "kernel/ke/rawlock.h"
 #include "kernel/lib/string.h"
 #include "kernel/mm/heap.h"
+#include "kernel/mm/pool_special.h"
+#include "kernel/mm/pool_verify.h"
 
 #define POOL_APC_LEVEL 1
 #define POOL_DISPATCH_LEVEL 2
@@ -173,7 +177,11 @@ static PVOID allocate(SIZE_T bytes, size_t align, ULONG tag, bool zero, bool rai
 {
     if (bytes >= PAGE_SIZE && align < PAGE_SIZE)
         align = PAGE_SIZE;
-    void *p = heap_alloc(bytes, align, tag);
+    if (pool_verify_should_fail(tag)) /* verifier=lowres: an injected failure, as if out of memory */
+        return fail(raise, caller);
+    void *p = align <= HEAP_ALIGN ? pool_special_alloc(bytes, tag, caller) : NULL; /* verifier=special */
+    if (!p)
+        p = heap_alloc(bytes, align, tag);
     if (!p)
         return fail(raise, caller);
     if (zero)
@@ -223,7 +231,8 @@ VOID ExFreePoolWithTag(PVOID P, ULONG Tag)
         KeBugCheckEx(BAD_POOL_CALLER, 0x09, irql, 0, (ULONG_PTR)P);
     if (!P)
         KeBugCheckEx(BAD_POOL_CALLER, 0x46, 0, 0, 0);
-    heap_free(P, Tag, NULL, NULL);
+    if (!pool_special_free(P, Tag))
+        heap_free(P, Tag, NULL, NULL);
 }
 
 VOID ExFreePool(PVOID P) { ExFreePoolWithTag(P, 0); }
@@ -237,5 +246,8 @@ SIZE_T ExQueryPoolBlockSize(PVOID PoolBlock, PBOOLEAN QuotaCharged)
         *QuotaCharged = FALSE;
     if (!PoolBlock)
         KeBugCheckEx(BAD_POOL_CALLER, 0x46, 0, 0, 0);
+    size_t special;
+    if (pool_special_size(PoolBlock, &special))
+        return special;
     return heap_block_size(PoolBlock);
 }

@@ -87,6 +87,9 @@ void shell_execute(char *line)
 
 __attribute__((noreturn)) void kernel_idle_prompt(void)
 {
+    /* The shell stays on the boot CPU: `lapic` ("this CPU's local APIC"), `cpus` and the docs'
+     * walk-throughs then describe the same CPU every time, whichever CPU was idle when a line came. */
+    (void)KeSetSystemAffinityThreadEx(1);
     shell_input_init();
     for (;;) {
         char line[LINE_EDIT_MAX + 1];

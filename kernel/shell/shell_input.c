@@ -118,4 +118,14 @@ void shell_input_read_line(char *line, size_t size)
     KeReleaseSpinLock(&input_lock, old);
 }
 
+bool shell_input_key_pressed(void)
+{
+    KIRQL old;
+    char c;
+    KeAcquireSpinLock(&input_lock, &old);
+    bool got = serial_rx_read(&c, 1) == 1 || (!serial_rx_interrupt_driven() && uart_try_getc(COM1_PORT, &c));
+    KeReleaseSpinLock(&input_lock, old);
+    return got;
+}
+
 const char *shell_input_history(unsigned n) { return line_edit_history(&editor, n); }

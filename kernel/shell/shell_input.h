@@ -10,6 +10,7 @@
 #ifndef IRQLAB_SHELL_SHELL_INPUT_H
 #define IRQLAB_SHELL_SHELL_INPUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Once, from the shell loop's CPU at PASSIVE_LEVEL. */
@@ -17,6 +18,10 @@ void shell_input_init(void);
 
 /* Wait for the next line (PASSIVE_LEVEL). A line abandoned with Ctrl-C comes back empty. */
 void shell_input_read_line(char *line, size_t size);
+
+/* While a command runs (the editor is idle): was a key typed? Takes that one key, so a
+ * command that runs until a key is pressed (irqtop) does not leave it on the next line. */
+bool shell_input_key_pressed(void);
 
 /* The line history, 0 = the newest; NULL past the oldest. */
 const char *shell_input_history(unsigned n);

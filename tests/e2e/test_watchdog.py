@@ -10,7 +10,8 @@ routine, the CPU, the backtrace):
     (P2 = 51 ticks run, P3 = the limit, 50 ticks = dpc_watchdog=500; P4 = the triage block);
   * 0x133, P1 = 1: a CPU kept at DISPATCH_LEVEL, and an ISR that claims a level line its device
     keeps asserted (P2 = the period, 100 ticks = dpc_watchdog_period=1000);
-  * 0xF2 HARDWARE_INTERRUPT_STORM for that claimed storm with verifier=storm, naming the ISR;
+  * 0xF2 HARDWARE_INTERRUPT_STORM for that claimed storm with verifier=storm, naming the ISR - found
+    by the dispatcher's claimed-storm check (kernel/ke/storm.c) before the watchdog's period ends;
   * 0x101 CLOCK_WATCHDOG_TIMEOUT: a CPU spinning with interrupts off, found by the CPU before it
     (P1 = 100 ticks = clock_watchdog=1000, P3 = its KPRCB, P4 = its number; needs -smp 2);
   * `poweroff` while a DPC never returns (watchdogs off): it names what it waits for and exits 35.
@@ -35,8 +36,8 @@ CLOCK = ("ke_watchdog_clock_tick",)  # every watchdog stop comes from a clock in
 
 
 def watchdog_case(name, code, stop_name, params, explanation, *, smp=1, cpu=0, fn, cmdline, fn_in_trace=True,
-                  extra=(), label=None):
-    c = Case(name, code, stop_name, params, explanation=explanation, smp=smp, cpu=cpu, fn=fn, trace=CLOCK,
+                  extra=(), label=None, trace=CLOCK):
+    c = Case(name, code, stop_name, params, explanation=explanation, smp=smp, cpu=cpu, fn=fn, trace=trace,
              fn_in_trace=fn_in_trace, suite="watchdog_crash", cmdline=cmdline, extra=extra)
     c.label = label or name
     return c
@@ -67,7 +68,7 @@ CASES = [
     (watchdog_case("claimed_storm", 0xF2, "HARDWARE_INTERRUPT_STORM", {1: "fn", 4: 1},
                    "or one claimed it without quieting its device (first ISR watchdog_claiming_isr+0x0", smp=2, cpu=1,
                    fn="watchdog_claiming_isr", fn_in_trace=False, cmdline="dpc_watchdog_period=1000 verifier=storm",
-                   extra=EDU, label="claimed_storm with verifier=storm"), ("pc",)),
+                   extra=EDU, label="claimed_storm with verifier=storm", trace=("ke_dispatch_interrupt",)), ("pc",)),
     (watchdog_case("cli_forever", 0x101, "CLOCK_WATCHDOG_TIMEOUT", {1: 100, 2: 0, 4: 1},
                    "CPU 1 took no clock interrupt for 100 ticks (1000 ms, clock_watchdog=)", smp=2, cpu=0,
                    fn="watchdog_cli_forever", fn_in_trace=False, cmdline="clock_watchdog=1000"), ("pc",)),

@@ -84,6 +84,7 @@ static void interrupt_to_thread(struct ktest *t)
               "%lu TSC ticks (%lu wakes)",
               (unsigned long)(time_tsc_frequency() / 1000000), (unsigned long)ticks, (unsigned long)wakes);
     KTEST_EXPECT_EQ(t, wakes, WAKE_ROUNDS);
+    ktest_log(t, "bench-figure interrupt_to_thread %lu floor", (unsigned long)ticks);
 }
 
 struct pair {
@@ -148,6 +149,8 @@ static void switch_rate(struct ktest *t)
               cpus, (unsigned long)switches, (unsigned long)ticks, (unsigned long)per_second,
               (unsigned long)(per_second / cpus));
     KTEST_EXPECT_GE(t, switches, (uint64_t)2 * PAIR_ROUNDS * cpus);
+    ktest_log(t, "bench-figure switches_per_second_%ucpu %lu switches_per_second_%ucpu", cpus,
+              (unsigned long)per_second, cpus);
 }
 
 KTEST_MANUAL_SUITE(bench_sched, KTEST_CASE(interrupt_to_thread), KTEST_CASE(switch_rate));

@@ -46,6 +46,25 @@ static void ping_pong(struct ktest *t)
     ktest_log(t, "bench_switch: %lu TSC ticks per switch (KeSetEvent + wait + switch, halved round trip)",
               (unsigned long)(switches ? ticks / switches : 0));
     KTEST_EXPECT_GE(t, switches, 2 * ROUNDS);
+    ktest_log(t, "bench-figure context_switch %lu set_and_wait", (unsigned long)(switches ? ticks / switches : 0));
 }
 
-KTEST_MANUAL_SUITE(bench_switch, KTEST_CASE(ping_pong));
+/* The baseline: the same two calls on an event nobody else waits for - KeSetEvent signals it,
+ * the wait is satisfied at once (a synchronization event resets), no thread switch. */
+static void set_and_wait(struct ktest *t)
+{
+    static KEVENT alone;
+    KeInitializeEvent(&alone, SynchronizationEvent, FALSE);
+    uint64_t ticks = 0;
+    for (int pass = 0; pass < 2; pass++) { /* the first pass warms up */
+        uint64_t start = rdtsc();
+        for (int i = 0; i < ROUNDS; i++) {
+            KeSetEvent(&alone, 0, FALSE);
+            KeWaitForSingleObject(&alone, Executive, KernelMode, FALSE, NULL);
+        }
+        ticks = (rdtsc() - start) / ROUNDS;
+    }
+    ktest_log(t, "bench-figure set_and_wait %lu set_and_wait", (unsigned long)ticks);
+}
+
+KTEST_MANUAL_SUITE(bench_switch, KTEST_CASE(set_and_wait), KTEST_CASE(ping_pong));

@@ -384,7 +384,7 @@ static void edu_driver_passive_mode(struct ktest *t)
         KTEST_EXPECT_TRUE(t, edu_is_passive(edu));
         KTEST_EXPECT_EQ(t, edu_connection_version(edu), CONNECT_FULLY_SPECIFIED);
         KTEST_EXPECT_NOT_NULL(t, edu_interrupt(edu)->Passive);
-        struct edu_counts before, after;
+        struct edu_counts before = {0}, after = {0};
         edu_get_counts(edu, &before);
         KTEST_EXPECT_EQ(t, edu_raise(edu, 0x10), STATUS_SUCCESS);
         uint64_t end = ke_tick_count + WAIT_TICKS;
