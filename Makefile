@@ -104,6 +104,26 @@ WDK_SAMPLES_C := $(shell find tests/wdk_samples -name '*.c' 2>/dev/null | sort)
 WDK_SAMPLE_CFLAGS := $(filter-out -I. -Iinclude,$(KERNEL_CFLAGS)) -I include
 KTEST_OBJS += $(WDK_SAMPLES_C:%.c=$(OBJ)/wdk/%.o)
 
+# Drivers are built the same way (issue 12): include/ is their whole contract, so a driver that
+# includes a kernel header does not compile, and scripts/check_exports.py (make test) fails when
+# one calls a kernel routine that include/exports.txt does not list. TEMPORARY: drivers/ndis and
+# drivers/e1000 are still built with the kernel's flags while NDIS is reworked (NET_BUFFER_LIST);
+# NDIS moves to kernel/ and the exemption goes (scripts/check_exports.py lists what they use).
+DRIVER_EXEMPT_DIRS := drivers/ndis drivers/e1000
+DRIVER_C := $(filter-out $(addsuffix /%,$(DRIVER_EXEMPT_DIRS)),$(filter drivers/%,$(KERNEL_C)))
+$(DRIVER_C:%.c=$(OBJ)/%.o): KERNEL_CFLAGS := $(WDK_SAMPLE_CFLAGS)
+# The labs' drivers (labs/<lab>/{skeleton,solution}/) likewise, compiled but not linked (make grade
+# links one into a scratch copy), so that both build against include/ alone and are checked too.
+# The lab's shared header (labs/<lab>/*.h) sits next to the driver in that copy: -iquote the lab.
+LAB_DRIVER_C := $(filter-out labs/e1000-rx/%,$(shell find labs -path '*/skeleton/*.c' -o -path '*/solution/*.c' \
+    2>/dev/null | sort))
+LAB_DRIVER_OBJS := $(LAB_DRIVER_C:%.c=$(OBJ)/%.o)
+
+$(OBJ)/labs/%.o: labs/%.c
+	@mkdir -p $(dir $@)
+	$(call say,CC-LAB,$<)
+	$(Q)$(CC) $(WDK_SAMPLE_CFLAGS) -iquote $(dir $<).. -c $< -o $@
+
 -include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
 
 $(OBJ)/%.o: %.c
@@ -171,7 +191,7 @@ $(ISO_CMDLINE):
 	@mkdir -p $(dir $@) && touch $@
 
 .PHONY: all kernel ktest iso
-all: $(BUILD)/kernel.elf $(BUILD)/ktest.elf $(BUILD)/irqlab.iso
+all: $(BUILD)/kernel.elf $(BUILD)/ktest.elf $(BUILD)/irqlab.iso $(LAB_DRIVER_OBJS)
 kernel: $(BUILD)/kernel.elf
 ktest: $(BUILD)/ktest.elf
 iso: $(BUILD)/irqlab.iso
@@ -232,7 +252,7 @@ test:
 	$(Q)bash scripts/deps.sh
 	$(Q)$(SUBMAKE) all
 	$(Q)$(SUBMAKE) -j$(NPROC) SANITIZE=1 ktest
-	$(Q)$(RUN_TESTS)
+	$(Q)$(RUN_TESTS) $(if $(JUNIT),--junit '$(JUNIT)')
 
 # Host unit tests (cmocka); the compile rule is in scripts/run_tests.py (unit_command).
 unit:
@@ -297,10 +317,27 @@ new-driver:
 # Course labs (labs/<lab>/, docs/labs/): build a scratch copy with the lab's driver and score it.
 # make grade LAB=share-the-line grades labs/<lab>/skeleton/ (the student's work); SOLUTION=1 the
 # reference solution. The copy and its build live in a temp dir; serial logs in $(BUILD)/grade-logs/.
+# make grade-all LAB=<lab> SUBMISSIONS=<dir> grades a class (docs/labs/index.md "Grading a whole
+# class"); make autograder LAB=<lab> packages the lab for Gradescope.
+.PHONY: grade-all autograder classroom
+grade-all:
+	$(Q)$(PYTHON) scripts/grade_all.py '$(LAB)' '$(SUBMISSIONS)' $(if $(OUT),--out '$(OUT)') \
+	    $(if $(filter command line environment,$(origin JOBS)),--jobs $(JOBS)) \
+	    $(if $(GRADE_MACHINES),--machines $(GRADE_MACHINES)) $(if $(HIDDEN),--hidden '$(HIDDEN)') \
+	    $(if $(filter 1,$(REGRADE)),--regrade)
+
+classroom:
+	$(Q)$(PYTHON) scripts/classroom.py '$(LAB)' '$(OUT)'
+
+autograder:
+	$(Q)$(PYTHON) scripts/autograder.py '$(LAB)' --out $(BUILD)/autograder $(if $(HIDDEN),--hidden '$(HIDDEN)') \
+	    $(if $(GRADE_MACHINES),--machines $(GRADE_MACHINES))
+
 .PHONY: grade
 grade:
 	$(Q)$(PYTHON) scripts/grade.py '$(LAB)' $(if $(filter 1,$(SOLUTION)),--solution) \
-	    --logs $(BUILD)/grade-logs $(if $(GRADE_MACHINES),--machines $(GRADE_MACHINES))
+	    --logs $(BUILD)/grade-logs $(if $(GRADE_MACHINES),--machines $(GRADE_MACHINES)) \
+	    $(if $(JUNIT),--junit '$(JUNIT)') $(if $(HIDDEN),--hidden '$(HIDDEN)')
 
 # ---- static checks -------------------------------------------------------------------------
 LINT_SOURCES := $(KERNEL_C) $(KTEST_C)
@@ -367,6 +404,9 @@ help:
 	@echo '  make fuzz [FUZZ_SECONDS=60]   libFuzzer on the parsers and validators (tests/fuzz/)'
 	@echo '  make test-loaded [LOAD_TARGET=test LOAD_RUNS=1]   the same with every core busy (host-speed check)'
 	@echo '  make grade LAB=share-the-line [SOLUTION=1]   score a course lab (labs/, docs/labs/)'
+	@echo '  make grade-all LAB=<lab> SUBMISSIONS=<dir>   grade a class: grades.csv, report.html [OUT= JOBS= HIDDEN= REGRADE=1]'
+	@echo '  make autograder LAB=<lab>                    Gradescope autograder zip (build/autograder/)'
+	@echo '  make classroom LAB=<lab> OUT=<dir>           starter repo with GitHub Actions / GitLab CI grading'
 	@echo '  make run-ktest CMDLINE=ktest=...   boot the test kernel interactively'
 	@echo '  make iso              build $(BUILD)/irqlab.iso (GRUB, Multiboot2) with CMDLINE'
 	@echo '  make kernel           build $(BUILD)/kernel.elf only'

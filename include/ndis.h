@@ -11,12 +11,17 @@
  *   - NDIS I/O work items: NdisAllocateIoWorkItem, NdisQueueIoWorkItem, NdisFreeIoWorkItem;
  *   - timer objects: NdisAllocateTimerObject, NdisSetTimerObject, NdisCancelTimerObject, NdisFreeTimerObject;
  *   - memory and bus helpers a hardware miniport needs: NdisMAllocateSharedMemory (DMA),
- *     NdisAllocateMemoryWithTagPriority, NdisMMapIoSpace, NdisMGetBusData, NdisStallExecution.
+ *     NdisAllocateMemoryWithTagPriority, NdisMMapIoSpace, NdisMGetBusData, NdisStallExecution;
+ *   - the NDIS 6 data path: MDL, NET_BUFFER, NET_BUFFER_LIST and their pools,
+ *     NdisMIndicateReceiveNetBufferLists / MiniportReturnNetBufferLists,
+ *     MiniportSendNetBufferLists / NdisMSendNetBufferListsComplete, NdisGetDataBuffer;
+ *   - NdisMIndicateStatusEx (NDIS_STATUS_LINK_STATE) and OID requests (MiniportOidRequest,
+ *     NdisMOidRequestComplete).
  *
  * Names, values and x64 layouts are the WDK's (learn.microsoft.com "ndis.h" reference pages;
  * one page each in docs/reference/index.md); the static asserts at the end check
  * every offset a driver could depend on. What irqlab does where the WDK is silent, and where it
- * differs (no NET_BUFFER_LISTs: frames go through kernel/net/netif.h), is in docs/ndis.md.
+ * differs (NDIS bridges the NBLs to irqlab's own stack, kernel/net), is in docs/ndis.md.
  * irqlab additions are marked "irqlab:".
  */
 #ifndef IRQLAB_NDIS_H
@@ -132,10 +137,13 @@ typedef DRIVER_INITIALIZE *PDRIVER_INITIALIZE;
 #define NDIS_MINIPORT_DRIVER_CHARACTERISTICS_REVISION_1 1 /* NDIS 6.0 */
 #define NDIS_MINIPORT_DRIVER_CHARACTERISTICS_REVISION_2 2 /* NDIS 6.1: + DirectOidRequestHandler */
 
-/* irqlab calls InitializeHandlerEx (required), HaltHandlerEx (required), SetOptionsHandler
- * (optional, once, from NdisMRegisterMiniportDriver) and UnloadHandler (optional). The members
- * typed PVOID belong to the NET_BUFFER_LIST data path and OID requests, which irqlab does not
- * have (frames go through kernel/net/netif.h): they keep the WDK layout and are never called. */
+/* irqlab calls InitializeHandlerEx, HaltHandlerEx, OidRequestHandler, SendNetBufferListsHandler,
+ * ReturnNetBufferListsHandler (all required), SetOptionsHandler (optional, once, from
+ * NdisMRegisterMiniportDriver) and UnloadHandler (optional). The members typed PVOID (pause and
+ * restart, hang checks, resets, PnP events, shutdown, direct OIDs) keep the WDK layout and are
+ * never called. The handler types are declared with the data path and OID request below. */
+struct _NET_BUFFER_LIST;
+struct _NDIS_OID_REQUEST;
 typedef struct _NDIS_MINIPORT_DRIVER_CHARACTERISTICS {
     NDIS_OBJECT_HEADER Header;
     UCHAR MajorNdisVersion; /* 6 */
@@ -149,15 +157,15 @@ typedef struct _NDIS_MINIPORT_DRIVER_CHARACTERISTICS {
     MINIPORT_DRIVER_UNLOAD UnloadHandler;
     PVOID PauseHandler;
     PVOID RestartHandler;
-    PVOID OidRequestHandler;
-    PVOID SendNetBufferListsHandler;
-    PVOID ReturnNetBufferListsHandler;
+    NDIS_STATUS (*OidRequestHandler)(NDIS_HANDLE, struct _NDIS_OID_REQUEST *);               /* MINIPORT_OID_REQUEST */
+    VOID (*SendNetBufferListsHandler)(NDIS_HANDLE, struct _NET_BUFFER_LIST *, ULONG, ULONG); /* MINIPORT_SEND_... */
+    VOID (*ReturnNetBufferListsHandler)(NDIS_HANDLE, struct _NET_BUFFER_LIST *, ULONG);      /* MINIPORT_RETURN_... */
     PVOID CancelSendHandler;
     PVOID CheckForHangHandlerEx;
     PVOID ResetHandlerEx;
     PVOID DevicePnPEventNotifyHandler;
     PVOID ShutdownHandlerEx;
-    PVOID CancelOidRequestHandler;
+    PVOID CancelOidRequestHandler;       /* irqlab: never called (requests are not cancelled) */
     PVOID DirectOidRequestHandler;       /* revision 2 */
     PVOID CancelDirectOidRequestHandler; /* revision 2 */
 } NDIS_MINIPORT_DRIVER_CHARACTERISTICS, *PNDIS_MINIPORT_DRIVER_CHARACTERISTICS;
@@ -416,7 +424,8 @@ typedef enum _NDIS_PARAMETER_TYPE {
     NdisParameterString = 2,
     NdisParameterMultiString = 3,
     NdisParameterBinary = 4,
-} NDIS_PARAMETER_TYPE, *PNDIS_PARAMETER_TYPE;
+} NDIS_PARAMETER_TYPE,
+    *PNDIS_PARAMETER_TYPE;
 
 typedef struct {
     USHORT Length;
@@ -441,6 +450,380 @@ static inline VOID NdisStallExecution(UINT MicrosecondsToStall) { KeStallExecuti
 #define NdisZeroMemory(Destination, Length) __builtin_memset((Destination), 0, (Length))
 #define NdisMoveMemory(Destination, Source, Length) __builtin_memcpy((Destination), (Source), (Length))
 
+/* ==== The data path: MDL, NET_BUFFER, NET_BUFFER_LIST (drivers/ndis/ndis_nbl.c, ndis_mdl.c) ===== *
+ * learn.microsoft.com: "NET_BUFFER_LIST structure (nbl.h)", "NET_BUFFER structure (nbl.h)",
+ * "NET_BUFFER Architecture", "MDL structure (wdm.h)", "Using MDLs", NdisAllocateNetBufferListPool,
+ * NdisAllocateNetBufferAndNetBufferList, NdisGetDataBuffer, NdisAllocateMdl.
+ * A frame is a NET_BUFFER (NB): DataLength bytes starting DataOffset bytes into the memory its
+ * MDL chain describes. NBs hang off a NET_BUFFER_LIST (NBL); NBLs are chained through Next.
+ * irqlab keeps the WDK's x64 layouts (static asserts at the end); what the subset leaves out is
+ * in docs/differences.md. */
+
+/* MDL (WDK: wdm.h). In irqlab every kernel address is mapped at virtual == physical, so an MDL
+ * for non-paged memory is always "mapped" and its page array holds va >> PAGE_SHIFT. */
+typedef ULONG_PTR PFN_NUMBER, *PPFN_NUMBER;
+typedef enum _MM_PAGE_PRIORITY { LowPagePriority = 0, NormalPagePriority = 16, HighPagePriority = 32 } MM_PAGE_PRIORITY;
+typedef struct _MDL {
+    struct _MDL *Next; /* the next MDL of a chain (NDIS_MDL_LINKAGE) */
+    CSHORT Size;       /* sizeof(MDL) + the page array */
+    CSHORT MdlFlags;   /* MDL_* */
+    struct _EPROCESS *Process;
+    PVOID MappedSystemVa; /* valid when MDL_MAPPED_TO_SYSTEM_VA or MDL_SOURCE_IS_NONPAGED_POOL */
+    PVOID StartVa;        /* page-aligned start of the buffer */
+    ULONG ByteCount;      /* bytes described */
+    ULONG ByteOffset;     /* offset of the buffer into the page StartVa */
+} MDL, *PMDL;             /* followed by PFN_NUMBER[pages] */
+
+#define MDL_MAPPED_TO_SYSTEM_VA 0x0001
+#define MDL_PAGES_LOCKED 0x0002
+#define MDL_SOURCE_IS_NONPAGED_POOL 0x0004
+#define MDL_ALLOCATED_FIXED_SIZE 0x0008
+#define MDL_PARTIAL 0x0010
+
+#define MmGetMdlByteCount(Mdl) ((Mdl)->ByteCount)
+#define MmGetMdlByteOffset(Mdl) ((Mdl)->ByteOffset)
+#define MmGetMdlVirtualAddress(Mdl) ((PVOID)((PCHAR)((Mdl)->StartVa) + (Mdl)->ByteOffset))
+#define MmGetMdlPfnArray(Mdl) ((PPFN_NUMBER)((Mdl) + 1))
+/* irqlab: every MDL describes mapped non-paged memory, so this never maps and never fails. */
+#define MmGetSystemAddressForMdlSafe(Mdl, Priority)                                                                    \
+    (((Mdl)->MdlFlags & (MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL)) ? (Mdl)->MappedSystemVa : NULL)
+#define NDIS_MDL_LINKAGE(Mdl) ((Mdl)->Next)
+#define NdisGetNextMdl(CurrentMdl, NextMdl) ((*(NextMdl)) = (CurrentMdl)->Next)
+/* NdisQueryMdl: the MDL's system address (NULL if it cannot be mapped) and byte count. */
+#define NdisQueryMdl(Mdl, VirtualAddress, Length, Priority)                                                            \
+    do {                                                                                                               \
+        if ((VirtualAddress) != NULL)                                                                                  \
+            *(PVOID *)(VirtualAddress) = MmGetSystemAddressForMdlSafe((Mdl), (Priority));                              \
+        *(Length) = MmGetMdlByteCount(Mdl);                                                                            \
+    } while (0)
+
+/* IRQL <= DISPATCH_LEVEL. An MDL for Length bytes of non-paged memory at VirtualAddress (the page
+ * array filled in), or NULL. NdisHandle: the adapter (or driver) handle. */
+PMDL NdisAllocateMdl(NDIS_HANDLE NdisHandle, PVOID VirtualAddress, UINT Length);
+VOID NdisFreeMdl(PMDL Mdl); /* only what NdisAllocateMdl returned */
+
+/* NET_BUFFER (WDK: nbl.h). The members a driver reads are the first six. */
+struct _NET_BUFFER_LIST;
+typedef struct _NET_BUFFER NET_BUFFER, *PNET_BUFFER;
+typedef struct _NET_BUFFER_LIST NET_BUFFER_LIST, *PNET_BUFFER_LIST;
+typedef struct _NET_BUFFER_LIST_CONTEXT NET_BUFFER_LIST_CONTEXT, *PNET_BUFFER_LIST_CONTEXT;
+
+#define MEMORY_ALLOCATION_ALIGNMENT 16
+/* irqlab: the size and alignment of the x64 SLIST_HEADER the WDK overlays on NBLs (unused). */
+typedef struct __attribute__((aligned(16))) {
+    ULONGLONG Alignment;
+    ULONGLONG Region;
+} NDIS_SLIST_HEADER_IRQLAB;
+
+typedef struct _NET_BUFFER_DATA {
+    PNET_BUFFER Next;       /* the next NB of the same NBL */
+    PMDL CurrentMdl;        /* the MDL where the data starts */
+    ULONG CurrentMdlOffset; /* ... and the offset into it */
+    union {
+        ULONG DataLength; /* bytes of data (the frame) */
+        SIZE_T stDataLength;
+    };
+    PMDL MdlChain;    /* the first MDL of the chain */
+    ULONG DataOffset; /* bytes from the chain's start to the data ("used data space" ends there) */
+} NET_BUFFER_DATA;
+
+struct _NET_BUFFER {
+    union {
+        struct {
+            PNET_BUFFER Next;
+            PMDL CurrentMdl;
+            ULONG CurrentMdlOffset;
+            union {
+                ULONG DataLength;
+                SIZE_T stDataLength;
+            };
+            PMDL MdlChain;
+            ULONG DataOffset;
+        };
+        NET_BUFFER_DATA NetBufferHeader;
+    } __attribute__((aligned(16)));
+    USHORT ChecksumBias;
+    USHORT Reserved;
+    NDIS_HANDLE NdisPoolHandle;
+    PVOID NdisReserved[2] __attribute__((aligned(MEMORY_ALLOCATION_ALIGNMENT)));
+    PVOID ProtocolReserved[6] __attribute__((aligned(MEMORY_ALLOCATION_ALIGNMENT)));
+    PVOID MiniportReserved[4] __attribute__((aligned(MEMORY_ALLOCATION_ALIGNMENT)));
+    NDIS_PHYSICAL_ADDRESS DataPhysicalAddress;
+    PVOID SharedMemoryInfo; /* irqlab: unused (no NET_BUFFER_SHARED_MEMORY) */
+};
+
+/* The NBL's per-packet information slots (WDK NDIS_NET_BUFFER_LIST_INFO, NDIS 6.0's first ones;
+ * irqlab fills none of them). */
+typedef enum _NDIS_NET_BUFFER_LIST_INFO {
+    TcpIpChecksumNetBufferListInfo,
+    IPsecOffloadV1NetBufferListInfo,
+    TcpLargeSendNetBufferListInfo,
+    ClassificationHandleNetBufferListInfo,
+    Ieee8021QNetBufferListInfo,
+    NetBufferListCancelId,
+    MediaSpecificInformation,
+    NetBufferListFrameType,
+    NetBufferListHashValue,
+    NetBufferListHashInfo,
+    WfpNetBufferListInfo,
+    MaxNetBufferListInfo
+} NDIS_NET_BUFFER_LIST_INFO;
+
+struct _NET_BUFFER_LIST {
+    union {
+        struct {
+            PNET_BUFFER_LIST Next;      /* the next NBL of a chain */
+            PNET_BUFFER FirstNetBuffer; /* its NBs */
+        };
+        NDIS_SLIST_HEADER_IRQLAB Link;
+    };
+    PNET_BUFFER_LIST_CONTEXT Context;
+    PNET_BUFFER_LIST ParentNetBufferList;
+    NDIS_HANDLE NdisPoolHandle;
+    PVOID NdisReserved[2] __attribute__((aligned(MEMORY_ALLOCATION_ALIGNMENT)));
+    PVOID ProtocolReserved[4] __attribute__((aligned(MEMORY_ALLOCATION_ALIGNMENT)));
+    PVOID MiniportReserved[2] __attribute__((aligned(MEMORY_ALLOCATION_ALIGNMENT))); /* the miniport's own */
+    PVOID Scratch;
+    NDIS_HANDLE SourceHandle; /* receive: the MiniportAdapterHandle that indicated it */
+    ULONG NblFlags;
+    LONG ChildRefCount;
+    ULONG Flags;
+    union {
+        NDIS_STATUS Status; /* send completion: the result; receive: NDIS_STATUS_SUCCESS */
+        ULONG NdisReserved2;
+    };
+    PVOID NetBufferListInfo[MaxNetBufferListInfo];
+};
+
+#define NET_BUFFER_NEXT_NB(Nb) ((Nb)->Next)
+#define NET_BUFFER_FIRST_MDL(Nb) ((Nb)->MdlChain)
+#define NET_BUFFER_DATA_LENGTH(Nb) ((Nb)->DataLength)
+#define NET_BUFFER_DATA_OFFSET(Nb) ((Nb)->DataOffset)
+#define NET_BUFFER_CURRENT_MDL(Nb) ((Nb)->CurrentMdl)
+#define NET_BUFFER_CURRENT_MDL_OFFSET(Nb) ((Nb)->CurrentMdlOffset)
+#define NET_BUFFER_MINIPORT_RESERVED(Nb) ((Nb)->MiniportReserved)
+#define NET_BUFFER_LIST_NEXT_NBL(Nbl) ((Nbl)->Next)
+#define NET_BUFFER_LIST_FIRST_NB(Nbl) ((Nbl)->FirstNetBuffer)
+#define NET_BUFFER_LIST_STATUS(Nbl) ((Nbl)->Status)
+#define NET_BUFFER_LIST_FLAGS(Nbl) ((Nbl)->Flags)
+#define NET_BUFFER_LIST_MINIPORT_RESERVED(Nbl) ((Nbl)->MiniportReserved)
+#define NET_BUFFER_LIST_INFO(Nbl, Id) ((Nbl)->NetBufferListInfo[(Id)])
+
+/* ---- Pools (WDK: nblapi.h) ---- */
+#define NDIS_PROTOCOL_ID_DEFAULT 0x00
+#define NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1 1
+typedef struct _NET_BUFFER_LIST_POOL_PARAMETERS {
+    NDIS_OBJECT_HEADER Header;  /* NDIS_OBJECT_TYPE_DEFAULT, revision 1 */
+    UCHAR ProtocolId;           /* miniports: NDIS_PROTOCOL_ID_DEFAULT */
+    BOOLEAN fAllocateNetBuffer; /* TRUE: each NBL comes with one NB */
+    USHORT ContextSize;         /* irqlab: must be 0 (no NET_BUFFER_LIST_CONTEXT) */
+    ULONG PoolTag;
+    ULONG DataSize; /* irqlab: must be 0 (the caller brings its own MDLs) */
+} NET_BUFFER_LIST_POOL_PARAMETERS, *PNET_BUFFER_LIST_POOL_PARAMETERS;
+#define NDIS_SIZEOF_NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1                                                         \
+    RTL_SIZEOF_THROUGH_FIELD(NET_BUFFER_LIST_POOL_PARAMETERS, DataSize)
+
+/* IRQL <= DISPATCH_LEVEL. NULL for a bad header, ContextSize or DataSize != 0, or no memory. */
+NDIS_HANDLE NdisAllocateNetBufferListPool(NDIS_HANDLE NdisHandle, PNET_BUFFER_LIST_POOL_PARAMETERS Parameters);
+/* Every NBL of the pool must have been freed (else BUGCODE_NDIS_DRIVER 0x100B). */
+VOID NdisFreeNetBufferListPool(NDIS_HANDLE PoolHandle);
+/* An NBL with one NB whose data is DataLength bytes at DataOffset into MdlChain (which may be
+ * NULL, with both 0). Pool made with fAllocateNetBuffer = TRUE. IRQL <= DISPATCH_LEVEL. */
+PNET_BUFFER_LIST NdisAllocateNetBufferAndNetBufferList(NDIS_HANDLE PoolHandle, USHORT ContextSize,
+                                                       USHORT ContextBackFill, PMDL MdlChain, ULONG DataOffset,
+                                                       SIZE_T DataLength);
+/* Not while NDIS or the miniport still owns it (indicated and not returned, sent and not
+ * completed): BUGCODE_NDIS_DRIVER 0x1009. Does not free the MDLs. */
+VOID NdisFreeNetBufferList(PNET_BUFFER_LIST NetBufferList);
+
+/* BytesNeeded contiguous bytes at the NB's current data: a pointer into the MDL's memory if they
+ * are contiguous there, else copied to Storage (NULL if Storage is NULL or the NB is shorter).
+ * AlignMultiple 1 (no alignment) or a power of two; AlignOffset < AlignMultiple. */
+PVOID NdisGetDataBuffer(PNET_BUFFER NetBuffer, ULONG BytesNeeded, PVOID Storage, UINT AlignMultiple, UINT AlignOffset);
+
+/* ---- Receive (learn.microsoft.com "Indicating Received Ethernet Packets") ----
+ * From the miniport's DPC (DISPATCH_LEVEL). Without NDIS_RECEIVE_FLAGS_RESOURCES, NDIS owns the
+ * NBLs until it hands them back through MiniportReturnNetBufferLists (later, from a DPC); with
+ * it, the miniport owns them again as soon as the call returns. NumberOfNetBufferLists must be the
+ * chain's length; each NBL's SourceHandle the MiniportAdapterHandle. */
+#define NDIS_DEFAULT_PORT_NUMBER ((NDIS_PORT_NUMBER)0)
+typedef ULONG NDIS_PORT_NUMBER, *PNDIS_PORT_NUMBER;
+#define NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL 0x00000001
+#define NDIS_RECEIVE_FLAGS_RESOURCES 0x00000002
+#define NDIS_RECEIVE_FLAGS_SINGLE_ETHER_TYPE 0x00000100
+#define NDIS_RETURN_FLAGS_DISPATCH_LEVEL 0x00000001
+VOID NdisMIndicateReceiveNetBufferLists(NDIS_HANDLE MiniportAdapterHandle, PNET_BUFFER_LIST NetBufferLists,
+                                        NDIS_PORT_NUMBER PortNumber, ULONG NumberOfNetBufferLists, ULONG ReceiveFlags);
+typedef VOID MINIPORT_RETURN_NET_BUFFER_LISTS(NDIS_HANDLE MiniportAdapterContext, PNET_BUFFER_LIST NetBufferLists,
+                                              ULONG ReturnFlags);
+typedef MINIPORT_RETURN_NET_BUFFER_LISTS *MINIPORT_RETURN_NET_BUFFER_LISTS_HANDLER;
+
+/* ---- Send ----
+ * NDIS calls MiniportSendNetBufferLists at IRQL <= DISPATCH_LEVEL (irqlab: always DISPATCH_LEVEL,
+ * with NDIS_SEND_FLAGS_DISPATCH_LEVEL); the miniport owns the NBLs until it gives each back,
+ * once, with NdisMSendNetBufferListsComplete (NET_BUFFER_LIST_STATUS set), possibly from inside
+ * the send call. */
+#define NDIS_SEND_FLAGS_DISPATCH_LEVEL 0x00000001
+#define NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL 0x00000001
+typedef VOID MINIPORT_SEND_NET_BUFFER_LISTS(NDIS_HANDLE MiniportAdapterContext, PNET_BUFFER_LIST NetBufferList,
+                                            NDIS_PORT_NUMBER PortNumber, ULONG SendFlags);
+typedef MINIPORT_SEND_NET_BUFFER_LISTS *MINIPORT_SEND_NET_BUFFER_LISTS_HANDLER;
+VOID NdisMSendNetBufferListsComplete(NDIS_HANDLE MiniportAdapterHandle, PNET_BUFFER_LIST NetBufferList,
+                                     ULONG SendCompleteFlags);
+typedef VOID MINIPORT_CANCEL_SEND(NDIS_HANDLE MiniportAdapterContext, PVOID CancelId);
+typedef MINIPORT_CANCEL_SEND *MINIPORT_CANCEL_SEND_HANDLER;
+
+/* ==== Status indications: link state (drivers/ndis/ndis_status.c) ============================== *
+ * learn.microsoft.com: NdisMIndicateStatusEx, NDIS_STATUS_INDICATION, "NDIS_STATUS_LINK_STATE",
+ * NDIS_LINK_STATE. IRQL <= DISPATCH_LEVEL. */
+#define NDIS_STATUS_MEDIA_CONNECT ((NDIS_STATUS)0x4001000BL)
+#define NDIS_STATUS_MEDIA_DISCONNECT ((NDIS_STATUS)0x4001000CL)
+#define NDIS_STATUS_LINK_STATE ((NDIS_STATUS)0x40010017L)
+#define NDIS_OBJECT_TYPE_STATUS_INDICATION 0x98
+#define NDIS_STATUS_INDICATION_REVISION_1 1
+#define NDIS_LINK_STATE_REVISION_1 1
+#define NDIS_LINK_SPEED_UNKNOWN ((ULONG64)-1)
+
+typedef enum _NET_IF_MEDIA_CONNECT_STATE {
+    MediaConnectStateUnknown,
+    MediaConnectStateConnected,
+    MediaConnectStateDisconnected
+} NET_IF_MEDIA_CONNECT_STATE;
+typedef enum _NET_IF_MEDIA_DUPLEX_STATE {
+    MediaDuplexStateUnknown,
+    MediaDuplexStateHalf,
+    MediaDuplexStateFull
+} NET_IF_MEDIA_DUPLEX_STATE;
+typedef enum _NDIS_SUPPORTED_PAUSE_FUNCTIONS {
+    NdisPauseFunctionsUnsupported,
+    NdisPauseFunctionsSendOnly,
+    NdisPauseFunctionsReceiveOnly,
+    NdisPauseFunctionsSendAndReceive,
+    NdisPauseFunctionsUnknown
+} NDIS_SUPPORTED_PAUSE_FUNCTIONS;
+
+typedef struct _NDIS_LINK_STATE {
+    NDIS_OBJECT_HEADER Header; /* NDIS_OBJECT_TYPE_DEFAULT, NDIS_LINK_STATE_REVISION_1 */
+    NET_IF_MEDIA_CONNECT_STATE MediaConnectState;
+    NET_IF_MEDIA_DUPLEX_STATE MediaDuplexState;
+    ULONG64 XmitLinkSpeed; /* bits per second */
+    ULONG64 RcvLinkSpeed;
+    NDIS_SUPPORTED_PAUSE_FUNCTIONS PauseFunctions;
+    ULONG AutoNegotiationFlags;
+} NDIS_LINK_STATE, *PNDIS_LINK_STATE;
+#define NDIS_SIZEOF_LINK_STATE_REVISION_1 RTL_SIZEOF_THROUGH_FIELD(NDIS_LINK_STATE, AutoNegotiationFlags)
+
+typedef struct _NDIS_STATUS_INDICATION {
+    NDIS_OBJECT_HEADER Header; /* NDIS_OBJECT_TYPE_STATUS_INDICATION, revision 1 */
+    NDIS_HANDLE SourceHandle;  /* the MiniportAdapterHandle */
+    NDIS_PORT_NUMBER PortNumber;
+    NDIS_STATUS StatusCode; /* e.g. NDIS_STATUS_LINK_STATE */
+    ULONG Flags;
+    NDIS_HANDLE DestinationHandle;
+    PVOID RequestId;
+    PVOID StatusBuffer; /* NDIS_STATUS_LINK_STATE: an NDIS_LINK_STATE */
+    ULONG StatusBufferSize;
+    GUID Guid;
+    PVOID NdisReserved[4];
+} NDIS_STATUS_INDICATION, *PNDIS_STATUS_INDICATION;
+#define NDIS_SIZEOF_STATUS_INDICATION_REVISION_1 RTL_SIZEOF_THROUGH_FIELD(NDIS_STATUS_INDICATION, NdisReserved)
+
+/* NDIS_STATUS_LINK_STATE with a bad header, SourceHandle or buffer size is ignored (and logged). */
+VOID NdisMIndicateStatusEx(NDIS_HANDLE MiniportAdapterHandle, PNDIS_STATUS_INDICATION StatusIndication);
+
+/* ==== OID requests (drivers/ndis/ndis_oid.c) ====================================================== *
+ * learn.microsoft.com: MiniportOidRequest, NDIS_OID_REQUEST, NdisMOidRequestComplete, "OID_GEN_..."
+ * and "OID_802_3_..." pages. NDIS (irqlab: the bridge to kernel/net) asks the miniport what it
+ * needs - the MAC address, the link state - and sets the packet filter, one request at a time,
+ * at PASSIVE_LEVEL. The miniport answers in place (returning the status) or returns
+ * NDIS_STATUS_PENDING and calls NdisMOidRequestComplete later, exactly once. */
+typedef ULONG NDIS_OID, *PNDIS_OID;
+#define NDIS_STATUS_INVALID_LENGTH ((NDIS_STATUS)0xC0010014L)
+#define NDIS_STATUS_BUFFER_TOO_SHORT ((NDIS_STATUS)0xC0010016L)
+#define NDIS_STATUS_INVALID_OID ((NDIS_STATUS)0xC0010017L)
+
+#define OID_GEN_MAXIMUM_FRAME_SIZE 0x00010106    /* ULONG: bytes after the Ethernet header (1500) */
+#define OID_GEN_LINK_SPEED 0x00010107            /* ULONG: 100 bps units */
+#define OID_GEN_CURRENT_PACKET_FILTER 0x0001010E /* ULONG: NDIS_PACKET_TYPE_* (query and set) */
+#define OID_GEN_MEDIA_CONNECT_STATUS 0x00010114
+#define OID_GEN_LINK_STATE 0x00010207 /* NDIS_LINK_STATE */
+#define OID_GEN_XMIT_OK 0x00020101    /* ULONG64 counters (a ULONG if the buffer has only 4 bytes) */
+#define OID_GEN_RCV_OK 0x00020102
+#define OID_GEN_XMIT_ERROR 0x00020103
+#define OID_GEN_RCV_ERROR 0x00020104
+#define OID_GEN_RCV_NO_BUFFER 0x00020105
+#define OID_802_3_PERMANENT_ADDRESS 0x01010101 /* 6 bytes */
+#define OID_802_3_CURRENT_ADDRESS 0x01010102   /* 6 bytes */
+
+#define NDIS_PACKET_TYPE_DIRECTED 0x00000001
+#define NDIS_PACKET_TYPE_MULTICAST 0x00000002
+#define NDIS_PACKET_TYPE_ALL_MULTICAST 0x00000004
+#define NDIS_PACKET_TYPE_BROADCAST 0x00000008
+#define NDIS_PACKET_TYPE_PROMISCUOUS 0x00000020
+
+typedef enum _NDIS_REQUEST_TYPE {
+    NdisRequestQueryInformation = 0,
+    NdisRequestSetInformation = 1,
+    NdisRequestQueryStatistics = 2,
+    NdisRequestMethod = 12,
+} NDIS_REQUEST_TYPE,
+    *PNDIS_REQUEST_TYPE;
+
+#define NDIS_OBJECT_TYPE_OID_REQUEST 0x96
+#define NDIS_OID_REQUEST_REVISION_1 1
+#define NDIS_OID_REQUEST_NDIS_RESERVED_SIZE 16
+
+typedef struct _NDIS_OID_REQUEST {
+    NDIS_OBJECT_HEADER Header; /* NDIS_OBJECT_TYPE_OID_REQUEST, revision 1 */
+    NDIS_REQUEST_TYPE RequestType;
+    NDIS_PORT_NUMBER PortNumber;
+    UINT Timeout; /* seconds */
+    PVOID RequestId;
+    NDIS_HANDLE RequestHandle;
+    union _REQUEST_DATA {
+        struct _QUERY {
+            NDIS_OID Oid;
+            PVOID InformationBuffer;
+            UINT InformationBufferLength;
+            UINT BytesWritten; /* out */
+            UINT BytesNeeded;  /* out: with NDIS_STATUS_BUFFER_TOO_SHORT / INVALID_LENGTH */
+        } QUERY_INFORMATION;
+        struct _SET {
+            NDIS_OID Oid;
+            PVOID InformationBuffer;
+            UINT InformationBufferLength;
+            UINT BytesRead;   /* out */
+            UINT BytesNeeded; /* out */
+        } SET_INFORMATION;
+        struct _METHOD {
+            NDIS_OID Oid;
+            PVOID InformationBuffer;
+            ULONG InputBufferLength;
+            ULONG OutputBufferLength;
+            ULONG MethodId;
+            UINT BytesWritten;
+            UINT BytesRead;
+            UINT BytesNeeded;
+        } METHOD_INFORMATION; /* irqlab: never sent */
+    } DATA;
+    UCHAR NdisReserved[NDIS_OID_REQUEST_NDIS_RESERVED_SIZE * sizeof(PVOID)];
+    UCHAR MiniportReserved[2 * sizeof(PVOID)];
+    UCHAR SourceReserved[2 * sizeof(PVOID)];
+    UCHAR SupportedRevision;
+    UCHAR Reserved1;
+    USHORT Reserved2;
+} NDIS_OID_REQUEST, *PNDIS_OID_REQUEST;
+#define NDIS_SIZEOF_OID_REQUEST_REVISION_1 RTL_SIZEOF_THROUGH_FIELD(NDIS_OID_REQUEST, Reserved2)
+
+/* PASSIVE_LEVEL (irqlab; Windows: <= DISPATCH_LEVEL). */
+typedef NDIS_STATUS MINIPORT_OID_REQUEST(NDIS_HANDLE MiniportAdapterContext, PNDIS_OID_REQUEST OidRequest);
+typedef MINIPORT_OID_REQUEST *MINIPORT_OID_REQUEST_HANDLER;
+typedef VOID MINIPORT_CANCEL_OID_REQUEST(NDIS_HANDLE MiniportAdapterContext, PVOID RequestId);
+typedef MINIPORT_CANCEL_OID_REQUEST *MINIPORT_CANCEL_OID_REQUEST_HANDLER;
+/* For a request the miniport returned NDIS_STATUS_PENDING for, once; anything else is
+ * BUGCODE_NDIS_DRIVER 0x100C. IRQL <= DISPATCH_LEVEL. */
+VOID NdisMOidRequestComplete(NDIS_HANDLE MiniportAdapterHandle, PNDIS_OID_REQUEST OidRequest, NDIS_STATUS Status);
+
 /* ==== irqlab: binding a miniport to the driver table ============================================= *
  * On Windows the INF names the hardware and NDIS is the function driver's PnP half: it calls
  * DriverEntry once, then MiniportInitializeEx for each device and MiniportHaltEx when it stops.
@@ -457,6 +840,11 @@ NTSTATUS NdisIrqlabStartDevice(PDRIVER_INITIALIZE DriverEntry, struct _DRIVER_OB
 VOID NdisIrqlabStopDevice(struct _DRIVER_OBJECT *DriverObject, PDEVICE_OBJECT PhysicalDeviceObject);
 /* irqlab: the adapter's name for log lines, "<driver> <bus address>" (e.g. "e1000 00:03.0"). */
 PCSTR NdisIrqlabAdapterName(NDIS_HANDLE MiniportAdapterHandle);
+/* irqlab: name the interrupt causes the miniport counts (at most 8; `net` lists them per adapter)
+ * - from MiniportInitializeEx - and count one (any IRQL, the ISR's included). No WDK counterpart:
+ * Windows has no per-cause counters; irqlab's shell shows them to teach what interrupted. */
+VOID NdisIrqlabNameInterruptCauses(NDIS_HANDLE MiniportAdapterHandle, const PCSTR *Names, ULONG Count);
+VOID NdisIrqlabCountInterruptCause(NDIS_HANDLE MiniportAdapterHandle, ULONG Cause);
 
 #define IRQLAB_NDIS_MINIPORT(id, driver_entry, ...)                                                                    \
     static NTSTATUS id##_NdisStartDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo, PCM_RESOURCE_LIST Raw,       \
@@ -501,5 +889,26 @@ _Static_assert(sizeof(NDIS_RECEIVE_THROTTLE_PARAMETERS) == 8, "NDIS_RECEIVE_THRO
 _Static_assert(offsetof(NDIS_TIMER_CHARACTERISTICS, AllocationTag) == 0x04, "TC.AllocationTag");
 _Static_assert(offsetof(NDIS_TIMER_CHARACTERISTICS, TimerFunction) == 0x08, "TC.TimerFunction");
 _Static_assert(NDIS_SIZEOF_TIMER_CHARACTERISTICS_REVISION_1 == 0x18, "TC revision 1 size");
+
+_Static_assert(sizeof(MDL) == 0x30, "MDL");
+_Static_assert(offsetof(MDL, MappedSystemVa) == 0x18 && offsetof(MDL, ByteCount) == 0x28, "MDL fields");
+_Static_assert(offsetof(NET_BUFFER, CurrentMdl) == 0x08 && offsetof(NET_BUFFER, DataLength) == 0x18, "NB");
+_Static_assert(offsetof(NET_BUFFER, MdlChain) == 0x20 && offsetof(NET_BUFFER, DataOffset) == 0x28, "NB data");
+_Static_assert(offsetof(NET_BUFFER, NdisPoolHandle) == 0x38 && offsetof(NET_BUFFER, MiniportReserved) == 0x80, "NB");
+_Static_assert(sizeof(NET_BUFFER) == 0xB0, "NET_BUFFER");
+_Static_assert(offsetof(NET_BUFFER_LIST, Context) == 0x10 && offsetof(NET_BUFFER_LIST, NdisPoolHandle) == 0x20, "NBL");
+_Static_assert(offsetof(NET_BUFFER_LIST, MiniportReserved) == 0x60 && offsetof(NET_BUFFER_LIST, SourceHandle) == 0x78,
+               "NBL reserved");
+_Static_assert(offsetof(NET_BUFFER_LIST, Status) == 0x8C && offsetof(NET_BUFFER_LIST, NetBufferListInfo) == 0x90,
+               "NBL status");
+_Static_assert(NDIS_SIZEOF_NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1 == 0x10, "pool parameters");
+_Static_assert(NDIS_SIZEOF_LINK_STATE_REVISION_1 == 0x28, "NDIS_LINK_STATE");
+_Static_assert(offsetof(NDIS_STATUS_INDICATION, StatusBuffer) == 0x30 && offsetof(NDIS_STATUS_INDICATION, Guid) == 0x3C,
+               "NDIS_STATUS_INDICATION");
+_Static_assert(offsetof(NDIS_OID_REQUEST, DATA) == 0x20 && offsetof(NDIS_OID_REQUEST, NdisReserved) == 0x48, "OID");
+_Static_assert(offsetof(NDIS_OID_REQUEST, DATA.QUERY_INFORMATION.BytesNeeded) == 0x38, "OID query");
+_Static_assert(NDIS_SIZEOF_OID_REQUEST_REVISION_1 == 0xEC, "NDIS_OID_REQUEST revision 1");
+_Static_assert(offsetof(NDIS_MINIPORT_DRIVER_CHARACTERISTICS, OidRequestHandler) == 0x40, "DC.OidRequest");
+_Static_assert(offsetof(NDIS_MINIPORT_DRIVER_CHARACTERISTICS, ReturnNetBufferListsHandler) == 0x50, "DC.Return");
 
 #endif

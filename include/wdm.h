@@ -937,11 +937,15 @@ VOID IoReportInterruptInactive(PIO_REPORT_INTERRUPT_ACTIVE_STATE_PARAMETERS Para
  *
  * At boot the PnP code (kernel/io/pnp.c) gives every device its resources and calls StartDevice
  * for each device that matches an entry, with the device's PDO and its raw and translated
- * resource lists. StopDevice must undo StartDevice (disconnect, delete its device objects). */
+ * resource lists (AddDevice + IRP_MN_START_DEVICE in one). StopDevice must undo StartDevice
+ * (disconnect, detach and delete its device objects). It gets the driver's own FDO - the device
+ * object of this driver that StartDevice attached to the PDO's stack - as a Windows driver's
+ * dispatch routine gets it as the DeviceObject of IRP_MN_STOP_DEVICE / IRP_MN_REMOVE_DEVICE; a
+ * driver that attached no device object to the stack is not called (it is not in the stack). */
 typedef NTSTATUS IRQLAB_START_DEVICE(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT PhysicalDeviceObject,
                                      PCM_RESOURCE_LIST AllocatedResources,
                                      PCM_RESOURCE_LIST AllocatedResourcesTranslated);
-typedef VOID IRQLAB_STOP_DEVICE(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT PhysicalDeviceObject);
+typedef VOID IRQLAB_STOP_DEVICE(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT DeviceObject);
 
 #define IRQLAB_DRIVER_NO_MSI 0x1  /* like MSISupported = 0 in an INF: line interrupts only */
 #define IRQLAB_DRIVER_NO_MSIX 0x2 /* MSI is fine, MSI-X is not */

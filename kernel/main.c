@@ -14,7 +14,7 @@
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/madt.h"
 #include "arch/x86_64/pic.h"
-#include "drivers/pci/pci.h"
+#include "kernel/bus/pci/pci.h"
 #include "include/wdm.h"
 #include "kernel/boot/bootinfo.h"
 #include "kernel/boot/cmdline.h"

@@ -15,6 +15,8 @@ PACKAGES=(
     python3                                 # scripts/ and tests/e2e/
     netcat-openbsd                          # nc -u: the UDP echo walk-throughs (docs/ndis.md, docs/net.md)
     git                                     # make grade and the tests copy the tracked files
+    python3-jsonschema                      # make autograder: results.json against Gradescope's schema
+    yamllint                                # make classroom: the exported workflows (tests/e2e/test_classroom.py)
     cppcheck clang-tidy clang-format bear   # make lint, format-check, compile_commands.json
     gnuplot-nox                             # make bench / make trace: the PNG plots
     clang libclang-rt-14-dev                # make fuzz: clang -fsanitize=fuzzer,address,undefined

@@ -84,6 +84,7 @@ class KtapParser:
         self.stop_screen = []
         self.problems = []
         self.progress = 0  # bumps on every start/result line (the per-test timer resets)
+        self.flooded = 0  # the console passed max_output bytes and QEMU was stopped
 
     def feed(self, line):
         if self.stop_screen:
@@ -151,7 +152,9 @@ class KtapParser:
         cases, problems = list(self.cases), list(self.problems)
         if self.stop_screen:
             problems.append("stop screen: " + self.stop_screen[0].strip())
-        if timed_out:
+        if self.flooded:
+            problems.append(f"OUTPUT CAPPED: the guest printed more than {self.flooded} bytes, QEMU stopped")
+        elif timed_out:
             problems.append("TIMEOUT: no progress for the per-test timeout, QEMU killed")
         elif status == 0:
             problems.append("QEMU exit status 0: triple fault (or the guest reset)")
@@ -160,7 +163,8 @@ class KtapParser:
         if self.running:
             # A case started and never reported: it gets the blame, and the consequences
             # (no plan, no Totals, odd exit status) become its diagnostics, not more failures.
-            why = "TIMEOUT" if timed_out else "CRASH" if self.stop_screen else "NO RESULT"
+            why = "OUTPUT CAPPED" if self.flooded else "TIMEOUT" if timed_out else \
+                "CRASH" if self.stop_screen else "NO RESULT"
             shown = [f"QEMU exit status {status}"] if status in (33, 35) and not timed_out else []
             diag = self.diag + problems + shown + self.stop_screen[1:20]
             cases.append(CaseResult(self.running, False, False, why, diag))
@@ -183,7 +187,7 @@ class KtapParser:
 MAX_RESUMES = 10  # after this many crashed/hung cases in one run, stop resuming
 
 
-def _run_once(q, per_test_timeout, on_line):
+def _run_once(q, per_test_timeout, on_line, max_output=None):
     """Boot one QEMU and feed its console to a fresh parser; returns (parser, status, timed_out)."""
     parser = KtapParser()
     timed_out = False
@@ -202,6 +206,10 @@ def _run_once(q, per_test_timeout, on_line):
         consumed = max(consumed, end)
         if not alive:
             break
+        if max_output and len(text) > max_output and not parser.flooded:
+            parser.flooded = max_output  # endless output: stop it rather than fill the disk
+            q.kill()
+            continue
         if parser.progress != progress:
             progress, last_progress = parser.progress, time.monotonic()
         elif time.monotonic() - last_progress > per_test_timeout:
@@ -213,7 +221,8 @@ def _run_once(q, per_test_timeout, on_line):
 
 
 def run_ktest(elf=None, glob="*", *, machine="pc", smp=1, boot="kernel", per_test_timeout=60, extra=None,
-              mem="256M", accel="tcg", log_path=None, cmdline_extra="", on_line=None, resume=True):
+              mem="256M", accel="tcg", log_path=None, cmdline_extra="", on_line=None, resume=True,
+              max_output=None):
     """Run the selected suites; see the module doc for what counts as a pass.
 
     When a case crashes or hangs the kernel, that case is reported and (resume=True) a new QEMU
@@ -229,7 +238,7 @@ def run_ktest(elf=None, glob="*", *, machine="pc", smp=1, boot="kernel", per_tes
             q = irqlab_qemu.Qemu(elf, machine=machine, smp=smp, boot=boot, cmdline=cmdline, timeout=0, extra=extra,
                                  mem=mem, accel=accel, log_path=log_path + f".run{attempt}" if log_path else None)
             try:
-                parser, status, timed_out = _run_once(q, per_test_timeout, on_line)
+                parser, status, timed_out = _run_once(q, per_test_timeout, on_line, max_output)
                 run_cases, problems = parser.finish(status, timed_out)
                 stderr = q.stderr().strip().splitlines()
                 if stderr and status not in (0, irqlab_qemu.EXIT_SUCCESS, irqlab_qemu.EXIT_FAILURE) and not timed_out:

@@ -5,8 +5,9 @@
     python3 scripts/new_driver.py foo --vendor 0x1234 --device 0x11e8 [--root DIR]
 
 The new file is built and registered with no other edit: the Makefile compiles every .c under
-drivers/, IRQLAB_DRIVER puts the driver in the driver table and SHELL_COMMAND adds the `<name>`
-command. The template lives outside drivers/ (and ends in .tpl) so it is never compiled itself.
+drivers/, IRQLAB_DRIVER puts the driver in the driver table and IRQLAB_SHELL_COMMAND adds the
+`<name>` command. Like every driver, the file uses include/ only (<wdm.h>, <irqlab.h>). The
+template lives outside drivers/ (and ends in .tpl) so it is never compiled itself.
 
 The ISR needs to know the device's interrupt registers (status, acknowledge, raise). For QEMU's
 edu device (1234:11e8) they are filled in and the driver works as generated; for other ids the
@@ -46,8 +47,8 @@ def parse_id(text, what):
 
 
 def existing_names(root, kind):
-    """Names already used by SHELL_COMMAND(...) or IRQLAB_DRIVER(...) anywhere in the sources."""
-    pattern = re.compile(r"\b" + kind + r"\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,")
+    """Names already used by (IRQLAB_)SHELL_COMMAND(...) or IRQLAB_DRIVER(...) anywhere in the sources."""
+    pattern = re.compile(r"\b(?:IRQLAB_)?" + kind + r"\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,")
     names = set()
     for top in ("arch", "kernel", "drivers", "tests"):
         for dirpath, _, files in os.walk(os.path.join(root, top)):

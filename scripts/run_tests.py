@@ -28,6 +28,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import irqlab_qemu  # noqa: E402
+import junit  # noqa: E402
 import ktest_runner  # noqa: E402
 
 REPO = irqlab_qemu.REPO
@@ -71,6 +72,8 @@ class Result:
     log: str = ""
     detail: str = ""
     rerun: str = ""  # a command that runs just this again (ktest: make check-ktest ...)
+    suite: str = ""  # the run it came from ("e2e:test_labs"), set by progress(); JUnit's testsuite
+    seconds: float = 0.0  # that run's time shared among its cases (one QEMU/program runs them all)
 
 
 print_lock = threading.Lock()
@@ -88,6 +91,8 @@ def progress(group, what, results, seconds, log=""):
     if counts["skip"]:
         text += f", {counts['skip']} skipped"
     mark = "FAIL" if counts["fail"] or not results else "ok"
+    for r in results:
+        r.suite, r.seconds = f"{group}:{what}", seconds / len(results)
     with print_lock:
         print(f"[{mark:>4}] {group:<6} {what:<28} {text:<32} {seconds:6.1f} s"
               + (f"  {rel(log)}" if counts["fail"] else ""), flush=True)
@@ -262,6 +267,7 @@ def main():
     ap.add_argument("--only", action="append", choices=["unit", "ktest", "e2e"], help="run only this group")
     ap.add_argument("--quick", action="store_true", help="ktest on the first machine of the matrix only")
     ap.add_argument("--build-only", action="store_true", help="compile the unit tests, run nothing")
+    ap.add_argument("--junit", help="also write the results as JUnit XML to this file (make test JUNIT=<file>)")
     args = ap.parse_args()
     groups = set(args.only or ["unit", "ktest", "e2e"])
     build = os.path.abspath(os.path.join(REPO, args.build))
@@ -321,9 +327,26 @@ def main():
     seconds = time.monotonic() - started
     total = f"{passed} passed, {len(failed)} failed" + (f", {skipped} skipped" if skipped else "")
     write_summary(os.path.join(build, "test-summary.txt"), results, groups, seconds, total)
+    if args.junit:
+        write_junit(args.junit, results)
     print(f"\nlogs: {rel(logs)}/   time: {seconds:.1f} s   summary: {rel(os.path.join(build, 'test-summary.txt'))}")
     print(total)
     return 1 if failed or not results else 0
+
+
+def write_junit(path, results):
+    """One testsuite per run (a unit program, a ktest machine, an e2e script), one testcase per test;
+    a failure carries its detail, its log and the command that reruns it."""
+    suites = {}
+    for r in results:
+        where = r.suite or r.name.rsplit(":", 1)[0]
+        case = junit.Case(name=r.name.split(":", 2)[-1], classname=where, status=r.status, time=r.seconds,
+                          message=(r.detail.splitlines() or [r.status])[0] if r.status != "pass" else "",
+                          output="\n".join(x for x in (r.detail, f"log: {rel(r.log)}" if r.log else "",
+                                                       f"rerun: {r.rerun}" if r.rerun else "") if x)
+                          if r.status == "fail" else "")
+        suites.setdefault(where, []).append(case)
+    junit.write(path, [junit.Suite(name, cases, sum(c.time for c in cases)) for name, cases in suites.items()])
 
 
 def write_summary(path, results, groups, seconds, total):

@@ -10,9 +10,13 @@
  * The driver always says MsiSupported and copes with whatever NdisMRegisterInterruptEx granted.
  *
  * Files: e1000_miniport.c (DriverEntry, MiniportInitializeEx / MiniportHaltEx), e1000_hw.c
- * (reset, EEPROM, MAC, link, ITR), e1000_rx.c and e1000_tx.c (descriptor rings),
- * e1000_interrupt.c (the eight NDIS interrupt handlers), e1000_watchdog.c (the periodic link
- * check, an NDIS timer object), e1000_stats.c (counters for people).
+ * (reset, EEPROM, MAC, link and its NDIS_STATUS_LINK_STATE indication, ITR), e1000_rx.c (the
+ * receive ring, indicated as NET_BUFFER_LISTs), e1000_tx.c (the transmit ring,
+ * MiniportSendNetBufferLists), e1000_oid.c (MiniportOidRequest), e1000_interrupt.c (the eight NDIS
+ * interrupt handlers), e1000_watchdog.c (the periodic link check, an NDIS timer object),
+ * e1000_stats.c (counters for tests and people).
+ *
+ * The driver includes only include/ndis.h: it talks to NDIS, and NDIS to irqlab's network stack.
  */
 #ifndef IRQLAB_E1000_H
 #define IRQLAB_E1000_H
@@ -22,7 +26,6 @@
 
 #include "drivers/e1000/e1000_regs.h"
 #include "include/ndis.h"
-#include "kernel/net/netif.h"
 
 #define E1000_RX_RING_SIZE 256 /* descriptors allocated; 256 x 16 bytes = one page */
 #define E1000_RX_RING_MIN 16   /* e1000_rx_buffers= may use fewer: a multiple of 8 (RDLEN: 128 bytes) */
@@ -32,6 +35,9 @@
 #define E1000_MAX_FRAME 1514     /* without the CRC the NIC adds (IFCS) or strips (SECRC) */
 #define E1000_RX_RETURN_BATCH 32 /* give buffers back to the NIC (RDT) at least this often */
 #define E1000_MAX_ADAPTERS 8
+#define E1000_ETH_ADDR_LEN 6
+#define E1000_MAX_PAYLOAD 1500 /* OID_GEN_MAXIMUM_FRAME_SIZE: the frame without its 14-byte header */
+#define E1000_TAG_NBL IRQLAB_POOL_TAG("E1kN")
 
 enum e1000_chip { E1000_CHIP_82540EM, E1000_CHIP_82574L };
 enum e1000_irq_mode { E1000_IRQ_LINE, E1000_IRQ_MSI, E1000_IRQ_MSIX };
@@ -46,7 +52,7 @@ enum e1000_irq_mode { E1000_IRQ_LINE, E1000_IRQ_MSI, E1000_IRQ_MSIX };
 #define E1000_LINE_CAUSES (E1000_ICR_RXT0 | E1000_ICR_RXO | E1000_ICR_RXDMT0 | E1000_ICR_TXDW | E1000_ICR_LSC)
 #define E1000_OTHER_CAUSES (E1000_ICR_OTHER | E1000_ICR_LSC | E1000_ICR_RXO)
 
-/* Names of the netif's interrupt-cause counters (`net` shows them), by index. */
+/* The interrupt-cause counters `net` shows (NdisIrqlabNameInterruptCauses), by index. */
 enum e1000_cause_counter {
     E1000_COUNT_RXT0,
     E1000_COUNT_RXO,
@@ -59,25 +65,29 @@ enum e1000_cause_counter {
     E1000_COUNT_CAUSES
 };
 
-/* What the driver counts (netif->counters has the stack's view). All only grow; written with
+/* What the driver counts (the stack has its own view, through NDIS). All only grow; written with
  * atomic adds (ISRs of different messages run at once on different CPUs). */
 struct e1000_stats {
-    uint64_t isr_calls;       /* the miniport's ISR ran (any message) */
-    uint64_t isr_claimed;     /* ... and its NIC had interrupted */
-    uint64_t isr_declined;    /* ... and it had not: another device on a shared line */
-    uint64_t dpc_runs;        /* interrupt DPC calls */
-    uint64_t rx_frames;       /* frames handed to the stack */
-    uint64_t rx_multi_buffer; /* ... of them spread over more than one descriptor */
-    uint64_t rx_errors;       /* frames the NIC marked bad, or too long */
-    uint64_t rx_budget_hits;  /* DPC runs that stopped at the receive budget (MoreNblsPending) */
-    uint64_t rx_overruns;     /* RXO interrupts: a frame found the ring too full */
-    uint64_t rx_missed;       /* frames the NIC dropped (MPC) - also added to netif rx_drops */
-    uint64_t tx_frames;       /* frames queued to the NIC */
-    uint64_t tx_completed;    /* descriptors the NIC wrote back */
-    uint64_t tx_ring_full;    /* transmit refused: no free descriptor */
-    uint64_t link_changes;    /* link went up or down (LSC interrupt or watchdog) */
-    uint64_t watchdog_polls;  /* the watchdog timer's callback ran */
-    uint64_t watchdog_links;  /* ... and found the link changed (the interrupt had not told) */
+    uint64_t isr_calls;        /* the miniport's ISR ran (any message) */
+    uint64_t isr_claimed;      /* ... and its NIC had interrupted */
+    uint64_t isr_declined;     /* ... and it had not: another device on a shared line */
+    uint64_t dpc_runs;         /* interrupt DPC calls */
+    uint64_t rx_frames;        /* frames handed to the stack */
+    uint64_t rx_multi_buffer;  /* ... of them spread over more than one descriptor */
+    uint64_t rx_errors;        /* frames the NIC marked bad, or too long */
+    uint64_t rx_budget_hits;   /* DPC runs that stopped at the receive budget (MoreNblsPending) */
+    uint64_t rx_overruns;      /* RXO interrupts: a frame found the ring too full */
+    uint64_t rx_missed;        /* frames the NIC dropped (MPC) - OID_GEN_RCV_NO_BUFFER */
+    uint64_t tx_frames;        /* frames queued to the NIC */
+    uint64_t tx_nbls;          /* NBLs MiniportSendNetBufferLists got (each completed at once) */
+    uint64_t tx_completed;     /* descriptors the NIC wrote back */
+    uint64_t tx_ring_full;     /* transmit refused: no free descriptor */
+    uint64_t link_changes;     /* link went up or down (LSC interrupt or watchdog) */
+    uint64_t watchdog_polls;   /* the watchdog timer's callback ran */
+    uint64_t watchdog_links;   /* ... and found the link changed (the interrupt had not told) */
+    uint64_t link_indications; /* NDIS_STATUS_LINK_STATE indications made */
+    uint64_t oid_requests;     /* MiniportOidRequest calls */
+    uint64_t causes[8];        /* per enum e1000_cause_counter */
 };
 
 typedef struct _E1000_ADAPTER {
@@ -89,7 +99,8 @@ typedef struct _E1000_ADAPTER {
 
     volatile ULONG *Registers; /* BAR0, mapped */
     UINT RegistersLength;
-    UCHAR Mac[ETH_ADDR_LEN];
+    UCHAR Mac[E1000_ETH_ADDR_LEN];
+    ULONG PacketFilter; /* OID_GEN_CURRENT_PACKET_FILTER: NDIS_PACKET_TYPE_*; 0 = indicate nothing */
 
     /* Interrupts. */
     enum e1000_irq_mode Mode;
@@ -117,6 +128,14 @@ typedef struct _E1000_ADAPTER {
     ULONG RxFrameLength; /* a frame spread over several descriptors is gathered here */
     bool RxFrameBad;
     UCHAR RxFrame[E1000_TX_BUFFER_SIZE];
+    /* What a frame is indicated in: one NBL (one NB, one MDL over the descriptor's buffer) per
+     * descriptor, and one over RxFrame. Indicated with NDIS_RECEIVE_FLAGS_RESOURCES, so they are
+     * the driver's again as soon as NdisMIndicateReceiveNetBufferLists returns. */
+    NDIS_HANDLE RxNblPool;
+    PNET_BUFFER_LIST RxNbl[E1000_RX_RING_SIZE];
+    PMDL RxMdl[E1000_RX_RING_SIZE];
+    PNET_BUFFER_LIST RxFrameNbl;
+    PMDL RxFrameMdl;
 
     /* Transmit ring. */
     e1000_tx_desc_t *TxRing;
@@ -134,10 +153,9 @@ typedef struct _E1000_ADAPTER {
     KSPIN_LOCK LinkLock;       /* LinkUp/LinkSpeedMbps: the interrupt DPC and the watchdog update them */
     NDIS_HANDLE WatchdogTimer; /* NdisAllocateTimerObject; NULL when e1000_watchdog_ms=0 */
     ULONG WatchdogPeriodMs;
-    bool LinkInterrupt; /* keyword LinkInterrupt: the LSC interrupt reports link changes too */
+    bool LinkInterrupt;  /* keyword LinkInterrupt: the LSC interrupt reports link changes too */
+    ULONG LinkIndicated; /* an NDIS_STATUS_LINK_STATE has been indicated (under LinkLock) */
 
-    struct netif Netif; /* the stack's view of this adapter (kernel/net/netif.h) */
-    bool NetifRegistered;
     struct e1000_stats Stats;
 } E1000_ADAPTER, *PE1000_ADAPTER;
 
@@ -159,7 +177,11 @@ VOID E1000ProgramModeration(PE1000_ADAPTER Adapter);               /* ITR, or EI
 VOID E1000ProgramMsixVectors(PE1000_ADAPTER Adapter, bool enable); /* IVAR */
 /* Read STATUS (any IRQL <= DISPATCH_LEVEL); true if the link changed - then log it, saying who noticed (`Who`). */
 bool E1000UpdateLink(PE1000_ADAPTER Adapter, PCSTR Who);
-VOID E1000CountMissed(PE1000_ADAPTER Adapter);  /* MPC -> Stats.rx_missed and netif rx_drops */
+VOID E1000CountMissed(PE1000_ADAPTER Adapter); /* MPC -> Stats.rx_missed (OID_GEN_RCV_NO_BUFFER) */
+/* Tell NDIS the current link state (NdisMIndicateStatusEx, NDIS_STATUS_LINK_STATE); and fill one. */
+VOID E1000FillLinkState(PE1000_ADAPTER Adapter, PNDIS_LINK_STATE Link);
+/* RCTL for the packet filter (unicast/multicast promiscuity, broadcast). */
+VOID E1000ProgramPacketFilter(PE1000_ADAPTER Adapter);
 
 /* ---- e1000_config.c ---- */
 /* The keywords (*ReceiveBuffers, ITR, LinkInterrupt, WatchdogPeriodMs) into RxRingSize,
@@ -167,11 +189,11 @@ VOID E1000CountMissed(PE1000_ADAPTER Adapter);  /* MPC -> Stats.rx_missed and ne
 VOID E1000ReadConfiguration(PE1000_ADAPTER Adapter);
 
 /* ---- e1000_rx.c ---- */
-NDIS_STATUS E1000RxAllocate(PE1000_ADAPTER Adapter);
+NDIS_STATUS E1000RxAllocate(PE1000_ADAPTER Adapter); /* ring, buffers, and their NBLs and MDLs */
 VOID E1000RxFree(PE1000_ADAPTER Adapter);
 VOID E1000RxStart(PE1000_ADAPTER Adapter); /* rings into the NIC, RCTL.EN */
 VOID E1000RxStop(PE1000_ADAPTER Adapter);
-/* Hand up to `budget` frames to the stack (DISPATCH_LEVEL); true if more are waiting. */
+/* Indicate up to `budget` frames to NDIS (DISPATCH_LEVEL); true if more are waiting. */
 bool E1000RxProcess(PE1000_ADAPTER Adapter, ULONG budget);
 
 /* ---- e1000_tx.c ---- */
@@ -180,7 +202,11 @@ VOID E1000TxFree(PE1000_ADAPTER Adapter);
 VOID E1000TxStart(PE1000_ADAPTER Adapter);
 VOID E1000TxStop(PE1000_ADAPTER Adapter);    /* transmit refuses from now on */
 VOID E1000TxReclaim(PE1000_ADAPTER Adapter); /* take back written-back descriptors (DISPATCH_LEVEL) */
-NETIF_TRANSMIT E1000Transmit;
+MINIPORT_SEND_NET_BUFFER_LISTS E1000SendNetBufferLists;
+MINIPORT_RETURN_NET_BUFFER_LISTS E1000ReturnNetBufferLists;
+
+/* ---- e1000_oid.c ---- */
+MINIPORT_OID_REQUEST E1000OidRequest;
 
 /* ---- e1000_interrupt.c ---- */
 /* Fill the characteristics with the eight handlers (MsiSupported = TRUE). */
@@ -209,9 +235,5 @@ VOID e1000_remember(PE1000_ADAPTER Adapter); /* MiniportInitializeEx succeeded *
 VOID e1000_forget(PE1000_ADAPTER Adapter);   /* MiniportHaltEx */
 /* A copy of the counters. */
 struct e1000_stats e1000_stats_of(PE1000_ADAPTER Adapter);
-/* One "e1000-stats:" line per adapter (key=value pairs, for the e2e tests and people). */
-typedef void e1000_print_sink(void *context, const char *line);
-void e1000_print_stats_to(e1000_print_sink *sink, void *context);
-void e1000_print_stats(void);
 
 #endif

@@ -134,7 +134,25 @@ bool E1000UpdateLink(PE1000_ADAPTER Adapter, PCSTR Who)
     bool changed = up != Adapter->LinkUp;
     Adapter->LinkUp = up;
     Adapter->LinkSpeedMbps = up ? speed : 0;
-    __atomic_store_n(&Adapter->Netif.link_up, up, __ATOMIC_RELAXED);
+    if (changed || Adapter->LinkIndicated == 0) {
+        /* learn.microsoft.com "NDIS_STATUS_LINK_STATE": a miniport indicates every change (and
+         * irqlab's one at initialization, so NDIS starts from the hardware's word). Under the
+         * lock, so the interrupt DPC's and the watchdog's indications cannot overtake each other. */
+        NDIS_LINK_STATE link;
+        E1000FillLinkState(Adapter, &link);
+        NDIS_STATUS_INDICATION indication;
+        NdisZeroMemory(&indication, sizeof(indication));
+        indication.Header.Type = NDIS_OBJECT_TYPE_STATUS_INDICATION;
+        indication.Header.Revision = NDIS_STATUS_INDICATION_REVISION_1;
+        indication.Header.Size = NDIS_SIZEOF_STATUS_INDICATION_REVISION_1;
+        indication.SourceHandle = Adapter->AdapterHandle;
+        indication.StatusCode = NDIS_STATUS_LINK_STATE;
+        indication.StatusBuffer = &link;
+        indication.StatusBufferSize = sizeof(link);
+        NdisMIndicateStatusEx(Adapter->AdapterHandle, &indication);
+        Adapter->LinkIndicated = 1;
+        e1000_count(&Adapter->Stats.link_indications, 1);
+    }
     if (changed) {
         e1000_count(&Adapter->Stats.link_changes, 1);
         if (up)
@@ -156,8 +174,40 @@ VOID E1000CountMissed(PE1000_ADAPTER Adapter)
     ULONG now = E1000Read(Adapter, E1000_MPC);
     ULONG missed = now >= Adapter->MissedSeen ? now - Adapter->MissedSeen : now;
     Adapter->MissedSeen = now;
-    if (missed) {
-        e1000_count(&Adapter->Stats.rx_missed, missed);
-        netif_counter_add(&Adapter->Netif.counters.rx_drops, missed);
-    }
+    if (missed)
+        e1000_count(&Adapter->Stats.rx_missed, missed); /* NDIS reads it: OID_GEN_RCV_NO_BUFFER */
+}
+
+VOID E1000FillLinkState(PE1000_ADAPTER Adapter, PNDIS_LINK_STATE Link)
+{
+    NdisZeroMemory(Link, sizeof(*Link));
+    Link->Header.Type = NDIS_OBJECT_TYPE_DEFAULT;
+    Link->Header.Revision = NDIS_LINK_STATE_REVISION_1;
+    Link->Header.Size = NDIS_SIZEOF_LINK_STATE_REVISION_1;
+    bool up = Adapter->LinkUp;
+    Link->MediaConnectState = up ? MediaConnectStateConnected : MediaConnectStateDisconnected;
+    Link->MediaDuplexState =
+        up ? ((E1000Read(Adapter, E1000_STATUS) & E1000_STATUS_FD) ? MediaDuplexStateFull : MediaDuplexStateHalf)
+           : MediaDuplexStateUnknown;
+    Link->XmitLinkSpeed = Link->RcvLinkSpeed = up ? (ULONG64)Adapter->LinkSpeedMbps * 1000000 : NDIS_LINK_SPEED_UNKNOWN;
+    Link->PauseFunctions = NdisPauseFunctionsUnsupported;
+}
+
+VOID E1000ProgramPacketFilter(PE1000_ADAPTER Adapter)
+{
+    /* 8254x SDM "Receive Control Register": UPE/MPE = unicast/multicast promiscuous, BAM =
+     * accept broadcast. The multicast table stays empty, so MULTICAST alone adds nothing.
+     * Written only when it changes: every RCTL write makes QEMU hold frames back for a while
+     * (e1000_rx.c). Filter 0 leaves the receiver on; e1000_rx.c then indicates nothing. */
+    ULONG filter = Adapter->PacketFilter;
+    ULONG rctl = E1000Read(Adapter, E1000_RCTL);
+    ULONG want = rctl & ~(E1000_RCTL_UPE | E1000_RCTL_MPE | E1000_RCTL_BAM);
+    if (filter & (NDIS_PACKET_TYPE_PROMISCUOUS))
+        want |= E1000_RCTL_UPE | E1000_RCTL_MPE;
+    if (filter & NDIS_PACKET_TYPE_ALL_MULTICAST)
+        want |= E1000_RCTL_MPE;
+    if (filter & (NDIS_PACKET_TYPE_BROADCAST | NDIS_PACKET_TYPE_PROMISCUOUS))
+        want |= E1000_RCTL_BAM;
+    if (want != rctl)
+        E1000Write(Adapter, E1000_RCTL, want);
 }

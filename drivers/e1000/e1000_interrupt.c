@@ -50,8 +50,10 @@ static void count_causes(PE1000_ADAPTER Adapter, ULONG icr)
         {E1000_ICR_TXQ0, E1000_COUNT_TXQ0},     {E1000_ICR_OTHER, E1000_COUNT_OTHER},
     };
     for (unsigned i = 0; i < ARRAYSIZE(map); i++)
-        if (icr & map[i].bit)
-            netif_count_irq_cause(&Adapter->Netif, map[i].counter);
+        if (icr & map[i].bit) {
+            e1000_count(&Adapter->Stats.causes[map[i].counter], 1);
+            NdisIrqlabCountInterruptCause(Adapter->AdapterHandle, map[i].counter); /* `net` lists them */
+        }
 }
 
 /* ---- Disable / Enable: DIRQL, holding the interrupt lock ----------------------------------------- */
@@ -106,7 +108,6 @@ static BOOLEAN service_all_causes(PE1000_ADAPTER Adapter, PBOOLEAN QueueDefaultI
     Adapter->PendingCauses |= causes;
     count_causes(Adapter, causes);
     e1000_count(&Adapter->Stats.isr_claimed, 1);
-    netif_count_interrupt(&Adapter->Netif);
     *QueueDefaultInterruptDpc = TRUE; /* the DPC on this CPU */
     return TRUE;
 }
@@ -152,7 +153,6 @@ static BOOLEAN E1000MessageIsr(NDIS_HANDLE MiniportInterruptContext, ULONG Messa
     }
     count_causes(adapter, causes);
     e1000_count(&adapter->Stats.isr_claimed, 1);
-    netif_count_interrupt(&adapter->Netif);
     *QueueDefaultInterruptDpc = TRUE;
     return TRUE;
 }

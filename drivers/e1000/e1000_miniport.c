@@ -12,8 +12,9 @@
  *   map BAR0, identify  which of the two chips (PCI device id through NdisMGetBusData)
  *   reset             every cause masked, so nothing can interrupt before the rings exist
  *   MAC, filters      EEPROM words 0-2 -> receive address 0
- *   rings             DMA memory from NdisMAllocateSharedMemory; receive and transmit enabled
- *   netif_register    the stack knows the adapter before the first frame can arrive
+ *   rings             DMA memory from NdisMAllocateSharedMemory, and the NBLs and MDLs receives
+ *                     are indicated in; receive and transmit enabled (no frame is indicated until
+ *                     NDIS sets a packet filter, after MiniportInitializeEx)
  *   interrupt         NdisMRegisterInterruptEx (messages if granted, else the line); causes are
  *                     still masked, so an ISR called now (shared line) finds nothing of ours
  *   enable            mode-specific set-up (IVAR, moderation), then unmask under the lock
@@ -21,14 +22,13 @@
  * throttling window after its last message (docs/io-manager.md, "QEMU 7.2 quirks").
  */
 #include "drivers/e1000/e1000.h"
-#include "kernel/net/net.h"
 
 #define E1000_TAG IRQLAB_POOL_TAG("E1k ")
 /* Wait at least this long after masking before the interrupt goes (and with it MSI-X): longer
  * than QEMU's minimum throttle window of 128 us, and than twice the moderation interval asked for. */
 #define E1000_QUIET_US 1000
 
-static const char *const cause_names[E1000_COUNT_CAUSES] = {
+static const PCSTR cause_names[E1000_COUNT_CAUSES] = {
     [E1000_COUNT_RXT0] = "rxt0", [E1000_COUNT_RXO] = "rxo",     [E1000_COUNT_RXDMT0] = "rxdmt0",
     [E1000_COUNT_TXDW] = "txdw", [E1000_COUNT_LSC] = "lsc",     [E1000_COUNT_RXQ0] = "rxq0",
     [E1000_COUNT_TXQ0] = "txq0", [E1000_COUNT_OTHER] = "other",
@@ -71,21 +71,6 @@ static NDIS_STATUS identify(PE1000_ADAPTER Adapter)
     }
 }
 
-static void register_netif(PE1000_ADAPTER Adapter, NTSTATUS *status)
-{
-    struct netif *n = &Adapter->Netif;
-    n->name[0] = '\0'; /* the stack names it net<index> */
-    NdisMoveMemory(n->mac, Adapter->Mac, ETH_ADDR_LEN);
-    n->transmit = E1000Transmit;
-    n->driver_context = Adapter;
-    for (unsigned i = 0; i < E1000_COUNT_CAUSES; i++)
-        n->irq_causes[i].name = cause_names[i];
-    n->irq_cause_count = E1000_COUNT_CAUSES;
-    n->link_up = false;
-    *status = netif_register(n);
-    Adapter->NetifRegistered = NT_SUCCESS(*status);
-}
-
 /* Undo whatever initialization got done, newest first (MiniportHaltEx and failed init). */
 static VOID release_adapter(PE1000_ADAPTER Adapter)
 {
@@ -100,8 +85,6 @@ static VOID release_adapter(PE1000_ADAPTER Adapter)
         NdisMDeregisterInterruptEx(Adapter->InterruptHandle); /* no ISR or DPC of ours after this */
         Adapter->InterruptHandle = NULL;
     }
-    if (Adapter->NetifRegistered)
-        netif_unregister(&Adapter->Netif); /* nobody calls netif_receive for it any more */
     E1000RxFree(Adapter);
     E1000TxFree(Adapter);
     if (Adapter->Registers)
@@ -160,7 +143,7 @@ static NDIS_STATUS E1000InitializeEx(NDIS_HANDLE MiniportAdapterHandle, NDIS_HAN
     if (status == NDIS_STATUS_SUCCESS) {
         E1000RxStart(adapter);
         E1000TxStart(adapter);
-        register_netif(adapter, &status);
+        NdisIrqlabNameInterruptCauses(MiniportAdapterHandle, cause_names, E1000_COUNT_CAUSES);
     }
     NDIS_MINIPORT_INTERRUPT_CHARACTERISTICS chars;
     E1000InterruptCharacteristics(&chars);
@@ -184,10 +167,9 @@ static NDIS_STATUS E1000InitializeEx(NDIS_HANDLE MiniportAdapterHandle, NDIS_HAN
     }
     e1000_remember(adapter);
     const UCHAR *m = adapter->Mac;
-    DbgPrint("e1000: %s: %s %02x:%02x:%02x:%02x:%02x:%02x as %s, %s interrupts%s, moderation %s, link %s\n",
-             adapter->Name, adapter->Chip == E1000_CHIP_82574L ? "82574L" : "82540EM", m[0], m[1], m[2], m[3], m[4],
-             m[5], adapter->Netif.name, E1000ModeName(adapter->Mode),
-             adapter->Mode == E1000_IRQ_MSIX ? " (rx/tx/other = messages 0/1/2)" : "",
+    DbgPrint("e1000: %s: %s %02x:%02x:%02x:%02x:%02x:%02x, %s interrupts%s, moderation %s, link %s\n", adapter->Name,
+             adapter->Chip == E1000_CHIP_82574L ? "82574L" : "82540EM", m[0], m[1], m[2], m[3], m[4], m[5],
+             E1000ModeName(adapter->Mode), adapter->Mode == E1000_IRQ_MSIX ? " (rx/tx/other = messages 0/1/2)" : "",
              adapter->ItrInterval ? "on" : "off", link_watchers(link_irq, adapter->WatchdogTimer != NULL));
     return NDIS_STATUS_SUCCESS;
 }
@@ -198,7 +180,7 @@ static VOID E1000HaltEx(NDIS_HANDLE MiniportAdapterContext, NDIS_HALT_ACTION Hal
     PE1000_ADAPTER adapter = MiniportAdapterContext;
     e1000_forget(adapter);
     E1000WatchdogStop(adapter); /* first: its callback reads registers that are about to go */
-    /* Stop talking to the stack's transmits, then mask every cause under the interrupt lock (so
+    /* Refuse sends (NDIS sends none from now on anyway), then mask every cause under the interrupt lock (so
      * no ISR is half-way through enabling them), then let release_adapter wait out the throttle
      * window and deregister. */
     E1000TxStop(adapter);
@@ -218,6 +200,9 @@ static NTSTATUS E1000DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING Re
     chars.MajorDriverVersion = 1;
     chars.InitializeHandlerEx = E1000InitializeEx;
     chars.HaltHandlerEx = E1000HaltEx;
+    chars.OidRequestHandler = E1000OidRequest;
+    chars.SendNetBufferListsHandler = E1000SendNetBufferLists;
+    chars.ReturnNetBufferListsHandler = E1000ReturnNetBufferLists;
     NDIS_HANDLE driver_handle;
     return NdisMRegisterMiniportDriver(DriverObject, RegistryPath, NULL, &chars, &driver_handle);
 }

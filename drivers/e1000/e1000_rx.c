@@ -15,6 +15,15 @@
  * buffer and a two-buffer frame arrives, the e1000 drops it, counts it in MPC and raises RXO;
  * the e1000e keeps it and raises RXO (QEMU 7.2 hw/net/e1000.c, e1000e_core.c). With 2048-byte
  * buffers QEMU would only ever hold frames back, and a flood would be lost silently inside QEMU.
+ *
+ * A complete frame goes up as a NET_BUFFER_LIST (learn.microsoft.com "Indicating Received Ethernet
+ * Packets"): each descriptor has an NBL whose one NET_BUFFER's one MDL describes the descriptor's
+ * buffer; the NB's DataLength is set to the frame's length and the NBL indicated with
+ * NdisMIndicateReceiveNetBufferLists from the DPC. A frame spread over several buffers is gathered
+ * into RxFrame and indicated with the NBL over that. The driver passes NDIS_RECEIVE_FLAGS_RESOURCES:
+ * NDIS must be done with the data when the call returns, so the buffer can go straight back to the
+ * NIC - the simple choice for a ring whose buffers cannot be swapped; a miniport that lends its
+ * buffers instead gets them back in MiniportReturnNetBufferLists (docs/ndis.md).
  */
 #include "drivers/e1000/e1000.h"
 
@@ -31,11 +40,56 @@ NDIS_STATUS E1000RxAllocate(PE1000_ADAPTER Adapter)
         Adapter->RxRing[i].buffer_address = (uint64_t)Adapter->RxBuffersPhysical.QuadPart + i * E1000_RX_BUFFER_SIZE;
         Adapter->RxRing[i].status = 0;
     }
+
+    /* The NBLs the frames are indicated in: one NB each, one MDL over the buffer. */
+    NET_BUFFER_LIST_POOL_PARAMETERS pool;
+    NdisZeroMemory(&pool, sizeof(pool));
+    pool.Header.Type = NDIS_OBJECT_TYPE_DEFAULT;
+    pool.Header.Revision = NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1;
+    pool.Header.Size = NDIS_SIZEOF_NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1;
+    pool.ProtocolId = NDIS_PROTOCOL_ID_DEFAULT;
+    pool.fAllocateNetBuffer = TRUE;
+    pool.PoolTag = E1000_TAG_NBL;
+    Adapter->RxNblPool = NdisAllocateNetBufferListPool(Adapter->AdapterHandle, &pool);
+    if (!Adapter->RxNblPool)
+        return NDIS_STATUS_RESOURCES;
+    for (ULONG i = 0; i <= E1000_RX_RING_SIZE; i++) {
+        bool gather = i == E1000_RX_RING_SIZE; /* the last one is RxFrame's */
+        PVOID buffer = gather ? (PVOID)Adapter->RxFrame : (PVOID)(Adapter->RxBuffers + i * E1000_RX_BUFFER_SIZE);
+        ULONG size = gather ? sizeof(Adapter->RxFrame) : E1000_RX_BUFFER_SIZE;
+        PMDL mdl = NdisAllocateMdl(Adapter->AdapterHandle, buffer, size);
+        PNET_BUFFER_LIST nbl = mdl ? NdisAllocateNetBufferAndNetBufferList(Adapter->RxNblPool, 0, 0, mdl, 0, 0) : NULL;
+        if (!nbl) {
+            NdisFreeMdl(mdl);
+            return NDIS_STATUS_RESOURCES;
+        }
+        nbl->SourceHandle = Adapter->AdapterHandle; /* NDIS wants to know who indicates it */
+        if (gather) {
+            Adapter->RxFrameMdl = mdl;
+            Adapter->RxFrameNbl = nbl;
+        } else {
+            Adapter->RxMdl[i] = mdl;
+            Adapter->RxNbl[i] = nbl;
+        }
+    }
     return NDIS_STATUS_SUCCESS;
 }
 
 VOID E1000RxFree(PE1000_ADAPTER Adapter)
 {
+    for (ULONG i = 0; i <= E1000_RX_RING_SIZE; i++) {
+        PNET_BUFFER_LIST *nbl = i < E1000_RX_RING_SIZE ? &Adapter->RxNbl[i] : &Adapter->RxFrameNbl;
+        PMDL *mdl = i < E1000_RX_RING_SIZE ? &Adapter->RxMdl[i] : &Adapter->RxFrameMdl;
+        if (*nbl)
+            NdisFreeNetBufferList(*nbl);
+        if (*mdl)
+            NdisFreeMdl(*mdl);
+        *nbl = NULL;
+        *mdl = NULL;
+    }
+    if (Adapter->RxNblPool)
+        NdisFreeNetBufferListPool(Adapter->RxNblPool);
+    Adapter->RxNblPool = NULL;
     if (Adapter->RxBuffers)
         NdisMFreeSharedMemory(Adapter->AdapterHandle, E1000_RX_RING_SIZE * E1000_RX_BUFFER_SIZE, FALSE,
                               Adapter->RxBuffers, Adapter->RxBuffersPhysical);
@@ -76,6 +130,24 @@ static void return_descriptors(PE1000_ADAPTER Adapter)
     E1000Write(Adapter, E1000_RDT, (Adapter->RxNext + Adapter->RxRingSize - 1) % Adapter->RxRingSize);
 }
 
+/* Indicate `Length` bytes in `Nbl` (its MDL's buffer) to NDIS, the NBL staying ours
+ * (NDIS_RECEIVE_FLAGS_RESOURCES): when this returns, the buffer is free again. */
+static void indicate(PE1000_ADAPTER Adapter, PNET_BUFFER_LIST Nbl, ULONG Length)
+{
+    PNET_BUFFER nb = NET_BUFFER_LIST_FIRST_NB(Nbl);
+    NET_BUFFER_DATA_LENGTH(nb) = Length;
+    NET_BUFFER_DATA_OFFSET(nb) = 0;
+    NET_BUFFER_CURRENT_MDL(nb) = NET_BUFFER_FIRST_MDL(nb);
+    NET_BUFFER_CURRENT_MDL_OFFSET(nb) = 0;
+    NET_BUFFER_LIST_NEXT_NBL(Nbl) = NULL;
+    NET_BUFFER_LIST_STATUS(Nbl) = NDIS_STATUS_SUCCESS;
+    e1000_count(&Adapter->Stats.rx_frames, 1);
+    if (Adapter->PacketFilter == 0)
+        return; /* nobody asked for frames yet (OID_GEN_CURRENT_PACKET_FILTER) */
+    NdisMIndicateReceiveNetBufferLists(Adapter->AdapterHandle, Nbl, NDIS_DEFAULT_PORT_NUMBER, 1,
+                                       NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL | NDIS_RECEIVE_FLAGS_RESOURCES);
+}
+
 bool E1000RxProcess(PE1000_ADAPTER Adapter, ULONG budget)
 {
     ULONG frames = 0, since_return = 0;
@@ -83,8 +155,8 @@ bool E1000RxProcess(PE1000_ADAPTER Adapter, ULONG budget)
     bool more = false;
     KIRQL irql;
     /* The lock keeps two DPCs (NdisMQueueDpcEx can aim them at several CPUs) out of the ring.
-     * The transmit path never takes it, so calling netif_receive - which may transmit a reply
-     * on this adapter before it returns - under it is fine (kernel/net/netif.h). */
+     * The send path never takes it, so indicating - NDIS's stack may send a reply on this
+     * adapter before the indication returns - under it is fine. */
     KeAcquireSpinLock(&Adapter->RxLock, &irql);
     for (;;) {
         volatile e1000_rx_desc_t *d = &Adapter->RxRing[Adapter->RxNext];
@@ -102,17 +174,14 @@ bool E1000RxProcess(PE1000_ADAPTER Adapter, ULONG budget)
         bool eop = (status & E1000_RXD_STATUS_EOP) != 0;
 
         if (eop && Adapter->RxFrameLength == 0 && !Adapter->RxFrameBad) {
-            /* The common case: the whole frame in one buffer - hand it up in place. */
-            if ((errors & E1000_RXD_ERRORS_FATAL) || length > E1000_MAX_FRAME) {
+            /* The common case: the whole frame in one buffer - indicate it in place. */
+            if ((errors & E1000_RXD_ERRORS_FATAL) || length > E1000_MAX_FRAME)
                 e1000_count(&Adapter->Stats.rx_errors, 1);
-                netif_counter_add(&Adapter->Netif.counters.rx_errors, 1);
-            } else {
-                e1000_count(&Adapter->Stats.rx_frames, 1);
-                netif_receive(&Adapter->Netif, buffer, length);
-            }
+            else
+                indicate(Adapter, Adapter->RxNbl[Adapter->RxNext], length);
             frames++;
         } else {
-            /* A piece of a longer frame: gather it (the stack wants one contiguous frame). */
+            /* A piece of a longer frame: gather it into RxFrame. */
             if ((errors & E1000_RXD_ERRORS_FATAL) || Adapter->RxFrameLength + length > E1000_MAX_FRAME)
                 Adapter->RxFrameBad = true;
             if (!Adapter->RxFrameBad) {
@@ -122,18 +191,16 @@ bool E1000RxProcess(PE1000_ADAPTER Adapter, ULONG budget)
             if (eop) {
                 if (Adapter->RxFrameBad) {
                     e1000_count(&Adapter->Stats.rx_errors, 1);
-                    netif_counter_add(&Adapter->Netif.counters.rx_errors, 1);
                 } else {
-                    e1000_count(&Adapter->Stats.rx_frames, 1);
                     e1000_count(&Adapter->Stats.rx_multi_buffer, 1);
-                    netif_receive(&Adapter->Netif, Adapter->RxFrame, Adapter->RxFrameLength);
+                    indicate(Adapter, Adapter->RxFrameNbl, Adapter->RxFrameLength);
                 }
                 Adapter->RxFrameLength = 0;
                 Adapter->RxFrameBad = false;
                 frames++;
             }
         }
-        /* The buffer is free again (the stack copied what it keeps): recycle the descriptor. */
+        /* The buffer is free again (NDIS_RECEIVE_FLAGS_RESOURCES): recycle the descriptor. */
         d->status = 0;
         Adapter->RxNext = (Adapter->RxNext + 1) % Adapter->RxRingSize;
         if (++since_return == batch) {
@@ -147,4 +214,13 @@ bool E1000RxProcess(PE1000_ADAPTER Adapter, ULONG budget)
     if (more)
         e1000_count(&Adapter->Stats.rx_budget_hits, 1);
     return more;
+}
+
+/* NDIS returns only what was indicated without NDIS_RECEIVE_FLAGS_RESOURCES - never, here. A
+ * miniport must still have the handler (NDIS_MINIPORT_DRIVER_CHARACTERISTICS). */
+VOID E1000ReturnNetBufferLists(NDIS_HANDLE MiniportAdapterContext, PNET_BUFFER_LIST NetBufferLists, ULONG ReturnFlags)
+{
+    UNREFERENCED_PARAMETER(MiniportAdapterContext);
+    UNREFERENCED_PARAMETER(NetBufferLists);
+    UNREFERENCED_PARAMETER(ReturnFlags);
 }

@@ -1,4 +1,4 @@
-/* drivers/e1000/e1000_tx.c - the transmit descriptor ring, and the netif transmit callback.
+/* drivers/e1000/e1000_tx.c - the transmit descriptor ring, and MiniportSendNetBufferLists.
  *
  * 8254x SDM "Legacy Transmit Descriptor Format" (EOP, IFCS, RS; DD), "Transmit Descriptor Ring
  * Structure" (TDH, TDT), "Transmit Control Register", "Transmit IPG Register";
@@ -9,9 +9,13 @@
  * DD back into each descriptor (RS asks for that) and raises TXDW / TXQ0. Descriptors whose DD is
  * set are free again; they are reclaimed both in the TX DPC and lazily by transmit itself, so a
  * full ring frees itself even when TX interrupts are slow (moderation) or masked.
- * transmit is called at DISPATCH_LEVEL from any CPU, several at once: TxLock serializes them.
- * Each descriptor has its own 2 KiB buffer and the frame is copied in, because the stack lends
- * its frame only for the duration of the call (kernel/net/netif.h).
+ * MiniportSendNetBufferLists is called at DISPATCH_LEVEL from any CPU, several at once: TxLock
+ * serializes them. Each descriptor has its own 2 KiB buffer and each NET_BUFFER's data is copied
+ * in (NdisGetDataBuffer gathers it from the MDL chain), so the NBL is no longer needed once
+ * copied: the driver completes it at once with NdisMSendNetBufferListsComplete
+ * (learn.microsoft.com "Sending Network Data": a miniport may complete inside the send call).
+ * A driver that DMAs straight from the NBL's pages would instead complete it when the NIC has
+ * written the descriptor back.
  */
 #include "drivers/e1000/e1000.h"
 
@@ -90,26 +94,34 @@ VOID E1000TxReclaim(PE1000_ADAPTER Adapter)
     KeReleaseSpinLock(&Adapter->TxLock, irql);
 }
 
-BOOLEAN E1000Transmit(struct netif *netif, const void *frame, size_t len)
+/* Queue one frame to the NIC. NDIS_STATUS_SUCCESS, or why not. */
+static NDIS_STATUS transmit_one(PE1000_ADAPTER adapter, PNET_BUFFER nb)
 {
-    PE1000_ADAPTER adapter = netif->driver_context;
+    ULONG len = NET_BUFFER_DATA_LENGTH(nb);
     if (len == 0 || len > E1000_MAX_FRAME)
-        return FALSE;
+        return NDIS_STATUS_INVALID_LENGTH;
     KIRQL irql;
     KeAcquireSpinLock(&adapter->TxLock, &irql);
     if (adapter->TxStopped) {
         KeReleaseSpinLock(&adapter->TxLock, irql);
-        return FALSE;
+        return NDIS_STATUS_CLOSING;
     }
     reclaim_locked(adapter);
-    if (adapter->TxInUse == E1000_TX_RING_SIZE - 1) {
-        /* Full. One slot stays empty so that TDH == TDT keeps meaning "nothing to send". */
+    if (adapter->TxInUse >= E1000_TX_RING_SIZE - 1) {
         KeReleaseSpinLock(&adapter->TxLock, irql);
         e1000_count(&adapter->Stats.tx_ring_full, 1);
-        return FALSE;
+        return NDIS_STATUS_RESOURCES;
     }
     ULONG i = adapter->TxTail;
-    NdisMoveMemory(adapter->TxBuffers + i * E1000_TX_BUFFER_SIZE, frame, len);
+    UCHAR *buffer = adapter->TxBuffers + i * E1000_TX_BUFFER_SIZE;
+    /* The frame's bytes: in place if contiguous in one MDL, else gathered into the TX buffer. */
+    PVOID data = NdisGetDataBuffer(nb, len, buffer, 1, 0);
+    if (!data) {
+        KeReleaseSpinLock(&adapter->TxLock, irql);
+        return NDIS_STATUS_INVALID_PARAMETER;
+    }
+    if (data != buffer)
+        NdisMoveMemory(buffer, data, len);
     volatile e1000_tx_desc_t *d = &adapter->TxRing[i];
     d->buffer_address = (uint64_t)adapter->TxBuffersPhysical.QuadPart + i * E1000_TX_BUFFER_SIZE;
     d->length = (uint16_t)len;
@@ -125,5 +137,26 @@ BOOLEAN E1000Transmit(struct netif *netif, const void *frame, size_t len)
     E1000Write(adapter, E1000_TDT, adapter->TxTail);
     KeReleaseSpinLock(&adapter->TxLock, irql);
     e1000_count(&adapter->Stats.tx_frames, 1);
-    return TRUE;
+    return NDIS_STATUS_SUCCESS;
+}
+
+VOID E1000SendNetBufferLists(NDIS_HANDLE MiniportAdapterContext, PNET_BUFFER_LIST NetBufferList,
+                             NDIS_PORT_NUMBER PortNumber, ULONG SendFlags)
+{
+    UNREFERENCED_PARAMETER(PortNumber);
+    PE1000_ADAPTER adapter = MiniportAdapterContext;
+    PNET_BUFFER_LIST next;
+    for (PNET_BUFFER_LIST nbl = NetBufferList; nbl; nbl = next) {
+        next = NET_BUFFER_LIST_NEXT_NBL(nbl);
+        NET_BUFFER_LIST_NEXT_NBL(nbl) = NULL; /* completed one by one */
+        e1000_count(&adapter->Stats.tx_nbls, 1);
+        NDIS_STATUS status = NDIS_STATUS_SUCCESS;
+        for (PNET_BUFFER nb = NET_BUFFER_LIST_FIRST_NB(nbl); nb && status == NDIS_STATUS_SUCCESS;
+             nb = NET_BUFFER_NEXT_NB(nb))
+            status = transmit_one(adapter, nb);
+        NET_BUFFER_LIST_STATUS(nbl) = status;
+        NdisMSendNetBufferListsComplete(
+            adapter->AdapterHandle, nbl,
+            (SendFlags & NDIS_SEND_FLAGS_DISPATCH_LEVEL) ? NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL : 0);
+    }
 }

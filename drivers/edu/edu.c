@@ -23,13 +23,7 @@
  * through the interrupt's event instead of a spin lock. KMDF drivers ask for the same with
  * WDF_INTERRUPT_CONFIG.PassiveHandling = TRUE.
  */
-#include "drivers/edu/edu.h"
-
-#include "kernel/boot/cmdline.h"
-
-CMDLINE_OPTION(edu_passive, "on|off",
-               "edu: connect a passive-level ISR (runs in a thread at PASSIVE_LEVEL) instead of the DIRQL one "
-               "(default off)");
+#include "edu.h"
 
 #define EDU_VENDOR_ID 0x1234
 #define EDU_DEVICE_ID 0x11E8
@@ -236,6 +230,25 @@ static NTSTATUS EduConnectPassive(PEDU_EXTENSION Edu, PCM_RESOURCE_LIST Translat
     return STATUS_SUCCESS;
 }
 
+/* The device's PassiveInterrupt value (REG_DWORD, 0 when absent): connect the passive-level ISR.
+ * The command line sets it as `edu.PassiveInterrupt=1` or `edu_passive=on` (docs/configuration.md). */
+static BOOLEAN EduPassiveInterruptConfigured(PDEVICE_OBJECT Pdo)
+{
+    BOOLEAN passive = FALSE;
+    HANDLE key;
+    if (!NT_SUCCESS(IoOpenDeviceRegistryKey(Pdo, PLUGPLAY_REGKEY_DEVICE, KEY_READ, &key)))
+        return passive;
+    UNICODE_STRING name = RTL_CONSTANT_STRING(L"PassiveInterrupt");
+    ULONG buffer[(sizeof(KEY_VALUE_PARTIAL_INFORMATION) + sizeof(ULONG)) / sizeof(ULONG) + 1];
+    PKEY_VALUE_PARTIAL_INFORMATION info = (PKEY_VALUE_PARTIAL_INFORMATION)buffer;
+    ULONG length;
+    if (NT_SUCCESS(ZwQueryValueKey(key, &name, KeyValuePartialInformation, info, sizeof(buffer), &length)) &&
+        info->Type == REG_DWORD)
+        passive = *(ULONG *)info->Data != 0;
+    ZwClose(key);
+    return passive;
+}
+
 static NTSTATUS EduStartDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo, PCM_RESOURCE_LIST Raw,
                                PCM_RESOURCE_LIST Translated)
 {
@@ -282,7 +295,7 @@ static NTSTATUS EduStartDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo, 
 
     IoInitializeDpcRequest(fdo, EduDpcForIsr);
 
-    if (edu_passive_mode > 0 || (edu_passive_mode < 0 && cmdline_get_bool("edu_passive", false))) {
+    if (edu_passive_mode > 0 || (edu_passive_mode < 0 && EduPassiveInterruptConfigured(Pdo))) {
         status = EduConnectPassive(edu, Translated);
         if (!NT_SUCCESS(status)) {
             DbgPrint("edu: IoConnectInterruptEx (passive) failed: 0x%08x\n", (unsigned)status);
@@ -328,14 +341,12 @@ static NTSTATUS EduStartDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo, 
     return STATUS_SUCCESS;
 }
 
-static VOID EduStopDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo)
+/* IRP_MN_STOP_DEVICE / IRP_MN_REMOVE_DEVICE: Fdo is our own device object, as in Windows. */
+static VOID EduStopDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Fdo)
 {
     UNREFERENCED_PARAMETER(DriverObject);
-    PDEVICE_OBJECT fdo = Pdo->AttachedDevice;
-    if (!fdo)
-        return;
-    PEDU_EXTENSION edu = fdo->DeviceExtension;
-    EduForget(fdo);
+    PEDU_EXTENSION edu = Fdo->DeviceExtension;
+    EduForget(Fdo);
     /* Stop the device interrupting before taking the ISR away: a level line left asserted with
      * no ISR to clear it would storm the other devices on it. */
     WRITE_REGISTER_ULONG(EduRegister(edu, EDU_REG_INTERRUPT_ACK),

@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "include/wdm.h"
+#include <wdm.h>
 
 #define EDU_MAX_DEVICES 8
 

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "include/ndis.h"
+#include "kernel/net/netif.h"
 
 #define NDIS_MAX_DRIVERS 8
 #define NDIS_MAX_ADAPTERS 8
@@ -87,6 +88,38 @@ struct ndis_interrupt { /* NDIS_MINIPORT_INTERRUPT_EX: the NdisInterruptHandle *
     volatile bool deregistering; /* no new DPCs from now on */
 };
 
+/* The data path's counters (ndis_receive.c, ndis_send.c); all only grow. */
+struct ndis_data_stats {
+    uint64_t indicated;           /* NBLs indicated by the miniport */
+    uint64_t indicated_resources; /* ... of them with NDIS_RECEIVE_FLAGS_RESOURCES */
+    uint64_t returned;            /* NBLs handed back through MiniportReturnNetBufferLists */
+    uint64_t dropped;             /* frames indicated while not bound (or too long) */
+    uint64_t sends;               /* NBLs passed to MiniportSendNetBufferLists */
+    uint64_t send_completions;    /* ... given back with NdisMSendNetBufferListsComplete */
+    uint64_t send_failures;       /* ... with a status other than NDIS_STATUS_SUCCESS */
+    uint64_t link_indications;    /* NDIS_STATUS_LINK_STATE indications */
+    uint64_t oid_requests;        /* OID requests made */
+    uint64_t oid_pended;          /* ... answered NDIS_STATUS_PENDING, completed later */
+};
+
+#define NDIS_SEND_SLOTS 32 /* frames the bridge can have in the miniport at once */
+#define NDIS_SEND_SLOT_BYTES 1536
+#define NDIS_BOUNCE_CPUS 8 /* receive copy buffers (per CPU; more CPUs share slot % 8 under a lock) */
+#define NDIS_CAUSES_MAX NETIF_IRQ_CAUSES_MAX
+
+struct ndis_send_slot {
+    volatile int state; /* NDIS_SLOT_* (ndis_send.c) */
+    NDIS_STATUS status;
+    PNET_BUFFER_LIST nbl;
+    PMDL mdl;
+    UCHAR data[NDIS_SEND_SLOT_BYTES];
+};
+
+struct ndis_bounce {
+    KSPIN_LOCK lock;
+    UCHAR data[NDIS_SEND_SLOT_BYTES];
+};
+
 struct ndis_adapter { /* NDIS_MINIPORT_BLOCK: the MiniportAdapterHandle */
     ULONG magic;
     unsigned slot; /* index in the adapter table */
@@ -99,7 +132,63 @@ struct ndis_adapter { /* NDIS_MINIPORT_BLOCK: the MiniportAdapterHandle */
     NDIS_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES registration;
     struct ndis_interrupt *interrupt; /* registered, or NULL */
     uint64_t shared_memory_bytes;     /* NdisMAllocateSharedMemory outstanding */
+
+    /* ---- the bridge to kernel/net (ndis_bind.c, ndis_receive.c, ndis_send.c, ndis_status.c) ---- */
+    struct netif netif;                 /* the stack's view of the adapter, registered by ndis_bind */
+    volatile bool bound;                /* netif registered and sends allowed */
+    volatile LONG sends_in_call;        /* the bridge's transmits inside MiniportSendNetBufferLists */
+    NDIS_HANDLE send_pool;              /* NBLs of the send slots */
+    struct ndis_send_slot *send_slots;  /* [NDIS_SEND_SLOTS] */
+    volatile LONG sends_outstanding;    /* NBLs the miniport holds (sent, not completed) */
+    volatile LONG receives_outstanding; /* NBLs NDIS holds (indicated without RESOURCES, not returned) */
+    struct ndis_bounce *bounce;         /* [NDIS_BOUNCE_CPUS] */
+    KSPIN_LOCK return_lock;             /* protects return_head */
+    PNET_BUFFER_LIST return_head;       /* NBLs waiting for return_dpc */
+    KDPC return_dpc;                    /* hands them to MiniportReturnNetBufferLists */
+    NDIS_LINK_STATE link_state;         /* the last NDIS_STATUS_LINK_STATE (or OID_GEN_LINK_STATE) */
+    PCSTR cause_names[NDIS_CAUSES_MAX]; /* NdisIrqlabNameInterruptCauses */
+    ULONG cause_count;
+    uint64_t stat_rx_errors_seen, stat_rx_drops_seen; /* OID_GEN_RCV_ERROR / _NO_BUFFER folded in */
+    FAST_MUTEX oid_lock;                              /* one OID request at a time (the bind, `net`, tests) */
+    KEVENT oid_done;                                  /* NdisMOidRequestComplete of a pended request */
+    PNDIS_OID_REQUEST volatile oid_pending;
+    NDIS_STATUS oid_status;
+    struct ndis_data_stats data;
 };
+
+/* NdisReserved[0] of an NBL: who owns it (ndis_nbl.c). */
+#define NDIS_NBL_FREE 0      /* its allocator's */
+#define NDIS_NBL_INDICATED 1 /* NDIS's, until MiniportReturnNetBufferLists */
+#define NDIS_NBL_SENT 2      /* the miniport's, until NdisMSendNetBufferListsComplete */
+#define NDIS_NBL_ALLOCATED 3 /* allocated from a pool, owned by whoever allocated it */
+#define ndis_nbl_owner(nbl) ((ULONG_PTR)(nbl)->NdisReserved[0])
+#define ndis_nbl_set_owner(nbl, o) ((nbl)->NdisReserved[0] = (PVOID)(ULONG_PTR)(o))
+
+/* ---- the bridge (ndis_bind.c) ---- */
+/* After a successful MiniportInitializeEx: ask the miniport for its address and link state
+ * (OIDs), register the netif, set the packet filter. PASSIVE_LEVEL. Not fatal: an adapter whose
+ * miniport has no send or OID handler is simply not bound. */
+VOID ndis_bind(struct ndis_adapter *adapter);
+/* Before MiniportHaltEx: no more sends; pending returns delivered. */
+VOID ndis_unbind_begin(struct ndis_adapter *adapter);
+/* After MiniportHaltEx: the netif goes; sends the miniport never completed are a bugcheck. */
+VOID ndis_unbind_end(struct ndis_adapter *adapter);
+/* The netif NDIS registered for this adapter handle, or NULL (tests, the shell). */
+struct netif *ndis_netif_of(NDIS_HANDLE adapter_handle);
+/* Fold the miniport's receive error / no-buffer counters (OID_GEN_RCV_ERROR, OID_GEN_RCV_NO_BUFFER)
+ * into the netif's rx_errors / rx_drops. PASSIVE_LEVEL. */
+VOID ndis_refresh_statistics(struct ndis_adapter *adapter);
+/* One OID request, waiting if the miniport pends it. PASSIVE_LEVEL. */
+NDIS_STATUS ndis_oid_request(struct ndis_adapter *adapter, NDIS_REQUEST_TYPE type, NDIS_OID oid, PVOID buffer,
+                             ULONG length, PULONG bytes_done);
+/* Take a link state as current: the netif's link_up follows it (ndis_status.c). */
+void ndis_set_link_state(struct ndis_adapter *adapter, const NDIS_LINK_STATE *link);
+/* ndis_send.c / ndis_receive.c */
+NTSTATUS ndis_send_create(struct ndis_adapter *adapter);
+VOID ndis_send_destroy(struct ndis_adapter *adapter);
+NETIF_TRANSMIT ndis_bridge_transmit;
+VOID ndis_receive_init(struct ndis_adapter *adapter);
+VOID ndis_receive_flush_returns(struct ndis_adapter *adapter); /* deliver queued returns now */
 
 #define NDIS_DRIVER_MAGIC IRQLAB_POOL_TAG("NdDr")
 #define NDIS_ADAPTER_MAGIC IRQLAB_POOL_TAG("NdMb")

@@ -265,6 +265,9 @@ static NTSTATUS start_adapter(PDRIVER_INITIALIZE driver_entry, PDRIVER_OBJECT dr
     ksnprintf(adapter->name, sizeof(adapter->name), "%s %s", driver_object->Name ? driver_object->Name : "ndis",
               p->name);
     adapter->state = NDIS_ADAPTER_INITIALIZING;
+    KeInitializeEvent(&adapter->oid_done, NotificationEvent, FALSE);
+    ExInitializeFastMutex(&adapter->oid_lock);
+    ndis_receive_init(adapter);
     if (!claim_slot(adapter)) {
         log_error("ndis: %s: more than %d adapters", adapter->name, NDIS_MAX_ADAPTERS);
         delete_fdo(adapter);
@@ -302,6 +305,7 @@ static NTSTATUS start_adapter(PDRIVER_INITIALIZE driver_entry, PDRIVER_OBJECT dr
                       "MiniportInitializeEx succeeded without calling NdisMSetMiniportAttributes");
     adapter->state = NDIS_ADAPTER_RUNNING;
     fdo->Flags &= ~DO_DEVICE_INITIALIZING;
+    ndis_bind(adapter); /* the stack learns the adapter (OIDs) and may send from now on */
     return STATUS_SUCCESS;
 }
 
@@ -311,8 +315,12 @@ static void stop_adapter(PDEVICE_OBJECT pdo, NDIS_HALT_ACTION action)
     struct ndis_adapter *adapter = ndis_adapter_for_pdo(pdo);
     if (!adapter || adapter->state != NDIS_ADAPTER_RUNNING)
         return;
+    /* HALTING first: an indication from now on gets its NBLs back before it returns, so none
+     * is left for the return DPC once ndis_unbind_begin has flushed it. */
     adapter->state = NDIS_ADAPTER_HALTING;
+    ndis_unbind_begin(adapter); /* no more sends; every indicated NBL returned */
     adapter->driver->chars.HaltHandlerEx(adapter->registration.MiniportAdapterContext, action);
+    ndis_unbind_end(adapter); /* after the interrupt is gone: nobody indicates any more */
     if (adapter->interrupt)
         ndis_bugcheck(NDIS_BUGCHECK_HALT_WITHOUT_DEREGISTER, (ULONG_PTR)adapter, (ULONG_PTR)adapter->interrupt, 0,
                       "MiniportHaltEx returned with its interrupt still registered");

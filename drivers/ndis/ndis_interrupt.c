@@ -35,8 +35,10 @@ static BOOLEAN ndis_line_isr(PKINTERRUPT Interrupt, PVOID ServiceContext)
     ULONG targets = 0;
     BOOLEAN mine = interrupt->chars.InterruptHandler(interrupt->context, &queue_default, &targets);
     __atomic_fetch_add(&interrupt->stats[0].isr_calls, 1, __ATOMIC_RELAXED);
-    if (mine)
+    if (mine) {
         __atomic_fetch_add(&interrupt->stats[0].isr_claimed, 1, __ATOMIC_RELAXED);
+        netif_count_interrupt(&interrupt->adapter->netif); /* `net`'s "interrupts" */
+    }
     ndis_dpcs_after_isr(interrupt, 0, queue_default, targets);
     return mine;
 }
@@ -51,8 +53,10 @@ static BOOLEAN ndis_message_isr(PKINTERRUPT Interrupt, PVOID ServiceContext, ULO
     ULONG targets = 0;
     BOOLEAN mine = interrupt->chars.MessageInterruptHandler(interrupt->context, MessageId, &queue_default, &targets);
     __atomic_fetch_add(&interrupt->stats[MessageId].isr_calls, 1, __ATOMIC_RELAXED);
-    if (mine)
+    if (mine) {
         __atomic_fetch_add(&interrupt->stats[MessageId].isr_claimed, 1, __ATOMIC_RELAXED);
+        netif_count_interrupt(&interrupt->adapter->netif);
+    }
     ndis_dpcs_after_isr(interrupt, MessageId, queue_default, targets);
     return mine;
 }

@@ -22,6 +22,24 @@ static const char *state_name(enum ndis_adapter_state s)
     return "?";
 }
 
+static unsigned long load(const uint64_t *counter) { return (unsigned long)__atomic_load_n(counter, __ATOMIC_RELAXED); }
+
+/* The data path's counters (docs/ndis.md), for an adapter NDIS bound to the stack. */
+static void print_data_path(struct ndis_adapter *a, ndis_print_sink *sink, void *context)
+{
+    if (!a->bound)
+        return;
+    const struct ndis_data_stats *d = &a->data;
+    char line[96];
+    ksnprintf(line, sizeof(line), "  %s: nbl in %lu (resources %lu) returned %lu dropped %lu", a->netif.name,
+              load(&d->indicated), load(&d->indicated_resources), load(&d->returned), load(&d->dropped));
+    sink(context, line);
+    ksnprintf(line, sizeof(line), "  %s: nbl out %lu completed %lu failed %lu  link %lu  oid %lu (pended %lu)",
+              a->netif.name, load(&d->sends), load(&d->send_completions), load(&d->send_failures),
+              load(&d->link_indications), load(&d->oid_requests), load(&d->oid_pended));
+    sink(context, line);
+}
+
 void ndis_print_to(ndis_print_sink *sink, void *context)
 {
     char line[96];
@@ -31,6 +49,7 @@ void ndis_print_to(ndis_print_sink *sink, void *context)
         if (!a)
             continue;
         shown++;
+        print_data_path(a, sink, context);
         struct ndis_interrupt *in = __atomic_load_n(&a->interrupt, __ATOMIC_ACQUIRE);
         if (!in) {
             ksnprintf(line, sizeof(line), "ndis: %s %s, no interrupt", a->name, state_name(a->state));

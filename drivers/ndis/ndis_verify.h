@@ -27,6 +27,14 @@
 #define NDIS_BUGCHECK_BAD_ADAPTER_HANDLE 0x1004              /* P2 handle, P3 the NDIS routine, P4 caller */
 #define NDIS_BUGCHECK_NO_REGISTRATION_ATTRIBUTES 0x1005      /* P2 adapter, P3 MiniportInitializeEx, P4 0 */
 #define NDIS_BUGCHECK_BAD_TIMER_HANDLE 0x1006                /* P2 handle, P3 the NDIS routine, P4 caller */
+/* The data path's ownership rules (Windows leaves them to NDIS Verifier and Static Driver Verifier). */
+#define NDIS_BUGCHECK_NBL_INDICATED_TWICE 0x1007     /* P2 adapter, P3 NBL, P4 0: NDIS still owned it */
+#define NDIS_BUGCHECK_NBL_NOT_PENDING 0x1008         /* P2 adapter, P3 NBL, P4 its owner: completed, not sent */
+#define NDIS_BUGCHECK_NBL_FREED_IN_USE 0x1009        /* P2 pool, P3 NBL, P4 its owner */
+#define NDIS_BUGCHECK_HALT_WITH_SENDS_PENDING 0x100A /* P2 adapter, P3 NBLs never completed, P4 0 */
+#define NDIS_BUGCHECK_POOL_FREED_IN_USE 0x100B       /* P2 pool, P3 NBLs still allocated, P4 0 */
+#define NDIS_BUGCHECK_OID_NOT_PENDING 0x100C         /* P2 adapter, P3 request, P4 the request NDIS waits for */
+#define NDIS_BUGCHECK_INDICATE_COUNT 0x100D          /* P2 adapter, P3 NumberOfNetBufferLists, P4 NBLs in the chain */
 
 /* Say what went wrong on the console, then KeBugCheckEx(BUGCODE_NDIS_DRIVER, p1, p2, p3, p4). */
 __attribute__((noreturn)) void ndis_bugcheck(ULONG_PTR p1, ULONG_PTR p2, ULONG_PTR p3, ULONG_PTR p4, const char *why);

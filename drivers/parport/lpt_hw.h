@@ -15,7 +15,7 @@
 #ifndef IRQLAB_DRIVERS_LPT_HW_H
 #define IRQLAB_DRIVERS_LPT_HW_H
 
-#include "include/wdm.h"
+#include <wdm.h>
 
 #define LPT_DATA 0
 #define LPT_STATUS 1

@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "include/wdm.h"
+#include <wdm.h>
 
 /* Print `text` (and a newline if `newline`) through parprint; the status parprint_print gave. */
 NTSTATUS lpt_print_text(const char *text, bool newline);

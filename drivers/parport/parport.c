@@ -28,8 +28,8 @@
  * Every request completes before the dispatch routine returns, except an ALLOCATE that finds the
  * port busy: it pends until a free hands it the port or its sender cancels it (parport_alloc.c).
  */
-#include "drivers/parport/parport_internal.h"
-#include "drivers/parport/parport_rules.h"
+#include "parport_internal.h"
+#include "parport_rules.h"
 
 #define PARPORT_IRQL_NOT_LESS_OR_EQUAL 0x0000000Au /* bugcodes.h IRQL_NOT_LESS_OR_EQUAL */
 
@@ -261,13 +261,11 @@ static NTSTATUS ParportStartDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT P
     return STATUS_SUCCESS;
 }
 
-static VOID ParportStopDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo)
+/* IRP_MN_STOP_DEVICE / IRP_MN_REMOVE_DEVICE: Fdo is our own device object, as in Windows. */
+static VOID ParportStopDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Fdo)
 {
     UNREFERENCED_PARAMETER(DriverObject);
-    PDEVICE_OBJECT fdo = Pdo->AttachedDevice;
-    if (!fdo)
-        return;
-    PPARPORT_EXTENSION ext = fdo->DeviceExtension;
+    PPARPORT_EXTENSION ext = Fdo->DeviceExtension;
     KIRQL old = ParportLock(ext);
     ext->Removed = TRUE; /* from here on: STATUS_DELETE_PENDING */
     ParportUnlock(ext, old);
@@ -275,8 +273,8 @@ static VOID ParportStopDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo)
     KeFlushQueuedDpcs();       /* our DpcForIsr may still be queued */
     LptInterruptsOff(ext->Controller);
     ports[ext->PortNumber] = NULL;
-    IoDetachDevice(Pdo);
-    IoDeleteDevice(fdo); /* a client's open file object keeps it until closed */
+    IoDetachDevice(ext->LowerDevice); /* what IoAttachDeviceToDeviceStack returned: the PDO */
+    IoDeleteDevice(Fdo);              /* a client's open file object keeps it until closed */
 }
 
 IRQLAB_DRIVER(parport, .Name = "parport", .IsaPnpId = "PNP0400", .StartDevice = ParportStartDevice,

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "include/parallel.h"
+#include <parallel.h>
 
 #define PARPORT_MAX_PORTS 3
 #define PARPORT_MAX_STATUS_CLIENTS 8

@@ -34,7 +34,7 @@
  * and left to that routine, which completes it with STATUS_CANCELLED. The granted request is
  * completed after the lock is released (IoCompleteRequest: <= DISPATCH_LEVEL).
  */
-#include "drivers/parport/parport_internal.h"
+#include "parport_internal.h"
 
 KIRQL ParportLock(PPARPORT_EXTENSION Ext)
 {

@@ -5,7 +5,7 @@
  * for an interrupt its device caused - on a shared port, only while it owns the port. The walk
  * stops at the first TRUE, so a client that wrongly claims an interrupt hides it from every client
  * after it (reference §8.6). */
-#include "drivers/parport/parport_clients.h"
+#include "parport_clients.h"
 
 BOOLEAN parport_client_matches(const struct parport_client *client, const PARALLEL_INTERRUPT_SERVICE_ROUTINE *r)
 {

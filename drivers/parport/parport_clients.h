@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#include "include/parallel.h"
+#include <parallel.h>
 
 struct parport_client {
     LIST_ENTRY link; /* in the port's list, in connection order */

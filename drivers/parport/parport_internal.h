@@ -6,10 +6,10 @@
 
 #include <stdint.h>
 
-#include "drivers/parport/lpt_hw.h"
-#include "drivers/parport/parport.h"
-#include "drivers/parport/parport_clients.h"
-#include "drivers/parport/parport_owner.h"
+#include "lpt_hw.h"
+#include "parport.h"
+#include "parport_clients.h"
+#include "parport_owner.h"
 
 #define PARPORT_TAG IRQLAB_POOL_TAG("PaPt")
 

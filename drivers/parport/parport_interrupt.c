@@ -19,7 +19,7 @@
  * Both requests are PASSIVE_LEVEL (they call IoConnectInterruptEx / IoDisconnectInterruptEx); the
  * dispatch routine enforces that before they get here (parport.c).
  */
-#include "drivers/parport/parport_internal.h"
+#include "parport_internal.h"
 
 /* The port's ISR, at the port's DIRQL holding StateLock. A client ISR decides "mine?" - on a
  * shared port: "do I own the port and expect this?" - and silences the port itself. */

@@ -1,7 +1,7 @@
 /* drivers/parport/parport_owner.c - port ownership and the allocate queue (see parport_owner.h).
  * Windows' port driver keeps one counter (-1 free, 0 allocated, n waiters); the same states are
  * spelled out here as a flag and a FIFO list so a student can watch them in GDB. */
-#include "drivers/parport/parport_owner.h"
+#include "parport_owner.h"
 
 void parport_owner_init(struct parport_owner *o)
 {

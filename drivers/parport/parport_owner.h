@@ -14,7 +14,7 @@
 
 #include <stdint.h>
 
-#include "include/wdm.h"
+#include <wdm.h>
 
 struct parport_waiter {
     LIST_ENTRY link;

@@ -9,7 +9,7 @@
  * DISCONNECT_INTERRUPT, which connect and disconnect the port interrupt with IoConnectInterruptEx
  * and IoDisconnectInterruptEx - PASSIVE_LEVEL routines - and so are PASSIVE_LEVEL themselves.
  */
-#include "drivers/parport/parport_rules.h"
+#include "parport_rules.h"
 
 static const struct parport_request_rule rules[] = {
     {IOCTL_INTERNAL_PARALLEL_PORT_ALLOCATE, "PORT_ALLOCATE", 0, 0, DISPATCH_LEVEL, 0},

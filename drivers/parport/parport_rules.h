@@ -7,7 +7,7 @@
 #ifndef IRQLAB_DRIVERS_PARPORT_RULES_H
 #define IRQLAB_DRIVERS_PARPORT_RULES_H
 
-#include "include/parallel.h"
+#include <parallel.h>
 
 struct parport_request_rule {
     ULONG code;        /* IOCTL_INTERNAL_* */

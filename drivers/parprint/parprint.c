@@ -29,11 +29,10 @@
  *     interrupt costs time, never the job.
  * QEMU's port raises the interrupt on the strobe's falling edge, so one byte = one interrupt.
  */
-#include "drivers/parprint/parprint.h"
+#include "parprint.h"
 
-#include "drivers/parport/lpt_hw.h"
-#include "include/parallel.h"
-#include "kernel/lib/string.h"
+#include "../parport/lpt_hw.h"
+#include <parallel.h>
 
 #define PARPRINT_TAG IRQLAB_POOL_TAG("PaPr")
 
@@ -367,7 +366,7 @@ NTSTATUS parprint_start(const void *data, ULONG length)
     p->Data = ExAllocatePool2(POOL_FLAG_NON_PAGED, length, PARPRINT_TAG);
     if (!p->Data)
         return STATUS_INSUFFICIENT_RESOURCES;
-    memcpy(p->Data, data, length);
+    RtlCopyMemory(p->Data, data, length);
     p->Length = length;
     p->JobInterrupts = p->JobTimeouts = 0;
 

@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "include/wdm.h"
+#include <wdm.h>
 
 #define PARPRINT_DEFAULT_ACK_TIMEOUT_MS 50
 #define PARPRINT_DEFAULT_ALLOCATE_TIMEOUT_MS 1000 /* then parprint cancels its ALLOCATE */

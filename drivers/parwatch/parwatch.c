@@ -13,10 +13,10 @@
  * routine is the port's "idle again" notification: it runs, under the port's lock, after a free
  * that left nobody waiting - the moment a client could re-enable its own device's interrupts.
  */
-#include "drivers/parwatch/parwatch.h"
+#include "parwatch.h"
 
-#include "drivers/parport/lpt_hw.h"
-#include "include/parallel.h"
+#include "../parport/lpt_hw.h"
+#include <parallel.h>
 
 #define PARWATCH_PING_WAIT_US 1000000
 

@@ -19,7 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "include/wdm.h"
+#include <wdm.h>
 
 enum parwatch_mode { PARWATCH_HONEST = 0, PARWATCH_GREEDY = 1, PARWATCH_GRAB = 2 };
 

@@ -31,10 +31,12 @@
  * UART interrupts at once for what waits in it, and the ISR resumes. Nothing typed is lost,
  * however much is pasted.
  */
-#include "drivers/serial/serial_rx.h"
+#include "serial_rx.h"
 
-#include "drivers/serial/serial_ring.h"
-#include "drivers/serial/uart16550_regs.h"
+#include <irqlab.h> /* IrqlabRegisterConsoleInput: the shell reads what we receive */
+
+#include "serial_ring.h"
+#include "uart16550_regs.h"
 
 /* Bounds per ISR call: a UART that never says "done" (or a flood of input) must not keep the
  * CPU at device IRQL forever. Work left over when they are reached would leave the edge line high
@@ -60,8 +62,6 @@ static struct serial_ring rx_ring;
 static PSERIAL_EXTENSION serial_device; /* the started device, or NULL */
 static volatile BOOLEAN serial_receiving;
 static volatile BOOLEAN serial_throttled; /* the ring was full: receive interrupt masked, receiver unread */
-static serial_rx_notify_fn *volatile notify_fn;
-static void *volatile notify_context;
 
 /* Counters written by the ISR under the interrupt spin lock (dpc_runs by the DPC). */
 static struct serial_rx_stats counters;
@@ -190,9 +190,7 @@ static VOID SerialDpcForIsr(PKDPC Dpc, PDEVICE_OBJECT DeviceObject, PIRP Irp, PV
     for (unsigned pass = 0; pass < 8 && serial->MoreWork; pass++)
         if (!KeSynchronizeExecution(serial->Interrupt, SerialFinishService, serial))
             break;
-    serial_rx_notify_fn *fn = __atomic_load_n(&notify_fn, __ATOMIC_ACQUIRE);
-    if (fn)
-        fn(notify_context);
+    IrqlabConsoleInputArrived(); /* the shell takes the bytes (serial_rx_read) */
 }
 
 /* ---- start and stop ----------------------------------------------------------------------- */
@@ -268,6 +266,8 @@ static VOID SerialCleanup(PSERIAL_EXTENSION Serial)
     IoDeleteDevice(Serial->Self);
 }
 
+static const IRQLAB_CONSOLE_INPUT serial_console_input; /* below, with serial_rx_read */
+
 static NTSTATUS SerialStartDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo, PCM_RESOURCE_LIST Raw,
                                   PCM_RESOURCE_LIST Translated)
 {
@@ -321,6 +321,7 @@ static NTSTATUS SerialStartDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pd
     counters.vector = serial->Vector;
     counters.irql = serial->Irql;
     serial_device = serial;
+    IrqlabRegisterConsoleInput(&serial_console_input); /* before the kick: its DPC tells the shell */
     fdo->Flags &= ~DO_DEVICE_INITIALIZING;
     if (enable.Kick) /* not an ISR: IoRequestDpc is for DIRQL, KeInsertQueueDpc for any IRQL */
         (void)KeInsertQueueDpc(&fdo->Dpc, NULL, NULL);
@@ -330,13 +331,11 @@ static NTSTATUS SerialStartDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pd
     return STATUS_SUCCESS;
 }
 
-static VOID SerialStopDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo)
+/* IRP_MN_STOP_DEVICE / IRP_MN_REMOVE_DEVICE: Fdo is our own device object, as in Windows. */
+static VOID SerialStopDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Fdo)
 {
     UNREFERENCED_PARAMETER(DriverObject);
-    PDEVICE_OBJECT fdo = Pdo->AttachedDevice;
-    if (!fdo)
-        return;
-    PSERIAL_EXTENSION serial = fdo->DeviceExtension;
+    PSERIAL_EXTENSION serial = Fdo->DeviceExtension;
     if (serial_device == serial)
         serial_device = NULL;
     SerialCleanup(serial);
@@ -346,13 +345,6 @@ IRQLAB_DRIVER(serial, .Name = "serial", .IsaPnpId = "PNP0501", .StartDevice = Se
               .StopDevice = SerialStopDevice);
 
 /* ---- the kernel-side API (serial_rx.h) ----------------------------------------------------- */
-
-void serial_rx_set_notify(serial_rx_notify_fn *fn, void *context)
-{
-    notify_fn = NULL; /* a DPC running now sees no routine rather than a half-set pair */
-    notify_context = context;
-    __atomic_store_n(&notify_fn, fn, __ATOMIC_RELEASE);
-}
 
 /* Under the interrupt spin lock: the consumer made room, let the UART interrupt again. It does
  * so at once if bytes wait in its receiver (IER is level-sensitive to the pending condition), and
@@ -383,6 +375,12 @@ size_t serial_rx_read(char *buffer, size_t size)
 }
 
 bool serial_rx_interrupt_driven(void) { return serial_receiving; }
+
+/* The shell's input source (include/irqlab.h), registered at the first start and never withdrawn:
+ * what was received before a stop can still be read. */
+static ULONG SerialConsoleRead(PCHAR Buffer, ULONG Size) { return (ULONG)serial_rx_read(Buffer, Size); }
+static BOOLEAN SerialConsoleInterruptDriven(VOID) { return serial_receiving; }
+static const IRQLAB_CONSOLE_INPUT serial_console_input = {SerialConsoleRead, SerialConsoleInterruptDriven};
 
 struct serial_copy {
     struct serial_rx_stats *Out;

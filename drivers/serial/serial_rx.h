@@ -1,15 +1,17 @@
-/* drivers/serial/serial_rx.h - what the COM1 driver (serial_driver.c) offers the kernel: the
- * bytes it received by interrupt, and statistics.
+/* drivers/serial/serial_rx.h - what the COM1 driver (serial_driver.c) offers: the bytes it
+ * received by interrupt, and statistics (for its `serial` command and tests).
  *
  *   UART ──IRQ 4──▶ IOAPIC ──vector──▶ SerialIsr (DIRQL): drain the FIFO into a ring, IoRequestDpc
  *                                          │
- *                                     SerialDpcForIsr (DISPATCH_LEVEL): call the notify routine
+ *                                     SerialDpcForIsr (DISPATCH_LEVEL): IrqlabConsoleInputArrived
  *                                          │
- *                           consumer (the shell's line editor): serial_rx_read()
+ *                the shell's line editor: its registered input's Read = serial_rx_read()
  *
- * There is one consumer at a time (the shell); it serialises its own calls. Until the driver has
- * started - or if it failed, or was stopped - serial_rx_interrupt_driven() is false and the
- * consumer reads the UART itself (uart_try_getc), so a prompt works in every case.
+ * The kernel does not call the driver by name: the driver registers its input source with
+ * IrqlabRegisterConsoleInput (include/irqlab.h) when it starts. There is one consumer at a time
+ * (the shell); it serialises its own calls. Until the driver has started - or if it failed, or
+ * was stopped - serial_rx_interrupt_driven() is false and the shell polls the UART itself
+ * (arch/x86_64/uart16550.c), so a prompt works in every case.
  */
 #ifndef IRQLAB_SERIAL_SERIAL_RX_H
 #define IRQLAB_SERIAL_SERIAL_RX_H
@@ -18,21 +20,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "include/wdm.h"
-
-/* Called at DISPATCH_LEVEL from the driver's DpcForIsr after bytes (or errors) arrived. */
-typedef void serial_rx_notify_fn(void *context);
-
-/* Set (or with NULL clear) the routine the DPC calls. Bytes received while none is set wait in
- * the ring (SERIAL_RING_SIZE of them; then in the UART and the sender: flow control, nothing is
- * dropped). Set it once, before input
- * matters (the shell does so when it starts): a DPC running during the change may miss it. */
-void serial_rx_set_notify(serial_rx_notify_fn *fn, void *context);
+#include <wdm.h>
 
 /* Take up to `size` received bytes; returns how many. Any IRQL <= DISPATCH_LEVEL; one caller at
  * a time. Still works after the driver stopped (what was received before is not lost). If the
  * receiver was throttled (ring full) and there is room again, it resumes: the UART interrupts
- * for the bytes it kept, and the DPC calls the notify routine again. */
+ * for the bytes it kept, and the DPC calls IrqlabConsoleInputArrived again. */
 size_t serial_rx_read(char *buffer, size_t size);
 
 /* True while the driver's ISR is connected and the UART's receive interrupt is enabled. */

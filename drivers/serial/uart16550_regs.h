@@ -2,8 +2,8 @@
  *
  * National Semiconductor PC16550D data sheet, "Register Descriptions" (Table II, "Summary of
  * Registers") and "8.6 Interrupt Identification Register" (Table IV, interrupt priorities).
- * Offsets are from the port base (COM1: 0x3F8). The polled console (uart16550.c) and the
- * interrupt-driven receive path (serial_driver.c) share this one description of the chip.
+ * Offsets are from the port base (COM1: 0x3F8). The driver's own description of the chip (the
+ * kernel's polled console, arch/x86_64/uart16550.c, defines the few registers it needs itself).
  */
 #ifndef IRQLAB_SERIAL_UART16550_REGS_H
 #define IRQLAB_SERIAL_UART16550_REGS_H

@@ -14,6 +14,9 @@
 
 /* The short options are declared here, with the registry, so that `cmdline` lists them and a bad
  * value is reported once at boot; the drivers read only the registry value. */
+CMDLINE_OPTION(edu_passive, "on|off",
+               "edu: connect a passive-level ISR (runs in a thread at PASSIVE_LEVEL) instead of the DIRQL one "
+               "(= edu.PassiveInterrupt; default off)");
 CMDLINE_OPTION(parport_connect_interrupt, "on|off",
                "accept IOCTL_INTERNAL_PARALLEL_CONNECT_INTERRUPT (= parport.EnableConnectInterruptIoctl; default on)");
 
@@ -60,6 +63,7 @@ static const struct short_option short_options[] = {
     {"e1000_itr", {"e1000", "e1000e"}, "ITR"},
     {"e1000_rx_buffers", {"e1000", "e1000e"}, "*ReceiveBuffers"},
     {"parport_connect_interrupt", {"parport", NULL}, "EnableConnectInterruptIoctl"},
+    {"edu_passive", {"edu", NULL}, "PassiveInterrupt"},
     {"e1000_link_irq", {"e1000", "e1000e"}, "LinkInterrupt"},
     {"e1000_watchdog_ms", {"e1000", "e1000e"}, "WatchdogPeriodMs"},
 };

@@ -3,7 +3,7 @@
 
 #include <stdbool.h>
 
-#include "drivers/serial/uart16550.h"
+#include "arch/x86_64/uart16550.h"
 #include "kernel/ke/rawlock.h"
 #include "kernel/lib/format.h"
 

@@ -20,7 +20,7 @@
 #include "include/wdm.h"
 #include "include/wdmguid.h"
 
-#include "drivers/pci/pci_names.h"
+#include "kernel/bus/pci/pci_names.h"
 #include "kernel/io/pnp.h"
 #include "kernel/ke/bugcheck.h"
 #include "kernel/lib/format.h"

@@ -1,6 +1,6 @@
 /* kernel/io/message_hw.c - putting granted messages into the device (see message_hw.h).
  * PCI Local Bus Specification 3.0 §6.8.1 (MSI), PCI Express Base 3.0 §7.7 (MSI-X); the
- * mechanics are drivers/pci/pci_msi.c and pci_msix.c.
+ * mechanics are kernel/bus/pci/pci_msi.c and pci_msix.c.
  *
  * The I/O manager programs exactly the MessageAddress / MessageData it reports in the
  * IO_INTERRUPT_MESSAGE_INFO table, so a student can compare the table with `pci` output. Order

@@ -20,6 +20,7 @@
 #include "kernel/console/console.h"
 #include "kernel/console/log.h"
 #include "kernel/io/assign.h"
+#include "include/ndis.h" /* NdisIrqlabStopDevice: a temporary exception, io_device_stop */
 #include "kernel/io/io_tags.h"
 #include "kernel/ke/shutdown.h"
 #include "kernel/ke/shutdown_watch.h"
@@ -346,14 +347,31 @@ NTSTATUS io_device_start(PDEVICE_OBJECT device, unsigned flags)
     return STATUS_SUCCESS;
 }
 
+/* The driver's own FDO: its device object in this PDO's stack. Windows sends IRP_MN_STOP_DEVICE
+ * and IRP_MN_REMOVE_DEVICE to the top of the stack and each driver passes them down, so the
+ * function driver's dispatch routine gets its FDO as DeviceObject; StopDevice gets the same. */
+static PDEVICE_OBJECT driver_fdo(const struct io_pdo *pdo)
+{
+    for (PDEVICE_OBJECT d = pdo->device->AttachedDevice; d; d = d->AttachedDevice)
+        if (d->DriverObject == pdo->driver_object)
+            return d;
+    return NULL;
+}
+
 NTSTATUS io_device_stop(PDEVICE_OBJECT device)
 {
     struct io_pdo *pdo = io_pdo_from_device(device);
     if (!pdo)
         return STATUS_INVALID_PARAMETER;
     if (pdo->started) {
-        if (pdo->driver->StopDevice)
-            pdo->driver->StopDevice(pdo->driver_object, device);
+        PDEVICE_OBJECT fdo = driver_fdo(pdo);
+        /* TEMPORARY: the NDIS glue (drivers/ndis, being reworked) still finds its adapter by the
+         * PDO. When NDIS moves into kernel/, NdisIrqlabStopDevice takes the FDO like every driver
+         * and this exception goes. */
+        if (pdo->driver->StopDevice == NdisIrqlabStopDevice)
+            fdo = pdo->device;
+        if (pdo->driver->StopDevice && fdo) /* no FDO: the driver is not in the stack */
+            pdo->driver->StopDevice(pdo->driver_object, fdo);
         pdo->started = false;
     }
     KIRQL old = io_lock();

@@ -19,7 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "drivers/pci/pci.h"
+#include "kernel/bus/pci/pci.h"
 #include "include/wdm.h"
 #include "kernel/io/interrupt_policy.h"
 #include "kernel/io/resource_list.h"

@@ -188,6 +188,9 @@ void net_print_to(net_print_sink *sink, void *context)
     unsigned shown = 0;
     for (unsigned i = 0; i < NETIF_MAX; i++) {
         struct snapshot s; /* ~1.3 KiB of a 16 KiB stack */
+        struct netif *n = netif_get(i);
+        if (n && n->refresh_counters && KeGetCurrentIrql() == PASSIVE_LEVEL)
+            n->refresh_counters(n);
         if (!net_with_netif(i, take_snapshot, &s))
             continue;
         print_snapshot(&p, &s);

@@ -111,6 +111,9 @@ struct netif {
     struct netif_irq_cause irq_causes[NETIF_IRQ_CAUSES_MAX];
     unsigned irq_cause_count; /* how many of irq_causes are named */
     bool link_up;             /* the driver keeps this current; shown by `net` */
+    /* Optional, PASSIVE_LEVEL: fold counters the driver keeps elsewhere (a NIC's error and
+     * missed-frame counters) into `counters`; `net` calls it before it shows them. */
+    void (*refresh_counters)(struct netif *netif);
 
     /* ---- set by the stack; read-only for the driver ---- */
     unsigned index;        /* 0.. in registration order (lowest free slot) */

@@ -7,7 +7,7 @@
  * (IDT vector, IRQL, affinity), which is what IoConnectInterruptEx takes. The field names are
  * the WDK's, so the output can be read next to a driver's StartDevice.
  */
-#include "drivers/pci/pci.h"
+#include "kernel/bus/pci/pci.h"
 #include "include/wdm.h"
 #include "kernel/console/console.h"
 #include "kernel/io/pnp.h"

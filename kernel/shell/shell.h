@@ -10,9 +10,11 @@
  *     SHELL_COMMAND(uptime, "uptime", "clock ticks since boot", NULL, cmd_uptime);
  *
  * The entry lands in the linker section .shell_commands (linker.ld), as drivers land in
- * .driver_table: no shell file changes, and `help` lists it. Commands run at PASSIVE_LEVEL on the
- * shell's CPU with interrupts on, one at a time, and print with console_printf - at most 80
- * columns a line, numbers right-aligned (shell_format.h helps).
+ * .driver_table: no shell file changes, and `help` lists it. The structures and the macro are
+ * include/irqlab.h's (IRQLAB_SHELL_COMMAND), so a driver declares its commands the same way.
+ * Commands run at PASSIVE_LEVEL on the shell's CPU with interrupts on, one at a time, and print
+ * with console_printf (a driver: IrqlabShellPrint) - at most 80 columns a line, numbers
+ * right-aligned (shell_format.h helps).
  *
  * The loop itself (kernel_main's last step, kernel_idle_prompt) is in shell.c; input comes from
  * the interrupt-driven COM1 driver through shell_input.c and the line editor (line_edit.h).
@@ -25,34 +27,15 @@
 
 #define SHELL_MAX_ARGS 16
 
-#define SHELL_OK 0
-#define SHELL_ERROR 1 /* the command said what went wrong */
-#define SHELL_USAGE 2 /* wrong arguments: the shell prints "usage: <usage>" */
+#include "include/irqlab.h" /* struct shell_args / shell_command: drivers declare commands too */
 
-struct shell_args {
-    int argc;         /* words on the line, the command's name included */
-    char **argv;      /* argv[0] is the name; argv[argc] is NULL */
-    const char *text; /* everything after the name as typed, leading blanks skipped (`lpt <text>`) */
-};
+#define SHELL_OK IRQLAB_SHELL_OK
+#define SHELL_ERROR IRQLAB_SHELL_ERROR
+#define SHELL_USAGE IRQLAB_SHELL_USAGE
 
-typedef int shell_command_fn(const struct shell_args *args);
+typedef IRQLAB_SHELL_ROUTINE shell_command_fn;
 
-struct shell_command {
-    const char *name;
-    const char *usage;   /* "ktest <glob>" */
-    const char *summary; /* one line for `help`, under 60 characters */
-    /* More for `help <name>` (may be NULL). `help` fills it to the screen width itself, so it
-     * may be one long string; "\n" starts a new paragraph, and a "\n" followed by blanks just
-     * continues the current one. A paragraph "term   description" (two or more blanks after the
-     * term) wraps under its description (shell_fill in shell_format.h). */
-    const char *help;
-    shell_command_fn *run;
-};
-
-#define SHELL_COMMAND(id, usage_, summary_, help_, fn_)                                                                \
-    __attribute__((section(".shell_commands"), used,                                                                   \
-                   aligned(8))) static const struct shell_command shell_command_##id = {#id, usage_, summary_, help_,  \
-                                                                                        fn_}
+#define SHELL_COMMAND(id, usage_, summary_, help_, fn_) IRQLAB_SHELL_COMMAND(id, usage_, summary_, help_, fn_)
 
 /* Every registered command, in link order (shell.c sorts them for `help`). */
 const struct shell_command *shell_commands(size_t *count);

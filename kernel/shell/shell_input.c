@@ -18,10 +18,10 @@
 #include "kernel/shell/shell_input.h"
 
 #include "arch/x86_64/cpu.h"
-#include "drivers/serial/serial_rx.h"
-#include "drivers/serial/uart16550.h"
+#include "arch/x86_64/uart16550.h"
 #include "include/wdm.h"
 #include "kernel/console/console.h"
+#include "kernel/console/console_input.h"
 #include "kernel/ke/kprcb.h"
 #include "kernel/lib/string.h"
 #include "kernel/shell/line_edit.h"
@@ -55,18 +55,18 @@ static void pump(void)
 {
     while (!line_ready) {
         char c;
-        if (serial_rx_read(&c, 1) == 1) {
+        if (console_input_read(&c, 1) == 1) {
             accept(c);
             continue;
         }
         /* The ring is empty. Without the driver, the UART is ours to poll. */
-        if (serial_rx_interrupt_driven() || !uart_try_getc(COM1_PORT, &c))
+        if (console_input_interrupt_driven() || !uart_try_getc(COM1_PORT, &c))
             break;
         accept(c);
     }
 }
 
-/* The serial driver's DPC calls this at DISPATCH_LEVEL. */
+/* The serial driver's DPC calls this at DISPATCH_LEVEL (IrqlabConsoleInputArrived). */
 static void input_ready(void *context)
 {
     (void)context;
@@ -81,7 +81,7 @@ void shell_input_init(void)
     line_edit_init(&editor, echo, NULL);
     line_ready = true; /* the editor starts when the first prompt is out */
     KeInitializeEvent(&line_event, SynchronizationEvent, FALSE);
-    serial_rx_set_notify(input_ready, NULL);
+    console_input_set_notify(input_ready, NULL);
 }
 
 /* Sleep until a line is ready. With the driver, its DPC sets line_event; without it, wake once
@@ -91,7 +91,7 @@ static void idle(void)
 {
     if (__atomic_load_n(&line_ready, __ATOMIC_ACQUIRE))
         return;
-    if (serial_rx_interrupt_driven()) {
+    if (console_input_interrupt_driven()) {
         (void)KeWaitForSingleObject(&line_event, UserRequest, KernelMode, FALSE, NULL);
     } else if (ke_current_prcb()->clock_ticks) {
         LARGE_INTEGER one_tick = {.QuadPart = -(LONGLONG)KeQueryTimeIncrement()};
@@ -111,7 +111,7 @@ void shell_input_read_line(char *line, size_t size)
         KeReleaseSpinLock(&input_lock, old);
         idle();
         KeAcquireSpinLock(&input_lock, &old);
-        if (!serial_rx_interrupt_driven())
+        if (!console_input_interrupt_driven())
             pump(); /* no driver (or it stopped): poll */
     }
     strlcpy(line, ready_line, size);
@@ -123,7 +123,7 @@ bool shell_input_key_pressed(void)
     KIRQL old;
     char c;
     KeAcquireSpinLock(&input_lock, &old);
-    bool got = serial_rx_read(&c, 1) == 1 || (!serial_rx_interrupt_driven() && uart_try_getc(COM1_PORT, &c));
+    bool got = console_input_read(&c, 1) == 1 || (!console_input_interrupt_driven() && uart_try_getc(COM1_PORT, &c));
     KeReleaseSpinLock(&input_lock, old);
     return got;
 }

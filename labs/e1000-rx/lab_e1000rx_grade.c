@@ -16,6 +16,7 @@
 #include "kernel/console/console.h"
 #include "kernel/lib/format.h"
 #include "kernel/net/net.h"
+#include "tests/ktest/e1000_stats_print.h"
 #include "tests/ktest/ktest.h"
 
 #define E1000_GPRC_REG 0x4074 /* Good Packets Received Count (8254x SDM 13.7), clear on read */
@@ -38,7 +39,8 @@ static unsigned pings(PE1000_ADAPTER a, uint16_t first_seq, unsigned count)
     unsigned replies = 0;
     for (unsigned i = 0; i < count; i++) {
         ULONG rtt = 0;
-        NTSTATUS status = net_ping(&a->Netif, a->Netif.ipv4.gateway, (uint16_t)(first_seq + i), PING_TIMEOUT_MS, &rtt);
+        NTSTATUS status =
+            net_ping(e1000_netif(a), e1000_netif(a)->ipv4.gateway, (uint16_t)(first_seq + i), PING_TIMEOUT_MS, &rtt);
         if (status == STATUS_SUCCESS)
             replies++;
         else {
@@ -87,12 +89,12 @@ static void rx_counter_counts_arrivals(struct ktest *t)
     KTEST_ASSERT_EQ(t, pings(a, 1, 1), 1);
     wait_for_quiet(a);
     (void)E1000Read(a, E1000_GPRC_REG); /* clear the NIC's count */
-    uint64_t packets = a->Netif.counters.rx_packets;
+    uint64_t packets = e1000_netif(a)->counters.rx_packets;
     uint64_t frames = e1000_stats_of(a).rx_frames;
     unsigned replies = pings(a, 200, 10);
     wait_for_quiet(a);
     uint64_t arrived = E1000Read(a, E1000_GPRC_REG);
-    uint64_t handed_up = a->Netif.counters.rx_packets - packets;
+    uint64_t handed_up = e1000_netif(a)->counters.rx_packets - packets;
     console_printf("lab-e1000rx: %u replies; NIC received %u, stack counted %u, driver counted %u\n", replies,
                    (unsigned)arrived, (unsigned)handed_up, (unsigned)(e1000_stats_of(a).rx_frames - frames));
     KTEST_EXPECT_EQ(t, replies, 10);
@@ -104,14 +106,14 @@ static void rx_counter_counts_arrivals(struct ktest *t)
 static void no_errors_for_good_traffic(struct ktest *t)
 {
     NEED_ADAPTER(t, a);
-    uint64_t packets = a->Netif.counters.rx_packets;
+    uint64_t packets = e1000_netif(a)->counters.rx_packets;
     unsigned replies = pings(a, 300, 10);
     wait_for_quiet(a);
     struct e1000_stats s = e1000_stats_of(a);
     KTEST_EXPECT_EQ(t, replies, 10);
-    KTEST_EXPECT_GE(t, a->Netif.counters.rx_packets - packets, 10); /* traffic did arrive */
+    KTEST_EXPECT_GE(t, e1000_netif(a)->counters.rx_packets - packets, 10); /* traffic did arrive */
     KTEST_EXPECT_EQ(t, s.rx_errors, 0);
-    KTEST_EXPECT_EQ(t, a->Netif.counters.rx_errors, 0);
+    KTEST_EXPECT_EQ(t, e1000_netif(a)->counters.rx_errors, 0);
     KTEST_EXPECT_EQ(t, s.rx_missed, 0);
     KTEST_EXPECT_EQ(t, s.rx_overruns, 0);
 }

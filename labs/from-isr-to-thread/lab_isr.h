@@ -11,7 +11,7 @@
 #ifndef IRQLAB_DRIVERS_LAB_ISR_H
 #define IRQLAB_DRIVERS_LAB_ISR_H
 
-#include "include/wdm.h"
+#include <wdm.h>
 
 /* "Compute n!": METHOD_BUFFERED, input one ULONG n (0..LAB_ISR_MAX_N), output one ULONG, n!.
  * The device computes it and interrupts when done; the request completes then, not before. */

@@ -19,7 +19,7 @@
  * ServiceCount (what the ISR returned, as the kernel counted it). Waits are generous guest-time
  * timeouts that only bound a hang. The points per case are in labs/from-isr-to-thread/lab.json. */
 #include "drivers/lab_isr/lab_isr.h"
-#include "drivers/pci/pci.h"
+#include "kernel/bus/pci/pci.h"
 #include "include/wdm.h"
 #include "kernel/io/irp.h"
 #include "kernel/io/pnp.h"

@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#include "include/wdm.h"
+#include <wdm.h>
 
 struct lab_share_counts {
     uint64_t isr_calls;   /* the ISR was called (also when the other device is interrupting) */
@@ -22,10 +22,11 @@ struct lab_share_counts {
     KIRQL dpc_irql;       /* the IRQL the last DPC ran at */
 };
 
-/* IRQLAB_START_DEVICE / IRQLAB_STOP_DEVICE (include/wdm.h), called by the grader. */
+/* IRQLAB_START_DEVICE / IRQLAB_STOP_DEVICE (include/wdm.h), called by the grader: StartDevice
+ * gets the PDO, StopDevice the FDO StartDevice attached to it (as IRP_MN_STOP_DEVICE would). */
 NTSTATUS LabShareStartDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo, PCM_RESOURCE_LIST Raw,
                              PCM_RESOURCE_LIST Translated);
-VOID LabShareStopDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo);
+VOID LabShareStopDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Fdo);
 
 /* The FDO LabShareStartDevice made (NULL when not started). */
 PDEVICE_OBJECT lab_share_device(void);

@@ -12,11 +12,12 @@
  *   5. StopDevice undoes StartDevice in reverse order.
  * The `@name@` shell command shows what happened; `@name@ raise` makes the device interrupt.
  * drivers/edu/edu.c is the full reference driver (several devices, an API for tests).
+ * Like every driver it is built against include/ alone: <wdm.h> is the WDK's API, <irqlab.h>
+ * irqlab's own hooks; a kernel routine outside include/exports.txt fails `make test`.
  */
-#include "include/wdm.h"
-#include "kernel/console/console.h"
-#include "kernel/lib/string.h"
-#include "kernel/shell/shell.h"
+#include <wdm.h>
+
+#include <irqlab.h> /* the shell command at the end: irqlab's teaching hooks, not WDK */
 
 #define @UPPER@_VENDOR_ID @VENDOR@
 #define @UPPER@_DEVICE_ID @DEVICE@
@@ -256,15 +257,13 @@ static NTSTATUS @Name@StartDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pd
     return STATUS_SUCCESS;
 }
 
-/* IRP_MN_STOP_DEVICE / REMOVE: undo StartDevice. */
-static VOID @Name@StopDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo)
+/* IRP_MN_STOP_DEVICE / REMOVE: undo StartDevice. Fdo is our own device object (the one
+ * StartDevice attached to the PDO), as a Windows driver gets it with the IRP. */
+static VOID @Name@StopDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Fdo)
 {
     UNREFERENCED_PARAMETER(DriverObject);
-    PDEVICE_OBJECT fdo = Pdo->AttachedDevice;
-    if (!fdo)
-        return;
-    P@UPPER@_EXTENSION ext = fdo->DeviceExtension;
-    if (@name@_fdo == fdo)
+    P@UPPER@_EXTENSION ext = Fdo->DeviceExtension;
+    if (@name@_fdo == Fdo)
         @name@_fdo = NULL;
     /* Silence the device before taking the ISR away: a level line left asserted with no ISR to
      * clear it would storm every other device on that line. */
@@ -301,15 +300,15 @@ static void @name@_read_counts(struct @name@_counts *c)
     (void)KeSynchronizeExecution(c->Ext->Interrupt, @Name@CopyCounts, c);
 }
 
-static int cmd_@name@(const struct shell_args *args)
+static int cmd_@name@(const IRQLAB_SHELL_ARGS *args)
 {
     if (!@name@_fdo) {
-        console_printf("@name@: no device started (PCI @VENDOR@:@DEVICE@ present? another driver got it?)\n");
-        return SHELL_ERROR;
+        IrqlabShellPrint("@name@: no device started (PCI @VENDOR@:@DEVICE@ present? another driver got it?)\n");
+        return IRQLAB_SHELL_ERROR;
     }
     P@UPPER@_EXTENSION ext = @name@_fdo->DeviceExtension;
     struct @name@_counts c;
-    if (args->argc == 2 && strcmp(args->argv[1], "raise") == 0) {
+    if (args->argc == 2 && __builtin_strcmp(args->argv[1], "raise") == 0) {
         @name@_read_counts(&c);
         ULONG64 before = c.DpcCalls;
         WRITE_REGISTER_ULONG(@Name@Register(ext, @UPPER@_REG_INTERRUPT_RAISE), 1);
@@ -317,22 +316,22 @@ static int cmd_@name@(const struct shell_args *args)
             KeStallExecutionProcessor(100);
             @name@_read_counts(&c);
         }
-        console_printf("raised: %s\n", c.DpcCalls != before ? "the ISR and the DPC ran" : "no DPC within 100 ms");
+        IrqlabShellPrint("raised: %s\n", c.DpcCalls != before ? "the ISR and the DPC ran" : "no DPC within 100 ms");
     } else if (args->argc != 1) {
-        return SHELL_USAGE;
+        return IRQLAB_SHELL_USAGE;
     }
     @name@_read_counts(&c);
     if (ext->ConnectVersion == CONNECT_MESSAGE_BASED)
-        console_printf("@name@: started, message-based (MSI), vector 0x%02lx, IRQL %u\n",
+        IrqlabShellPrint("@name@: started, message-based (MSI), vector 0x%02lx, IRQL %u\n",
                        (unsigned long)ext->Vector, ext->Connection.MessageTable->UnifiedIrql);
     else
-        console_printf("@name@: started, line-based (fallback ISR), vector 0x%02lx\n",
+        IrqlabShellPrint("@name@: started, line-based (fallback ISR), vector 0x%02lx\n",
                        (unsigned long)ext->Vector);
-    console_printf("  ISR calls %lu  claimed %lu  DPC runs %lu\n", (unsigned long)c.IsrCalls,
+    IrqlabShellPrint("  ISR calls %lu  claimed %lu  DPC runs %lu\n", (unsigned long)c.IsrCalls,
                    (unsigned long)c.IsrClaimed, (unsigned long)c.DpcCalls);
-    return SHELL_OK;
+    return IRQLAB_SHELL_OK;
 }
-SHELL_COMMAND(@name@, "@name@ [raise]", "the @name@ driver: interrupt kind and counts",
+IRQLAB_SHELL_COMMAND(@name@, "@name@ [raise]", "the @name@ driver: interrupt kind and counts",
               "@name@        how the driver connected, ISR and DPC counts\n"
               "@name@ raise  make the device interrupt once and wait for the DPC",
               cmd_@name@);

@@ -20,7 +20,7 @@ so in one line instead of printing a Python traceback. Output fits in 80 columns
 
 What is where: kernel/ke/kprcb.h (ke_prcbs[], per-vector counts, DPC queue),
 kernel/ke/interrupt.h (KINTERRUPT, ke_vector_table[]), include/wdm.h (KDPC),
-drivers/pci/pci.h (the device table in drivers/pci/pci.c), kernel/ke/bugcheck.c
+kernel/bus/pci/pci.h (the device table in kernel/bus/pci/pci.c), kernel/ke/bugcheck.c
 (ke_last_bugcheck). docs/gdb.md shows each command's output and a walk-through.
 """
 import os
@@ -69,7 +69,7 @@ def symbol(name, what=None):
 
 
 def static_symbol(name, file_suffix):
-    """A file-static variable (`static struct pci_device devices[]` in drivers/pci/pci.c):
+    """A file-static variable (`static struct pci_device devices[]` in kernel/bus/pci/pci.c):
     several files may use the same name, so pick the one from `file_suffix`."""
     try:
         candidates = gdb.lookup_static_symbols(name)
@@ -379,7 +379,7 @@ def source_kind(src):
 
 
 def is_msix(src):
-    """MSI-X sources carry the pci_msix_* mask hooks (drivers/pci/pci_msix.c); MSI sources the
+    """MSI-X sources carry the pci_msix_* mask hooks (kernel/bus/pci/pci_msix.c); MSI sources the
     pci_msi_* ones or none at all (no per-vector masking)."""
     hook = num(src["mask"])
     if hook and "msix" in symbolize(hook).lower():
@@ -720,9 +720,9 @@ DeferredRoutine (as a symbol), DeferredContext, SystemArgument1/2 and importance
 # ---- pcidev --------------------------------------------------------------------------------------
 
 def name_table(table_name, key_fields):
-    """{key: name} from the constant tables in drivers/pci/pci_names.c (read from the ELF)."""
+    """{key: name} from the constant tables in kernel/bus/pci/pci_names.c (read from the ELF)."""
     try:
-        table = static_symbol(table_name, "drivers/pci/pci_names.c")
+        table = static_symbol(table_name, "kernel/bus/pci/pci_names.c")
         count = table.type.strip_typedefs().range()[1] + 1
         return [(tuple(num(table[i][k]) for k in key_fields), cstr(table[i]["name"])) for i in range(count)]
     except (UserError, gdb.error):
@@ -757,7 +757,7 @@ def device_vectors(table, dev_address, dev):
 
 
 class Pcidev(IrqlabCommand):
-    """The PCI device table (drivers/pci/pci.c).
+    """The PCI device table (kernel/bus/pci/pci.c).
 
 Usage: pcidev
 
@@ -769,8 +769,8 @@ routed for the function, with their target CPU and owners."""
     name = "pcidev"
 
     def run(self, argument):
-        devices = static_symbol("devices", "drivers/pci/pci.c")
-        count = num(static_symbol("device_count", "drivers/pci/pci.c"))
+        devices = static_symbol("devices", "kernel/bus/pci/pci.c")
+        count = num(static_symbol("device_count", "kernel/bus/pci/pci.c"))
         if count == 0:
             out("no PCI functions in the table (pci_init has not run yet?)")
             return

@@ -57,6 +57,14 @@ REQUIRED = {
         "NdisAllocateTimerObject", "NdisSetTimerObject", "NdisCancelTimerObject", "NdisFreeTimerObject",
         "NDIS_TIMER_CHARACTERISTICS", "NDIS_TIMER_FUNCTION",
     ],
+    "NDIS data path, status and OIDs": [
+        "MDL", "NdisAllocateMdl", "NdisFreeMdl", "NET_BUFFER", "NET_BUFFER_LIST", "NET_BUFFER_LIST_POOL_PARAMETERS",
+        "NdisAllocateNetBufferListPool", "NdisFreeNetBufferListPool", "NdisAllocateNetBufferAndNetBufferList",
+        "NdisFreeNetBufferList", "NdisGetDataBuffer", "NdisMIndicateReceiveNetBufferLists",
+        "MINIPORT_RETURN_NET_BUFFER_LISTS", "MINIPORT_SEND_NET_BUFFER_LISTS", "NdisMSendNetBufferListsComplete",
+        "NDIS_LINK_STATE", "NDIS_STATUS_INDICATION", "NdisMIndicateStatusEx", "NDIS_OID_REQUEST",
+        "MINIPORT_OID_REQUEST", "NdisMOidRequestComplete",
+    ],
     "pending IRPs and cancellation": [
         "IoMarkIrpPending", "IoSetCancelRoutine", "DRIVER_CANCEL", "IoCancelIrp", "IoAcquireCancelSpinLock",
         "IoReleaseCancelSpinLock", "IO_CSQ", "IO_CSQ_IRP_CONTEXT", "IoCsqInitialize", "IoCsqInsertIrp",
@@ -73,10 +81,14 @@ REQUIRED = {
         "IoReportInterruptInactive", "IO_REPORT_INTERRUPT_ACTIVE_STATE_PARAMETERS", "KeRegisterNmiCallback",
         "KeDeregisterNmiCallback",
     ],
+    "irqlab hooks (include/irqlab.h, not WDK)": [
+        "IRQLAB_SHELL_COMMAND", "IrqlabShellPrint", "IrqlabRegisterConsoleInput", "IrqlabConsoleInputArrived",
+        "IrqlabFormatSymbol", "IrqlabQueryInterruptLine",
+    ],
 }
 
 SECTIONS = ["Syntax", "Parameters", "Return value", "Remarks", "IRQL", "Example", "See also"]
-HEADERS = ("include/wdm.h", "include/ndis.h", "include/parallel.h")
+HEADERS = ("include/wdm.h", "include/ndis.h", "include/parallel.h", "include/irqlab.h")
 C_WORDS = {
     "typedef", "struct", "union", "enum", "const", "volatile", "void", "char", "short", "int", "long",
     "unsigned", "signed", "static", "inline", "return", "define", "if", "else", "sizeof", "__attribute__",

@@ -81,7 +81,7 @@ def main():
                         "-device", "e1000,netdev=n0,addr=05.0"])
         q.argv = ["ip", "netns", "exec", ns] + q.argv  # QEMU opens the tap inside the namespace
         with q:
-            up = q.expect(r"e1000: e1000 \S+: 82540EM .* as net0", timeout=60)
+            up = q.expect(r"ndis: e1000 \S+: bound as net0", timeout=60)
             ping = sh("ip", "netns", "exec", ns, sys.executable, "-c", PING, GUEST_IP, "5", check=False) if up else None
             t.ok(up and ping.returncode == 0, names[0],
                  diag=(ping.stdout + ping.stderr if ping else "") + "\n" + q.read()[-1500:] + q.stderr())

@@ -151,6 +151,10 @@ def main():
         objs = subprocess.run(["find", build, "-name", "*.o"], capture_output=True, text=True).stdout
         t.ok(f"drivers/{NAME}/{NAME}.o" in objs and "driver_template" not in objs,
              f"{NAME}.c is compiled and the template is not")
+        r = subprocess.run([sys.executable, os.path.join(tree, "scripts", "check_exports.py"), "--build", build],
+                           cwd=tree, capture_output=True, text=True)
+        t.ok(built and r.returncode == 0, f"{NAME}.o references only include/exports.txt (scripts/check_exports.py)",
+             diag=(r.stdout + r.stderr)[-2000:])
         if not built:
             return t.finish()
         skip = ",".join(["edu"] + driver_names(tree, others))

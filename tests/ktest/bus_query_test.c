@@ -3,7 +3,7 @@
  * IRP_MN_QUERY_INTERFACE (kernel/io/pdo_pnp.c).
  * QEMU: -device edu,addr=03.0 (cases that need it skip themselves without it). The expected
  * values are computed here from configuration space read directly, not from the code under test. */
-#include "drivers/pci/pci.h"
+#include "kernel/bus/pci/pci.h"
 #include "include/wdm.h"
 #include "include/wdmguid.h"
 #include "kernel/io/irp.h"

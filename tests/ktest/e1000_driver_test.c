@@ -15,6 +15,7 @@
 #include "kernel/ke/interrupt.h"
 #include "kernel/mm/pmm.h"
 #include "kernel/net/net.h"
+#include "tests/ktest/e1000_stats_print.h"
 #include "tests/ktest/io_helpers.h"
 #include "tests/ktest/ktest.h"
 
@@ -62,11 +63,11 @@ static void runs_in_the_granted_mode(struct ktest *t)
         PE1000_ADAPTER a = e1000_adapter(i);
         if (!a)
             continue;
-        ktest_log(t, "%s: %s, %s", a->Name, a->Netif.name, E1000ModeName(a->Mode));
+        ktest_log(t, "%s: %s, %s", a->Name, e1000_netif(a)->name, E1000ModeName(a->Mode));
         KTEST_EXPECT_EQ(t, a->Mode, expected_mode(a));
-        KTEST_EXPECT_TRUE(t, netif_get(a->Netif.index) == &a->Netif);
+        KTEST_EXPECT_TRUE(t, netif_get(e1000_netif(a)->index) == e1000_netif(a));
         KTEST_EXPECT_TRUE(t, a->LinkUp);
-        KTEST_EXPECT_TRUE(t, a->Netif.link_up);
+        KTEST_EXPECT_TRUE(t, e1000_netif(a)->link_up);
         /* The address the EEPROM gave is the one the receive filter holds, marked valid. */
         ULONG ral = E1000Read(a, E1000_RAL0), rah = E1000Read(a, E1000_RAH0);
         KTEST_EXPECT_EQ(t, ral,
@@ -104,15 +105,16 @@ static void pings_the_gateway(struct ktest *t)
                       E1000ModeName(a->Mode));
             continue;
         }
-        uint64_t interrupts = netif_counter_read(&a->Netif.counters.interrupts);
+        uint64_t interrupts = netif_counter_read(&e1000_netif(a)->counters.interrupts);
         for (uint16_t seq = 1; seq <= 3; seq++) {
             ULONG rtt = 0;
-            NTSTATUS status = net_ping(&a->Netif, a->Netif.ipv4.gateway, seq, PING_TIMEOUT_MS, &rtt);
+            NTSTATUS status = net_ping(e1000_netif(a), e1000_netif(a)->ipv4.gateway, seq, PING_TIMEOUT_MS, &rtt);
             KTEST_EXPECT_EQ(t, status, STATUS_SUCCESS);
-            ktest_log(t, "%s: reply %u from the gateway in %lu us", a->Netif.name, (unsigned)seq, (unsigned long)rtt);
+            ktest_log(t, "%s: reply %u from the gateway in %lu us", e1000_netif(a)->name, (unsigned)seq,
+                      (unsigned long)rtt);
         }
         /* The replies came in through the interrupt path, not by polling. */
-        KTEST_EXPECT_GT(t, netif_counter_read(&a->Netif.counters.interrupts), interrupts);
+        KTEST_EXPECT_GT(t, netif_counter_read(&e1000_netif(a)->counters.interrupts), interrupts);
         KTEST_EXPECT_EQ(t, e1000_stats_of(a).rx_errors, 0);
     }
 }
@@ -127,22 +129,22 @@ static void software_causes_reach_their_dpc(struct ktest *t)
     KTEST_ASSERT_NOT_NULL(t, n);
     ULONG other = a->Mode == E1000_IRQ_MSIX ? E1000_MSG_OTHER : 0;
     struct ndis_message_stats before = ndis_interrupt_stats(n->interrupt, other);
-    uint64_t lsc = netif_counter_read(&a->Netif.irq_causes[E1000_COUNT_LSC].count);
+    uint64_t lsc = netif_counter_read(&e1000_netif(a)->irq_causes[E1000_COUNT_LSC].count);
     uint64_t dpcs = e1000_stats_of(a).dpc_runs;
     E1000Write(a, E1000_ICS, E1000_ICR_LSC); /* "the link changed" - it did not, the DPC finds out */
-    for (int i = 0; i < 20000 && netif_counter_read(&a->Netif.irq_causes[E1000_COUNT_LSC].count) == lsc; i++)
+    for (int i = 0; i < 20000 && netif_counter_read(&e1000_netif(a)->irq_causes[E1000_COUNT_LSC].count) == lsc; i++)
         KeStallExecutionProcessor(100);
     for (int i = 0; i < 20000 && e1000_stats_of(a).dpc_runs == dpcs; i++)
         KeStallExecutionProcessor(100);
     KeStallExecutionProcessor(20000);
-    KTEST_EXPECT_EQ(t, netif_counter_read(&a->Netif.irq_causes[E1000_COUNT_LSC].count), lsc + 1);
+    KTEST_EXPECT_EQ(t, netif_counter_read(&e1000_netif(a)->irq_causes[E1000_COUNT_LSC].count), lsc + 1);
     KTEST_EXPECT_GT(t, e1000_stats_of(a).dpc_runs, dpcs);
     struct ndis_message_stats after = ndis_interrupt_stats(n->interrupt, other);
     KTEST_EXPECT_GT(t, after.isr_claimed, before.isr_claimed);
     KTEST_EXPECT_GT(t, after.dpc_runs, before.dpc_runs);
     KTEST_EXPECT_TRUE(t, a->LinkUp); /* still up */
     if (a->Mode == E1000_IRQ_MSIX) {
-        KTEST_EXPECT_GT(t, netif_counter_read(&a->Netif.irq_causes[E1000_COUNT_OTHER].count), 0);
+        KTEST_EXPECT_GT(t, netif_counter_read(&e1000_netif(a)->irq_causes[E1000_COUNT_OTHER].count), 0);
         /* RXQ0 alone: message 0's ISR and DPC, not the "other" one. */
         struct ndis_message_stats rx0 = ndis_interrupt_stats(n->interrupt, E1000_MSG_RX);
         struct ndis_message_stats other0 = ndis_interrupt_stats(n->interrupt, E1000_MSG_OTHER);
@@ -184,11 +186,12 @@ static void restart_gives_everything_back(struct ktest *t)
     struct ndis_adapter *again = ndis_adapter_for_pdo(pdo);
     KTEST_ASSERT_NOT_NULL(t, again);
     PE1000_ADAPTER b = again->registration.MiniportAdapterContext;
-    KTEST_EXPECT_TRUE(t, netif_get(b->Netif.index) == &b->Netif);
+    KTEST_EXPECT_TRUE(t, netif_get(e1000_netif(b)->index) == e1000_netif(b));
     KTEST_EXPECT_TRUE(t, b->LinkUp);
     if (traffic_allowed(b)) {
         ULONG rtt = 0;
-        KTEST_EXPECT_EQ(t, net_ping(&b->Netif, b->Netif.ipv4.gateway, 7, PING_TIMEOUT_MS, &rtt), STATUS_SUCCESS);
+        KTEST_EXPECT_EQ(t, net_ping(e1000_netif(b), e1000_netif(b)->ipv4.gateway, 7, PING_TIMEOUT_MS, &rtt),
+                        STATUS_SUCCESS);
     }
 }
 

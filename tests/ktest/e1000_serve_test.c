@@ -25,6 +25,7 @@
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"
 #include "kernel/net/net.h"
+#include "tests/ktest/e1000_stats_print.h"
 #include "tests/ktest/ktest.h"
 
 CMDLINE_OPTION(e1000_serve_s, "<seconds>", "ktest=e1000_serve: give up after this long (default 600)");
@@ -127,16 +128,16 @@ static unsigned ping_gateways(struct ktest *t)
         if (!a)
             continue;
         char gw[16];
-        ip_addr_format(a->Netif.ipv4.gateway, gw);
+        ip_addr_format(e1000_netif(a)->ipv4.gateway, gw);
         for (uint16_t seq = 1; seq <= 3; seq++) {
             ULONG rtt = 0;
-            NTSTATUS status = net_ping(&a->Netif, a->Netif.ipv4.gateway, seq, PING_TIMEOUT_MS, &rtt);
+            NTSTATUS status = net_ping(e1000_netif(a), e1000_netif(a)->ipv4.gateway, seq, PING_TIMEOUT_MS, &rtt);
             if (status == STATUS_SUCCESS) {
-                console_printf("e1000-serve: %s ping %s seq %u: reply in %lu us\n", a->Netif.name, gw, (unsigned)seq,
-                               (unsigned long)rtt);
+                console_printf("e1000-serve: %s ping %s seq %u: reply in %lu us\n", e1000_netif(a)->name, gw,
+                               (unsigned)seq, (unsigned long)rtt);
             } else {
-                console_printf("e1000-serve: %s ping %s seq %u: no reply (0x%08x)\n", a->Netif.name, gw, (unsigned)seq,
-                               (unsigned)status);
+                console_printf("e1000-serve: %s ping %s seq %u: no reply (0x%08x)\n", e1000_netif(a)->name, gw,
+                               (unsigned)seq, (unsigned)status);
                 failures++;
             }
         }
@@ -149,7 +150,7 @@ static void restart(unsigned index)
 {
     for (unsigned i = 0; i < E1000_MAX_ADAPTERS; i++) {
         PE1000_ADAPTER a = e1000_adapter(i);
-        if (!a || a->Netif.index != index)
+        if (!a || e1000_netif(a)->index != index)
             continue;
         for (unsigned s = 0; s < NDIS_MAX_ADAPTERS; s++) {
             struct ndis_adapter *n = ndis_adapter_at(s);

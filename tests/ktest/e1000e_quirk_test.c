@@ -1,11 +1,11 @@
 /* tests/ktest/e1000e_quirk_test.c - MSI-X may be turned off on QEMU 7.2's e1000e right after its
  * messages without QEMU aborting: pci_msix_disable first waits until no throttle timer is armed
- * (drivers/pci/pci_quirk_e1000e.c explains the model). Without that wait the timers armed by
+ * (kernel/bus/pci/pci_quirk_e1000e.c explains the model). Without that wait the timers armed by
  * the messages below expire ~128 us later with MSI-X off and QEMU stops with "Assertion
  * `msix_enabled(...)' failed" (exit status -6) - on a fast host as on a slow one.
  *
  * Run with: -device e1000e,netdev=n0 -netdev user,id=n0 (MSI-X allowed). */
-#include "drivers/pci/pci.h"
+#include "kernel/bus/pci/pci.h"
 #include "include/wdm.h"
 #include "kernel/ke/kprcb.h"
 #include "tests/ktest/io_helpers.h"

@@ -3,7 +3,7 @@
  * QEMU: -device edu,addr=03.0 -device edu,addr=07.0 -device e1000e,addr=04.0,... (cases that need
  * a device skip themselves without it). Works with msi=on, msi=off and msix=off. */
 #include "drivers/edu/edu.h"
-#include "drivers/pci/pci.h"
+#include "kernel/bus/pci/pci.h"
 #include "include/wdm.h"
 #include "kernel/io/connect_interrupt.h"
 #include "kernel/io/io_tags.h"

@@ -3,7 +3,7 @@
  * "has assigned multiple interrupt messages to the device"; with a single message the
  * KSERVICE_ROUTINE is connected to that message. Devices: the second edu (one MSI message) and
  * the e1000e (several MSI-X messages). Skips itself with msi=off / msix=off. */
-#include "drivers/pci/pci.h"
+#include "kernel/bus/pci/pci.h"
 #include "include/wdm.h"
 #include "kernel/io/pnp.h"
 #include "kernel/ke/interrupt.h"

@@ -106,7 +106,7 @@ static void each_message_arrives_on_its_own(struct ktest *t)
     }
 
     /* Disconnecting turns MSI-X off, which waits for the e1000e's throttle timers first
-     * (drivers/pci/pci_quirk_e1000e.c): no delay needed here. */
+     * (kernel/bus/pci/pci_quirk_e1000e.c): no delay needed here. */
     WRITE_REGISTER_ULONG(&regs[E1000_IMC / 4], 0xFFFFFFFF);
     WRITE_REGISTER_ULONG(&regs[E1000_IVAR / 4], 0);
     WRITE_REGISTER_ULONG(&regs[E1000_ICR / 4], 0xFFFFFFFF);

@@ -11,14 +11,14 @@
  *     msix_enabled(...) failed"). A loaded host can run the main loop many milliseconds late,
  *     so no fixed stall is long enough.
  * So the tests count "at least" and drain what is in flight before judging "nothing arrived";
- * pci_msix_disable waits for the timers itself (drivers/pci/pci_quirk_e1000e.c). */
+ * pci_msix_disable waits for the timers itself (kernel/bus/pci/pci_quirk_e1000e.c). */
 #ifndef IRQLAB_TESTS_MSIX_HELPERS_H
 #define IRQLAB_TESTS_MSIX_HELPERS_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "drivers/pci/pci.h"
+#include "kernel/bus/pci/pci.h"
 
 /* Wait until CPU `cpu` has taken every interrupt on `vector` that was already sent to it: a DPC
  * on that CPU (which runs only once nothing above DISPATCH_LEVEL is pending there) waits for

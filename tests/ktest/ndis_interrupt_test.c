@@ -187,7 +187,7 @@ static PKINTERRUPT object_of(ULONG message)
 
 /* In MSI-X mode QEMU 7.2's e1000e sends each message a second time when the vector's throttle
  * timer expires (~128 us later), once that vector was ever postponed - and every vector has
- * been by the time these tests run (drivers/pci/pci_quirk_e1000e.c does it whenever MSI-X goes
+ * been by the time these tests run (kernel/bus/pci/pci_quirk_e1000e.c does it whenever MSI-X goes
  * off). So after a message, wait for that second ISR call (a condition with a generous bound;
  * 1 call is fine too), then for every DPC the calls queued to have run. A second call that comes
  * while the first one's DPC is still queued is served by that same DPC (a KDPC is queued once),

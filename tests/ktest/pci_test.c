@@ -13,7 +13,7 @@
  * (+0x24) and signals - INTx level while status != 0, or one MSI per raise write; + 0x64 "ack"
  * clears them. e1000e (82574L): in MSI-X mode the IVAR register maps causes to table entries;
  * writing a cause to ICS fakes the event. */
-#include "drivers/pci/pci.h"
+#include "kernel/bus/pci/pci.h"
 #include "include/wdm.h"
 #include "kernel/io/pnp.h"
 #include "kernel/ke/interrupt.h"
@@ -614,7 +614,7 @@ static void e1000e_msix_three_vectors(struct ktest *t)
         for (unsigned i = 0; i < 3; i++)
             (void)test_drain_vector(route[i].cpu, (uint8_t)route[i].vector, 5000);
     }
-    pci_msix_disable(n); /* waits for the throttle timers (drivers/pci/pci_quirk_e1000e.c) */
+    pci_msix_disable(n); /* waits for the throttle timers (kernel/bus/pci/pci_quirk_e1000e.c) */
     bool masked_by_disconnect = true;
     for (unsigned i = 0; i < connected; i++) {
         ke_interrupt_disconnect(&obj[i]);

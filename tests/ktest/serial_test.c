@@ -10,7 +10,7 @@
  */
 #include "arch/x86_64/cpu.h"
 #include "drivers/serial/serial_rx.h"
-#include "drivers/serial/uart16550.h"
+#include "arch/x86_64/uart16550.h"
 #include "drivers/serial/uart16550_regs.h"
 #include "include/wdm.h"
 #include "kernel/io/pnp.h"

@@ -8,7 +8,7 @@
  * The device is QEMU's edu on INTx (QEMU docs/specs/edu.txt: BAR0 + 0x60 raises the line until
  * the bit is written to BAR0 + 0x64), as in storm_test.c. */
 #include "arch/x86_64/cpu.h"
-#include "drivers/pci/pci_config.h"
+#include "arch/x86_64/pci_config.h"
 #include "include/wdm.h"
 #include "kernel/io/pnp.h"
 #include "kernel/ke/interrupt.h"

@@ -7,7 +7,7 @@
  * returns FALSE, so the line stays asserted and the IOAPIC re-delivers after every EOI. The test
  * runner starts QEMU with `-device edu`; without it the test is skipped with that reason. */
 #include "arch/x86_64/ioapic.h"
-#include "drivers/pci/pci_config.h"
+#include "arch/x86_64/pci_config.h"
 #include "include/wdm.h"
 #include "kernel/io/pnp.h"
 #include "kernel/ke/interrupt.h"

@@ -7,7 +7,7 @@
  *                                    112-byte allocation and the function that wrote past it
  *   set_event_in_isr_context         verifier=irql: KeSetEvent at a device IRQL -> 0xA naming it
  *   create_device_at_dispatch        verifier=irql: IoCreateDevice at DISPATCH_LEVEL -> 0xA */
-#include "drivers/pci/pci_config.h"
+#include "arch/x86_64/pci_config.h"
 #include "include/wdm.h"
 #include "kernel/io/pnp.h"
 #include "kernel/ke/interrupt.h"

@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include "arch/x86_64/cpu.h"
-#include "drivers/pci/pci_config.h"
+#include "arch/x86_64/pci_config.h"
 #include "include/wdm.h"
 #include "kernel/io/pnp.h"
 #include "kernel/ke/interrupt.h"

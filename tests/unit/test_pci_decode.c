@@ -1,6 +1,6 @@
 /* tests/unit/test_pci_decode.c - host tests for the PCI bus driver's pure arithmetic.
  *
- * unit-sources: drivers/pci/pci_decode.c drivers/pci/pci_names.c
+ * unit-sources: kernel/bus/pci/pci_decode.c kernel/bus/pci/pci_names.c
  *
  * PCI Local Bus Specification 3.0 §6.2.5.1 (BAR sizing), §6.7 (capability list), §6.8.1 (MSI);
  * PCI Express Base 3.0 §7.7 (MSI-X); the INTx wiring of QEMU 7.2 hw/isa/piix3.c and lpc_ich9.c.
@@ -15,8 +15,8 @@
 
 #include <cmocka.h>
 
-#include "drivers/pci/pci_decode.h"
-#include "drivers/pci/pci_names.h"
+#include "kernel/bus/pci/pci_decode.h"
+#include "kernel/bus/pci/pci_names.h"
 
 /* ---- BARs --------------------------------------------------------------------------------------- */
 

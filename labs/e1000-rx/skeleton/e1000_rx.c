@@ -1,8 +1,9 @@
 /* drivers/e1000/e1000_rx.c - the receive descriptor ring.
  *
  * LAB SKELETON (labs/e1000-rx/, handout docs/labs/e1000-rx.md): the refill of the ring
- * (return_descriptors) and the receive loop (E1000RxProcess) are yours to write - see the
- * numbered TODOs below. Allocation and start-up (RDBAL/RDLEN/RDH/RDT/RCTL) are given.
+ * (return_descriptors), the indication of one frame (indicate) and the receive loop
+ * (E1000RxProcess) are yours to write - see the numbered TODOs below. Allocation (the ring, its
+ * buffers, and an NBL + MDL per buffer) and start-up (RDBAL/RDLEN/RDH/RDT/RCTL) are given.
  *
  * 8254x SDM "Receive Descriptor Format", "Receive Descriptor Queue Structure" (head, tail),
  * "Receive Control Register"; QEMU 7.2 hw/net/e1000.c (e1000_receive_iov) and e1000e_core.c.
@@ -19,6 +20,15 @@
  * buffer and a two-buffer frame arrives, the e1000 drops it, counts it in MPC and raises RXO;
  * the e1000e keeps it and raises RXO (QEMU 7.2 hw/net/e1000.c, e1000e_core.c). With 2048-byte
  * buffers QEMU would only ever hold frames back, and a flood would be lost silently inside QEMU.
+ *
+ * A complete frame goes up as a NET_BUFFER_LIST (learn.microsoft.com "Indicating Received Ethernet
+ * Packets"): each descriptor has an NBL whose one NET_BUFFER's one MDL describes the descriptor's
+ * buffer; the NB's DataLength is set to the frame's length and the NBL indicated with
+ * NdisMIndicateReceiveNetBufferLists from the DPC. A frame spread over several buffers is gathered
+ * into RxFrame and indicated with the NBL over that. The driver passes NDIS_RECEIVE_FLAGS_RESOURCES:
+ * NDIS must be done with the data when the call returns, so the buffer can go straight back to the
+ * NIC - the simple choice for a ring whose buffers cannot be swapped; a miniport that lends its
+ * buffers instead gets them back in MiniportReturnNetBufferLists (docs/ndis.md).
  */
 #include "drivers/e1000/e1000.h"
 
@@ -35,11 +45,56 @@ NDIS_STATUS E1000RxAllocate(PE1000_ADAPTER Adapter)
         Adapter->RxRing[i].buffer_address = (uint64_t)Adapter->RxBuffersPhysical.QuadPart + i * E1000_RX_BUFFER_SIZE;
         Adapter->RxRing[i].status = 0;
     }
+
+    /* The NBLs the frames are indicated in: one NB each, one MDL over the buffer. */
+    NET_BUFFER_LIST_POOL_PARAMETERS pool;
+    NdisZeroMemory(&pool, sizeof(pool));
+    pool.Header.Type = NDIS_OBJECT_TYPE_DEFAULT;
+    pool.Header.Revision = NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1;
+    pool.Header.Size = NDIS_SIZEOF_NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1;
+    pool.ProtocolId = NDIS_PROTOCOL_ID_DEFAULT;
+    pool.fAllocateNetBuffer = TRUE;
+    pool.PoolTag = E1000_TAG_NBL;
+    Adapter->RxNblPool = NdisAllocateNetBufferListPool(Adapter->AdapterHandle, &pool);
+    if (!Adapter->RxNblPool)
+        return NDIS_STATUS_RESOURCES;
+    for (ULONG i = 0; i <= E1000_RX_RING_SIZE; i++) {
+        bool gather = i == E1000_RX_RING_SIZE; /* the last one is RxFrame's */
+        PVOID buffer = gather ? (PVOID)Adapter->RxFrame : (PVOID)(Adapter->RxBuffers + i * E1000_RX_BUFFER_SIZE);
+        ULONG size = gather ? sizeof(Adapter->RxFrame) : E1000_RX_BUFFER_SIZE;
+        PMDL mdl = NdisAllocateMdl(Adapter->AdapterHandle, buffer, size);
+        PNET_BUFFER_LIST nbl = mdl ? NdisAllocateNetBufferAndNetBufferList(Adapter->RxNblPool, 0, 0, mdl, 0, 0) : NULL;
+        if (!nbl) {
+            NdisFreeMdl(mdl);
+            return NDIS_STATUS_RESOURCES;
+        }
+        nbl->SourceHandle = Adapter->AdapterHandle; /* NDIS wants to know who indicates it */
+        if (gather) {
+            Adapter->RxFrameMdl = mdl;
+            Adapter->RxFrameNbl = nbl;
+        } else {
+            Adapter->RxMdl[i] = mdl;
+            Adapter->RxNbl[i] = nbl;
+        }
+    }
     return NDIS_STATUS_SUCCESS;
 }
 
 VOID E1000RxFree(PE1000_ADAPTER Adapter)
 {
+    for (ULONG i = 0; i <= E1000_RX_RING_SIZE; i++) {
+        PNET_BUFFER_LIST *nbl = i < E1000_RX_RING_SIZE ? &Adapter->RxNbl[i] : &Adapter->RxFrameNbl;
+        PMDL *mdl = i < E1000_RX_RING_SIZE ? &Adapter->RxMdl[i] : &Adapter->RxFrameMdl;
+        if (*nbl)
+            NdisFreeNetBufferList(*nbl);
+        if (*mdl)
+            NdisFreeMdl(*mdl);
+        *nbl = NULL;
+        *mdl = NULL;
+    }
+    if (Adapter->RxNblPool)
+        NdisFreeNetBufferListPool(Adapter->RxNblPool);
+    Adapter->RxNblPool = NULL;
     if (Adapter->RxBuffers)
         NdisMFreeSharedMemory(Adapter->AdapterHandle, E1000_RX_RING_SIZE * E1000_RX_BUFFER_SIZE, FALSE,
                               Adapter->RxBuffers, Adapter->RxBuffersPhysical);
@@ -82,7 +137,28 @@ VOID E1000RxStop(PE1000_ADAPTER Adapter) { E1000Write(Adapter, E1000_RCTL, 0); }
  *   out of descriptors after RxRingSize - 1 frames and receives nothing more. */
 static void return_descriptors(PE1000_ADAPTER Adapter) { UNREFERENCED_PARAMETER(Adapter); }
 
-/* Called from the DPC (DISPATCH_LEVEL) with the number of frames it may hand up (budget).
+/* Indicate `Length` bytes in `Nbl` (its MDL's buffer) to NDIS, the NBL staying ours
+ * (NDIS_RECEIVE_FLAGS_RESOURCES): when this returns, the buffer is free again.
+ *
+ * TODO 3a (describe the frame): Nbl has one NET_BUFFER (NET_BUFFER_LIST_FIRST_NB) whose one MDL
+ *   (NET_BUFFER_FIRST_MDL) covers the whole buffer. Set the NB's NET_BUFFER_DATA_LENGTH to
+ *   Length, its NET_BUFFER_DATA_OFFSET to 0, its NET_BUFFER_CURRENT_MDL to the first MDL and its
+ *   NET_BUFFER_CURRENT_MDL_OFFSET to 0; NET_BUFFER_LIST_NEXT_NBL(Nbl) = NULL (a chain of one) and
+ *   NET_BUFFER_LIST_STATUS(Nbl) = NDIS_STATUS_SUCCESS. Count it:
+ *   e1000_count(&Adapter->Stats.rx_frames, 1).
+ * TODO 3b (indicate): if Adapter->PacketFilter is 0 nobody asked for frames yet - stop here.
+ *   Otherwise NdisMIndicateReceiveNetBufferLists(Adapter->AdapterHandle, Nbl,
+ *   NDIS_DEFAULT_PORT_NUMBER, 1, NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL | NDIS_RECEIVE_FLAGS_RESOURCES):
+ *   you are in the DPC, and the NBL (and its buffer) must be yours again when the call returns,
+ *   because the descriptor goes straight back to the NIC. */
+static void indicate(PE1000_ADAPTER Adapter, PNET_BUFFER_LIST Nbl, ULONG Length)
+{
+    UNREFERENCED_PARAMETER(Adapter);
+    UNREFERENCED_PARAMETER(Nbl);
+    UNREFERENCED_PARAMETER(Length);
+}
+
+/* Called from the DPC (DISPATCH_LEVEL) with the number of frames it may indicate (budget).
  * Returns true when frames were left in the ring because the budget ran out (NDIS then runs the
  * DPC again), false when the ring is drained. */
 bool E1000RxProcess(PE1000_ADAPTER Adapter, ULONG budget)
@@ -92,8 +168,8 @@ bool E1000RxProcess(PE1000_ADAPTER Adapter, ULONG budget)
     bool more = false;
     KIRQL irql;
     /* The lock keeps two DPCs (NdisMQueueDpcEx can aim them at several CPUs) out of the ring.
-     * The transmit path never takes it, so calling netif_receive - which may transmit a reply
-     * on this adapter before it returns - under it is fine (kernel/net/netif.h). */
+     * The send path never takes it, so indicating - NDIS's stack may send a reply on this
+     * adapter before the indication returns - under it is fine. */
     KeAcquireSpinLock(&Adapter->RxLock, &irql);
 
     /* TODO 1 (loop): repeat while the descriptor at RxNext
@@ -104,21 +180,20 @@ bool E1000RxProcess(PE1000_ADAPTER Adapter, ULONG budget)
      *   DD: __atomic_thread_fence(__ATOMIC_ACQUIRE).
      *
      * TODO 2 (what arrived): d->length bytes are in the descriptor's buffer,
-     *   Adapter->RxBuffers + Adapter->RxNext * E1000_RX_BUFFER_SIZE. d->errors has the NIC's
-     *   verdict (E1000_RXD_ERRORS_FATAL). EOP (E1000_RXD_STATUS_EOP) in d->status marks a frame's
-     *   last buffer: a frame longer than 1024 bytes spans several descriptors, only the last has
-     *   EOP.
+     *   Adapter->RxBuffers + Adapter->RxNext * E1000_RX_BUFFER_SIZE, which the descriptor's NBL
+     *   Adapter->RxNbl[Adapter->RxNext] describes. d->errors has the NIC's verdict
+     *   (E1000_RXD_ERRORS_FATAL). EOP (E1000_RXD_STATUS_EOP) in d->status marks a frame's last
+     *   buffer: a frame longer than 1024 bytes spans several descriptors, only the last has EOP.
      *
      * TODO 3 (hand it up): a whole frame in one buffer (EOP, and no earlier pieces pending) that
-     *   has no fatal error and is at most E1000_MAX_FRAME bytes: count it
-     *   (e1000_count(&Adapter->Stats.rx_frames, 1)) and give it to the stack with
-     *   netif_receive(&Adapter->Netif, buffer, length) - the stack copies what it keeps. A bad one:
-     *   e1000_count(&Adapter->Stats.rx_errors, 1) and
-     *   netif_counter_add(&Adapter->Netif.counters.rx_errors, 1). Either way frames++.
-     *   Pieces of a longer frame (no EOP yet): append them to Adapter->RxFrame
-     *   (Adapter->RxFrameLength; Adapter->RxFrameBad when a piece is bad or the total is too
-     *   long), and on the EOP piece hand Adapter->RxFrame up as above (also count
-     *   Stats.rx_multi_buffer), then reset RxFrameLength / RxFrameBad and frames++.
+     *   has no fatal error and is at most E1000_MAX_FRAME bytes:
+     *   indicate(Adapter, Adapter->RxNbl[Adapter->RxNext], length). A bad one:
+     *   e1000_count(&Adapter->Stats.rx_errors, 1). Either way frames++. Pieces of a longer frame
+     *   (no EOP yet): append them to Adapter->RxFrame (Adapter->RxFrameLength;
+     *   Adapter->RxFrameBad when a piece is bad or the total is too long), and on the EOP piece
+     *   indicate Adapter->RxFrameNbl (the NBL over RxFrame) with RxFrameLength (also count
+     *   Stats.rx_multi_buffer) or count the error, then reset RxFrameLength / RxFrameBad and
+     *   frames++.
      *
      * TODO 4 (reset the descriptor): d->status = 0, so DD is clear when the NIC fills it next
      *   time round, and RxNext = (RxNext + 1) % RxRingSize.
@@ -129,6 +204,7 @@ bool E1000RxProcess(PE1000_ADAPTER Adapter, ULONG budget)
     (void)budget;
     (void)frames;
     (void)batch;
+    (void)indicate;
 
     if (since_return)
         return_descriptors(Adapter);
@@ -136,4 +212,13 @@ bool E1000RxProcess(PE1000_ADAPTER Adapter, ULONG budget)
     if (more)
         e1000_count(&Adapter->Stats.rx_budget_hits, 1);
     return more;
+}
+
+/* NDIS returns only what was indicated without NDIS_RECEIVE_FLAGS_RESOURCES - never, here. A
+ * miniport must still have the handler (NDIS_MINIPORT_DRIVER_CHARACTERISTICS). */
+VOID E1000ReturnNetBufferLists(NDIS_HANDLE MiniportAdapterContext, PNET_BUFFER_LIST NetBufferLists, ULONG ReturnFlags)
+{
+    UNREFERENCED_PARAMETER(MiniportAdapterContext);
+    UNREFERENCED_PARAMETER(NetBufferLists);
+    UNREFERENCED_PARAMETER(ReturnFlags);
 }

@@ -16,7 +16,7 @@
  * "DispatchDeviceControl and DispatchInternalDeviceControl Routines", "Writing an ISR",
  * "DpcForIsr Routine and IoRequestDpc"; QEMU docs/specs/edu.txt and hw/misc/edu.c (registers).
  */
-#include "drivers/lab_isr/lab_isr.h"
+#include "lab_isr.h"
 
 /* edu registers in BAR0, all 32 bits wide. */
 #define LAB_EDU_REG_ID 0x00               /* low byte 0xED */

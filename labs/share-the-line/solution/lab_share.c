@@ -7,7 +7,7 @@
  * Both raise the same level-triggered INTx line, so the kernel calls the ISRs on that vector one
  * after the other (kernel/ke/chain_walk.h) until one returns TRUE. Ours is called first.
  */
-#include "drivers/lab_share/lab_share.h"
+#include "lab_share.h"
 
 /* edu registers in BAR0 (QEMU docs/specs/edu.txt), all 32 bits wide. */
 #define LAB_EDU_REG_ID 0x00               /* low byte 0xED */
@@ -174,13 +174,12 @@ NTSTATUS LabShareStartDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo, PC
     return STATUS_SUCCESS;
 }
 
-VOID LabShareStopDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo)
+VOID LabShareStopDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Fdo)
 {
     UNREFERENCED_PARAMETER(DriverObject);
-    PDEVICE_OBJECT fdo = Pdo->AttachedDevice;
-    if (!fdo || fdo != lab_share_fdo)
+    if (!Fdo || Fdo != lab_share_fdo)
         return;
-    PLAB_SHARE_EXTENSION dev = fdo->DeviceExtension;
+    PLAB_SHARE_EXTENSION dev = Fdo->DeviceExtension;
     lab_share_fdo = NULL;
     /* Silence the device before taking the ISR away: an asserted line with no ISR to clear it
      * would storm the other device on it. */
