@@ -226,6 +226,22 @@ qemu-gdb: $(BUILD)/kernel.elf $(if $(filter iso,$(BOOT)),$(BUILD)/irqlab.iso)
 console:
 	$(Q)$(PYTHON) scripts/qemu.py console --elf $(BUILD)/kernel.elf
 
+# Time travel (scripts/timetravel.py, docs/time-travel.md): `make record` runs like `make run` while
+# QEMU records it into REC; `make replay` replays it exactly, GDB=1 under gdb (reverse-* work),
+# GDB_SCRIPT=<file> runs a gdb command file in batch mode.
+REC    ?= $(BUILD)/rr/last
+RR_MAX ?= 256M
+.PHONY: record replay
+record:
+	$(Q)bash scripts/deps.sh
+	$(Q)$(SUBMAKE) $(BUILD)/kernel.elf
+	$(Q)$(PYTHON) scripts/timetravel.py record $(QEMU_ARGS) --elf $(BUILD)/kernel.elf --rec '$(REC)' --max '$(RR_MAX)'
+
+replay:
+	$(Q)$(PYTHON) scripts/timetravel.py replay --rec '$(REC)' --elf $(BUILD)/kernel.elf --timeout $(TIMEOUT) \
+	    $(if $(GDB),--gdb) $(if $(GDB_SCRIPT),--gdb-script '$(GDB_SCRIPT)') --break '$(BREAK)' \
+	    $(if $(ANY_KERNEL),--any-kernel)
+
 # ---- tests -------------------------------------------------------------------------------
 RUN_TESTS = $(PYTHON) scripts/run_tests.py --build $(BUILD) --jobs $(JOBS)
 
@@ -372,6 +388,8 @@ help:
 	@echo '  make qemu-gdb         boot paused with a gdb stub; this terminal is the guest console'
 	@echo '  make gdb [BREAK=fn]   in a 2nd terminal: attach gdb to make qemu-gdb (alone: own QEMU,'
 	@echo '                        then make console in a 2nd terminal types at the guest; docs/gdb.md)'
+	@echo '  make record [REC=dir] run like make run, recorded (SMP=1; RR_MAX=256M caps the log)'
+	@echo '  make replay [GDB=1|GDB_SCRIPT=f]  replay it exactly; GDB=1: under gdb, reverse-* work'
 	@echo '  make test             everything: unit tests, in-guest ktests on the machine matrix, e2e tests,'
 	@echo '                        the docs as written (docs/writing-docs.md); totals: $(BUILD)/test-summary.txt'
 	@echo '  make unit             host unit tests only (tests/unit/test_*.c, cmocka)'
