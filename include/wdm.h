@@ -648,6 +648,19 @@ typedef enum _MEMORY_CACHING_TYPE { MmNonCached = 0, MmCached = 1, MmWriteCombin
 PVOID MmMapIoSpace(PHYSICAL_ADDRESS PhysicalAddress, SIZE_T NumberOfBytes, MEMORY_CACHING_TYPE CacheType);
 VOID MmUnmapIoSpace(PVOID BaseAddress, SIZE_T NumberOfBytes);
 
+/* Memory a device reaches by physical address (descriptor rings). irqlab identity-maps RAM, so the
+ * address returned is also the physical one; not zeroed; every CacheType is mapped cached.
+ * NULL when no block fits below HighestAcceptableAddress (and above Lowest, within a
+ * BoundaryAddressMultiple window). IRQL <= DISPATCH_LEVEL. docs/reference/MmAllocateContiguousMemory.md */
+PVOID MmAllocateContiguousMemory(SIZE_T NumberOfBytes, PHYSICAL_ADDRESS HighestAcceptableAddress);
+PVOID MmAllocateContiguousMemorySpecifyCache(SIZE_T NumberOfBytes, PHYSICAL_ADDRESS LowestAcceptableAddress,
+                                             PHYSICAL_ADDRESS HighestAcceptableAddress,
+                                             PHYSICAL_ADDRESS BoundaryAddressMultiple, MEMORY_CACHING_TYPE CacheType);
+/* Only what MmAllocateContiguousMemory* returned (else 0x4E PFN_LIST_CORRUPT, P3 = 4). */
+VOID MmFreeContiguousMemory(PVOID BaseAddress);
+/* The physical address a mapped virtual address translates to (a page-table walk); 0 if unmapped. */
+PHYSICAL_ADDRESS MmGetPhysicalAddress(PVOID BaseAddress);
+
 /* ---- Hardware resources (WDK cmtypes: what IRP_MN_START_DEVICE hands a driver) ----
  * A CM_RESOURCE_LIST holds full descriptors (one per bus; irqlab always has exactly one), each
  * holding a partial-descriptor list: one CM_PARTIAL_RESOURCE_DESCRIPTOR per port range, memory

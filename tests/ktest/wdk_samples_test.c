@@ -8,6 +8,7 @@
  *   * sample_bus_config.c on the first edu's PDO;
  *   * sample_isr_to_thread.c on the second edu: interrupt -> DPC -> work item -> event -> thread. */
 #include "include/wdm.h"
+#include "kernel/cm/registry.h"
 #include "kernel/console/log.h"
 #include "kernel/io/pnp.h"
 #include "kernel/lib/format.h"
@@ -204,11 +205,18 @@ static void bus_config_sample_reads_ids(struct ktest *t)
     if (!pdo)
         KTEST_SKIP(t, "needs -device edu");
     SAMPLE_BUS_CONFIG config;
+    char why[64];
+    KTEST_ASSERT_TRUE(t, cm_set_value("edu", "SampleAnswer", "42", why, sizeof(why))); /* edu.SampleAnswer=42 */
     printed[0] = 0;
     log_dbgprint_capture("sample-bus: ", printed, sizeof(printed));
     NTSTATUS status = SampleReadBusConfig(pdo, &config);
     log_dbgprint_capture(NULL, NULL, 0);
     KTEST_ASSERT_EQ(t, status, STATUS_SUCCESS);
+    KTEST_EXPECT_EQ(t, config.Answer, 42);
+    cm_delete_value("edu", "SampleAnswer");
+    SAMPLE_BUS_CONFIG unset;
+    KTEST_ASSERT_EQ(t, SampleReadBusConfig(pdo, &unset), STATUS_SUCCESS);
+    KTEST_EXPECT_EQ(t, unset.Answer, 7); /* not set: the driver's default */
     KTEST_EXPECT_EQ(t, config.VendorId, IO_TEST_EDU_VENDOR);
     KTEST_EXPECT_EQ(t, config.DeviceId, IO_TEST_EDU_DEVICE);
     KTEST_EXPECT_EQ(t, strncmp(printed, "sample-bus: PCI\\VEN_1234&DEV_11E8&SUBSYS_", 41), 0);

@@ -51,9 +51,32 @@ _IRQL_requires_(PASSIVE_LEVEL) static NTSTATUS
     return status;
 }
 
+/* A REG_DWORD of the device's hardware key, or Default when it is not set (or not a REG_DWORD). */
+_IRQL_requires_(PASSIVE_LEVEL) static ULONG SampleReadDword(_In_ PDEVICE_OBJECT Pdo, _In_ PCWSTR Name, _In_ ULONG Default)
+{
+    HANDLE key;
+    UNICODE_STRING valueName;
+    ULONG buffer[(sizeof(KEY_VALUE_PARTIAL_INFORMATION) + sizeof(ULONG)) / sizeof(ULONG) + 1];
+    PKEY_VALUE_PARTIAL_INFORMATION info = (PKEY_VALUE_PARTIAL_INFORMATION)buffer;
+    ULONG length;
+    ULONG value = Default;
+
+    if (!NT_SUCCESS(IoOpenDeviceRegistryKey(Pdo, PLUGPLAY_REGKEY_DEVICE, KEY_READ, &key))) {
+        return Default;
+    }
+    RtlInitUnicodeString(&valueName, Name);
+    if (NT_SUCCESS(ZwQueryValueKey(key, &valueName, KeyValuePartialInformation, info, sizeof(buffer), &length)) &&
+        info->Type == REG_DWORD && info->DataLength == sizeof(ULONG)) {
+        RtlCopyMemory(&value, info->Data, sizeof(ULONG));
+    }
+    ZwClose(key);
+    return value;
+}
+
 _Use_decl_annotations_ NTSTATUS SampleReadBusConfig(PDEVICE_OBJECT Pdo, PSAMPLE_BUS_CONFIG Config)
 {
     RtlZeroMemory(Config, sizeof(*Config));
+    Config->Answer = SampleReadDword(Pdo, L"SampleAnswer", 7);
 
     ULONG needed = 0;
     NTSTATUS status = IoGetDeviceProperty(Pdo, DevicePropertyHardwareID, 0, NULL, &needed);

@@ -76,6 +76,7 @@ typedef struct _SAMPLE_BUS_CONFIG {
     WCHAR FirstHardwareId[64];
     USHORT VendorId;
     USHORT DeviceId;
+    ULONG Answer; /* the device key's REG_DWORD "SampleAnswer", 7 when it is not set */
 } SAMPLE_BUS_CONFIG, *PSAMPLE_BUS_CONFIG;
 
 _IRQL_requires_(PASSIVE_LEVEL) NTSTATUS SampleReadBusConfig(_In_ PDEVICE_OBJECT Pdo, _Out_ PSAMPLE_BUS_CONFIG Config);
