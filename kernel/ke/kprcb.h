@@ -45,6 +45,7 @@ struct kprcb {
     uint64_t storm_last_unclaimed_tsc[KE_VECTORS]; /* a quiet gap restarts the window (storm.c) */
     uint32_t storm_claimed_streak[KE_VECTORS];     /* claimed, and the line still asserted at EOI ... */
     uint64_t storm_streak_start_tsc[KE_VECTORS];   /* ... since this TSC */
+    uint32_t storm_claimed_run[KE_VECTORS];        /* ... and since the last forgiven gap (storm.c) */
     uint32_t spinlocks_held;                       /* verifier=spinlock (verifier_spinlock.c) */
     uint64_t spurious_lapic;                    /* vector 0xFF */
     uint64_t clock_ticks;
