@@ -8,7 +8,8 @@
  *   MSI-X  write the entry (masked) -> enable the function -> connect the object (the vector's
  *          unmask hook clears the entry's mask bit);
  *   MSI    connect the objects -> program and enable the capability (edu cannot mask a message,
- *          so enabling is the moment it becomes live).
+ *          so enabling is the moment it becomes live). Re-aiming a live one never turns it off
+ *          (pci_msi_retarget): a message raised while MSI is off is lost, not postponed.
  */
 #include "kernel/io/message_hw.h"
 
@@ -62,7 +63,8 @@ void io_message_retargeted(struct io_pdo *pdo, unsigned index)
         if (!ke_vector_table[m->vector].masked)
             pci_msix_mask(pdo->pci, index, false);
     } else if (pdo->resources.kind == IO_INTERRUPT_MSI && pdo->messages_enabled) {
-        /* pci_msi_enable turns the capability off, rewrites it and turns it on again. */
-        pci_msi_enable(pdo->pci, pdo->messages[0].address, pdo->messages[0].data, pdo->resources.message_count);
+        /* Live: never off and on again - an interrupt the device raised in between would go to
+         * its INTx pin, which MSI has disabled, and be lost (pci_msi_retarget keeps it on). */
+        pci_msi_retarget(pdo->pci, pdo->messages[0].address, pdo->messages[0].data, pdo->resources.message_count);
     }
 }

@@ -122,6 +122,10 @@ volatile void *pci_map_bar(struct pci_device *dev, unsigned bar);
  * after connecting. Enable fails (false) if MSI-X is enabled: use one or the other. */
 bool pci_msi_enable(struct pci_device *dev, uint64_t address, uint32_t data, unsigned count);
 void pci_msi_disable(struct pci_device *dev);
+/* Move live MSI to a new address / data without turning Enable off (pci_msi_retarget_plan in
+ * pci_decode.h says how); not enabled -> pci_msi_enable. False as pci_msi_enable. */
+bool pci_msi_retarget(struct pci_device *dev, uint64_t address, uint32_t data, unsigned count);
+
 /* Per-vector mask (only when per_vector_masking); false if the device cannot. */
 bool pci_msi_mask(struct pci_device *dev, unsigned message, bool masked);
 bool pci_msi_enabled(struct pci_device *dev);

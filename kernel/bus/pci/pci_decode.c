@@ -160,6 +160,18 @@ struct pci_msi_layout pci_msi_layout(uint16_t control)
     return l;
 }
 
+enum pci_msi_retarget pci_msi_retarget_plan(const struct pci_msi_layout *l, uint64_t old_address, uint32_t old_data,
+                                            uint64_t new_address, uint32_t new_data)
+{
+    bool same_high = (old_address >> 32) == (new_address >> 32);
+    bool same_data = (uint16_t)old_data == (uint16_t)new_data; /* Message Data is 16 bits */
+    if (same_high && same_data && (uint32_t)old_address == (uint32_t)new_address)
+        return PCI_MSI_RETARGET_NOTHING;
+    if (same_high && same_data)
+        return PCI_MSI_RETARGET_ADDRESS_LO;
+    return l->per_vector_masking ? PCI_MSI_RETARGET_MASKED : PCI_MSI_RETARGET_OFF_AND_ON;
+}
+
 int pci_msi_mme_for_count(unsigned count, unsigned max_messages)
 {
     if (count == 0 || count > max_messages || count > 32 || (count & (count - 1)))

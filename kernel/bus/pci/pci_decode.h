@@ -139,6 +139,28 @@ int pci_msi_mme_for_count(unsigned count, unsigned max_messages);
 /* The control word with Enable set and MME for `count` (which must be valid), other bits kept. */
 uint16_t pci_msi_control_enable(uint16_t control, unsigned count);
 
+/* How to move a *live* MSI capability to a new address / data without losing a message.
+ * Turning Enable off is not an option: a message the function sends while it is off is not sent
+ * at all - it goes to the INTx pin (which MSI has disabled) and is never repeated when MSI comes
+ * back (PCI 3.0 §6.8.1.3; QEMU's edu then keeps irq_status set and stays silent).
+ *   PCI_MSI_RETARGET_NOTHING      address and data are already these;
+ *   PCI_MSI_RETARGET_ADDRESS_LO   only the low address dword changes: one 32-bit configuration
+ *                                 write, atomic for the function - a message goes either to the
+ *                                 old or to the new destination, both with the same vector;
+ *   PCI_MSI_RETARGET_MASKED       per-vector masking: mask the messages, rewrite, unmask - a
+ *                                 message raised meanwhile is latched in Pending Bits and sent
+ *                                 at the unmask (§6.8.1.7, §6.8.1.8);
+ *   PCI_MSI_RETARGET_OFF_AND_ON   neither: off, program, on (the caller must then check whether
+ *                                 the function asked for an interrupt meanwhile). */
+enum pci_msi_retarget {
+    PCI_MSI_RETARGET_NOTHING,
+    PCI_MSI_RETARGET_ADDRESS_LO,
+    PCI_MSI_RETARGET_MASKED,
+    PCI_MSI_RETARGET_OFF_AND_ON,
+};
+enum pci_msi_retarget pci_msi_retarget_plan(const struct pci_msi_layout *l, uint64_t old_address, uint32_t old_data,
+                                            uint64_t new_address, uint32_t new_data);
+
 /* ---- MSI-X (PCI Express Base 3.0 §7.7) ---------------------------------------------------------
  *
  * Message Control (capability + 2): bits 10:0 Table Size - 1, bit 14 Function Mask, bit 15 Enable.
