@@ -28,6 +28,15 @@
 #define DD_PARALLEL_PORT_BASE_NAME_U u"ParallelPort"
 #define IRQLAB_PARALLEL_PORT0_NAME u"\\Device\\ParallelPort0" /* irqlab: the one port, spelled out */
 
+/* irqlab: the port driver's custom target device event (TARGET_DEVICE_CUSTOM_NOTIFICATION,
+ * IoReportTargetDeviceChange): "the port is going away - disconnect your ISR, free the port and
+ * close now". A client registers for it with IoRegisterPlugPlayNotification
+ * (EventCategoryTargetDeviceChange) on the file object it opened the port with; the port reports
+ * it before it stops, and disconnects its interrupt only after every client's callback returned.
+ * Windows' parport has no such event (its clients are its PnP children, removed before it). */
+static const GUID GUID_IRQLAB_PARALLEL_PORT_REVOKE = {
+    0xF9B916C0, 0x5104, 0x4417, {0xB0, 0xEB, 0xBE, 0xA5, 0x2C, 0xD4, 0x73, 0x15}};
+
 #define IOCTL_INTERNAL_PARALLEL_PORT_ALLOCATE CTL_CODE(FILE_DEVICE_PARALLEL_PORT, 11, METHOD_BUFFERED, FILE_ANY_ACCESS)
 #define IOCTL_INTERNAL_GET_PARALLEL_PORT_INFO CTL_CODE(FILE_DEVICE_PARALLEL_PORT, 12, METHOD_BUFFERED, FILE_ANY_ACCESS)
 #define IOCTL_INTERNAL_PARALLEL_CONNECT_INTERRUPT                                                                      \

@@ -1680,6 +1680,70 @@ NTSTATUS IoGetDeviceObjectPointer(PUNICODE_STRING ObjectName, ACCESS_MASK Desire
                                   PDEVICE_OBJECT *DeviceObject);
 /* The top of the device's stack, referenced (ObDereferenceObject it). */
 PDEVICE_OBJECT IoGetAttachedDeviceReference(PDEVICE_OBJECT DeviceObject);
+/* ---- Target device notification (kernel/io/target_notify.c) ----
+ * learn.microsoft.com: IoRegisterPlugPlayNotification, IoUnregisterPlugPlayNotificationEx,
+ * IoReportTargetDeviceChange, TARGET_DEVICE_REMOVAL_NOTIFICATION, TARGET_DEVICE_CUSTOM_NOTIFICATION,
+ * "Using PnP Target Device Change Notification". A driver that opened another driver's device
+ * (IoGetDeviceObjectPointer) registers on that file object to hear when the device goes away -
+ * GUID_TARGET_DEVICE_QUERY_REMOVE / _REMOVE_CANCELLED / _REMOVE_COMPLETE from the PnP manager, or
+ * a custom event the device's own driver reports - and closes its file object when told.
+ * irqlab has only EventCategoryTargetDeviceChange. */
+typedef enum _IO_NOTIFICATION_EVENT_CATEGORY {
+    EventCategoryReserved,
+    EventCategoryHardwareProfileChange,
+    EventCategoryDeviceInterfaceChange,
+    EventCategoryTargetDeviceChange,
+    EventCategoryKernelSoftRestart,
+} IO_NOTIFICATION_EVENT_CATEGORY;
+
+/* PASSIVE_LEVEL. NotificationStructure begins with a PLUGPLAY_NOTIFICATION_HEADER; for target
+ * device changes it is a TARGET_DEVICE_REMOVAL_NOTIFICATION or TARGET_DEVICE_CUSTOM_NOTIFICATION.
+ * The return value matters only for GUID_TARGET_DEVICE_QUERY_REMOVE (a failure vetoes the
+ * removal). The callback may call IoUnregisterPlugPlayNotificationEx on its own entry. */
+typedef NTSTATUS DRIVER_NOTIFICATION_CALLBACK_ROUTINE(PVOID NotificationStructure, PVOID Context);
+typedef DRIVER_NOTIFICATION_CALLBACK_ROUTINE *PDRIVER_NOTIFICATION_CALLBACK_ROUTINE;
+
+typedef struct _PLUGPLAY_NOTIFICATION_HEADER {
+    USHORT Version; /* 1 */
+    USHORT Size;
+    GUID Event;
+} PLUGPLAY_NOTIFICATION_HEADER, *PPLUGPLAY_NOTIFICATION_HEADER;
+
+typedef struct _TARGET_DEVICE_REMOVAL_NOTIFICATION {
+    USHORT Version;
+    USHORT Size;
+    GUID Event;             /* GUID_TARGET_DEVICE_QUERY_REMOVE, _REMOVE_CANCELLED, _REMOVE_COMPLETE */
+    PFILE_OBJECT FileObject; /* the one the callback registered on */
+} TARGET_DEVICE_REMOVAL_NOTIFICATION, *PTARGET_DEVICE_REMOVAL_NOTIFICATION;
+
+typedef struct _TARGET_DEVICE_CUSTOM_NOTIFICATION {
+    USHORT Version;
+    USHORT Size;             /* of the whole structure, data included */
+    GUID Event;              /* the reporting driver's own GUID */
+    PFILE_OBJECT FileObject; /* NULL from the reporter; the PnP manager fills in each callback's */
+    LONG NameBufferOffset;   /* -1: no string in CustomDataBuffer */
+    UCHAR CustomDataBuffer[1];
+} TARGET_DEVICE_CUSTOM_NOTIFICATION, *PTARGET_DEVICE_CUSTOM_NOTIFICATION;
+
+/* PASSIVE_LEVEL. EventCategoryTargetDeviceChange with EventCategoryData = a PFILE_OBJECT: the
+ * callback hears about the device stack the file object is open on, until
+ * IoUnregisterPlugPlayNotificationEx. STATUS_SUCCESS, *NotificationEntry set;
+ * STATUS_NOT_SUPPORTED for another category; STATUS_INVALID_PARAMETER (NULL file object,
+ * callback or entry pointer); STATUS_INSUFFICIENT_RESOURCES. */
+NTSTATUS IoRegisterPlugPlayNotification(IO_NOTIFICATION_EVENT_CATEGORY EventCategory, ULONG EventCategoryFlags,
+                                        PVOID EventCategoryData, PDRIVER_OBJECT DriverObject,
+                                        PDRIVER_NOTIFICATION_CALLBACK_ROUTINE CallbackRoutine, PVOID Context,
+                                        PVOID *NotificationEntry);
+/* PASSIVE_LEVEL. The callback is not called again once this returns (a call already running -
+ * the caller's own, from inside it - finishes). STATUS_INVALID_PARAMETER for an unknown entry. */
+NTSTATUS IoUnregisterPlugPlayNotificationEx(PVOID NotificationEntry);
+/* PASSIVE_LEVEL. A driver reports a custom event (TARGET_DEVICE_CUSTOM_NOTIFICATION) on its
+ * device's stack: every callback registered on a file object open on that stack is called, with
+ * FileObject set to its own, before this returns. STATUS_INVALID_DEVICE_REQUEST for the PnP
+ * manager's own events (GUID_TARGET_DEVICE_QUERY_REMOVE, _REMOVE_CANCELLED, _REMOVE_COMPLETE), a
+ * Size below the header (0x24) or a NameBufferOffset outside the data. */
+NTSTATUS IoReportTargetDeviceChange(PDEVICE_OBJECT PhysicalDeviceObject, PVOID NotificationStructure);
+
 /* References on file and device objects. The last dereference of a file object closes it; a
  * device object deleted while referenced is freed with its last reference (as on Windows). */
 LONG_PTR ObfReferenceObject(PVOID Object);

@@ -162,8 +162,9 @@ static NTSTATUS ParportDispatchInternalDeviceControl(PDEVICE_OBJECT DeviceObject
     if (rule && handler && irql > rule->max_irql)
         KeBugCheckEx(PARPORT_IRQL_NOT_LESS_OR_EQUAL, (ULONG_PTR)handler, irql, rule->max_irql,
                      (ULONG_PTR)Irp->CallerAddress);
-    if (ext->Removed)
-        return ParportComplete(Irp, STATUS_DELETE_PENDING, 0);
+    if (ext->Removed || (ext->Revoking && (code == IOCTL_INTERNAL_PARALLEL_CONNECT_INTERRUPT ||
+                                           code == IOCTL_INTERNAL_PARALLEL_PORT_ALLOCATE)))
+        return ParportComplete(Irp, STATUS_DELETE_PENDING, 0); /* leaving works while revoking */
     NTSTATUS status = parport_check_request(code, stack->Parameters.DeviceIoControl.InputBufferLength,
                                             stack->Parameters.DeviceIoControl.OutputBufferLength, ext->ConnectEnabled);
     ULONG_PTR information = 0;
@@ -209,6 +210,7 @@ static NTSTATUS ParportStartDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT P
     DriverObject->MajorFunction[IRP_MJ_CLEANUP] = ParportDispatchCreateClose;
     DriverObject->MajorFunction[IRP_MJ_CLOSE] = ParportDispatchCreateClose;
     DriverObject->MajorFunction[IRP_MJ_INTERNAL_DEVICE_CONTROL] = ParportDispatchInternalDeviceControl;
+    DriverObject->MajorFunction[IRP_MJ_PNP] = ParportDispatchPnp; /* the query requests (parport_pnp.c) */
 
     WCHAR text[] = u"\\Device\\ParallelPort0";
     text[ARRAYSIZE(text) - 2] = (WCHAR)(u'0' + number);
@@ -266,10 +268,9 @@ static VOID ParportStopDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Fdo)
 {
     UNREFERENCED_PARAMETER(DriverObject);
     PPARPORT_EXTENSION ext = Fdo->DeviceExtension;
-    KIRQL old = ParportLock(ext);
-    ext->Removed = TRUE; /* from here on: STATUS_DELETE_PENDING */
-    ParportUnlock(ext, old);
-    ParportDisconnectAll(ext); /* clients still connected lose their ISRs: the port goes away */
+    /* Clients first: they hold the interrupt object that the disconnect below frees. */
+    ParportRevokeClients(ext); /* then STATUS_DELETE_PENDING for everything */
+    ParportDisconnectAll(ext); /* whoever did not listen loses its ISR: the port goes away */
     KeFlushQueuedDpcs();       /* our DpcForIsr may still be queued */
     LptInterruptsOff(ext->Controller);
     ports[ext->PortNumber] = NULL;
@@ -314,6 +315,7 @@ bool parport_query_status(PDEVICE_OBJECT fdo, struct parport_status *out)
     out->deferred_passes = ext->DeferredPasses;
     out->opens = ext->Opens;
     out->closes = ext->Closes;
+    out->revoked_clients = ext->RevokedClients;
     for (PLIST_ENTRY e = ext->Clients.Flink; e != &ext->Clients; e = e->Flink) {
         const struct parport_client *c = CONTAINING_RECORD(e, struct parport_client, link);
         if (out->client_count < PARPORT_MAX_STATUS_CLIENTS) {
@@ -329,6 +331,11 @@ bool parport_query_status(PDEVICE_OBJECT fdo, struct parport_status *out)
     }
     ParportUnlock(ext, old);
     return true;
+}
+
+NTSTATUS parport_query_remove(PDEVICE_OBJECT fdo)
+{
+    return fdo ? ParportQueryRemove(fdo->DeviceExtension) : STATUS_SUCCESS;
 }
 
 void parport_set_connect_enabled(PDEVICE_OBJECT fdo, bool enabled)

@@ -35,6 +35,7 @@ struct parport_status {
     uint64_t allocations, refusals, waits, handovers, cancellations, stray_frees;
     uint64_t deferred_passes; /* times the deferred port checks were run */
     uint64_t opens, closes;   /* IRP_MJ_CREATE / IRP_MJ_CLOSE */
+    uint64_t revoked_clients; /* still connected when the port stopped, after being told */
     unsigned client_count;    /* connected clients (the first 8 are below) */
     struct parport_client_status clients[PARPORT_MAX_STATUS_CLIENTS];
 };
@@ -44,6 +45,10 @@ PDEVICE_OBJECT parport_device(unsigned number);
 /* The port's PDO (the LPT1 device the PnP code created), for tests that look at its resources. */
 PDEVICE_OBJECT parport_pdo(PDEVICE_OBJECT fdo);
 bool parport_query_status(PDEVICE_OBJECT fdo, struct parport_status *out);
+/* What the port answers to IRP_MN_QUERY_STOP_DEVICE / IRP_MN_QUERY_REMOVE_DEVICE: STATUS_DEVICE_BUSY
+ * while allocated, waited for or with clients connected, else STATUS_SUCCESS (NULL: success). For
+ * the PnP core's shim of driver-table entries, which may ask this instead of sending the IRP. */
+NTSTATUS parport_query_remove(PDEVICE_OBJECT fdo);
 
 /* Windows' EnableConnectInterruptIoctl: off makes CONNECT_INTERRUPT fail with STATUS_UNSUCCESSFUL.
  * irqlab's default is on (boot with parport_connect_interrupt=off for Windows' default). */

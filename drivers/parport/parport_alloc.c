@@ -98,7 +98,8 @@ BOOLEAN ParportTryAllocatePort(PVOID Context)
 {
     PPARPORT_EXTENSION ext = Context;
     KIRQL old = ParportLock(ext);
-    BOOLEAN got = parport_owner_try_allocate(&ext->Owner, NULL);
+    /* A stopped port's extension lives on while clients hold their file objects: refuse. */
+    BOOLEAN got = !ext->Removed && !ext->Revoking && parport_owner_try_allocate(&ext->Owner, NULL);
     ParportUnlock(ext, old);
     return got;
 }
@@ -129,7 +130,7 @@ ULONG ParportQueryNumWaiters(PVOID Context)
 BOOLEAN ParportTryAllocatePortAtInterruptLevel(PVOID Context)
 {
     PPARPORT_EXTENSION ext = Context;
-    return parport_owner_try_allocate(&ext->Owner, NULL);
+    return !ext->Removed && !ext->Revoking && parport_owner_try_allocate(&ext->Owner, NULL);
 }
 
 VOID ParportFreePortFromInterruptLevel(PVOID Context)

@@ -43,8 +43,10 @@ typedef struct _PARPORT_EXTENSION {
     BOOLEAN DpcFreePending;  /* a DIRQL free found waiters: the DPC hands the port over */
     BOOLEAN DpcCheckPending; /* a DIRQL free left the port idle: the DPC runs the deferred checks */
     BOOLEAN ConnectEnabled;
-    BOOLEAN Removed; /* StopDevice ran: requests fail with STATUS_DELETE_PENDING */
+    BOOLEAN Revoking; /* StopDevice is telling the clients: no new CONNECT or ALLOCATE */
+    BOOLEAN Removed;  /* clients revoked: requests fail with STATUS_DELETE_PENDING */
     uint64_t Interrupts, Unclaimed, DeferredPasses, Opens, Closes;
+    uint64_t RevokedClients; /* clients still connected after being told: revoked by force */
 } PARPORT_EXTENSION, *PPARPORT_EXTENSION;
 
 /* The state lock (see StateLock). Callers are at <= the port's Irql. */
@@ -73,5 +75,13 @@ PARPORT_REQUEST_HANDLER ParportConnectInterrupt;
 PARPORT_REQUEST_HANDLER ParportDisconnectInterrupt;
 /* StopDevice: drop every client and disconnect the interrupt. PASSIVE_LEVEL. */
 VOID ParportDisconnectAll(PPARPORT_EXTENSION Ext);
+
+/* parport_pnp.c: the port going away. PASSIVE_LEVEL. */
+DRIVER_DISPATCH ParportDispatchPnp;
+/* STATUS_DEVICE_BUSY while the port is allocated, waited for or has clients connected. */
+NTSTATUS ParportQueryRemove(PPARPORT_EXTENSION Ext);
+/* StopDevice's first step: tell the clients (they disconnect and close), then mark the port
+ * removed; ParportDisconnectAll afterwards drops whoever did not listen. */
+VOID ParportRevokeClients(PPARPORT_EXTENSION Ext);
 
 #endif

@@ -51,3 +51,8 @@ NTSTATUS parport_check_request(ULONG code, ULONG input_length, ULONG output_leng
         return STATUS_BUFFER_TOO_SMALL;
     return STATUS_SUCCESS;
 }
+
+NTSTATUS parport_check_query_remove(BOOLEAN allocated, ULONG waiters, ULONG connected_clients)
+{
+    return allocated || waiters || connected_clients ? STATUS_DEVICE_BUSY : STATUS_SUCCESS;
+}

@@ -32,6 +32,11 @@ const struct parport_request_rule *parport_rule_for(ULONG code);
  * bugcheck, not a status. */
 NTSTATUS parport_check_request(ULONG code, ULONG input_length, ULONG output_length, BOOLEAN connect_enabled);
 
+/* May the port be stopped or removed now (IRP_MN_QUERY_STOP_DEVICE / IRP_MN_QUERY_REMOVE_DEVICE)?
+ * Windows' parport refuses while the port is in use: allocated to a client, clients waiting for
+ * it, or client ISRs connected to its interrupt -> STATUS_DEVICE_BUSY; idle -> STATUS_SUCCESS. */
+NTSTATUS parport_check_query_remove(BOOLEAN allocated, ULONG waiters, ULONG connected_clients);
+
 /* Every rule, for listings and tests. */
 const struct parport_request_rule *parport_rules(unsigned *count);
 

@@ -33,6 +33,7 @@
 
 #include "../parport/lpt_hw.h"
 #include <parallel.h>
+#include <wdmguid.h>
 
 #define PARPRINT_TAG IRQLAB_POOL_TAG("PaPr")
 
@@ -42,6 +43,7 @@ typedef struct _PARPRINT {
     PARALLEL_PORT_INFORMATION PortInfo;
     PARALLEL_INTERRUPT_INFORMATION InterruptInfo;
     BOOLEAN InterruptConnected;
+    PVOID Notification; /* IoRegisterPlugPlayNotification on File: the port going away */
     PUCHAR Controller;
     ULONG AckTimeoutMs;
     ULONG AllocateTimeoutMs;
@@ -291,6 +293,20 @@ static PARALLEL_INTERRUPT_SERVICE_ROUTINE ParPrintRoutines(PPARPRINT P)
     return r;
 }
 
+/* The port is going away: finish (or abort) the job and close while the port's interrupt
+ * object still exists (parport revokes its clients before it disconnects). */
+static NTSTATUS ParPrintPortChange(PVOID NotificationStructure, PVOID Context)
+{
+    UNREFERENCED_PARAMETER(Context);
+    PPLUGPLAY_NOTIFICATION_HEADER n = NotificationStructure;
+    if (IsEqualGUID(&n->Event, &GUID_TARGET_DEVICE_REMOVE_CANCELLED) || !printer.File)
+        return STATUS_SUCCESS;
+    DbgPrint("parprint: the port is going away: closing\n");
+    printer.Counts.revocations++;
+    parprint_close();
+    return STATUS_SUCCESS;
+}
+
 NTSTATUS parprint_open(void)
 {
     PPARPRINT p = &printer;
@@ -315,6 +331,9 @@ NTSTATUS parprint_open(void)
     p->InterruptConnected = NT_SUCCESS(status);
     if (!NT_SUCCESS(status))
         DbgPrint("parprint: no port interrupt (0x%08x): printing polled\n", (unsigned)status);
+    if (!NT_SUCCESS(IoRegisterPlugPlayNotification(EventCategoryTargetDeviceChange, 0, p->File, NULL,
+                                                   ParPrintPortChange, p, &p->Notification)))
+        p->Notification = NULL;
     return STATUS_SUCCESS;
 }
 
@@ -330,6 +349,9 @@ void parprint_close(void)
         p->InterruptConnected = FALSE;
     }
     ParPrintStopThread(p);
+    if (p->Notification)
+        (void)IoUnregisterPlugPlayNotificationEx(p->Notification);
+    p->Notification = NULL;
     ObDereferenceObject(p->File); /* IRP_MJ_CLEANUP, IRP_MJ_CLOSE */
     p->File = NULL;
     p->Port = NULL;

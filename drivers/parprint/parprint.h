@@ -28,6 +28,7 @@ struct parprint_counts {
     uint64_t jobs, polled_jobs, bytes;
     ULONG last_job_bytes, last_job_interrupts, last_job_timeouts;
     NTSTATUS last_status;
+    uint64_t revocations; /* the port told parprint to close (it was stopping or being removed) */
 };
 
 /* Open the port, start the print thread and connect the ISR (no-op if open). The interrupt is

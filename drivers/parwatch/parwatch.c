@@ -17,6 +17,7 @@
 
 #include "../parport/lpt_hw.h"
 #include <parallel.h>
+#include <wdmguid.h>
 
 #define PARWATCH_PING_WAIT_US 1000000
 
@@ -26,6 +27,7 @@ typedef struct _PARWATCH {
     PARALLEL_PORT_INFORMATION PortInfo;
     PARALLEL_INTERRUPT_INFORMATION InterruptInfo;
     BOOLEAN Connected;
+    PVOID Notification; /* IoRegisterPlugPlayNotification on File: the port going away */
     volatile BOOLEAN OwnsPort;
     volatile enum parwatch_mode Mode;
     struct parwatch_counts Counts; /* written inside the port's critical section */
@@ -100,6 +102,21 @@ static PARALLEL_INTERRUPT_SERVICE_ROUTINE ParWatchRoutines(PPARWATCH W)
 
 /* ---- PASSIVE_LEVEL --------------------------------------------------------------------------- */
 
+/* The port is going away (its driver's revoke event before a stop, or the PnP manager's query /
+ * completion of a removal): leave now, while the interrupt object we hold still exists. Not
+ * re-opened after GUID_TARGET_DEVICE_REMOVE_CANCELLED: `lpt watch` starts parwatch again. */
+static NTSTATUS ParWatchPortChange(PVOID NotificationStructure, PVOID Context)
+{
+    UNREFERENCED_PARAMETER(Context);
+    PPLUGPLAY_NOTIFICATION_HEADER n = NotificationStructure;
+    if (IsEqualGUID(&n->Event, &GUID_TARGET_DEVICE_REMOVE_CANCELLED) || !watcher.Connected)
+        return STATUS_SUCCESS;
+    DbgPrint("parwatch: the port is going away: disconnecting\n");
+    watcher.Counts.revocations++;
+    parwatch_stop();
+    return STATUS_SUCCESS;
+}
+
 NTSTATUS parwatch_start(enum parwatch_mode mode)
 {
     PPARWATCH w = &watcher;
@@ -122,6 +139,9 @@ NTSTATUS parwatch_start(enum parwatch_mode mode)
         return status;
     }
     w->Connected = TRUE;
+    if (!NT_SUCCESS(IoRegisterPlugPlayNotification(EventCategoryTargetDeviceChange, 0, w->File, NULL,
+                                                   ParWatchPortChange, w, &w->Notification)))
+        w->Notification = NULL; /* still works; only a stop of the port would revoke it by force */
     return STATUS_SUCCESS;
 }
 
@@ -134,6 +154,10 @@ void parwatch_stop(void)
         parwatch_free();
     PARALLEL_INTERRUPT_SERVICE_ROUTINE routines = ParWatchRoutines(w);
     (void)ParWatchCallPort(w, IOCTL_INTERNAL_PARALLEL_DISCONNECT_INTERRUPT, &routines, sizeof(routines), NULL, 0);
+    if (w->Notification)
+        (void)IoUnregisterPlugPlayNotificationEx(w->Notification);
+    w->Notification = NULL;
+    w->Connected = FALSE; /* before the close: nothing of ours uses the port's objects any more */
     ObDereferenceObject(w->File);
     w->File = NULL;
     w->Port = NULL;

@@ -29,6 +29,7 @@ struct parwatch_counts {
     uint64_t grabs;           /* ... it took the port for at DIRQL (PARWATCH_GRAB) */
     uint64_t deferred_checks; /* its DeferredPortCheckRoutine ran (the port went idle) */
     uint64_t pings;
+    uint64_t revocations; /* the port told parwatch to leave (it was stopping or being removed) */
 };
 
 /* Open the port and connect (ISR + deferred port check). Returns the CONNECT status. */

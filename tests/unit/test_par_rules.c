@@ -144,6 +144,16 @@ static void connect_and_disconnect_are_passive_level_only(void **state)
     }
 }
 
+/* QUERY_STOP / QUERY_REMOVE: refused while anything holds the port. */
+static void query_remove_refused_while_the_port_is_held(void **state)
+{
+    (void)state;
+    assert_int_equal(parport_check_query_remove(FALSE, 0, 0), STATUS_SUCCESS);
+    assert_int_equal(parport_check_query_remove(TRUE, 0, 0), STATUS_DEVICE_BUSY);
+    assert_int_equal(parport_check_query_remove(FALSE, 1, 0), STATUS_DEVICE_BUSY);
+    assert_int_equal(parport_check_query_remove(FALSE, 0, 2), STATUS_DEVICE_BUSY);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -156,6 +166,7 @@ int main(void)
         cmocka_unit_test(requests_without_buffers_take_any_length),
         cmocka_unit_test(unknown_codes_are_invalid_device_requests),
         cmocka_unit_test(connect_and_disconnect_are_passive_level_only),
+        cmocka_unit_test(query_remove_refused_while_the_port_is_held),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
