@@ -76,8 +76,10 @@ typedef enum _NDIS_INTERFACE_TYPE {
 } NDIS_INTERFACE_TYPE,
     *PNDIS_INTERFACE_TYPE;
 
-/* Why MiniportHaltEx is called. irqlab has one reason so far: io_device_stop (a test, a restart,
- * a driver being taken away) passes NdisHaltDeviceStopped. */
+/* Why MiniportHaltEx is called (learn.microsoft.com MINIPORT_HALT). irqlab's NDIS passes
+ * NdisHaltDeviceStopped for a PnP stop (io_device_stop, a rebalance, a test), NdisHaltDeviceDisabled
+ * for a PnP remove and NdisHaltDeviceSurpriseRemoved after a surprise removal (the hardware is
+ * gone: the miniport must not touch it); kernel/ndis/ndis_pnp.c. */
 typedef enum _NDIS_HALT_ACTION {
     NdisHaltDeviceDisabled = 0,
     NdisHaltDeviceInstanceDeInitialized,
@@ -88,6 +90,42 @@ typedef enum _NDIS_HALT_ACTION {
     NdisHaltDeviceStopped,
 } NDIS_HALT_ACTION,
     *PNDIS_HALT_ACTION;
+
+/* Why MiniportShutdownEx is called (learn.microsoft.com MINIPORT_SHUTDOWN): the system powers
+ * off (PASSIVE_LEVEL), or it is stopping on a bug check (any IRQL: only register writes). */
+typedef enum _NDIS_SHUTDOWN_ACTION {
+    NdisShutdownPowerOff,
+    NdisShutdownBugCheck,
+} NDIS_SHUTDOWN_ACTION,
+    *PNDIS_SHUTDOWN_ACTION;
+
+/* MiniportDevicePnPEventNotify's events (learn.microsoft.com MINIPORT_DEVICE_PNP_EVENT_NOTIFY,
+ * NET_DEVICE_PNP_EVENT). irqlab sends NdisDevicePnPEventSurpriseRemoved, before MiniportHaltEx. */
+typedef enum _NDIS_DEVICE_PNP_EVENT {
+    NdisDevicePnPEventQueryRemoved,
+    NdisDevicePnPEventRemoved,
+    NdisDevicePnPEventSurpriseRemoved,
+    NdisDevicePnPEventQueryStopped,
+    NdisDevicePnPEventStopped,
+    NdisDevicePnPEventPowerProfileChanged,
+    NdisDevicePnPEventFilterListChanged,
+    NdisDevicePnPEventMaximum,
+} NDIS_DEVICE_PNP_EVENT,
+    *PNDIS_DEVICE_PNP_EVENT;
+
+typedef ULONG NDIS_PORT_NUMBER;
+#define NET_DEVICE_PNP_EVENT_REVISION_1 1
+
+typedef struct _NET_DEVICE_PNP_EVENT {
+    NDIS_OBJECT_HEADER Header; /* NDIS_OBJECT_TYPE_DEFAULT, revision 1 */
+    NDIS_PORT_NUMBER PortNumber;
+    NDIS_DEVICE_PNP_EVENT DevicePnPEvent;
+    PVOID InformationBuffer; /* irqlab: NULL (only PowerProfileChanged carries data) */
+    ULONG InformationBufferLength;
+    UCHAR NdisReserved[2 * sizeof(PVOID)];
+} NET_DEVICE_PNP_EVENT, *PNET_DEVICE_PNP_EVENT;
+
+#define NDIS_SIZEOF_NET_DEVICE_PNP_EVENT_REVISION_1 RTL_SIZEOF_THROUGH_FIELD(NET_DEVICE_PNP_EVENT, NdisReserved)
 
 /* ---- MiniportInitializeEx's parameters (NDIS_MINIPORT_INIT_PARAMETERS, x64 size 0x40) ---- */
 typedef union _NET_LUID_LH {
@@ -129,6 +167,15 @@ typedef VOID MINIPORT_UNLOAD(struct _DRIVER_OBJECT *DriverObject);
 typedef MINIPORT_UNLOAD *MINIPORT_DRIVER_UNLOAD;
 typedef NDIS_STATUS SET_OPTIONS(NDIS_HANDLE NdisDriverHandle, NDIS_HANDLE DriverContext);
 typedef SET_OPTIONS *SET_OPTIONS_HANDLER;
+/* After a surprise removal NDIS calls this first (the hardware is gone: stop touching it), then
+ * MiniportHaltEx with NdisHaltDeviceSurpriseRemoved. PASSIVE_LEVEL. Optional (NULL: not called). */
+typedef VOID MINIPORT_DEVICE_PNP_EVENT_NOTIFY(NDIS_HANDLE MiniportAdapterContext,
+                                              PNET_DEVICE_PNP_EVENT NetDevicePnPEvent);
+typedef MINIPORT_DEVICE_PNP_EVENT_NOTIFY *MINIPORT_DEVICE_PNP_EVENT_NOTIFY_HANDLER;
+/* At power-off instead of MiniportHaltEx: put the NIC in a quiet, known state - no interrupts, no
+ * DMA - and free nothing, wait for nothing, call no NDIS routine. Optional. */
+typedef VOID MINIPORT_SHUTDOWN(NDIS_HANDLE MiniportAdapterContext, NDIS_SHUTDOWN_ACTION ShutdownAction);
+typedef MINIPORT_SHUTDOWN *MINIPORT_SHUTDOWN_HANDLER;
 
 /* The DriverEntry prototype (WDK wdm.h DRIVER_INITIALIZE). */
 typedef NTSTATUS DRIVER_INITIALIZE(struct _DRIVER_OBJECT *DriverObject, PUNICODE_STRING RegistryPath);
@@ -139,9 +186,10 @@ typedef DRIVER_INITIALIZE *PDRIVER_INITIALIZE;
 
 /* irqlab calls InitializeHandlerEx, HaltHandlerEx, OidRequestHandler, SendNetBufferListsHandler,
  * ReturnNetBufferListsHandler (all required), SetOptionsHandler (optional, once, from
- * NdisMRegisterMiniportDriver) and UnloadHandler (optional). The members typed PVOID (pause and
- * restart, hang checks, resets, PnP events, shutdown, direct OIDs) keep the WDK layout and are
- * never called. The handler types are declared with the data path and OID request below. */
+ * NdisMRegisterMiniportDriver), UnloadHandler, DevicePnPEventNotifyHandler and ShutdownHandlerEx
+ * (optional). The members typed PVOID (pause and restart, hang checks, resets, direct OIDs) keep
+ * the WDK layout and are never called. The handler types are declared with the data path and
+ * OID request below. */
 struct _NET_BUFFER_LIST;
 struct _NDIS_OID_REQUEST;
 typedef struct _NDIS_MINIPORT_DRIVER_CHARACTERISTICS {
@@ -163,8 +211,8 @@ typedef struct _NDIS_MINIPORT_DRIVER_CHARACTERISTICS {
     PVOID CancelSendHandler;
     PVOID CheckForHangHandlerEx;
     PVOID ResetHandlerEx;
-    PVOID DevicePnPEventNotifyHandler;
-    PVOID ShutdownHandlerEx;
+    MINIPORT_DEVICE_PNP_EVENT_NOTIFY_HANDLER DevicePnPEventNotifyHandler;
+    MINIPORT_SHUTDOWN_HANDLER ShutdownHandlerEx;
     PVOID CancelOidRequestHandler;       /* irqlab: never called (requests are not cancelled) */
     PVOID DirectOidRequestHandler;       /* revision 2 */
     PVOID CancelDirectOidRequestHandler; /* revision 2 */
@@ -856,6 +904,12 @@ VOID NdisIrqlabCountInterruptCause(NDIS_HANDLE MiniportAdapterHandle, ULONG Caus
 
 /* The x64 layouts of the WDK (docs/reference/NDIS_MINIPORT_INTERRUPT_CHARACTERISTICS.md). */
 _Static_assert(sizeof(NDIS_OBJECT_HEADER) == 4, "NDIS_OBJECT_HEADER");
+_Static_assert(offsetof(NDIS_MINIPORT_DRIVER_CHARACTERISTICS, HaltHandlerEx) == 0x20, "DC.HaltHandlerEx");
+_Static_assert(offsetof(NDIS_MINIPORT_DRIVER_CHARACTERISTICS, DevicePnPEventNotifyHandler) == 0x70, "DC.PnPEvent");
+_Static_assert(offsetof(NDIS_MINIPORT_DRIVER_CHARACTERISTICS, ShutdownHandlerEx) == 0x78, "DC.ShutdownHandlerEx");
+_Static_assert(offsetof(NET_DEVICE_PNP_EVENT, DevicePnPEvent) == 0x08, "NET_DEVICE_PNP_EVENT.DevicePnPEvent");
+_Static_assert(offsetof(NET_DEVICE_PNP_EVENT, InformationBuffer) == 0x10, "NET_DEVICE_PNP_EVENT.InformationBuffer");
+_Static_assert(sizeof(NET_DEVICE_PNP_EVENT) == 0x30, "NET_DEVICE_PNP_EVENT");
 _Static_assert(offsetof(NDIS_MINIPORT_INTERRUPT_CHARACTERISTICS, InterruptHandler) == 0x08, "IC.InterruptHandler");
 _Static_assert(offsetof(NDIS_MINIPORT_INTERRUPT_CHARACTERISTICS, InterruptDpcHandler) == 0x10, "IC.DpcHandler");
 _Static_assert(offsetof(NDIS_MINIPORT_INTERRUPT_CHARACTERISTICS, DisableInterruptHandler) == 0x18, "IC.Disable");

@@ -95,7 +95,7 @@ static VOID E1000EnableMessageInterrupt(NDIS_HANDLE MiniportInterruptContext, UL
 static BOOLEAN service_all_causes(PE1000_ADAPTER Adapter, PBOOLEAN QueueDefaultInterruptDpc)
 {
     e1000_count(&Adapter->Stats.isr_calls, 1);
-    if (__atomic_load_n(&Adapter->EnabledMask, __ATOMIC_RELAXED) == 0) {
+    if (__atomic_load_n(&Adapter->EnabledMask, __ATOMIC_RELAXED) == 0 || Adapter->SurpriseRemoved) {
         e1000_count(&Adapter->Stats.isr_declined, 1); /* masked: it was not us */
         return FALSE;
     }
@@ -128,6 +128,8 @@ static BOOLEAN E1000MessageIsr(NDIS_HANDLE MiniportInterruptContext, ULONG Messa
     *TargetProcessors = 0;
     if (adapter->Mode != E1000_IRQ_MSIX)
         return service_all_causes(adapter, QueueDefaultInterruptDpc);
+    if (adapter->SurpriseRemoved)
+        return FALSE; /* gone: nothing to read (a message, never shared, so nobody else's) */
 
     e1000_count(&adapter->Stats.isr_calls, 1);
     ULONG causes;
@@ -226,6 +228,8 @@ static VOID E1000InterruptDpc(NDIS_HANDLE MiniportInterruptContext, PVOID Minipo
     UNREFERENCED_PARAMETER(NdisReserved2);
     PE1000_ADAPTER adapter = MiniportInterruptContext;
     PNDIS_RECEIVE_THROTTLE_PARAMETERS throttle = ReceiveThrottleParameters;
+    if (adapter->SurpriseRemoved)
+        return; /* queued before the NIC went: its ring and registers are not ours to read now */
     e1000_count(&adapter->Stats.dpc_runs, 1);
     handle_other_causes(adapter, take_causes(adapter, 0));
     bool more = E1000RxProcess(adapter, throttle->MaxNblsToIndicate);
@@ -242,6 +246,8 @@ static VOID E1000MessageInterruptDpc(NDIS_HANDLE MiniportInterruptContext, ULONG
 {
     PE1000_ADAPTER adapter = MiniportInterruptContext;
     PNDIS_RECEIVE_THROTTLE_PARAMETERS throttle = ReceiveThrottleParameters;
+    if (adapter->SurpriseRemoved)
+        return;
     if (adapter->Mode != E1000_IRQ_MSIX) {
         E1000InterruptDpc(MiniportInterruptContext, MiniportDpcContext, ReceiveThrottleParameters, NdisReserved2);
         return;
@@ -319,6 +325,8 @@ VOID E1000StartInterrupts(PE1000_ADAPTER Adapter, const NDIS_MINIPORT_INTERRUPT_
 
 VOID E1000StopInterrupts(PE1000_ADAPTER Adapter)
 {
+    if (Adapter->SurpriseRemoved)
+        return; /* nothing left to mask */
     ULONG messages = Adapter->Mode == E1000_IRQ_MSIX ? E1000_MSIX_MESSAGES_USED : 1;
     for (ULONG m = 0; m < messages; m++) {
         struct e1000_sync s = {Adapter, m, 0};

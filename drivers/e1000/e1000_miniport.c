@@ -18,7 +18,7 @@
  *   interrupt         NdisMRegisterInterruptEx (messages if granted, else the line); causes are
  *                     still masked, so an ISR called now (shared line) finds nothing of ours
  *   enable            mode-specific set-up (IVAR, moderation), then unmask under the lock
- * Halt is the reverse, with one QEMU 7.2 detail: an e1000e must not lose MSI-X within the
+ * Halt is the reverse (after a surprise removal without touching the NIC), with one QEMU 7.2 detail: an e1000e must not lose MSI-X within the
  * throttling window after its last message (docs/io-manager.md, "QEMU 7.2 quirks").
  */
 #include "e1000.h"
@@ -76,12 +76,13 @@ static VOID release_adapter(PE1000_ADAPTER Adapter)
 {
     if (Adapter->TxRing)
         E1000TxStop(Adapter);
-    if (Adapter->Registers) {
+    if (Adapter->Registers && !Adapter->SurpriseRemoved) {
         E1000Write(Adapter, E1000_IMC, 0xFFFFFFFF);
         E1000RxStop(Adapter);
     }
     if (Adapter->InterruptHandle) {
-        NdisStallExecution(E1000_QUIET_US + 2 * Adapter->ItrInterval * 256 / 1000);
+        if (!Adapter->SurpriseRemoved) /* a NIC that is gone sends nothing more */
+            NdisStallExecution(E1000_QUIET_US + 2 * Adapter->ItrInterval * 256 / 1000);
         NdisMDeregisterInterruptEx(Adapter->InterruptHandle); /* no ISR or DPC of ours after this */
         Adapter->InterruptHandle = NULL;
     }
@@ -174,10 +175,14 @@ static NDIS_STATUS E1000InitializeEx(NDIS_HANDLE MiniportAdapterHandle, NDIS_HAN
     return NDIS_STATUS_SUCCESS;
 }
 
+/* MiniportHaltEx. With NdisHaltDeviceSurpriseRemoved (after E1000DevicePnPEventNotify) the NIC
+ * is gone: every step below that would touch it checks SurpriseRemoved, and only the software
+ * state is undone (the interrupt deregistered, memory freed). */
 static VOID E1000HaltEx(NDIS_HANDLE MiniportAdapterContext, NDIS_HALT_ACTION HaltAction)
 {
-    UNREFERENCED_PARAMETER(HaltAction);
     PE1000_ADAPTER adapter = MiniportAdapterContext;
+    if (HaltAction == NdisHaltDeviceSurpriseRemoved)
+        adapter->SurpriseRemoved = true; /* also without the notification before */
     e1000_forget(adapter);
     E1000WatchdogStop(adapter); /* first: its callback reads registers that are about to go */
     /* Refuse sends (NDIS sends none from now on anyway), then mask every cause under the interrupt lock (so
@@ -186,6 +191,31 @@ static VOID E1000HaltEx(NDIS_HANDLE MiniportAdapterContext, NDIS_HALT_ACTION Hal
     E1000TxStop(adapter);
     E1000StopInterrupts(adapter);
     release_adapter(adapter);
+}
+
+/* MiniportDevicePnPEventNotify: only the surprise removal matters to a NIC with no power
+ * management - from now on no register is touched (learn.microsoft.com
+ * MINIPORT_DEVICE_PNP_EVENT_NOTIFY: "the miniport driver should not attempt to access the hardware"). */
+static VOID E1000DevicePnPEventNotify(NDIS_HANDLE MiniportAdapterContext, PNET_DEVICE_PNP_EVENT NetDevicePnPEvent)
+{
+    PE1000_ADAPTER adapter = MiniportAdapterContext;
+    if (NetDevicePnPEvent->DevicePnPEvent == NdisDevicePnPEventSurpriseRemoved) {
+        adapter->SurpriseRemoved = true;
+        DbgPrint("e1000: %s: surprise removed\n", adapter->Name);
+    }
+}
+
+/* MiniportShutdownEx: quiet the NIC and nothing else - no lock, no wait, no NDIS call, no free
+ * (it may run on a bug check, at any IRQL): every cause masked, receive and transmit off, so it
+ * neither interrupts nor writes memory while the machine goes down. */
+static VOID E1000ShutdownEx(NDIS_HANDLE MiniportAdapterContext, NDIS_SHUTDOWN_ACTION ShutdownAction)
+{
+    UNREFERENCED_PARAMETER(ShutdownAction);
+    PE1000_ADAPTER adapter = MiniportAdapterContext;
+    adapter->ShutDown = true;
+    E1000Write(adapter, E1000_IMC, 0xFFFFFFFF);
+    E1000Write(adapter, E1000_RCTL, 0);
+    E1000Write(adapter, E1000_TCTL, 0);
 }
 
 static NTSTATUS E1000DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
@@ -203,6 +233,8 @@ static NTSTATUS E1000DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING Re
     chars.OidRequestHandler = E1000OidRequest;
     chars.SendNetBufferListsHandler = E1000SendNetBufferLists;
     chars.ReturnNetBufferListsHandler = E1000ReturnNetBufferLists;
+    chars.DevicePnPEventNotifyHandler = E1000DevicePnPEventNotify;
+    chars.ShutdownHandlerEx = E1000ShutdownEx;
     NDIS_HANDLE driver_handle;
     return NdisMRegisterMiniportDriver(DriverObject, RegistryPath, NULL, &chars, &driver_handle);
 }

@@ -119,7 +119,11 @@ VOID E1000RxStart(PE1000_ADAPTER Adapter)
                E1000_RCTL_EN | E1000_RCTL_BAM | E1000_RCTL_BSIZE_1024 | E1000_RCTL_SECRC | E1000_RCTL_RDMTS_HALF);
 }
 
-VOID E1000RxStop(PE1000_ADAPTER Adapter) { E1000Write(Adapter, E1000_RCTL, 0); }
+VOID E1000RxStop(PE1000_ADAPTER Adapter)
+{
+    if (!Adapter->SurpriseRemoved)
+        E1000Write(Adapter, E1000_RCTL, 0);
+}
 
 /* Give descriptors back: everything before RxNext is free for the NIC again. */
 static void return_descriptors(PE1000_ADAPTER Adapter)

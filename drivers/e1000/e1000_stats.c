@@ -47,3 +47,5 @@ struct e1000_stats e1000_stats_of(PE1000_ADAPTER Adapter)
         to[i] = __atomic_load_n(&from[i], __ATOMIC_RELAXED);
     return copy;
 }
+
+volatile uint64_t e1000_absent_register_accesses;

@@ -66,7 +66,8 @@ VOID E1000TxStop(PE1000_ADAPTER Adapter)
     KeAcquireSpinLock(&Adapter->TxLock, &irql);
     Adapter->TxStopped = true;
     KeReleaseSpinLock(&Adapter->TxLock, irql);
-    E1000Write(Adapter, E1000_TCTL, 0);
+    if (!Adapter->SurpriseRemoved)
+        E1000Write(Adapter, E1000_TCTL, 0);
 }
 
 static void reclaim_locked(PE1000_ADAPTER Adapter)

@@ -23,6 +23,8 @@ VOID E1000WatchdogTimer(PVOID SystemSpecific1, PVOID FunctionContext, PVOID Syst
     UNREFERENCED_PARAMETER(SystemSpecific2);
     UNREFERENCED_PARAMETER(SystemSpecific3);
     PE1000_ADAPTER adapter = FunctionContext;
+    if (adapter->SurpriseRemoved)
+        return; /* no link to ask about */
     e1000_count(&adapter->Stats.watchdog_polls, 1);
     if (E1000UpdateLink(adapter, "watchdog"))
         e1000_count(&adapter->Stats.watchdog_links, 1);

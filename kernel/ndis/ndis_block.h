@@ -131,6 +131,8 @@ struct ndis_adapter { /* NDIS_MINIPORT_BLOCK: the MiniportAdapterHandle */
     bool attributes_set;
     NDIS_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES registration;
     struct ndis_interrupt *interrupt; /* registered, or NULL */
+    volatile bool surprise_removed;   /* MiniportDevicePnPEventNotify(SurpriseRemoved) was called */
+    volatile bool shut_down;          /* MiniportShutdownEx was called: nothing is sent any more */
     uint64_t shared_memory_bytes;     /* NdisMAllocateSharedMemory outstanding */
 
     /* ---- the bridge to kernel/net (ndis_bind.c, ndis_receive.c, ndis_send.c, ndis_status.c) ---- */
@@ -214,6 +216,9 @@ struct ndis_interrupt *ndis_require_interrupt(NDIS_HANDLE handle, const char *na
 NTSTATUS ndis_adapter_start(PDRIVER_INITIALIZE driver_entry, PDRIVER_OBJECT driver_object, PDEVICE_OBJECT pdo);
 /* MiniportHaltEx and the FDO's deletion, as io_device_stop would do. */
 VOID ndis_adapter_stop(PDEVICE_OBJECT pdo);
+/* The halt itself (ndis_driver.c): unbind, MiniportHaltEx(action), the checks, the FDO goes. The
+ * adapter must be RUNNING. PASSIVE_LEVEL. */
+VOID ndis_halt_adapter(struct ndis_adapter *adapter, NDIS_HALT_ACTION action);
 /* Forget a driver object's registration (tests that register many drivers). */
 VOID ndis_forget_driver(PDRIVER_OBJECT driver_object);
 

@@ -14,10 +14,12 @@
  *                           an FDO whose extension is the adapter block (the MiniportAdapterHandle),
  *                           MiniportInitializeEx(handle, driver context, init parameters with the
  *                           *translated* resources), then the adapter runs.
- *   NdisIrqlabStopDevice    MiniportHaltEx(adapter context), then checks the miniport gave back its
- *                           interrupt, and deletes the FDO.
+ *   NdisIrqlabStopDevice    MiniportHaltEx(adapter context, NdisHaltDeviceStopped), then checks the
+ *                           miniport gave back its interrupt, and deletes the FDO. The other
+ *                           reasons (remove, surprise removal, shutdown): ndis_pnp.c.
  */
 #include "kernel/ndis/ndis_block.h"
+#include "kernel/ndis/ndis_pnp.h"
 #include "kernel/ndis/ndis_rules.h"
 #include "kernel/ndis/ndis_verify.h"
 #include "kernel/console/log.h"
@@ -309,10 +311,9 @@ static NTSTATUS start_adapter(PDRIVER_INITIALIZE driver_entry, PDRIVER_OBJECT dr
     return STATUS_SUCCESS;
 }
 
-static void stop_adapter(PDEVICE_OBJECT pdo, NDIS_HALT_ACTION action)
+VOID ndis_halt_adapter(struct ndis_adapter *adapter, NDIS_HALT_ACTION action)
 {
     ndis_require_passive((void *)NdisIrqlabStopDevice, __builtin_return_address(0));
-    struct ndis_adapter *adapter = ndis_adapter_for_pdo(pdo);
     if (!adapter || adapter->state != NDIS_ADAPTER_RUNNING)
         return;
     /* HALTING first: an indication from now on gets its NBLs back before it returns, so none
@@ -342,7 +343,9 @@ NTSTATUS NdisIrqlabStartDevice(PDRIVER_INITIALIZE DriverEntry, PDRIVER_OBJECT Dr
 VOID NdisIrqlabStopDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT PhysicalDeviceObject)
 {
     UNREFERENCED_PARAMETER(DriverObject);
-    stop_adapter(PhysicalDeviceObject, NdisHaltDeviceStopped);
+    /* The legacy StopDevice says only "stop"; the PnP core names the other reasons through
+     * ndis_pnp_event (kernel/ndis/ndis_pnp.h). */
+    (void)ndis_pnp_event(PhysicalDeviceObject, NDIS_PNP_STOP);
 }
 
 NTSTATUS ndis_adapter_start(PDRIVER_INITIALIZE driver_entry, PDRIVER_OBJECT driver_object, PDEVICE_OBJECT pdo)
@@ -365,7 +368,7 @@ PCSTR NdisIrqlabAdapterName(NDIS_HANDLE MiniportAdapterHandle)
     return adapter ? adapter->name : "?";
 }
 
-VOID ndis_adapter_stop(PDEVICE_OBJECT pdo) { stop_adapter(pdo, NdisHaltDeviceStopped); }
+VOID ndis_adapter_stop(PDEVICE_OBJECT pdo) { (void)ndis_pnp_event(pdo, NDIS_PNP_STOP); }
 
 /* ---- NdisMSetMiniportAttributes ------------------------------------------------------------------ */
 

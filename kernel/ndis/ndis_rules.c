@@ -105,3 +105,33 @@ ULONG ndis_message_count(const CM_RESOURCE_LIST *raw)
             count += d->u.MessageInterrupt.Raw.MessageCount ? d->u.MessageInterrupt.Raw.MessageCount : 1;
     return count;
 }
+
+struct ndis_pnp_plan ndis_pnp_plan_for(enum ndis_pnp_reason reason)
+{
+    struct ndis_pnp_plan plan = {.halt = true, .action = NdisHaltDeviceStopped};
+    switch (reason) {
+    case NDIS_PNP_STOP: break;
+    case NDIS_PNP_REMOVE: plan.action = NdisHaltDeviceDisabled; break;
+    case NDIS_PNP_SURPRISE:
+        plan.notify = true;
+        plan.event = NdisDevicePnPEventSurpriseRemoved;
+        plan.action = NdisHaltDeviceSurpriseRemoved;
+        break;
+    case NDIS_PNP_SHUTDOWN:
+        plan.halt = false; /* Windows does not halt miniports at shutdown */
+        plan.shutdown = true;
+        break;
+    }
+    return plan;
+}
+
+const char *ndis_pnp_reason_text(enum ndis_pnp_reason reason)
+{
+    switch (reason) {
+    case NDIS_PNP_STOP: return "stop";
+    case NDIS_PNP_REMOVE: return "remove";
+    case NDIS_PNP_SURPRISE: return "surprise removal";
+    case NDIS_PNP_SHUTDOWN: return "shutdown";
+    }
+    return "?";
+}

@@ -9,6 +9,8 @@
 #ifndef IRQLAB_NDIS_RULES_H
 #define IRQLAB_NDIS_RULES_H
 
+#include <stdbool.h>
+
 #include "include/ndis.h"
 
 enum ndis_check {
@@ -22,6 +24,25 @@ enum ndis_check {
     NDIS_CHECK_BAD_NDIS_VERSION,        /* MajorNdisVersion is not 6 */
     NDIS_CHECK_NULL_CONTEXT,            /* registration attributes without MiniportAdapterContext */
 };
+
+/* Why NDIS takes an adapter away, and what it calls for each reason (learn.microsoft.com
+ * MINIPORT_HALT, MINIPORT_DEVICE_PNP_EVENT_NOTIFY, MINIPORT_SHUTDOWN, "Handling PnP Events and
+ * Power Management Events in a Miniport Driver"):
+ *   NDIS_PNP_STOP      IRP_MN_STOP_DEVICE (rebalance)  halt, NdisHaltDeviceStopped
+ *   NDIS_PNP_REMOVE    IRP_MN_REMOVE_DEVICE            halt, NdisHaltDeviceDisabled
+ *   NDIS_PNP_SURPRISE  IRP_MN_SURPRISE_REMOVAL         DevicePnPEventNotify(NdisDevicePnPEventSurpriseRemoved),
+ *                                                      then halt, NdisHaltDeviceSurpriseRemoved
+ *   NDIS_PNP_SHUTDOWN  the system powers off           MiniportShutdownEx(NdisShutdownPowerOff), no halt */
+enum ndis_pnp_reason { NDIS_PNP_STOP, NDIS_PNP_REMOVE, NDIS_PNP_SURPRISE, NDIS_PNP_SHUTDOWN };
+struct ndis_pnp_plan {
+    bool notify; /* DevicePnPEventNotifyHandler(event) first */
+    NDIS_DEVICE_PNP_EVENT event;
+    bool halt; /* HaltHandlerEx(action) */
+    NDIS_HALT_ACTION action;
+    bool shutdown; /* ShutdownHandlerEx(NdisShutdownPowerOff) */
+};
+struct ndis_pnp_plan ndis_pnp_plan_for(enum ndis_pnp_reason reason);
+const char *ndis_pnp_reason_text(enum ndis_pnp_reason reason);
 
 const char *ndis_check_text(enum ndis_check check);
 

@@ -98,7 +98,9 @@ BOOLEAN ndis_bridge_transmit(struct netif *netif, const void *frame, size_t len)
     __atomic_fetch_add(&adapter->sends_in_call, 1, __ATOMIC_ACQUIRE);
     BOOLEAN sent = FALSE;
     struct ndis_send_slot *slot = NULL;
-    if (adapter->bound && len <= NDIS_SEND_SLOT_BYTES && (slot = claim_slot(adapter)) != NULL) {
+    /* Nothing goes to a miniport that was shut down or whose hardware is gone. */
+    if (adapter->bound && !adapter->shut_down && !adapter->surprise_removed && len <= NDIS_SEND_SLOT_BYTES &&
+        (slot = claim_slot(adapter)) != NULL) {
         PNET_BUFFER_LIST nbl = slot->nbl;
         PNET_BUFFER nb = nbl->FirstNetBuffer;
         __builtin_memcpy(slot->data, frame, len);

@@ -216,10 +216,26 @@ static NDIS_STATUS ntm_initialize(NDIS_HANDLE adapter, NDIS_HANDLE driver_contex
     return status == NDIS_STATUS_SUCCESS ? ntm_register(true, false) : status;
 }
 
+static VOID ntm_pnp_event(NDIS_HANDLE context, PNET_DEVICE_PNP_EVENT event)
+{
+    UNREFERENCED_PARAMETER(context);
+    ntm.pnp_event = event->DevicePnPEvent;
+    ntm.pnp_order = ++ntm.calls_so_far;
+}
+
+static VOID ntm_shutdown(NDIS_HANDLE context, NDIS_SHUTDOWN_ACTION action)
+{
+    UNREFERENCED_PARAMETER(context);
+    ntm.shutdown_action = action;
+    ntm.shutdown_order = ++ntm.calls_so_far;
+    quiet_device(); /* what a shutdown handler does: the device stops interrupting */
+}
+
 static VOID ntm_halt(NDIS_HANDLE context, NDIS_HALT_ACTION action)
 {
     UNREFERENCED_PARAMETER(context);
-    UNREFERENCED_PARAMETER(action);
+    ntm.halt_action = action;
+    ntm.halt_order = ++ntm.calls_so_far;
     if (ntm.on_halt)
         ntm.on_halt(&ntm);
     else
@@ -237,6 +253,8 @@ static NTSTATUS ntm_driver_entry(PDRIVER_OBJECT driver, PUNICODE_STRING registry
     c.MinorNdisVersion = 20;
     c.InitializeHandlerEx = ntm_initialize;
     c.HaltHandlerEx = ntm_halt;
+    c.DevicePnPEventNotifyHandler = ntm_pnp_event;
+    c.ShutdownHandlerEx = ntm_shutdown;
     NDIS_HANDLE handle;
     return NdisMRegisterMiniportDriver(driver, registry_path, NULL, &c, &handle);
 }
@@ -256,6 +274,8 @@ PDEVICE_OBJECT ntm_start(struct ktest *t, NDIS_STATUS *init_status)
     ntm.interrupt = NULL;
     ntm.msix = false;
     ntm.pool_at_start = io_test_pool_bytes(NDIS_TAG_INTERRUPT);
+    ntm.halt_action = ntm.pnp_event = ntm.shutdown_action = -1;
+    ntm.halt_order = ntm.pnp_order = ntm.shutdown_order = ntm.calls_so_far = 0;
     *init_status = ndis_adapter_start(ntm_driver_entry, &ntm_driver, nic);
     return nic;
 }

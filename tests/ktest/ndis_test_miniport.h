@@ -50,6 +50,9 @@ struct ntm_state {
     volatile uint64_t disable_calls, enable_calls;
     volatile ULONG more_nbls_rounds; /* the DPC sets MoreNblsPending this many more times */
     uint64_t pool_at_start;          /* NDIS interrupt pool bytes once the e1000e was taken */
+    /* The adapter going away (ndis_pnp.c): what was called, with what, in which order (1, 2, ...). */
+    volatile int halt_action, pnp_event, shutdown_action;
+    volatile uint64_t halt_order, pnp_order, shutdown_order, calls_so_far;
 };
 
 extern struct ntm_state ntm;

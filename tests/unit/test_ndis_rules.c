@@ -214,6 +214,30 @@ static void message_count_from_the_raw_resources(void **state)
     assert_int_equal(ndis_message_count(NULL), 0);
 }
 
+/* What NDIS calls for each reason an adapter goes away (MINIPORT_HALT's HaltAction values). */
+static void pnp_reasons_map_to_the_documented_calls(void **state)
+{
+    (void)state;
+    struct ndis_pnp_plan p = ndis_pnp_plan_for(NDIS_PNP_STOP);
+    assert_true(p.halt && !p.notify && !p.shutdown);
+    assert_int_equal(p.action, NdisHaltDeviceStopped);
+    p = ndis_pnp_plan_for(NDIS_PNP_REMOVE);
+    assert_true(p.halt && !p.notify && !p.shutdown);
+    assert_int_equal(p.action, NdisHaltDeviceDisabled);
+    p = ndis_pnp_plan_for(NDIS_PNP_SURPRISE);
+    assert_true(p.notify && p.halt && !p.shutdown);
+    assert_int_equal(p.event, NdisDevicePnPEventSurpriseRemoved);
+    assert_int_equal(p.action, NdisHaltDeviceSurpriseRemoved);
+    p = ndis_pnp_plan_for(NDIS_PNP_SHUTDOWN);
+    assert_true(p.shutdown && !p.halt && !p.notify);
+    /* The WDK's values. */
+    assert_int_equal(NdisHaltDeviceDisabled, 0);
+    assert_int_equal(NdisHaltDeviceSurpriseRemoved, 3);
+    assert_int_equal(NdisHaltDeviceStopped, 6);
+    assert_int_equal(NdisDevicePnPEventSurpriseRemoved, 2);
+    assert_int_equal(NdisShutdownPowerOff, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -222,6 +246,7 @@ int main(void)
         cmocka_unit_test(driver_characteristics_and_attributes),
         cmocka_unit_test(dpc_targets_ignore_the_return_value),
         cmocka_unit_test(message_count_from_the_raw_resources),
+        cmocka_unit_test(pnp_reasons_map_to_the_documented_calls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,23 @@
+/* kernel/ndis/ndis_pnp.h - NDIS taking an adapter away for a PnP or power reason (ndis_pnp.c).
+ *
+ * The entry for the PnP core (kernel/io/pnp*.c): for a device whose driver-table entry is an NDIS
+ * miniport (StopDevice == NdisIrqlabStopDevice), call ndis_pnp_event with the reason instead of
+ * StopDevice, which can only say "stop":
+ *   IRP_MN_STOP_DEVICE          NDIS_PNP_STOP      (what NdisIrqlabStopDevice does)
+ *   IRP_MN_REMOVE_DEVICE        NDIS_PNP_REMOVE
+ *   IRP_MN_SURPRISE_REMOVAL     NDIS_PNP_SURPRISE  (the adapter is gone afterwards; the REMOVE
+ *                                                   that follows finds nothing to do)
+ *   `poweroff`                  NDIS_PNP_SHUTDOWN  (MiniportShutdownEx; the adapter stays, with
+ *                                                   its interrupt registered: nothing to release
+ *                                                   on a machine that is going away)
+ * The plan for each reason is the pure ndis_pnp_plan_for (ndis_rules.h). */
+#ifndef IRQLAB_NDIS_PNP_H
+#define IRQLAB_NDIS_PNP_H
+
+#include "kernel/ndis/ndis_rules.h"
+
+/* PASSIVE_LEVEL. STATUS_SUCCESS; STATUS_NO_SUCH_DEVICE if NDIS runs no adapter on `pdo`;
+ * STATUS_INVALID_DEVICE_REQUEST if it is not running (inside MiniportInitializeEx or a halt). */
+NTSTATUS ndis_pnp_event(PDEVICE_OBJECT pdo, enum ndis_pnp_reason reason);
+
+#endif
