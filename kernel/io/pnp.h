@@ -160,6 +160,10 @@ NTSTATUS io_pnp_start_device(PDEVICE_OBJECT pdo, const struct io_pnp_start_optio
  * is no longer valid after return). A driver that fails QUERY_REMOVE (e.g. STATUS_DEVICE_BUSY):
  * IRP_MN_CANCEL_REMOVE_DEVICE, nothing changes, its status is returned. */
 NTSTATUS io_pnp_remove_device(PDEVICE_OBJECT pdo);
+/* Device Manager's "Disable": QUERY_REMOVE + REMOVE down the stack, the resources released,
+ * the PDO kept (NotStarted, no driver in its stack); io_pnp_start_device adds the driver again.
+ * Kernel code and tests that program a function themselves take it this way. */
+NTSTATUS io_pnp_disable_device(PDEVICE_OBJECT pdo);
 /* The hardware is already gone: IRP_MN_SURPRISE_REMOVAL (drivers disconnect, must not touch the
  * device), the resources are released, then IRP_MN_REMOVE_DEVICE and the PDO is deleted - at
  * once, or when the last open handle to the stack closes (STATUS_PENDING then). */

@@ -405,6 +405,15 @@ NTSTATUS io_pnp_remove_device(PDEVICE_OBJECT device)
     return status;
 }
 
+NTSTATUS io_pnp_disable_device(PDEVICE_OBJECT device)
+{
+    io_pnp_lock();
+    struct io_pdo *pdo = io_pdo_from_device(device);
+    NTSTATUS status = pdo ? io_pnp_remove_stack(pdo, false) : STATUS_INVALID_PARAMETER;
+    io_pnp_unlock();
+    return status;
+}
+
 /* Open handles to any device of the stack (file objects, IoGetDeviceObjectPointer). */
 static bool stack_referenced(const struct io_pdo *pdo)
 {
