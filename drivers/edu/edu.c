@@ -185,6 +185,14 @@ static VOID EduForget(PDEVICE_OBJECT Fdo)
             edu_slots[i] = NULL;
 }
 
+/* REMOVE: the slot is free for the next device (a PDO rescanned after a removal takes it). */
+static VOID EduFreeSlot(PDEVICE_OBJECT Pdo)
+{
+    for (unsigned i = 0; i < EDU_MAX_DEVICES; i++)
+        if (edu_slot_pdos[i] == Pdo)
+            edu_slot_pdos[i] = edu_slots[i] = NULL;
+}
+
 /* Undo a (possibly partial) start, newest first. The device object stays: it belongs to
  * AddDevice / REMOVE, not to START / STOP. */
 static VOID EduDisconnect(PEDU_EXTENSION Edu)
@@ -408,6 +416,7 @@ static NTSTATUS EduDispatchPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         return EduPassDown(edu, Irp);
     case IRP_MN_REMOVE_DEVICE: {
         EduStop(edu); /* (done already after a STOP or a SURPRISE_REMOVAL) */
+        EduFreeSlot(edu->Pdo);
         Irp->IoStatus.Status = STATUS_SUCCESS;
         NTSTATUS status = EduPassDown(edu, Irp);
         IoDetachDevice(edu->Lower);
