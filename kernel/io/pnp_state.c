@@ -475,6 +475,7 @@ PDEVICE_OBJECT io_pnp_add_pci_function(struct pci_device *dev)
     if (pdo) {
         pdo->pci = dev;
         strlcpy(pdo->name, dev->label, sizeof(pdo->name));
+        io_pnp_sort_pdo(pdo->device); /* in bus order, as at boot (io_pdo_find_pci's nth) */
         NTSTATUS status = start_locked(pdo, NULL);
         char what[64];
         io_pnp_describe_interrupt(pdo, what, sizeof(what));
