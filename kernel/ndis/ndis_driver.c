@@ -343,9 +343,13 @@ NTSTATUS NdisIrqlabStartDevice(PDRIVER_INITIALIZE DriverEntry, PDRIVER_OBJECT Dr
 VOID NdisIrqlabStopDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT PhysicalDeviceObject)
 {
     UNREFERENCED_PARAMETER(DriverObject);
-    /* The legacy StopDevice says only "stop"; the PnP core names the other reasons through
-     * ndis_pnp_event (kernel/ndis/ndis_pnp.h). */
-    (void)ndis_pnp_event(PhysicalDeviceObject, NDIS_PNP_STOP);
+    /* The PnP core's shim calls this for STOP, REMOVE and SURPRISE_REMOVAL alike; the PDO's state
+     * tells a removal (QUERY_REMOVE succeeded: RemovePending) from a stop. A surprise removal and
+     * power-off look like a stop from here: the PnP core names them through ndis_pnp_event
+     * (kernel/ndis/ndis_pnp.h). */
+    struct io_pdo *p = io_pdo_from_device(PhysicalDeviceObject);
+    bool removing = p && p->state == IO_PNP_REMOVE_PENDING;
+    (void)ndis_pnp_event(PhysicalDeviceObject, removing ? NDIS_PNP_REMOVE : NDIS_PNP_STOP);
 }
 
 NTSTATUS ndis_adapter_start(PDRIVER_INITIALIZE driver_entry, PDRIVER_OBJECT driver_object, PDEVICE_OBJECT pdo)
