@@ -130,6 +130,13 @@ static BOOLEAN E1000MessageIsr(NDIS_HANDLE MiniportInterruptContext, ULONG Messa
         return service_all_causes(adapter, QueueDefaultInterruptDpc);
     if (adapter->SurpriseRemoved)
         return FALSE; /* gone: nothing to read (a message, never shared, so nobody else's) */
+    if (__atomic_load_n(&adapter->EnabledMask, __ATOMIC_RELAXED) == 0) {
+        /* Every cause masked (halting): a message sent just before the mask, late. Not claimed,
+         * so NDIS's deregistration check sees a quiet NIC (kernel/ndis/ndis_interrupt.c). */
+        e1000_count(&adapter->Stats.isr_calls, 1);
+        e1000_count(&adapter->Stats.isr_declined, 1);
+        return FALSE;
+    }
 
     e1000_count(&adapter->Stats.isr_calls, 1);
     ULONG causes;

@@ -21,13 +21,16 @@ static const struct ke_verifier_rule rules[KE_VERIFY_CHECKS] = {
                            "verifier_special_tag= blocks end at a guard page"},
     [KE_VERIFY_IRQL] = {"irql", "0xA IRQL_NOT_LESS_OR_EQUAL, P1 = the routine",
                         "KeSetEvent, KeSetTimer, IoCreateDevice... above their IRQL"},
+    [KE_VERIFY_NDIS] = {"ndis", "0x7C BUGCODE_NDIS_DRIVER 0x100E",
+                        "NdisMDeregisterInterruptEx while the NIC still interrupts"},
 };
 
 static bool verifier_check(const char *value, char *why, size_t why_size);
 CMDLINE_OPTION_CHECKED(
     verifier, "<check>[,<check>...]|all",
     "driver-verifier checks: storm (0xF2), io (0xC9), budget (ISR/DPC time report), "
-    "spinlock (0xC4), lowres (pool failures injected), special (0xD6), irql (0xA); all = every one (docs/verifier.md)",
+    "spinlock (0xC4), lowres (pool failures injected), special (0xD6), irql (0xA), ndis (0x7C); all = every one "
+    "(docs/verifier.md)",
     verifier_check);
 
 /* The check named by p[0..len), or KE_VERIFY_CHECKS for `all`, or -1. */

@@ -17,6 +17,8 @@
  *             overrun stops with 0xD6 naming the allocation (kernel/mm/pool_special.c)
  *   irql      exported routines above their documented maximum IRQL, where not always checked:
  *             0xA IRQL_NOT_LESS_OR_EQUAL naming the routine (kernel/ke/verifier_irql.c)
+ *   ndis      NDIS rules that are only reported otherwise: NdisMDeregisterInterruptEx while the
+ *             NIC still interrupts -> 0x7C BUGCODE_NDIS_DRIVER, P1 = 0x100E (kernel/ndis/)
  */
 #ifndef IRQLAB_KE_VERIFIER_H
 #define IRQLAB_KE_VERIFIER_H
@@ -32,6 +34,7 @@ enum ke_verifier_check {
     KE_VERIFY_LOWRES,
     KE_VERIFY_SPECIAL,
     KE_VERIFY_IRQL,
+    KE_VERIFY_NDIS,
     KE_VERIFY_CHECKS
 };
 

@@ -26,6 +26,14 @@
 
 /* ---- the ISRs the kernel calls ------------------------------------------------------------------- */
 
+/* The miniport said "my NIC interrupted" while NdisMDeregisterInterruptEx was running: the NIC's
+ * interrupts were not disabled first. Checked when the deregistration ends. */
+static inline void count_if_deregistering(struct ndis_interrupt *interrupt)
+{
+    if (__atomic_load_n(&interrupt->deregistering, __ATOMIC_RELAXED))
+        __atomic_fetch_add(&interrupt->claimed_while_deregistering, 1, __ATOMIC_RELAXED);
+}
+
 static BOOLEAN ndis_line_isr(PKINTERRUPT Interrupt, PVOID ServiceContext)
 {
     UNREFERENCED_PARAMETER(Interrupt);
@@ -38,6 +46,7 @@ static BOOLEAN ndis_line_isr(PKINTERRUPT Interrupt, PVOID ServiceContext)
     if (mine) {
         __atomic_fetch_add(&interrupt->stats[0].isr_claimed, 1, __ATOMIC_RELAXED);
         netif_count_interrupt(&interrupt->adapter->netif); /* `net`'s "interrupts" */
+        count_if_deregistering(interrupt);
     }
     ndis_dpcs_after_isr(interrupt, 0, queue_default, targets);
     return mine;
@@ -56,6 +65,7 @@ static BOOLEAN ndis_message_isr(PKINTERRUPT Interrupt, PVOID ServiceContext, ULO
     if (mine) {
         __atomic_fetch_add(&interrupt->stats[MessageId].isr_claimed, 1, __ATOMIC_RELAXED);
         netif_count_interrupt(&interrupt->adapter->netif);
+        count_if_deregistering(interrupt);
     }
     ndis_dpcs_after_isr(interrupt, MessageId, queue_default, targets);
     return mine;
@@ -187,6 +197,12 @@ VOID NdisMDeregisterInterruptEx(NDIS_HANDLE NdisInterruptHandle)
     disconnect.Version = interrupt->connect_version;
     disconnect.ConnectionContext.Generic = interrupt->connection.generic;
     IoDisconnectInterruptEx(&disconnect);
+    /* No ISR runs any more: every claim it made during steps 1-3 is counted. A NIC whose
+     * interrupts were disabled first claims none (an ISR may still be called - on a shared line,
+     * or for a message already on its way - but finds nothing of its NIC's). */
+    uint64_t claimed = __atomic_load_n(&interrupt->claimed_while_deregistering, __ATOMIC_RELAXED);
+    if (claimed)
+        ndis_report_deregister_while_interrupting(adapter, adapter->name, interrupt, claimed);
     __atomic_store_n(&adapter->interrupt, NULL, __ATOMIC_RELEASE);
     free_interrupt(interrupt);
 }

@@ -10,6 +10,8 @@
 #ifndef IRQLAB_NDIS_VERIFY_H
 #define IRQLAB_NDIS_VERIFY_H
 
+#include <stdint.h>
+
 #include "include/ndis.h"
 
 #include "kernel/ke/bugcheck.h" /* BUGCODE_NDIS_DRIVER */
@@ -35,6 +37,15 @@
 #define NDIS_BUGCHECK_POOL_FREED_IN_USE 0x100B       /* P2 pool, P3 NBLs still allocated, P4 0 */
 #define NDIS_BUGCHECK_OID_NOT_PENDING 0x100C         /* P2 adapter, P3 request, P4 the request NDIS waits for */
 #define NDIS_BUGCHECK_INDICATE_COUNT 0x100D          /* P2 adapter, P3 NumberOfNetBufferLists, P4 NBLs in the chain */
+/* With verifier=ndis (else a console line and a count): the miniport's ISR claimed interrupts while
+ * NdisMDeregisterInterruptEx ran - the NIC was still interrupting ("disable the NIC's interrupts
+ * first", NdisMDeregisterInterruptEx remarks). */
+#define NDIS_BUGCHECK_DEREGISTER_WHILE_INTERRUPTING 0x100E /* P2 adapter, P3 interrupt, P4 claimed ISR calls */
+
+/* Deregistrations that found the NIC still interrupting (reported, or stopped with verifier=ndis). */
+extern volatile uint64_t ndis_deregistered_while_interrupting;
+/* The report: a console line naming the adapter; with verifier=ndis, the bugcheck above. */
+void ndis_report_deregister_while_interrupting(void *adapter, const char *name, void *interrupt, uint64_t claimed);
 
 /* Say what went wrong on the console, then KeBugCheckEx(BUGCODE_NDIS_DRIVER, p1, p2, p3, p4). */
 __attribute__((noreturn)) void ndis_bugcheck(ULONG_PTR p1, ULONG_PTR p2, ULONG_PTR p3, ULONG_PTR p4, const char *why);

@@ -11,11 +11,16 @@
  *   shared_memory_at_dispatch        NdisMAllocateSharedMemory at DISPATCH_LEVEL: 0x7C, P1 = 0x01
  *                                    (Windows' value)
  *   register_at_dispatch             NdisMRegisterInterruptEx at DISPATCH_LEVEL: 0xA, P1 = the routine
+ *   deregister_while_interrupting    with verifier=ndis: NdisMDeregisterInterruptEx while the NIC
+ *                                    still interrupts (its ISR claims during the deregistration):
+ *                                    0x7C, P1 = 0x100E, P4 = the claims (three CPUs: SMP=4)
  */
 #include "kernel/ndis/ndis_block.h"
 #include "kernel/lib/string.h"
 #include "tests/ktest/ktest.h"
 #include "tests/ktest/ndis_test_miniport.h"
+#include "tests/ktest/ndis_guarantee.h"
+#include "kernel/ke/verifier.h"
 
 static void nothing_at_halt(struct ntm_state *s) { UNREFERENCED_PARAMETER(s); }
 
@@ -107,6 +112,13 @@ static void crash_register_at_dispatch(struct ktest *t)
     KTEST_EXPECT_TRUE(t, false);
 }
 
-KTEST_MANUAL_SUITE(ndis_crash, KTEST_CASE(crash_halt_without_deregister), KTEST_CASE(crash_deregister_while_running),
+static void crash_deregister_while_interrupting(struct ktest *t)
+{
+    ke_verifier_set(KE_VERIFY_NDIS, true);
+    if (ndis_test_deregister_while_interrupting(t)) /* does not return when it ran */
+        KTEST_EXPECT_TRUE(t, false);
+}
+
+KTEST_MANUAL_SUITE(ndis_crash, KTEST_CASE(crash_deregister_while_interrupting), KTEST_CASE(crash_halt_without_deregister), KTEST_CASE(crash_deregister_while_running),
                    KTEST_CASE(crash_synchronize_after_deregister), KTEST_CASE(crash_shared_memory_at_dispatch),
                    KTEST_CASE(crash_register_at_dispatch));

@@ -28,6 +28,9 @@ static DRIVER_OBJECT ntm_driver = {.Type = IO_TYPE_DRIVER, .Size = sizeof(DRIVER
 static void write_reg(ULONG reg, ULONG value) { WRITE_REGISTER_ULONG(&ntm.regs[reg / 4], value); }
 static ULONG read_reg(ULONG reg) { return READ_REGISTER_ULONG(&ntm.regs[reg / 4]); }
 
+static void quiet_device(void);
+void ntm_quiet(void) { quiet_device(); }
+
 static void quiet_device(void)
 {
     write_reg(REG_IMC, 0xFFFFFFFF);
@@ -70,9 +73,20 @@ static BOOLEAN ntm_message_isr(NDIS_HANDLE context, ULONG message, PBOOLEAN queu
     return ntm_answer(message, queue_default, targets);
 }
 
+static void hold_this_dpc(void)
+{
+    if (!__atomic_exchange_n(&ntm.hold_dpc, false, __ATOMIC_ACQ_REL))
+        return;
+    __atomic_store_n(&ntm.dpc_holding, true, __ATOMIC_RELEASE);
+    for (unsigned i = 0; i < 500000 && ntm.hold_until && !ntm.hold_until(); i++)
+        KeStallExecutionProcessor(10);
+    __atomic_store_n(&ntm.dpc_holding, false, __ATOMIC_RELEASE);
+}
+
 static void ntm_dpc_common(ULONG message, PVOID dpc_context, PVOID throttle_parameters)
 {
     PNDIS_RECEIVE_THROTTLE_PARAMETERS throttle = throttle_parameters;
+    hold_this_dpc();
     ntm.dpc_irql = KeGetCurrentIrql();
     ntm.last_dpc_context = dpc_context;
     ntm.last_max_nbls = throttle->MaxNblsToIndicate;
@@ -259,14 +273,16 @@ static NTSTATUS ntm_driver_entry(PDRIVER_OBJECT driver, PUNICODE_STRING registry
     return NdisMRegisterMiniportDriver(driver, registry_path, NULL, &c, &handle);
 }
 
-PDEVICE_OBJECT ntm_start(struct ktest *t, NDIS_STATUS *init_status)
+PDEVICE_OBJECT ntm_start(struct ktest *t, NDIS_STATUS *init_status) { return ntm_start_with(t, 0, init_status); }
+
+PDEVICE_OBJECT ntm_start_with(struct ktest *t, unsigned start_flags, NDIS_STATUS *init_status)
 {
     PDEVICE_OBJECT nic = io_pdo_find_pci(IO_TEST_E1000E_VENDOR, IO_TEST_E1000E_DEVICE, 0);
     if (!nic) {
         ktest_skip(t, "needs -device e1000e");
         return NULL;
     }
-    if (!io_test_take(nic, 0)) {
+    if (!io_test_take(nic, start_flags)) {
         ktest_fail(t, __FILE__, __LINE__, "could not take the e1000e from its driver");
         return NULL;
     }

@@ -53,6 +53,10 @@ struct ntm_state {
     /* The adapter going away (ndis_pnp.c): what was called, with what, in which order (1, 2, ...). */
     volatile int halt_action, pnp_event, shutdown_action;
     volatile uint64_t halt_order, pnp_order, shutdown_order, calls_so_far;
+    /* Hold the next interrupt DPC (the first one to start after hold_dpc is set) until
+     * hold_until() says so (or 5 s pass): dpc_holding is true meanwhile. */
+    volatile bool hold_dpc, dpc_holding;
+    bool (*hold_until)(void);
 };
 
 extern struct ntm_state ntm;
@@ -64,13 +68,17 @@ NDIS_STATUS ntm_set_attributes(void);
 /* Register with ntm_characteristics, set ntm.msix and prepare the e1000e (IVAR, IMS). */
 NDIS_STATUS ntm_register(bool msi, bool sync_all);
 VOID ntm_deregister(void); /* quiet the device first, then NdisMDeregisterInterruptEx */
+void ntm_quiet(void);       /* every cause masked and cleared: the e1000e interrupts no more */
 
 /* Take the e1000e from its driver and run the test miniport on it; NULL (with a skip or a
  * failure recorded) if not possible. ntm_stop halts it and gives the e1000e back to its driver. */
 PDEVICE_OBJECT ntm_start(struct ktest *t, NDIS_STATUS *init_status);
+/* The same with io_device_start flags for the e1000e's resources (IO_START_NO_MSIX: MSI,
+ * IO_START_NO_MSI: the line). */
+PDEVICE_OBJECT ntm_start_with(struct ktest *t, unsigned start_flags, NDIS_STATUS *init_status);
 void ntm_stop(PDEVICE_OBJECT nic);
 
-/* Make the device interrupt on `message` (0 for MSI / line). */
+/* Make the device interrupt on `message` (0 for MSI / line). Any IRQL, any CPU. */
 void ndis_test_raise(ULONG message);
 /* Sum of an interrupt object's ServiceCount / DeclineCount over all CPUs. */
 uint64_t ntm_service_count(PKINTERRUPT object);

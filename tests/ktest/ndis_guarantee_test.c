@@ -1,0 +1,176 @@
+/* tests/ktest/ndis_guarantee_test.c - NdisMDeregisterInterruptEx's promise, tested while the NIC
+ * is still interrupting: "after NdisMDeregisterInterruptEx returns, NDIS will not call the
+ * miniport driver's MiniportInterrupt function or MiniportInterruptDPC function"
+ * (learn.microsoft.com NdisMDeregisterInterruptEx), and the rule that a miniport must disable its
+ * NIC's interrupts first - reported when broken (kernel/ndis/ndis_interrupt.c).
+ *
+ * The test miniport (ndis_test_miniport.c) claims every interrupt and asks for a DPC; its
+ * MiniportHaltEx deregisters *without* quieting the e1000e, while ndis_raiser keeps the NIC
+ * interrupting from another CPU (one CPU: from a timer DPC). After the return the NIC raises 50
+ * more rounds of interrupts; the miniport's ISR and DPC counters must not move. On MSI-X, MSI and
+ * the line (io_device_start's resource flags), several cycles each, and the pool the interrupt
+ * blocks and connections use is the same before and after. Counts, never durations. */
+#include "kernel/io/connect_interrupt.h"
+#include "kernel/lib/string.h"
+#include "kernel/io/io_tags.h"
+#include "kernel/io/pnp.h"
+#include "kernel/ke/verifier.h"
+#include "kernel/ndis/ndis_block.h"
+#include "kernel/ndis/ndis_verify.h"
+#include "tests/ktest/io_helpers.h"
+#include "tests/ktest/ktest.h"
+#include "tests/ktest/ndis_guarantee.h"
+#include "tests/ktest/ndis_raiser.h"
+#include "tests/ktest/ndis_test_miniport.h"
+#include "tests/ktest/thread_helpers.h"
+
+#define CYCLES 25     /* one CPU: 5 (its raiser is a timer DPC, a tick per round) */
+#define ROUNDS_AFTER_RETURN 50
+
+static struct ndis_raiser raiser;
+static struct {
+    uint64_t isr_after, dpc_after; /* miniport calls after NdisMDeregisterInterruptEx returned */
+    bool kept_interrupting;        /* the NIC raised ROUNDS_AFTER_RETURN rounds after it */
+} g;
+
+static uint64_t total(volatile uint64_t *counts)
+{
+    uint64_t n = 0;
+    for (unsigned i = 0; i < NTM_MAX_MESSAGES; i++)
+        n += __atomic_load_n(&counts[i], __ATOMIC_ACQUIRE);
+    return n;
+}
+
+static void halt_while_interrupting(struct ntm_state *s)
+{
+    NdisMDeregisterInterruptEx(s->interrupt); /* the NIC was not told to stop */
+    s->interrupt = NULL;
+    uint64_t isr = total(ntm.isr_calls), dpc = total(ntm.dpc_calls);
+    g.kept_interrupting = ndis_raiser_wait_more(&raiser, ROUNDS_AFTER_RETURN);
+    KeFlushQueuedDpcs(); /* a DPC wrongly queued meanwhile would have run by now */
+    g.isr_after += total(ntm.isr_calls) - isr;
+    g.dpc_after += total(ntm.dpc_calls) - dpc;
+    ndis_raiser_stop(&raiser);
+    ntm_quiet();
+}
+
+static ULONG granted_messages(void)
+{
+    return ntm.granted.InterruptType == NDIS_CONNECT_MESSAGE_BASED ? ntm.granted.MessageInfoTable->MessageCount : 1;
+}
+
+/* `want` 0: line, 1: one message (MSI), >1: MSI-X. */
+static void guarantee_on(struct ktest *t, unsigned start_flags, ULONG want)
+{
+    g.isr_after = g.dpc_after = 0;
+    uint64_t ndis_pool = io_test_pool_bytes(NDIS_TAG_INTERRUPT), io_pool = io_test_pool_bytes(IO_TAG_INTERRUPT);
+    uint64_t reports = ndis_deregistered_while_interrupting;
+    unsigned cycles = 0, not_kept = 0;
+    unsigned want_cycles = KeQueryActiveProcessorCount(NULL) > 1 ? CYCLES : 5;
+    for (unsigned c = 0; c < want_cycles; c++) {
+        memset(&ntm, 0, sizeof(ntm));
+        ntm.on_halt = halt_while_interrupting;
+        ntm.answer = (struct ntm_answer){.claim = TRUE, .queue_default = TRUE};
+        NDIS_STATUS init;
+        PDEVICE_OBJECT nic = ntm_start_with(t, start_flags, &init);
+        if (!nic)
+            return;
+        if (init != NDIS_STATUS_SUCCESS) {
+            ntm_stop(nic);
+            ktest_fail(t, __FILE__, __LINE__, "MiniportInitializeEx failed: 0x%08x", (unsigned)init);
+            return;
+        }
+        bool line = ntm.granted.InterruptType == NDIS_CONNECT_LINE_BASED;
+        ULONG got = line ? 0 : granted_messages();
+        if ((want == 0) != line || (want == 1) != (got == 1)) {
+            ntm_stop(nic);
+            KTEST_SKIP(t, "the e1000e did not get this kind of interrupt here (msi=/msix= off?)");
+        }
+        KTEST_ASSERT_TRUE(t, ndis_raiser_start(&raiser, line ? 1 : got, 0));
+        uint64_t isr0 = total(ntm.isr_calls);
+        KTEST_EXPECT_TRUE(t, ndis_raiser_wait_more(&raiser, 5));
+        for (unsigned i = 0; i < 200000 && total(ntm.isr_calls) < isr0 + 3; i++)
+            KeStallExecutionProcessor(10);
+        KTEST_EXPECT_GE(t, total(ntm.isr_calls), isr0 + 3); /* it is interrupting */
+        ndis_adapter_stop(nic); /* MiniportHaltEx -> halt_while_interrupting */
+        not_kept += !g.kept_interrupting;
+        ntm_stop(nic);
+        cycles++;
+    }
+    ktest_log(t, "%u cycles, %llu deregistrations reported as made while interrupting", cycles,
+              (unsigned long long)(ndis_deregistered_while_interrupting - reports));
+    KTEST_EXPECT_EQ(t, not_kept, 0);
+    KTEST_EXPECT_EQ(t, g.isr_after, 0);
+    KTEST_EXPECT_EQ(t, g.dpc_after, 0);
+    KTEST_EXPECT_EQ(t, io_test_pool_bytes(NDIS_TAG_INTERRUPT), ndis_pool);
+    KTEST_EXPECT_EQ(t, io_test_pool_bytes(IO_TAG_INTERRUPT), io_pool);
+}
+
+static void nothing_after_deregister_on_msix(struct ktest *t) { guarantee_on(t, 0, 5); }
+static void nothing_after_deregister_on_msi(struct ktest *t) { guarantee_on(t, IO_START_NO_MSIX, 1); }
+static void nothing_after_deregister_on_the_line(struct ktest *t) { guarantee_on(t, IO_START_NO_MSI, 0); }
+
+/* ---- the rule: disable the NIC's interrupts before deregistering ---- */
+
+static bool claimed_during_deregistration(void)
+{
+    struct ndis_interrupt *i = ndis_interrupt_from_handle(ntm.interrupt);
+    return i && __atomic_load_n(&i->claimed_while_deregistering, __ATOMIC_ACQUIRE) > 0;
+}
+
+static void deregister_only(struct ntm_state *s)
+{
+    NdisMDeregisterInterruptEx(s->interrupt);
+    s->interrupt = NULL;
+    ndis_raiser_stop(&raiser);
+    ntm_quiet();
+}
+
+/* Deterministic: a DPC held on CPU b keeps NDIS's deregistration waiting (it waits for running
+ * DPCs before it disconnects) until the ISR has claimed an interrupt the NIC raised meanwhile -
+ * the raiser runs on a third CPU. Needs three CPUs. */
+bool ndis_test_deregister_while_interrupting(struct ktest *t)
+{
+    if (KeQueryActiveProcessorCount(NULL) < 3) {
+        ktest_skip(t, "needs three CPUs: the halt, a running DPC, the NIC's interrupts (SMP=4)");
+        return false;
+    }
+    KAFFINITY here = th_pin_here();
+    ULONG b = 0;
+    while (((KAFFINITY)1 << b) & here)
+        b++;
+    memset(&ntm, 0, sizeof(ntm));
+    ntm.on_halt = deregister_only;
+    ntm.answer = (struct ntm_answer){.claim = TRUE, .targets = 1u << b};
+    NDIS_STATUS init;
+    PDEVICE_OBJECT nic = ntm_start(t, &init);
+    if (!nic || init != NDIS_STATUS_SUCCESS) {
+        th_unpin();
+        ntm_stop(nic);
+        return false;
+    }
+    ntm.hold_until = claimed_during_deregistration;
+    ntm.hold_dpc = true;
+    bool started = ndis_raiser_start(&raiser, granted_messages(), here | ((KAFFINITY)1 << b));
+    for (unsigned i = 0; i < 500000 && !__atomic_load_n(&ntm.dpc_holding, __ATOMIC_ACQUIRE); i++)
+        KeStallExecutionProcessor(10);
+    bool holding = ntm.dpc_holding;
+    ndis_adapter_stop(nic); /* NdisMDeregisterInterruptEx waits for the held DPC */
+    th_unpin();
+    ntm_stop(nic);
+    return started && holding;
+}
+
+static void deregister_while_interrupting_is_reported(struct ktest *t)
+{
+    uint64_t reports = ndis_deregistered_while_interrupting;
+    bool was_on = ke_verifier_set(KE_VERIFY_NDIS, false); /* a report, not a stop */
+    bool ran = ndis_test_deregister_while_interrupting(t);
+    ke_verifier_set(KE_VERIFY_NDIS, was_on);
+    if (!ran)
+        return;
+    KTEST_EXPECT_EQ(t, ndis_deregistered_while_interrupting, reports + 1);
+}
+
+KTEST_SUITE(ndis_guarantee, KTEST_CASE(nothing_after_deregister_on_msix), KTEST_CASE(nothing_after_deregister_on_msi),
+            KTEST_CASE(nothing_after_deregister_on_the_line), KTEST_CASE(deregister_while_interrupting_is_reported));
