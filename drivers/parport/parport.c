@@ -6,9 +6,11 @@
  * ni-parallel-ioctl_internal_* pages, IRP_MJ_INTERNAL_DEVICE_CONTROL, IRP_MJ_CREATE/_CLOSE;
  * docs/reference/IOCTL_INTERNAL_PARALLEL_CONNECT_INTERRUPT.md; QEMU 7.2 hw/char/parallel.c.
  *
- * Shape, as Windows' parport.sys: StartDevice (IRP_MN_START_DEVICE's job) takes the port range and
- * the interrupt from the resource lists, creates the FDO \Device\ParallelPort<n> on top of the PDO
- * and fills the driver's dispatch table: IRP_MJ_CREATE / _CLEANUP / _CLOSE (opens by
+ * Shape, as Windows' parport.sys - a WDM driver (docs/pnp.md): DriverEntry fills the dispatch
+ * table, AddDevice creates the FDO \Device\ParallelPort<n> on top of the PDO, IRP_MN_START_DEVICE
+ * takes the port range and the interrupt from the resource lists, QUERY_STOP / QUERY_REMOVE are
+ * refused while the port is in use, STOP / SURPRISE_REMOVAL / REMOVE revoke the clients before the
+ * interrupt goes (parport_pnp.c). The other requests: IRP_MJ_CREATE / _CLEANUP / _CLOSE (opens by
  * IoGetDeviceObjectPointer) and IRP_MJ_INTERNAL_DEVICE_CONTROL (the requests of parallel.h; only
  * kernel-mode drivers can send those). IRP_MJ_DEVICE_CONTROL is not handled: the internal
  * requests sent as ordinary device controls get STATUS_INVALID_DEVICE_REQUEST from the I/O
@@ -33,7 +35,9 @@
 
 #define PARPORT_IRQL_NOT_LESS_OR_EQUAL 0x0000000Au /* bugcodes.h IRQL_NOT_LESS_OR_EQUAL */
 
-static PDEVICE_OBJECT ports[PARPORT_MAX_PORTS];
+static PDEVICE_OBJECT ports[PARPORT_MAX_PORTS];       /* started ports, by number */
+static BOOLEAN numbers_used[PARPORT_MAX_PORTS];        /* numbers of ports that exist (AddDevice..REMOVE) */
+static VOID ParportForgetNumber(ULONG Number) { numbers_used[Number] = FALSE; }
 
 /* EnableConnectInterruptIoctl, a REG_DWORD in the port's device key: nonzero lets clients connect
  * ISRs (learn.microsoft.com: IOCTL_INTERNAL_PARALLEL_CONNECT_INTERRUPT). Windows' default, when
@@ -188,8 +192,10 @@ static PCM_PARTIAL_RESOURCE_DESCRIPTOR ParportFindResource(PCM_RESOURCE_LIST Lis
     return NULL;
 }
 
-static NTSTATUS ParportStartDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo, PCM_RESOURCE_LIST Raw,
-                                   PCM_RESOURCE_LIST Translated)
+/* IRP_MN_START_DEVICE, after the bus driver started the device: take the port range and the
+ * interrupt from the resource lists. The same FDO may be started again after a STOP (a
+ * rebalance), with other resources. */
+static NTSTATUS ParportStart(PPARPORT_EXTENSION Ext, PCM_RESOURCE_LIST Raw, PCM_RESOURCE_LIST Translated)
 {
     PCM_PARTIAL_RESOURCE_DESCRIPTOR port = ParportFindResource(Translated, CmResourceTypePort);
     PCM_PARTIAL_RESOURCE_DESCRIPTOR raw_port = ParportFindResource(Raw, CmResourceTypePort);
@@ -199,19 +205,118 @@ static NTSTATUS ParportStartDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT P
         DbgPrint("parport: no port range\n");
         return STATUS_INSUFFICIENT_RESOURCES;
     }
+    Ext->Controller = (PUCHAR)(ULONG_PTR)port->u.Port.Start.QuadPart;
+    Ext->SpanOfController = port->u.Port.Length;
+    Ext->OriginalController = raw_port ? raw_port->u.Port.Start : port->u.Port.Start;
+    Ext->HasInterrupt = irq != NULL;
+    Ext->Irql = DISPATCH_LEVEL; /* without an interrupt the lock is an ordinary spin lock */
+    if (irq) {
+        Ext->Vector = irq->u.Interrupt.Vector;
+        Ext->Irql = (KIRQL)irq->u.Interrupt.Level;
+        Ext->Affinity = irq->u.Interrupt.Affinity;
+        Ext->Mode = (irq->Flags & CM_RESOURCE_INTERRUPT_LATCHED) ? Latched : LevelSensitive;
+        Ext->RawIrq = raw_irq ? raw_irq->u.Interrupt.Vector : 0;
+    }
+    Ext->ConnectEnabled = ParportReadConnectSwitch(Ext->Pdo);
+    /* A known, quiet state: interrupts off, any raised line lowered. */
+    LptInterruptsOff(Ext->Controller);
+    (void)READ_PORT_UCHAR(LptRegister(Ext->Controller, LPT_STATUS));
+    KIRQL old = ParportLock(Ext);
+    Ext->Revoking = FALSE;
+    Ext->Removed = FALSE;
+    ParportUnlock(Ext, old);
+    Ext->Started = TRUE;
+    ports[Ext->PortNumber] = Ext->Self;
+    DbgPrint("parport: \\Device\\ParallelPort%u at 0x%x, IRQ %u (vector 0x%02x, IRQL %u)%s\n",
+             (unsigned)Ext->PortNumber, (unsigned)(ULONG_PTR)Ext->Controller, (unsigned)Ext->RawIrq,
+             (unsigned)Ext->Vector, Ext->Irql, Ext->HasInterrupt ? "" : " - no interrupt");
+    return STATUS_SUCCESS;
+}
+
+/* IRP_MN_STOP_DEVICE, IRP_MN_SURPRISE_REMOVAL, IRP_MN_REMOVE_DEVICE: clients first (they hold
+ * the interrupt object the disconnect frees; parport_pnp.c), then the interrupt, then the port. */
+static VOID ParportStopPort(PPARPORT_EXTENSION Ext)
+{
+    if (!Ext->Started)
+        return;
+    ParportRevokeClients(Ext); /* then STATUS_DELETE_PENDING for everything */
+    ParportDisconnectAll(Ext); /* whoever did not listen loses its ISR: the port goes away */
+    KeFlushQueuedDpcs();       /* our DpcForIsr may still be queued */
+    LptInterruptsOff(Ext->Controller);
+    ports[Ext->PortNumber] = NULL;
+    Ext->Started = FALSE;
+}
+
+static NTSTATUS ParportPassDown(PPARPORT_EXTENSION Ext, PIRP Irp)
+{
+    IoSkipCurrentIrpStackLocation(Irp);
+    return IoCallDriver(Ext->LowerDevice, Irp);
+}
+
+static NTSTATUS ParportCompletePnp(PIRP Irp, NTSTATUS Status)
+{
+    Irp->IoStatus.Status = Status;
+    IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    return Status;
+}
+
+/* IRP_MJ_PNP (learn.microsoft.com "Handling PnP IRPs"). DeviceObject is our FDO. */
+static NTSTATUS ParportDispatchPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+    PPARPORT_EXTENSION ext = DeviceObject->DeviceExtension;
+    PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
+    switch (stack->MinorFunction) {
+    case IRP_MN_START_DEVICE: {
+        if (!IoForwardIrpSynchronously(ext->LowerDevice, Irp))
+            return ParportCompletePnp(Irp, STATUS_UNSUCCESSFUL);
+        NTSTATUS status = Irp->IoStatus.Status;
+        if (NT_SUCCESS(status))
+            status = ParportStart(ext, stack->Parameters.StartDevice.AllocatedResources,
+                                  stack->Parameters.StartDevice.AllocatedResourcesTranslated);
+        return ParportCompletePnp(Irp, status);
+    }
+    case IRP_MN_QUERY_STOP_DEVICE:
+    case IRP_MN_QUERY_REMOVE_DEVICE: {
+        NTSTATUS status = ParportQueryRemove(ext); /* busy while a client holds the port */
+        if (!NT_SUCCESS(status)) {
+            DbgPrint("parport: %s refused: the port is in use\n",
+                     stack->MinorFunction == IRP_MN_QUERY_STOP_DEVICE ? "QUERY_STOP" : "QUERY_REMOVE");
+            return ParportCompletePnp(Irp, status); /* a failed query is not passed down */
+        }
+        Irp->IoStatus.Status = STATUS_SUCCESS;
+        return ParportPassDown(ext, Irp);
+    }
+    case IRP_MN_CANCEL_STOP_DEVICE:
+    case IRP_MN_CANCEL_REMOVE_DEVICE:
+        Irp->IoStatus.Status = STATUS_SUCCESS; /* nothing was changed at the query */
+        return ParportPassDown(ext, Irp);
+    case IRP_MN_STOP_DEVICE:
+    case IRP_MN_SURPRISE_REMOVAL:
+        ParportStopPort(ext);
+        Irp->IoStatus.Status = STATUS_SUCCESS;
+        return ParportPassDown(ext, Irp);
+    case IRP_MN_REMOVE_DEVICE: {
+        ParportStopPort(ext); /* (done already after a STOP or a SURPRISE_REMOVAL) */
+        Irp->IoStatus.Status = STATUS_SUCCESS;
+        NTSTATUS status = ParportPassDown(ext, Irp);
+        ParportForgetNumber(ext->PortNumber);
+        IoDetachDevice(ext->LowerDevice); /* what IoAttachDeviceToDeviceStack returned: the PDO */
+        IoDeleteDevice(DeviceObject);     /* a client's open file object keeps it until closed */
+        return status;
+    }
+    default: return ParportPassDown(ext, Irp); /* not ours: the status stays as the sender set it */
+    }
+}
+
+/* AddDevice: \Device\ParallelPort<n> on top of the PDO. No port access yet - the resources come
+ * with IRP_MN_START_DEVICE. */
+static NTSTATUS ParportAddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo)
+{
     ULONG number = 0;
-    while (number < PARPORT_MAX_PORTS && ports[number])
+    while (number < PARPORT_MAX_PORTS && numbers_used[number])
         number++;
     if (number == PARPORT_MAX_PORTS)
         return STATUS_INSUFFICIENT_RESOURCES;
-
-    /* No DriverEntry in irqlab: the dispatch table is filled here (the same every time). */
-    DriverObject->MajorFunction[IRP_MJ_CREATE] = ParportDispatchCreateClose;
-    DriverObject->MajorFunction[IRP_MJ_CLEANUP] = ParportDispatchCreateClose;
-    DriverObject->MajorFunction[IRP_MJ_CLOSE] = ParportDispatchCreateClose;
-    DriverObject->MajorFunction[IRP_MJ_INTERNAL_DEVICE_CONTROL] = ParportDispatchInternalDeviceControl;
-    DriverObject->MajorFunction[IRP_MJ_PNP] = ParportDispatchPnp; /* the query requests (parport_pnp.c) */
-
     WCHAR text[] = u"\\Device\\ParallelPort0";
     text[ARRAYSIZE(text) - 2] = (WCHAR)(u'0' + number);
     UNICODE_STRING name;
@@ -227,59 +332,41 @@ static NTSTATUS ParportStartDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT P
     ext->Self = fdo;
     ext->Pdo = Pdo;
     ext->PortNumber = number;
-    ext->Controller = (PUCHAR)(ULONG_PTR)port->u.Port.Start.QuadPart;
-    ext->SpanOfController = port->u.Port.Length;
-    ext->OriginalController = raw_port ? raw_port->u.Port.Start : port->u.Port.Start;
-    ext->HasInterrupt = irq != NULL;
-    ext->Irql = DISPATCH_LEVEL; /* without an interrupt the lock is an ordinary spin lock */
-    if (irq) {
-        ext->Vector = irq->u.Interrupt.Vector;
-        ext->Irql = (KIRQL)irq->u.Interrupt.Level;
-        ext->Affinity = irq->u.Interrupt.Affinity;
-        ext->Mode = (irq->Flags & CM_RESOURCE_INTERRUPT_LATCHED) ? Latched : LevelSensitive;
-        ext->RawIrq = raw_irq ? raw_irq->u.Interrupt.Vector : 0;
-    }
     KeInitializeSpinLock(&ext->StateLock);
     InitializeListHead(&ext->Clients);
     parport_owner_init(&ext->Owner);
-    ext->ConnectEnabled = ParportReadConnectSwitch(Pdo);
     IoInitializeDpcRequest(fdo, ParportDpcForIsr);
-
     ext->LowerDevice = IoAttachDeviceToDeviceStack(fdo, Pdo);
     if (!ext->LowerDevice) {
         IoDeleteDevice(fdo);
         return STATUS_NO_SUCH_DEVICE;
     }
-    /* A known, quiet state: interrupts off, any raised line lowered. */
-    LptInterruptsOff(ext->Controller);
-    (void)READ_PORT_UCHAR(LptRegister(ext->Controller, LPT_STATUS));
-
+    numbers_used[number] = TRUE;
     fdo->Flags |= DO_BUFFERED_IO;
     fdo->Flags &= ~DO_DEVICE_INITIALIZING;
-    ports[number] = fdo;
-    DbgPrint("parport: \\Device\\ParallelPort%u at 0x%x, IRQ %u (vector 0x%02x, IRQL %u)%s\n", (unsigned)number,
-             (unsigned)(ULONG_PTR)ext->Controller, (unsigned)ext->RawIrq, (unsigned)ext->Vector, ext->Irql,
-             ext->HasInterrupt ? "" : " - no interrupt");
     return STATUS_SUCCESS;
 }
 
-/* IRP_MN_STOP_DEVICE / IRP_MN_REMOVE_DEVICE: Fdo is our own device object, as in Windows. */
-static VOID ParportStopDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Fdo)
+static VOID ParportUnload(PDRIVER_OBJECT DriverObject)
 {
     UNREFERENCED_PARAMETER(DriverObject);
-    PPARPORT_EXTENSION ext = Fdo->DeviceExtension;
-    /* Clients first: they hold the interrupt object that the disconnect below frees. */
-    ParportRevokeClients(ext); /* then STATUS_DELETE_PENDING for everything */
-    ParportDisconnectAll(ext); /* whoever did not listen loses its ISR: the port goes away */
-    KeFlushQueuedDpcs();       /* our DpcForIsr may still be queued */
-    LptInterruptsOff(ext->Controller);
-    ports[ext->PortNumber] = NULL;
-    IoDetachDevice(ext->LowerDevice); /* what IoAttachDeviceToDeviceStack returned: the PDO */
-    IoDeleteDevice(Fdo);              /* a client's open file object keeps it until closed */
+    DbgPrint("parport: unloaded\n");
 }
 
-IRQLAB_DRIVER(parport, .Name = "parport", .IsaPnpId = "PNP0400", .StartDevice = ParportStartDevice,
-              .StopDevice = ParportStopDevice);
+static NTSTATUS ParportDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    UNREFERENCED_PARAMETER(RegistryPath);
+    DriverObject->MajorFunction[IRP_MJ_CREATE] = ParportDispatchCreateClose;
+    DriverObject->MajorFunction[IRP_MJ_CLEANUP] = ParportDispatchCreateClose;
+    DriverObject->MajorFunction[IRP_MJ_CLOSE] = ParportDispatchCreateClose;
+    DriverObject->MajorFunction[IRP_MJ_INTERNAL_DEVICE_CONTROL] = ParportDispatchInternalDeviceControl;
+    DriverObject->MajorFunction[IRP_MJ_PNP] = ParportDispatchPnp;
+    DriverObject->DriverExtension->AddDevice = ParportAddDevice;
+    DriverObject->DriverUnload = ParportUnload;
+    return STATUS_SUCCESS;
+}
+
+IRQLAB_DRIVER(parport, .Name = "parport", .IsaPnpId = "PNP0400", .DriverEntry = ParportDriverEntry);
 
 /* ---- the kernel's view (parport.h) ----------------------------------------------------------- */
 

@@ -43,7 +43,8 @@ typedef struct _PARPORT_EXTENSION {
     BOOLEAN DpcFreePending;  /* a DIRQL free found waiters: the DPC hands the port over */
     BOOLEAN DpcCheckPending; /* a DIRQL free left the port idle: the DPC runs the deferred checks */
     BOOLEAN ConnectEnabled;
-    BOOLEAN Revoking; /* StopDevice is telling the clients: no new CONNECT or ALLOCATE */
+    BOOLEAN Started;  /* between IRP_MN_START_DEVICE and STOP / SURPRISE_REMOVAL / REMOVE */
+    BOOLEAN Revoking; /* the stop is telling the clients: no new CONNECT or ALLOCATE */
     BOOLEAN Removed;  /* clients revoked: requests fail with STATUS_DELETE_PENDING */
     uint64_t Interrupts, Unclaimed, DeferredPasses, Opens, Closes;
     uint64_t RevokedClients; /* clients still connected after being told: revoked by force */
@@ -77,7 +78,6 @@ PARPORT_REQUEST_HANDLER ParportDisconnectInterrupt;
 VOID ParportDisconnectAll(PPARPORT_EXTENSION Ext);
 
 /* parport_pnp.c: the port going away. PASSIVE_LEVEL. */
-DRIVER_DISPATCH ParportDispatchPnp;
 /* STATUS_DEVICE_BUSY while the port is allocated, waited for or has clients connected. */
 NTSTATUS ParportQueryRemove(PPARPORT_EXTENSION Ext);
 /* StopDevice's first step: tell the clients (they disconnect and close), then mark the port

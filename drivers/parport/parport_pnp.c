@@ -16,11 +16,9 @@
  *      the port ISR never calls them again, their allocation dropped; said on the console.
  * Only then does StopDevice disconnect the interrupt.
  *
- * The query requests: IRP_MJ_PNP with QUERY_STOP / QUERY_REMOVE is answered from the port's
- * state (parport_check_query_remove: STATUS_DEVICE_BUSY while allocated, waited for or
- * connected), everything else goes down to the bus driver untouched. The PnP core's shim for
- * driver-table entries (include/wdm.h IRQLAB_DRIVER) may ask the same through parport_query_remove
- * (parport.h) when it does not send the IRP.
+ * The query requests (parport.c's IRP_MJ_PNP dispatch): QUERY_STOP / QUERY_REMOVE are answered
+ * from the port's state (parport_check_query_remove: STATUS_DEVICE_BUSY while allocated, waited
+ * for or connected); parport_query_remove (parport.h) gives the same answer to kernel code.
  */
 #include "parport_internal.h"
 #include "parport_rules.h"
@@ -37,28 +35,6 @@ NTSTATUS ParportQueryRemove(PPARPORT_EXTENSION Ext)
     NTSTATUS status = ParportQueryRemoveLocked(Ext);
     ParportUnlock(Ext, old);
     return status;
-}
-
-NTSTATUS ParportDispatchPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
-{
-    PPARPORT_EXTENSION ext = DeviceObject->DeviceExtension;
-    PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
-    if (stack->MinorFunction == IRP_MN_QUERY_STOP_DEVICE || stack->MinorFunction == IRP_MN_QUERY_REMOVE_DEVICE) {
-        NTSTATUS status = ParportQueryRemove(ext);
-        if (!NT_SUCCESS(status)) {
-            DbgPrint("parport: %s refused: the port is in use\n",
-                     stack->MinorFunction == IRP_MN_QUERY_STOP_DEVICE ? "QUERY_STOP" : "QUERY_REMOVE");
-            Irp->IoStatus.Status = status;
-            IoCompleteRequest(Irp, IO_NO_INCREMENT);
-            return status; /* a failed query is not passed down */
-        }
-        Irp->IoStatus.Status = STATUS_SUCCESS;
-    } else if (stack->MinorFunction == IRP_MN_CANCEL_STOP_DEVICE ||
-               stack->MinorFunction == IRP_MN_CANCEL_REMOVE_DEVICE) {
-        Irp->IoStatus.Status = STATUS_SUCCESS; /* a cancel must succeed: nothing was changed */
-    }
-    IoSkipCurrentIrpStackLocation(Irp);
-    return IoCallDriver(ext->LowerDevice, Irp);
 }
 
 /* Step 2: tell every client, synchronously. */

@@ -7,13 +7,15 @@
  * listen is taken off the list by force. And IRP_MN_QUERY_REMOVE_DEVICE / QUERY_STOP_DEVICE are
  * refused (STATUS_DEVICE_BUSY) while the port is allocated or has clients connected.
  *
- * Every case stops LPT1 the way the PnP core does (io_device_stop -> StopDevice) and starts it
- * again; the checks are states and counts, never durations. */
+ * The PnP manager's stop and remove ask first and are refused while a client holds the port;
+ * the revocation is shown with the stop nobody can refuse (power-off's STOP without a query).
+ * The checks are states and counts, never durations. */
 #include "drivers/parport/parport.h"
 #include "drivers/parprint/parprint.h"
 #include "drivers/parwatch/parwatch.h"
 #include "include/parallel.h"
 #include "kernel/io/pnp.h"
+#include "kernel/io/pnp_internal.h" /* io_pnp_stop_for_shutdown: the stop nobody can refuse */
 #include "kernel/io/target_notify.h"
 #include "tests/ktest/par_helpers.h"
 #include "tests/ktest/ktest.h"
@@ -26,10 +28,10 @@
     if (!port || !par_test_status(port).has_interrupt)                                                                 \
         KTEST_SKIP((t), "needs LPT1 with its interrupt");
 
-/* Stop LPT1 (parport's StopDevice runs) and start it again with its driver. */
-static PDEVICE_OBJECT restart_port(PDEVICE_OBJECT pdo, bool *stopped)
+/* The stop nobody can refuse (power-off's: STOP without QUERY_STOP), then LPT1 started again. */
+static PDEVICE_OBJECT force_restart(PDEVICE_OBJECT pdo, bool *stopped)
 {
-    *stopped = NT_SUCCESS(io_device_stop(pdo));
+    *stopped = NT_SUCCESS(io_pnp_stop_for_shutdown(pdo));
     (void)io_device_start(pdo, IO_START_DRIVER);
     return parport_device(0);
 }
@@ -65,8 +67,13 @@ static void stop_tells_clients_before_the_interrupt_goes(struct ktest *t)
     KTEST_EXPECT_EQ(t, before.client_count, 2);
     KTEST_EXPECT_TRUE(t, before.allocated);
 
+    /* The PnP manager asks first: refused, nothing changes. */
+    KTEST_EXPECT_EQ(t, io_pnp_stop_device(pdo), STATUS_DEVICE_BUSY);
+    KTEST_EXPECT_TRUE(t, parwatch_connected());
+    KTEST_EXPECT_TRUE(t, parprint_is_open());
+
     bool stopped;
-    PDEVICE_OBJECT again = restart_port(pdo, &stopped);
+    PDEVICE_OBJECT again = force_restart(pdo, &stopped);
     KTEST_EXPECT_TRUE(t, stopped);
     /* Both clients heard it and left while the interrupt object was still theirs to use. */
     KTEST_EXPECT_FALSE(t, parwatch_connected());
@@ -118,11 +125,9 @@ static void a_client_that_does_not_listen_is_revoked(struct ktest *t)
                                       sizeof(info), NULL),
                     STATUS_SUCCESS);
 
-    bool stopped;
-    PDEVICE_OBJECT again = restart_port(pdo, &stopped);
-    KTEST_EXPECT_TRUE(t, stopped);
-    /* The old port's extension lives while our file object does: it says what it did, and every
-     * later call fails cleanly instead of touching what is gone. */
+    KTEST_EXPECT_EQ(t, io_pnp_stop_for_shutdown(pdo), STATUS_SUCCESS);
+    /* The stopped port's extension lives while our file object does: it says what it did, and
+     * every later call fails cleanly instead of touching what is gone. */
     struct parport_status old = par_test_status(port);
     KTEST_EXPECT_EQ(t, old.revoked_clients, 1);
     KTEST_EXPECT_EQ(t, old.client_count, 0);
@@ -132,7 +137,9 @@ static void a_client_that_does_not_listen_is_revoked(struct ktest *t)
                                       0, NULL),
                     STATUS_DELETE_PENDING);
     par_test_close(file);
-    /* The new port never calls the revoked ISR. */
+    (void)io_device_start(pdo, IO_START_DRIVER);
+    PDEVICE_OBJECT again = parport_device(0);
+    /* The restarted port never calls the revoked ISR. */
     uint64_t calls = deaf_calls;
     KTEST_ASSERT_NOT_NULL(t, again);
     KTEST_EXPECT_EQ(t, parwatch_start(PARWATCH_HONEST), STATUS_SUCCESS);
@@ -153,6 +160,10 @@ static void query_remove_refused_while_the_port_is_held(struct ktest *t)
     /* Connected. */
     KTEST_ASSERT_EQ(t, parwatch_start(PARWATCH_HONEST), STATUS_SUCCESS);
     KTEST_EXPECT_EQ(t, parport_query_remove(port), STATUS_DEVICE_BUSY);
+    /* Through the PnP manager: QUERY_REMOVE refused, CANCEL_REMOVE, LPT1 stays. */
+    KTEST_EXPECT_EQ(t, io_pnp_remove_device(parport_pdo(port)), STATUS_DEVICE_BUSY);
+    KTEST_EXPECT_TRUE(t, parport_device(0) == port);
+    KTEST_EXPECT_TRUE(t, parwatch_connected());
     KTEST_EXPECT_EQ(t, send_pnp(port, IRP_MN_QUERY_REMOVE_DEVICE), STATUS_DEVICE_BUSY);
     KTEST_EXPECT_EQ(t, send_pnp(port, IRP_MN_QUERY_STOP_DEVICE), STATUS_DEVICE_BUSY);
     parwatch_stop();
