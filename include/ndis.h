@@ -879,9 +879,12 @@ VOID NdisMOidRequestComplete(NDIS_HANDLE MiniportAdapterHandle, PNDIS_OID_REQUES
  *
  *     IRQLAB_NDIS_MINIPORT(e1000, E1000DriverEntry, .Name = "e1000", .VendorId = 0x8086, .DeviceId = 0x100E);
  *
- * The first start of a device calls DriverEntry (which calls NdisMRegisterMiniportDriver), then
- * MiniportInitializeEx with the device's translated resources; io_device_stop calls
- * MiniportHaltEx. Each entry has its own DRIVER_OBJECT, so DriverEntry runs once per entry. */
+ * The PnP manager calls DriverEntry (which calls NdisMRegisterMiniportDriver); as ndis.sys does,
+ * that installs NDIS's AddDevice, IRP_MJ_PNP dispatch and DriverUnload in the DRIVER_OBJECT, so
+ * IRP_MN_START_DEVICE becomes MiniportInitializeEx with the translated resources and STOP /
+ * REMOVE / SURPRISE_REMOVAL become MiniportHaltEx with their HaltAction (kernel/ndis/ndis_pnp.c).
+ * Each entry has its own DRIVER_OBJECT, so DriverEntry runs once per entry. NdisIrqlabStartDevice
+ * / NdisIrqlabStopDevice are the older StartDevice / StopDevice pair (still exported). */
 NTSTATUS NdisIrqlabStartDevice(PDRIVER_INITIALIZE DriverEntry, struct _DRIVER_OBJECT *DriverObject,
                                PDEVICE_OBJECT PhysicalDeviceObject, PCM_RESOURCE_LIST AllocatedResources,
                                PCM_RESOURCE_LIST AllocatedResourcesTranslated);
@@ -894,13 +897,7 @@ PCSTR NdisIrqlabAdapterName(NDIS_HANDLE MiniportAdapterHandle);
 VOID NdisIrqlabNameInterruptCauses(NDIS_HANDLE MiniportAdapterHandle, const PCSTR *Names, ULONG Count);
 VOID NdisIrqlabCountInterruptCause(NDIS_HANDLE MiniportAdapterHandle, ULONG Cause);
 
-#define IRQLAB_NDIS_MINIPORT(id, driver_entry, ...)                                                                    \
-    static NTSTATUS id##_NdisStartDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo, PCM_RESOURCE_LIST Raw,       \
-                                         PCM_RESOURCE_LIST Translated)                                                 \
-    {                                                                                                                  \
-        return NdisIrqlabStartDevice(driver_entry, DriverObject, Pdo, Raw, Translated);                                \
-    }                                                                                                                  \
-    IRQLAB_DRIVER(id, .StartDevice = id##_NdisStartDevice, .StopDevice = NdisIrqlabStopDevice, __VA_ARGS__)
+#define IRQLAB_NDIS_MINIPORT(id, driver_entry, ...) IRQLAB_DRIVER(id, .DriverEntry = driver_entry, __VA_ARGS__)
 
 /* The x64 layouts of the WDK (docs/reference/NDIS_MINIPORT_INTERRUPT_CHARACTERISTICS.md). */
 _Static_assert(sizeof(NDIS_OBJECT_HEADER) == 4, "NDIS_OBJECT_HEADER");

@@ -166,6 +166,8 @@ typedef struct _E1000_ADAPTER {
 /* Register accesses attempted after a surprise removal (none should be: the paths that run then
  * check SurpriseRemoved first); counted and not made. For tests. */
 extern volatile uint64_t e1000_absent_register_accesses;
+/* The HaltAction of the last MiniportHaltEx (-1: none yet). For tests. */
+extern volatile int e1000_last_halt_action;
 static inline ULONG E1000Read(PE1000_ADAPTER Adapter, ULONG Register)
 {
     if (__builtin_expect(Adapter->SurpriseRemoved, 0)) {

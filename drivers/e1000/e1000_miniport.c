@@ -181,6 +181,7 @@ static NDIS_STATUS E1000InitializeEx(NDIS_HANDLE MiniportAdapterHandle, NDIS_HAN
 static VOID E1000HaltEx(NDIS_HANDLE MiniportAdapterContext, NDIS_HALT_ACTION HaltAction)
 {
     PE1000_ADAPTER adapter = MiniportAdapterContext;
+    e1000_last_halt_action = HaltAction;
     if (HaltAction == NdisHaltDeviceSurpriseRemoved)
         adapter->SurpriseRemoved = true; /* also without the notification before */
     e1000_forget(adapter);

@@ -49,3 +49,4 @@ struct e1000_stats e1000_stats_of(PE1000_ADAPTER Adapter)
 }
 
 volatile uint64_t e1000_absent_register_accesses;
+volatile int e1000_last_halt_action = -1;

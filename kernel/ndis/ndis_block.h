@@ -126,6 +126,8 @@ struct ndis_adapter { /* NDIS_MINIPORT_BLOCK: the MiniportAdapterHandle */
     unsigned slot; /* index in the adapter table */
     struct ndis_driver *driver;
     PDEVICE_OBJECT fdo, pdo;
+    PDEVICE_OBJECT lower; /* what IoAttachDeviceToDeviceStack returned */
+    bool wdm;             /* added by the PnP manager (ndis_add_device): REMOVE deletes the FDO */
     PCM_RESOURCE_LIST raw, translated;
     char name[NDIS_ADAPTER_NAME_MAX]; /* "e1000 00:03.0" */
     volatile enum ndis_adapter_state state;

@@ -32,6 +32,10 @@ static KSPIN_LOCK tables_lock;
 static struct ndis_driver *drivers[NDIS_MAX_DRIVERS];
 static struct ndis_adapter *adapters[NDIS_MAX_ADAPTERS];
 
+static DRIVER_ADD_DEVICE ndis_add_device;
+static DRIVER_DISPATCH ndis_dispatch_pnp;
+static DRIVER_UNLOAD ndis_driver_unload;
+
 /* ---- drivers ------------------------------------------------------------------------------- */
 
 static struct ndis_driver *driver_for(PDRIVER_OBJECT driver_object)
@@ -88,6 +92,13 @@ NDIS_STATUS NdisMRegisterMiniportDriver(PDRIVER_OBJECT DriverObject, PUNICODE_ST
         return status;
     }
     *NdisMiniportDriverHandle = driver;
+    /* As ndis.sys does: NDIS is the PnP half of the miniport's driver. (A DRIVER_OBJECT without a
+     * DRIVER_EXTENSION - tests' own - is started through ndis_adapter_start instead.) */
+    if (DriverObject->DriverExtension) {
+        DriverObject->DriverExtension->AddDevice = ndis_add_device;
+        DriverObject->MajorFunction[IRP_MJ_PNP] = ndis_dispatch_pnp;
+        DriverObject->DriverUnload = ndis_driver_unload;
+    }
 
     /* "NDIS calls MiniportSetOptions from NdisMRegisterMiniportDriver" (before it returns). */
     if (driver->chars.SetOptionsHandler) {
@@ -224,6 +235,105 @@ static void delete_fdo(struct ndis_adapter *adapter)
     IoDeleteDevice(fdo);
 }
 
+/* What NDIS's AddDevice does: an FDO on top of the PDO, our block as its extension. */
+static NTSTATUS create_fdo(struct ndis_driver *driver, PDRIVER_OBJECT driver_object, PDEVICE_OBJECT pdo,
+                           struct ndis_adapter **out)
+{
+    struct io_pdo *p = io_pdo_from_device(pdo);
+    if (!p)
+        return STATUS_INVALID_PARAMETER;
+    PDEVICE_OBJECT fdo;
+    NTSTATUS status = IoCreateDevice(driver_object, sizeof(struct ndis_adapter), NULL, FILE_DEVICE_NETWORK,
+                                     FILE_DEVICE_SECURE_OPEN, FALSE, &fdo);
+    if (!NT_SUCCESS(status))
+        return status;
+    struct ndis_adapter *adapter = fdo->DeviceExtension; /* zeroed */
+    adapter->lower = IoAttachDeviceToDeviceStack(fdo, pdo);
+    if (!adapter->lower) {
+        IoDeleteDevice(fdo);
+        return STATUS_NO_SUCH_DEVICE;
+    }
+    adapter->magic = NDIS_ADAPTER_MAGIC;
+    adapter->driver = driver;
+    adapter->fdo = fdo;
+    adapter->pdo = pdo;
+    ksnprintf(adapter->name, sizeof(adapter->name), "%s %s", driver_object->Name ? driver_object->Name : "ndis",
+              p->name);
+    *out = adapter;
+    return STATUS_SUCCESS;
+}
+
+/* IRP_MN_START_DEVICE's work: MiniportInitializeEx with the translated resources, then the adapter
+ * runs. The block starts from scratch each time (a restarted adapter is initialized anew). On
+ * failure the adapter is not running and its slot is free again; the FDO stays. */
+static NTSTATUS initialize_adapter(struct ndis_adapter *adapter, PCM_RESOURCE_LIST raw, PCM_RESOURCE_LIST translated)
+{
+    /* (The block is kilobytes: keep the few fields that survive in locals, not a copy.) */
+    ULONG magic = adapter->magic;
+    struct ndis_driver *owner = adapter->driver;
+    PDEVICE_OBJECT fdo = adapter->fdo, pdo = adapter->pdo, lower = adapter->lower;
+    bool wdm = adapter->wdm;
+    char name[NDIS_ADAPTER_NAME_MAX];
+    memcpy(name, adapter->name, sizeof(name));
+    memset(adapter, 0, sizeof(*adapter));
+    adapter->magic = magic;
+    adapter->driver = owner;
+    adapter->fdo = fdo;
+    adapter->pdo = pdo;
+    adapter->lower = lower;
+    adapter->wdm = wdm;
+    memcpy(adapter->name, name, sizeof(adapter->name));
+    adapter->raw = raw;
+    adapter->translated = translated;
+    adapter->state = NDIS_ADAPTER_INITIALIZING;
+    KeInitializeEvent(&adapter->oid_done, NotificationEvent, FALSE);
+    ExInitializeFastMutex(&adapter->oid_lock);
+    ndis_receive_init(adapter);
+    if (!claim_slot(adapter)) {
+        log_error("ndis: %s: more than %d adapters", adapter->name, NDIS_MAX_ADAPTERS);
+        adapter->state = 0;
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    struct ndis_driver *driver = adapter->driver;
+
+    NDIS_MINIPORT_INIT_PARAMETERS init = {0};
+    init.Header.Type = NDIS_OBJECT_TYPE_MINIPORT_INIT_PARAMETERS;
+    init.Header.Revision = NDIS_MINIPORT_INIT_PARAMETERS_REVISION_1;
+    init.Header.Size = sizeof(init);
+    init.AllocatedResources = &translated->List[0].PartialResourceList;
+    init.IfIndex = adapter->slot + 1; /* interface indexes start at 1 */
+    init.NetLuid.Info.NetLuidIndex = adapter->slot;
+    init.NetLuid.Info.IfType = 6; /* IF_TYPE_ETHERNET_CSMACD */
+
+    NTSTATUS status = driver->chars.InitializeHandlerEx(adapter, driver->context, &init);
+    if (!NT_SUCCESS(status)) {
+        /* The miniport undoes its own work before failing - including its interrupt (DDI rule
+         * Init_RegisterInterrupt): NDIS cannot, it does not know what the device is doing. */
+        if (adapter->interrupt)
+            ndis_bugcheck(NDIS_BUGCHECK_HALT_WITHOUT_DEREGISTER, (ULONG_PTR)adapter, (ULONG_PTR)adapter->interrupt,
+                          (ULONG)status, "MiniportInitializeEx failed with its interrupt still registered");
+        if (adapter->shared_memory_bytes)
+            log_warn("ndis: %s: failed MiniportInitializeEx leaked %lu bytes of shared memory", adapter->name,
+                     (unsigned long)adapter->shared_memory_bytes);
+        log_error("ndis: %s: MiniportInitializeEx failed: 0x%08x", adapter->name, (unsigned)status);
+        release_slot(adapter);
+        adapter->state = 0;
+        return status;
+    }
+    if (!adapter->attributes_set)
+        /* Without registration attributes there is no context to halt the adapter with. */
+        ndis_bugcheck(NDIS_BUGCHECK_NO_REGISTRATION_ATTRIBUTES, (ULONG_PTR)adapter,
+                      (ULONG_PTR)driver->chars.InitializeHandlerEx, 0,
+                      "MiniportInitializeEx succeeded without calling NdisMSetMiniportAttributes");
+    adapter->state = NDIS_ADAPTER_RUNNING;
+    adapter->fdo->Flags &= ~DO_DEVICE_INITIALIZING;
+    ndis_bind(adapter); /* the stack learns the adapter (OIDs) and may send from now on */
+    return STATUS_SUCCESS;
+}
+
+/* The driver-table path without the PnP manager's AddDevice (NdisIrqlabStartDevice, tests'
+ * ndis_adapter_start): DriverEntry if not yet, an FDO, the initialization; the FDO goes with the
+ * halt. */
 static NTSTATUS start_adapter(PDRIVER_INITIALIZE driver_entry, PDRIVER_OBJECT driver_object, PDEVICE_OBJECT pdo,
                               PCM_RESOURCE_LIST raw, PCM_RESOURCE_LIST translated)
 {
@@ -246,69 +356,95 @@ static NTSTATUS start_adapter(PDRIVER_INITIALIZE driver_entry, PDRIVER_OBJECT dr
         log_error("ndis: %s: DriverEntry did not call NdisMRegisterMiniportDriver", driver_object->Name);
         return STATUS_UNSUCCESSFUL;
     }
-
-    /* What NDIS's AddDevice does: an FDO on top of the PDO, our block as its extension. */
-    PDEVICE_OBJECT fdo;
-    NTSTATUS status = IoCreateDevice(driver_object, sizeof(struct ndis_adapter), NULL, FILE_DEVICE_NETWORK,
-                                     FILE_DEVICE_SECURE_OPEN, FALSE, &fdo);
+    struct ndis_adapter *adapter;
+    NTSTATUS status = create_fdo(driver, driver_object, pdo, &adapter);
     if (!NT_SUCCESS(status))
         return status;
-    if (!IoAttachDeviceToDeviceStack(fdo, pdo)) {
-        IoDeleteDevice(fdo);
-        return STATUS_NO_SUCH_DEVICE;
-    }
-    struct ndis_adapter *adapter = fdo->DeviceExtension; /* zeroed */
-    adapter->magic = NDIS_ADAPTER_MAGIC;
-    adapter->driver = driver;
-    adapter->fdo = fdo;
-    adapter->pdo = pdo;
-    adapter->raw = raw;
-    adapter->translated = translated;
-    ksnprintf(adapter->name, sizeof(adapter->name), "%s %s", driver_object->Name ? driver_object->Name : "ndis",
-              p->name);
-    adapter->state = NDIS_ADAPTER_INITIALIZING;
-    KeInitializeEvent(&adapter->oid_done, NotificationEvent, FALSE);
-    ExInitializeFastMutex(&adapter->oid_lock);
-    ndis_receive_init(adapter);
-    if (!claim_slot(adapter)) {
-        log_error("ndis: %s: more than %d adapters", adapter->name, NDIS_MAX_ADAPTERS);
+    status = initialize_adapter(adapter, raw, translated);
+    if (!NT_SUCCESS(status))
         delete_fdo(adapter);
-        return STATUS_INSUFFICIENT_RESOURCES;
+    return status;
+}
+
+/* ---- NDIS as the miniport's PnP half (what ndis.sys puts into a miniport's DRIVER_OBJECT) ---- */
+
+static NTSTATUS ndis_add_device(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT PhysicalDeviceObject)
+{
+    struct ndis_driver *driver = driver_for(DriverObject);
+    if (!driver)
+        return STATUS_UNSUCCESSFUL;
+    struct ndis_adapter *adapter;
+    NTSTATUS status = create_fdo(driver, DriverObject, PhysicalDeviceObject, &adapter);
+    if (NT_SUCCESS(status))
+        adapter->wdm = true; /* the PnP manager removes it (IRP_MN_REMOVE_DEVICE), not the halt */
+    return status;
+}
+
+static NTSTATUS pass_down(struct ndis_adapter *adapter, PIRP irp)
+{
+    IoSkipCurrentIrpStackLocation(irp);
+    return IoCallDriver(adapter->lower, irp);
+}
+
+static NTSTATUS complete_pnp(PIRP irp, NTSTATUS status)
+{
+    irp->IoStatus.Status = status;
+    IoCompleteRequest(irp, IO_NO_INCREMENT);
+    return status;
+}
+
+/* IRP_MJ_PNP for every miniport's FDO: the reasons become MiniportHaltEx actions, MiniportDevice-
+ * PnPEventNotify or MiniportInitializeEx (ndis_pnp.c). The queries succeed: a miniport cannot
+ * refuse a stop or a removal in NDIS 6. */
+static NTSTATUS ndis_dispatch_pnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+    struct ndis_adapter *adapter = DeviceObject->DeviceExtension;
+    PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
+    switch (stack->MinorFunction) {
+    case IRP_MN_START_DEVICE: {
+        if (!IoForwardIrpSynchronously(adapter->lower, Irp))
+            return complete_pnp(Irp, STATUS_UNSUCCESSFUL);
+        NTSTATUS status = Irp->IoStatus.Status;
+        PCM_RESOURCE_LIST translated = stack->Parameters.StartDevice.AllocatedResourcesTranslated;
+        if (NT_SUCCESS(status))
+            status = translated && translated->Count
+                         ? initialize_adapter(adapter, stack->Parameters.StartDevice.AllocatedResources, translated)
+                         : STATUS_INSUFFICIENT_RESOURCES;
+        return complete_pnp(Irp, status);
     }
-
-    NDIS_MINIPORT_INIT_PARAMETERS init = {0};
-    init.Header.Type = NDIS_OBJECT_TYPE_MINIPORT_INIT_PARAMETERS;
-    init.Header.Revision = NDIS_MINIPORT_INIT_PARAMETERS_REVISION_1;
-    init.Header.Size = sizeof(init);
-    init.AllocatedResources = &translated->List[0].PartialResourceList;
-    init.IfIndex = adapter->slot + 1; /* interface indexes start at 1 */
-    init.NetLuid.Info.NetLuidIndex = adapter->slot;
-    init.NetLuid.Info.IfType = 6; /* IF_TYPE_ETHERNET_CSMACD */
-
-    status = driver->chars.InitializeHandlerEx(adapter, driver->context, &init);
-    if (!NT_SUCCESS(status)) {
-        /* The miniport undoes its own work before failing - including its interrupt (DDI rule
-         * Init_RegisterInterrupt): NDIS cannot, it does not know what the device is doing. */
-        if (adapter->interrupt)
-            ndis_bugcheck(NDIS_BUGCHECK_HALT_WITHOUT_DEREGISTER, (ULONG_PTR)adapter, (ULONG_PTR)adapter->interrupt,
-                          (ULONG)status, "MiniportInitializeEx failed with its interrupt still registered");
-        if (adapter->shared_memory_bytes)
-            log_warn("ndis: %s: failed MiniportInitializeEx leaked %lu bytes of shared memory", adapter->name,
-                     (unsigned long)adapter->shared_memory_bytes);
-        log_error("ndis: %s: MiniportInitializeEx failed: 0x%08x", adapter->name, (unsigned)status);
-        release_slot(adapter);
-        delete_fdo(adapter);
+    case IRP_MN_STOP_DEVICE: (void)ndis_pnp_event(adapter->pdo, NDIS_PNP_STOP); break;
+    case IRP_MN_SURPRISE_REMOVAL: (void)ndis_pnp_event(adapter->pdo, NDIS_PNP_SURPRISE); break;
+    case IRP_MN_REMOVE_DEVICE: {
+        (void)ndis_pnp_event(adapter->pdo, NDIS_PNP_REMOVE); /* nothing to do after STOP / SURPRISE */
+        Irp->IoStatus.Status = STATUS_SUCCESS;
+        PDEVICE_OBJECT lower = adapter->lower;
+        NTSTATUS status = pass_down(adapter, Irp);
+        adapter->magic = 0;
+        IoDetachDevice(lower);
+        IoDeleteDevice(DeviceObject);
         return status;
     }
-    if (!adapter->attributes_set)
-        /* Without registration attributes there is no context to halt the adapter with. */
-        ndis_bugcheck(NDIS_BUGCHECK_NO_REGISTRATION_ATTRIBUTES, (ULONG_PTR)adapter,
-                      (ULONG_PTR)driver->chars.InitializeHandlerEx, 0,
-                      "MiniportInitializeEx succeeded without calling NdisMSetMiniportAttributes");
-    adapter->state = NDIS_ADAPTER_RUNNING;
-    fdo->Flags &= ~DO_DEVICE_INITIALIZING;
-    ndis_bind(adapter); /* the stack learns the adapter (OIDs) and may send from now on */
-    return STATUS_SUCCESS;
+    case IRP_MN_QUERY_STOP_DEVICE:
+    case IRP_MN_QUERY_REMOVE_DEVICE:
+    case IRP_MN_CANCEL_STOP_DEVICE:
+    case IRP_MN_CANCEL_REMOVE_DEVICE: break;
+    default: return pass_down(adapter, Irp); /* not ours: the status stays as the sender set it */
+    }
+    Irp->IoStatus.Status = STATUS_SUCCESS;
+    return pass_down(adapter, Irp);
+}
+
+/* DriverUnload: after the PnP manager removed every adapter of the driver. The miniport's
+ * MiniportDriverUnload (it calls NdisMDeregisterMiniportDriver), else NDIS deregisters for it,
+ * so the next DriverEntry can register again. */
+static VOID ndis_driver_unload(PDRIVER_OBJECT DriverObject)
+{
+    struct ndis_driver *driver = driver_for(DriverObject);
+    if (driver && driver->chars.UnloadHandler)
+        driver->chars.UnloadHandler(DriverObject);
+    driver = driver_for(DriverObject);
+    if (driver)
+        NdisMDeregisterMiniportDriver(driver);
 }
 
 VOID ndis_halt_adapter(struct ndis_adapter *adapter, NDIS_HALT_ACTION action)
@@ -329,7 +465,9 @@ VOID ndis_halt_adapter(struct ndis_adapter *adapter, NDIS_HALT_ACTION action)
         log_warn("ndis: %s: MiniportHaltEx leaked %lu bytes of shared memory", adapter->name,
                  (unsigned long)adapter->shared_memory_bytes);
     release_slot(adapter);
-    delete_fdo(adapter);
+    adapter->state = 0; /* halted; a WDM FDO waits for the next START or the REMOVE */
+    if (!adapter->wdm)
+        delete_fdo(adapter);
 }
 
 NTSTATUS NdisIrqlabStartDevice(PDRIVER_INITIALIZE DriverEntry, PDRIVER_OBJECT DriverObject,

@@ -138,6 +138,44 @@ static void e1000_shutdown_quiets_the_nic(struct ktest *t)
     KTEST_EXPECT_EQ(t, io_device_start(pdo, IO_START_DRIVER), STATUS_SUCCESS);
 }
 
+/* The same through the PnP manager (kernel/io/pnp_state.c): NDIS's own AddDevice / IRP_MJ_PNP
+ * (installed by NdisMRegisterMiniportDriver) turns each IRP into the documented call. */
+static void pnp_manager_irps_reach_the_miniport(struct ktest *t)
+{
+    PE1000_ADAPTER a;
+    struct ndis_adapter *n = e1000_ndis(&a);
+    if (!n)
+        KTEST_SKIP(t, "needs -device e1000 or -device e1000e");
+    PDEVICE_OBJECT pdo = n->pdo;
+    struct pci_device *pci = io_pdo_from_device(pdo)->pci;
+    unsigned adapters = e1000_adapter_count();
+    uint64_t pool = io_test_pool_bytes(NDIS_TAG_INTERRUPT);
+
+    KTEST_ASSERT_EQ(t, io_pnp_stop_device(pdo), STATUS_SUCCESS); /* QUERY_STOP + STOP */
+    KTEST_EXPECT_EQ(t, e1000_last_halt_action, NdisHaltDeviceStopped);
+    KTEST_EXPECT_EQ(t, e1000_adapter_count(), adapters - 1);
+    KTEST_ASSERT_EQ(t, io_pnp_start_device(pdo, NULL), STATUS_SUCCESS); /* the same FDO, started again */
+    KTEST_EXPECT_EQ(t, e1000_adapter_count(), adapters);
+
+    KTEST_ASSERT_EQ(t, io_pnp_disable_device(pdo), STATUS_SUCCESS); /* QUERY_REMOVE + REMOVE */
+    KTEST_EXPECT_EQ(t, e1000_last_halt_action, NdisHaltDeviceDisabled);
+    KTEST_EXPECT_EQ(t, io_connections_of(pdo), 0);
+    KTEST_ASSERT_EQ(t, io_pnp_start_device(pdo, NULL), STATUS_SUCCESS); /* AddDevice + START */
+    KTEST_EXPECT_EQ(t, e1000_adapter_count(), adapters);
+
+    uint64_t absent = e1000_absent_register_accesses;
+    KTEST_ASSERT_EQ(t, io_pnp_surprise_remove_device(pdo), STATUS_SUCCESS); /* the PDO is gone too */
+    KTEST_EXPECT_EQ(t, e1000_last_halt_action, NdisHaltDeviceSurpriseRemoved);
+    KTEST_EXPECT_EQ(t, e1000_absent_register_accesses, absent);
+    KTEST_EXPECT_EQ(t, e1000_adapter_count(), adapters - 1);
+    KTEST_EXPECT_LT(t, io_test_pool_bytes(NDIS_TAG_INTERRUPT), pool);
+    /* The NIC is still in QEMU: found again, as `devices rescan` does. */
+    KTEST_ASSERT_NOT_NULL(t, io_pnp_add_pci_function(pci));
+    KTEST_EXPECT_EQ(t, e1000_adapter_count(), adapters);
+    KTEST_EXPECT_EQ(t, io_test_pool_bytes(NDIS_TAG_INTERRUPT), pool);
+}
+
 KTEST_SUITE(ndis_pnp, KTEST_CASE(stop_halts_with_device_stopped), KTEST_CASE(remove_halts_with_device_disabled),
             KTEST_CASE(surprise_removal_notifies_then_halts), KTEST_CASE(shutdown_calls_shutdown_and_does_not_halt),
-            KTEST_CASE(e1000_surprise_removal_touches_no_register), KTEST_CASE(e1000_shutdown_quiets_the_nic));
+            KTEST_CASE(e1000_surprise_removal_touches_no_register), KTEST_CASE(e1000_shutdown_quiets_the_nic),
+            KTEST_CASE(pnp_manager_irps_reach_the_miniport));
