@@ -8,7 +8,8 @@
  *
  * Lifetime: an adapter block is the device extension of the FDO NDIS creates on top of the PDO
  * (IoCreateDevice + IoAttachDeviceToDeviceStack, as Windows' NDIS does in its AddDevice), so it
- * lives from NdisIrqlabStartDevice to the end of MiniportHaltEx. An interrupt block lives from
+ * lives from AddDevice to IRP_MN_REMOVE_DEVICE (through STOPs: each START initializes it anew);
+ * started without the PnP manager (ndis_adapter_start), to the end of MiniportHaltEx. An interrupt block lives from
  * NdisMRegisterInterruptEx to NdisMDeregisterInterruptEx.
  */
 #ifndef IRQLAB_NDIS_BLOCK_H

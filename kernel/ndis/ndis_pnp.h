@@ -1,12 +1,11 @@
 /* kernel/ndis/ndis_pnp.h - NDIS taking an adapter away for a PnP or power reason (ndis_pnp.c).
  *
- * The entry for the PnP core (kernel/io/pnp*.c): for a device whose driver-table entry is an NDIS
- * miniport (StopDevice == NdisIrqlabStopDevice), call ndis_pnp_event with the reason instead of
- * StopDevice, which can only say "stop":
- *   IRP_MN_STOP_DEVICE          NDIS_PNP_STOP      (what NdisIrqlabStopDevice does)
- *   IRP_MN_REMOVE_DEVICE        NDIS_PNP_REMOVE
- *   IRP_MN_SURPRISE_REMOVAL     NDIS_PNP_SURPRISE  (the adapter is gone afterwards; the REMOVE
- *                                                   that follows finds nothing to do)
+ * NDIS's IRP_MJ_PNP dispatch (ndis_driver.c, installed by NdisMRegisterMiniportDriver) calls it
+ * for the IRPs:
+ *   IRP_MN_STOP_DEVICE          NDIS_PNP_STOP
+ *   IRP_MN_REMOVE_DEVICE        NDIS_PNP_REMOVE    (nothing to do after a STOP or a SURPRISE_REMOVAL)
+ *   IRP_MN_SURPRISE_REMOVAL     NDIS_PNP_SURPRISE
+ * and it is the entry for power-off, which is not an IRP_MJ_PNP request:
  *   `poweroff`                  NDIS_PNP_SHUTDOWN  (MiniportShutdownEx; the adapter stays, with
  *                                                   its interrupt registered: nothing to release
  *                                                   on a machine that is going away)
