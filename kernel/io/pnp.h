@@ -201,6 +201,8 @@ void io_pnp_unlock(void);
 KIRQL io_lock(void);
 void io_unlock(KIRQL old);
 
+/* "MSI x1, vector 0x40 (IRQL 4) -> CPU 0": the device's interrupt resources in one line. */
+void io_pnp_describe_interrupt(const struct io_pdo *pdo, char *buf, size_t size);
 /* The device table for people (shell `devices`, boot log): one line per PDO. */
 void io_pnp_print(void);
 /* Stop every started device (drivers' StopDevice / MiniportHaltEx), last started first. */
