@@ -456,7 +456,7 @@ static NTSTATUS EduAddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo)
 static VOID EduUnload(PDRIVER_OBJECT DriverObject)
 {
     UNREFERENCED_PARAMETER(DriverObject);
-    DbgPrint("edu: unloaded\n");
+    DbgPrint("edu: DriverUnload\n");
 }
 
 static NTSTATUS EduDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)

@@ -13,9 +13,8 @@
  *                                    0xCE, P1 = 0, P2 = 0, P3 = the device object, P4 = the driver
  *
  * pnp_unload.a_clean_unload_is_quiet (an ordinary suite) runs the same driver without a leak.
- * The driver, "pnpleaky", is a WDM driver-table entry for edu's ids placed after edu (tests link
- * after drivers), so at boot edu wins; a case unloads edu and starts the device again, and the
- * next matching driver - this one - gets it.
+ * The driver, "pnpleaky", is a WDM driver-table entry for edu's ids that starts on demand
+ * (IRQLAB_DRIVER_DEMAND_START): a case unloads edu and loads pnpleaky, which gets the devices.
  */
 #include "include/wdm.h"
 #include "kernel/io/pnp.h"
@@ -25,7 +24,6 @@
 
 enum leak { LEAK_NOTHING, LEAK_INTERRUPT, LEAK_DEVICE };
 static enum leak leak_mode;
-static bool armed; /* only a case hands the device to this driver */
 
 typedef struct {
     PDEVICE_OBJECT Lower;
@@ -91,8 +89,6 @@ static NTSTATUS LeakyPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 
 static NTSTATUS LeakyAddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo)
 {
-    if (!armed)
-        return STATUS_NO_SUCH_DEVICE; /* at boot (nodriver=edu): not for us */
     PDEVICE_OBJECT fdo;
     NTSTATUS status = IoCreateDevice(DriverObject, sizeof(LEAKY_EXTENSION), NULL, FILE_DEVICE_UNKNOWN, 0, FALSE, &fdo);
     if (!NT_SUCCESS(status))
@@ -113,10 +109,11 @@ static NTSTATUS LeakyDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING Re
     return STATUS_SUCCESS;
 }
 
+/* Demand start: never loaded at boot, only by `drivers load pnpleaky` (io_driver_load). */
 IRQLAB_DRIVER(pnpleaky, .Name = "pnpleaky", .VendorId = IO_TEST_EDU_VENDOR, .DeviceId = IO_TEST_EDU_DEVICE,
-              .DriverEntry = LeakyDriverEntry);
+              .Flags = IRQLAB_DRIVER_DEMAND_START, .DriverEntry = LeakyDriverEntry);
 
-/* Hand the first edu device to pnpleaky, then unload pnpleaky. */
+/* Hand the edu devices to pnpleaky (edu unloaded, pnpleaky loaded), then unload pnpleaky. */
 static void unload_leaky(struct ktest *t, enum leak mode)
 {
     PDEVICE_OBJECT pdo = io_pdo_find_pci(IO_TEST_EDU_VENDOR, IO_TEST_EDU_DEVICE, 0);
@@ -125,8 +122,7 @@ static void unload_leaky(struct ktest *t, enum leak mode)
         return;
     }
     leak_mode = mode;
-    armed = true;
-    if (!NT_SUCCESS(io_driver_unload("edu")) || !NT_SUCCESS(io_pnp_start_device(pdo, NULL)) ||
+    if (!NT_SUCCESS(io_driver_unload("edu")) || !NT_SUCCESS(io_driver_load("pnpleaky")) ||
         io_pnp_state_of(pdo) != IO_PNP_STARTED || !pdo->AttachedDevice ||
         strcmp(pdo->AttachedDevice->DriverObject->Name, "pnpleaky") != 0) {
         ktest_fail(t, __FILE__, __LINE__, "pnpleaky did not get the edu device");
@@ -139,25 +135,25 @@ static void unload_leaky(struct ktest *t, enum leak mode)
 static __attribute__((noipa)) void unload_with_interrupt_connected(struct ktest *t) { unload_leaky(t, LEAK_INTERRUPT); }
 static __attribute__((noipa)) void unload_with_device_object(struct ktest *t) { unload_leaky(t, LEAK_DEVICE); }
 
-/* The same driver, well behaved: the unload is quiet (the pnp suite's counterpart). */
+/* The same driver, well behaved: the unload is quiet, and edu gets its devices back. */
 static void a_clean_unload_is_quiet(struct ktest *t)
 {
     PDEVICE_OBJECT pdo = io_pdo_find_pci(IO_TEST_EDU_VENDOR, IO_TEST_EDU_DEVICE, 0);
     if (!pdo)
         KTEST_SKIP(t, "needs an edu device");
     leak_mode = LEAK_NOTHING;
-    armed = true;
+    KTEST_EXPECT_FALSE(t, io_driver_is_loaded("pnpleaky")); /* demand start: not at boot */
     KTEST_ASSERT_EQ(t, io_driver_unload("edu"), STATUS_SUCCESS);
-    KTEST_ASSERT_EQ(t, io_pnp_start_device(pdo, NULL), STATUS_SUCCESS);
+    KTEST_ASSERT_EQ(t, io_driver_load("pnpleaky"), STATUS_SUCCESS);
     KTEST_ASSERT_NOT_NULL(t, pdo->AttachedDevice);
     KTEST_EXPECT_STREQ(t, pdo->AttachedDevice->DriverObject->Name, "pnpleaky");
+    KTEST_EXPECT_EQ(t, io_pnp_state_of(pdo), IO_PNP_STARTED);
     KTEST_EXPECT_EQ(t, io_driver_unload("pnpleaky"), STATUS_SUCCESS);
     KTEST_EXPECT_NULL(t, pdo->AttachedDevice);
-    armed = false;
     KTEST_EXPECT_EQ(t, io_driver_load("edu"), STATUS_SUCCESS);
-    KTEST_EXPECT_EQ(t, io_driver_load("pnpleaky"), STATUS_SUCCESS); /* loaded; edu has the devices */
     KTEST_ASSERT_NOT_NULL(t, pdo->AttachedDevice);
     KTEST_EXPECT_STREQ(t, pdo->AttachedDevice->DriverObject->Name, "edu");
+    KTEST_EXPECT_EQ(t, io_pnp_state_of(pdo), IO_PNP_STARTED);
 }
 
 KTEST_MANUAL_SUITE(pnp_crash, KTEST_CASE(unload_with_interrupt_connected), KTEST_CASE(unload_with_device_object));
