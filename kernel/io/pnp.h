@@ -193,6 +193,9 @@ bool io_driver_is_loaded(const char *name);
 /* The shell's `drivers`: one line per driver with its state and devices. */
 void io_driver_print(void);
 
+/* MmMapIoSpace mappings not yet given back with MmUnmapIoSpace (map_io_space.c). */
+long io_mapping_count(void);
+
 /* The PnP lock (a KMUTEX, recursive for its owner). */
 void io_pnp_lock(void);
 void io_pnp_unlock(void);
