@@ -206,6 +206,9 @@ void io_unlock(KIRQL old);
 
 /* "MSI x1, vector 0x40 (IRQL 4) -> CPU 0": the device's interrupt resources in one line. */
 void io_pnp_describe_interrupt(const struct io_pdo *pdo, char *buf, size_t size);
+/* The shell's `irq`: one line per stopped PCI device with what its hardware says now - MSI /
+ * MSI-X off, MSI-X entries masked, the IOAPIC pin of its line masked (pnp_report.c). */
+void io_pnp_print_stopped(void);
 /* The device table for people (shell `devices`, boot log): one line per PDO. */
 void io_pnp_print(void);
 /* Stop every started device (drivers' StopDevice / MiniportHaltEx), last started first. */
