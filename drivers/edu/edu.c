@@ -456,7 +456,7 @@ static NTSTATUS EduAddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo)
 static VOID EduUnload(PDRIVER_OBJECT DriverObject)
 {
     UNREFERENCED_PARAMETER(DriverObject);
-    DbgPrint("edu: unloaded\n");
+    DbgPrint("edu: DriverUnload\n");
 }
 
 static NTSTATUS EduDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
@@ -480,6 +480,8 @@ NTSTATUS edu_raise(PDEVICE_OBJECT device, ULONG value)
     if (!device || value == 0)
         return STATUS_INVALID_PARAMETER;
     PEDU_EXTENSION edu = device->DeviceExtension;
+    if (!edu->Started || !edu->Registers)
+        return STATUS_DEVICE_NOT_READY; /* stopped: no registers mapped */
     WRITE_REGISTER_ULONG(EduRegister(edu, EDU_REG_INTERRUPT_RAISE), value);
     return STATUS_SUCCESS;
 }
@@ -500,7 +502,10 @@ VOID edu_get_counts(PDEVICE_OBJECT device, struct edu_counts *counts)
 {
     PEDU_EXTENSION edu = device->DeviceExtension;
     struct edu_copy copy = {edu, counts};
-    (void)KeSynchronizeExecution(edu->Interrupt, EduCopyCounts, &copy);
+    if (edu->Interrupt)
+        (void)KeSynchronizeExecution(edu->Interrupt, EduCopyCounts, &copy);
+    else
+        (void)EduCopyCounts(&copy); /* stopped: no ISR can run */
 }
 
 ULONG edu_connection_version(PDEVICE_OBJECT device)

@@ -171,6 +171,9 @@ NTSTATUS io_pnp_surprise_remove_device(PDEVICE_OBJECT pdo);
 /* REMOVE_DEVICE for a surprise-removed device once no handle to its stack is open; STATUS_PENDING
  * while one is (called again when the last one closes). */
 NTSTATUS io_pnp_finish_surprise_removal(PDEVICE_OBJECT pdo);
+/* A device object's last reference went (file_object.c): a surprise-removed stack waiting for
+ * its last handle gets its REMOVE_DEVICE from a work item. Any IRQL <= DISPATCH_LEVEL. */
+void io_pnp_reference_released(PDEVICE_OBJECT device);
 /* A PCI function found after boot (hot-plug, `devices rescan`): its PDO, resources, driver
  * started. NULL when the PDO table is full or the function already has a PDO. */
 PDEVICE_OBJECT io_pnp_add_pci_function(struct pci_device *dev);
@@ -193,6 +196,9 @@ bool io_driver_is_loaded(const char *name);
 /* The shell's `drivers`: one line per driver with its state and devices. */
 void io_driver_print(void);
 
+/* MmMapIoSpace mappings not yet given back with MmUnmapIoSpace (map_io_space.c). */
+long io_mapping_count(void);
+
 /* The PnP lock (a KMUTEX, recursive for its owner). */
 void io_pnp_lock(void);
 void io_pnp_unlock(void);
@@ -201,6 +207,11 @@ void io_pnp_unlock(void);
 KIRQL io_lock(void);
 void io_unlock(KIRQL old);
 
+/* "MSI x1, vector 0x40 (IRQL 4) -> CPU 0": the device's interrupt resources in one line. */
+void io_pnp_describe_interrupt(const struct io_pdo *pdo, char *buf, size_t size);
+/* The shell's `irq`: one line per stopped PCI device with what its hardware says now - MSI /
+ * MSI-X off, MSI-X entries masked, the IOAPIC pin of its line masked (pnp_report.c). */
+void io_pnp_print_stopped(void);
 /* The device table for people (shell `devices`, boot log): one line per PDO. */
 void io_pnp_print(void);
 /* Stop every started device (drivers' StopDevice / MiniportHaltEx), last started first. */

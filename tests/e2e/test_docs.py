@@ -77,6 +77,7 @@ REQUIRED = {
         "PARALLEL_INTERRUPT_INFORMATION", "PARALLEL_PORT_INFORMATION", "IoRegisterPlugPlayNotification",
         "IoUnregisterPlugPlayNotificationEx", "IoReportTargetDeviceChange",
     ],
+    "Plug and Play (docs/pnp.md)": ["IoForwardIrpSynchronously", "DRIVER_ADD_DEVICE", "DRIVER_UNLOAD"],
     "legacy connect, active state, NMI": [
         "IoConnectInterrupt", "IoDisconnectInterrupt", "IoGetAffinityInterrupt", "IoReportInterruptActive",
         "IoReportInterruptInactive", "IO_REPORT_INTERRUPT_ACTIVE_STATE_PARAMETERS", "KeRegisterNmiCallback",
