@@ -18,8 +18,8 @@
  *   interrupt         NdisMRegisterInterruptEx (messages if granted, else the line); causes are
  *                     still masked, so an ISR called now (shared line) finds nothing of ours
  *   enable            mode-specific set-up (IVAR, moderation), then unmask under the lock
- * Halt is the reverse (after a surprise removal without touching the NIC), with one QEMU 7.2 detail: an e1000e must not lose MSI-X within the
- * throttling window after its last message (docs/io-manager.md, "QEMU 7.2 quirks").
+ * Halt is the reverse (after a surprise removal without touching the NIC), with one QEMU 7.2 detail: an e1000e must not
+ * lose MSI-X within the throttling window after its last message (docs/io-manager.md, "QEMU 7.2 quirks").
  */
 #include "e1000.h"
 

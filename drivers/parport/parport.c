@@ -35,8 +35,8 @@
 
 #define PARPORT_IRQL_NOT_LESS_OR_EQUAL 0x0000000Au /* bugcodes.h IRQL_NOT_LESS_OR_EQUAL */
 
-static PDEVICE_OBJECT ports[PARPORT_MAX_PORTS];       /* started ports, by number */
-static BOOLEAN numbers_used[PARPORT_MAX_PORTS];        /* numbers of ports that exist (AddDevice..REMOVE) */
+static PDEVICE_OBJECT ports[PARPORT_MAX_PORTS]; /* started ports, by number */
+static BOOLEAN numbers_used[PARPORT_MAX_PORTS]; /* numbers of ports that exist (AddDevice..REMOVE) */
 static VOID ParportForgetNumber(ULONG Number) { numbers_used[Number] = FALSE; }
 
 /* EnableConnectInterruptIoctl, a REG_DWORD in the port's device key: nonzero lets clients connect

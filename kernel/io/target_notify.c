@@ -19,17 +19,17 @@
  */
 #include "kernel/io/target_notify.h"
 
+#include "include/wdmguid.h"
 #include "kernel/console/log.h"
 #include "kernel/io/pnp.h"
 #include "kernel/lib/string.h"
-#include "include/wdmguid.h"
 
 #define IO_MAX_TARGET_NOTIFICATIONS 32
 
 struct io_notify_entry {
     bool used;
-    bool unregistered; /* IoUnregisterPlugPlayNotificationEx came while a call was running */
-    unsigned calling;  /* calls running now */
+    bool unregistered;    /* IoUnregisterPlugPlayNotificationEx came while a call was running */
+    unsigned calling;     /* calls running now */
     PDEVICE_OBJECT stack; /* the PDO of the stack the file object is open on */
     PFILE_OBJECT file;
     PDRIVER_NOTIFICATION_CALLBACK_ROUTINE callback;
@@ -130,8 +130,8 @@ static void call_done(struct io_notify_entry *e)
 
 /* Call every callback on the stack with its own copy of `header` (FileObject = its own). With
  * `stop_on_failure`, the first failure ends the walk and is returned. */
-static NTSTATUS notify_stack(PDEVICE_OBJECT stack, const PLUGPLAY_NOTIFICATION_HEADER *header,
-                             size_t file_offset, bool stop_on_failure)
+static NTSTATUS notify_stack(PDEVICE_OBJECT stack, const PLUGPLAY_NOTIFICATION_HEADER *header, size_t file_offset,
+                             bool stop_on_failure)
 {
     bool called[IO_MAX_TARGET_NOTIFICATIONS] = {false};
     union {

@@ -86,7 +86,7 @@ struct ndis_interrupt { /* NDIS_MINIPORT_INTERRUPT_EX: the NdisInterruptHandle *
     ULONG cpu_count;        /* columns of dpcs[]: processor numbers 0 .. cpu_count - 1 */
     struct ndis_dpc *dpcs;  /* [message * cpu_count + cpu] */
     struct ndis_message_stats *stats;
-    volatile bool deregistering; /* no new DPCs from now on */
+    volatile bool deregistering;                   /* no new DPCs from now on */
     volatile uint64_t claimed_while_deregistering; /* ISR calls that returned TRUE meanwhile */
 };
 

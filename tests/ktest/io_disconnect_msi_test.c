@@ -87,8 +87,8 @@ static void no_isr_after_disconnect_while_interrupting(struct ktest *t)
     raising = false;
     KTEST_EXPECT_TRUE(t, th_join(thread, 30));
     th_unpin();
-    ktest_log(t, "%llu cycles, %llu ISR calls, %llu raises", (unsigned long long)cycles,
-              (unsigned long long)isr_calls, (unsigned long long)raises);
+    ktest_log(t, "%llu cycles, %llu ISR calls, %llu raises", (unsigned long long)cycles, (unsigned long long)isr_calls,
+              (unsigned long long)raises);
     KTEST_EXPECT_EQ(t, cycles, CYCLES);
     KTEST_EXPECT_EQ(t, not_called, 0);
     KTEST_EXPECT_EQ(t, after_return, 0);

@@ -15,12 +15,12 @@
  *                                    still interrupts (its ISR claims during the deregistration):
  *                                    0x7C, P1 = 0x100E, P4 = the claims (three CPUs: SMP=4)
  */
-#include "kernel/ndis/ndis_block.h"
-#include "kernel/lib/string.h"
-#include "tests/ktest/ktest.h"
-#include "tests/ktest/ndis_test_miniport.h"
-#include "tests/ktest/ndis_guarantee.h"
 #include "kernel/ke/verifier.h"
+#include "kernel/lib/string.h"
+#include "kernel/ndis/ndis_block.h"
+#include "tests/ktest/ktest.h"
+#include "tests/ktest/ndis_guarantee.h"
+#include "tests/ktest/ndis_test_miniport.h"
 
 static void nothing_at_halt(struct ntm_state *s) { UNREFERENCED_PARAMETER(s); }
 
@@ -119,6 +119,7 @@ static void crash_deregister_while_interrupting(struct ktest *t)
         KTEST_EXPECT_TRUE(t, false);
 }
 
-KTEST_MANUAL_SUITE(ndis_crash, KTEST_CASE(crash_deregister_while_interrupting), KTEST_CASE(crash_halt_without_deregister), KTEST_CASE(crash_deregister_while_running),
+KTEST_MANUAL_SUITE(ndis_crash, KTEST_CASE(crash_deregister_while_interrupting),
+                   KTEST_CASE(crash_halt_without_deregister), KTEST_CASE(crash_deregister_while_running),
                    KTEST_CASE(crash_synchronize_after_deregister), KTEST_CASE(crash_shared_memory_at_dispatch),
                    KTEST_CASE(crash_register_at_dispatch));

@@ -11,10 +11,10 @@
  * the line (io_device_start's resource flags), several cycles each, and the pool the interrupt
  * blocks and connections use is the same before and after. Counts, never durations. */
 #include "kernel/io/connect_interrupt.h"
-#include "kernel/lib/string.h"
 #include "kernel/io/io_tags.h"
 #include "kernel/io/pnp.h"
 #include "kernel/ke/verifier.h"
+#include "kernel/lib/string.h"
 #include "kernel/ndis/ndis_block.h"
 #include "kernel/ndis/ndis_verify.h"
 #include "tests/ktest/io_helpers.h"
@@ -24,7 +24,7 @@
 #include "tests/ktest/ndis_test_miniport.h"
 #include "tests/ktest/thread_helpers.h"
 
-#define CYCLES 25     /* one CPU: 5 (its raiser is a timer DPC, a tick per round) */
+#define CYCLES 25 /* one CPU: 5 (its raiser is a timer DPC, a tick per round) */
 #define ROUNDS_AFTER_RETURN 50
 
 static struct ndis_raiser raiser;
@@ -92,7 +92,7 @@ static void guarantee_on(struct ktest *t, unsigned start_flags, ULONG want)
         for (unsigned i = 0; i < 200000 && total(ntm.isr_calls) < isr0 + 3; i++)
             KeStallExecutionProcessor(10);
         KTEST_EXPECT_GE(t, total(ntm.isr_calls), isr0 + 3); /* it is interrupting */
-        ndis_adapter_stop(nic); /* MiniportHaltEx -> halt_while_interrupting */
+        ndis_adapter_stop(nic);                             /* MiniportHaltEx -> halt_while_interrupting */
         not_kept += !g.kept_interrupting;
         ntm_stop(nic);
         cycles++;

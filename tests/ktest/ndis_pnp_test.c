@@ -58,7 +58,7 @@ static void surprise_removal_notifies_then_halts(struct ktest *t)
 {
     halts_for(t, NDIS_PNP_SURPRISE, NdisHaltDeviceSurpriseRemoved);
     KTEST_EXPECT_EQ(t, ntm.pnp_event, NdisDevicePnPEventSurpriseRemoved);
-    KTEST_EXPECT_EQ(t, ntm.pnp_order, 1); /* first ... */
+    KTEST_EXPECT_EQ(t, ntm.pnp_order, 1);  /* first ... */
     KTEST_EXPECT_EQ(t, ntm.halt_order, 2); /* ... then the halt */
 }
 
@@ -77,7 +77,7 @@ static void shutdown_calls_shutdown_and_does_not_halt(struct ktest *t)
     KTEST_EXPECT_NOT_NULL(t, a->interrupt); /* still registered: the machine is going away */
     KTEST_EXPECT_EQ(t, ndis_pnp_event(nic, NDIS_PNP_SHUTDOWN), STATUS_SUCCESS);
     KTEST_EXPECT_EQ(t, ntm.shutdown_order, 1); /* once */
-    ntm_stop(nic); /* a test may still halt it */
+    ntm_stop(nic);                             /* a test may still halt it */
     KTEST_EXPECT_EQ(t, ntm.halt_action, NdisHaltDeviceStopped);
 }
 

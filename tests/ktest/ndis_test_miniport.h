@@ -68,7 +68,7 @@ NDIS_STATUS ntm_set_attributes(void);
 /* Register with ntm_characteristics, set ntm.msix and prepare the e1000e (IVAR, IMS). */
 NDIS_STATUS ntm_register(bool msi, bool sync_all);
 VOID ntm_deregister(void); /* quiet the device first, then NdisMDeregisterInterruptEx */
-void ntm_quiet(void);       /* every cause masked and cleared: the e1000e interrupts no more */
+void ntm_quiet(void);      /* every cause masked and cleared: the e1000e interrupts no more */
 
 /* Take the e1000e from its driver and run the test miniport on it; NULL (with a skip or a
  * failure recorded) if not possible. ntm_stop halts it and gives the e1000e back to its driver. */

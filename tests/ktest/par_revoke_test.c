@@ -17,8 +17,8 @@
 #include "kernel/io/pnp.h"
 #include "kernel/io/pnp_internal.h" /* io_pnp_stop_for_shutdown: the stop nobody can refuse */
 #include "kernel/io/target_notify.h"
-#include "tests/ktest/par_helpers.h"
 #include "tests/ktest/ktest.h"
+#include "tests/ktest/par_helpers.h"
 
 #define ISR_IN ((ULONG)sizeof(PARALLEL_INTERRUPT_SERVICE_ROUTINE))
 #define ISR_OUT ((ULONG)sizeof(PARALLEL_INTERRUPT_INFORMATION))
@@ -117,13 +117,13 @@ static void a_client_that_does_not_listen_is_revoked(struct ktest *t)
     KTEST_ASSERT_NOT_NULL(t, par_test_open(&file));
     PARALLEL_INTERRUPT_SERVICE_ROUTINE in = {.InterruptServiceRoutine = deaf_isr, .InterruptServiceContext = &in};
     PARALLEL_INTERRUPT_INFORMATION out;
-    KTEST_ASSERT_EQ(t, par_test_ioctl(port, file, IOCTL_INTERNAL_PARALLEL_CONNECT_INTERRUPT, &in, ISR_IN, &out,
-                                      ISR_OUT, NULL),
-                    STATUS_SUCCESS);
+    KTEST_ASSERT_EQ(
+        t, par_test_ioctl(port, file, IOCTL_INTERNAL_PARALLEL_CONNECT_INTERRUPT, &in, ISR_IN, &out, ISR_OUT, NULL),
+        STATUS_SUCCESS);
     PARALLEL_PORT_INFORMATION info;
-    KTEST_ASSERT_EQ(t, par_test_ioctl(port, file, IOCTL_INTERNAL_GET_PARALLEL_PORT_INFO, NULL, 0, &info,
-                                      sizeof(info), NULL),
-                    STATUS_SUCCESS);
+    KTEST_ASSERT_EQ(
+        t, par_test_ioctl(port, file, IOCTL_INTERNAL_GET_PARALLEL_PORT_INFO, NULL, 0, &info, sizeof(info), NULL),
+        STATUS_SUCCESS);
 
     KTEST_EXPECT_EQ(t, io_pnp_stop_for_shutdown(pdo), STATUS_SUCCESS);
     /* The stopped port's extension lives while our file object does: it says what it did, and
@@ -133,9 +133,9 @@ static void a_client_that_does_not_listen_is_revoked(struct ktest *t)
     KTEST_EXPECT_EQ(t, old.client_count, 0);
     KTEST_EXPECT_FALSE(t, old.connected);
     KTEST_EXPECT_FALSE(t, info.TryAllocatePort(info.Context));
-    KTEST_EXPECT_EQ(t, par_test_ioctl(port, file, IOCTL_INTERNAL_PARALLEL_DISCONNECT_INTERRUPT, &in, ISR_IN, NULL,
-                                      0, NULL),
-                    STATUS_DELETE_PENDING);
+    KTEST_EXPECT_EQ(
+        t, par_test_ioctl(port, file, IOCTL_INTERNAL_PARALLEL_DISCONNECT_INTERRUPT, &in, ISR_IN, NULL, 0, NULL),
+        STATUS_DELETE_PENDING);
     par_test_close(file);
     (void)io_device_start(pdo, IO_START_DRIVER);
     PDEVICE_OBJECT again = parport_device(0);

@@ -405,22 +405,20 @@ static void names(void **state)
 static void msi_retarget_plans(void **state)
 {
     (void)state;
-    struct pci_msi_layout edu = pci_msi_layout(0x0080);   /* 64-bit, 1 message, no masking */
+    struct pci_msi_layout edu = pci_msi_layout(0x0080);    /* 64-bit, 1 message, no masking */
     struct pci_msi_layout masked = pci_msi_layout(0x0180); /* 64-bit, per-vector masking */
     assert_false(edu.per_vector_masking);
     assert_true(masked.per_vector_masking);
     assert_int_equal(pci_msi_retarget_plan(&edu, 0xFEE00000, 0x41, 0xFEE00000, 0x41), PCI_MSI_RETARGET_NOTHING);
     /* Another CPU, same vector: the x86 re-aim. */
     assert_int_equal(pci_msi_retarget_plan(&edu, 0xFEE00000, 0x41, 0xFEE01000, 0x41), PCI_MSI_RETARGET_ADDRESS_LO);
-    assert_int_equal(pci_msi_retarget_plan(&masked, 0xFEE00000, 0x41, 0xFEE01000, 0x41),
-                     PCI_MSI_RETARGET_ADDRESS_LO);
+    assert_int_equal(pci_msi_retarget_plan(&masked, 0xFEE00000, 0x41, 0xFEE01000, 0x41), PCI_MSI_RETARGET_ADDRESS_LO);
     /* Data's upper 16 bits are not in the register. */
     assert_int_equal(pci_msi_retarget_plan(&edu, 0xFEE00000, 0x41, 0xFEE00000, 0x10041), PCI_MSI_RETARGET_NOTHING);
     /* A new vector or a new high dword: masked if it can be, else off and on. */
     assert_int_equal(pci_msi_retarget_plan(&masked, 0xFEE00000, 0x41, 0xFEE01000, 0x51), PCI_MSI_RETARGET_MASKED);
     assert_int_equal(pci_msi_retarget_plan(&edu, 0xFEE00000, 0x41, 0xFEE01000, 0x51), PCI_MSI_RETARGET_OFF_AND_ON);
-    assert_int_equal(pci_msi_retarget_plan(&edu, 0xFEE00000, 0x41, 0x1FEE00000ull, 0x41),
-                     PCI_MSI_RETARGET_OFF_AND_ON);
+    assert_int_equal(pci_msi_retarget_plan(&edu, 0xFEE00000, 0x41, 0x1FEE00000ull, 0x41), PCI_MSI_RETARGET_OFF_AND_ON);
 }
 
 int main(void)

@@ -76,8 +76,7 @@ bool pci_msi_retarget(struct pci_device *dev, uint64_t address, uint32_t data, u
     pci_msi_read(dev, &old_address, &old_data, NULL);
     struct pci_address a = dev->address;
     switch (pci_msi_retarget_plan(&l, old_address, old_data, address, data)) {
-    case PCI_MSI_RETARGET_NOTHING:
-        return true;
+    case PCI_MSI_RETARGET_NOTHING: return true;
     case PCI_MSI_RETARGET_ADDRESS_LO:
         /* The x86 case (the CPU is in the low dword, the vector in Data): Enable stays on. */
         pci_config_write32(a, msi_reg(dev, l.address_lo), (uint32_t)address);
@@ -94,8 +93,7 @@ bool pci_msi_retarget(struct pci_device *dev, uint64_t address, uint32_t data, u
         pci_rmw_unlock(flags);
         return true;
     }
-    case PCI_MSI_RETARGET_OFF_AND_ON:
-        break;
+    case PCI_MSI_RETARGET_OFF_AND_ON: break;
     }
     /* irqlab: never reached on x86 (a re-aim changes only the destination CPU); a message the
      * function raises in this window is lost, which is why the two paths above exist. */
