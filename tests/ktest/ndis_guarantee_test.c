@@ -7,12 +7,13 @@
  * The test miniport (ndis_test_miniport.c) claims every interrupt and asks for a DPC; its
  * MiniportHaltEx deregisters *without* quieting the e1000e, while ndis_raiser keeps the NIC
  * interrupting from another CPU (one CPU: from a timer DPC). After the return the NIC raises 50
- * more rounds of interrupts; the miniport's ISR and DPC counters must not move. On MSI-X, MSI and
- * the line (io_device_start's resource flags), several cycles each, and the pool the interrupt
- * blocks and connections use is the same before and after. Counts, never durations. */
+ * more rounds of interrupts; the miniport's ISR and DPC counters must not move. On MSI-X, MSI,
+ * the line and (pc) a line shared with another ISR (io_device_start's resource flags), 25 cycles each, and the pool the
+ * interrupt blocks and connections use is the same before and after. Counts, never durations. */
 #include "kernel/io/connect_interrupt.h"
 #include "kernel/io/io_tags.h"
 #include "kernel/io/pnp.h"
+#include "kernel/ke/interrupt.h"
 #include "kernel/ke/verifier.h"
 #include "kernel/lib/string.h"
 #include "kernel/ndis/ndis_block.h"
@@ -41,10 +42,30 @@ static uint64_t total(volatile uint64_t *counts)
     return n;
 }
 
+/* The shared-line case: another driver's ISR on the NIC's line (an edu taken onto its line).
+ * Until NDIS has deregistered it declines everything (the miniport's ISR silences the NIC); after
+ * that it is the one left on the line, so it silences the NIC's level interrupt itself and counts
+ * it - the line stays live and the NIC keeps interrupting on it, yet the miniport is not called. */
+static volatile bool sharer_takes_nic;
+static volatile uint64_t sharer_saw_nic;
+
+static BOOLEAN sharer_isr(PKINTERRUPT interrupt, PVOID context)
+{
+    UNREFERENCED_PARAMETER(interrupt);
+    UNREFERENCED_PARAMETER(context);
+    if (!__atomic_load_n(&sharer_takes_nic, __ATOMIC_ACQUIRE) || !ntm.regs)
+        return FALSE;
+    if (!READ_REGISTER_ULONG(&ntm.regs[0xC0 / 4])) /* ICR: reading clears it and drops the line */
+        return FALSE;
+    __atomic_fetch_add(&sharer_saw_nic, 1, __ATOMIC_RELAXED);
+    return TRUE;
+}
+
 static void halt_while_interrupting(struct ntm_state *s)
 {
     NdisMDeregisterInterruptEx(s->interrupt); /* the NIC was not told to stop */
     s->interrupt = NULL;
+    __atomic_store_n(&sharer_takes_nic, true, __ATOMIC_RELEASE);
     uint64_t isr = total(ntm.isr_calls), dpc = total(ntm.dpc_calls);
     g.kept_interrupting = ndis_raiser_wait_more(&raiser, ROUNDS_AFTER_RETURN);
     KeFlushQueuedDpcs(); /* a DPC wrongly queued meanwhile would have run by now */
@@ -52,6 +73,7 @@ static void halt_while_interrupting(struct ntm_state *s)
     g.dpc_after += total(ntm.dpc_calls) - dpc;
     ndis_raiser_stop(&raiser);
     ntm_quiet();
+    __atomic_store_n(&sharer_takes_nic, false, __ATOMIC_RELEASE);
 }
 
 static ULONG granted_messages(void)
@@ -109,6 +131,38 @@ static void guarantee_on(struct ktest *t, unsigned start_flags, ULONG want)
 static void nothing_after_deregister_on_msix(struct ktest *t) { guarantee_on(t, 0, 5); }
 static void nothing_after_deregister_on_msi(struct ktest *t) { guarantee_on(t, IO_START_NO_MSIX, 1); }
 static void nothing_after_deregister_on_the_line(struct ktest *t) { guarantee_on(t, IO_START_NO_MSI, 0); }
+
+/* pc: the e1000e (04.0) and the edus (03.0, 07.0) all reach IRQ 11 (hw/isa/piix3.c). */
+static void nothing_after_deregister_on_a_shared_line(struct ktest *t)
+{
+    PDEVICE_OBJECT nic = io_pdo_find_pci(IO_TEST_E1000E_VENDOR, IO_TEST_E1000E_DEVICE, 0);
+    PDEVICE_OBJECT edu = io_pdo_find_pci(IO_TEST_EDU_VENDOR, IO_TEST_EDU_DEVICE, 0);
+    if (!nic || !edu)
+        KTEST_SKIP(t, "needs -device e1000e and -device edu");
+    if (!io_test_take(edu, IO_START_NO_MSI))
+        KTEST_SKIP(t, "could not take the edu onto its line");
+    PKINTERRUPT sharer = NULL;
+    IO_CONNECT_INTERRUPT_PARAMETERS p = io_test_line(edu, sharer_isr, NULL, &sharer);
+    if (!NT_SUCCESS(IoConnectInterruptEx(&p))) {
+        io_test_give_back(edu);
+        KTEST_SKIP(t, "no line for the edu");
+    }
+    /* Same line as the NIC's? Its line vector is in the NIC's resources once it is on the line. */
+    if (!io_test_take(nic, IO_START_NO_MSI) || io_test_vector(io_test_interrupt(nic, 0, false)) != sharer->Vector) {
+        io_test_disconnect(CONNECT_LINE_BASED, sharer);
+        io_test_give_back(nic);
+        io_test_give_back(edu);
+        KTEST_SKIP(t, "the e1000e and the edu are on different lines here (pc shares IRQ 11)");
+    }
+    io_test_give_back(nic);
+    sharer_saw_nic = 0;
+    guarantee_on(t, IO_START_NO_MSI, 0);
+    ktest_log(t, "after the deregistrations the other ISR on the line took %llu NIC interrupts",
+              (unsigned long long)sharer_saw_nic);
+    KTEST_EXPECT_GT(t, sharer_saw_nic, 0); /* the shared line stayed live, the NIC interrupting */
+    io_test_disconnect(CONNECT_LINE_BASED, sharer);
+    io_test_give_back(edu);
+}
 
 /* ---- the rule: disable the NIC's interrupts before deregistering ---- */
 
@@ -173,4 +227,5 @@ static void deregister_while_interrupting_is_reported(struct ktest *t)
 }
 
 KTEST_SUITE(ndis_guarantee, KTEST_CASE(nothing_after_deregister_on_msix), KTEST_CASE(nothing_after_deregister_on_msi),
-            KTEST_CASE(nothing_after_deregister_on_the_line), KTEST_CASE(deregister_while_interrupting_is_reported));
+            KTEST_CASE(nothing_after_deregister_on_the_line), KTEST_CASE(nothing_after_deregister_on_a_shared_line),
+            KTEST_CASE(deregister_while_interrupting_is_reported));
