@@ -4,7 +4,7 @@
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
     from irqlab_qemu import run_qemu, kernel_elf
 
-    r = run_qemu(kernel_elf(), machine="q35", smp=4, boot="iso", cmdline="loglevel=debug",
+    r = run_qemu(kernel_elf(), machine="q35", smp=4, boot="iso", cmdline="loglevel=debug",  # or boot="uefi"
                  input_script=[("irqlab> ", "help\\n"), ("irqlab> ", "poweroff\\n")])
     r.status      # 33 = ke_exit(KE_EXIT_SUCCESS), 35 = failure, 0 = triple fault, -9 = killed
     r.serial      # everything the guest wrote to COM1, "\\r\\n" turned into "\\n"
@@ -33,6 +33,8 @@ import sys
 import tempfile
 import threading
 import time
+
+import irqlab_uefi
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 QEMU_BIN = "qemu-system-x86_64"
@@ -114,7 +116,9 @@ def iso_for(elf, cmdline=""):
     os.makedirs(cache, exist_ok=True)
     base = os.path.basename(elf)
     stamp = f"{st.st_mtime_ns}-{st.st_size}"
-    key = hashlib.sha1(cmdline.encode()).hexdigest()[:12]
+    # Whether GRUB's UEFI half was installed is part of the key: an ISO built without it boots
+    # under BIOS only (scripts/irqlab_uefi.py).
+    key = hashlib.sha1((cmdline + f"\0efi={irqlab_uefi.grub_efi_present()}").encode()).hexdigest()[:12]
     path = os.path.join(cache, f"{base}-{stamp}-{key}.iso")
     with _iso_lock:
         if os.path.exists(path):
@@ -191,8 +195,16 @@ def qemu_argv(elf=None, *, machine="pc", smp=1, boot="kernel", cmdline="", extra
             argv += ["-append", pvh_append(cmdline)]
     elif boot == "iso":
         argv += ["-cdrom", iso or iso_for(elf, cmdline), "-boot", "d"]
+    elif boot == "uefi":
+        # The same ISO under OVMF instead of SeaBIOS (scripts/irqlab_uefi.py): FirmwareMissing,
+        # naming the Debian package, if OVMF or GRUB's UEFI half is not installed.
+        irqlab_uefi.ovmf_paths()
+        irqlab_uefi.check_grub_efi()
+        iso = iso or iso_for(elf, cmdline)
+        irqlab_uefi.check_iso_boots_uefi(iso)
+        argv += irqlab_uefi.firmware_args() + ["-cdrom", iso, "-boot", "d"]
     else:
-        raise ValueError(f"boot must be kernel or iso, not {boot!r}")
+        raise ValueError(f"boot must be kernel, iso or uefi, not {boot!r}")
     argv += serial or []
     if isinstance(extra, str):
         extra = shlex.split(extra)

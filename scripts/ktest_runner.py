@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """ktest_runner - boot build/ktest.elf with `ktest=<glob>`, read its KTAP, judge it.
 
-  ktest_runner.py [--glob '*'] [--machine pc|q35] [--smp N] [--boot kernel|iso] [--cmdline 'msi=off']
+  ktest_runner.py [--glob '*'] [--machine pc|q35] [--smp N] [--boot kernel|iso|uefi] [--cmdline 'msi=off']
                   [--extra 'qemu args'] [--no-devices] [--timeout 60] [--elf build/ktest.elf]
                   [--log file]     (prints TAP; the devices of `make test` unless --no-devices)
 
@@ -308,7 +308,7 @@ def main():
     ap.add_argument("--glob", default="*")
     ap.add_argument("--machine", default="pc")
     ap.add_argument("--smp", default="1")
-    ap.add_argument("--boot", default="kernel", choices=["kernel", "iso"])
+    ap.add_argument("--boot", default="kernel", choices=["kernel", "iso", "uefi"])
     ap.add_argument("--accel", default="tcg", choices=["tcg", "kvm"])
     ap.add_argument("--mem", default="256M")
     ap.add_argument("--timeout", type=float, default=60, help="seconds allowed per test case")
