@@ -118,7 +118,8 @@ def iso_for(elf, cmdline=""):
     stamp = f"{st.st_mtime_ns}-{st.st_size}"
     # Whether GRUB's UEFI half was installed is part of the key: an ISO built without it boots
     # under BIOS only (scripts/irqlab_uefi.py).
-    key = hashlib.sha1((cmdline + f"\0efi={irqlab_uefi.grub_efi_present()}").encode()).hexdigest()[:12]
+    # So is boot/grub.cfg as it goes into the ISO (the command line included).
+    key = hashlib.sha1((grub_cfg_text(cmdline) + f"\0efi={irqlab_uefi.grub_efi_present()}").encode()).hexdigest()[:12]
     path = os.path.join(cache, f"{base}-{stamp}-{key}.iso")
     with _iso_lock:
         if os.path.exists(path):
