@@ -184,12 +184,15 @@ def pvh_append(cmdline):
 
 
 def qemu_argv(elf=None, *, machine="pc", smp=1, boot="kernel", cmdline="", extra=None, mem="256M",
-              accel="tcg", iso=None, serial=None):
-    """The QEMU argv (without the serial port unless `serial` is given as argv words)."""
+              accel="tcg", iso=None, serial=None, debug_exit=True):
+    """The QEMU argv (without the serial port unless `serial` is given as argv words).
+    debug_exit=False leaves out isa-debug-exit: ke_exit() then powers off through ACPI, which a
+    test can turn into a pause with -no-shutdown to look at the last screen (test_uefi.py)."""
     argv = [QEMU_BIN, "-machine", machine, "-smp", str(smp), "-m", str(mem)]
     argv += accel_args(accel)
-    argv += ["-no-reboot", "-display", "none", "-monitor", "none",
-             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+    argv += ["-no-reboot", "-display", "none", "-monitor", "none"]
+    if debug_exit:
+        argv += ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
     if boot == "kernel":
         argv += ["-kernel", elf]
         if cmdline:
@@ -262,7 +265,7 @@ class Qemu:
     """
 
     def __init__(self, elf, *, machine="pc", smp=1, boot="kernel", cmdline="", timeout=60, extra=None,
-                 mem="256M", accel="tcg", iso=None, stdin=False, log_path=None, terminal=False):
+                 mem="256M", accel="tcg", iso=None, stdin=False, log_path=None, terminal=False, debug_exit=True):
         """stdin=True: COM1 input comes from send(). terminal=True: COM1 output is also shown on
         our stdout (make gdb). Either way it is written to log_path."""
         self.timeout = timeout
@@ -280,7 +283,7 @@ class Qemu:
         else:
             serial = ["-chardev", f"file,id=com1,path={self.log_path},append=on", "-serial", "chardev:com1"]
         self.argv = qemu_argv(elf, machine=machine, smp=smp, boot=boot, cmdline=cmdline, extra=extra, mem=mem,
-                              accel=accel, iso=iso, serial=serial)
+                              accel=accel, iso=iso, serial=serial, debug_exit=debug_exit)
         self.proc = None
         self.started = None
         self.timed_out = False

@@ -43,22 +43,38 @@ static struct {
 } con;
 
 static char grid[FB_MAX_ROWS][FB_MAX_COLUMNS];
+/* What each cell shows now: its character, | SHOWN_CURSOR if underlined; 0 = unknown. A cell is
+ * drawn only when it must change, so after a jump scroll the blank parts of lines cost nothing. */
+static uint8_t shown[FB_MAX_ROWS][FB_MAX_COLUMNS];
+#define SHOWN_CURSOR 0x80u
 
 static void draw(unsigned column, unsigned row)
 {
-    if (con.mapped)
-        fb_surface_draw_cell(&con.surface, column, row, grid[row][column],
-                             column == con.column && row == con.row && !con.panic);
+    if (!con.mapped)
+        return;
+    bool cursor = column == con.column && row == con.row && !con.panic;
+    uint8_t want = (uint8_t)((uint8_t)grid[row][column] | (cursor ? SHOWN_CURSOR : 0));
+    if (shown[row][column] == want)
+        return;
+    shown[row][column] = want;
+    fb_surface_draw_cell(&con.surface, column, row, grid[row][column], cursor);
 }
 
 static void redraw_all(void)
 {
     if (!con.mapped)
         return;
-    fb_surface_clear_margins(&con.surface);
     for (unsigned r = 0; r < con.rows; r++)
         for (unsigned c = 0; c < con.columns; c++)
             draw(c, r);
+}
+
+/* New colours (or a screen never drawn): every cell and the margins. */
+static void repaint(void)
+{
+    memset(shown, 0, sizeof(shown));
+    fb_surface_clear_margins(&con.surface);
+    redraw_all();
 }
 
 static void clear_cells(unsigned row, unsigned from_column, unsigned to_column)
@@ -259,7 +275,7 @@ void fb_console_map(void)
     }
     con.surface.base = (uint8_t *)(uintptr_t)va;
     con.mapped = true;
-    redraw_all();
+    repaint();
 }
 
 void fb_console_enter_panic(void)
@@ -272,7 +288,7 @@ void fb_console_enter_panic(void)
     memset(grid, ' ', sizeof(grid));
     con.column = con.row = 0;
     con.scroll_top = con.rows > 2 * PANIC_PINNED_ROWS ? PANIC_PINNED_ROWS : 0;
-    redraw_all();
+    repaint();
 }
 
 bool fb_console_active(void) { return con.mapped; }
