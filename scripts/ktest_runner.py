@@ -29,6 +29,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import irqlab_qemu  # noqa: E402
+import irqlab_uefi  # noqa: E402
 from tap import Tap  # noqa: E402
 
 # Devices every in-guest run of `make test` gets, and `make check-ktest` by default: two edu
@@ -322,10 +323,14 @@ def main():
     log = args.log or os.path.join(os.path.dirname(os.path.abspath(args.elf)), "test-logs", "check-ktest.serial.log")
     os.makedirs(os.path.dirname(log), exist_ok=True)
     extra = ([] if args.no_devices else KTEST_DEVICES) + shlex.split(args.extra)
-    run = run_ktest(args.elf, args.glob, machine=args.machine, smp=args.smp, boot=args.boot,
-                    per_test_timeout=args.timeout, extra=extra, mem=args.mem, accel=args.accel, log_path=log,
-                    cmdline_extra=args.cmdline,
-                    on_line=(lambda line: print("  | " + line, flush=True)) if args.verbose else None)
+    try:
+        run = run_ktest(args.elf, args.glob, machine=args.machine, smp=args.smp, boot=args.boot,
+                        per_test_timeout=args.timeout, extra=extra, mem=args.mem, accel=args.accel, log_path=log,
+                        cmdline_extra=args.cmdline,
+                        on_line=(lambda line: print("  | " + line, flush=True)) if args.verbose else None)
+    except irqlab_uefi.FirmwareMissing as e:  # --boot uefi on a machine without OVMF / GRUB's UEFI half
+        print(f"ktest_runner: {e}", file=sys.stderr)
+        return 2
     tap = Tap()
     report(run, tap)
     rc = tap.finish()

@@ -18,6 +18,7 @@ struct fb_surface {
     uint8_t *base;           /* the mapped framebuffer; NULL until fb_console_map */
     unsigned columns, rows;  /* text cells */
     uint32_t fg_pixel, bg_pixel;
+    uint64_t pixel_pairs[4];  /* 32 bpp: two pixels per store, indexed by two font bits (left = bit 1) */
     uint8_t text_attribute;  /* VGA text mode: background << 4 | foreground */
 };
 
