@@ -33,8 +33,8 @@ import ktest_runner  # noqa: E402
 
 REPO = irqlab_qemu.REPO
 
-# (machine, cpus, boot). ISO boots (GRUB, ~0.5 s; under OVMF tens of seconds) are tested with one CPU; -kernel (PVH,
-# ~0.15 s) with one and four. --quick keeps only the first.
+# (machine, cpus, boot). ISO boots (GRUB, ~0.5 s; under OVMF tens of seconds) are tested with one
+# CPU; -kernel (PVH, ~0.15 s) with one and four. --quick keeps only the first.
 KTEST_MATRIX = [
     ("pc", 1, "kernel", ""),
     ("q35", 1, "kernel", ""),
