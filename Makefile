@@ -344,7 +344,7 @@ autograder:
 
 .PHONY: grade
 grade:
-	$(Q)$(PYTHON) scripts/grade.py '$(LAB)' $(if $(filter 1,$(SOLUTION)),--solution) \
+	$(Q)$(PYTHON) scripts/grade.py '$(LAB)' $(if $(filter 1,$(SOLUTION)),--solution) --boot $(BOOT) \
 	    --logs $(BUILD)/grade-logs $(if $(GRADE_MACHINES),--machines $(GRADE_MACHINES)) \
 	    $(if $(JUNIT),--junit '$(JUNIT)') $(if $(HIDDEN),--hidden '$(HIDDEN)')
 
@@ -412,7 +412,7 @@ help:
 	@echo '  make SANITIZE=1 ktest  the test kernel with UBSan and -fstack-protector-strong, in $(BUILD)/san/'
 	@echo '  make fuzz [FUZZ_SECONDS=60]   libFuzzer on the parsers and validators (tests/fuzz/)'
 	@echo '  make test-loaded [LOAD_TARGET=test LOAD_RUNS=1]   the same with every core busy (host-speed check)'
-	@echo '  make grade LAB=share-the-line [SOLUTION=1]   score a course lab (labs/, docs/labs/)'
+	@echo '  make grade LAB=share-the-line [SOLUTION=1] [BOOT=uefi]   score a course lab (labs/, docs/labs/)'
 	@echo '  make grade-all LAB=<lab> SUBMISSIONS=<dir>   grade a class: grades.csv, report.html [OUT= JOBS= HIDDEN= REGRADE=1]'
 	@echo '  make autograder LAB=<lab>                    Gradescope autograder zip (build/autograder/)'
 	@echo '  make classroom LAB=<lab> OUT=<dir>           starter repo with GitHub Actions / GitLab CI grading'
