@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""test_gdb - the debugging recipe of `make gdb` works on both boot paths.
+"""test_gdb - the debugging recipe of `make gdb` works on every boot path (kernel, iso, uefi).
 
 QEMU starts paused with a gdb stub on a free port; `gdb -batch` loads build/kernel.elf and
 scripts/irqlab.gdb exactly as `make gdb` does (irqlab_qemu.gdb_argv), stops at kernel_main
@@ -77,7 +77,7 @@ def session(t, boot):
     main = s.get("main", "")
     t.ok(re.search(r"kernel_main \(magic=", main), f"{boot}: stops at kernel_main (hbreak)", diag=diag)
     values = re.findall(r"^\$\d+ = (0x[0-9a-f]+)", main, re.M)
-    if boot == "iso":
+    if boot in ("iso", "uefi"):
         t.ok(values[:1] == [hex(MB2_MAGIC)], f"{boot}: magic == {hex(MB2_MAGIC)} (Multiboot2)", diag=main)
     else:
         t.ok(values[1:2] == [hex(PVH_MAGIC)], f"{boot}: *info == {hex(PVH_MAGIC)} (PVH start_info)", diag=main)
@@ -100,7 +100,7 @@ def session(t, boot):
 
 def main():
     t = Tap()
-    for boot in ("kernel", "iso"):
+    for boot in ("kernel", "iso", "uefi"):  # uefi: the GRUB ISO under OVMF (make gdb BOOT=uefi)
         session(t, boot)
     return t.finish()
 
