@@ -18,15 +18,15 @@ CMDLINE_OPTION_CHECKED(fbcon, "on|off",
                        "mirror the console on the screen GRUB set up (UEFI GOP, VESA or VGA text; default on)",
                        cmdline_check_bool);
 
-#define FB_MAX_COLUMNS 256 /* 2048 pixels wide */
-#define FB_MAX_ROWS 96     /* 1536 pixels high; a larger screen uses its top-left part */
+#define FB_MAX_COLUMNS 256  /* 2048 pixels wide */
+#define FB_MAX_ROWS 96      /* 1536 pixels high; a larger screen uses its top-left part */
 #define PANIC_PINNED_ROWS 4 /* the stop screen's blank line, STOP line, name and blank line stay */
 #define CSI_MAX_PARAMS 2
 
 static const struct rgb console_fg = {0xC0, 0xC0, 0xC0}, console_bg = {0x00, 0x00, 0x00};
 static const struct rgb panic_fg = {0xFF, 0xFF, 0xFF}, panic_bg = {0x00, 0x00, 0xAA}; /* Windows' stop screen */
-#define CONSOLE_TEXT_ATTRIBUTE 0x07 /* light grey on black */
-#define PANIC_TEXT_ATTRIBUTE 0x1F   /* white on blue */
+#define CONSOLE_TEXT_ATTRIBUTE 0x07                                                   /* light grey on black */
+#define PANIC_TEXT_ATTRIBUTE 0x1F                                                     /* white on blue */
 
 enum escape_state { ESC_NONE, ESC_SEEN, ESC_CSI };
 

@@ -39,8 +39,8 @@ void fb_surface_set_colors(struct fb_surface *s, struct rgb fg, struct rgb bg, u
     s->bg_pixel = pack(&s->fb, bg);
     s->text_attribute = text_attribute;
     for (unsigned i = 0; i < 4; i++) /* little-endian: the left pixel is the low half */
-        s->pixel_pairs[i] = (uint64_t)((i & 2) ? s->fg_pixel : s->bg_pixel) |
-                            (uint64_t)((i & 1) ? s->fg_pixel : s->bg_pixel) << 32;
+        s->pixel_pairs[i] =
+            (uint64_t)((i & 2) ? s->fg_pixel : s->bg_pixel) | (uint64_t)((i & 1) ? s->fg_pixel : s->bg_pixel) << 32;
 }
 
 static void put_pixel(uint8_t *p, unsigned bytes, uint32_t value)
@@ -66,7 +66,8 @@ void fb_surface_draw_cell(struct fb_surface *s, unsigned column, unsigned row, c
         return;
     }
     unsigned bytes = (s->fb.bpp + 7u) / 8u;
-    uint8_t *line = s->base + (uint64_t)row * FONT_CELL_HEIGHT * s->fb.pitch + (uint64_t)column * FONT_CELL_WIDTH * bytes;
+    uint8_t *line =
+        s->base + (uint64_t)row * FONT_CELL_HEIGHT * s->fb.pitch + (uint64_t)column * FONT_CELL_WIDTH * bytes;
     for (unsigned y = 0; y < FONT_CELL_HEIGHT; y++, line += s->fb.pitch) {
         /* The cursor: the cell's last two pixel rows, below any descender. */
         uint8_t bits = cursor && y >= FONT_CELL_HEIGHT - 2 ? 0xFF : font_row(c, y);

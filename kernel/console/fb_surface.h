@@ -15,10 +15,10 @@ struct rgb {
 
 struct fb_surface {
     struct boot_framebuffer fb;
-    uint8_t *base;           /* the mapped framebuffer; NULL until fb_console_map */
-    unsigned columns, rows;  /* text cells */
+    uint8_t *base;          /* the mapped framebuffer; NULL until fb_console_map */
+    unsigned columns, rows; /* text cells */
     uint32_t fg_pixel, bg_pixel;
-    uint64_t pixel_pairs[4];  /* 32 bpp: two pixels per store, indexed by two font bits (left = bit 1) */
+    uint64_t pixel_pairs[4]; /* 32 bpp: two pixels per store, indexed by two font bits (left = bit 1) */
     uint8_t text_attribute;  /* VGA text mode: background << 4 | foreground */
 };
 

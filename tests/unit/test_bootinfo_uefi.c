@@ -175,7 +175,8 @@ static void efi_memory_map_alone_is_used(void **state)
     assert_true(info.memory_map_from_efi);
     /* 640 KiB, then 1-10 MiB as one region: conventional, boot services and loader data merge. */
     assert_int_equal(info.region_count, 6);
-    assert_true(info.regions[0].base == 0 && info.regions[0].length == 0xa0000 && info.regions[0].type == MEMORY_USABLE);
+    assert_true(info.regions[0].base == 0 && info.regions[0].length == 0xa0000 &&
+                info.regions[0].type == MEMORY_USABLE);
     assert_true(info.regions[1].base == 0x100000 && info.regions[1].length == 0x900000);
     assert_int_equal(info.regions[1].type, MEMORY_USABLE);
     assert_int_equal(info.regions[2].type, MEMORY_ACPI_RECLAIMABLE);
@@ -221,10 +222,8 @@ static void bad_efi_tags_are_malformed(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(gop_framebuffer_is_taken),
-        cmocka_unit_test(ega_text_and_odd_framebuffers),
-        cmocka_unit_test(efi_memory_map_alone_is_used),
-        cmocka_unit_test(bios_map_wins_when_both_are_given),
+        cmocka_unit_test(gop_framebuffer_is_taken),     cmocka_unit_test(ega_text_and_odd_framebuffers),
+        cmocka_unit_test(efi_memory_map_alone_is_used), cmocka_unit_test(bios_map_wins_when_both_are_given),
         cmocka_unit_test(bad_efi_tags_are_malformed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
