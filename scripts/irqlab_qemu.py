@@ -224,7 +224,10 @@ def reproduce_line(argv):
                 "-serial", "chardev:com1"]:
             argv[i:i + 4] = ["-serial", "stdio"]
             break
-    return shlex.join(argv)
+    # BOOT=uefi: the run's copy of the OVMF variable store is gone by the time anyone reads
+    # this; the line makes a copy of its own first (scripts/irqlab_uefi.py).
+    copy = irqlab_uefi.reproduce_vars_copy(argv)
+    return (copy + " && " if copy else "") + shlex.join(argv)
 
 
 def write_log_header(path, argv):

@@ -97,6 +97,21 @@ def fresh_vars_copy():
     return copy
 
 
+REPRODUCE_VARS = "irqlab-OVMF_VARS.fd"
+
+
+def reproduce_vars_copy(argv):
+    """For a copy-pasteable command line: point `argv` (in place) at a variable store in the
+    current directory, and return the shell command that makes it ("" if no UEFI run)."""
+    prefix = "if=pflash,format=raw,unit=1,file="
+    for i, word in enumerate(argv):
+        if word.startswith(prefix) and os.path.basename(os.path.dirname(word[len(prefix):])).startswith("irqlab-ovmf-"):
+            argv[i] = prefix + REPRODUCE_VARS
+            source = os.environ.get("IRQLAB_OVMF_VARS") or OVMF_VARS
+            return f"cp {source} {REPRODUCE_VARS}"
+    return ""
+
+
 def firmware_args():
     """QEMU arguments that make OVMF the firmware: code read-only, a fresh variable store."""
     code, _ = ovmf_paths()
