@@ -14,6 +14,7 @@ import os
 import re
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
 import irqlab_qemu  # noqa: E402
@@ -27,7 +28,7 @@ CASES = [  # name, QEMU arguments, command line, bits per pixel the banner must 
 ]
 
 
-def run(extra, cmdline):
+def run(extra, cmdline, draws):
     out = {}
     with tempfile.TemporaryDirectory(prefix="irqlab-screen-") as tmp:
         qmp = irqlab_screen.Qmp.listen(os.path.join(tmp, "qmp.sock"))
@@ -39,8 +40,15 @@ def run(extra, cmdline):
             qmp.accept(timeout=120)
             out["prompt"] = bool(q.expect(r"irqlab> ", timeout=240))
             if out["prompt"]:
-                img = qmp.screendump(os.path.join(tmp, "screen.ppm"))
-                out["prompt_row"] = img.find_text_row(irqlab_screen.Font.from_c_file(), "irqlab> ")
+                # COM1 gets each character just before the screen does: look again until the
+                # prompt is drawn (at most a minute; with fbcon=off it never is).
+                deadline = time.monotonic() + (60 if draws else 0)
+                while True:
+                    img = qmp.screendump(os.path.join(tmp, "screen.ppm"))
+                    out["prompt_row"] = img.find_text_row(irqlab_screen.Font.from_c_file(), "irqlab> ")
+                    if out["prompt_row"] is not None or time.monotonic() > deadline:
+                        break
+                    time.sleep(0.5)
                 q.send("poweroff\n")
                 out["status"] = q.wait(60)
         finally:
@@ -55,7 +63,7 @@ def main():
     t = Tap()
     for name, extra, cmdline, bpp in CASES:
         try:
-            r = run(extra, cmdline)
+            r = run(extra, cmdline, bpp is not None)
         except Exception as exc:  # a broken host side must fail the test, not crash it
             t.ok(False, f"{name}: run", diag=repr(exc))
             continue

@@ -47,14 +47,17 @@ def screen_checks(q, qmp, tmp, out):
     """At the prompt: the banner and the prompt with typed text, as pixels."""
     font = irqlab_screen.Font.from_c_file()
     q.send(TYPED)  # typed, not entered yet: the line editor echoes it
-    if not q.expect(re.escape(TYPED), timeout=60):
-        return
-    img = qmp.screendump(os.path.join(tmp, "prompt.ppm"))
-    columns = img.width // irqlab_screen.CELL_W
     banner = re.search(r"^irqlab \S+ .*teaching kernel.*$", q.read(), re.M)
+    deadline = time.monotonic() + 60
+    while True:  # until the echo is drawn (or a minute has passed): no guess at how long it takes
+        img = qmp.screendump(os.path.join(tmp, "prompt.ppm"))
+        out["prompt_row"] = img.find_text_row(font, "irqlab> " + TYPED)
+        if out["prompt_row"] is not None or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    columns = img.width // irqlab_screen.CELL_W
     out["banner_text"] = banner.group(0)[:columns] if banner else None
     out["banner_row"] = img.find_text_row(font, out["banner_text"]) if banner else None
-    out["prompt_row"] = img.find_text_row(font, "irqlab> " + TYPED)
     out["screen_size"] = (img.width, img.height)
     q.send("\n")
     q.expect(r"irqlab> ", timeout=60)
@@ -103,7 +106,6 @@ def run_config(machine, smp, screen):
                 if screen:
                     stop_screen_checks(q, qmp, tmp, out)
                 else:
-                    q.expect(r"irqlab> ", timeout=5)
                     q.send("poweroff\n")
                     out["status"] = q.wait(120)
         finally:
