@@ -29,8 +29,9 @@ def qmp_args(path):
 
 
 class Qmp:
-    """A QMP connection (docs/interop/qmp-spec.txt in QEMU): QEMU connects to our socket, so
-    there is no race between QEMU creating a socket and us connecting to it."""
+    """A QMP connection (QEMU Machine Protocol; QEMU's documentation, "QMP Specification"). QEMU
+    connects to our socket, so there is no race between QEMU creating a socket and us connecting
+    to it."""
 
     def __init__(self, server, path):
         self.server, self.path, self.sock, self.file = server, path, None, None

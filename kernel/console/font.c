@@ -6,8 +6,8 @@
  * underscore. A row is 5 bits, the leftmost pixel in bit 4, so the 0b literals below read like
  * the glyph's rows. font_row() turns a glyph into an 8 x 16 cell: every design row becomes two
  * pixel rows, and the 5 columns sit in pixels 1-5 of 8, leaving 3 blank columns between
- * characters. tests/e2e/test_uefi_screen.py parses this file to know what a line of text must
- * look like on the screen, so keep one glyph per line in this form.
+ * characters. scripts/irqlab_screen.py (the screen tests) parses this file to know what a line
+ * of text must look like on the screen, so keep one glyph per line in this form.
  */
 #include "kernel/console/font.h"
 
