@@ -188,7 +188,12 @@ class KtapParser:
 MAX_RESUMES = 10  # after this many crashed/hung cases in one run, stop resuming
 
 
-def _run_once(q, per_test_timeout, on_line, max_output=None):
+# Firmware before the first KTAP line: OVMF under TCG takes tens of seconds on a busy host
+# (BOOT=uefi), which a per-case timeout should not have to cover.
+UEFI_BOOT_ALLOWANCE = 240
+
+
+def _run_once(q, per_test_timeout, on_line, max_output=None, boot_allowance=0):
     """Boot one QEMU and feed its console to a fresh parser; returns (parser, status, timed_out)."""
     parser = KtapParser()
     timed_out = False
@@ -213,7 +218,7 @@ def _run_once(q, per_test_timeout, on_line, max_output=None):
             continue
         if parser.progress != progress:
             progress, last_progress = parser.progress, time.monotonic()
-        elif time.monotonic() - last_progress > per_test_timeout:
+        elif time.monotonic() - last_progress > per_test_timeout + (0 if progress else boot_allowance):
             timed_out = True
             q.kill()
             q.timed_out = True
@@ -239,7 +244,8 @@ def run_ktest(elf=None, glob="*", *, machine="pc", smp=1, boot="kernel", per_tes
             q = irqlab_qemu.Qemu(elf, machine=machine, smp=smp, boot=boot, cmdline=cmdline, timeout=0, extra=extra,
                                  mem=mem, accel=accel, log_path=log_path + f".run{attempt}" if log_path else None)
             try:
-                parser, status, timed_out = _run_once(q, per_test_timeout, on_line, max_output)
+                parser, status, timed_out = _run_once(q, per_test_timeout, on_line, max_output,
+                                                      UEFI_BOOT_ALLOWANCE if boot == "uefi" else 0)
                 run_cases, problems = parser.finish(status, timed_out)
                 stderr = q.stderr().strip().splitlines()
                 if stderr and status not in (0, irqlab_qemu.EXIT_SUCCESS, irqlab_qemu.EXIT_FAILURE) and not timed_out:
