@@ -60,11 +60,12 @@ def session(t, boot):
         f.write(SCRIPT)
         script = f.name
     try:
-        with Qemu(kernel_elf(), boot=boot, cmdline=CMDLINE, timeout=180,
+        slow = 3 if boot == "uefi" else 1  # OVMF under TCG: tens of seconds before GRUB
+        with Qemu(kernel_elf(), boot=boot, cmdline=CMDLINE, timeout=180 * slow,
                   extra=["-S", "-gdb", f"tcp:127.0.0.1:{port}"]) as q:
             argv = gdb_argv(kernel_elf(), port, batch=True, scripts=[script])
             try:
-                g = subprocess.run(argv, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+                g = subprocess.run(argv, capture_output=True, text=True, timeout=120 * slow, stdin=subprocess.DEVNULL)
                 out = g.stdout + g.stderr
             except subprocess.TimeoutExpired as e:
                 out = f"gdb timed out\n{e.stdout or ''}{e.stderr or ''}"
