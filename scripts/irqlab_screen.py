@@ -151,7 +151,9 @@ class Image:
     def cell_matches(self, font, ch, column, row, bg):
         want = font.cell(ch)
         x0, y0 = column * CELL_W, row * CELL_H
-        for y in range(CELL_H - 2):  # the last two rows may hold the cursor
+        # The cursor lights the cell's last two rows completely; there they are not the glyph's.
+        cursor = all(self.lit(x0 + x, y0 + y, bg) for y in (CELL_H - 2, CELL_H - 1) for x in range(CELL_W))
+        for y in range(CELL_H - 2 if cursor else CELL_H):
             for x in range(CELL_W):
                 if self.lit(x0 + x, y0 + y, bg) != want[y][x]:
                     return False
