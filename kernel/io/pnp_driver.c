@@ -40,10 +40,10 @@
 #define IO_MAX_WATCHED 8 /* DPCs and timers per driver */
 
 struct io_driver {
-    PDRIVER_OBJECT object;    /* created on first use, never freed (pointers to it may remain) */
-    bool unloaded;            /* `drivers unload` */
-    bool named_once;          /* `drivers load|unload` named it: `unloaded` decides, not the flag */
-    bool entry_called;        /* WDM: DriverEntry ran for this load */
+    PDRIVER_OBJECT object; /* created on first use, never freed (pointers to it may remain) */
+    bool unloaded;         /* `drivers unload` */
+    bool named_once;       /* `drivers load|unload` named it: `unloaded` decides, not the flag */
+    bool entry_called;     /* WDM: DriverEntry ran for this load */
     DRIVER_EXTENSION extension;
     WCHAR registry_path[REGISTRY_PATH_CHARS];
     /* Static DPCs and timers (in the kernel image's data) the driver initialized while the PnP

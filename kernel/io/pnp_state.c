@@ -25,12 +25,12 @@
  */
 #include "kernel/io/pnp_internal.h"
 
+#include "include/ndis.h" /* NdisIrqlabStopDevice: the NDIS glue finds its adapter by the PDO */
 #include "kernel/console/log.h"
 #include "kernel/io/assign.h"
 #include "kernel/io/irp.h"
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"
-#include "include/ndis.h" /* NdisIrqlabStopDevice: the NDIS glue finds its adapter by the PDO */
 
 static KMUTEX pnp_mutex;
 static volatile LONG surprise_pending; /* devices in SurpriseRemovePending */
@@ -246,8 +246,7 @@ static NTSTATUS start_locked(struct io_pdo *pdo, const struct io_pnp_start_optio
         status = add_device(pdo);
         if (!NT_SUCCESS(status)) {
             pdo->start_status = status;
-            log_error("io: %s: %s's AddDevice failed: status 0x%08x", pdo->name, pdo->driver->Name,
-                      (unsigned)status);
+            log_error("io: %s: %s's AddDevice failed: status 0x%08x", pdo->name, pdo->driver->Name, (unsigned)status);
             return status;
         }
     }

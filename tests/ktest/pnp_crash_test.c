@@ -104,9 +104,7 @@ static NTSTATUS LeakyPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         if (leak_mode != LEAK_DEVICE)
             IoDeleteDevice(DeviceObject);
         return status;
-    default:
-        IoSkipCurrentIrpStackLocation(Irp);
-        return IoCallDriver(x->Lower, Irp);
+    default: IoSkipCurrentIrpStackLocation(Irp); return IoCallDriver(x->Lower, Irp);
     }
     Irp->IoStatus.Status = status;
     IoCompleteRequest(Irp, IO_NO_INCREMENT);

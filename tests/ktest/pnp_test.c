@@ -165,7 +165,9 @@ static NTSTATUS FilterPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     return IoCallDriver(*(PDEVICE_OBJECT *)DeviceObject->DeviceExtension, Irp);
 }
 
-static DRIVER_OBJECT filter_driver = {.Type = IO_TYPE_DRIVER, .Size = sizeof(DRIVER_OBJECT), .Name = "pnpfilter",
+static DRIVER_OBJECT filter_driver = {.Type = IO_TYPE_DRIVER,
+                                      .Size = sizeof(DRIVER_OBJECT),
+                                      .Name = "pnpfilter",
                                       .MajorFunction = {[IRP_MJ_PNP] = FilterPnp}};
 
 static void irps_go_to_the_top_of_the_stack_in_windows_order(struct ktest *t)
@@ -175,9 +177,9 @@ static void irps_go_to_the_top_of_the_stack_in_windows_order(struct ktest *t)
         return;
     PDEVICE_OBJECT fdo = fdo_of(pdo), filter;
     KTEST_ASSERT_NOT_NULL(t, fdo);
-    KTEST_ASSERT_EQ(t, IoCreateDevice(&filter_driver, sizeof(PDEVICE_OBJECT), NULL, FILE_DEVICE_UNKNOWN, 0, FALSE,
-                                      &filter),
-                    STATUS_SUCCESS);
+    KTEST_ASSERT_EQ(
+        t, IoCreateDevice(&filter_driver, sizeof(PDEVICE_OBJECT), NULL, FILE_DEVICE_UNKNOWN, 0, FALSE, &filter),
+        STATUS_SUCCESS);
     *(PDEVICE_OBJECT *)filter->DeviceExtension = IoAttachDeviceToDeviceStack(filter, pdo); /* an upper filter */
     seen_count = 0;
     KTEST_EXPECT_EQ(t, io_pnp_stop_device(pdo), STATUS_SUCCESS);
@@ -186,8 +188,8 @@ static void irps_go_to_the_top_of_the_stack_in_windows_order(struct ktest *t)
     KTEST_EXPECT_EQ(t, io_pnp_stop_device(pdo), STATUS_DEVICE_BUSY);
     KTEST_EXPECT_EQ(t, io_pnp_remove_device(pdo), STATUS_DEVICE_BUSY);
     edu_hold(fdo, FALSE);
-    static const UCHAR expected[] = {IRP_MN_QUERY_STOP_DEVICE,   IRP_MN_STOP_DEVICE,          IRP_MN_START_DEVICE,
-                                     IRP_MN_QUERY_STOP_DEVICE,   IRP_MN_CANCEL_STOP_DEVICE,   IRP_MN_QUERY_REMOVE_DEVICE,
+    static const UCHAR expected[] = {IRP_MN_QUERY_STOP_DEVICE,   IRP_MN_STOP_DEVICE,        IRP_MN_START_DEVICE,
+                                     IRP_MN_QUERY_STOP_DEVICE,   IRP_MN_CANCEL_STOP_DEVICE, IRP_MN_QUERY_REMOVE_DEVICE,
                                      IRP_MN_CANCEL_REMOVE_DEVICE};
     KTEST_EXPECT_EQ(t, seen_count, sizeof(expected));
     for (unsigned i = 0; i < sizeof(expected) && i < seen_count; i++)
@@ -212,7 +214,7 @@ static void remove_deletes_the_stack_and_rescan_brings_it_back(struct ktest *t)
     KTEST_ASSERT_EQ(t, io_pnp_remove_device(pdo), STATUS_SUCCESS);
     KTEST_EXPECT_EQ(t, io_pdo_count(), count - 1);
     KTEST_EXPECT_NULL(t, io_pdo_for_pci(dev));
-    KTEST_EXPECT_EQ(t, io_pnp_state_of(pdo), IO_PNP_DELETED); /* (only compared, never read) */
+    KTEST_EXPECT_EQ(t, io_pnp_state_of(pdo), IO_PNP_DELETED);       /* (only compared, never read) */
     KTEST_EXPECT_LT(t, io_test_pool_bytes(IO_TAG_DEVICE), devices); /* PDO and FDO freed */
     KTEST_EXPECT_LT(t, io_test_pool_bytes(IO_TAG_RESOURCES), lists);
     if (message)
@@ -266,7 +268,7 @@ static void surprise_removal_waits_for_the_last_handle(struct ktest *t)
     KTEST_EXPECT_EQ(t, io_connection_count(), connections - 1); /* disconnected at SURPRISE_REMOVAL */
     KTEST_EXPECT_FALSE(t, io_test_pdo(pdo)->assigned);
     KTEST_EXPECT_TRUE(t, io_pdo_for_pci(dev) == pdo); /* no REMOVE_DEVICE yet */
-    ObDereferenceObject(fdo); /* the last handle closes: REMOVE_DEVICE from a work item */
+    ObDereferenceObject(fdo);                         /* the last handle closes: REMOVE_DEVICE from a work item */
     for (int i = 0; i < 20000 && io_pdo_for_pci(dev); i++) { /* up to 20 s of guest time, by state */
         LARGE_INTEGER ms = {.QuadPart = -10000};
         (void)KeDelayExecutionThread(KernelMode, FALSE, &ms);
