@@ -144,7 +144,9 @@ static NTSTATUS send_to_stack(struct io_pdo *pdo, UCHAR minor);
 static NTSTATUS send(struct io_pdo *pdo, UCHAR minor)
 {
     PDRIVER_OBJECT previous = io_driver_calling(pdo->driver_object);
+    pdo->minor = minor;
     NTSTATUS status = send_to_stack(pdo, minor);
+    pdo->minor = 0xFF;
     io_driver_calling(previous);
     return status;
 }
