@@ -71,7 +71,7 @@ typedef struct _EDU_EXTENSION {
 } EDU_EXTENSION, *PEDU_EXTENSION;
 
 static PDEVICE_OBJECT edu_slots[EDU_MAX_DEVICES];
-static PDEVICE_OBJECT edu_slot_pdos[EDU_MAX_DEVICES];
+static ULONG edu_slot_locations[EDU_MAX_DEVICES]; /* EduLocation of the device in each slot */
 
 static inline volatile ULONG *EduRegister(PEDU_EXTENSION Edu, ULONG Offset) { return &Edu->Registers[Offset / 4]; }
 
@@ -161,19 +161,32 @@ static PCM_PARTIAL_RESOURCE_DESCRIPTOR EduFindRegisters(PCM_RESOURCE_LIST Transl
     return NULL;
 }
 
+/* Where the device sits on its bus (IoGetDeviceProperty: bus number, then device << 16 |
+ * function): the same for the device however often it is removed and found again, so its slot
+ * (edu_device) is too. Never 0. */
+static ULONG EduLocation(PDEVICE_OBJECT Pdo)
+{
+    ULONG bus = 0, address = 0, length;
+    if (!NT_SUCCESS(IoGetDeviceProperty(Pdo, DevicePropertyBusNumber, sizeof(bus), &bus, &length)) ||
+        !NT_SUCCESS(IoGetDeviceProperty(Pdo, DevicePropertyAddress, sizeof(address), &address, &length)))
+        return 0xFFFFFFFF;
+    return ((bus + 1) << 24) | ((address >> 16) << 8) | (address & 0xFF);
+}
+
 static VOID EduRemember(PDEVICE_OBJECT Fdo, PDEVICE_OBJECT Pdo)
 {
+    ULONG location = EduLocation(Pdo);
     unsigned free_slot = EDU_MAX_DEVICES;
     for (unsigned i = 0; i < EDU_MAX_DEVICES; i++) {
-        if (edu_slot_pdos[i] == Pdo) { /* restarted: same slot as before */
+        if (edu_slot_locations[i] == location) { /* restarted or found again: the same slot */
             edu_slots[i] = Fdo;
             return;
         }
-        if (!edu_slot_pdos[i] && free_slot == EDU_MAX_DEVICES)
+        if (!edu_slot_locations[i] && free_slot == EDU_MAX_DEVICES)
             free_slot = i;
     }
     if (free_slot < EDU_MAX_DEVICES) {
-        edu_slot_pdos[free_slot] = Pdo;
+        edu_slot_locations[free_slot] = location;
         edu_slots[free_slot] = Fdo;
     }
 }
@@ -183,14 +196,6 @@ static VOID EduForget(PDEVICE_OBJECT Fdo)
     for (unsigned i = 0; i < EDU_MAX_DEVICES; i++)
         if (edu_slots[i] == Fdo)
             edu_slots[i] = NULL;
-}
-
-/* REMOVE: the slot is free for the next device (a PDO rescanned after a removal takes it). */
-static VOID EduFreeSlot(PDEVICE_OBJECT Pdo)
-{
-    for (unsigned i = 0; i < EDU_MAX_DEVICES; i++)
-        if (edu_slot_pdos[i] == Pdo)
-            edu_slot_pdos[i] = edu_slots[i] = NULL;
 }
 
 /* Undo a (possibly partial) start, newest first. The device object stays: it belongs to
@@ -416,7 +421,6 @@ static NTSTATUS EduDispatchPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         return EduPassDown(edu, Irp);
     case IRP_MN_REMOVE_DEVICE: {
         EduStop(edu); /* (done already after a STOP or a SURPRISE_REMOVAL) */
-        EduFreeSlot(edu->Pdo);
         Irp->IoStatus.Status = STATUS_SUCCESS;
         NTSTATUS status = EduPassDown(edu, Irp);
         IoDetachDevice(edu->Lower);

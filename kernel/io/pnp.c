@@ -197,6 +197,7 @@ struct io_pdo *io_pnp_create_pdo(PDRIVER_OBJECT bus_driver, enum io_bus bus, DEV
     pdo->device = device;
     pdo->bus = bus;
     pdo->state = IO_PNP_NOT_STARTED;
+    pdo->minor = 0xFF;
     KIRQL old = io_lock();
     pdos[pdo_count++] = device;
     io_unlock(old);

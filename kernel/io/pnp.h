@@ -99,6 +99,8 @@ struct io_pdo {
     enum io_pnp_state state;
     bool added;                  /* WDM: AddDevice put the driver's FDO in the stack */
     struct io_pnp_start_options options; /* of the last start */
+    UCHAR minor; /* the IRP_MN_ code being sent to the stack now (0xFF: none): a StopDevice called by
+                  * the shim reads it to tell STOP from REMOVE from SURPRISE_REMOVAL */
     unsigned start_count, stop_count;    /* completed IRP_MN_START_DEVICE / STOP_DEVICE (tests) */
 };
 

@@ -16,7 +16,7 @@ counts, never by timing:
   * net0 echoes again afterwards (its datagrams during the cycles may be lost: it was stopped);
   * the guest's own checks pass (exit status 33).
 
-    python3 tests/e2e/test_pnp_stress.py              # q35 -smp 4 and pc -smp 1
+    python3 tests/e2e/test_pnp_stress.py              # q35 and pc, -smp 1 and 4
     python3 tests/e2e/test_pnp_stress.py --cycles 50  # quicker
 """
 import argparse
@@ -30,7 +30,7 @@ from irqlab_net import ServeGuest  # noqa: E402
 from tap import Tap  # noqa: E402
 from udp_echo_client import run_echo  # noqa: E402
 
-MACHINES = [("q35", 4), ("pc", 1)]
+MACHINES = [("q35", 4), ("pc", 1), ("q35", 1), ("pc", 4)]
 CYCLE = re.compile(r"e1000-serve: cycle net0: cycles (\d+), stop failures (\d+), start failures (\d+), "
                    r"left after stop (\d+), vectors (\d+)->(\d+), connections (\d+)->(\d+), "
                    r"mappings (-?\d+)->(-?\d+), pool (\d+)->(\d+)")

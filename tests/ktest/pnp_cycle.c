@@ -15,8 +15,8 @@ static bool counted(uint32_t tag)
 {
     char text[5];
     pool_tag_text(tag, text);
-    bool ours = (text[0] == 'I' && text[1] == 'o') || (text[0] == 'N' && text[1] == 'd') ||
-                (text[0] == 'E' && text[1] == '1');
+    bool ours =
+        (text[0] == 'I' && text[1] == 'o') || (text[0] == 'N' && text[1] == 'd') || (text[0] == 'E' && text[1] == '1');
     static const char *const transient[] = {"NdSn", "NdMd", "NdMb", "NdWk"};
     for (unsigned i = 0; i < sizeof(transient) / sizeof(transient[0]); i++)
         if (text[0] == transient[i][0] && text[1] == transient[i][1] && text[2] == transient[i][2] &&
@@ -67,6 +67,6 @@ void pnp_cycle_print(const char *prefix, const struct pnp_cycle_result *r)
     console_printf("%s: cycles %u, stop failures %u, start failures %u, left after stop %u, vectors %u->%u, "
                    "connections %u->%u, mappings %ld->%ld, pool %llu->%llu\n",
                    prefix, r->cycles, r->stop_failures, r->start_failures, r->left_after_stop, r->vectors_before,
-                   r->vectors_after, r->connections_before, r->connections_after, r->mappings_before,
-                   r->mappings_after, (unsigned long long)r->pool_before, (unsigned long long)r->pool_after);
+                   r->vectors_after, r->connections_before, r->connections_after, r->mappings_before, r->mappings_after,
+                   (unsigned long long)r->pool_before, (unsigned long long)r->pool_after);
 }

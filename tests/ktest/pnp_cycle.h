@@ -7,8 +7,8 @@
 
 struct pnp_cycle_result {
     unsigned cycles, stop_failures, start_failures;
-    unsigned left_after_stop; /* stops after which a connection, a resource or the state was wrong */
-    unsigned vectors_before, vectors_after;          /* free device vectors */
+    unsigned left_after_stop;               /* stops after which a connection, a resource or the state was wrong */
+    unsigned vectors_before, vectors_after; /* free device vectors */
     unsigned connections_before, connections_after; /* IoConnectInterruptEx connections, all devices */
     long mappings_before, mappings_after;           /* MmMapIoSpace not yet unmapped */
     uint64_t pool_before, pool_after; /* bytes outstanding under the I/O, NDIS and e1000 tags (no data path) */

@@ -45,7 +45,7 @@ static PDEVICE_OBJECT fdo_of(PDEVICE_OBJECT pdo)
 /* Raise one interrupt and wait for the ISR to claim it: by count, never by time alone. */
 static bool one_interrupt(PDEVICE_OBJECT fdo, struct edu_counts *after)
 {
-    struct edu_counts before;
+    struct edu_counts before = {0};
     edu_get_counts(fdo, &before);
     edu_raise(fdo, 0x100);
     for (int i = 0; i < 200000; i++) {
@@ -77,7 +77,7 @@ static void stop_frees_and_start_reconnects_on_new_resources(struct ktest *t)
     bool message = p->resources.kind == IO_INTERRUPT_MSI || p->resources.kind == IO_INTERRUPT_MSIX;
     unsigned free_before = ke_vector_free_count(), stops = p->stop_count, starts = p->start_count;
     uint64_t lists = io_test_pool_bytes(IO_TAG_RESOURCES);
-    struct edu_counts c;
+    struct edu_counts c = {0};
     KTEST_ASSERT_TRUE(t, one_interrupt(fdo, &c));
     uint64_t claimed = c.isr_claimed;
 
@@ -147,7 +147,7 @@ static void a_refused_query_cancels_the_stop_and_the_remove(struct ktest *t)
     edu_hold(fdo, FALSE);
     KTEST_EXPECT_EQ(t, io_test_pdo(pdo)->stop_count, stops);
     KTEST_EXPECT_EQ(t, first_vector(pdo), vector);
-    struct edu_counts c;
+    struct edu_counts c = {0};
     KTEST_EXPECT_TRUE(t, one_interrupt(fdo, &c)); /* still working */
     KTEST_EXPECT_TRUE(t, io_driver_is_loaded("edu"));
 }
@@ -165,7 +165,9 @@ static NTSTATUS FilterPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     return IoCallDriver(*(PDEVICE_OBJECT *)DeviceObject->DeviceExtension, Irp);
 }
 
-static DRIVER_OBJECT filter_driver = {.Type = IO_TYPE_DRIVER, .Size = sizeof(DRIVER_OBJECT), .Name = "pnpfilter",
+static DRIVER_OBJECT filter_driver = {.Type = IO_TYPE_DRIVER,
+                                      .Size = sizeof(DRIVER_OBJECT),
+                                      .Name = "pnpfilter",
                                       .MajorFunction = {[IRP_MJ_PNP] = FilterPnp}};
 
 static void irps_go_to_the_top_of_the_stack_in_windows_order(struct ktest *t)
@@ -175,9 +177,9 @@ static void irps_go_to_the_top_of_the_stack_in_windows_order(struct ktest *t)
         return;
     PDEVICE_OBJECT fdo = fdo_of(pdo), filter;
     KTEST_ASSERT_NOT_NULL(t, fdo);
-    KTEST_ASSERT_EQ(t, IoCreateDevice(&filter_driver, sizeof(PDEVICE_OBJECT), NULL, FILE_DEVICE_UNKNOWN, 0, FALSE,
-                                      &filter),
-                    STATUS_SUCCESS);
+    KTEST_ASSERT_EQ(
+        t, IoCreateDevice(&filter_driver, sizeof(PDEVICE_OBJECT), NULL, FILE_DEVICE_UNKNOWN, 0, FALSE, &filter),
+        STATUS_SUCCESS);
     *(PDEVICE_OBJECT *)filter->DeviceExtension = IoAttachDeviceToDeviceStack(filter, pdo); /* an upper filter */
     seen_count = 0;
     KTEST_EXPECT_EQ(t, io_pnp_stop_device(pdo), STATUS_SUCCESS);
@@ -186,15 +188,15 @@ static void irps_go_to_the_top_of_the_stack_in_windows_order(struct ktest *t)
     KTEST_EXPECT_EQ(t, io_pnp_stop_device(pdo), STATUS_DEVICE_BUSY);
     KTEST_EXPECT_EQ(t, io_pnp_remove_device(pdo), STATUS_DEVICE_BUSY);
     edu_hold(fdo, FALSE);
-    static const UCHAR expected[] = {IRP_MN_QUERY_STOP_DEVICE,   IRP_MN_STOP_DEVICE,          IRP_MN_START_DEVICE,
-                                     IRP_MN_QUERY_STOP_DEVICE,   IRP_MN_CANCEL_STOP_DEVICE,   IRP_MN_QUERY_REMOVE_DEVICE,
+    static const UCHAR expected[] = {IRP_MN_QUERY_STOP_DEVICE,   IRP_MN_STOP_DEVICE,        IRP_MN_START_DEVICE,
+                                     IRP_MN_QUERY_STOP_DEVICE,   IRP_MN_CANCEL_STOP_DEVICE, IRP_MN_QUERY_REMOVE_DEVICE,
                                      IRP_MN_CANCEL_REMOVE_DEVICE};
     KTEST_EXPECT_EQ(t, seen_count, sizeof(expected));
     for (unsigned i = 0; i < sizeof(expected) && i < seen_count; i++)
         KTEST_EXPECT_EQ(t, seen[i], expected[i]);
     fdo->AttachedDevice = NULL; /* take the filter off again */
     IoDeleteDevice(filter);
-    struct edu_counts c;
+    struct edu_counts c = {0};
     KTEST_EXPECT_TRUE(t, one_interrupt(fdo, &c));
 }
 
@@ -212,7 +214,7 @@ static void remove_deletes_the_stack_and_rescan_brings_it_back(struct ktest *t)
     KTEST_ASSERT_EQ(t, io_pnp_remove_device(pdo), STATUS_SUCCESS);
     KTEST_EXPECT_EQ(t, io_pdo_count(), count - 1);
     KTEST_EXPECT_NULL(t, io_pdo_for_pci(dev));
-    KTEST_EXPECT_EQ(t, io_pnp_state_of(pdo), IO_PNP_DELETED); /* (only compared, never read) */
+    KTEST_EXPECT_EQ(t, io_pnp_state_of(pdo), IO_PNP_DELETED);       /* (only compared, never read) */
     KTEST_EXPECT_LT(t, io_test_pool_bytes(IO_TAG_DEVICE), devices); /* PDO and FDO freed */
     KTEST_EXPECT_LT(t, io_test_pool_bytes(IO_TAG_RESOURCES), lists);
     if (message)
@@ -229,7 +231,7 @@ static void remove_deletes_the_stack_and_rescan_brings_it_back(struct ktest *t)
     PDEVICE_OBJECT fdo = fdo_of(again);
     KTEST_ASSERT_NOT_NULL(t, fdo);
     KTEST_EXPECT_TRUE(t, edu_device(1) == fdo); /* the freed slot is taken again */
-    struct edu_counts c;
+    struct edu_counts c = {0};
     KTEST_EXPECT_TRUE(t, one_interrupt(fdo, &c));
     KTEST_EXPECT_EQ(t, io_pnp_rescan(), 0);
 }
@@ -266,7 +268,7 @@ static void surprise_removal_waits_for_the_last_handle(struct ktest *t)
     KTEST_EXPECT_EQ(t, io_connection_count(), connections - 1); /* disconnected at SURPRISE_REMOVAL */
     KTEST_EXPECT_FALSE(t, io_test_pdo(pdo)->assigned);
     KTEST_EXPECT_TRUE(t, io_pdo_for_pci(dev) == pdo); /* no REMOVE_DEVICE yet */
-    ObDereferenceObject(fdo); /* the last handle closes: REMOVE_DEVICE from a work item */
+    ObDereferenceObject(fdo);                         /* the last handle closes: REMOVE_DEVICE from a work item */
     for (int i = 0; i < 20000 && io_pdo_for_pci(dev); i++) { /* up to 20 s of guest time, by state */
         LARGE_INTEGER ms = {.QuadPart = -10000};
         (void)KeDelayExecutionThread(KernelMode, FALSE, &ms);
@@ -312,7 +314,7 @@ static void unload_removes_every_device_and_load_starts_them_again(struct ktest 
     KTEST_EXPECT_EQ(t, io_connection_count(), connections);
     KTEST_EXPECT_EQ(t, ke_vector_free_count(), free_before);
     KTEST_EXPECT_EQ(t, io_test_pool_bytes(IO_TAG_DEVICE), devices);
-    struct edu_counts c;
+    struct edu_counts c = {0};
     KTEST_EXPECT_TRUE(t, one_interrupt(fdo_of(a), &c));
     KTEST_EXPECT_TRUE(t, one_interrupt(fdo_of(b), &c));
     KTEST_EXPECT_EQ(t, io_driver_unload("nosuchdriver"), STATUS_OBJECT_NAME_NOT_FOUND);
