@@ -18,14 +18,14 @@
  *                           miniport gave back its interrupt, and deletes the FDO. The other
  *                           reasons (remove, surprise removal, shutdown): ndis_pnp.c.
  */
-#include "kernel/ndis/ndis_block.h"
-#include "kernel/ndis/ndis_pnp.h"
-#include "kernel/ndis/ndis_rules.h"
-#include "kernel/ndis/ndis_verify.h"
 #include "kernel/console/log.h"
 #include "kernel/io/pnp.h"
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"
+#include "kernel/ndis/ndis_block.h"
+#include "kernel/ndis/ndis_pnp.h"
+#include "kernel/ndis/ndis_rules.h"
+#include "kernel/ndis/ndis_verify.h"
 
 /* Tables read lock-free (an NDIS call may come at DIRQL); changed under the lock at PASSIVE. */
 static KSPIN_LOCK tables_lock;
@@ -481,13 +481,14 @@ NTSTATUS NdisIrqlabStartDevice(PDRIVER_INITIALIZE DriverEntry, PDRIVER_OBJECT Dr
 VOID NdisIrqlabStopDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT PhysicalDeviceObject)
 {
     UNREFERENCED_PARAMETER(DriverObject);
-    /* The PnP core's shim calls this for STOP, REMOVE and SURPRISE_REMOVAL alike; the PDO's state
-     * tells a removal (QUERY_REMOVE succeeded: RemovePending) from a stop. A surprise removal and
-     * power-off look like a stop from here: the PnP core names them through ndis_pnp_event
-     * (kernel/ndis/ndis_pnp.h). */
+    /* The PnP core's shim calls this for STOP, REMOVE and SURPRISE_REMOVAL alike and says which
+     * in the PDO's `minor` (NDIS's own IRP_MJ_PNP dispatch, ndis_dispatch_pnp, gets the IRP). */
     struct io_pdo *p = io_pdo_from_device(PhysicalDeviceObject);
-    bool removing = p && p->state == IO_PNP_REMOVE_PENDING;
-    (void)ndis_pnp_event(PhysicalDeviceObject, removing ? NDIS_PNP_REMOVE : NDIS_PNP_STOP);
+    UCHAR minor = p ? p->minor : 0xFF;
+    enum ndis_pnp_reason reason = minor == IRP_MN_REMOVE_DEVICE      ? NDIS_PNP_REMOVE
+                                  : minor == IRP_MN_SURPRISE_REMOVAL ? NDIS_PNP_SURPRISE
+                                                                     : NDIS_PNP_STOP;
+    (void)ndis_pnp_event(PhysicalDeviceObject, reason);
 }
 
 NTSTATUS ndis_adapter_start(PDRIVER_INITIALIZE driver_entry, PDRIVER_OBJECT driver_object, PDEVICE_OBJECT pdo)
