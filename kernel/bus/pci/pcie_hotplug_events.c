@@ -30,9 +30,6 @@
 #include "kernel/boot/cmdline.h"
 #include "kernel/console/log.h"
 #include "kernel/io/pnp.h"
-PDEVICE_OBJECT io_pnp_add_pci_function(struct pci_device *dev); /* TMP */
-NTSTATUS io_pnp_remove_device(PDEVICE_OBJECT pdo); /* TMP */
-NTSTATUS io_pnp_surprise_remove_device(PDEVICE_OBJECT pdo); /* TMP */
 
 CMDLINE_OPTION_CHECKED(pciehp_abort_ms, "milliseconds",
                        "PCIe hot-plug: the attention button's abort window (default 5000, as the spec says)",
