@@ -27,6 +27,7 @@
 #define ACPI_BIOS_ERROR 0x000000A5u
 #define BAD_POOL_CALLER 0x000000C2u /* [mm] parameters: kernel/mm/pool.c, heap.h */
 #define PNP_DETECTED_FATAL_ERROR 0x000000CAu
+#define DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS 0x000000CEu /* kernel/io/pnp_driver.c */
 #define DRIVER_IRQL_NOT_LESS_OR_EQUAL 0x000000D1u
 #define DRIVER_OVERRAN_STACK_BUFFER 0x000000F7u /* -fstack-protector (make SANITIZE=1): kernel/lib/stack_protector.h */
 #define DRIVER_VERIFIER_IOMANAGER_VIOLATION 0x000000C9u /* verifier=io: kernel/io/irp.c */

@@ -441,16 +441,36 @@ typedef struct _DEVICE_OBJECT {
     KDPC Dpc; /* the DpcForIsr: IoInitializeDpcRequest, IoRequestDpc */
 } DEVICE_OBJECT, *PDEVICE_OBJECT;
 
+/* The driver's routines the PnP manager calls (learn.microsoft.com: "DriverEntry for WDM Drivers",
+ * "AddDevice routine", "Unload routine"). DriverEntry runs once per load, at PASSIVE_LEVEL, and
+ * fills DriverObject->MajorFunction[], DriverExtension->AddDevice and DriverUnload. */
+typedef NTSTATUS DRIVER_INITIALIZE(struct _DRIVER_OBJECT *DriverObject, PUNICODE_STRING RegistryPath);
+typedef DRIVER_INITIALIZE *PDRIVER_INITIALIZE;
+typedef NTSTATUS DRIVER_ADD_DEVICE(struct _DRIVER_OBJECT *DriverObject, struct _DEVICE_OBJECT *PhysicalDeviceObject);
+typedef DRIVER_ADD_DEVICE *PDRIVER_ADD_DEVICE;
+typedef VOID DRIVER_UNLOAD(struct _DRIVER_OBJECT *DriverObject);
+typedef DRIVER_UNLOAD *PDRIVER_UNLOAD;
+
+typedef struct _DRIVER_EXTENSION {
+    struct _DRIVER_OBJECT *DriverObject;
+    PDRIVER_ADD_DEVICE AddDevice; /* set by DriverEntry; called once per device the driver gets */
+    ULONG Count;
+    UNICODE_STRING ServiceKeyName;
+} DRIVER_EXTENSION, *PDRIVER_EXTENSION;
+
 typedef struct _DRIVER_OBJECT {
     SHORT Type; /* IO_TYPE_DRIVER */
     SHORT Size;
     PDEVICE_OBJECT DeviceObject; /* first of the driver's devices (linked by NextDevice) */
     ULONG Flags;
+    PDRIVER_EXTENSION DriverExtension; /* AddDevice lives here (WDM drivers: IRQLAB_DRIVER .DriverEntry) */
     PCSTR Name; /* irqlab: the driver's name; the WDK has UNICODE_STRING DriverName */
+    PDRIVER_INITIALIZE DriverInit;
+    PDRIVER_UNLOAD DriverUnload; /* set by DriverEntry; `drivers unload` calls it after removing the devices */
     /* The dispatch table (last, as in the WDK). A NULL entry makes IoCallDriver complete the IRP
-     * with STATUS_INVALID_DEVICE_REQUEST, what Windows' default entry does. irqlab has no
-     * DriverEntry: a driver fills the entries it handles in its StartDevice (or before it first
-     * creates a device object). */
+     * with STATUS_INVALID_DEVICE_REQUEST, what Windows' default entry does. A WDM driver fills it
+     * in DriverEntry; a driver-table entry without DriverEntry fills the entries it handles in
+     * its StartDevice (or before it first creates a device object). */
     PDRIVER_DISPATCH MajorFunction[IRP_MJ_MAXIMUM_FUNCTION + 1];
 } DRIVER_OBJECT, *PDRIVER_OBJECT;
 
@@ -948,6 +968,11 @@ VOID IoReportInterruptInactive(PIO_REPORT_INTERRUPT_ACTIVE_STATE_PARAMETERS Para
  *     IRQLAB_DRIVER(edu, .Name = "edu", .VendorId = 0x1234, .DeviceId = 0x11e8,
  *                   .StartDevice = EduStartDevice, .StopDevice = EduStopDevice);
  *
+ * A WDM driver names `.DriverEntry` instead of StartDevice / StopDevice and handles IRP_MJ_PNP
+ * (drivers/edu/edu.c is the model; docs/pnp.md). For the entries below without DriverEntry, the
+ * PnP manager translates: IRP_MN_START_DEVICE -> StartDevice, STOP / REMOVE / SURPRISE_REMOVAL ->
+ * StopDevice, the query requests succeed.
+ *
  * At boot the PnP code (kernel/io/pnp.c) gives every device its resources and calls StartDevice
  * for each device that matches an entry, with the device's PDO and its raw and translated
  * resource lists (AddDevice + IRP_MN_START_DEVICE in one). StopDevice must undo StartDevice
@@ -966,6 +991,11 @@ typedef VOID IRQLAB_STOP_DEVICE(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Devi
 
 typedef struct _IRQLAB_DRIVER {
     PCSTR Name;
+    /* A WDM driver names its DriverEntry (and leaves StartDevice / StopDevice NULL): the PnP
+     * manager calls it once per load, then AddDevice for each matching PDO and sends the stack
+     * IRP_MJ_PNP requests (IRP_MN_START_DEVICE with both resource lists, QUERY_STOP / STOP,
+     * QUERY_REMOVE / REMOVE, SURPRISE_REMOVAL, ...; docs/pnp.md). */
+    PDRIVER_INITIALIZE DriverEntry;
     USHORT VendorId; /* PCI ids to match (0 = not a PCI driver) ... */
     USHORT DeviceId;
     PCSTR IsaPnpId;           /* ... or an ISA device: "PNP0501" (COM1), "PNP0400" (LPT1) */
@@ -1469,6 +1499,10 @@ typedef struct _IO_STACK_LOCATION {
             PVOID InterfaceSpecificData;
         } QueryInterface;
         struct {
+            PCM_RESOURCE_LIST AllocatedResources;           /* IRP_MN_START_DEVICE: bus terms (raw) */
+            PCM_RESOURCE_LIST AllocatedResourcesTranslated; /* ... and CPU terms: what drivers use */
+        } StartDevice;
+        struct {
             PVOID Argument1;
             PVOID Argument2;
             PVOID Argument3;
@@ -1605,6 +1639,12 @@ NTSTATUS IofCallDriver(PDEVICE_OBJECT DeviceObject, PIRP Irp);
  * IRP, P2 = the cancel routine). From a DPC too: the sender's event is set, its status copied. */
 VOID IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost);
 #define IoCompleteRequest(Irp, PriorityBoost) IofCompleteRequest(Irp, PriorityBoost)
+/* PASSIVE_LEVEL. Send the IRP to TargetDevice with the current location copied to the next one
+ * and wait until the lower drivers complete it (their completion routines ran; this driver owns
+ * the IRP again and must complete it). TRUE: it was sent (the status is in Irp->IoStatus); FALSE:
+ * no stack location left. How a function driver handles IRP_MN_START_DEVICE: the bus driver
+ * first, then itself (learn.microsoft.com "IoForwardIrpSynchronously function (wdm.h)"). */
+BOOLEAN IoForwardIrpSynchronously(PDEVICE_OBJECT DeviceObject, PIRP Irp);
 
 /* ---- Cancellation (kernel/io/cancel.c) ---- */
 /* The one global cancel spin lock: raises to DISPATCH_LEVEL, *Irql gets the old IRQL. */

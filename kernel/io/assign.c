@@ -130,7 +130,7 @@ static NTSTATUS route_msix(struct io_pdo *pdo, unsigned count, KAFFINITY affinit
         struct ke_message_route route;
         /* irql 0: each message gets the next IRQL of the round-robin, so an MSI-X device shows
          * messages of different priorities (and UnifiedIrql is their maximum). */
-        NTSTATUS status = ke_route_message(affinity, 0, &source, &route);
+        NTSTATUS status = ke_route_message(affinity, pdo->options.irql, &source, &route);
         if (!NT_SUCCESS(status)) {
             unroute_messages(pdo, i);
             return status;
@@ -149,7 +149,7 @@ static NTSTATUS route_msi(struct io_pdo *pdo, unsigned count, KAFFINITY affinity
     ksnprintf(first->label, sizeof(first->label), "%s MSI", pdo->name);
     struct ke_source source;
     pci_msi_source(pdo->pci, 0, first->label, &source);
-    NTSTATUS status = ke_route_message_block(affinity, 0, count, &source, routes);
+    NTSTATUS status = ke_route_message_block(affinity, pdo->options.irql, count, &source, routes);
     if (!NT_SUCCESS(status))
         return status;
     for (unsigned i = 0; i < count; i++) {
@@ -210,6 +210,11 @@ NTSTATUS io_assign_resources(struct io_pdo *pdo, const struct io_interrupt_polic
     collect_ranges(pdo);
 
     KAFFINITY affinity = KeQueryActiveProcessors();
+    if (pdo->options.cpu_set) { /* the rebalance aims the device at one processor */
+        if (pdo->options.cpu < 0 || pdo->options.cpu >= 64 || !(affinity & (1ull << pdo->options.cpu)))
+            return STATUS_INVALID_PARAMETER;
+        affinity = 1ull << pdo->options.cpu;
+    }
     struct io_interrupt_caps caps = caps_of(pdo);
     pdo->resources.affinity = affinity;
     NTSTATUS status = route_interrupt(pdo, io_choose_interrupt(&caps, policy), caps.has_line, affinity);

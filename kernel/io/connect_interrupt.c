@@ -98,6 +98,16 @@ unsigned io_connections_of(PDEVICE_OBJECT device)
 
 void io_fail_next_allocations(unsigned n) { fail_allocations = n; }
 
+PKINTERRUPT io_connection_first_object(PDEVICE_OBJECT device)
+{
+    for (PLIST_ENTRY e = connections.Flink; e != &connections; e = e->Flink) {
+        struct io_connection *c = CONTAINING_RECORD(e, struct io_connection, link);
+        if (c->pdo && c->pdo->device == device && c->count)
+            return &c->objects[0];
+    }
+    return NULL;
+}
+
 static void check_passive(void *routine, void *caller)
 {
     KIRQL irql = KeGetCurrentIrql();

@@ -20,6 +20,9 @@ PKINTERRUPT io_connection_objects(ULONG version, PVOID context, ULONG *count);
 unsigned io_connection_count(void);
 unsigned io_connections_of(PDEVICE_OBJECT pdo);
 
+/* The first interrupt object of a live connection naming this PDO, or NULL. Under io_lock(). */
+PKINTERRUPT io_connection_first_object(PDEVICE_OBJECT pdo);
+
 /* Driver Verifier-style fault injection for tests: the next `n` allocations IoConnectInterruptEx
  * makes fail as if pool were exhausted (STATUS_INSUFFICIENT_RESOURCES). 0 turns it off. */
 void io_fail_next_allocations(unsigned n);

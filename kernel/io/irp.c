@@ -209,3 +209,31 @@ VOID IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost)
     }
     finish_for_sender(Irp);
 }
+
+/* learn.microsoft.com "IoForwardIrpSynchronously function (wdm.h)": copy the location down, a
+ * completion routine that hands the IRP back (STATUS_MORE_PROCESSING_REQUIRED) by setting an
+ * event, IoCallDriver, wait. The caller owns the IRP again afterwards and completes it. */
+static NTSTATUS forward_done(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context)
+{
+    UNREFERENCED_PARAMETER(DeviceObject);
+    UNREFERENCED_PARAMETER(Irp);
+    (void)KeSetEvent((PKEVENT)Context, IO_NO_INCREMENT, FALSE);
+    return STATUS_MORE_PROCESSING_REQUIRED;
+}
+
+BOOLEAN IoForwardIrpSynchronously(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+    KIRQL irql = KeGetCurrentIrql();
+    if (irql != PASSIVE_LEVEL)
+        KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, (ULONG_PTR)IoForwardIrpSynchronously, irql, 0,
+                     (ULONG_PTR)__builtin_return_address(0));
+    if (!DeviceObject || !Irp || Irp->CurrentLocation <= 1)
+        return FALSE;
+    KEVENT done;
+    KeInitializeEvent(&done, NotificationEvent, FALSE);
+    IoCopyCurrentIrpStackLocationToNext(Irp);
+    IoSetCompletionRoutine(Irp, forward_done, &done, TRUE, TRUE, TRUE);
+    if (IoCallDriver(DeviceObject, Irp) == STATUS_PENDING)
+        (void)KeWaitForSingleObject(&done, Executive, KernelMode, FALSE, NULL);
+    return TRUE;
+}

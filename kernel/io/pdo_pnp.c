@@ -21,6 +21,7 @@
 #include "include/wdmguid.h"
 
 #include "kernel/io/pnp.h"
+#include "kernel/io/pnp_internal.h"
 #include "kernel/ke/bugcheck.h"
 
 #define PCI_CONFIG_SPACE_SIZE 256
@@ -124,6 +125,26 @@ static NTSTATUS query_interface(struct io_pdo *pdo, PIO_STACK_LOCATION stack, NT
     return STATUS_SUCCESS;
 }
 
+/* The state-changing requests, as Windows' PCI bus driver answers them ("Handling IRPs: bus
+ * drivers"; "Starting a Device in a Bus Driver"): START turns decoding and bus mastering on before
+ * the function driver above sees the IRP on its way back up; the others succeed - the PnP manager
+ * (pnp_state.c) releases the resources once the whole stack has stopped, and deletes the PDO
+ * after REMOVE. */
+static NTSTATUS state_request(struct io_pdo *pdo, UCHAR minor, NTSTATUS unchanged)
+{
+    switch (minor) {
+    case IRP_MN_START_DEVICE: io_pnp_enable_decoding(pdo); return STATUS_SUCCESS;
+    case IRP_MN_QUERY_STOP_DEVICE:
+    case IRP_MN_STOP_DEVICE:
+    case IRP_MN_CANCEL_STOP_DEVICE:
+    case IRP_MN_QUERY_REMOVE_DEVICE:
+    case IRP_MN_REMOVE_DEVICE:
+    case IRP_MN_CANCEL_REMOVE_DEVICE:
+    case IRP_MN_SURPRISE_REMOVAL: return STATUS_SUCCESS;
+    default: return unchanged;
+    }
+}
+
 NTSTATUS io_pdo_dispatch_pnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 {
     PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
@@ -131,6 +152,8 @@ NTSTATUS io_pdo_dispatch_pnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     struct io_pdo *pdo = io_pdo_from_device(DeviceObject);
     if (pdo && stack->MinorFunction == IRP_MN_QUERY_INTERFACE)
         status = query_interface(pdo, stack, status);
+    else if (pdo)
+        status = state_request(pdo, stack->MinorFunction, status);
     Irp->IoStatus.Status = status;
     IoCompleteRequest(Irp, IO_NO_INCREMENT);
     return status;

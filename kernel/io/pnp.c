@@ -15,12 +15,12 @@
  *      raw list, translated list).
  */
 #include "kernel/io/pnp.h"
+#include "kernel/io/pnp_internal.h"
 
 #include "kernel/boot/cmdline.h"
 #include "kernel/console/console.h"
 #include "kernel/console/log.h"
 #include "kernel/io/assign.h"
-#include "include/ndis.h" /* NdisIrqlabStopDevice: a temporary exception, io_device_stop */
 #include "kernel/io/io_tags.h"
 #include "kernel/ke/shutdown.h"
 #include "kernel/ke/shutdown_watch.h"
@@ -63,17 +63,14 @@ static bool nodriver_check(const char *value, char *why, size_t why_size)
     }
 }
 
-#define IO_MAX_DRIVERS 32
-
 /* The bus drivers that "enumerate" the PDOs: the kernel itself plays both. */
-static DRIVER_OBJECT pci_bus_driver = {.Type = IO_TYPE_DRIVER, .Size = sizeof(DRIVER_OBJECT), .Name = "pci",
+DRIVER_OBJECT io_pci_bus_driver = {.Type = IO_TYPE_DRIVER, .Size = sizeof(DRIVER_OBJECT), .Name = "pci",
                                        .MajorFunction = {[IRP_MJ_PNP] = io_pdo_dispatch_pnp}};
-static DRIVER_OBJECT isa_bus_driver = {.Type = IO_TYPE_DRIVER, .Size = sizeof(DRIVER_OBJECT), .Name = "isa",
+DRIVER_OBJECT io_isa_bus_driver = {.Type = IO_TYPE_DRIVER, .Size = sizeof(DRIVER_OBJECT), .Name = "isa",
                                        .MajorFunction = {[IRP_MJ_PNP] = io_pdo_dispatch_pnp}};
 
 static PDEVICE_OBJECT pdos[IO_MAX_PDOS];
 static unsigned pdo_count;
-static PDRIVER_OBJECT driver_objects[IO_MAX_DRIVERS]; /* by driver table index, created on first use */
 static KSPIN_LOCK lock;
 
 KIRQL io_lock(void)
@@ -116,6 +113,31 @@ PDEVICE_OBJECT io_pdo_find_isa(const char *pnp_id)
     return NULL;
 }
 
+PDEVICE_OBJECT io_pdo_find_name(const char *name)
+{
+    for (unsigned i = 0; i < pdo_count; i++) {
+        const struct io_pdo *p = pdos[i]->DeviceExtension;
+        if (strcmp(p->name, name) == 0)
+            return pdos[i];
+    }
+    return NULL;
+}
+
+/* A removed PDO leaves the table (under the I/O lock: `devices` walks it); the caller deletes it. */
+void io_pnp_forget_pdo(PDEVICE_OBJECT device)
+{
+    KIRQL old = io_lock();
+    for (unsigned i = 0; i < pdo_count; i++) {
+        if (pdos[i] == device) {
+            for (unsigned j = i + 1; j < pdo_count; j++)
+                pdos[j - 1] = pdos[j];
+            pdos[--pdo_count] = NULL;
+            break;
+        }
+    }
+    io_unlock(old);
+}
+
 PDEVICE_OBJECT io_pdo_for_pci(const struct pci_device *dev)
 {
     for (unsigned i = 0; i < pdo_count; i++) {
@@ -134,7 +156,7 @@ NTSTATUS io_release_pci_device(const struct pci_device *dev)
 
 /* ---- PDOs ---------------------------------------------------------------------------------- */
 
-static struct io_pdo *create_pdo(PDRIVER_OBJECT bus_driver, enum io_bus bus, DEVICE_TYPE type)
+struct io_pdo *io_pnp_create_pdo(PDRIVER_OBJECT bus_driver, enum io_bus bus, DEVICE_TYPE type)
 {
     if (pdo_count == IO_MAX_PDOS)
         return NULL;
@@ -146,7 +168,10 @@ static struct io_pdo *create_pdo(PDRIVER_OBJECT bus_driver, enum io_bus bus, DEV
     struct io_pdo *pdo = device->DeviceExtension;
     pdo->device = device;
     pdo->bus = bus;
+    pdo->state = IO_PNP_NOT_STARTED;
+    KIRQL old = io_lock();
     pdos[pdo_count++] = device;
+    io_unlock(old);
     return pdo;
 }
 
@@ -154,7 +179,7 @@ static void create_pci_pdos(void)
 {
     for (unsigned i = 0; i < pci_device_count(); i++) {
         struct pci_device *dev = pci_device_at(i);
-        struct io_pdo *pdo = create_pdo(&pci_bus_driver, IO_BUS_PCI, FILE_DEVICE_UNKNOWN);
+        struct io_pdo *pdo = io_pnp_create_pdo(&io_pci_bus_driver, IO_BUS_PCI, FILE_DEVICE_UNKNOWN);
         if (!pdo) {
             log_error("io: no PDO for PCI %s (out of memory or PDO table full)", dev->label);
             return;
@@ -186,7 +211,7 @@ static void create_isa_pdo(const char *name, const char *pnp_id, uint16_t port, 
         log_info("io: no %s at 0x%x", name, port);
         return;
     }
-    struct io_pdo *pdo = create_pdo(&isa_bus_driver, IO_BUS_ISA, type);
+    struct io_pdo *pdo = io_pnp_create_pdo(&io_isa_bus_driver, IO_BUS_ISA, type);
     if (!pdo) {
         log_error("io: no PDO for %s", name);
         return;
@@ -229,36 +254,20 @@ static bool driver_disabled(PCSTR name)
 /* The first entry in the driver table (link order: sorted source paths) that matches and is not
  * switched off with nodriver=. So two drivers for one device (edu and a driver made from
  * scripts/driver_template) do not fight: `nodriver=edu` hands the device to the next one. */
-static const IRQLAB_DRIVER *find_driver(const struct io_pdo *pdo)
+const IRQLAB_DRIVER *io_pnp_find_driver(const struct io_pdo *pdo)
 {
     for (const IRQLAB_DRIVER *d = __driver_table_start; d < __driver_table_end; d++)
-        if (d->StartDevice && driver_matches(d, pdo) && !driver_disabled(d->Name))
+        if ((d->StartDevice || d->DriverEntry) && driver_matches(d, pdo) && !driver_disabled(d->Name) &&
+            !io_driver_entry_unloaded(d))
             return d;
     return NULL;
 }
 
-static PDRIVER_OBJECT driver_object_for(const IRQLAB_DRIVER *d)
-{
-    unsigned index = (unsigned)(d - __driver_table_start);
-    if (index >= IO_MAX_DRIVERS)
-        return NULL;
-    if (!driver_objects[index]) {
-        PDRIVER_OBJECT object = ExAllocatePool2(POOL_FLAG_NON_PAGED, sizeof(DRIVER_OBJECT), IO_TAG_DEVICE);
-        if (!object)
-            return NULL;
-        object->Type = IO_TYPE_DRIVER;
-        object->Size = sizeof(DRIVER_OBJECT);
-        object->Name = d->Name;
-        driver_objects[index] = object;
-    }
-    return driver_objects[index];
-}
-
-static struct io_interrupt_policy policy_for(const struct io_pdo *pdo, unsigned flags)
+struct io_interrupt_policy io_pnp_policy_for(const struct io_pdo *pdo)
 {
     struct io_interrupt_policy p = {
-        .msi_enabled = cmdline_get_bool("msi", true) && !(flags & IO_START_NO_MSI),
-        .msix_enabled = cmdline_get_bool("msix", true) && !(flags & IO_START_NO_MSIX),
+        .msi_enabled = cmdline_get_bool("msi", true) && !pdo->options.no_msi,
+        .msix_enabled = cmdline_get_bool("msix", true) && !pdo->options.no_msix,
     };
     if (pdo->driver) {
         p.driver_no_msi = (pdo->driver->Flags & IRQLAB_DRIVER_NO_MSI) != 0;
@@ -270,7 +279,7 @@ static struct io_interrupt_policy policy_for(const struct io_pdo *pdo, unsigned 
 
 /* What Windows' PCI bus driver does before the function driver starts: let the device answer
  * its BARs and master the bus (DMA, and MSI, which is a memory write the device makes). */
-static void enable_decoding(struct io_pdo *pdo)
+void io_pnp_enable_decoding(struct io_pdo *pdo)
 {
     if (pdo->bus != IO_BUS_PCI)
         return;
@@ -287,7 +296,7 @@ static void enable_decoding(struct io_pdo *pdo)
     pci_enable_bus_master(pdo->pci);
 }
 
-static void describe_interrupt(const struct io_pdo *pdo, char *buf, size_t size)
+void io_pnp_describe_interrupt(const struct io_pdo *pdo, char *buf, size_t size)
 {
     const struct io_resources *r = &pdo->resources;
     switch (r->kind) {
@@ -306,92 +315,12 @@ static void describe_interrupt(const struct io_pdo *pdo, char *buf, size_t size)
     }
 }
 
-static void start_driver(struct io_pdo *pdo)
-{
-    PDRIVER_OBJECT driver = driver_object_for(pdo->driver);
-    if (!driver) {
-        pdo->start_status = STATUS_INSUFFICIENT_RESOURCES;
-        log_error("io: %s: no driver object for %s", pdo->name, pdo->driver->Name);
-        return;
-    }
-    pdo->driver_object = driver;
-    ksnprintf(pdo->owner, sizeof(pdo->owner), "%s %s", pdo->driver->Name, pdo->name);
-    enable_decoding(pdo);
-    pdo->start_status = pdo->driver->StartDevice(driver, pdo->device, pdo->raw, pdo->translated);
-    pdo->started = NT_SUCCESS(pdo->start_status);
-    if (!pdo->started)
-        log_error("io: %s: driver %s failed to start: status 0x%08x", pdo->name, pdo->driver->Name,
-                  (unsigned)pdo->start_status);
-}
-
-NTSTATUS io_device_start(PDEVICE_OBJECT device, unsigned flags)
-{
-    struct io_pdo *pdo = io_pdo_from_device(device);
-    if (!pdo)
-        return STATUS_INVALID_PARAMETER;
-    if (pdo->started)
-        return STATUS_SUCCESS;
-    pdo->driver = find_driver(pdo);
-    struct io_interrupt_policy policy = policy_for(pdo, flags);
-    KIRQL old = io_lock();
-    NTSTATUS status = io_assign_resources(pdo, &policy);
-    io_unlock(old);
-    if (!NT_SUCCESS(status))
-        return status;
-    strlcpy(pdo->owner, pdo->name, sizeof(pdo->owner));
-    /* The driver runs at PASSIVE_LEVEL, without the I/O lock: it calls IoConnectInterruptEx. */
-    if ((flags & IO_START_DRIVER) && pdo->driver) {
-        start_driver(pdo);
-        return pdo->start_status;
-    }
-    return STATUS_SUCCESS;
-}
-
-/* The driver's own FDO: its device object in this PDO's stack. Windows sends IRP_MN_STOP_DEVICE
- * and IRP_MN_REMOVE_DEVICE to the top of the stack and each driver passes them down, so the
- * function driver's dispatch routine gets its FDO as DeviceObject; StopDevice gets the same. */
-static PDEVICE_OBJECT driver_fdo(const struct io_pdo *pdo)
-{
-    for (PDEVICE_OBJECT d = pdo->device->AttachedDevice; d; d = d->AttachedDevice)
-        if (d->DriverObject == pdo->driver_object)
-            return d;
-    return NULL;
-}
-
-NTSTATUS io_device_stop(PDEVICE_OBJECT device)
-{
-    struct io_pdo *pdo = io_pdo_from_device(device);
-    if (!pdo)
-        return STATUS_INVALID_PARAMETER;
-    if (pdo->started) {
-        PDEVICE_OBJECT fdo = driver_fdo(pdo);
-        /* TEMPORARY: the NDIS glue (kernel/ndis, being reworked) still finds its adapter by the
-         * PDO. When NDIS moves into kernel/, NdisIrqlabStopDevice takes the FDO like every driver
-         * and this exception goes. */
-        if (pdo->driver->StopDevice == NdisIrqlabStopDevice)
-            fdo = pdo->device;
-        if (pdo->driver->StopDevice && fdo) /* no FDO: the driver is not in the stack */
-            pdo->driver->StopDevice(pdo->driver_object, fdo);
-        pdo->started = false;
-    }
-    KIRQL old = io_lock();
-    NTSTATUS status = STATUS_SUCCESS;
-    if (pdo->connections) {
-        status = STATUS_DEVICE_BUSY; /* someone still has an ISR on it: its vectors must stay */
-        log_error("io: %s: %u interrupt connection%s still open; resources kept", pdo->name, pdo->connections,
-                  pdo->connections == 1 ? "" : "s");
-    } else {
-        io_release_resources(pdo);
-    }
-    io_unlock(old);
-    return status;
-}
-
 /* ---- boot ---------------------------------------------------------------------------------- */
 
 void io_pnp_init(void)
 {
     KeInitializeSpinLock(&lock);
+    io_pnp_lock_init();
     create_pci_pdos();
     create_isa_pdo("COM1", "PNP0501", 0x3F8, 7, 4, FILE_DEVICE_SERIAL_PORT);   /* 16550 scratch register */
     create_isa_pdo("LPT1", "PNP0400", 0x378, 0, 7, FILE_DEVICE_PARALLEL_PORT); /* data latch */
@@ -399,9 +328,9 @@ void io_pnp_init(void)
     unsigned started = 0, drivers = 0;
     for (unsigned i = 0; i < pdo_count; i++) {
         struct io_pdo *pdo = pdos[i]->DeviceExtension;
-        NTSTATUS status = io_device_start(pdos[i], IO_START_DRIVER);
+        NTSTATUS status = io_pnp_start_device(pdos[i], NULL);
         char what[64];
-        describe_interrupt(pdo, what, sizeof(what));
+        io_pnp_describe_interrupt(pdo, what, sizeof(what));
         if (pdo->driver) {
             drivers++;
             started += pdo->started;
@@ -418,7 +347,7 @@ void io_pnp_init(void)
 
 void io_pnp_print(void)
 {
-    console_printf("device   ids        interrupt                                   driver\n");
+    console_printf("device   ids        interrupt                                   driver (state)\n");
     for (unsigned i = 0; i < pdo_count; i++) {
         const struct io_pdo *pdo = pdos[i]->DeviceExtension;
         char ids[16], what[64];
@@ -426,9 +355,9 @@ void io_pnp_print(void)
             ksnprintf(ids, sizeof(ids), "%04x:%04x", pdo->pci->vendor_id, pdo->pci->device_id);
         else
             ksnprintf(ids, sizeof(ids), "%s", pdo->isa_pnp_id);
-        describe_interrupt(pdo, what, sizeof(what));
-        console_printf("%-8s %-10s %-43s %s%s\n", pdo->name, ids, pdo->assigned ? what : "(stopped)",
-                       pdo->driver ? pdo->driver->Name : "-", pdo->driver && !pdo->started ? " (not started)" : "");
+        io_pnp_describe_interrupt(pdo, what, sizeof(what));
+        console_printf("%-8s %-10s %-43s %s (%s)\n", pdo->name, ids, pdo->assigned ? what : "(no resources)",
+                       pdo->driver ? pdo->driver->Name : "-", io_pnp_state_name(pdo->state));
     }
 }
 
@@ -446,7 +375,7 @@ void io_pnp_shutdown(void)
         char what[96];
         ksnprintf(what, sizeof(what), "driver %s to stop %s", pdo->driver ? pdo->driver->Name : "?", pdo->name);
         ke_shutdown_waiting_for(what); /* named if it never returns (kernel/ke/shutdown_watch.h) */
-        (void)io_device_stop(pdos[i]);
+        (void)io_pnp_stop_for_shutdown(pdos[i]);
     }
 }
 

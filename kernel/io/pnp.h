@@ -28,6 +28,39 @@
 
 enum io_bus { IO_BUS_PCI, IO_BUS_ISA };
 
+/* A device's PnP state (learn.microsoft.com "State Transitions for PnP Devices"; docs/pnp.md):
+ *
+ *   NotStarted --START--> Started --QUERY_STOP--> StopPending --STOP--> Stopped --START--> Started
+ *                           |  ^                       |CANCEL_STOP            |
+ *                           |  +-----------------------+                      |
+ *                           |--QUERY_REMOVE--> RemovePending --REMOVE--> Deleted
+ *                           |  ^                     |CANCEL_REMOVE
+ *                           |  +---------------------+
+ *                           +--SURPRISE_REMOVAL--> SurpriseRemovePending --REMOVE--> Deleted
+ *
+ * NotStarted is also where a device goes back to when its driver is unloaded (its FDO removed,
+ * the PDO kept) and where it stays without a driver or after a failed start. */
+enum io_pnp_state {
+    IO_PNP_NOT_STARTED,
+    IO_PNP_STARTED,
+    IO_PNP_STOP_PENDING,
+    IO_PNP_STOPPED,
+    IO_PNP_REMOVE_PENDING,
+    IO_PNP_SURPRISE_REMOVE_PENDING,
+    IO_PNP_DELETED,
+};
+
+/* How to start a device (io_pnp_start_device). NULL or all zero: the default policy (the
+ * command line's msi= / msix=, what the driver allows, any processor). The rebalance: stop a
+ * device, start it with other options, and its driver gets other translated resources. */
+struct io_pnp_start_options {
+    bool no_msi;  /* line interrupt only (like MSISupported = 0) */
+    bool no_msix; /* plain MSI, not MSI-X */
+    int cpu;      /* >= 0 with cpu_set: aim every interrupt at this processor */
+    bool cpu_set;
+    KIRQL irql;   /* messages: this IRQL (0: the allocator's round-robin) */
+};
+
 /* One granted message (MSI or MSI-X) and where it goes. */
 struct io_message {
     uint8_t vector;
@@ -58,11 +91,15 @@ struct io_pdo {
     unsigned connected_messages; /* message objects connected; 0 -> MSI / MSI-X is off */
     bool messages_enabled;       /* MSI / MSI-X enable bit set by us */
 
-    /* The driver (pnp.c). */
+    /* The driver (pnp.c, pnp_state.c). Written under the PnP lock. */
     const IRQLAB_DRIVER *driver; /* the matching driver table entry, or NULL */
     PDRIVER_OBJECT driver_object;
-    bool started;
-    NTSTATUS start_status; /* what StartDevice returned last */
+    bool started;                /* state == IO_PNP_STARTED */
+    NTSTATUS start_status;       /* what the start returned last */
+    enum io_pnp_state state;
+    bool added;                  /* WDM: AddDevice put the driver's FDO in the stack */
+    struct io_pnp_start_options options; /* of the last start */
+    unsigned start_count, stop_count;    /* completed IRP_MN_START_DEVICE / STOP_DEVICE (tests) */
 };
 
 /* Boot (kernel/main.c step 9, after pci_init): create the PDOs, assign resources, start drivers. */
@@ -88,7 +125,9 @@ NTSTATUS io_pdo_dispatch_pnp(PDEVICE_OBJECT DeviceObject, PIRP Irp);
 
 /* Stop a device: its driver's StopDevice (if started), then give back its resources (vectors,
  * routes; MSI/MSI-X off, INTx Disable as the firmware left it). STATUS_DEVICE_BUSY if interrupt
- * connections still name it afterwards (nothing is released then). */
+ * connections still name it afterwards (nothing is released then). Since the PnP state
+ * machine: io_pnp_stop_device for a started device (a WDM driver keeps its FDO, Stopped), and
+ * the resources of a device without a started driver. */
 NTSTATUS io_device_stop(PDEVICE_OBJECT pdo);
 /* For kernel code and tests that program a PCI function directly (pci_test, storm_test): stop
  * its driver and give back its resources, leaving the function as the firmware left it (MSI and
@@ -100,6 +139,59 @@ NTSTATUS io_release_pci_device(const struct pci_device *dev);
 #define IO_START_NO_MSI 0x2u  /* no message interrupts: line only */
 #define IO_START_NO_MSIX 0x4u /* MSI, not MSI-X */
 NTSTATUS io_device_start(PDEVICE_OBJECT pdo, unsigned flags);
+
+/* ---- Plug and Play (pnp_state.c; docs/pnp.md) ----
+ * PASSIVE_LEVEL, serialized by the PnP lock (a KMUTEX: the callers may block, the drivers too).
+ * The IRPs go to the top of the device stack (IoCallDriver) and down to the PDO, as Windows
+ * sends them; a driver-table entry without DriverEntry gets them through the shim (wdm.h). */
+
+/* IRP_MN_QUERY_STOP_DEVICE, then IRP_MN_STOP_DEVICE: the drivers disconnect their interrupts,
+ * the device's resources (vectors, routes, MSI / MSI-X) are released. A driver that fails
+ * QUERY_STOP: IRP_MN_CANCEL_STOP_DEVICE, the device stays started, its status is returned.
+ * STATUS_INVALID_DEVICE_STATE unless Started. */
+NTSTATUS io_pnp_stop_device(PDEVICE_OBJECT pdo);
+/* Assign resources (with `opt`, NULL = default) and send IRP_MN_START_DEVICE with both lists;
+ * loads the driver (DriverEntry) and adds the device (AddDevice) first when needed. From
+ * NotStarted or Stopped; STATUS_SUCCESS if already Started. A failed start leaves NotStarted
+ * (resources released, a WDM stack removed). */
+NTSTATUS io_pnp_start_device(PDEVICE_OBJECT pdo, const struct io_pnp_start_options *opt);
+/* IRP_MN_QUERY_REMOVE_DEVICE, then IRP_MN_REMOVE_DEVICE: the drivers detach and delete their
+ * device objects, the resources are released and the PDO is deleted (state Deleted; the pointer
+ * is no longer valid after return). A driver that fails QUERY_REMOVE (e.g. STATUS_DEVICE_BUSY):
+ * IRP_MN_CANCEL_REMOVE_DEVICE, nothing changes, its status is returned. */
+NTSTATUS io_pnp_remove_device(PDEVICE_OBJECT pdo);
+/* The hardware is already gone: IRP_MN_SURPRISE_REMOVAL (drivers disconnect, must not touch the
+ * device), the resources are released, then IRP_MN_REMOVE_DEVICE and the PDO is deleted - at
+ * once, or when the last open handle to the stack closes (STATUS_PENDING then). */
+NTSTATUS io_pnp_surprise_remove_device(PDEVICE_OBJECT pdo);
+/* REMOVE_DEVICE for a surprise-removed device once no handle to its stack is open; STATUS_PENDING
+ * while one is (called again when the last one closes). */
+NTSTATUS io_pnp_finish_surprise_removal(PDEVICE_OBJECT pdo);
+/* A PCI function found after boot (hot-plug, `devices rescan`): its PDO, resources, driver
+ * started. NULL when the PDO table is full or the function already has a PDO. */
+PDEVICE_OBJECT io_pnp_add_pci_function(struct pci_device *dev);
+/* `devices rescan`: a PDO (and a start) for every PCI function that has none. Returns how many. */
+unsigned io_pnp_rescan(void);
+enum io_pnp_state io_pnp_state_of(PDEVICE_OBJECT pdo); /* IO_PNP_DELETED for an unknown pointer */
+const char *io_pnp_state_name(enum io_pnp_state state); /* "Started", "StopPending", ... */
+/* A PDO by name ("00:04.0", "COM1"), or NULL. */
+PDEVICE_OBJECT io_pdo_find_name(const char *name);
+
+/* Drivers (pnp_driver.c). Unload: every device of the driver is removed from its stack
+ * (QUERY_REMOVE + REMOVE; the PDOs stay, NotStarted), then DriverUnload; Driver Verifier's rule:
+ * an interrupt still connected, a DPC or timer still queued, or a device object not deleted
+ * when DriverUnload returns is Bug Check 0xCE. STATUS_DEVICE_BUSY (nothing unloaded) if a
+ * driver refuses QUERY_REMOVE. Load: DriverEntry again, then AddDevice + START for every
+ * matching PDO that has no driver. STATUS_OBJECT_NAME_NOT_FOUND for an unknown name. */
+NTSTATUS io_driver_unload(const char *name);
+NTSTATUS io_driver_load(const char *name);
+bool io_driver_is_loaded(const char *name);
+/* The shell's `drivers`: one line per driver with its state and devices. */
+void io_driver_print(void);
+
+/* The PnP lock (a KMUTEX, recursive for its owner). */
+void io_pnp_lock(void);
+void io_pnp_unlock(void);
 
 /* The I/O manager's lock: PDO state, the connection list. Raises to DISPATCH_LEVEL. */
 KIRQL io_lock(void);

@@ -14,6 +14,7 @@
 #include "arch/x86_64/exceptions.h"
 #include "arch/x86_64/trap_frame.h"
 #include "include/ntstatus.h"
+#include "include/wdm.h"
 #include "kernel/ke/backtrace.h"
 #include "kernel/ke/bugcheck.h"
 #include "kernel/ke/ksyms.h"
@@ -399,6 +400,25 @@ static bool explain_rule(const struct bugcheck_report *r, char *buf, size_t size
                   "completed with the routine still set (clear it with IoSetCancelRoutine(Irp, NULL) first).",
                   (unsigned long)p[0], (unsigned long)p[1]);
         return true;
+    case DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS: {
+        /* P4 is the DRIVER_OBJECT (kernel/io/pnp_driver.c): never freed, safe to read here. */
+        const DRIVER_OBJECT *object = (const DRIVER_OBJECT *)(uintptr_t)p[3];
+        const char *driver = object && object->Type == IO_TYPE_DRIVER ? object->Name : NULL;
+        ksym_format(p[0], what, sizeof(what));
+        if (p[0])
+            ksnprintf(buf, size,
+                      "Driver %s was unloaded with interrupt object 0x%016lx still connected (ISR %s): "
+                      "DriverUnload runs after every device was removed, and IRP_MN_STOP_DEVICE / "
+                      "IRP_MN_REMOVE_DEVICE must disconnect (IoDisconnectInterruptEx) first.",
+                      driver ? driver : "?", (unsigned long)p[2], what);
+        else
+            ksnprintf(buf, size,
+                      "Driver %s was unloaded with device object 0x%016lx not deleted: IRP_MN_REMOVE_DEVICE "
+                      "must IoDetachDevice and IoDeleteDevice the driver's device objects, DriverUnload any "
+                      "others it made.",
+                      driver ? driver : "?", (unsigned long)p[2]);
+        return true;
+    }
     case DRIVER_VERIFIER_IOMANAGER_VIOLATION:
         if (p[0] == 6)
             ksnprintf(buf, size, "IRP 0x%016lx was completed with status 0x%08lx: a pending status is not a result.",

@@ -1,0 +1,253 @@
+/* kernel/io/pnp_driver.c - drivers: their DRIVER_OBJECTs, loading (DriverEntry) and unloading
+ * (remove every device, then DriverUnload), and Driver Verifier's unload rule.
+ *
+ * learn.microsoft.com: "DriverEntry for WDM Drivers", "Writing an Unload Routine", "Unload
+ * routine" ("the PnP manager calls Unload after the driver's devices have been removed"),
+ * "Bug Check 0xCE: DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS".
+ *
+ * Every driver stays in the kernel image (irqlab links them in); "unloaded" means: no device of
+ * it in any stack, DriverUnload called, its DRIVER_OBJECT emptied (dispatch table, AddDevice,
+ * DriverUnload), and no device given to it until `drivers load` - which calls DriverEntry again
+ * and starts every device it matches. Each driver-table entry has its own DRIVER_OBJECT (an
+ * NDIS miniport with several PCI ids has one per id); a name names all of them.
+ *
+ * The unload rule, as Driver Verifier checks it on Windows: when DriverUnload returns, the driver
+ * may have nothing left that the kernel could call or run - an interrupt still connected to one
+ * of its devices, or a device object it created and did not delete - else Bug Check 0xCE:
+ * P1 = the routine that would run in the unloaded driver (the ISR; 0 for a device object),
+ * P2 = 0 (a read: executing it), P3 = the object (the KINTERRUPT or the DEVICE_OBJECT),
+ * P4 = the DRIVER_OBJECT (the stop screen names the driver). irqlab checks at unload what
+ * Windows finds when the stale routine is reached.
+ */
+#include "kernel/io/pnp_internal.h"
+
+#include "kernel/console/console.h"
+#include "kernel/console/log.h"
+#include "kernel/io/connect_interrupt.h"
+#include "kernel/io/io_tags.h"
+#include "kernel/ke/bugcheck.h"
+#include "kernel/ke/interrupt.h"
+#include "kernel/lib/format.h"
+#include "kernel/lib/string.h"
+
+#define IO_MAX_DRIVERS 32
+#define REGISTRY_PATH_CHARS 96
+
+struct io_driver {
+    PDRIVER_OBJECT object;    /* created on first use, never freed (pointers to it may remain) */
+    bool unloaded;            /* `drivers unload` */
+    bool entry_called;        /* WDM: DriverEntry ran for this load */
+    DRIVER_EXTENSION extension;
+    WCHAR registry_path[REGISTRY_PATH_CHARS];
+};
+
+static struct io_driver drivers[IO_MAX_DRIVERS]; /* by driver table index */
+
+static struct io_driver *driver_of(const IRQLAB_DRIVER *d)
+{
+    unsigned index = (unsigned)(d - __driver_table_start);
+    return index < IO_MAX_DRIVERS ? &drivers[index] : NULL;
+}
+
+bool io_driver_entry_unloaded(const IRQLAB_DRIVER *d)
+{
+    struct io_driver *s = driver_of(d);
+    return s && s->unloaded;
+}
+
+/* "\Registry\Machine\System\CurrentControlSet\Services\<name>", as DriverEntry gets it. */
+static void make_registry_path(struct io_driver *s, PCSTR name, UNICODE_STRING *out)
+{
+    static const char prefix[] = "\\Registry\\Machine\\System\\CurrentControlSet\\Services\\";
+    size_t n = 0;
+    for (const char *p = prefix; *p && n < REGISTRY_PATH_CHARS - 1; p++)
+        s->registry_path[n++] = (WCHAR)*p;
+    for (const char *p = name ? name : ""; *p && n < REGISTRY_PATH_CHARS - 1; p++)
+        s->registry_path[n++] = (WCHAR)*p;
+    s->registry_path[n] = 0;
+    out->Buffer = s->registry_path;
+    out->Length = (USHORT)(n * sizeof(WCHAR));
+    out->MaximumLength = (USHORT)(REGISTRY_PATH_CHARS * sizeof(WCHAR));
+}
+
+PDRIVER_OBJECT io_driver_object_for(const IRQLAB_DRIVER *d, NTSTATUS *status)
+{
+    struct io_driver *s = driver_of(d);
+    *status = STATUS_INSUFFICIENT_RESOURCES;
+    if (!s)
+        return NULL;
+    if (!s->object) {
+        PDRIVER_OBJECT object = ExAllocatePool2(POOL_FLAG_NON_PAGED, sizeof(DRIVER_OBJECT), IO_TAG_DEVICE);
+        if (!object)
+            return NULL;
+        object->Type = IO_TYPE_DRIVER;
+        object->Size = sizeof(DRIVER_OBJECT);
+        object->Name = d->Name;
+        s->object = object;
+    }
+    if (d->DriverEntry && !s->entry_called) {
+        PDRIVER_OBJECT object = s->object;
+        memset(&s->extension, 0, sizeof(s->extension));
+        s->extension.DriverObject = object;
+        object->DriverExtension = &s->extension;
+        object->DriverInit = d->DriverEntry;
+        UNICODE_STRING path;
+        make_registry_path(s, d->Name, &path);
+        NTSTATUS entry = d->DriverEntry(object, &path);
+        if (!NT_SUCCESS(entry)) {
+            log_error("io: %s: DriverEntry failed: 0x%08x", d->Name, (unsigned)entry);
+            *status = entry;
+            return NULL;
+        }
+        s->entry_called = true;
+    }
+    *status = STATUS_SUCCESS;
+    return s->object;
+}
+
+static bool named(const IRQLAB_DRIVER *d, const char *name) { return d->Name && strcmp(d->Name, name) == 0; }
+
+static bool driver_name_exists(const char *name) { return io_driver_exists(name, strlen(name)); }
+
+bool io_driver_is_loaded(const char *name)
+{
+    for (const IRQLAB_DRIVER *d = __driver_table_start; d < __driver_table_end; d++)
+        if (named(d, name) && !io_driver_entry_unloaded(d))
+            return true;
+    return false;
+}
+
+/* ---- unload --------------------------------------------------------------------------------- */
+
+__attribute__((noreturn)) static void unloaded_with(PDRIVER_OBJECT object, const char *what, ULONG_PTR routine,
+                                                    ULONG_PTR pending)
+{
+    console_printf("\nio: driver %s unloaded with %s 0x%016lx still there\n", object->Name ? object->Name : "?", what,
+                   (unsigned long)pending);
+    KeBugCheckEx(DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS, routine, 0, pending, (ULONG_PTR)object);
+}
+
+/* Driver Verifier's unload rule (the header comment). */
+static void verify_unloaded(PDRIVER_OBJECT object)
+{
+    for (unsigned i = 0; i < io_pdo_count(); i++) {
+        struct io_pdo *pdo = io_pdo_from_device(io_pdo_at(i));
+        if (!pdo || pdo->driver_object != object || !pdo->connections)
+            continue;
+        KIRQL old = io_lock();
+        PKINTERRUPT interrupt = io_connection_first_object(pdo->device);
+        io_unlock(old);
+        if (interrupt) {
+            ULONG_PTR isr = interrupt->MessageServiceRoutine ? (ULONG_PTR)interrupt->MessageServiceRoutine
+                                                             : (ULONG_PTR)interrupt->ServiceRoutine;
+            unloaded_with(object, "interrupt object", isr, (ULONG_PTR)interrupt);
+        }
+    }
+    if (object->DeviceObject)
+        unloaded_with(object, "device object", 0, (ULONG_PTR)object->DeviceObject);
+}
+
+static NTSTATUS unload_entry(const IRQLAB_DRIVER *d)
+{
+    struct io_driver *s = driver_of(d);
+    if (!s || s->unloaded)
+        return STATUS_SUCCESS;
+    /* Every device of it leaves its stack first: QUERY_REMOVE + REMOVE, the PDO stays. */
+    for (unsigned i = 0; i < io_pdo_count(); i++) {
+        struct io_pdo *pdo = io_pdo_from_device(io_pdo_at(i));
+        if (!pdo || pdo->driver != d || !s->object || pdo->driver_object != s->object)
+            continue;
+        if (pdo->added || pdo->state == IO_PNP_STARTED || pdo->state == IO_PNP_STOPPED) {
+            NTSTATUS status = io_pnp_remove_stack(pdo, false);
+            if (!NT_SUCCESS(status)) {
+                log_info("io: driver %s stays: %s refused removal (0x%08x)", d->Name, pdo->name, (unsigned)status);
+                return status;
+            }
+        }
+        pdo->driver = NULL;
+    }
+    s->unloaded = true;
+    if (s->object) {
+        PDRIVER_OBJECT object = s->object;
+        if (object->DriverUnload)
+            object->DriverUnload(object);
+        verify_unloaded(object);
+        /* What is left of the load: DriverEntry fills it again. */
+        memset(object->MajorFunction, 0, sizeof(object->MajorFunction));
+        object->DriverUnload = NULL;
+        if (d->DriverEntry) {
+            object->DriverExtension = NULL;
+            s->entry_called = false;
+        }
+    }
+    log_info("io: driver %s unloaded", d->Name);
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS io_driver_unload(const char *name)
+{
+    if (!name || !driver_name_exists(name))
+        return STATUS_OBJECT_NAME_NOT_FOUND;
+    io_pnp_lock();
+    NTSTATUS status = STATUS_SUCCESS;
+    for (const IRQLAB_DRIVER *d = __driver_table_start; d < __driver_table_end && NT_SUCCESS(status); d++)
+        if (named(d, name))
+            status = unload_entry(d);
+    io_pnp_unlock();
+    return status;
+}
+
+/* ---- load ----------------------------------------------------------------------------------- */
+
+NTSTATUS io_driver_load(const char *name)
+{
+    if (!name || !driver_name_exists(name))
+        return STATUS_OBJECT_NAME_NOT_FOUND;
+    io_pnp_lock();
+    for (const IRQLAB_DRIVER *d = __driver_table_start; d < __driver_table_end; d++) {
+        struct io_driver *s = driver_of(d);
+        if (named(d, name) && s)
+            s->unloaded = false;
+    }
+    NTSTATUS status = STATUS_SUCCESS;
+    for (unsigned i = 0; i < io_pdo_count(); i++) {
+        struct io_pdo *pdo = io_pdo_from_device(io_pdo_at(i));
+        if (!pdo || pdo->state != IO_PNP_NOT_STARTED || pdo->added || pdo->connections)
+            continue;
+        const IRQLAB_DRIVER *d = io_pnp_find_driver(pdo);
+        if (!d || !named(d, name))
+            continue;
+        /* Resources a device without a driver kept are re-assigned with the start. */
+        NTSTATUS started = io_pnp_start_device(pdo->device, NULL);
+        if (!NT_SUCCESS(started))
+            status = started;
+    }
+    io_pnp_unlock();
+    return status;
+}
+
+/* ---- the shell's `drivers` ------------------------------------------------------------------ */
+
+void io_driver_print(void)
+{
+    console_printf("driver       kind  state     devices\n");
+    for (const IRQLAB_DRIVER *d = __driver_table_start; d < __driver_table_end; d++) {
+        if (!d->Name)
+            continue;
+        bool first = true;
+        for (const IRQLAB_DRIVER *e = __driver_table_start; e < d; e++)
+            first &= !named(e, d->Name);
+        if (!first)
+            continue; /* one line per name: an NDIS miniport has an entry per PCI id */
+        char devices[96] = "";
+        size_t n = 0;
+        for (unsigned i = 0; i < io_pdo_count(); i++) {
+            const struct io_pdo *pdo = io_pdo_from_device(io_pdo_at(i));
+            if (pdo && pdo->driver && named(pdo->driver, d->Name) && n < sizeof(devices))
+                n += ksnprintf(devices + n, sizeof(devices) - n, "%s%s (%s)", n ? ", " : "", pdo->name,
+                               io_pnp_state_name(pdo->state));
+        }
+        console_printf("%-12s %-5s %-9s %s\n", d->Name, d->DriverEntry ? "WDM" : "table",
+                       io_driver_is_loaded(d->Name) ? "loaded" : "unloaded", n ? devices : "-");
+    }
+}
