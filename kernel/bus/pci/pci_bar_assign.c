@@ -122,9 +122,15 @@ unsigned pci_assign_bars(struct pci_device *dev, struct pci_bridge_windows *w)
         done[best] = true;
         if (!place(dev, (unsigned)best, w)) {
             unplaced++;
+            dev->bars[best].base = 0;
+            if (dev->bars[best].kind == PCI_BAR_IO && w->io.end == 0) {
+                /* SeaBIOS opens no I/O window in PCI Express ports (I/O space is scarce, and a PCI
+                 * Express endpoint must work without its I/O BARs: PCIe Base 3.0 §1.3.2.1). */
+                log_info("pci: %s BAR%d (I/O) unassigned: the port forwards no I/O space", dev->label, best);
+                continue;
+            }
             log_warn("pci: %s BAR%d (%s, %llu bytes) does not fit the bridge window; left unassigned", dev->label, best,
                      dev->bars[best].kind == PCI_BAR_IO ? "I/O" : "memory", (unsigned long long)dev->bars[best].size);
-            dev->bars[best].base = 0;
         }
     }
     pci_config_write16(dev->address, PCI_COMMAND, command);
