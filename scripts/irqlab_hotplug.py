@@ -13,6 +13,8 @@ Express native hot-plug (hw/pci/pcie.c), which irqlab's controller drives (kerne
 Root ports sit at 00:10.0, 00:11.0, ... on pcie.0, slot numbers 1, 2, ... (the port's Physical Slot Number).
 """
 import json
+import os
+import re
 import socket
 import time
 
@@ -109,3 +111,60 @@ class Qmp:
 
     def close(self):
         self.sock.close()
+
+
+class HotplugGuest:
+    """irqlab (build/kernel.elf) on q35 with hot-plug root ports, a QMP socket and the shell on a
+    pipe; netdev hp1 (UDP echo forwarded from `echo_port`) is there for a NIC plugged into a port.
+
+        with HotplugGuest(tmpdir, smp=4) as g:
+            g.qmp.command("device_add", driver="e1000e", bus="rp1", id="nic1", netdev="hp1")
+            g.expect(r"01:00.0 8086:10d3 added")
+            out = g.shell("devices")
+    """
+
+    def __init__(self, tmpdir, *, smp=1, boot="kernel", ports=2, no_hotplug_ports=0, cmdline="", extra=(),
+                 timeout=600):
+        from irqlab_net import GUEST_ECHO_PORT, GUEST_IP, free_udp_port
+        from irqlab_qemu import Qemu, kernel_elf
+        self.qmp_path = os.path.join(tmpdir, f"qmp-{os.getpid()}-{smp}-{boot}.sock")
+        self.echo_port = free_udp_port()
+        argv = hotplug_argv(ports, no_hotplug_ports)
+        argv += ["-qmp", f"unix:{self.qmp_path},server=on,wait=off",
+                 "-netdev", f"user,id=hp1,hostfwd=udp:127.0.0.1:{self.echo_port}-{GUEST_IP}:{GUEST_ECHO_PORT}"]
+        self.qemu = Qemu(kernel_elf(), machine="q35", smp=smp, boot=boot, cmdline=cmdline, stdin=True,
+                         extra=argv + list(extra), timeout=timeout)
+        self.qmp = None
+
+    def __enter__(self):
+        self.qemu.start()
+        return self
+
+    def __exit__(self, *exc):
+        if self.qmp:
+            self.qmp.close()
+        self.qemu.kill()
+        self.qemu.cleanup()
+
+    def boot(self, timeout=180):
+        """Wait for the prompt, then connect QMP. True when both are there."""
+        if not self.qemu.expect(r"irqlab> ", timeout=timeout):
+            return False
+        self.qmp = Qmp(self.qmp_path)
+        return True
+
+    def expect(self, pattern, timeout=120):
+        return self.qemu.expect(pattern, timeout=timeout)
+
+    def shell(self, command, timeout=120):
+        """Type a shell command; its output up to the next prompt (None if none came). Log lines
+        still to be expect()ed are not consumed."""
+        start = len(self.qemu.read())
+        saved, self.qemu._pos = self.qemu._pos, start
+        self.qemu.send(command + "\n")
+        m = self.qemu.expect(r"irqlab> ", timeout=timeout)
+        self.qemu._pos = saved
+        if not m:
+            return None
+        out = self.qemu.read()[start:m.start()]
+        return out.split("\n", 1)[1] if "\n" in out else ""
