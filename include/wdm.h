@@ -987,6 +987,7 @@ typedef VOID IRQLAB_STOP_DEVICE(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Devi
 
 #define IRQLAB_DRIVER_NO_MSI 0x1  /* like MSISupported = 0 in an INF: line interrupts only */
 #define IRQLAB_DRIVER_NO_MSIX 0x2 /* MSI is fine, MSI-X is not */
+#define IRQLAB_DRIVER_DEMAND_START 0x4 /* not loaded at boot: only `drivers load <name>` loads it */
 #define IRQLAB_PCI_ANY_ID 0xFFFF  /* DeviceId wildcard */
 
 typedef struct _IRQLAB_DRIVER {

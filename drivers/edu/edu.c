@@ -4,15 +4,25 @@
  * CONNECT_MESSAGE_BASED Version of IoConnectInterruptEx", "Writing an ISR", "DpcForIsr Routine
  * and IoRequestDpc"; QEMU docs/specs/edu.txt (registers below).
  *
- * This is the model to copy. What it shows:
- *   - StartDevice finds its registers in the *translated* resource list and maps them;
+ * This is the model to copy. It is a WDM driver (learn.microsoft.com "DriverEntry for WDM
+ * Drivers", "AddDevice routine", "Handling PnP IRPs"; docs/pnp.md): DriverEntry fills the dispatch
+ * table, AddDevice creates the FDO and attaches it to the PDO, IRP_MJ_PNP does the rest:
+ *   START_DEVICE      the bus driver first (IoForwardIrpSynchronously), then map + connect with
+ *                     the resources this start brings (after a rebalance: other ones);
+ *   QUERY_STOP/REMOVE refused (STATUS_DEVICE_BUSY) while work is in flight (edu_hold);
+ *   STOP_DEVICE       quiet the device, disconnect, unmap - the FDO stays for the next START;
+ *   SURPRISE_REMOVAL  the same without touching the (gone) registers;
+ *   REMOVE_DEVICE     the same if still started, pass it down, IoDetachDevice, IoDeleteDevice;
+ *   DriverUnload      nothing left to free (Bug Check 0xCE if an interrupt or device were).
+ * What it shows besides:
+ *   - START finds its registers in the *translated* resource list and maps them;
  *   - it quiets the device before connecting, because the ISR may run before the connect returns;
  *   - it asks for message-signalled interrupts (CONNECT_MESSAGE_BASED) and gives a fallback ISR,
  *     so the same driver works when the device only has its line (boot with msi=off): the
  *     kernel then connects the fallback and rewrites Parameters.Version to CONNECT_LINE_BASED;
  *   - the ISR decides "mine?", silences the device, saves what it saw, queues the DPC - last;
  *   - the DPC takes the saved state under the interrupt's spin lock (KeSynchronizeExecution);
- *   - StopDevice undoes everything in reverse, and flushes DPCs before freeing what they use.
+ *   - STOP undoes everything in reverse, and flushes DPCs before freeing what they use.
  * Every call that can fail is checked.
  *
  * Passive mode (`edu_passive=on`; learn.microsoft.com "Using Passive-Level Interrupt Service
@@ -38,6 +48,10 @@
 typedef struct _EDU_EXTENSION {
     PDEVICE_OBJECT Self;       /* our device object (the FDO) */
     PDEVICE_OBJECT Pdo;        /* the device as the bus sees it */
+    PDEVICE_OBJECT Lower;      /* what IoAttachDeviceToDeviceStack attached us to: IRPs go on there */
+    BOOLEAN Started;           /* between a successful START and STOP / REMOVE / SURPRISE_REMOVAL */
+    BOOLEAN Gone;              /* surprise-removed: the registers are no longer there */
+    LONG Busy;                 /* edu_hold: QUERY_STOP / QUERY_REMOVE are refused while > 0 */
     volatile ULONG *Registers; /* BAR0, mapped */
     SIZE_T RegistersLength;
 
@@ -171,8 +185,17 @@ static VOID EduForget(PDEVICE_OBJECT Fdo)
             edu_slots[i] = NULL;
 }
 
-/* Undo a (possibly partial) start, newest first. */
-static VOID EduCleanup(PEDU_EXTENSION Edu)
+/* REMOVE: the slot is free for the next device (a PDO rescanned after a removal takes it). */
+static VOID EduFreeSlot(PDEVICE_OBJECT Pdo)
+{
+    for (unsigned i = 0; i < EDU_MAX_DEVICES; i++)
+        if (edu_slot_pdos[i] == Pdo)
+            edu_slot_pdos[i] = edu_slots[i] = NULL;
+}
+
+/* Undo a (possibly partial) start, newest first. The device object stays: it belongs to
+ * AddDevice / REMOVE, not to START / STOP. */
+static VOID EduDisconnect(PEDU_EXTENSION Edu)
 {
     if (Edu->Connection.Generic) {
         IO_DISCONNECT_INTERRUPT_PARAMETERS disconnect = {0};
@@ -184,8 +207,9 @@ static VOID EduCleanup(PEDU_EXTENSION Edu)
     KeFlushQueuedDpcs(); /* ... but a DPC the ISR queued may still be waiting: let it finish */
     if (Edu->Registers)
         MmUnmapIoSpace((PVOID)Edu->Registers, Edu->RegistersLength);
-    IoDetachDevice(Edu->Pdo);
-    IoDeleteDevice(Edu->Self);
+    Edu->Registers = NULL;
+    Edu->Interrupt = NULL;
+    Edu->Passive = FALSE;
 }
 
 static int edu_passive_mode = -1; /* edu_set_passive_mode; -1: the command line decides */
@@ -249,42 +273,28 @@ static BOOLEAN EduPassiveInterruptConfigured(PDEVICE_OBJECT Pdo)
     return passive;
 }
 
-static NTSTATUS EduStartDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo, PCM_RESOURCE_LIST Raw,
-                               PCM_RESOURCE_LIST Translated)
+/* IRP_MN_START_DEVICE, after the bus driver has started the device: map the registers the
+ * translated list names, connect the interrupt it names. Also a restart after a stop - with other
+ * resources when the PnP manager rebalanced: nothing of the old ones is kept. */
+static NTSTATUS EduStart(PEDU_EXTENSION edu, PCM_RESOURCE_LIST Translated)
 {
-    UNREFERENCED_PARAMETER(Raw); /* the raw list is in bus terms; drivers use the translated one */
-
+    PDEVICE_OBJECT fdo = edu->Self;
+    PDEVICE_OBJECT Pdo = edu->Pdo;
+    NTSTATUS status;
     PCM_PARTIAL_RESOURCE_DESCRIPTOR registers = EduFindRegisters(Translated);
     if (!registers) {
         DbgPrint("edu: no memory resource (BAR0)\n");
         return STATUS_INSUFFICIENT_RESOURCES;
     }
 
-    /* Our device object, with our state as its extension, on top of the PDO. */
-    PDEVICE_OBJECT fdo;
-    NTSTATUS status = IoCreateDevice(DriverObject, sizeof(EDU_EXTENSION), NULL, FILE_DEVICE_UNKNOWN,
-                                     FILE_DEVICE_SECURE_OPEN, FALSE, &fdo);
-    if (!NT_SUCCESS(status)) {
-        DbgPrint("edu: IoCreateDevice failed: 0x%08x\n", (unsigned)status);
-        return status;
-    }
-    PEDU_EXTENSION edu = fdo->DeviceExtension; /* zeroed by IoCreateDevice */
-    edu->Self = fdo;
-    edu->Pdo = Pdo;
-    if (!IoAttachDeviceToDeviceStack(fdo, Pdo)) {
-        IoDeleteDevice(fdo);
-        return STATUS_NO_SUCH_DEVICE;
-    }
-
     edu->RegistersLength = registers->u.Memory.Length;
     edu->Registers = MmMapIoSpace(registers->u.Memory.Start, edu->RegistersLength, MmNonCached);
     if (!edu->Registers) {
-        EduCleanup(edu);
         return STATUS_INSUFFICIENT_RESOURCES;
     }
     if ((READ_REGISTER_ULONG(EduRegister(edu, EDU_REG_ID)) & 0xFF) != EDU_ID_MAGIC) {
         DbgPrint("edu: BAR0 does not look like an edu device\n");
-        EduCleanup(edu);
+        EduDisconnect(edu);
         return STATUS_NO_SUCH_DEVICE;
     }
 
@@ -293,16 +303,13 @@ static NTSTATUS EduStartDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo, 
     WRITE_REGISTER_ULONG(EduRegister(edu, EDU_REG_INTERRUPT_ACK),
                          READ_REGISTER_ULONG(EduRegister(edu, EDU_REG_INTERRUPT_STATUS)));
 
-    IoInitializeDpcRequest(fdo, EduDpcForIsr);
-
     if (edu_passive_mode > 0 || (edu_passive_mode < 0 && EduPassiveInterruptConfigured(Pdo))) {
         status = EduConnectPassive(edu, Translated);
         if (!NT_SUCCESS(status)) {
             DbgPrint("edu: IoConnectInterruptEx (passive) failed: 0x%08x\n", (unsigned)status);
-            EduCleanup(edu);
+            EduDisconnect(edu);
             return status;
         }
-        fdo->Flags &= ~DO_DEVICE_INITIALIZING;
         EduRemember(fdo, Pdo);
         return STATUS_SUCCESS;
     }
@@ -320,7 +327,7 @@ static NTSTATUS EduStartDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo, 
     status = IoConnectInterruptEx(&connect);
     if (!NT_SUCCESS(status)) {
         DbgPrint("edu: IoConnectInterruptEx failed: 0x%08x\n", (unsigned)status);
-        EduCleanup(edu);
+        EduDisconnect(edu);
         return status;
     }
     /* Version tells which routine the kernel connected - and what disconnecting needs. */
@@ -330,7 +337,6 @@ static NTSTATUS EduStartDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo, 
     else
         edu->Interrupt = edu->Connection.LineInterrupt;
 
-    fdo->Flags &= ~DO_DEVICE_INITIALIZING;
     EduRemember(fdo, Pdo);
     if (connect.Version == CONNECT_MESSAGE_BASED)
         DbgPrint("edu: message-based, %lu message(s), vector 0x%02lx at IRQL %u\n", /* WDK: %lu = ULONG */
@@ -341,21 +347,129 @@ static NTSTATUS EduStartDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo, 
     return STATUS_SUCCESS;
 }
 
-/* IRP_MN_STOP_DEVICE / IRP_MN_REMOVE_DEVICE: Fdo is our own device object, as in Windows. */
-static VOID EduStopDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Fdo)
+/* STOP, SURPRISE_REMOVAL, REMOVE: take the interrupt away. Stop the device interrupting first
+ * (unless it is gone): a level line left asserted with no ISR to clear it would storm the other
+ * devices on it. */
+static VOID EduStop(PEDU_EXTENSION Edu)
 {
-    UNREFERENCED_PARAMETER(DriverObject);
-    PEDU_EXTENSION edu = Fdo->DeviceExtension;
-    EduForget(Fdo);
-    /* Stop the device interrupting before taking the ISR away: a level line left asserted with
-     * no ISR to clear it would storm the other devices on it. */
-    WRITE_REGISTER_ULONG(EduRegister(edu, EDU_REG_INTERRUPT_ACK),
-                         READ_REGISTER_ULONG(EduRegister(edu, EDU_REG_INTERRUPT_STATUS)));
-    EduCleanup(edu);
+    if (!Edu->Started)
+        return;
+    Edu->Started = FALSE;
+    EduForget(Edu->Self);
+    if (!Edu->Gone && Edu->Registers)
+        WRITE_REGISTER_ULONG(EduRegister(Edu, EDU_REG_INTERRUPT_ACK),
+                             READ_REGISTER_ULONG(EduRegister(Edu, EDU_REG_INTERRUPT_STATUS)));
+    EduDisconnect(Edu);
 }
 
-IRQLAB_DRIVER(edu, .Name = "edu", .VendorId = EDU_VENDOR_ID, .DeviceId = EDU_DEVICE_ID, .StartDevice = EduStartDevice,
-              .StopDevice = EduStopDevice);
+/* Pass the IRP on to the bus driver unchanged, not waiting for it. */
+static NTSTATUS EduPassDown(PEDU_EXTENSION Edu, PIRP Irp)
+{
+    IoSkipCurrentIrpStackLocation(Irp);
+    return IoCallDriver(Edu->Lower, Irp);
+}
+
+static NTSTATUS EduComplete(PIRP Irp, NTSTATUS Status)
+{
+    Irp->IoStatus.Status = Status;
+    IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    return Status;
+}
+
+/* IRP_MJ_PNP (learn.microsoft.com "Handling PnP IRPs" / "Starting a Device in a Function Driver" /
+ * "Removing a Device in a Function Driver"). DeviceObject is our FDO. */
+static NTSTATUS EduDispatchPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+    PEDU_EXTENSION edu = DeviceObject->DeviceExtension;
+    PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
+    switch (stack->MinorFunction) {
+    case IRP_MN_START_DEVICE: {
+        /* The bus driver first (it enables the device), then us, on the way back up. */
+        if (!IoForwardIrpSynchronously(edu->Lower, Irp))
+            return EduComplete(Irp, STATUS_UNSUCCESSFUL);
+        NTSTATUS status = Irp->IoStatus.Status;
+        if (NT_SUCCESS(status)) {
+            status = EduStart(edu, stack->Parameters.StartDevice.AllocatedResourcesTranslated);
+            edu->Started = NT_SUCCESS(status);
+        }
+        return EduComplete(Irp, status);
+    }
+    case IRP_MN_QUERY_STOP_DEVICE:
+    case IRP_MN_QUERY_REMOVE_DEVICE:
+        /* Refuse while work is in flight (edu_hold): the PnP manager cancels the stop/remove. */
+        if (__atomic_load_n(&edu->Busy, __ATOMIC_ACQUIRE) > 0)
+            return EduComplete(Irp, STATUS_DEVICE_BUSY);
+        Irp->IoStatus.Status = STATUS_SUCCESS;
+        return EduPassDown(edu, Irp);
+    case IRP_MN_CANCEL_STOP_DEVICE:
+    case IRP_MN_CANCEL_REMOVE_DEVICE:
+        Irp->IoStatus.Status = STATUS_SUCCESS; /* nothing was changed at the query */
+        return EduPassDown(edu, Irp);
+    case IRP_MN_STOP_DEVICE:
+        EduStop(edu); /* the resources are about to be taken away: the next START brings new ones */
+        Irp->IoStatus.Status = STATUS_SUCCESS;
+        return EduPassDown(edu, Irp);
+    case IRP_MN_SURPRISE_REMOVAL:
+        edu->Gone = TRUE; /* the registers are gone: do not touch them */
+        EduStop(edu);
+        Irp->IoStatus.Status = STATUS_SUCCESS;
+        return EduPassDown(edu, Irp);
+    case IRP_MN_REMOVE_DEVICE: {
+        EduStop(edu); /* (done already after a STOP or a SURPRISE_REMOVAL) */
+        EduFreeSlot(edu->Pdo);
+        Irp->IoStatus.Status = STATUS_SUCCESS;
+        NTSTATUS status = EduPassDown(edu, Irp);
+        IoDetachDevice(edu->Lower);
+        IoDeleteDevice(DeviceObject);
+        return status;
+    }
+    default: return EduPassDown(edu, Irp); /* not ours: the status stays as the sender set it */
+    }
+}
+
+/* AddDevice: our device object, with our state as its extension, on top of the PDO. No
+ * hardware access yet - the resources come with IRP_MN_START_DEVICE. */
+static NTSTATUS EduAddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo)
+{
+    PDEVICE_OBJECT fdo;
+    NTSTATUS status = IoCreateDevice(DriverObject, sizeof(EDU_EXTENSION), NULL, FILE_DEVICE_UNKNOWN,
+                                     FILE_DEVICE_SECURE_OPEN, FALSE, &fdo);
+    if (!NT_SUCCESS(status)) {
+        DbgPrint("edu: IoCreateDevice failed: 0x%08x\n", (unsigned)status);
+        return status;
+    }
+    PEDU_EXTENSION edu = fdo->DeviceExtension; /* zeroed by IoCreateDevice */
+    edu->Self = fdo;
+    edu->Pdo = Pdo;
+    edu->Lower = IoAttachDeviceToDeviceStack(fdo, Pdo);
+    if (!edu->Lower) {
+        IoDeleteDevice(fdo);
+        return STATUS_NO_SUCH_DEVICE;
+    }
+    IoInitializeDpcRequest(fdo, EduDpcForIsr);
+    fdo->Flags &= ~DO_DEVICE_INITIALIZING;
+    return STATUS_SUCCESS;
+}
+
+/* Called after every edu device was removed: nothing of ours may be left (Bug Check 0xCE). The
+ * driver has no global state to free; the slots were cleared at STOP / REMOVE. */
+static VOID EduUnload(PDRIVER_OBJECT DriverObject)
+{
+    UNREFERENCED_PARAMETER(DriverObject);
+    DbgPrint("edu: DriverUnload\n");
+}
+
+static NTSTATUS EduDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    UNREFERENCED_PARAMETER(RegistryPath);
+    DriverObject->MajorFunction[IRP_MJ_PNP] = EduDispatchPnp;
+    DriverObject->DriverExtension->AddDevice = EduAddDevice;
+    DriverObject->DriverUnload = EduUnload;
+    return STATUS_SUCCESS;
+}
+
+IRQLAB_DRIVER(edu, .Name = "edu", .VendorId = EDU_VENDOR_ID, .DeviceId = EDU_DEVICE_ID,
+              .DriverEntry = EduDriverEntry);
 
 /* ---- the API for tests and the shell (edu.h) ----------------------------------------------- */
 
@@ -366,6 +480,8 @@ NTSTATUS edu_raise(PDEVICE_OBJECT device, ULONG value)
     if (!device || value == 0)
         return STATUS_INVALID_PARAMETER;
     PEDU_EXTENSION edu = device->DeviceExtension;
+    if (!edu->Started || !edu->Registers)
+        return STATUS_DEVICE_NOT_READY; /* stopped: no registers mapped */
     WRITE_REGISTER_ULONG(EduRegister(edu, EDU_REG_INTERRUPT_RAISE), value);
     return STATUS_SUCCESS;
 }
@@ -386,7 +502,10 @@ VOID edu_get_counts(PDEVICE_OBJECT device, struct edu_counts *counts)
 {
     PEDU_EXTENSION edu = device->DeviceExtension;
     struct edu_copy copy = {edu, counts};
-    (void)KeSynchronizeExecution(edu->Interrupt, EduCopyCounts, &copy);
+    if (edu->Interrupt)
+        (void)KeSynchronizeExecution(edu->Interrupt, EduCopyCounts, &copy);
+    else
+        (void)EduCopyCounts(&copy); /* stopped: no ISR can run */
 }
 
 ULONG edu_connection_version(PDEVICE_OBJECT device)
@@ -399,3 +518,9 @@ PKINTERRUPT edu_interrupt(PDEVICE_OBJECT device) { return ((PEDU_EXTENSION)devic
 VOID edu_set_passive_mode(int mode) { edu_passive_mode = mode < 0 ? -1 : mode > 0; }
 
 BOOLEAN edu_is_passive(PDEVICE_OBJECT device) { return ((PEDU_EXTENSION)device->DeviceExtension)->Passive; }
+
+VOID edu_hold(PDEVICE_OBJECT device, BOOLEAN hold)
+{
+    PEDU_EXTENSION edu = device->DeviceExtension;
+    __atomic_add_fetch(&edu->Busy, hold ? 1 : -1, __ATOMIC_ACQ_REL);
+}

@@ -37,6 +37,10 @@ PKINTERRUPT edu_interrupt(PDEVICE_OBJECT device);
  * to the device's first interrupt - its MSI message (edge) or, with msi=off, its INTx line
  * (level) - and does the DPC's work in the ISR. mode: 1 on, 0 off, -1 as the command line says. */
 VOID edu_set_passive_mode(int mode);
+/* Work in flight, as an open handle with a transfer would be: while held, the driver refuses
+ * IRP_MN_QUERY_STOP_DEVICE and IRP_MN_QUERY_REMOVE_DEVICE with STATUS_DEVICE_BUSY, so `devices
+ * stop` / `devices remove` / `drivers unload` are cancelled (CANCEL_STOP / CANCEL_REMOVE). */
+VOID edu_hold(PDEVICE_OBJECT device, BOOLEAN hold);
 BOOLEAN edu_is_passive(PDEVICE_OBJECT device);
 
 #endif

@@ -8,17 +8,28 @@
  * checks its arguments and keeps the pages): irqlab never reuses device addresses.
  */
 #include "include/wdm.h"
+#include "kernel/io/pnp.h"
 #include "kernel/mm/paging.h"
+
+/* Mappings made and not yet unmapped: the identity map costs nothing, but a driver that maps at
+ * every START and never unmaps is a leak all the same - the PnP stress test counts it. */
+static volatile long live_mappings;
+
+long io_mapping_count(void) { return __atomic_load_n(&live_mappings, __ATOMIC_RELAXED); }
 
 PVOID MmMapIoSpace(PHYSICAL_ADDRESS PhysicalAddress, SIZE_T NumberOfBytes, MEMORY_CACHING_TYPE CacheType)
 {
     if (NumberOfBytes == 0 || PhysicalAddress.QuadPart <= 0 || CacheType > MmWriteCombined)
         return NULL;
-    return (PVOID)(uintptr_t)paging_map_mmio((uint64_t)PhysicalAddress.QuadPart, NumberOfBytes);
+    PVOID va = (PVOID)(uintptr_t)paging_map_mmio((uint64_t)PhysicalAddress.QuadPart, NumberOfBytes);
+    if (va)
+        __atomic_add_fetch(&live_mappings, 1, __ATOMIC_RELAXED);
+    return va;
 }
 
 VOID MmUnmapIoSpace(PVOID BaseAddress, SIZE_T NumberOfBytes)
 {
-    UNREFERENCED_PARAMETER(BaseAddress);
     UNREFERENCED_PARAMETER(NumberOfBytes);
+    if (BaseAddress)
+        __atomic_sub_fetch(&live_mappings, 1, __ATOMIC_RELAXED);
 }

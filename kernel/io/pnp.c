@@ -123,6 +123,34 @@ PDEVICE_OBJECT io_pdo_find_name(const char *name)
     return NULL;
 }
 
+static unsigned pci_index(const struct pci_device *dev)
+{
+    unsigned i = 0;
+    while (i < pci_device_count() && pci_device_at(i) != dev)
+        i++;
+    return i;
+}
+
+static bool goes_before(const struct io_pdo *a, const struct io_pdo *b)
+{
+    if (a->bus != IO_BUS_PCI)
+        return false;
+    return b->bus != IO_BUS_PCI || pci_index(a->pci) < pci_index(b->pci);
+}
+
+void io_pnp_sort_pdo(PDEVICE_OBJECT device)
+{
+    KIRQL old = io_lock();
+    unsigned i = 0;
+    while (i < pdo_count && pdos[i] != device)
+        i++;
+    for (; i > 0 && i < pdo_count && goes_before(device->DeviceExtension, pdos[i - 1]->DeviceExtension); i--) {
+        pdos[i] = pdos[i - 1];
+        pdos[i - 1] = device;
+    }
+    io_unlock(old);
+}
+
 /* A removed PDO leaves the table (under the I/O lock: `devices` walks it); the caller deletes it. */
 void io_pnp_forget_pdo(PDEVICE_OBJECT device)
 {

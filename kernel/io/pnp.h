@@ -160,6 +160,10 @@ NTSTATUS io_pnp_start_device(PDEVICE_OBJECT pdo, const struct io_pnp_start_optio
  * is no longer valid after return). A driver that fails QUERY_REMOVE (e.g. STATUS_DEVICE_BUSY):
  * IRP_MN_CANCEL_REMOVE_DEVICE, nothing changes, its status is returned. */
 NTSTATUS io_pnp_remove_device(PDEVICE_OBJECT pdo);
+/* Device Manager's "Disable": QUERY_REMOVE + REMOVE down the stack, the resources released,
+ * the PDO kept (NotStarted, no driver in its stack); io_pnp_start_device adds the driver again.
+ * Kernel code and tests that program a function themselves take it this way. */
+NTSTATUS io_pnp_disable_device(PDEVICE_OBJECT pdo);
 /* The hardware is already gone: IRP_MN_SURPRISE_REMOVAL (drivers disconnect, must not touch the
  * device), the resources are released, then IRP_MN_REMOVE_DEVICE and the PDO is deleted - at
  * once, or when the last open handle to the stack closes (STATUS_PENDING then). */
@@ -189,6 +193,9 @@ bool io_driver_is_loaded(const char *name);
 /* The shell's `drivers`: one line per driver with its state and devices. */
 void io_driver_print(void);
 
+/* MmMapIoSpace mappings not yet given back with MmUnmapIoSpace (map_io_space.c). */
+long io_mapping_count(void);
+
 /* The PnP lock (a KMUTEX, recursive for its owner). */
 void io_pnp_lock(void);
 void io_pnp_unlock(void);
@@ -197,6 +204,11 @@ void io_pnp_unlock(void);
 KIRQL io_lock(void);
 void io_unlock(KIRQL old);
 
+/* "MSI x1, vector 0x40 (IRQL 4) -> CPU 0": the device's interrupt resources in one line. */
+void io_pnp_describe_interrupt(const struct io_pdo *pdo, char *buf, size_t size);
+/* The shell's `irq`: one line per stopped PCI device with what its hardware says now - MSI /
+ * MSI-X off, MSI-X entries masked, the IOAPIC pin of its line masked (pnp_report.c). */
+void io_pnp_print_stopped(void);
 /* The device table for people (shell `devices`, boot log): one line per PDO. */
 void io_pnp_print(void);
 /* Stop every started device (drivers' StopDevice / MiniportHaltEx), last started first. */

@@ -36,6 +36,7 @@
 struct io_driver {
     PDRIVER_OBJECT object;    /* created on first use, never freed (pointers to it may remain) */
     bool unloaded;            /* `drivers unload` */
+    bool named_once;          /* `drivers load|unload` named it: `unloaded` decides, not the flag */
     bool entry_called;        /* WDM: DriverEntry ran for this load */
     DRIVER_EXTENSION extension;
     WCHAR registry_path[REGISTRY_PATH_CHARS];
@@ -52,6 +53,8 @@ static struct io_driver *driver_of(const IRQLAB_DRIVER *d)
 bool io_driver_entry_unloaded(const IRQLAB_DRIVER *d)
 {
     struct io_driver *s = driver_of(d);
+    if (s && !s->named_once) /* as at boot: a demand-start driver waits for `drivers load` */
+        return (d->Flags & IRQLAB_DRIVER_DEMAND_START) != 0;
     return s && s->unloaded;
 }
 
@@ -150,7 +153,7 @@ static void verify_unloaded(PDRIVER_OBJECT object)
 static NTSTATUS unload_entry(const IRQLAB_DRIVER *d)
 {
     struct io_driver *s = driver_of(d);
-    if (!s || s->unloaded)
+    if (!s || io_driver_entry_unloaded(d))
         return STATUS_SUCCESS;
     /* Every device of it leaves its stack first: QUERY_REMOVE + REMOVE, the PDO stays. */
     for (unsigned i = 0; i < io_pdo_count(); i++) {
@@ -166,7 +169,7 @@ static NTSTATUS unload_entry(const IRQLAB_DRIVER *d)
         }
         pdo->driver = NULL;
     }
-    s->unloaded = true;
+    s->unloaded = s->named_once = true;
     if (s->object) {
         PDRIVER_OBJECT object = s->object;
         if (object->DriverUnload)
@@ -206,8 +209,10 @@ NTSTATUS io_driver_load(const char *name)
     io_pnp_lock();
     for (const IRQLAB_DRIVER *d = __driver_table_start; d < __driver_table_end; d++) {
         struct io_driver *s = driver_of(d);
-        if (named(d, name) && s)
+        if (named(d, name) && s) {
             s->unloaded = false;
+            s->named_once = true;
+        }
     }
     NTSTATUS status = STATUS_SUCCESS;
     for (unsigned i = 0; i < io_pdo_count(); i++) {

@@ -12,6 +12,8 @@ extern DRIVER_OBJECT io_pci_bus_driver, io_isa_bus_driver;
 /* pnp.c */
 struct io_pdo *io_pnp_create_pdo(PDRIVER_OBJECT bus_driver, enum io_bus bus, DEVICE_TYPE type);
 void io_pnp_forget_pdo(PDEVICE_OBJECT device);
+/* Move a PCI PDO added after boot to where boot would have put it (PCI table order, ISA last). */
+void io_pnp_sort_pdo(PDEVICE_OBJECT device);
 const IRQLAB_DRIVER *io_pnp_find_driver(const struct io_pdo *pdo);
 struct io_interrupt_policy io_pnp_policy_for(const struct io_pdo *pdo); /* uses pdo->options */
 void io_pnp_enable_decoding(struct io_pdo *pdo);

@@ -405,6 +405,15 @@ NTSTATUS io_pnp_remove_device(PDEVICE_OBJECT device)
     return status;
 }
 
+NTSTATUS io_pnp_disable_device(PDEVICE_OBJECT device)
+{
+    io_pnp_lock();
+    struct io_pdo *pdo = io_pdo_from_device(device);
+    NTSTATUS status = pdo ? io_pnp_remove_stack(pdo, false) : STATUS_INVALID_PARAMETER;
+    io_pnp_unlock();
+    return status;
+}
+
 /* Open handles to any device of the stack (file objects, IoGetDeviceObjectPointer). */
 static bool stack_referenced(const struct io_pdo *pdo)
 {
@@ -466,6 +475,7 @@ PDEVICE_OBJECT io_pnp_add_pci_function(struct pci_device *dev)
     if (pdo) {
         pdo->pci = dev;
         strlcpy(pdo->name, dev->label, sizeof(pdo->name));
+        io_pnp_sort_pdo(pdo->device); /* in bus order, as at boot (io_pdo_find_pci's nth) */
         NTSTATUS status = start_locked(pdo, NULL);
         char what[64];
         io_pnp_describe_interrupt(pdo, what, sizeof(what));

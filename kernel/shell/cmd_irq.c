@@ -20,6 +20,7 @@
 #include "kernel/ke/vectors.h"
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"
+#include "kernel/io/pnp.h"
 #include "kernel/shell/shell.h"
 #include "kernel/shell/shell_format.h"
 
@@ -224,6 +225,7 @@ static int cmd_irq(const struct shell_args *args)
                    (unsigned long long)pic_spurious_count(7), (unsigned long long)pic_spurious_count(15),
                    (unsigned long long)stray);
     console_printf("interrupt storms detected since boot: %llu\n", (unsigned long long)ke_storm_count());
+    io_pnp_print_stopped(); /* stopped devices: no vector; their MSI / MSI-X / pin as the hardware says */
     return SHELL_OK;
 }
 
@@ -232,5 +234,6 @@ SHELL_COMMAND(irq, "irq", "interrupt vectors: source, IRQL, per-CPU counts, owne
               "'00:03.0 MSI 0' or '00:04.0 MSI-X 2' a PCI message; LAPIC timer, IPI, LAPIC error and "
               "LAPIC spurious come from the local APIC. IRQL = vector >> 4. unclaimed: interrupts no ISR "
               "said were its own. state: on, masked (no ISR connected), storm (masked by the storm "
-              "detector). owner: KINTERRUPT.OwnerName of each connected interrupt object.",
+              "detector). owner: KINTERRUPT.OwnerName of each connected interrupt object. Below the table, a "
+              "stopped device's interrupt hardware: MSI / MSI-X off, MSI-X entries masked, its IOAPIC pin.",
               cmd_irq);

@@ -11,6 +11,8 @@
  *               the stack's counters (`net`)
  *   restart N   halt and restart the adapter that is net<N> (MiniportHaltEx + MiniportInitializeEx):
  *               its interrupt object goes to the end of a shared line's chain
+ *   cycle N C   C stop/start cycles of net<N>'s device (io_pnp_stop_device + io_pnp_start_device,
+ *               tests/ktest/pnp_cycle.h): prints "e1000-serve: cycle netN: cycles ..., vectors a->b, ..."
  *   ping        ping every gateway again
  *   stop        print the statistics and end the case (QEMU then exits with the verdict)
  *
@@ -27,6 +29,7 @@
 #include "kernel/net/net.h"
 #include "tests/ktest/e1000_stats_print.h"
 #include "tests/ktest/ktest.h"
+#include "tests/ktest/pnp_cycle.h"
 
 CMDLINE_OPTION(e1000_serve_s, "<seconds>", "ktest=e1000_serve: give up after this long (default 600)");
 CMDLINE_OPTION(e1000_serve_rx_errors, "on|off",
@@ -167,6 +170,47 @@ static void restart(unsigned index)
     console_printf("e1000-serve: restart net%u: no such e1000 adapter\n", index);
 }
 
+/* net<index>'s PDO, or NULL. */
+static PDEVICE_OBJECT pdo_of_net(unsigned index)
+{
+    for (unsigned i = 0; i < E1000_MAX_ADAPTERS; i++) {
+        PE1000_ADAPTER a = e1000_adapter(i);
+        if (!a || e1000_netif(a)->index != index)
+            continue;
+        for (unsigned s = 0; s < NDIS_MAX_ADAPTERS; s++) {
+            struct ndis_adapter *n = ndis_adapter_at(s);
+            if (n && n->registration.MiniportAdapterContext == a)
+                return n->pdo;
+        }
+    }
+    return NULL;
+}
+
+static void cycle(struct ktest *t, const char *args)
+{
+    unsigned index = (unsigned)(args[0] - '0'), count = 0;
+    const char *p = args + 1;
+    while (*p == ' ')
+        p++;
+    for (; *p >= '0' && *p <= '9'; p++)
+        count = count * 10 + (unsigned)(*p - '0');
+    PDEVICE_OBJECT pdo = pdo_of_net(index);
+    if (!pdo || !count) {
+        console_printf("e1000-serve: cycle: no net%u or no count\n", index);
+        return;
+    }
+    struct pnp_cycle_result r;
+    pnp_cycle(pdo, count, &r);
+    char prefix[32];
+    ksnprintf(prefix, sizeof(prefix), "e1000-serve: cycle net%u", index);
+    pnp_cycle_print(prefix, &r);
+    KTEST_EXPECT_EQ(t, r.stop_failures + r.start_failures + r.left_after_stop, 0);
+    KTEST_EXPECT_EQ(t, r.vectors_after, r.vectors_before);
+    KTEST_EXPECT_EQ(t, r.connections_after, r.connections_before);
+    KTEST_EXPECT_EQ(t, r.mappings_after, r.mappings_before);
+    KTEST_EXPECT_EQ(t, r.pool_after, r.pool_before);
+}
+
 static void serve(struct ktest *t)
 {
     if (e1000_adapter_count() == 0)
@@ -195,6 +239,8 @@ static void serve(struct ktest *t)
             print_stats("stats");
         } else if (!strncmp(command, "restart ", 8)) {
             restart((unsigned)(command[8] - '0'));
+        } else if (!strncmp(command, "cycle ", 6)) {
+            cycle(t, command + 6);
         } else if (!strcmp(command, "ping")) {
             ping_gateways(t);
         } else if (!strcmp(command, "stop")) {

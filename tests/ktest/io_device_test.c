@@ -148,14 +148,17 @@ static void stop_gives_vectors_back_and_start_reconnects(struct ktest *t)
     uint64_t lists_before = io_test_pool_bytes(IO_TAG_RESOURCES), devices_before = io_test_pool_bytes(IO_TAG_DEVICE);
     KTEST_ASSERT_EQ(t, io_device_stop(pdo), STATUS_SUCCESS);
     KTEST_EXPECT_NULL(t, edu_device(1));
-    KTEST_EXPECT_NULL(t, pdo->AttachedDevice);
+    /* IRP_MN_STOP_DEVICE: edu (a WDM driver) disconnects and unmaps but keeps its FDO in the
+     * stack for the next START; only REMOVE deletes it. */
+    KTEST_EXPECT_NOT_NULL(t, pdo->AttachedDevice);
+    KTEST_EXPECT_EQ(t, io_pnp_state_of(pdo), IO_PNP_STOPPED);
     KTEST_EXPECT_FALSE(t, io_test_pdo(pdo)->assigned);
     KTEST_EXPECT_EQ(t, io_connections_of(pdo), 0);
     /* A message vector is the device's own: stopped, it is free. A shared line's vector stays
      * while the other edu still routes the GSI. */
     KTEST_EXPECT_EQ(t, ke_vector_free_count(), free_before + (messages_on() ? 1u : 0u));
     KTEST_EXPECT_LT(t, io_test_pool_bytes(IO_TAG_RESOURCES), lists_before);
-    KTEST_EXPECT_LT(t, io_test_pool_bytes(IO_TAG_DEVICE), devices_before); /* the FDO is gone */
+    KTEST_EXPECT_EQ(t, io_test_pool_bytes(IO_TAG_DEVICE), devices_before); /* the FDO stays */
     KTEST_ASSERT_EQ(t, io_device_start(pdo, IO_START_DRIVER), STATUS_SUCCESS);
     KTEST_ASSERT_NOT_NULL(t, edu_device(1));
     KTEST_EXPECT_EQ(t, ke_vector_free_count(), free_before);

@@ -9,7 +9,8 @@ struct io_pdo *io_test_pdo(PDEVICE_OBJECT pdo) { return io_pdo_from_device(pdo);
 
 PDEVICE_OBJECT io_test_take(PDEVICE_OBJECT pdo, unsigned start_flags)
 {
-    if (!pdo || !NT_SUCCESS(io_device_stop(pdo)))
+    /* Like Device Manager's Disable: the driver leaves the stack (QUERY_REMOVE + REMOVE). */
+    if (!pdo || !NT_SUCCESS(io_pnp_disable_device(pdo)))
         return NULL;
     if (!NT_SUCCESS(io_device_start(pdo, start_flags & ~IO_START_DRIVER)))
         return NULL;

@@ -2,7 +2,8 @@
  * the I/O manager's tests (io_*_test.c).
  *
  * A test that connects its own ISRs to a device must first take the device from its driver:
- * io_test_take stops it (the driver disconnects, the resources are given back) and starts it
+ * io_test_take disables it (QUERY_REMOVE + REMOVE: the driver disconnects and leaves the
+ * stack, the resources are given back) and starts it
  * again without a driver, with fresh resources under `start_flags` (IO_START_NO_MSI, ...);
  * io_test_give_back stops it and restarts it with its driver, as at boot. */
 #ifndef IRQLAB_TESTS_IO_HELPERS_H

@@ -56,6 +56,8 @@ static PDEVICE_OBJECT take_for_test_driver(struct ktest *t)
     p->driver = &fdo_test_driver;
     p->driver_object = &test_driver_object;
     p->started = true;
+    p->state = IO_PNP_STARTED;
+    p->added = true; /* "StartDevice succeeded": the shim sends it STOP */
     stop_seen = NULL;
     stop_calls = 0;
     return pdo;
@@ -65,6 +67,8 @@ static void give_back(PDEVICE_OBJECT pdo)
 {
     struct io_pdo *p = io_test_pdo(pdo);
     p->started = false;
+    p->state = IO_PNP_NOT_STARTED;
+    p->added = false;
     p->driver = NULL;
     io_test_give_back(pdo);
 }
