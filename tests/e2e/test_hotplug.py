@@ -58,7 +58,7 @@ def plug_cycle(t, g, name, driver, port, slot, label, ids, owner, echo):
     irq = g.shell("irq") or ""
     vectors = owned_vectors(irq, owner)
     kind = "MSI-X" if driver == "e1000e" else "MSI"
-    t.ok(re.search(rf"^{re.escape(label)}\s+{ids}\s+PCI\s+{driver}\s+started", devices, re.M) and vectors
+    t.ok(re.search(rf"^{re.escape(label)}\s+{ids}\s+PCI\s+{driver}\s+started", devices, re.M | re.I) and vectors
          and all(kind in line for line in irq.splitlines() if owner in line),
          f"{name}: {driver} started, its {kind} vector(s) {vectors} owned by '{owner}'", diag=devices + irq)
     if echo:
