@@ -665,7 +665,9 @@ class Runner:
         if self.previous == "qemu" and self.console:  # what the guest printed after the monitor command
             deadline = time.monotonic() + self.timeout
             while True:
-                missing = match_lines(block.lines, self.console.text()[self.monitor_mark:])
+                # the guest's lines may follow the monitor's last prompt on the same line
+                since = re.sub(r"^\(qemu\) ", "", self.console.text()[self.monitor_mark:], flags=re.M)
+                missing = match_lines(block.lines, since)
                 if not missing or time.monotonic() > deadline or not self.console.running():
                     break
                 time.sleep(0.1)
