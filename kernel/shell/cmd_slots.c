@@ -11,5 +11,4 @@ static int cmd_slots(const struct shell_args *args)
     return SHELL_OK;
 }
 
-SHELL_COMMAND(slots, "slots", "PCIe hot-plug slots: power, presence, link, indicators",
-              NULL, cmd_slots);
+SHELL_COMMAND(slots, "slots", "PCIe hot-plug slots: power, presence, link, indicators", NULL, cmd_slots);

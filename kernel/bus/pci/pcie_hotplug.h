@@ -37,26 +37,26 @@
  * power indicator off = slot off (safe to pull), blinking = "in transition, do not pull",
  * on = powered and in use. */
 enum pcie_hp_state {
-    PCIE_HP_OFF,           /* power off (or no power controller) and nothing enumerated */
-    PCIE_HP_BLINKING_ON,   /* the button asked for power-on; 5 s to change one's mind */
-    PCIE_HP_ON,            /* powered, device enumerated and handed to the PnP manager */
-    PCIE_HP_BLINKING_OFF,  /* the button asked for removal; 5 s to change one's mind */
+    PCIE_HP_OFF,          /* power off (or no power controller) and nothing enumerated */
+    PCIE_HP_BLINKING_ON,  /* the button asked for power-on; 5 s to change one's mind */
+    PCIE_HP_ON,           /* powered, device enumerated and handed to the PnP manager */
+    PCIE_HP_BLINKING_OFF, /* the button asked for removal; 5 s to change one's mind */
 };
 
 struct pcie_hp_counts {
-    ULONG interrupts;        /* ISR calls that found an event */
+    ULONG interrupts;                                   /* ISR calls that found an event */
     ULONG button, presence, command, link, power_fault; /* events seen, by kind */
     ULONG power_on, power_off;
-    ULONG added, removed, surprise_removed;  /* functions handed to / taken from the PnP manager */
-    ULONG aborted;           /* second button press inside the abort window */
-    ULONG vetoed;            /* a driver refused QUERY_REMOVE: the slot stays on */
-    ULONG command_timeouts;  /* no Command Completed within 1 s (§6.7.3.2) */
+    ULONG added, removed, surprise_removed; /* functions handed to / taken from the PnP manager */
+    ULONG aborted;                          /* second button press inside the abort window */
+    ULONG vetoed;                           /* a driver refused QUERY_REMOVE: the slot stays on */
+    ULONG command_timeouts;                 /* no Command Completed within 1 s (§6.7.3.2) */
 };
 
 struct pcie_hp_slot {
     struct pcie_slot slot;
-    PDEVICE_OBJECT fdo;      /* ours, attached over ... */
-    PDEVICE_OBJECT pdo;      /* ... the port's PDO */
+    PDEVICE_OBJECT fdo; /* ours, attached over ... */
+    PDEVICE_OBJECT pdo; /* ... the port's PDO */
     enum pcie_hp_state state;
     struct pci_bridge_windows windows;
 
@@ -64,16 +64,16 @@ struct pcie_hp_slot {
     ULONG connect_version;
     PVOID connection;
     PKINTERRUPT interrupt;
-    volatile LONG isr_events;     /* written by the ISR, taken by the DPC under the interrupt lock */
-    volatile LONG thread_events;  /* what the thread has to handle (DPC and button timer add to it) */
-    KEVENT wake;                  /* synchronization event: the thread has work */
-    KEVENT command_done;          /* synchronization event: Command Completed arrived */
-    BOOLEAN command_irq;          /* CCIE is on and the interrupt connected: wait for the event */
+    volatile LONG isr_events;    /* written by the ISR, taken by the DPC under the interrupt lock */
+    volatile LONG thread_events; /* what the thread has to handle (DPC and button timer add to it) */
+    KEVENT wake;                 /* synchronization event: the thread has work */
+    KEVENT command_done;         /* synchronization event: Command Completed arrived */
+    BOOLEAN command_irq;         /* CCIE is on and the interrupt connected: wait for the event */
 
     /* The slot thread (pcie_hotplug_events.c). */
     PKTHREAD thread;
     volatile BOOLEAN exiting;
-    KTIMER button_timer;          /* the 5-second abort window */
+    KTIMER button_timer; /* the 5-second abort window */
     KDPC button_dpc;
 
     /* What the slot holds, while ON. */

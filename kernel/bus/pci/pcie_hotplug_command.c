@@ -19,10 +19,10 @@
 
 #include "kernel/console/log.h"
 
-#define COMMAND_TIMEOUT_MS 1000   /* §6.7.3.2 */
-#define LINK_TIMEOUT_MS 1000      /* §6.7.3.3: the link trains within 1 s (Linux pciehp waits as long) */
+#define COMMAND_TIMEOUT_MS 1000 /* §6.7.3.2 */
+#define LINK_TIMEOUT_MS 1000    /* §6.7.3.3: the link trains within 1 s (Linux pciehp waits as long) */
 #define LINK_POLL_MS 10
-#define LINK_SETTLE_MS 100        /* §6.6.1 */
+#define LINK_SETTLE_MS 100 /* §6.6.1 */
 
 static LARGE_INTEGER relative_ms(LONG ms)
 {

@@ -182,8 +182,8 @@ static NTSTATUS PcieHpStartDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pd
     IoInitializeDpcRequest(fdo, PcieHpDpc);
 
     /* Quiet first: no event enabled, the old events cleared; then the interrupt. */
-    pcie_slot_write_control(&s->slot, pcie_sltctl_with(pcie_slot_control(&s->slot),
-                                                       PCIE_SLTCTL_HPIE | PCIE_SLTCTL_CCIE, 0));
+    pcie_slot_write_control(&s->slot,
+                            pcie_sltctl_with(pcie_slot_control(&s->slot), PCIE_SLTCTL_HPIE | PCIE_SLTCTL_CCIE, 0));
     pcie_slot_clear_events(&s->slot, pcie_slot_status(&s->slot));
     status = connect(s, Pdo);
     if (!NT_SUCCESS(status)) {
@@ -211,8 +211,8 @@ static NTSTATUS PcieHpStartDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pd
         return STATUS_INSUFFICIENT_RESOURCES;
     }
     log_info("pciehp: %s slot %u: hot-plug controller, %s interrupt, secondary bus %u", p->pci->label,
-             (unsigned)PCIE_SLTCAP_PSN(s->slot.caps), s->connect_version == CONNECT_MESSAGE_BASED ? "message-signalled" : "line",
-             p->pci->secondary_bus);
+             (unsigned)PCIE_SLTCAP_PSN(s->slot.caps),
+             s->connect_version == CONNECT_MESSAGE_BASED ? "message-signalled" : "line", p->pci->secondary_bus);
     return STATUS_SUCCESS;
 }
 

@@ -187,8 +187,7 @@ static bool card_answers(struct pcie_hp_slot *s)
 
 static void presence_or_link_changed(struct pcie_hp_slot *s)
 {
-    bool present = pcie_slot_present(&s->slot) ||
-                   (s->slot.link_reporting && pcie_slot_link_active(&s->slot));
+    bool present = pcie_slot_present(&s->slot) || (s->slot.link_reporting && pcie_slot_link_active(&s->slot));
     switch (s->state) {
     case PCIE_HP_ON:
     case PCIE_HP_BLINKING_OFF:

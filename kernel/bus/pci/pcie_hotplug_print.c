@@ -28,7 +28,9 @@ void pcie_hp_print(void)
         console_printf("%-4u %-8s %3u %-10s %-5s %-7s %-4s %-5s %-5s", (unsigned)PCIE_SLTCAP_PSN(s->slot.caps),
                        s->slot.port->label, s->slot.port->secondary_bus, pcie_hp_state_name(s->state),
                        powered ? "on" : "off", status & PCIE_SLTSTA_PDS ? "yes" : "no",
-                       !s->slot.link_reporting ? "-" : pcie_slot_link_active(&s->slot) ? "up" : "down",
+                       !s->slot.link_reporting           ? "-"
+                       : pcie_slot_link_active(&s->slot) ? "up"
+                                                         : "down",
                        pcie_indicator_name((control & PCIE_SLTCTL_PIC) >> PCIE_PIC_SHIFT),
                        pcie_indicator_name((control & PCIE_SLTCTL_AIC) >> PCIE_AIC_SHIFT));
         if (s->state == PCIE_HP_ON && s->function_count)

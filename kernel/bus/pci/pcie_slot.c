@@ -30,7 +30,8 @@ bool pcie_slot_probe(struct pci_device *port, struct pcie_slot *slot, const char
     slot->port = port;
     slot->cap = cap;
     slot->caps = pci_config_read32(a, (uint8_t)(cap + PCIE_SLOT_CAPS));
-    slot->link_reporting = (pci_config_read32(a, (uint8_t)(cap + PCIE_LINK_CAPS)) & PCIE_LINK_CAPS_DLLLA_REPORTING) != 0;
+    slot->link_reporting =
+        (pci_config_read32(a, (uint8_t)(cap + PCIE_LINK_CAPS)) & PCIE_LINK_CAPS_DLLLA_REPORTING) != 0;
     if (!(slot->caps & PCIE_SLTCAP_HPC)) {
         *why = "slot is not Hot-Plug Capable (Slot Capabilities bit 6 clear)";
         return false;

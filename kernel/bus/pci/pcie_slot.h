@@ -38,26 +38,26 @@
 #define PCIE_LINK_STATUS_DLLLA 0x2000
 
 /* Slot Capabilities (§7.8.9). */
-#define PCIE_SLTCAP_ABP 0x01   /* Attention Button Present */
-#define PCIE_SLTCAP_PCP 0x02   /* Power Controller Present */
-#define PCIE_SLTCAP_MRLSP 0x04 /* MRL Sensor Present */
-#define PCIE_SLTCAP_AIP 0x08   /* Attention Indicator Present */
-#define PCIE_SLTCAP_PIP 0x10   /* Power Indicator Present */
-#define PCIE_SLTCAP_HPS 0x20   /* Hot-Plug Surprise (may be pulled without warning) */
-#define PCIE_SLTCAP_HPC 0x40   /* Hot-Plug Capable */
-#define PCIE_SLTCAP_NCCS 0x00040000u /* No Command Completed Support */
+#define PCIE_SLTCAP_ABP 0x01           /* Attention Button Present */
+#define PCIE_SLTCAP_PCP 0x02           /* Power Controller Present */
+#define PCIE_SLTCAP_MRLSP 0x04         /* MRL Sensor Present */
+#define PCIE_SLTCAP_AIP 0x08           /* Attention Indicator Present */
+#define PCIE_SLTCAP_PIP 0x10           /* Power Indicator Present */
+#define PCIE_SLTCAP_HPS 0x20           /* Hot-Plug Surprise (may be pulled without warning) */
+#define PCIE_SLTCAP_HPC 0x40           /* Hot-Plug Capable */
+#define PCIE_SLTCAP_NCCS 0x00040000u   /* No Command Completed Support */
 #define PCIE_SLTCAP_PSN(v) ((v) >> 19) /* Physical Slot Number (QEMU: slot=) */
 
 /* Slot Control (§7.8.10). */
-#define PCIE_SLTCTL_ABPE 0x0001  /* Attention Button Pressed Enable */
-#define PCIE_SLTCTL_PFDE 0x0002  /* Power Fault Detected Enable */
+#define PCIE_SLTCTL_ABPE 0x0001 /* Attention Button Pressed Enable */
+#define PCIE_SLTCTL_PFDE 0x0002 /* Power Fault Detected Enable */
 #define PCIE_SLTCTL_MRLSCE 0x0004
-#define PCIE_SLTCTL_PDCE 0x0008  /* Presence Detect Changed Enable */
-#define PCIE_SLTCTL_CCIE 0x0010  /* Command Completed Interrupt Enable */
-#define PCIE_SLTCTL_HPIE 0x0020  /* Hot-Plug Interrupt Enable */
-#define PCIE_SLTCTL_AIC 0x00C0   /* Attention Indicator Control */
-#define PCIE_SLTCTL_PIC 0x0300   /* Power Indicator Control */
-#define PCIE_SLTCTL_PCC 0x0400   /* Power Controller Control: 0 = on, 1 = off */
+#define PCIE_SLTCTL_PDCE 0x0008   /* Presence Detect Changed Enable */
+#define PCIE_SLTCTL_CCIE 0x0010   /* Command Completed Interrupt Enable */
+#define PCIE_SLTCTL_HPIE 0x0020   /* Hot-Plug Interrupt Enable */
+#define PCIE_SLTCTL_AIC 0x00C0    /* Attention Indicator Control */
+#define PCIE_SLTCTL_PIC 0x0300    /* Power Indicator Control */
+#define PCIE_SLTCTL_PCC 0x0400    /* Power Controller Control: 0 = on, 1 = off */
 #define PCIE_SLTCTL_DLLSCE 0x1000 /* Data Link Layer State Changed Enable */
 #define PCIE_AIC_SHIFT 6
 #define PCIE_PIC_SHIFT 8
@@ -71,7 +71,7 @@ enum pcie_indicator { PCIE_IND_ON = 1, PCIE_IND_BLINK = 2, PCIE_IND_OFF = 3 };
 #define PCIE_SLTSTA_CC 0x0010    /* Command Completed */
 #define PCIE_SLTSTA_PDS 0x0040   /* Presence Detect State (a state, not an event) */
 #define PCIE_SLTSTA_DLLSC 0x0100 /* Data Link Layer State Changed */
-#define PCIE_SLTSTA_EVENTS                                                                                  \
+#define PCIE_SLTSTA_EVENTS                                                                                             \
     (PCIE_SLTSTA_ABP | PCIE_SLTSTA_PFD | PCIE_SLTSTA_MRLSC | PCIE_SLTSTA_PDC | PCIE_SLTSTA_CC | PCIE_SLTSTA_DLLSC)
 
 struct pcie_slot {
