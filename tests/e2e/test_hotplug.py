@@ -13,6 +13,9 @@ For -smp 1 and -smp 4 (and one GRUB ISO boot: the firmware numbers the buses the
   * the same with an edu device in rp2 (IoConnectInterruptEx / IoDisconnectInterruptEx);
   * `slots` counts one add and one removal per slot, no surprise removal, no command timeout.
 
+Surprise removal (the card gone without the button): the in-guest suite `pciehp`
+(tests/ktest/pciehp_test.c) pulls a cold-plugged edu from under the controller, -smp 2.
+
 And the bad inputs: `slots` on pc says hot-plug is not available and why; `make run MACHINE=pc
 HOTPLUG=1` refuses with the reason.
 
@@ -29,8 +32,8 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
-from irqlab_hotplug import HotplugGuest  # noqa: E402
-from irqlab_qemu import Qemu, kernel_elf  # noqa: E402
+from irqlab_hotplug import HotplugGuest, hotplug_argv  # noqa: E402
+from irqlab_qemu import EXIT_SUCCESS, Qemu, kernel_elf, ktest_elf, run_qemu  # noqa: E402
 from tap import Tap  # noqa: E402
 from udp_echo_client import run_echo  # noqa: E402
 
@@ -102,6 +105,15 @@ def run_config(t, tmp, smp, boot):
              diag=g.qemu.read()[-2000:])
 
 
+def surprise(t):
+    r = run_qemu(ktest_elf(), machine="q35", smp=2, cmdline="ktest=pciehp.*", timeout=300,
+                 extra=hotplug_argv(1) + ["-device", "edu,bus=rp1", "-nic", "none"])
+    t.ok(r.status == EXIT_SUCCESS and re.search(r"^\s*ok 1 card_pulled_without_button\s*$", r.serial, re.M)
+         and "surprise removal" in r.serial and "01:00.0 surprise-removed" in r.serial,
+         "q35 -smp 2: an edu pulled without the button is surprise-removed, its PDO deleted (ktest pciehp)",
+         diag=f"status {r.status}\n" + r.serial[-2500:])
+
+
 def bad_input(t):
     q = Qemu(kernel_elf(), machine="pc", smp=1, stdin=True, timeout=180)
     with q:
@@ -124,6 +136,7 @@ def main():
                 run_config(t, tmp, smp, boot)
             except Exception as exc:  # a broken host side fails the test instead of crashing it
                 t.ok(False, f"q35 -smp {smp} {boot}: run", diag=repr(exc))
+    surprise(t)
     bad_input(t)
     return t.finish()
 
