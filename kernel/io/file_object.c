@@ -23,6 +23,7 @@
  */
 #include "kernel/ke/thread.h"
 #include "kernel/io/irp.h"
+#include "kernel/io/pnp.h"
 
 #include "kernel/io/io_tags.h"
 #include "kernel/ke/bugcheck.h"
@@ -159,8 +160,10 @@ LONG_PTR ObfDereferenceObject(PVOID Object)
     if (type == IO_TYPE_DEVICE) {
         PDEVICE_OBJECT device = Object;
         LONG left = __atomic_sub_fetch(&device->ReferenceCount, 1, __ATOMIC_RELAXED);
-        if (left == 0)
+        if (left == 0) {
             release_device(device);
+            io_pnp_reference_released(device); /* a surprise removal may have waited for it */
+        }
         return left;
     }
     if (*(const UCHAR *)Object == ThreadObject && type != IO_TYPE_FILE)

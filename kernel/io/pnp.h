@@ -171,6 +171,9 @@ NTSTATUS io_pnp_surprise_remove_device(PDEVICE_OBJECT pdo);
 /* REMOVE_DEVICE for a surprise-removed device once no handle to its stack is open; STATUS_PENDING
  * while one is (called again when the last one closes). */
 NTSTATUS io_pnp_finish_surprise_removal(PDEVICE_OBJECT pdo);
+/* A device object's last reference went (file_object.c): a surprise-removed stack waiting for
+ * its last handle gets its REMOVE_DEVICE from a work item. Any IRQL <= DISPATCH_LEVEL. */
+void io_pnp_reference_released(PDEVICE_OBJECT device);
 /* A PCI function found after boot (hot-plug, `devices rescan`): its PDO, resources, driver
  * started. NULL when the PDO table is full or the function already has a PDO. */
 PDEVICE_OBJECT io_pnp_add_pci_function(struct pci_device *dev);

@@ -33,6 +33,7 @@
 #include "include/ndis.h" /* NdisIrqlabStopDevice: the NDIS glue finds its adapter by the PDO */
 
 static KMUTEX pnp_mutex;
+static volatile LONG surprise_pending; /* devices in SurpriseRemovePending */
 
 void io_pnp_lock_init(void) { KeInitializeMutex(&pnp_mutex, 0); }
 void io_pnp_lock(void) { (void)KeWaitForSingleObject(&pnp_mutex, Executive, KernelMode, FALSE, NULL); }
@@ -436,6 +437,7 @@ NTSTATUS io_pnp_surprise_remove_device(PDEVICE_OBJECT device)
         if (before == IO_PNP_STARTED)
             pdo->stop_count++;
         set_state(pdo, IO_PNP_SURPRISE_REMOVE_PENDING);
+        __atomic_add_fetch(&surprise_pending, 1, __ATOMIC_ACQ_REL);
         (void)release_resources(pdo);
         status = io_pnp_finish_surprise_removal(device);
     }
@@ -443,8 +445,41 @@ NTSTATUS io_pnp_surprise_remove_device(PDEVICE_OBJECT device)
     return status;
 }
 
+/* Devices waiting in SurpriseRemovePending for their last handle; the work item that finishes
+ * them once a device reference drops to zero (io_pnp_reference_released, any IRQL <= DISPATCH:
+ * the removal itself needs PASSIVE_LEVEL and the PnP lock). */
+static volatile LONG finish_queued;
+static WORK_QUEUE_ITEM finish_item;
+
+static VOID finish_pending_removals(PVOID Context)
+{
+    UNREFERENCED_PARAMETER(Context);
+    __atomic_store_n(&finish_queued, 0, __ATOMIC_RELEASE);
+    io_pnp_lock();
+    for (bool again = true; again;) { /* a finished removal changes the PDO table: walk it again */
+        again = false;
+        for (unsigned i = 0; i < io_pdo_count() && !again; i++) {
+            struct io_pdo *pdo = io_pdo_from_device(io_pdo_at(i));
+            if (pdo && pdo->state == IO_PNP_SURPRISE_REMOVE_PENDING && !stack_referenced(pdo))
+                again = io_pnp_finish_surprise_removal(pdo->device) == STATUS_SUCCESS;
+        }
+    }
+    io_pnp_unlock();
+}
+
+void io_pnp_reference_released(PDEVICE_OBJECT device)
+{
+    UNREFERENCED_PARAMETER(device); /* possibly freed already: only its stack's PDO state matters */
+    if (__atomic_load_n(&surprise_pending, __ATOMIC_ACQUIRE) == 0)
+        return;
+    if (__atomic_exchange_n(&finish_queued, 1, __ATOMIC_ACQ_REL))
+        return;
+    ExInitializeWorkItem(&finish_item, finish_pending_removals, NULL);
+    ExQueueWorkItem(&finish_item, DelayedWorkQueue);
+}
+
 /* REMOVE_DEVICE for a surprise-removed device whose handles are all closed; STATUS_PENDING
- * while some are open (file_object.c calls again when the last one closes). */
+ * while some are open (io_pnp_reference_released finishes it when the last one closes). */
 NTSTATUS io_pnp_finish_surprise_removal(PDEVICE_OBJECT device)
 {
     io_pnp_lock();
@@ -455,6 +490,7 @@ NTSTATUS io_pnp_finish_surprise_removal(PDEVICE_OBJECT device)
             status = STATUS_PENDING;
         } else {
             (void)send(pdo, IRP_MN_REMOVE_DEVICE); /* no QUERY_REMOVE: the device is gone */
+            __atomic_sub_fetch(&surprise_pending, 1, __ATOMIC_ACQ_REL);
             removed(pdo, true);
             status = STATUS_SUCCESS;
         }

@@ -76,6 +76,7 @@ REQUIRED = {
         "IOCTL_INTERNAL_GET_PARALLEL_PORT_INFO", "PARALLEL_INTERRUPT_SERVICE_ROUTINE",
         "PARALLEL_INTERRUPT_INFORMATION", "PARALLEL_PORT_INFORMATION",
     ],
+    "Plug and Play (docs/pnp.md)": ["IoForwardIrpSynchronously", "DRIVER_ADD_DEVICE", "DRIVER_UNLOAD"],
     "legacy connect, active state, NMI": [
         "IoConnectInterrupt", "IoDisconnectInterrupt", "IoGetAffinityInterrupt", "IoReportInterruptActive",
         "IoReportInterruptInactive", "IO_REPORT_INTERRUPT_ACTIVE_STATE_PARAMETERS", "KeRegisterNmiCallback",

@@ -283,12 +283,12 @@ def session_pc(t):
         t.ok(out and len(re.findall(r"1234:11e8", out)) == 2, "pc/smp2: lspci shows 1234:11e8 twice", diag=out)
 
         out = sh.run("devices\r")
-        block = re.search(r"(?ms)^COM1\s+PNP0501\s+ISA\s+serial\s+started\n(.*?)(?=^\S|\Z)", out or "")
+        block = re.search(r"(?ms)^COM1\s+PNP0501\s+ISA\s+serial\s+Started\n(.*?)(?=^\S|\Z)", out or "")
         t.ok(block and re.search(r"interrupt\s+raw\s+Level 4, Vector 4 \(GSI\), latched", block.group(1))
              and re.search(r"translated\s+Vector 0x[0-9a-f]{2}, Level \(IRQL\) \d+", block.group(1))
              and re.search(r"port\s+0x3f8, Length 8", block.group(1)),
              "pc/smp2: devices shows COM1 with its port and IRQ 4 raw and translated", diag=out)
-        t.ok(out and len(re.findall(r"(?m)^00:0[37]\.0\s+1234:11e8\s+PCI\s+edu\s+started", out)) == 2,
+        t.ok(out and len(re.findall(r"(?m)^00:0[37]\.0\s+1234:11e8\s+PCI\s+edu\s+Started", out)) == 2,
              "pc/smp2: devices shows both edu devices started", diag=out)
 
         out = sh.run("cpus\r")
@@ -429,7 +429,7 @@ def session_q35(t):
         t.ok(out and len(re.findall(r"1234:11e8", out)) == 2, "q35/smp2: lspci shows 1234:11e8 twice", diag=out)
         t.ok(not sh.wide_lines(out), "q35/smp2: lspci fits 80 columns", diag="\n".join(sh.wide_lines(out)))
         out = sh.run("devices\r")
-        t.ok(out and re.search(r"(?m)^COM1\s+PNP0501\s+ISA\s+serial\s+started", out) and not sh.wide_lines(out),
+        t.ok(out and re.search(r"(?m)^COM1\s+PNP0501\s+ISA\s+serial\s+Started", out) and not sh.wide_lines(out),
              "q35/smp2: devices shows COM1 started, within 80 columns", diag=out)
         sh.send("poweroff\r")
         t.ok(sh.wait_exit(20) == EXIT_SUCCESS, "q35/smp2: poweroff ends QEMU with status 33")

@@ -251,6 +251,31 @@ static void surprise_removal_disconnects_then_removes(struct ktest *t)
     KTEST_EXPECT_EQ(t, io_test_pool_bytes(IO_TAG_DEVICE), devices);
 }
 
+static void surprise_removal_waits_for_the_last_handle(struct ktest *t)
+{
+    PDEVICE_OBJECT pdo = edu_pdo(t, 1);
+    if (!pdo)
+        return;
+    struct pci_device *dev = io_test_pdo(pdo)->pci;
+    PDEVICE_OBJECT fdo = fdo_of(pdo);
+    KTEST_ASSERT_NOT_NULL(t, fdo);
+    unsigned connections = io_connection_count();
+    ObReferenceObject(fdo); /* an open handle to the device's stack */
+    KTEST_ASSERT_EQ(t, io_pnp_surprise_remove_device(pdo), STATUS_PENDING);
+    KTEST_EXPECT_EQ(t, io_pnp_state_of(pdo), IO_PNP_SURPRISE_REMOVE_PENDING);
+    KTEST_EXPECT_EQ(t, io_connection_count(), connections - 1); /* disconnected at SURPRISE_REMOVAL */
+    KTEST_EXPECT_FALSE(t, io_test_pdo(pdo)->assigned);
+    KTEST_EXPECT_TRUE(t, io_pdo_for_pci(dev) == pdo); /* no REMOVE_DEVICE yet */
+    ObDereferenceObject(fdo); /* the last handle closes: REMOVE_DEVICE from a work item */
+    for (int i = 0; i < 20000 && io_pdo_for_pci(dev); i++) { /* up to 20 s of guest time, by state */
+        LARGE_INTEGER ms = {.QuadPart = -10000};
+        (void)KeDelayExecutionThread(KernelMode, FALSE, &ms);
+    }
+    KTEST_EXPECT_NULL(t, io_pdo_for_pci(dev));
+    KTEST_ASSERT_EQ(t, io_pnp_rescan(), 1);
+    KTEST_EXPECT_EQ(t, io_pnp_state_of(io_pdo_for_pci(dev)), IO_PNP_STARTED);
+}
+
 /* ---- unload and load ------------------------------------------------------------------------------ */
 
 static void unload_removes_every_device_and_load_starts_them_again(struct ktest *t)
@@ -298,4 +323,5 @@ KTEST_SUITE(pnp, KTEST_CASE(stop_frees_and_start_reconnects_on_new_resources),
             KTEST_CASE(irps_go_to_the_top_of_the_stack_in_windows_order),
             KTEST_CASE(remove_deletes_the_stack_and_rescan_brings_it_back),
             KTEST_CASE(surprise_removal_disconnects_then_removes),
+            KTEST_CASE(surprise_removal_waits_for_the_last_handle),
             KTEST_CASE(unload_removes_every_device_and_load_starts_them_again));
