@@ -222,7 +222,7 @@ static void handle(struct pcie_hp_slot *s, LONG events)
         s->counts.power_fault++;
         log_warn("pciehp: slot %u (%s): power fault", number(s), label(s));
     }
-    /* Linux's order (drivers/pci/hotplug/pciehp_ctrl.c): the button first, then presence. */
+    /* Linux's order (its pciehp driver, pciehp_ctrl.c): the button first, then presence. */
     if (events & PCIE_SLTSTA_ABP)
         button_pressed(s);
     if (events & (PCIE_SLTSTA_PDC | PCIE_SLTSTA_DLLSC))
