@@ -2,7 +2,8 @@
 """test_hotplug - PCI Express native hot-plug on q35: QEMU's device_add / device_del drive irqlab's
 hot-plug controller (kernel/bus/pci/pcie_hotplug*.c) and the PnP manager (docs/hotplug.md).
 
-For -smp 1 and -smp 4 (and one GRUB ISO boot: the firmware numbers the buses the same way):
+For -smp 1 and -smp 4 (and one GRUB ISO boot: the firmware numbers the buses the same way; and
+msi=off, where the ports and the devices use INTx and each device shares its port's line):
 
   * the port created with hotplug=off is left alone, with a log line saying why;
   * `device_add e1000e,bus=rp1` -> the slot is powered, 01:00.0 enumerated, its PDO added, the
@@ -43,10 +44,10 @@ REPO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 
 def owned_vectors(irq_text, who):
     """Vectors in the `irq` table whose owner column names `who` (e.g. "e1000e 01:00.0")."""
-    return [line.split()[0] for line in irq_text.splitlines() if line.startswith("0x") and who in line]
+    return ["0x" + row.split()[0] for row in ("\n" + irq_text).split("\n0x")[1:] if who in row]
 
 
-def plug_cycle(t, g, name, driver, port, slot, label, ids, owner, echo):
+def plug_cycle(t, g, name, driver, port, slot, label, ids, owner, echo, line=False):
     dev_id = f"{driver}{slot}"
     args = {"driver": driver, "bus": port, "id": dev_id}
     if driver == "e1000e":
@@ -60,9 +61,12 @@ def plug_cycle(t, g, name, driver, port, slot, label, ids, owner, echo):
     devices = g.shell("devices") or ""
     irq = g.shell("irq") or ""
     vectors = owned_vectors(irq, owner)
-    kind = "MSI-X" if driver == "e1000e" else "MSI"
+    kind = "GSI" if line else "MSI-X" if driver == "e1000e" else "MSI"
+    # msi=off: the function's INTA swizzles to its port's own INTx pin, so the two share the line
+    rows = irq.split("\n0x")
     t.ok(re.search(rf"^{re.escape(label)}\s+{ids}\s+PCI\s+{driver}\s+started", devices, re.M | re.I) and vectors
-         and all(kind in line for line in irq.splitlines() if owner in line),
+         and all(kind in row for row in rows if owner in row)
+         and (not line or any(owner in row and f"pcieport 00:{0x10 + slot - 1:02x}.0" in row for row in rows)),
          f"{name}: {driver} started, its {kind} vector(s) {vectors} owned by '{owner}'", diag=devices + irq)
     if echo:
         r = run_echo(g.echo_port, count=100, window=8, timeout=30)
@@ -75,26 +79,29 @@ def plug_cycle(t, g, name, driver, port, slot, label, ids, owner, echo):
          diag=f"event {deleted}\n" + g.qemu.read()[-2500:])
     devices = g.shell("devices")
     irq = g.shell("irq")
-    t.ok(devices and irq and "vec" in irq and not re.search(rf"^{re.escape(label)}\s", devices, re.M) and not owned_vectors(irq, owner),
+    t.ok(devices and irq and "vec" in irq and not re.search(rf"^{re.escape(label)}\s", devices, re.M)
+         and not owned_vectors(irq, owner),
          f"{name}: {label} gone from `devices`, no vector owned by '{owner}' in `irq`", diag=f"{devices}\n{irq}")
     return True
 
 
-def run_config(t, tmp, smp, boot):
-    name = f"q35 -smp {smp}" + (" (GRUB ISO)" if boot == "iso" else "")
-    with HotplugGuest(tmp, smp=smp, boot=boot, ports=2, no_hotplug_ports=1, cmdline=CMDLINE) as g:
+def run_config(t, tmp, smp, boot, extra_cmdline=""):
+    name = f"q35 -smp {smp}" + (" (GRUB ISO)" if boot == "iso" else "") + (f" {extra_cmdline}" if extra_cmdline else "")
+    line = "msi=off" in extra_cmdline
+    kind = "line" if line else "message-signalled"
+    with HotplugGuest(tmp, smp=smp, boot=boot, ports=2, no_hotplug_ports=1,
+                      cmdline=f"{CMDLINE} {extra_cmdline}".strip()) as g:
         if not t.ok(g.boot(), f"{name}: boots to the prompt, QMP connected", diag=g.qemu.read()[-2500:]):
             return
         text = g.qemu.read()
         t.ok(re.search(r"pciehp: 00:12\.0: slot is not Hot-Plug Capable .*; no hot-plug controller on this port", text)
-             and re.search(r"pciehp: 00:10\.0 slot 1: hot-plug controller, message-signalled interrupt, secondary bus 1",
-                           text)
-             and re.search(r"pciehp: 00:11\.0 slot 2: hot-plug controller, message-signalled interrupt, secondary bus 2",
-                           text),
-             f"{name}: ports rp1, rp2 get a controller (MSI-X, buses 1 and 2); the hotplug=off port is ignored, logged",
+             and re.search(rf"pciehp: 00:10\.0 slot 1: hot-plug controller, {kind} interrupt, secondary bus 1", text)
+             and re.search(rf"pciehp: 00:11\.0 slot 2: hot-plug controller, {kind} interrupt, secondary bus 2", text),
+             f"{name}: ports rp1, rp2 get a controller ({'INTx' if line else 'MSI-X'}, buses 1 and 2); "
+             "the hotplug=off port is ignored, logged",
              diag=text[-3000:])
-        plug_cycle(t, g, name, "e1000e", "rp1", 1, "01:00.0", "8086:10d3", "e1000e 01:00.0", echo=True)
-        plug_cycle(t, g, name, "edu", "rp2", 2, "02:00.0", "1234:11e8", "edu 02:00.0", echo=False)
+        plug_cycle(t, g, name, "e1000e", "rp1", 1, "01:00.0", "8086:10d3", "e1000e 01:00.0", echo=True, line=line)
+        plug_cycle(t, g, name, "edu", "rp2", 2, "02:00.0", "1234:11e8", "edu 02:00.0", echo=False, line=line)
         slots = g.shell("slots") or ""
         counters = re.findall(r"power_on=(\d+) power_off=\d+ added=(\d+) removed=(\d+) surprise=(\d+)", slots)
         t.ok(counters[:2] == [("1", "1", "1", "0")] * 2 and "command_timeouts" not in slots
@@ -131,9 +138,9 @@ def bad_input(t):
 def main():
     t = Tap()
     with tempfile.TemporaryDirectory(prefix="irqlab-hp-") as tmp:
-        for smp, boot in ((1, "kernel"), (4, "kernel"), (1, "iso")):
+        for smp, boot, cmdline in ((1, "kernel", ""), (4, "kernel", ""), (1, "iso", ""), (2, "kernel", "msi=off")):
             try:
-                run_config(t, tmp, smp, boot)
+                run_config(t, tmp, smp, boot, cmdline)
             except Exception as exc:  # a broken host side fails the test instead of crashing it
                 t.ok(False, f"q35 -smp {smp} {boot}: run", diag=repr(exc))
     surprise(t)
