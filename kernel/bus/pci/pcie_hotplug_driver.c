@@ -221,7 +221,10 @@ static VOID PcieHpStopDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Fdo)
     UNREFERENCED_PARAMETER(DriverObject);
     struct pcie_hp_slot *s = Fdo->DeviceExtension;
     if (s->thread) {
-        /* Events off, then the thread: it finishes what it is doing and returns. */
+        /* Events off, then the thread: it finishes what it is doing and returns. Known limit: the
+         * PnP manager calls this holding its lock; a slot thread that is at that moment waiting
+         * for the same lock (in the middle of adding or removing the card) would never finish.
+         * Stopping a port while its slot is changing is not handled (docs/hotplug.md). */
         pcie_slot_write_control(&s->slot, pcie_sltctl_with(pcie_slot_control(&s->slot), PCIE_SLTCTL_HPIE, 0));
         s->exiting = TRUE;
         KeCancelTimer(&s->button_timer);
