@@ -13,11 +13,15 @@
  *
  * The unload rule, as Driver Verifier checks it on Windows: when DriverUnload returns, the driver
  * may have nothing left that the kernel could call or run - an interrupt still connected to one
- * of its devices, or a device object it created and did not delete - else Bug Check 0xCE:
- * P1 = the routine that would run in the unloaded driver (the ISR; 0 for a device object),
+ * of its devices, a device object it created and did not delete, a DPC or timer still queued -
+ * else Bug Check 0xCE: P1 = the routine that would run in the unloaded driver (the ISR; 0 for
+ * a device object),
  * P2 = 0 (a read: executing it), P3 = the object (the KINTERRUPT or the DEVICE_OBJECT),
  * P4 = the DRIVER_OBJECT (the stop screen names the driver). irqlab checks at unload what
- * Windows finds when the stale routine is reached.
+ * Windows finds when the stale routine is reached. A DPC or timer the driver initialized in its
+ * static data while the PnP manager was calling it (DriverEntry, AddDevice, its IRP_MJ_PNP
+ * dispatch or StartDevice / StopDevice) and left queued is the same stop: P1 = its DPC routine
+ * (0 for a timer without one), P3 = the KDPC or KTIMER.
  */
 #include "kernel/io/pnp_internal.h"
 
@@ -27,11 +31,13 @@
 #include "kernel/io/io_tags.h"
 #include "kernel/ke/bugcheck.h"
 #include "kernel/ke/interrupt.h"
+#include "kernel/ke/object_watch.h"
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"
 
 #define IO_MAX_DRIVERS 32
 #define REGISTRY_PATH_CHARS 96
+#define IO_MAX_WATCHED 8 /* DPCs and timers per driver */
 
 struct io_driver {
     PDRIVER_OBJECT object;    /* created on first use, never freed (pointers to it may remain) */
@@ -40,6 +46,10 @@ struct io_driver {
     bool entry_called;        /* WDM: DriverEntry ran for this load */
     DRIVER_EXTENSION extension;
     WCHAR registry_path[REGISTRY_PATH_CHARS];
+    /* Static DPCs and timers (in the kernel image's data) the driver initialized while the PnP
+     * manager was calling it: checked at unload. */
+    void *watched[IO_MAX_WATCHED];
+    bool watched_timer[IO_MAX_WATCHED];
 };
 
 static struct io_driver drivers[IO_MAX_DRIVERS]; /* by driver table index */
@@ -48,6 +58,48 @@ static struct io_driver *driver_of(const IRQLAB_DRIVER *d)
 {
     unsigned index = (unsigned)(d - __driver_table_start);
     return index < IO_MAX_DRIVERS ? &drivers[index] : NULL;
+}
+
+/* ---- which driver made a DPC or timer --------------------------------------------------------- */
+
+extern char __data_start[], __bss_end[]; /* linker.ld: the image's data and bss */
+
+static PDRIVER_OBJECT calling_driver; /* the driver the PnP manager is calling, on ... */
+static PKTHREAD calling_thread;       /* ... this thread (the PnP lock's owner) */
+
+static struct io_driver *driver_of_object(PDRIVER_OBJECT object)
+{
+    for (unsigned i = 0; object && i < IO_MAX_DRIVERS; i++)
+        if (drivers[i].object == object)
+            return &drivers[i];
+    return NULL;
+}
+
+/* KeInitializeDpc / KeInitializeTimerEx (kernel/ke/object_watch.h). Only objects in the image's
+ * data are kept: they outlive the driver's devices, so reading them at unload is safe. A DPC or
+ * timer in pool (a device extension) is not tracked. */
+static void note_object(void *object, bool timer)
+{
+    if (!calling_driver || KeGetCurrentThread() != calling_thread || (char *)object < __data_start ||
+        (char *)object >= __bss_end)
+        return;
+    struct io_driver *s = driver_of_object(calling_driver);
+    for (unsigned i = 0; s && i < IO_MAX_WATCHED; i++) {
+        if (s->watched[i] == object || !s->watched[i]) {
+            s->watched[i] = object;
+            s->watched_timer[i] = timer;
+            return;
+        }
+    }
+}
+
+PDRIVER_OBJECT io_driver_calling(PDRIVER_OBJECT driver)
+{
+    PDRIVER_OBJECT previous = calling_driver;
+    ke_object_init_hook = note_object;
+    calling_thread = KeGetCurrentThread();
+    calling_driver = driver;
+    return previous;
 }
 
 bool io_driver_entry_unloaded(const IRQLAB_DRIVER *d)
@@ -96,7 +148,9 @@ PDRIVER_OBJECT io_driver_object_for(const IRQLAB_DRIVER *d, NTSTATUS *status)
         object->DriverInit = d->DriverEntry;
         UNICODE_STRING path;
         make_registry_path(s, d->Name, &path);
+        PDRIVER_OBJECT previous = io_driver_calling(object);
         NTSTATUS entry = d->DriverEntry(object, &path);
+        io_driver_calling(previous);
         if (!NT_SUCCESS(entry)) {
             log_error("io: %s: DriverEntry failed: 0x%08x", d->Name, (unsigned)entry);
             *status = entry;
@@ -148,6 +202,21 @@ static void verify_unloaded(PDRIVER_OBJECT object)
     }
     if (object->DeviceObject)
         unloaded_with(object, "device object", 0, (ULONG_PTR)object->DeviceObject);
+    struct io_driver *s = driver_of_object(object);
+    for (unsigned i = 0; s && i < IO_MAX_WATCHED && s->watched[i]; i++) {
+        if (s->watched_timer[i]) {
+            PKTIMER timer = s->watched[i];
+            if (timer->Header.Inserted)
+                unloaded_with(object, "timer", timer->Dpc ? (ULONG_PTR)timer->Dpc->DeferredRoutine : 0,
+                              (ULONG_PTR)timer);
+        } else {
+            PKDPC dpc = s->watched[i];
+            if (__atomic_load_n(&dpc->DpcData, __ATOMIC_ACQUIRE))
+                unloaded_with(object, "DPC", (ULONG_PTR)dpc->DeferredRoutine, (ULONG_PTR)dpc);
+        }
+    }
+    if (s)
+        memset(s->watched, 0, sizeof(s->watched)); /* DriverEntry starts a new list */
 }
 
 static NTSTATUS unload_entry(const IRQLAB_DRIVER *d)
@@ -172,8 +241,11 @@ static NTSTATUS unload_entry(const IRQLAB_DRIVER *d)
     s->unloaded = s->named_once = true;
     if (s->object) {
         PDRIVER_OBJECT object = s->object;
-        if (object->DriverUnload)
+        if (object->DriverUnload) {
+            PDRIVER_OBJECT previous = io_driver_calling(object);
             object->DriverUnload(object);
+            io_driver_calling(previous);
+        }
         verify_unloaded(object);
         /* What is left of the load: DriverEntry fills it again. */
         memset(object->MajorFunction, 0, sizeof(object->MajorFunction));

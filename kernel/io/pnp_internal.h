@@ -33,6 +33,9 @@ PDEVICE_OBJECT io_pnp_driver_fdo(const struct io_pdo *pdo);
 /* The entry's driver object, loaded (DriverEntry called) if it is a WDM driver; NULL and
  * *status on failure. Under the PnP lock. */
 PDRIVER_OBJECT io_driver_object_for(const IRQLAB_DRIVER *d, NTSTATUS *status);
+/* The PnP manager is about to call into `driver` (NULL: done); returns the previous one, to be
+ * given back. DPCs and timers the driver initializes meanwhile are watched at its unload. */
+PDRIVER_OBJECT io_driver_calling(PDRIVER_OBJECT driver);
 /* `drivers unload` took this entry away (and `drivers load` has not given it back). */
 bool io_driver_entry_unloaded(const IRQLAB_DRIVER *d);
 

@@ -137,8 +137,19 @@ static NTSTATUS legacy_shim(struct io_pdo *pdo, UCHAR minor)
     }
 }
 
-/* Send one request to the device's stack the way its drivers take it. */
+static NTSTATUS send_to_stack(struct io_pdo *pdo, UCHAR minor);
+
+/* Send one request to the device's stack the way its drivers take it (the driver is "being
+ * called" meanwhile: pnp_driver.c watches the DPCs and timers it initializes). */
 static NTSTATUS send(struct io_pdo *pdo, UCHAR minor)
+{
+    PDRIVER_OBJECT previous = io_driver_calling(pdo->driver_object);
+    NTSTATUS status = send_to_stack(pdo, minor);
+    io_driver_calling(previous);
+    return status;
+}
+
+static NTSTATUS send_to_stack(struct io_pdo *pdo, UCHAR minor)
 {
     if (!pdo->driver || !pdo->driver_object || (is_wdm(pdo) && !pdo->added))
         return send_irp(pdo->device, minor, pdo); /* no function driver: the bus driver alone */
@@ -193,7 +204,9 @@ static NTSTATUS add_device(struct io_pdo *pdo)
         log_error("io: %s: driver %s set no AddDevice in DriverEntry", pdo->name, pdo->driver->Name);
         return STATUS_INVALID_DEVICE_REQUEST;
     }
+    PDRIVER_OBJECT previous = io_driver_calling(pdo->driver_object);
     NTSTATUS status = ext->AddDevice(pdo->driver_object, pdo->device);
+    io_driver_calling(previous);
     if (!NT_SUCCESS(status))
         return status;
     if (!io_pnp_driver_fdo(pdo)) {

@@ -405,7 +405,18 @@ static bool explain_rule(const struct bugcheck_report *r, char *buf, size_t size
         const DRIVER_OBJECT *object = (const DRIVER_OBJECT *)(uintptr_t)p[3];
         const char *driver = object && object->Type == IO_TYPE_DRIVER ? object->Name : NULL;
         ksym_format(p[0], what, sizeof(what));
-        if (p[0])
+        UCHAR type = p[2] ? *(const UCHAR *)(uintptr_t)p[2] : 0; /* the object's Type (KOBJECTS) */
+        if (type == 0x13 || type == 0x18) /* DpcObject, ThreadedDpcObject */
+            ksnprintf(buf, size,
+                      "Driver %s was unloaded with DPC 0x%016lx (routine %s) still queued: cancel it "
+                      "(KeRemoveQueueDpc, KeFlushQueuedDpcs) before DriverUnload returns.",
+                      driver ? driver : "?", (unsigned long)p[2], what);
+        else if (type == TimerNotificationObject || type == TimerSynchronizationObject)
+            ksnprintf(buf, size,
+                      "Driver %s was unloaded with timer 0x%016lx (DPC routine %s) still set: KeCancelTimer "
+                      "it before DriverUnload returns.",
+                      driver ? driver : "?", (unsigned long)p[2], p[0] ? what : "none");
+        else if (p[0])
             ksnprintf(buf, size,
                       "Driver %s was unloaded with interrupt object 0x%016lx still connected (ISR %s): "
                       "DriverUnload runs after every device was removed, and IRP_MN_STOP_DEVICE / "

@@ -17,6 +17,7 @@
 #include "kernel/ke/irql.h"
 #include "kernel/ke/kobjects.h"
 #include "kernel/ke/kprcb.h"
+#include "kernel/ke/object_watch.h"
 #include "kernel/ke/threaded_dpc.h"
 #include "kernel/ke/thread.h"
 #include "kernel/ke/trace.h"
@@ -27,6 +28,8 @@
  * queue holds more than this many DPCs. */
 #define KE_DPC_MAXIMUM_QUEUE_DEPTH 4
 
+ke_object_init_hook_fn *volatile ke_object_init_hook;
+
 VOID KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine, PVOID DeferredContext)
 {
     memset(Dpc, 0, sizeof(*Dpc));
@@ -34,6 +37,7 @@ VOID KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine, PVOID Defer
     Dpc->Importance = MediumImportance;
     Dpc->DeferredRoutine = DeferredRoutine;
     Dpc->DeferredContext = DeferredContext;
+    ke_object_initialized(Dpc, false); /* kernel/ke/object_watch.h */
 }
 
 /* Its routine runs at PASSIVE_LEVEL in the target CPU's threaded-DPC thread (threaded_dpc.c), or

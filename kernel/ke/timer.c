@@ -8,6 +8,7 @@
  * one) and queues the timer's own DPC. The due-time and ordering rules are timer_core.h's.
  */
 #include "arch/x86_64/cpu.h"
+#include "kernel/ke/object_watch.h"
 #include "kernel/ke/irql.h"
 #include "kernel/ke/thread.h"
 #include "kernel/ke/time.h"
@@ -135,6 +136,7 @@ VOID KeInitializeTimerEx(PKTIMER Timer, TIMER_TYPE Type)
     Timer->Dpc = NULL;
     Timer->Processor = 0;
     Timer->Period = 0;
+    ke_object_initialized(Timer, true); /* kernel/ke/object_watch.h */
 }
 
 VOID KeInitializeTimer(PKTIMER Timer) { KeInitializeTimerEx(Timer, NotificationTimer); }

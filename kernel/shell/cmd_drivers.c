@@ -45,7 +45,7 @@ SHELL_COMMAND(drivers, "drivers [unload|load <name>]", "drivers, their devices; 
               "loaded or not, and its devices with their PnP state.\n"
               "drivers unload <name>: every device of the driver gets IRP_MN_QUERY_REMOVE_DEVICE and "
               "REMOVE_DEVICE (the PDO stays), then DriverUnload runs. A driver that leaves an interrupt "
-              "connected or a device object behind stops the machine (Bug Check 0xCE).\n"
+              "connected, a device object, or a DPC or timer queued stops the machine (Bug Check 0xCE).\n"
               "drivers load <name>: DriverEntry again, then AddDevice and IRP_MN_START_DEVICE for its "
               "devices.",
               cmd_drivers);

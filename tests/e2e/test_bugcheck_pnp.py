@@ -10,6 +10,8 @@ first) and is unloaded with `drivers unload`'s routine, io_driver_unload:
     unload_with_interrupt_connected  REMOVE never disconnected: P1 = the ISR, P2 = 0, P3 = the
                                      KINTERRUPT, P4 = the DRIVER_OBJECT; the screen names the driver
     unload_with_device_object        REMOVE never deleted its FDO: P1 = 0, P2 = 0, P3 = the device
+    unload_with_timer_set            REMOVE never cancelled its timer: P1 = the timer's DPC routine,
+                                     P2 = 0, P3 = the KTIMER
 
     python3 tests/e2e/test_bugcheck_pnp.py            # pc and q35, -smp 1 and 2
     python3 tests/e2e/test_bugcheck_pnp.py --quick    # pc, -smp 2
@@ -32,6 +34,10 @@ CASES = [
          {1: 0, 2: 0}, suite=SUITE, fn="unload_with_device_object", fn_in_trace=False,
          trace=("io_driver_unload",), extra=EDU,
          explanation="Driver pnpleaky was unloaded with device object"),
+    Case("unload_with_timer_set", 0xCE, "DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS",
+         {1: "sym:LeakyTimerDpc", 2: 0}, suite=SUITE, fn="unload_with_timer_set", fn_in_trace=False,
+         trace=("io_driver_unload",), extra=EDU,
+         explanation="Driver pnpleaky was unloaded with timer"),
 ]
 
 

@@ -11,6 +11,8 @@
  *                                    P1 = the ISR, P2 = 0, P3 = the KINTERRUPT, P4 = the DRIVER_OBJECT
  *   unload_with_device_object        REMOVE disconnects and detaches but never IoDeleteDevice:
  *                                    0xCE, P1 = 0, P2 = 0, P3 = the device object, P4 = the driver
+ *   unload_with_timer_set            REMOVE never cancels the timer START set: 0xCE, P1 = the
+ *                                    timer's DPC routine, P2 = 0, P3 = the KTIMER, P4 = the driver
  *
  * pnp_unload.a_clean_unload_is_quiet (an ordinary suite) runs the same driver without a leak.
  * The driver, "pnpleaky", is a WDM driver-table entry for edu's ids that starts on demand
@@ -22,7 +24,7 @@
 #include "tests/ktest/io_helpers.h"
 #include "tests/ktest/ktest.h"
 
-enum leak { LEAK_NOTHING, LEAK_INTERRUPT, LEAK_DEVICE };
+enum leak { LEAK_NOTHING, LEAK_INTERRUPT, LEAK_DEVICE, LEAK_TIMER };
 static enum leak leak_mode;
 
 typedef struct {
@@ -42,6 +44,19 @@ static BOOLEAN LeakyMessageIsr(PKINTERRUPT Interrupt, PVOID Context, ULONG Messa
 {
     UNREFERENCED_PARAMETER(MessageId);
     return LeakyIsr(Interrupt, Context);
+}
+
+/* A watchdog the driver sets at START and must cancel at REMOVE (static: in the image's data). */
+static KTIMER leaky_timer;
+static KDPC leaky_dpc;
+static bool leaky_timer_armed;
+
+static VOID LeakyTimerDpc(PKDPC Dpc, PVOID Context, PVOID Argument1, PVOID Argument2)
+{
+    UNREFERENCED_PARAMETER(Dpc);
+    UNREFERENCED_PARAMETER(Context);
+    UNREFERENCED_PARAMETER(Argument1);
+    UNREFERENCED_PARAMETER(Argument2);
 }
 
 static NTSTATUS LeakyPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
@@ -64,9 +79,20 @@ static NTSTATUS LeakyPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         p.MessageBased.ServiceContext = x;
         status = IoConnectInterruptEx(&p);
         x->Version = p.Version;
+        if (!leaky_timer_armed) { /* one timer for the driver, whatever the number of devices */
+            KeInitializeDpc(&leaky_dpc, LeakyTimerDpc, NULL);
+            KeInitializeTimer(&leaky_timer);
+            LARGE_INTEGER due = {.QuadPart = -600LL * 10 * 1000 * 1000}; /* 10 minutes: never reached */
+            (void)KeSetTimer(&leaky_timer, due, &leaky_dpc);
+            leaky_timer_armed = true;
+        }
         break;
     }
     case IRP_MN_REMOVE_DEVICE:
+        if (leak_mode != LEAK_TIMER && leaky_timer_armed) {
+            (void)KeCancelTimer(&leaky_timer);
+            leaky_timer_armed = false;
+        }
         if (x->Connection && leak_mode != LEAK_INTERRUPT) {
             IO_DISCONNECT_INTERRUPT_PARAMETERS d = {.Version = x->Version};
             d.ConnectionContext.Generic = x->Connection;
@@ -134,6 +160,7 @@ static void unload_leaky(struct ktest *t, enum leak mode)
 
 static __attribute__((noipa)) void unload_with_interrupt_connected(struct ktest *t) { unload_leaky(t, LEAK_INTERRUPT); }
 static __attribute__((noipa)) void unload_with_device_object(struct ktest *t) { unload_leaky(t, LEAK_DEVICE); }
+static __attribute__((noipa)) void unload_with_timer_set(struct ktest *t) { unload_leaky(t, LEAK_TIMER); }
 
 /* The same driver, well behaved: the unload is quiet, and edu gets its devices back. */
 static void a_clean_unload_is_quiet(struct ktest *t)
@@ -156,5 +183,6 @@ static void a_clean_unload_is_quiet(struct ktest *t)
     KTEST_EXPECT_EQ(t, io_pnp_state_of(pdo), IO_PNP_STARTED);
 }
 
-KTEST_MANUAL_SUITE(pnp_crash, KTEST_CASE(unload_with_interrupt_connected), KTEST_CASE(unload_with_device_object));
+KTEST_MANUAL_SUITE(pnp_crash, KTEST_CASE(unload_with_interrupt_connected), KTEST_CASE(unload_with_device_object),
+                   KTEST_CASE(unload_with_timer_set));
 KTEST_SUITE(pnp_unload, KTEST_CASE(a_clean_unload_is_quiet));
