@@ -23,6 +23,8 @@ GLOB       ?= *
 JOBS       ?= 2
 V          ?= 0
 NIC        ?= e1000
+HOTPLUG    ?= 0
+MONITOR    ?=
 BREAK      ?=
 
 MACHINE := $(strip $(MACHINE))
@@ -207,7 +209,8 @@ iso: $(BUILD)/irqlab.iso
 
 # ---- running and debugging ------------------------------------------------------------------
 QEMU_ARGS = --machine $(MACHINE) --smp $(SMP) --boot $(BOOT) --accel $(ACCEL) --mem $(MEM) \
-            --timeout $(TIMEOUT) --cmdline "$(CMDLINE)" --extra "$(QEMU_EXTRA)" --nic $(NIC)
+            --timeout $(TIMEOUT) --cmdline "$(CMDLINE)" --extra "$(QEMU_EXTRA)" --nic $(NIC) \
+            --hotplug $(HOTPLUG) --monitor "$(MONITOR)"
 SUBMAKE = $(MAKE) --no-print-directory
 
 .PHONY: deps run run-ktest gdb qemu-gdb console
@@ -431,5 +434,7 @@ help:
 	@echo '  CMDLINE="loglevel=debug ..."  QEMU_EXTRA="-device edu ..."  OPT=-Og (or -O0, -O2)'
 	@echo '  NIC=e1000|e1000e|2xe1000|none|default (run/gdb: NICs with a host UDP port forwarded to the'
 	@echo '      guest echo port 7, printed at start: nc -u 127.0.0.1 <port>; default = QEMU'"'"'s own NIC)'
+	@echo '  HOTPLUG=N (q35: N PCIe root ports rp1..rpN to device_add e1000e/edu into; docs/hotplug.md)'
+	@echo '  MONITOR=path (the QEMU monitor on a UNIX socket; default: Ctrl-A C on the console)'
 	@echo '  GLOB="*" (check-ktest)  JOBS=2 (QEMUs at once in make test)  BUILD=build  V=1 (show commands)'
 	@echo '  FORMAT_FILES="a.c b.h" (format-check / format: only these files)'

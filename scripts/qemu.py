@@ -29,6 +29,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import irqlab_hotplug  # noqa: E402
 import irqlab_net  # noqa: E402
 import irqlab_qemu  # noqa: E402
 import irqlab_uefi  # noqa: E402
@@ -46,6 +47,9 @@ def add_machine_options(p):
     p.add_argument("--timeout", type=float, default=0, help="kill QEMU after this many seconds (0 = never)")
     p.add_argument("--cmdline", default="")
     p.add_argument("--extra", default="", help="more QEMU arguments, shell-quoted")
+    p.add_argument("--hotplug", type=int, default=0, metavar="N",
+                   help="q35: N PCIe root ports rp1..rpN for device_add (docs/hotplug.md)")
+    p.add_argument("--monitor", default="", help="QEMU monitor on this UNIX socket (default: Ctrl-A C on the console)")
     p.add_argument("--nic", default="default", choices=sorted(irqlab_net.KINDS) + ["default"],
                    help="network cards with a host UDP port forwarded to the guest's echo port")
 
@@ -84,8 +88,34 @@ def nic_args(args):
     return setup.argv
 
 
+def hotplug_args(args):
+    """HOTPLUG=N and MONITOR=path: root ports to plug into, a netdev for the NIC a student adds,
+    and where the monitor is. pc has no PCI Express: say so rather than let QEMU fail."""
+    argv = []
+    if args.hotplug:
+        if args.machine != "q35":
+            sys.exit(f"HOTPLUG={args.hotplug} needs MACHINE=q35: PCI Express native hot-plug needs PCIe root ports, "
+                     f"and the {args.machine} board (i440FX) has only conventional PCI (docs/hotplug.md)")
+        argv += irqlab_hotplug.hotplug_argv(args.hotplug)
+        first = len(irqlab_net.KINDS.get(args.nic, [])) if args.nic != "default" else 1
+        port = irqlab_net.free_udp_port()
+        argv += ["-netdev", f"user,id=hp0,hostfwd=udp:127.0.0.1:{port}-{irqlab_net.GUEST_IP}:{irqlab_net.GUEST_ECHO_PORT}"]
+        ports = ", ".join(f"rp{n} (slot {n})" for n in range(1, args.hotplug + 1))
+        print(f"hot-plug: PCIe root ports {ports}; in the QEMU monitor: "
+              "device_add e1000e,bus=rp1,id=nic1,netdev=hp0 / device_del nic1", flush=True)
+        print(f"net{first} (hot-plug, netdev=hp0): UDP echo at 127.0.0.1:{port} -> guest "
+              f"{irqlab_net.GUEST_IP}:{irqlab_net.GUEST_ECHO_PORT} once plugged   try: nc -u 127.0.0.1 {port}",
+              flush=True)
+    if args.monitor:
+        argv += ["-monitor", f"unix:{args.monitor},server=on,wait=off"]
+        print(f"QEMU monitor: socat - UNIX-CONNECT:{args.monitor}   (or: nc -U {args.monitor})", flush=True)
+    elif args.hotplug:
+        print("QEMU monitor: press Ctrl-A then C (again to come back to irqlab)", flush=True)
+    return argv
+
+
 def cmd_run(args):
-    extra = nic_args(args) + shlex.split(args.extra)
+    extra = nic_args(args) + hotplug_args(args) + shlex.split(args.extra)
     argv = irqlab_qemu.qemu_argv(args.elf, machine=args.machine, smp=args.smp, boot=args.boot, cmdline=args.cmdline,
                                  extra=extra, mem=args.mem, accel=args.accel, iso=iso_of(args),
                                  serial=["-serial", "mon:stdio"])

@@ -19,6 +19,10 @@ Block kinds, by the fence's language (docs/writing-docs.md has the full rules):
             it must exit 0 by the session's end.
   irqlab    `irqlab> CMD` lines are typed at the guest shell (a gdb session: in terminal 1, once
   console   its prompt is there); the lines after one are its expected output.
+  qemu      `(qemu) CMD` lines are typed into QEMU's monitor, reached as the reader does: Ctrl-A C on
+            the `make run` console (its -serial mon:stdio), Ctrl-A C again after each command to
+            come back; the lines after one are its expected output (a line starting `Error:` fails).
+            An output block right after a qemu block is what the guest console printed since.
   gdb       `(gdb) CMD` lines are typed into gdb (a trailing `# comment` is dropped), the lines after
             one are its expected output. The continue rule: a `continue` that ends its block,
             when the next block of the session is not a gdb block (console input, a host
@@ -59,6 +63,8 @@ MARKER = re.compile(r"^\s*<!--\s*(walkthrough|not-run)\s*:\s*(.*?)\s*-->\s*$")
 FENCE = re.compile(r"^(\s*)(```+|~~~+)\s*([\w+-]*)\s*$")
 PROMPT = "irqlab> "
 GDB_PROMPT = "(gdb) "
+MONITOR_PROMPT = "(qemu) "
+MONITOR_ERROR = re.compile(r"^Error: ", re.M)
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1bO[A-Za-z]|[\a]")
 STEP_TIMEOUT = 120
 BOOT_TIMEOUT = 120
@@ -195,7 +201,7 @@ def host_commands(block):
 def steps(block):
     """[(command, [expected lines])] of an irqlab/gdb block; expected lines before the first
     command (none normally) are attached to a None command."""
-    prefix = PROMPT if block.lang in ("irqlab", "console") else GDB_PROMPT
+    prefix = {"irqlab": PROMPT, "console": PROMPT, "qemu": MONITOR_PROMPT}.get(block.lang, GDB_PROMPT)
     result = []
     for line in block.lines:
         if line.startswith(prefix.rstrip()) and (line == prefix.rstrip() or line.startswith(prefix)):
@@ -489,6 +495,7 @@ class Runner:
         self.count = 0
         self.timeout = STEP_TIMEOUT
         self.previous = None     # the language of the block before the one running
+        self.monitor_mark = 0    # console text length when the last (qemu) block began
 
     # -- sessions
     def end_session(self):
@@ -655,6 +662,19 @@ class Runner:
         return bad
 
     def run_output(self, block):
+        if self.previous == "qemu" and self.console:  # what the guest printed after the monitor command
+            deadline = time.monotonic() + self.timeout
+            while True:
+                # the guest's lines may follow the monitor's last prompt on the same line
+                since = re.sub(r"^\(qemu\) ", "", self.console.text()[self.monitor_mark:], flags=re.M)
+                missing = match_lines(block.lines, since)
+                if not missing or time.monotonic() > deadline or not self.console.running():
+                    break
+                time.sleep(0.1)
+            if missing:
+                raise StepFailed(f"console after the monitor command: {missing}\n--- console ---\n"
+                                 f"{self.console.text()[self.monitor_mark:][-2000:]}")
+            return
         console_mark = 0
         if self.gdb and self.pending and self.previous == "gdb":
             # right after a `continue` typed without waiting: what the guest prints in terminal 1
@@ -703,6 +723,34 @@ class Runner:
             missing = match_lines(expected, out)
             if missing:
                 raise StepFailed(f"irqlab> {cmd}: {missing}\n--- output ---\n{out}")
+
+    def run_monitor(self, block):
+        """(qemu) lines: Ctrl-A C (the console's mux switches to QEMU's monitor), the command, its
+        output up to the next (qemu) prompt, Ctrl-A C back to the guest."""
+        self.last_was_start = False
+        if self.gdb or not self.console or not self.console.running():
+            raise StepFailed("(qemu) lines need a running `make run` session")
+        self.monitor_mark = len(self.console.text())
+        for cmd, expected in steps(block):
+            if cmd is None:
+                raise StepFailed(f"output before the first {MONITOR_PROMPT!r} line: {expected[0]!r}")
+            self.console.pos = len(self.console.text())
+            self.console.write("\x01c")
+            if not self.console.expect(re.escape(MONITOR_PROMPT), self.timeout):
+                raise StepFailed(f"Ctrl-A C: no {MONITOR_PROMPT!r} prompt\n{self.console.text()[-1500:]}")
+            start = len(self.console.text())
+            self.console.write(cmd + "\r")
+            m = self.console.expect(r"\n" + re.escape(MONITOR_PROMPT), self.timeout)
+            self.console.write("\x01c")
+            if not m:
+                raise StepFailed(f"(qemu) {cmd}: no prompt within {self.timeout} s\n{self.console.text()[-1500:]}")
+            out = self.console.text()[start:m.start() + 1]
+            out = out.split("\n", 1)[1] if "\n" in out else ""
+            if MONITOR_ERROR.search(out):
+                raise StepFailed(f"(qemu) {cmd}: {out.strip()}")
+            missing = match_lines(expected, out)
+            if missing:
+                raise StepFailed(f"(qemu) {cmd}: {missing}\n--- output ---\n{out}")
 
     def check_gdb(self, cmd, expected, out):
         if GDB_ERROR.search(out or ""):
@@ -779,10 +827,12 @@ class Runner:
                         self.run_console(b)
                     elif b.lang == "gdb":
                         self.run_gdb(b, runs_on=not nxt or nxt.lang != "gdb")
+                    elif b.lang == "qemu":
+                        self.run_monitor(b)
                     elif b.lang in ("", "text"):
                         self.run_output(b)
                     else:
-                        raise StepFailed(f"a walkthrough block cannot be {b.lang!r} (sh, irqlab, gdb or output)")
+                        raise StepFailed(f"a walkthrough block cannot be {b.lang!r} (sh, irqlab, qemu, gdb or output)")
                     if self.qemu_gdb is not None and (not nxt or nxt.lang != "sh"):
                         raise StepFailed("`make qemu-gdb` (terminal 1) with no `make gdb` (terminal 2) after it")
                     ends = self.gdb and (not nxt or (nxt.lang == "sh" and any(
@@ -797,7 +847,7 @@ class Runner:
                     ok = False
                     # A failed command at a live prompt leaves the session usable: go on and show
                     # every difference at once. Anything else (a host step, no session) ends it.
-                    stop = not (b.lang in ("irqlab", "console") and self.console and self.console.running())
+                    stop = not (b.lang in ("irqlab", "console", "qemu") and self.console and self.console.running())
                     self.report(False, name, str(e))
                 except Exception as e:  # a crash in the runner is a failure of this block
                     ok, stop = False, True

@@ -3,7 +3,9 @@
  *
  * pci_init() runs once at boot (kernel/main.c step 8): pci_scan.c finds every function,
  * pci_intx.c works out where each interrupt pin is wired, and one summary line is logged.
- * After that the table does not change (no hot-plug), so drivers may keep pointers into it.
+ * After that entries are only added (a function hot-plugged into a PCI Express slot, pcie_hotplug.c)
+ * or marked removed and later reused (pci_hotplug_scan.h), never moved or freed, so drivers may
+ * keep pointers into it.
  */
 #include "kernel/bus/pci/pci.h"
 
@@ -52,7 +54,7 @@ struct pci_device *pci_device_at(unsigned index) { return index < device_count ?
 struct pci_device *pci_find(uint16_t vendor, uint16_t device, unsigned nth)
 {
     for (unsigned i = 0; i < device_count; i++)
-        if (devices[i].vendor_id == vendor && devices[i].device_id == device && nth-- == 0)
+        if (!devices[i].removed && devices[i].vendor_id == vendor && devices[i].device_id == device && nth-- == 0)
             return &devices[i];
     return NULL;
 }
@@ -61,7 +63,7 @@ struct pci_device *pci_find_address(uint8_t bus, uint8_t device, uint8_t functio
 {
     for (unsigned i = 0; i < device_count; i++) {
         struct pci_address a = devices[i].address;
-        if (a.bus == bus && a.device == device && a.function == function)
+        if (!devices[i].removed && a.bus == bus && a.device == device && a.function == function)
             return &devices[i];
     }
     return NULL;

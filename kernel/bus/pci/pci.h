@@ -76,6 +76,7 @@ struct pci_device {
     uint8_t root_pin;        /*   (after swizzling through every bridge; = own slot/pin on bus 0) */
     bool has_pirq;           /* the chipset PIRQ line that carries it is known ... */
     uint8_t pirq;            /* ... 0 = PIRQA .. 7 = PIRQH */
+    bool removed;            /* hot-removed: skipped by lookups, reused at the same address */
     uint8_t cap_count;       /* capabilities found (only the first PCI_MAX_CAPS are kept) */
     bool caps_broken;        /* the list had a bad pointer or a loop and was cut */
     struct {

@@ -46,6 +46,7 @@
 #include "arch/x86_64/ioapic.h"
 #include "arch/x86_64/madt.h"
 #include "kernel/bus/pci/pci_decode.h"
+#include "kernel/bus/pci/pci_hotplug_scan.h"
 #include "kernel/bus/pci/pci_internal.h"
 #include "kernel/console/log.h"
 #include "kernel/mm/paging.h"
@@ -203,20 +204,24 @@ void pci_intx_init(void)
     detect_board();
     for (unsigned i = 0; i < pci_device_count(); i++) {
         struct pci_device *dev = pci_device_at(i);
-        if (!dev->interrupt_pin)
-            continue;
-        resolve_root(dev);
-        switch (board) {
-        case PCI_BOARD_PC: resolve_pc(dev); break;
-        case PCI_BOARD_Q35: resolve_q35(dev); break;
-        default: isa_irq_to_gsi(dev, dev->interrupt_line); break;
-        }
-        if (dev->has_gsi)
-            log_debug("pci: %s INT%c -> GSI %u (%s, %s)", dev->label, 'A' + dev->interrupt_pin - 1, dev->gsi,
-                      dev->gsi_level ? "level" : "edge", dev->gsi_active_low ? "low" : "high");
-        else
-            log_debug("pci: %s INT%c -> no GSI known", dev->label, 'A' + dev->interrupt_pin - 1);
+        if (dev->interrupt_pin)
+            pci_intx_resolve(dev);
     }
     if (board == PCI_BOARD_Q35)
         log_debug("pci: ICH9 slots 25-31 routing from %s", dxxir_from_rcba ? "RCBA" : "reset defaults");
+}
+
+void pci_intx_resolve(struct pci_device *dev)
+{
+    resolve_root(dev);
+    switch (board) {
+    case PCI_BOARD_PC: resolve_pc(dev); break;
+    case PCI_BOARD_Q35: resolve_q35(dev); break;
+    default: isa_irq_to_gsi(dev, dev->interrupt_line); break;
+    }
+    if (dev->has_gsi)
+        log_debug("pci: %s INT%c -> GSI %u (%s, %s)", dev->label, 'A' + dev->interrupt_pin - 1, dev->gsi,
+                  dev->gsi_level ? "level" : "edge", dev->gsi_active_low ? "low" : "high");
+    else
+        log_debug("pci: %s INT%c -> no GSI known", dev->label, 'A' + dev->interrupt_pin - 1);
 }

@@ -17,9 +17,11 @@
  */
 #include "arch/x86_64/pci_config.h"
 #include "kernel/bus/pci/pci_decode.h"
+#include "kernel/bus/pci/pci_hotplug_scan.h"
 #include "kernel/bus/pci/pci_internal.h"
 #include "kernel/console/log.h"
 #include "kernel/lib/format.h"
+#include "kernel/lib/string.h"
 
 #define PCI_REVISION 0x08 /* revision, prog-if, subclass, class: one dword */
 #define PCI_HEADER_MULTI_FUNCTION 0x80
@@ -131,11 +133,9 @@ static void read_capabilities(struct pci_device *dev)
     }
 }
 
-static void scan_function(struct pci_address a, int parent, unsigned depth)
+/* Read one function's header into `dev`. False when its header type is not decoded. */
+static bool read_function(struct pci_device *dev, struct pci_address a, int parent)
 {
-    struct pci_device *dev = pci_table_add();
-    if (!dev)
-        return;
     uint32_t id = pci_config_read32(a, PCI_VENDOR_ID);
     uint32_t class_rev = pci_config_read32(a, PCI_REVISION);
     dev->address = a;
@@ -153,7 +153,7 @@ static void scan_function(struct pci_address a, int parent, unsigned depth)
     if (dev->header_type != PCI_HEADER_TYPE_NORMAL && dev->header_type != PCI_HEADER_TYPE_BRIDGE) {
         /* Type 2 (CardBus) has a different layout past 0x10; we only list it. */
         log_info("pci: %s has header type %u; not decoded", dev->label, dev->header_type);
-        return;
+        return false;
     }
     /* Interrupt Pin / Line sit at the same offsets in type 0 and type 1 headers. */
     dev->interrupt_pin = pci_config_read8(a, PCI_INTERRUPT_PIN);
@@ -164,7 +164,14 @@ static void scan_function(struct pci_address a, int parent, unsigned depth)
     }
     size_bars(dev, dev->header_type == PCI_HEADER_TYPE_NORMAL ? 6 : 2);
     read_capabilities(dev);
+    return true;
+}
 
+static void scan_function(struct pci_address a, int parent, unsigned depth)
+{
+    struct pci_device *dev = pci_table_add();
+    if (!dev || !read_function(dev, a, parent))
+        return;
     if (dev->header_type != PCI_HEADER_TYPE_BRIDGE)
         return;
     dev->secondary_bus = pci_config_read8(a, PCI_BRIDGE_SECONDARY_BUS);
@@ -211,4 +218,54 @@ unsigned pci_scan_all(void)
     /* One host bridge, bus 0 as the root: what both QEMU PC boards (and most PCs) have. */
     scan_bus(0, -1, 0);
     return buses;
+}
+
+/* ---- after boot: one hot-plug slot (pci_hotplug_scan.h) --------------------------------------- */
+
+void pci_mark_removed(struct pci_device *dev) { dev->removed = true; }
+
+static struct pci_device *entry_for(struct pci_address a)
+{
+    for (unsigned i = 0; i < pci_device_count(); i++) {
+        struct pci_device *d = pci_device_at(i);
+        if (d->removed && d->address.bus == a.bus && d->address.device == a.device &&
+            d->address.function == a.function)
+            return d;
+    }
+    return pci_table_add();
+}
+
+unsigned pci_scan_slot(struct pci_device *bridge, struct pci_bridge_windows *w, struct pci_device **found)
+{
+    unsigned n = 0;
+    uint8_t bus = bridge->secondary_bus;
+    struct pci_address a = {bus, 0, 0};
+    if (pci_config_read16(a, PCI_VENDOR_ID) == 0xFFFF)
+        return 0;
+    /* A PCI Express downstream port has exactly one device below it: device 0 (PCI Express Base
+     * 3.0 §7.3.1, ARI aside), so only its functions are probed. */
+    bool multi = (pci_config_read8(a, PCI_HEADER_TYPE) & PCI_HEADER_MULTI_FUNCTION) != 0;
+    pci_bar_window_reset(w);
+    for (unsigned fn = 0; fn < (multi ? 8u : 1u); fn++) {
+        a.function = (uint8_t)fn;
+        if (pci_config_read16(a, PCI_VENDOR_ID) == 0xFFFF)
+            continue;
+        struct pci_device *dev = entry_for(a);
+        if (!dev)
+            break;
+        struct pci_device saved = *dev;
+        memset(dev, 0, sizeof(*dev));
+        dev->parent = pci_device_index(bridge);
+        if (!read_function(dev, a, dev->parent)) {
+            *dev = saved;
+            continue;
+        }
+        if (dev->header_type == PCI_HEADER_TYPE_BRIDGE)
+            log_warn("pci: %s is a bridge in a hot-plug slot; the bus behind it is not scanned", dev->label);
+        pci_assign_bars(dev, w);
+        if (dev->interrupt_pin)
+            pci_intx_resolve(dev);
+        found[n++] = dev;
+    }
+    return n;
 }
