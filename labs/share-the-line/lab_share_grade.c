@@ -305,7 +305,69 @@ static void no_storm_line_still_live(struct ktest *t)
     KTEST_EXPECT_TRUE(t, wait_edu3_claimed(e0.isr_claimed + 1));
 }
 
+/* 1 point: what `drivers unload` + `drivers load` do to a driver of the table (docs/pnp.md): its
+ * StopDevice, then its StartDevice again with the same resources. After the stop nothing of it may
+ * be left on the line (the edu driver alone on the vector gets every interrupt of its device);
+ * after the restart the driver shares the line again and every count is exact - a driver that
+ * keeps state across a stop in globals, or does not disconnect, loses this point. Last case: it
+ * replaces the lab's device object and interrupt object. */
+static void survives_stop_and_restart(struct ktest *t)
+{
+    if (!setup(t))
+        return;
+    uint64_t storms = ke_storm_count();
+    uint8_t vector = (uint8_t)g.lab_int->Vector;
+    struct ke_vector *v = &ke_vector_table[vector];
+    LabShareStopDevice(&lab_driver, g.lab);
+    g.lab = NULL;
+    g.lab_int = NULL; /* freed with the connection: not to be touched again */
+    KTEST_EXPECT_TRUE(t, lab_share_device() == NULL);
+    KTEST_EXPECT_EQ(t, v->object_count, 1); /* only the edu driver's ISR is left */
+
+    struct edu_counts e0 = edu3_counts();
+    for (unsigned i = 0; i < ROUNDS; i++) {
+        raise3(1u << (i % 8));
+        if (!wait_edu3_claimed(e0.isr_claimed + i + 1)) {
+            ktest_fail(t, __FILE__, __LINE__, "stopped: raise %u of 00:03.0 never reached the edu driver", i + 1);
+            return;
+        }
+    }
+
+    struct io_pdo *x = io_test_pdo(g.pdo7);
+    NTSTATUS status = LabShareStartDevice(&lab_driver, g.pdo7, x->raw, x->translated);
+    if (!NT_SUCCESS(status) || !lab_share_device() || !lab_share_interrupt(lab_share_device())) {
+        ktest_fail(t, __FILE__, __LINE__, "LabShareStartDevice after LabShareStopDevice: 0x%08x, device %p",
+                   (unsigned)status, (void *)lab_share_device());
+        return;
+    }
+    g.lab = lab_share_device();
+    g.lab_int = lab_share_interrupt(g.lab);
+    KTEST_EXPECT_EQ(t, g.lab_int->Vector, vector);
+    KTEST_EXPECT_EQ(t, v->object_count, 2);
+
+    uint64_t t0 = lab_true();
+    e0 = edu3_counts();
+    for (unsigned i = 0; i < ROUNDS; i++) {
+        raise7(0x10000u << (i % 4));
+        if (!wait_lab_true(t0 + i + 1)) {
+            ktest_fail(t, __FILE__, __LINE__, "restarted: round %u: 00:07.0 not claimed", i + 1);
+            return;
+        }
+        raise3(0x10000u << (i % 4));
+        if (!wait_edu3_claimed(e0.isr_claimed + i + 1)) {
+            ktest_fail(t, __FILE__, __LINE__, "restarted: round %u: 00:03.0 not claimed by the edu driver", i + 1);
+            return;
+        }
+    }
+    settle();
+    struct edu_counts e1 = edu3_counts();
+    KTEST_EXPECT_EQ(t, lab_true() - t0, ROUNDS);
+    KTEST_EXPECT_EQ(t, e1.isr_claimed - e0.isr_claimed, ROUNDS);
+    KTEST_EXPECT_EQ(t, status7(), 0);
+    KTEST_EXPECT_EQ(t, ke_storm_count(), storms);
+}
+
 KTEST_MANUAL_SUITE(lab_share_grade, KTEST_CASE(starts_on_the_shared_line), KTEST_CASE(declines_when_quiet),
                    KTEST_CASE(claims_its_own), KTEST_CASE(dpc_runs_at_dispatch_level),
                    KTEST_CASE(counts_exact_interleaved), KTEST_CASE(both_at_once),
-                   KTEST_CASE(no_storm_line_still_live));
+                   KTEST_CASE(no_storm_line_still_live), KTEST_CASE(survives_stop_and_restart));

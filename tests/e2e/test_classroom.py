@@ -87,7 +87,7 @@ def main():
         result = json.load(open(result_path)) if os.path.exists(result_path) else {}
         t.ok(g.returncode == 0 and result.get("max") == 11 and 0 <= result.get("score", -1) < 11
              and os.path.exists(os.path.join(out, "grade-junit.xml")),
-             f"the workflow's command grades the skeleton in the exported tree ({result.get('score')}/11)",
+             f"the workflow's command grades the skeleton in the exported tree ({result.get('score')}/12)",
              diag=(g.stdout + g.stderr)[-2500:])
         wrong = []
         for c in result.get("checks", []):

@@ -96,12 +96,12 @@ def make_class(folder):
 
 
 EXPECT = {  # student: (score or a test of it, a regular expression the notes must match)
-    "full_solution": (11, r"^$"),
-    "untouched_skeleton": (lambda s: s < 11, r"claims_its_own \(-2\): pc FAIL"),
+    "full_solution": (12, r"^$"),
+    "untouched_skeleton": (lambda s: s < 12, r"claims_its_own \(-2\): pc FAIL"),
     "compile_error": (0, r"compile error: .*lab_share\.c:\d+:\d+: error"),
     # The DPC watchdog (20 s of guest time, stop 0x133 as on Windows) stops the spinning ISR well
     # before the lab's 40 s without progress, whatever the host's speed.
-    "hanging_isr": (10, r"ignored 1 file\(s\).*README\.md.*dpc_runs_at_dispatch_level \(-1\): pc FAIL "
+    "hanging_isr": (11, r"ignored 1 file\(s\).*README\.md.*dpc_runs_at_dispatch_level \(-1\): pc FAIL "
                         r"\(CRASH: stop screen 0x00000133 DPC_WATCHDOG_VIOLATION"),
     "ships_own_grader": ("skeleton", r"ignored 3 file\(s\) beyond lab_share\.c: .*lab\.json"),
     "stop_in_start_device": (lambda s: s == 0, r"stop screen 0x00000050 PAGE_FAULT_IN_NONPAGED_AREA"),
@@ -179,7 +179,7 @@ def main():
             good = (want(score) if callable(want) else score == skeleton_score if want == "skeleton"
                     else score == want)
             points = sum(int(row[c]) for c in header[3:-1])
-            t.ok(good and row["max"] == "11" and points == score and re.search(notes, row["notes"]),
+            t.ok(good and row["max"] == "12" and points == score and re.search(notes, row["notes"]),
                  f"{student}: {score}/{row['max']}, notes say why",
                  diag=f"score {score} (want {want if not callable(want) else 'see test'}), "
                       f"points per check sum to {points}\nnotes: {row['notes']}")
