@@ -14,6 +14,7 @@
  * The points per case are in labs/e1000-rx/lab.json. */
 #include "drivers/e1000/e1000.h"
 #include "kernel/console/console.h"
+#include "kernel/io/pnp.h"
 #include "kernel/lib/format.h"
 #include "kernel/net/net.h"
 #include "tests/ktest/e1000_stats_print.h"
@@ -134,6 +135,28 @@ static void ring_survives_wrap(struct ktest *t)
     KTEST_EXPECT_EQ(t, a->RxRing[a->RxNext].status & E1000_RXD_STATUS_DD, 0); /* nothing left behind */
 }
 
+/* What `drivers unload e1000` + `drivers load e1000` do (docs/pnp.md): the adapter is halted and its
+ * device removed, then DriverEntry, AddDevice and a new MiniportInitializeEx - a new adapter with a
+ * new ring. A receive path that keeps ring state outside the adapter (a static index, say) or
+ * leaves descriptors behind answers nothing after the reload. Last case: the adapter is replaced. */
+static void survives_unload_and_reload(struct ktest *t)
+{
+    NEED_ADAPTER(t, a);
+    NTSTATUS status = io_driver_unload("e1000");
+    KTEST_ASSERT_TRUE(t, status == STATUS_SUCCESS);
+    KTEST_EXPECT_TRUE(t, first_adapter() == NULL);
+    status = io_driver_load("e1000");
+    KTEST_ASSERT_TRUE(t, status == STATUS_SUCCESS);
+    PE1000_ADAPTER b = first_adapter();
+    KTEST_ASSERT_TRUE(t, b != NULL);
+    unsigned count = 2 * b->RxRingSize;
+    unsigned replies = pings(b, 2000, count);
+    wait_for_quiet(b);
+    console_printf("lab-e1000rx: after unload + load: %u of %u pings answered\n", replies, count);
+    KTEST_EXPECT_EQ(t, replies, count);
+    KTEST_EXPECT_EQ(t, E1000Read(b, E1000_RDT), (b->RxNext + b->RxRingSize - 1) % b->RxRingSize);
+}
+
 KTEST_MANUAL_SUITE(lab_e1000rx_grade, KTEST_CASE(ping_gateway), KTEST_CASE(ten_pings_ten_replies),
                    KTEST_CASE(rx_counter_counts_arrivals), KTEST_CASE(no_errors_for_good_traffic),
-                   KTEST_CASE(ring_survives_wrap));
+                   KTEST_CASE(ring_survives_wrap), KTEST_CASE(survives_unload_and_reload));
