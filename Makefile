@@ -179,13 +179,24 @@ $(file >$(ISO_CMDLINE),$(CMDLINE))
 endif
 endif
 
-$(BUILD)/irqlab.iso: $(BUILD)/kernel.elf boot/grub.cfg $(ISO_CMDLINE) scripts/irqlab_qemu.py
-$(BUILD)/ktest.iso: $(BUILD)/ktest.elf boot/grub.cfg $(ISO_CMDLINE) scripts/irqlab_qemu.py
+# Likewise which firmwares' GRUB is installed (grub-pc-bin, grub-efi-amd64-bin): grub-mkrescue puts
+# each into the ISO, so installing the UEFI half rebuilds it (BOOT=uefi, scripts/irqlab_uefi.py).
+ISO_PLATFORMS := $(BUILD)/iso.platforms
+GRUB_PLATFORMS := $(notdir $(patsubst %/kernel.img,%,$(wildcard /usr/lib/grub/i386-pc/kernel.img /usr/lib/grub/x86_64-efi/kernel.img)))
+ifeq ($(filter clean help,$(MAKECMDGOALS)),)
+ifneq ($(file <$(ISO_PLATFORMS)),$(GRUB_PLATFORMS))
+$(shell mkdir -p $(BUILD))
+$(file >$(ISO_PLATFORMS),$(GRUB_PLATFORMS))
+endif
+endif
+
+$(BUILD)/irqlab.iso: $(BUILD)/kernel.elf boot/grub.cfg $(ISO_CMDLINE) $(ISO_PLATFORMS) scripts/irqlab_qemu.py
+$(BUILD)/ktest.iso: $(BUILD)/ktest.elf boot/grub.cfg $(ISO_CMDLINE) $(ISO_PLATFORMS) scripts/irqlab_qemu.py
 $(BUILD)/irqlab.iso $(BUILD)/ktest.iso:
 	$(call say,ISO,$@)
 	$(Q)$(PYTHON) scripts/qemu.py mkiso --elf $< --cmdline "$(CMDLINE)" -o $@
 
-$(ISO_CMDLINE):
+$(ISO_CMDLINE) $(ISO_PLATFORMS):
 	@mkdir -p $(dir $@) && touch $@
 
 .PHONY: all kernel ktest iso
@@ -206,21 +217,21 @@ deps:
 # deps.sh runs first (before any compiler is needed), hence the recursive make.
 run:
 	$(Q)bash scripts/deps.sh
-	$(Q)$(SUBMAKE) $(BUILD)/kernel.elf $(if $(filter iso,$(BOOT)),$(BUILD)/irqlab.iso)
+	$(Q)$(SUBMAKE) $(BUILD)/kernel.elf $(if $(filter iso uefi,$(BOOT)),$(BUILD)/irqlab.iso)
 	$(Q)$(PYTHON) scripts/qemu.py run $(QEMU_ARGS) --elf $(BUILD)/kernel.elf --iso $(BUILD)/irqlab.iso
 
 # Run the test kernel by hand: make run-ktest CMDLINE='ktest=*'
-run-ktest: $(BUILD)/ktest.elf $(if $(filter iso,$(BOOT)),$(BUILD)/ktest.iso)
+run-ktest: $(BUILD)/ktest.elf $(if $(filter iso uefi,$(BOOT)),$(BUILD)/ktest.iso)
 	$(Q)$(PYTHON) scripts/qemu.py run $(QEMU_ARGS) --elf $(BUILD)/ktest.elf --iso $(BUILD)/ktest.iso
 
 # Debugging in two terminals (scripts/qemu_gdb.py, docs/gdb.md): `make qemu-gdb` (QEMU paused,
 # the guest console on that terminal) and `make gdb` (attaches). `make gdb` alone starts its own
 # QEMU; `make console` in a second terminal then types at the guest.
-gdb: $(BUILD)/kernel.elf $(if $(filter iso,$(BOOT)),$(BUILD)/irqlab.iso)
+gdb: $(BUILD)/kernel.elf $(if $(filter iso uefi,$(BOOT)),$(BUILD)/irqlab.iso)
 	$(Q)$(PYTHON) scripts/qemu.py gdb $(QEMU_ARGS) --elf $(BUILD)/kernel.elf --iso $(BUILD)/irqlab.iso \
 	    --break '$(BREAK)'
 
-qemu-gdb: $(BUILD)/kernel.elf $(if $(filter iso,$(BOOT)),$(BUILD)/irqlab.iso)
+qemu-gdb: $(BUILD)/kernel.elf $(if $(filter iso uefi,$(BOOT)),$(BUILD)/irqlab.iso)
 	$(Q)$(PYTHON) scripts/qemu.py qemu-gdb $(QEMU_ARGS) --elf $(BUILD)/kernel.elf --iso $(BUILD)/irqlab.iso
 
 console:
@@ -333,7 +344,7 @@ autograder:
 
 .PHONY: grade
 grade:
-	$(Q)$(PYTHON) scripts/grade.py '$(LAB)' $(if $(filter 1,$(SOLUTION)),--solution) \
+	$(Q)$(PYTHON) scripts/grade.py '$(LAB)' $(if $(filter 1,$(SOLUTION)),--solution) --boot $(BOOT) \
 	    --logs $(BUILD)/grade-logs $(if $(GRADE_MACHINES),--machines $(GRADE_MACHINES)) \
 	    $(if $(JUNIT),--junit '$(JUNIT)') $(if $(HIDDEN),--hidden '$(HIDDEN)')
 
@@ -401,7 +412,7 @@ help:
 	@echo '  make SANITIZE=1 ktest  the test kernel with UBSan and -fstack-protector-strong, in $(BUILD)/san/'
 	@echo '  make fuzz [FUZZ_SECONDS=60]   libFuzzer on the parsers and validators (tests/fuzz/)'
 	@echo '  make test-loaded [LOAD_TARGET=test LOAD_RUNS=1]   the same with every core busy (host-speed check)'
-	@echo '  make grade LAB=share-the-line [SOLUTION=1]   score a course lab (labs/, docs/labs/)'
+	@echo '  make grade LAB=share-the-line [SOLUTION=1] [BOOT=uefi]   score a course lab (labs/, docs/labs/)'
 	@echo '  make grade-all LAB=<lab> SUBMISSIONS=<dir>   grade a class: grades.csv, report.html [OUT= JOBS= HIDDEN= REGRADE=1]'
 	@echo '  make autograder LAB=<lab>                    Gradescope autograder zip (build/autograder/)'
 	@echo '  make classroom LAB=<lab> OUT=<dir>           starter repo with GitHub Actions / GitLab CI grading'
@@ -415,7 +426,7 @@ help:
 	@echo '  make deps             check (and as root install) the Debian packages'
 	@echo '  make clean            remove $(BUILD)/'
 	@echo 'variables (make VAR=value ...):'
-	@echo '  MACHINE=pc|q35  SMP=1  BOOT=kernel|iso  ACCEL=tcg|kvm  MEM=256M  TIMEOUT=0 (s, run/gdb/qemu-gdb)'
+	@echo '  MACHINE=pc|q35  SMP=1  BOOT=kernel|iso|uefi  ACCEL=tcg|kvm  MEM=256M  TIMEOUT=0 (s, run/gdb/qemu-gdb)'
 	@echo '  BREAK=E1000Isr (gdb: break there and continue to it)'
 	@echo '  CMDLINE="loglevel=debug ..."  QEMU_EXTRA="-device edu ..."  OPT=-Og (or -O0, -O2)'
 	@echo '  NIC=e1000|e1000e|2xe1000|none|default (run/gdb: NICs with a host UDP port forwarded to the'

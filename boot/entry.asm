@@ -31,6 +31,15 @@ mb2_header:
     dd MB2_ARCH_I386
     dd mb2_header_end - mb2_header
     dd -(MB2_MAGIC + MB2_ARCH_I386 + (mb2_header_end - mb2_header))
+    ; Framebuffer tag (spec section 3.1.10 "The framebuffer tag of Multiboot2 header"): type 5,
+    ; flags 1 = optional (a loader without video still boots us), the preferred width, height and
+    ; depth. GRUB then sets that mode through UEFI GOP or VBE and reports it in the framebuffer
+    ; info tag, which kernel/console/fb_console.c draws the console on. Without this tag GRUB
+    ; under UEFI says "no suitable video mode found" and the screen stays as GRUB left it.
+    dw 5, 1
+    dd 20
+    dd 1024, 768, 32
+    dd 0                    ; padding: every tag starts on an 8-byte boundary
     ; end tag: type 0, flags 0, size 8
     dw 0, 0
     dd 8

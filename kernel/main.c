@@ -19,6 +19,7 @@
 #include "kernel/boot/bootinfo.h"
 #include "kernel/boot/cmdline.h"
 #include "kernel/console/console.h"
+#include "kernel/console/fb_console.h"
 #include "kernel/console/log.h"
 #include "kernel/cm/registry.h"
 #include "kernel/io/pnp.h"
@@ -71,6 +72,9 @@ static void print_banner(void)
     console_printf("  memory:   %lu MiB usable in %u regions\n", (unsigned long)(boot_info.usable_bytes >> 20),
                    boot_info.region_count);
     console_printf("  loader:   %s (%s)\n", boot_info.loader_name, bootinfo_protocol_name(boot_info.protocol));
+    if (boot_info.protocol == BOOT_PROTOCOL_MULTIBOOT2)
+        console_printf("  firmware: %s; screen: %s\n", bootinfo_firmware_name(boot_info.firmware),
+                       fb_console_active() ? fb_console_describe() : "none (COM1 only)");
     console_printf("  cmdline:  %s\n", boot_info.cmdline[0] ? boot_info.cmdline : "(empty)");
     console_printf("  To leave QEMU: press Ctrl-A then X (or type 'poweroff' at the prompt).\n\n");
 }
@@ -131,11 +135,13 @@ __attribute__((no_stack_protector)) void kernel_main(uint32_t magic, uint32_t in
     /* 3. What did the loader give us? */
     parse_boot_info(magic, info);
     cmdline_init(boot_info.cmdline);
+    fb_console_attach(&boot_info.framebuffer); /* text is kept from here, drawn once mapped (step 4) */
 
     /* 4. Memory: frames, the kernel's own page tables, the heap. [mm] Then leave the boot
      *    stack for a kernel stack with an unmapped guard page below it (kernel/mm/kstack.h), so
      *    an overflow faults: the rest of bring-up runs in kernel_main_guarded(). */
     mm_init(&boot_info);
+    fb_console_map();
     guard_bsp_ist_stacks();
     mm_run_on_guarded_stack(kernel_main_guarded);
 }

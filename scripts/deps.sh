@@ -9,6 +9,8 @@ set -euo pipefail
 PACKAGES=(
     gcc binutils make nasm                  # build the kernel
     grub-pc-bin grub-common xorriso mtools  # grub-mkrescue: the BIOS GRUB ISO
+    grub-efi-amd64-bin                      # ...and its UEFI half: one ISO boots under BIOS and UEFI
+    ovmf                                    # make run BOOT=uefi: QEMU's UEFI firmware (docs/real-hardware.md)
     qemu-system-x86                         # run it
     gdb                                     # make gdb, tests/e2e/test_gdb.py
     libcmocka-dev                           # host unit tests (tests/unit/)

@@ -3,8 +3,10 @@
 
   make grade LAB=share-the-line              # grades labs/share-the-line/skeleton/ (your work)
   make grade LAB=share-the-line SOLUTION=1   # grades the reference solution (full marks)
+  make grade LAB=share-the-line BOOT=uefi    # the same, the kernel booted from the GRUB ISO under OVMF
   scripts/grade.py share-the-line [--solution | --src DIR | --submission PATH] [--machines pc,q35] [--keep] [-v]
                                   [--junit FILE] [--json FILE] [--gradescope FILE] [--hidden DIR]
+                                  [--boot kernel|iso|uefi]
 
 A lab is a folder labs/<lab>/ with lab.json (what to copy where, the grading suite, the QEMU
 devices and command line, the checks and their points), the student skeleton, the reference
@@ -140,7 +142,7 @@ def build(dest, verbose):
     return r.returncode == 0, os.path.join(dest, "build", "ktest.elf"), (r.stdout[-6000:] + r.stderr[-6000:]).strip()
 
 
-def run_machine(lab, elf, machine, smp, logs, verbose, tag, glob, times):
+def run_machine(lab, elf, machine, smp, logs, verbose, tag, glob, times, boot="kernel"):
     """One machine's run of the grading suite(s); times[case] = seconds from the previous
     result line to this case's (host time, for the report only: no verdict depends on it)."""
     log = os.path.join(logs, f"{lab['name']}-{tag}-{machine}.serial.log")
@@ -156,7 +158,7 @@ def run_machine(lab, elf, machine, smp, logs, verbose, tag, glob, times):
             last[0] = now
         elif "ktest-start" in line:
             last[0] = time.monotonic()
-    return machine, ktest_runner.run_ktest(elf, glob, machine=machine, smp=smp, extra=lab["qemu"],
+    return machine, ktest_runner.run_ktest(elf, glob, machine=machine, smp=smp, boot=boot, extra=lab["qemu"],
                                            cmdline_extra=lab.get("cmdline", ""),
                                            per_test_timeout=lab.get("case_timeout", 30), log_path=log,
                                            on_line=on_line, max_output=MAX_SERIAL)
@@ -241,7 +243,7 @@ def prime_cache(lab, cache):
 
 
 def grade(lab, src, machines, logs, tag, verbose=False, hidden=None, notes=(), reason="", say=print, keep=False,
-          build_cache=None):
+          build_cache=None, boot="kernel"):
     """Build and grade the driver files in src; returns the result as a dict (see --json).
     reason: the submission could not be taken (scores 0 with that reason, nothing is built)."""
     started = time.monotonic()
@@ -284,7 +286,7 @@ def grade(lab, src, machines, logs, tag, verbose=False, hidden=None, notes=(), r
         glob = lab["suite"] + (f",{hidden['suite']}" if hidden else "")
         times = {}
         with concurrent.futures.ThreadPoolExecutor(max_workers=len(machines)) as pool:
-            runs = dict(pool.map(lambda m: run_machine(lab, elf, m[0], m[1], logs, verbose, tag, glob, times),
+            runs = dict(pool.map(lambda m: run_machine(lab, elf, m[0], m[1], logs, verbose, tag, glob, times, boot),
                                  machines))
     finally:
         if keep:
@@ -366,6 +368,8 @@ def main():
     what.add_argument("--submission", help="grade a student's hand-in (folder, .zip, .tar.gz, whole repository): "
                                            "only the lab's declared files are taken from it")
     ap.add_argument("--machines", help="comma-separated, e.g. pc or pc,q35 (default: lab.json)")
+    ap.add_argument("--boot", default="kernel", choices=["kernel", "iso", "uefi"],
+                    help="how QEMU boots the graded kernel (make grade BOOT=uefi: the GRUB ISO under OVMF)")
     ap.add_argument("--logs", default=os.path.join(REPO, os.environ.get("BUILD", "build"), "grade-logs"))
     ap.add_argument("--keep", action="store_true", help="keep (and print) the temporary build directory")
     ap.add_argument("--strict", action="store_true", help="exit 1 unless the score is full marks")
@@ -427,7 +431,7 @@ def main():
             intake = submission.take(lab, src, tmp_src)
             notes, reason, src = intake.notes, intake.reason, tmp_src
         result = grade(lab, src, machines, args.logs, tag, args.verbose, hidden, notes, reason, say, args.keep,
-                       args.build_cache)
+                       args.build_cache, boot=args.boot)
     finally:
         if tmp_src:
             shutil.rmtree(tmp_src, ignore_errors=True)

@@ -4,7 +4,7 @@
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
     from irqlab_qemu import run_qemu, kernel_elf
 
-    r = run_qemu(kernel_elf(), machine="q35", smp=4, boot="iso", cmdline="loglevel=debug",
+    r = run_qemu(kernel_elf(), machine="q35", smp=4, boot="iso", cmdline="loglevel=debug",  # or boot="uefi"
                  input_script=[("irqlab> ", "help\\n"), ("irqlab> ", "poweroff\\n")])
     r.status      # 33 = ke_exit(KE_EXIT_SUCCESS), 35 = failure, 0 = triple fault, -9 = killed
     r.serial      # everything the guest wrote to COM1, "\\r\\n" turned into "\\n"
@@ -33,6 +33,8 @@ import sys
 import tempfile
 import threading
 import time
+
+import irqlab_uefi
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 QEMU_BIN = "qemu-system-x86_64"
@@ -114,7 +116,10 @@ def iso_for(elf, cmdline=""):
     os.makedirs(cache, exist_ok=True)
     base = os.path.basename(elf)
     stamp = f"{st.st_mtime_ns}-{st.st_size}"
-    key = hashlib.sha1(cmdline.encode()).hexdigest()[:12]
+    # Whether GRUB's UEFI half was installed is part of the key: an ISO built without it boots
+    # under BIOS only (scripts/irqlab_uefi.py).
+    # So is boot/grub.cfg as it goes into the ISO (the command line included).
+    key = hashlib.sha1((grub_cfg_text(cmdline) + f"\0efi={irqlab_uefi.grub_efi_present()}").encode()).hexdigest()[:12]
     path = os.path.join(cache, f"{base}-{stamp}-{key}.iso")
     with _iso_lock:
         if os.path.exists(path):
@@ -179,20 +184,31 @@ def pvh_append(cmdline):
 
 
 def qemu_argv(elf=None, *, machine="pc", smp=1, boot="kernel", cmdline="", extra=None, mem="256M",
-              accel="tcg", iso=None, serial=None):
-    """The QEMU argv (without the serial port unless `serial` is given as argv words)."""
+              accel="tcg", iso=None, serial=None, debug_exit=True):
+    """The QEMU argv (without the serial port unless `serial` is given as argv words).
+    debug_exit=False leaves out isa-debug-exit: ke_exit() then powers off through ACPI, which a
+    test can turn into a pause with -no-shutdown to look at the last screen (test_uefi.py)."""
     argv = [QEMU_BIN, "-machine", machine, "-smp", str(smp), "-m", str(mem)]
     argv += accel_args(accel)
-    argv += ["-no-reboot", "-display", "none", "-monitor", "none",
-             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+    argv += ["-no-reboot", "-display", "none", "-monitor", "none"]
+    if debug_exit:
+        argv += ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
     if boot == "kernel":
         argv += ["-kernel", elf]
         if cmdline:
             argv += ["-append", pvh_append(cmdline)]
     elif boot == "iso":
         argv += ["-cdrom", iso or iso_for(elf, cmdline), "-boot", "d"]
+    elif boot == "uefi":
+        # The same ISO under OVMF instead of SeaBIOS (scripts/irqlab_uefi.py): FirmwareMissing,
+        # naming the Debian package, if OVMF or GRUB's UEFI half is not installed.
+        irqlab_uefi.ovmf_paths()
+        irqlab_uefi.check_grub_efi()
+        iso = iso or iso_for(elf, cmdline)
+        irqlab_uefi.check_iso_boots_uefi(iso)
+        argv += irqlab_uefi.firmware_args() + ["-cdrom", iso, "-boot", "d"]
     else:
-        raise ValueError(f"boot must be kernel or iso, not {boot!r}")
+        raise ValueError(f"boot must be kernel, iso or uefi, not {boot!r}")
     argv += serial or []
     if isinstance(extra, str):
         extra = shlex.split(extra)
@@ -208,7 +224,10 @@ def reproduce_line(argv):
                 "-serial", "chardev:com1"]:
             argv[i:i + 4] = ["-serial", "stdio"]
             break
-    return shlex.join(argv)
+    # BOOT=uefi: the run's copy of the OVMF variable store is gone by the time anyone reads
+    # this; the line makes a copy of its own first (scripts/irqlab_uefi.py).
+    copy = irqlab_uefi.reproduce_vars_copy(argv)
+    return (copy + " && " if copy else "") + shlex.join(argv)
 
 
 def write_log_header(path, argv):
@@ -249,7 +268,7 @@ class Qemu:
     """
 
     def __init__(self, elf, *, machine="pc", smp=1, boot="kernel", cmdline="", timeout=60, extra=None,
-                 mem="256M", accel="tcg", iso=None, stdin=False, log_path=None, terminal=False):
+                 mem="256M", accel="tcg", iso=None, stdin=False, log_path=None, terminal=False, debug_exit=True):
         """stdin=True: COM1 input comes from send(). terminal=True: COM1 output is also shown on
         our stdout (make gdb). Either way it is written to log_path."""
         self.timeout = timeout
@@ -267,7 +286,7 @@ class Qemu:
         else:
             serial = ["-chardev", f"file,id=com1,path={self.log_path},append=on", "-serial", "chardev:com1"]
         self.argv = qemu_argv(elf, machine=machine, smp=smp, boot=boot, cmdline=cmdline, extra=extra, mem=mem,
-                              accel=accel, iso=iso, serial=serial)
+                              accel=accel, iso=iso, serial=serial, debug_exit=debug_exit)
         self.proc = None
         self.started = None
         self.timed_out = False

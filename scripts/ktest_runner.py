@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """ktest_runner - boot build/ktest.elf with `ktest=<glob>`, read its KTAP, judge it.
 
-  ktest_runner.py [--glob '*'] [--machine pc|q35] [--smp N] [--boot kernel|iso] [--cmdline 'msi=off']
+  ktest_runner.py [--glob '*'] [--machine pc|q35] [--smp N] [--boot kernel|iso|uefi] [--cmdline 'msi=off']
                   [--extra 'qemu args'] [--no-devices] [--timeout 60] [--elf build/ktest.elf]
                   [--log file]     (prints TAP; the devices of `make test` unless --no-devices)
 
@@ -29,6 +29,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import irqlab_qemu  # noqa: E402
+import irqlab_uefi  # noqa: E402
 from tap import Tap  # noqa: E402
 
 # Devices every in-guest run of `make test` gets, and `make check-ktest` by default: two edu
@@ -187,7 +188,12 @@ class KtapParser:
 MAX_RESUMES = 10  # after this many crashed/hung cases in one run, stop resuming
 
 
-def _run_once(q, per_test_timeout, on_line, max_output=None):
+# Firmware before the first KTAP line: OVMF under TCG takes tens of seconds on a busy host
+# (BOOT=uefi), which a per-case timeout should not have to cover.
+UEFI_BOOT_ALLOWANCE = 240
+
+
+def _run_once(q, per_test_timeout, on_line, max_output=None, boot_allowance=0):
     """Boot one QEMU and feed its console to a fresh parser; returns (parser, status, timed_out)."""
     parser = KtapParser()
     timed_out = False
@@ -212,7 +218,7 @@ def _run_once(q, per_test_timeout, on_line, max_output=None):
             continue
         if parser.progress != progress:
             progress, last_progress = parser.progress, time.monotonic()
-        elif time.monotonic() - last_progress > per_test_timeout:
+        elif time.monotonic() - last_progress > per_test_timeout + (0 if progress else boot_allowance):
             timed_out = True
             q.kill()
             q.timed_out = True
@@ -238,7 +244,8 @@ def run_ktest(elf=None, glob="*", *, machine="pc", smp=1, boot="kernel", per_tes
             q = irqlab_qemu.Qemu(elf, machine=machine, smp=smp, boot=boot, cmdline=cmdline, timeout=0, extra=extra,
                                  mem=mem, accel=accel, log_path=log_path + f".run{attempt}" if log_path else None)
             try:
-                parser, status, timed_out = _run_once(q, per_test_timeout, on_line, max_output)
+                parser, status, timed_out = _run_once(q, per_test_timeout, on_line, max_output,
+                                                      UEFI_BOOT_ALLOWANCE if boot == "uefi" else 0)
                 run_cases, problems = parser.finish(status, timed_out)
                 stderr = q.stderr().strip().splitlines()
                 if stderr and status not in (0, irqlab_qemu.EXIT_SUCCESS, irqlab_qemu.EXIT_FAILURE) and not timed_out:
@@ -308,7 +315,7 @@ def main():
     ap.add_argument("--glob", default="*")
     ap.add_argument("--machine", default="pc")
     ap.add_argument("--smp", default="1")
-    ap.add_argument("--boot", default="kernel", choices=["kernel", "iso"])
+    ap.add_argument("--boot", default="kernel", choices=["kernel", "iso", "uefi"])
     ap.add_argument("--accel", default="tcg", choices=["tcg", "kvm"])
     ap.add_argument("--mem", default="256M")
     ap.add_argument("--timeout", type=float, default=60, help="seconds allowed per test case")
@@ -322,10 +329,14 @@ def main():
     log = args.log or os.path.join(os.path.dirname(os.path.abspath(args.elf)), "test-logs", "check-ktest.serial.log")
     os.makedirs(os.path.dirname(log), exist_ok=True)
     extra = ([] if args.no_devices else KTEST_DEVICES) + shlex.split(args.extra)
-    run = run_ktest(args.elf, args.glob, machine=args.machine, smp=args.smp, boot=args.boot,
-                    per_test_timeout=args.timeout, extra=extra, mem=args.mem, accel=args.accel, log_path=log,
-                    cmdline_extra=args.cmdline,
-                    on_line=(lambda line: print("  | " + line, flush=True)) if args.verbose else None)
+    try:
+        run = run_ktest(args.elf, args.glob, machine=args.machine, smp=args.smp, boot=args.boot,
+                        per_test_timeout=args.timeout, extra=extra, mem=args.mem, accel=args.accel, log_path=log,
+                        cmdline_extra=args.cmdline,
+                        on_line=(lambda line: print("  | " + line, flush=True)) if args.verbose else None)
+    except irqlab_uefi.FirmwareMissing as e:  # --boot uefi on a machine without OVMF / GRUB's UEFI half
+        print(f"ktest_runner: {e}", file=sys.stderr)
+        return 2
     tap = Tap()
     report(run, tap)
     rc = tap.finish()

@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """qemu.py - command-line front end of scripts/irqlab_qemu.py, used by the Makefile.
 
-  qemu.py run   --elf build/kernel.elf [--machine pc|q35] [--smp N] [--boot kernel|iso]
+  qemu.py run   --elf build/kernel.elf [--machine pc|q35] [--smp N] [--boot kernel|iso|uefi]
                 [--accel tcg|kvm] [--mem 256M] [--timeout S] [--cmdline ...] [--extra ...] [--iso F]
                 [--nic e1000|e1000e|2xe1000|none|default]
   qemu.py qemu-gdb (same options)  QEMU paused with a gdb stub on a free port, COM1 on this terminal
   qemu.py gdb   (same options) [--break FUNC]   gdb attached to that QEMU (build/gdb.port), or
                 to a paused QEMU of its own whose COM1 `qemu.py console` reaches (scripts/qemu_gdb.py)
   qemu.py mkiso --elf build/kernel.elf --cmdline '...' -o build/irqlab.iso
+
+--boot: kernel = QEMU -kernel (PVH), iso = the GRUB ISO under SeaBIOS, uefi = the same ISO under
+OVMF with a fresh copy of its variable store (scripts/irqlab_uefi.py).
 
 `run` puts COM1 on this terminal (-serial mon:stdio): type at the irqlab> prompt, leave with
 Ctrl-A X or `poweroff`. It prints the exact QEMU command line first.
@@ -28,6 +31,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import irqlab_net  # noqa: E402
 import irqlab_qemu  # noqa: E402
+import irqlab_uefi  # noqa: E402
 import qemu_gdb  # noqa: E402
 
 
@@ -36,7 +40,7 @@ def add_machine_options(p):
     p.add_argument("--iso", default="", help="boot this ISO (default: one built for --elf and --cmdline)")
     p.add_argument("--machine", default="pc")
     p.add_argument("--smp", default="1")
-    p.add_argument("--boot", default="kernel", choices=["kernel", "iso"])
+    p.add_argument("--boot", default="kernel", choices=["kernel", "iso", "uefi"])
     p.add_argument("--accel", default="tcg", choices=["tcg", "kvm"])
     p.add_argument("--mem", default="256M")
     p.add_argument("--timeout", type=float, default=0, help="kill QEMU after this many seconds (0 = never)")
@@ -47,7 +51,7 @@ def add_machine_options(p):
 
 
 def iso_of(args):
-    if args.boot != "iso":
+    if args.boot not in ("iso", "uefi"):
         return None
     return args.iso if args.iso and os.path.exists(args.iso) else irqlab_qemu.iso_for(args.elf, args.cmdline)
 
@@ -142,8 +146,12 @@ def main():
     p.add_argument("--cmdline", default="")
     p.add_argument("-o", "--output", required=True)
     args = ap.parse_args()
-    return {"run": cmd_run, "gdb": cmd_gdb, "qemu-gdb": cmd_qemu_gdb, "console": cmd_console,
-            "mkiso": cmd_mkiso}[args.command](args)
+    try:
+            return {"run": cmd_run, "gdb": cmd_gdb, "qemu-gdb": cmd_qemu_gdb, "console": cmd_console,
+                "mkiso": cmd_mkiso}[args.command](args)
+    except irqlab_uefi.FirmwareMissing as e:
+        print(f"irqlab: {e}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
 /* kernel/boot/bootinfo.c - parse Multiboot2 tags or the PVH start_info into struct boot_info.
- * Multiboot2 Specification version 2.0, section 3.6 "Boot information format";
+ * Multiboot2 Specification version 2.0, section 3.6 "Boot information format" (under UEFI too:
+ * tags 11/12 "EFI system table pointer", 17 "EFI memory map"; UEFI 2.10 section 7.2
+ * "EFI_BOOT_SERVICES.GetMemoryMap()" for the descriptors);
  * Xen public header arch-x86/hvm/start_info.h (struct hvm_start_info, version 0 and 1);
  * ACPI 6.5 section 5.2.5 "Root System Description Pointer". Pure code: host tests run it too. */
 #include "kernel/boot/bootinfo.h"
@@ -14,8 +16,12 @@ enum {
     MB2_TAG_CMDLINE = 1,
     MB2_TAG_LOADER_NAME = 2,
     MB2_TAG_MMAP = 6,
+    MB2_TAG_FRAMEBUFFER = 8,
+    MB2_TAG_EFI32_SYSTEM_TABLE = 11,
+    MB2_TAG_EFI64_SYSTEM_TABLE = 12,
     MB2_TAG_ACPI_OLD = 14,
     MB2_TAG_ACPI_NEW = 15,
+    MB2_TAG_EFI_MMAP = 17,
 };
 
 struct mb2_info_header {
@@ -40,6 +46,53 @@ struct mb2_mmap_entry {
     uint64_t length;
     uint32_t type;
     uint32_t reserved;
+};
+
+/* Section 3.6.12; GRUB's multiboot2.h has a 16-bit reserved field after the type, so the
+ * colour information starts at byte 32. */
+struct mb2_framebuffer_tag {
+    uint32_t type;
+    uint32_t size;
+    uint64_t address;
+    uint32_t pitch;
+    uint32_t width;
+    uint32_t height;
+    uint8_t bpp;
+    uint8_t framebuffer_type; /* 0 indexed, 1 direct RGB, 2 EGA text */
+    uint16_t reserved;
+    uint8_t red_position, red_size, green_position, green_size, blue_position, blue_size;
+};
+#define MB2_FRAMEBUFFER_COMMON_SIZE 32u
+#define MB2_FRAMEBUFFER_RGB_SIZE (MB2_FRAMEBUFFER_COMMON_SIZE + 6u) /* not sizeof: that is padded to 40 */
+enum { MB2_FRAMEBUFFER_INDEXED = 0, MB2_FRAMEBUFFER_RGB = 1, MB2_FRAMEBUFFER_EGA_TEXT = 2 };
+
+struct mb2_efi_mmap_tag {
+    uint32_t type;
+    uint32_t size;
+    uint32_t descriptor_size;
+    uint32_t descriptor_version;
+};
+
+/* EFI_MEMORY_DESCRIPTOR; the firmware's descriptor_size may be larger (OVMF: 48). */
+struct efi_memory_descriptor {
+    uint32_t type;
+    uint32_t pad;
+    uint64_t physical_start;
+    uint64_t virtual_start;
+    uint64_t number_of_pages; /* 4 KiB pages */
+    uint64_t attribute;
+};
+
+/* EFI_MEMORY_TYPE values (UEFI 2.10 table 7-6) that matter here. */
+enum {
+    EFI_LOADER_CODE = 1,
+    EFI_LOADER_DATA = 2,
+    EFI_BOOT_SERVICES_CODE = 3,
+    EFI_BOOT_SERVICES_DATA = 4,
+    EFI_CONVENTIONAL_MEMORY = 7,
+    EFI_UNUSABLE_MEMORY = 8,
+    EFI_ACPI_RECLAIM_MEMORY = 9,
+    EFI_ACPI_MEMORY_NVS = 10,
 };
 
 /* ---- PVH layout ---- */
@@ -92,6 +145,90 @@ static void add_region(struct boot_info *out, uint64_t base, uint64_t length, ui
         out->usable_bytes += length;
 }
 
+/* GRUB has left UEFI's boot services (it does unless the kernel asks otherwise, which irqlab does
+ * not), so what they used is free RAM now, like the loader's own memory: irqlab copies what it
+ * needs from the boot information before it hands out a single frame. */
+static uint32_t efi_memory_type_to_e820(uint32_t efi_type)
+{
+    switch (efi_type) {
+    case EFI_LOADER_CODE:
+    case EFI_LOADER_DATA:
+    case EFI_BOOT_SERVICES_CODE:
+    case EFI_BOOT_SERVICES_DATA:
+    case EFI_CONVENTIONAL_MEMORY: return MEMORY_USABLE;
+    case EFI_UNUSABLE_MEMORY: return MEMORY_BAD;
+    case EFI_ACPI_RECLAIM_MEMORY: return MEMORY_ACPI_RECLAIMABLE;
+    case EFI_ACPI_MEMORY_NVS: return MEMORY_ACPI_NVS;
+    default: return MEMORY_RESERVED; /* runtime services, MMIO, reserved, ... */
+    }
+}
+
+/* UEFI lists memory in many small descriptors (OVMF: about a hundred); neighbours of one kind
+ * become one region so that BOOT_MAX_MEMORY_REGIONS is enough. */
+static void add_efi_region(struct boot_info *out, uint64_t base, uint64_t length, uint32_t type)
+{
+    struct memory_region *last = out->region_count ? &out->regions[out->region_count - 1] : NULL;
+    if (last && last->type == type && last->base + last->length == base && length) {
+        last->length += length;
+        if (type == MEMORY_USABLE)
+            out->usable_bytes += length;
+        return;
+    }
+    add_region(out, base, length, type);
+}
+
+static enum boot_error parse_efi_mmap(const struct mb2_tag *tag, struct boot_info *out)
+{
+    const struct mb2_efi_mmap_tag *mmap = (const void *)tag;
+    if (tag->size < sizeof(*mmap) || mmap->descriptor_size < sizeof(struct efi_memory_descriptor) ||
+        mmap->descriptor_size % 8 != 0)
+        return BOOT_ERR_MALFORMED;
+    uint64_t at = (uint64_t)(uintptr_t)tag;
+    for (uint64_t e = at + sizeof(*mmap); e + mmap->descriptor_size <= at + tag->size; e += mmap->descriptor_size) {
+        const struct efi_memory_descriptor *d = (const void *)(uintptr_t)e;
+        if (d->number_of_pages > (UINT64_MAX >> 12) || d->physical_start + (d->number_of_pages << 12) < d->physical_start)
+            return BOOT_ERR_MALFORMED;
+        add_efi_region(out, d->physical_start, d->number_of_pages << 12, efi_memory_type_to_e820(d->type));
+    }
+    return BOOT_OK;
+}
+
+static bool rgb_framebuffer_sane(const struct mb2_framebuffer_tag *fb)
+{
+    unsigned bytes = (fb->bpp + 7u) / 8u;
+    return (fb->bpp == 15 || fb->bpp == 16 || fb->bpp == 24 || fb->bpp == 32) && fb->width && fb->height &&
+           (uint64_t)fb->pitch >= (uint64_t)fb->width * bytes && fb->red_size && fb->green_size && fb->blue_size &&
+           fb->red_position + fb->red_size <= fb->bpp && fb->green_position + fb->green_size <= fb->bpp &&
+           fb->blue_position + fb->blue_size <= fb->bpp;
+}
+
+static enum boot_error parse_framebuffer(const struct mb2_tag *tag, struct boot_info *out)
+{
+    const struct mb2_framebuffer_tag *fb = (const void *)tag;
+    if (tag->size < MB2_FRAMEBUFFER_COMMON_SIZE)
+        return BOOT_ERR_MALFORMED;
+    struct boot_framebuffer *f = &out->framebuffer;
+    *f = (struct boot_framebuffer){.type = BOOT_FB_UNSUPPORTED, .address = fb->address, .pitch = fb->pitch,
+                                   .width = fb->width, .height = fb->height, .bpp = fb->bpp};
+    if (fb->address == 0) {
+        f->type = BOOT_FB_NONE;
+    } else if (fb->framebuffer_type == MB2_FRAMEBUFFER_RGB) {
+        if (tag->size < MB2_FRAMEBUFFER_RGB_SIZE || !rgb_framebuffer_sane(fb))
+            return BOOT_OK; /* unsupported: the console stays on COM1 */
+        f->type = BOOT_FB_RGB;
+        f->red_position = fb->red_position;
+        f->red_size = fb->red_size;
+        f->green_position = fb->green_position;
+        f->green_size = fb->green_size;
+        f->blue_position = fb->blue_position;
+        f->blue_size = fb->blue_size;
+    } else if (fb->framebuffer_type == MB2_FRAMEBUFFER_EGA_TEXT) {
+        if (fb->width && fb->height && (uint64_t)fb->pitch >= (uint64_t)fb->width * 2)
+            f->type = BOOT_FB_EGA_TEXT;
+    }
+    return BOOT_OK;
+}
+
 static enum boot_error finish(struct boot_info *out, bool saw_memory_map)
 {
     if (!saw_memory_map)
@@ -109,6 +246,7 @@ static enum boot_error parse_multiboot2(uint64_t info, struct boot_info *out)
         return BOOT_ERR_MALFORMED;
 
     bool saw_mmap = false;
+    const struct mb2_tag *efi_mmap = NULL;
     uint64_t end = info + total;
     uint64_t at = info + sizeof(*header);
     for (;;) {
@@ -164,11 +302,41 @@ static enum boot_error parse_multiboot2(uint64_t info, struct boot_info *out)
             out->rsdp_source = is_new ? RSDP_FROM_MULTIBOOT2_V2 : RSDP_FROM_MULTIBOOT2_V1;
             break;
         }
+        case MB2_TAG_FRAMEBUFFER: {
+            enum boot_error e = parse_framebuffer(tag, out);
+            if (e != BOOT_OK)
+                return e;
+            break;
+        }
+        case MB2_TAG_EFI32_SYSTEM_TABLE:
+        case MB2_TAG_EFI64_SYSTEM_TABLE: {
+            size_t want = tag->type == MB2_TAG_EFI64_SYSTEM_TABLE ? 8 : 4;
+            if (payload_len < want)
+                return BOOT_ERR_MALFORMED;
+            uint64_t table = 0;
+            memcpy(&table, payload, want);
+            out->firmware = BOOT_FIRMWARE_UEFI;
+            out->efi_system_table = table;
+            break;
+        }
+        case MB2_TAG_EFI_MMAP:
+            efi_mmap = tag; /* used only if there is no BIOS-style map (tag 6): see below */
+            break;
         default:
-            break; /* tags we do not use (framebuffer, ELF sections, ...) */
+            break; /* tags we do not use (ELF sections, APM, ...) */
         }
         at += (tag->size + 7u) & ~7ull; /* tags are 8-byte aligned */
     }
+    /* GRUB gives both maps under UEFI; another loader may give UEFI's alone. */
+    if (!saw_mmap && efi_mmap) {
+        enum boot_error e = parse_efi_mmap(efi_mmap, out);
+        if (e != BOOT_OK)
+            return e;
+        saw_mmap = true;
+        out->memory_map_from_efi = true;
+    }
+    if (efi_mmap)
+        out->firmware = BOOT_FIRMWARE_UEFI;
     if (!out->loader_name[0])
         strlcpy(out->loader_name, "Multiboot2 loader", sizeof(out->loader_name));
     return finish(out, saw_mmap);
@@ -299,6 +467,11 @@ const char *bootinfo_protocol_name(enum boot_protocol protocol)
     case BOOT_PROTOCOL_PVH: return "PVH";
     default: return "unknown";
     }
+}
+
+const char *bootinfo_firmware_name(enum boot_firmware firmware)
+{
+    return firmware == BOOT_FIRMWARE_UEFI ? "UEFI" : "BIOS";
 }
 
 static bool rsdp_valid(const uint8_t *p)

@@ -35,6 +35,30 @@ struct memory_region {
     uint32_t type;
 };
 
+/* The screen the loader set up (Multiboot2 section 3.6.12 "Framebuffer info"): GRUB fills it
+ * from UEFI's Graphics Output Protocol (UEFI 2.10 section 12.9) or from VESA BIOS Extensions.
+ * kernel/console/fb_console.c draws the console on it. */
+enum boot_framebuffer_type {
+    BOOT_FB_NONE = 0,     /* no framebuffer tag (QEMU -kernel, or a loader without video) */
+    BOOT_FB_RGB,          /* direct colour: pixels of `bpp` bits, channels at the given positions */
+    BOOT_FB_EGA_TEXT,     /* the VGA text mode: 2 bytes per cell (character, attribute) */
+    BOOT_FB_UNSUPPORTED,  /* an indexed-colour (palette) mode */
+};
+
+struct boot_framebuffer {
+    enum boot_framebuffer_type type;
+    uint64_t address;     /* physical */
+    uint32_t pitch;       /* bytes per line */
+    uint32_t width;       /* pixels (text: columns) */
+    uint32_t height;      /* pixels (text: rows) */
+    uint8_t bpp;          /* bits per pixel (text: 16) */
+    uint8_t red_position, red_size, green_position, green_size, blue_position, blue_size;
+};
+
+/* Which firmware started the loader: Multiboot2 hands UEFI's system table over (tags 11 and 12,
+ * section 3.6.15/3.6.16) only when the machine booted through UEFI. */
+enum boot_firmware { BOOT_FIRMWARE_BIOS = 0, BOOT_FIRMWARE_UEFI };
+
 enum rsdp_source { RSDP_NONE = 0, RSDP_FROM_MULTIBOOT2_V2, RSDP_FROM_MULTIBOOT2_V1, RSDP_FROM_PVH, RSDP_FROM_BIOS_SCAN };
 
 /* Why parsing failed; each has a message (bootinfo_error_text) and leads to a bugcheck. */
@@ -59,6 +83,10 @@ struct boot_info {
     uint64_t rsdp_address;          /* physical address of an RSDP, 0 if none */
     enum rsdp_source rsdp_source;
     uint8_t rsdp_copy[36];          /* Multiboot2 hands over a copy of the RSDP, kept here */
+    struct boot_framebuffer framebuffer;
+    enum boot_firmware firmware;
+    uint64_t efi_system_table;      /* physical address from tag 12 (or 11), 0 under BIOS */
+    bool memory_map_from_efi;       /* no BIOS-style map (tag 6): regions came from UEFI's (tag 17) */
     uint32_t pvh_rom_overrun;       /* != 0: start_info was rebuilt (bootinfo_parse_pvh_overrun);
                                        the -append size in bytes, with its NUL */
 };
@@ -92,6 +120,7 @@ enum boot_error bootinfo_recover_pvh_overrun(uint32_t magic, uint64_t info, stru
 enum boot_error bootinfo_parse(uint32_t magic, uint64_t info, struct boot_info *out);
 const char *bootinfo_error_text(enum boot_error error);
 const char *bootinfo_protocol_name(enum boot_protocol protocol);
+const char *bootinfo_firmware_name(enum boot_firmware firmware);
 
 /* Search for "RSD PTR " the way ACPI 6.5 section 5.2.5.1 says: the first KiB of the EBDA, then
  * 0xE0000-0xFFFFF, on 16-byte boundaries, with a valid checksum. `low_memory` maps physical

@@ -1,9 +1,11 @@
-/* kernel/console/console.c - serialised text output to COM1. */
+/* kernel/console/console.c - serialised text output to COM1, and the same text on the screen
+ * when the loader set one up (kernel/console/fb_console.h). */
 #include "kernel/console/console.h"
 
 #include <stdbool.h>
 
 #include "arch/x86_64/uart16550.h"
+#include "kernel/console/fb_console.h"
 #include "kernel/ke/rawlock.h"
 #include "kernel/lib/format.h"
 
@@ -12,13 +14,18 @@ static volatile bool panic_mode;
 
 void console_init(void) { uart_init(COM1_PORT); }
 
-void console_enter_panic_mode(void) { panic_mode = true; }
+void console_enter_panic_mode(void)
+{
+    panic_mode = true;
+    fb_console_enter_panic();
+}
 
 static void put_raw(char c)
 {
     if (c == '\n')
         uart_putc(COM1_PORT, '\r');
     uart_putc(COM1_PORT, c);
+    fb_console_putc(c);
 }
 
 static void sink(char c, void *context)

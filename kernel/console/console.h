@@ -1,4 +1,5 @@
-/* kernel/console/console.h - where kernel text goes: COM1, one line at a time.
+/* kernel/console/console.h - where kernel text goes: COM1, one line at a time, mirrored on the
+ * screen when there is one (kernel/console/fb_console.h).
  *
  * Every CPU may print; a raw lock keeps lines from interleaving. After a bugcheck starts,
  * console_enter_panic_mode() makes output lock-free so the stop screen can always be printed,

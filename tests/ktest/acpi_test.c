@@ -17,6 +17,8 @@
 #include "arch/x86_64/madt.h"
 #include "arch/x86_64/mcfg.h"
 #include "arch/x86_64/pic.h"
+#include "kernel/boot/bootinfo.h"
+#include "kernel/main.h"
 #include "kernel/mm/paging.h"
 #include "tests/ktest/ktest.h"
 
@@ -198,10 +200,14 @@ static void pic_is_fully_masked(struct ktest *t)
     KTEST_EXPECT_EQ(t, inb(0x21), 0xFF);
     KTEST_EXPECT_EQ(t, inb(0xA1), 0xFF);
     KTEST_EXPECT_EQ(t, pic_read_imr(), 0xFFFF);
-    /* SeaBIOS marks the PCI IRQs 10 and 11 level-triggered in the ELCR, as the MADT says. */
+    /* SeaBIOS marks the PCI IRQs 10 and 11 level-triggered in the ELCR, as the MADT says. OVMF
+     * (BOOT=uefi) leaves the ELCR at 0: it routes nothing through the 8259, and neither does
+     * irqlab, so there is nothing to expect of it there. */
     uint16_t elcr = pic_read_elcr();
-    ktest_log(t, "ELCR 0x%04x, IRR 0x%04x, ISR 0x%04x", elcr, pic_read_irr(), pic_read_isr());
-    KTEST_EXPECT_EQ(t, elcr & 0x0C00, 0x0C00);
+    ktest_log(t, "ELCR 0x%04x, IRR 0x%04x, ISR 0x%04x (%s)", elcr, pic_read_irr(), pic_read_isr(),
+              bootinfo_firmware_name(boot_info.firmware));
+    if (boot_info.firmware == BOOT_FIRMWARE_BIOS)
+        KTEST_EXPECT_EQ(t, elcr & 0x0C00, 0x0C00);
 }
 
 static void pic_spurious_detection(struct ktest *t)
