@@ -183,6 +183,7 @@ PDEVICE_OBJECT io_pnp_add_pci_function(struct pci_device *dev);
 unsigned io_pnp_rescan(void);
 enum io_pnp_state io_pnp_state_of(PDEVICE_OBJECT pdo); /* IO_PNP_DELETED for an unknown pointer */
 const char *io_pnp_state_name(enum io_pnp_state state); /* "Started", "StopPending", ... */
+const char *io_pnp_device_state_name(PDEVICE_OBJECT pdo); /* io_pnp_state_name(io_pnp_state_of(pdo)) */
 /* A PDO by name ("00:04.0", "COM1"), or NULL. */
 PDEVICE_OBJECT io_pdo_find_name(const char *name);
 

@@ -59,6 +59,8 @@ enum io_pnp_state io_pnp_state_of(PDEVICE_OBJECT device)
     return pdo ? pdo->state : IO_PNP_DELETED;
 }
 
+const char *io_pnp_device_state_name(PDEVICE_OBJECT pdo) { return io_pnp_state_name(io_pnp_state_of(pdo)); }
+
 static void set_state(struct io_pdo *pdo, enum io_pnp_state state)
 {
     pdo->state = state;

@@ -14,6 +14,8 @@ counts, never by timing:
     tags are the same after the 1,000 cycles as before;
   * net1 echoed every datagram (window 1, generous timeouts: a datagram is lost or it is not);
   * net0 echoes again afterwards (its datagrams during the cycles may be lost: it was stopped);
+  * the rebalance: net0 stopped and started on MSI (msix=off), on its INTx line (msi=off), aimed
+    at the last CPU, and back on MSI-X - the miniport reconnects each time and net0 echoes;
   * the guest's own checks pass (exit status 33).
 
     python3 tests/e2e/test_pnp_stress.py              # q35 and pc, -smp 1 and 4
@@ -61,6 +63,12 @@ def run_machine(machine, smp, cycles):
             th.join()
             r["during"] = results
             r["after0"] = run_echo(g.net.echo_ports[0], 100, window=1, timeout=15, seed=5)
+            # The rebalance: the same e1000e on MSI, on its line, aimed at the last CPU, then back.
+            r["rebalance"] = []
+            for opt in ("msix=off", "msi=off", f"cpu={smp - 1}", "default"):
+                done = bool(g.command(f"rebalance 0 {opt}", timeout=300, nic=1))
+                echo = run_echo(g.net.echo_ports[0], 100, window=4, timeout=15, seed=7)
+                r["rebalance"].append((opt, done, echo))
             r["status"] = g.stop()
         r["serial"] = g.output()
     return r
@@ -88,6 +96,14 @@ def check(t, name, r, cycles):
          diag=" | ".join(e.summary() for e in during if e and not e.ok)[:2000])
     t.ok(r.get("after0") and r["after0"].ok, f"{name}: net0 (the cycled e1000e) echoes again",
          diag=r["after0"].summary() if r.get("after0") else diag)
+    serial = r.get("serial", "")
+    kinds = {"msix=off": "MSI x", "msi=off": "line GSI", "default": "MSI-X x"}
+    for opt, done, echo in r.get("rebalance", []):
+        m = re.search(rf"e1000-serve: rebalance net0 {re.escape(opt)}: stop 0x00000000 start 0x00000000: (.*)", serial)
+        want = kinds.get(opt, "MSI-X x")
+        t.ok(done and m and m.group(1).startswith(want) and echo and echo.ok,
+             f"{name}: rebalanced ({opt}): {m.group(1) if m else '?'}; net0 echoes on its new interrupt",
+             diag=(echo.summary() if echo else "") + "\n" + (m.group(0) if m else diag))
     t.ok(r.get("status") == 33, f"{name}: guest checks pass (exit status 33)", diag=f"status {r.get('status')}\n{diag}")
 
 

@@ -13,6 +13,8 @@
  *               its interrupt object goes to the end of a shared line's chain
  *   cycle N C   C stop/start cycles of net<N>'s device (io_pnp_stop_device + io_pnp_start_device,
  *               tests/ktest/pnp_cycle.h): prints "e1000-serve: cycle netN: cycles ..., vectors a->b, ..."
+ *   rebalance N OPT  stop net<N>'s device and start it with other resources (OPT: msix=off, msi=off,
+ *               cpu=K, default): prints "e1000-serve: rebalance netN: <its interrupt now>"
  *   ping        ping every gateway again
  *   stop        print the statistics and end the case (QEMU then exits with the verdict)
  *
@@ -211,6 +213,35 @@ static void cycle(struct ktest *t, const char *args)
     KTEST_EXPECT_EQ(t, r.pool_after, r.pool_before);
 }
 
+/* The rebalance (docs/pnp.md): other resources, the same driver, which reconnects to them. */
+static void rebalance(struct ktest *t, const char *args)
+{
+    unsigned index = (unsigned)(args[0] - '0');
+    const char *opt = args[1] == ' ' ? args + 2 : "";
+    PDEVICE_OBJECT pdo = pdo_of_net(index);
+    struct io_pnp_start_options o = {0};
+    if (!strcmp(opt, "msix=off"))
+        o.no_msix = true;
+    else if (!strcmp(opt, "msi=off"))
+        o.no_msi = true;
+    else if (!strncmp(opt, "cpu=", 4)) {
+        o.cpu = opt[4] - '0';
+        o.cpu_set = true;
+    }
+    NTSTATUS stop = pdo ? io_pnp_stop_device(pdo) : STATUS_NO_SUCH_DEVICE;
+    NTSTATUS start = pdo ? io_pnp_start_device(pdo, &o) : STATUS_NO_SUCH_DEVICE;
+    char what[64] = "-";
+    if (pdo) {
+        KIRQL old = io_lock();
+        io_pnp_describe_interrupt(io_pdo_from_device(pdo), what, sizeof(what));
+        io_unlock(old);
+    }
+    console_printf("e1000-serve: rebalance net%u %s: stop 0x%08x start 0x%08x: %s\n", index, opt, (unsigned)stop,
+                   (unsigned)start, what);
+    KTEST_EXPECT_EQ(t, stop, STATUS_SUCCESS);
+    KTEST_EXPECT_EQ(t, start, STATUS_SUCCESS);
+}
+
 static void serve(struct ktest *t)
 {
     if (e1000_adapter_count() == 0)
@@ -239,6 +270,8 @@ static void serve(struct ktest *t)
             print_stats("stats");
         } else if (!strncmp(command, "restart ", 8)) {
             restart((unsigned)(command[8] - '0'));
+        } else if (!strncmp(command, "rebalance ", 10)) {
+            rebalance(t, command + 10);
         } else if (!strncmp(command, "cycle ", 6)) {
             cycle(t, command + 6);
         } else if (!strcmp(command, "ping")) {
