@@ -481,6 +481,11 @@ NTSTATUS IoCreateDevice(PDRIVER_OBJECT DriverObject, ULONG DeviceExtensionSize, 
                         DEVICE_TYPE DeviceType, ULONG DeviceCharacteristics, BOOLEAN Exclusive,
                         PDEVICE_OBJECT *DeviceObject);
 VOID IoDeleteDevice(PDEVICE_OBJECT DeviceObject);
+/* learn.microsoft.com: IoRegisterShutdownNotification, IoUnregisterShutdownNotification. The
+ * device's driver gets IRP_MJ_SHUTDOWN at PASSIVE_LEVEL when the machine is about to power off
+ * (`poweroff`), before the devices are stopped; a device told so is not stopped afterwards. */
+NTSTATUS IoRegisterShutdownNotification(PDEVICE_OBJECT DeviceObject);
+VOID IoUnregisterShutdownNotification(PDEVICE_OBJECT DeviceObject);
 PDEVICE_OBJECT IoAttachDeviceToDeviceStack(PDEVICE_OBJECT SourceDevice, PDEVICE_OBJECT TargetDevice);
 VOID IoDetachDevice(PDEVICE_OBJECT TargetDevice);
 

@@ -13,8 +13,9 @@
 #include "include/wdm.h"
 #include "kernel/io/io_tags.h"
 #include "kernel/io/irp.h"
-#include "kernel/lib/string.h"
+#include "kernel/io/shutdown_notify.h"
 #include "kernel/ke/verifier_irql.h"
+#include "kernel/lib/string.h"
 
 /* The extension follows the object, rounded up so it is 16-byte aligned (the pool's alignment). */
 #define EXTENSION_OFFSET ((sizeof(DEVICE_OBJECT) + 15) & ~(size_t)15)
@@ -63,6 +64,7 @@ VOID IoDeleteDevice(PDEVICE_OBJECT DeviceObject)
     if (!DeviceObject)
         return;
     io_name_remove(DeviceObject);
+    io_shutdown_forget(DeviceObject); /* a registration left behind: never send it IRP_MJ_SHUTDOWN */
     PDRIVER_OBJECT driver = DeviceObject->DriverObject;
     if (driver) {
         for (PDEVICE_OBJECT *link = &driver->DeviceObject; *link; link = &(*link)->NextDevice) {
@@ -73,7 +75,7 @@ VOID IoDeleteDevice(PDEVICE_OBJECT DeviceObject)
         }
     }
     if (io_device_delete_deferred(DeviceObject))
-        return; /* still referenced: freed with its last reference */
+        return;             /* still referenced: freed with its last reference */
     DeviceObject->Type = 0; /* a stale pointer to it no longer looks like a device object */
     ExFreePoolWithTag(DeviceObject, IO_TAG_DEVICE);
 }

@@ -22,6 +22,7 @@
 #include "kernel/console/log.h"
 #include "kernel/io/assign.h"
 #include "kernel/io/io_tags.h"
+#include "kernel/io/shutdown_notify.h"
 #include "kernel/ke/shutdown.h"
 #include "kernel/ke/shutdown_watch.h"
 #include "kernel/lib/format.h"
@@ -390,16 +391,28 @@ void io_pnp_print(void)
     }
 }
 
-/* An orderly shutdown (the shell's `poweroff`): stop every started device, last started first,
- * so each driver's StopDevice runs - for NDIS miniports that is MiniportHaltEx - and every
- * interrupt is disconnected before the machine goes away. Devices still busy stay as they are;
- * nothing here can fail the shutdown, and a driver that never returns is reported by the
- * shutdown watch (kernel/ke/shutdown_watch.h). PASSIVE_LEVEL. */
+/* Was a device of this PDO's stack sent IRP_MJ_SHUTDOWN (IoRegisterShutdownNotification)? */
+static bool stack_told_of_shutdown(PDEVICE_OBJECT pdo)
+{
+    for (PDEVICE_OBJECT d = pdo; d; d = d->AttachedDevice)
+        if (io_shutdown_was_notified(d))
+            return true;
+    return false;
+}
+
+/* An orderly shutdown (the shell's `poweroff`): first every device registered with
+ * IoRegisterShutdownNotification gets IRP_MJ_SHUTDOWN (NDIS miniports: MiniportShutdownEx, and
+ * the adapter stays as it is, as on Windows); then every other started device is stopped, last
+ * started first, so each driver's StopDevice runs and every interrupt is disconnected before the
+ * machine goes away. Devices still busy stay as they are; nothing here can fail the shutdown,
+ * and a driver that never returns is reported by the shutdown watch
+ * (kernel/ke/shutdown_watch.h). PASSIVE_LEVEL. */
 void io_pnp_shutdown(void)
 {
+    io_shutdown_notify_all(); /* IRP_MJ_SHUTDOWN first (NDIS: MiniportShutdownEx) */
     for (unsigned i = pdo_count; i-- > 0;) {
         struct io_pdo *pdo = pdos[i]->DeviceExtension;
-        if (!pdo->started)
+        if (!pdo->started || stack_told_of_shutdown(pdos[i]))
             continue;
         char what[96];
         ksnprintf(what, sizeof(what), "driver %s to stop %s", pdo->driver ? pdo->driver->Name : "?", pdo->name);
@@ -412,7 +425,7 @@ void io_poweroff(void)
 {
     console_printf("powering off: stopping devices\n");
     ke_shutdown_watch_begin();
-    io_pnp_shutdown(); /* drivers stop and disconnect their interrupts (NDIS: MiniportHaltEx) */
+    io_pnp_shutdown(); /* IRP_MJ_SHUTDOWN (NDIS: MiniportShutdownEx), then the other drivers stop */
     console_printf("powering off\n");
     ke_exit(KE_EXIT_SUCCESS);
 }

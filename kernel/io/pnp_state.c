@@ -543,7 +543,9 @@ unsigned io_pnp_rescan(void)
     unsigned added = 0;
     for (unsigned i = 0; i < pci_device_count(); i++) {
         struct pci_device *dev = pci_device_at(i);
-        if (!io_pdo_for_pci(dev) && io_pnp_add_pci_function(dev))
+        /* A hot-removed card stays in the PCI table (its entry is reused when a card comes back
+         * to the same address): it is no device to add. */
+        if (!dev->removed && !io_pdo_for_pci(dev) && io_pnp_add_pci_function(dev))
             added++;
     }
     return added;

@@ -34,6 +34,7 @@ static struct ndis_adapter *adapters[NDIS_MAX_ADAPTERS];
 
 static DRIVER_ADD_DEVICE ndis_add_device;
 static DRIVER_DISPATCH ndis_dispatch_pnp;
+static DRIVER_DISPATCH ndis_dispatch_shutdown;
 static DRIVER_UNLOAD ndis_driver_unload;
 
 /* ---- drivers ------------------------------------------------------------------------------- */
@@ -97,6 +98,7 @@ NDIS_STATUS NdisMRegisterMiniportDriver(PDRIVER_OBJECT DriverObject, PUNICODE_ST
     if (DriverObject->DriverExtension) {
         DriverObject->DriverExtension->AddDevice = ndis_add_device;
         DriverObject->MajorFunction[IRP_MJ_PNP] = ndis_dispatch_pnp;
+        DriverObject->MajorFunction[IRP_MJ_SHUTDOWN] = ndis_dispatch_shutdown;
         DriverObject->DriverUnload = ndis_driver_unload;
     }
 
@@ -231,6 +233,7 @@ static void delete_fdo(struct ndis_adapter *adapter)
 {
     PDEVICE_OBJECT fdo = adapter->fdo, pdo = adapter->pdo;
     adapter->magic = 0;
+    IoUnregisterShutdownNotification(fdo);
     IoDetachDevice(pdo);
     IoDeleteDevice(fdo);
 }
@@ -257,6 +260,8 @@ static NTSTATUS create_fdo(struct ndis_driver *driver, PDRIVER_OBJECT driver_obj
     adapter->driver = driver;
     adapter->fdo = fdo;
     adapter->pdo = pdo;
+    /* As ndis.sys does for every miniport: MiniportShutdownEx when the machine powers off. */
+    (void)IoRegisterShutdownNotification(fdo);
     ksnprintf(adapter->name, sizeof(adapter->name), "%s %s", driver_object->Name ? driver_object->Name : "ndis",
               p->name);
     *out = adapter;
@@ -393,6 +398,18 @@ static NTSTATUS complete_pnp(PIRP irp, NTSTATUS status)
     return status;
 }
 
+/* IRP_MJ_SHUTDOWN (IoRegisterShutdownNotification, create_fdo): the machine powers off -
+ * MiniportShutdownEx(NdisShutdownPowerOff), and nothing else (ndis_pnp.c). */
+static NTSTATUS ndis_dispatch_shutdown(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+    struct ndis_adapter *adapter = DeviceObject->DeviceExtension;
+    if (adapter && adapter->magic == NDIS_ADAPTER_MAGIC)
+        (void)ndis_pnp_event(adapter->pdo, NDIS_PNP_SHUTDOWN);
+    Irp->IoStatus.Status = STATUS_SUCCESS;
+    IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    return STATUS_SUCCESS;
+}
+
 /* IRP_MJ_PNP for every miniport's FDO: the reasons become MiniportHaltEx actions, MiniportDevice-
  * PnPEventNotify or MiniportInitializeEx (ndis_pnp.c). The queries succeed: a miniport cannot
  * refuse a stop or a removal in NDIS 6. */
@@ -420,6 +437,7 @@ static NTSTATUS ndis_dispatch_pnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         PDEVICE_OBJECT lower = adapter->lower;
         NTSTATUS status = pass_down(adapter, Irp);
         adapter->magic = 0;
+        IoUnregisterShutdownNotification(DeviceObject);
         IoDetachDevice(lower);
         IoDeleteDevice(DeviceObject);
         return status;

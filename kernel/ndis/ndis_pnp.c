@@ -40,6 +40,7 @@ static void shut_down(struct ndis_adapter *adapter)
         return;
     adapter->shut_down = true;
     MINIPORT_SHUTDOWN_HANDLER handler = adapter->driver->chars.ShutdownHandlerEx;
+    log_info("ndis: %s: %s (power off)", adapter->name, handler ? "MiniportShutdownEx" : "no MiniportShutdownEx");
     if (handler)
         handler(adapter->registration.MiniportAdapterContext, NdisShutdownPowerOff);
 }

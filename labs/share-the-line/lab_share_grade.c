@@ -184,8 +184,8 @@ static void declines_when_quiet(struct ktest *t)
     }
     settle();
     struct edu_counts e1 = edu3_counts();
-    KTEST_EXPECT_EQ(t, lab_true() - t0, 0);          /* claimed none of the other device's */
-    KTEST_EXPECT_GE(t, lab_false() - f0, ROUNDS);    /* was asked, said "not mine" */
+    KTEST_EXPECT_EQ(t, lab_true() - t0, 0);                      /* claimed none of the other device's */
+    KTEST_EXPECT_GE(t, lab_false() - f0, ROUNDS);                /* was asked, said "not mine" */
     KTEST_EXPECT_EQ(t, e1.isr_claimed - e0.isr_claimed, ROUNDS); /* the other driver got all */
     KTEST_EXPECT_EQ(t, ke_storm_count(), storms);
 }
@@ -369,5 +369,5 @@ static void survives_stop_and_restart(struct ktest *t)
 
 KTEST_MANUAL_SUITE(lab_share_grade, KTEST_CASE(starts_on_the_shared_line), KTEST_CASE(declines_when_quiet),
                    KTEST_CASE(claims_its_own), KTEST_CASE(dpc_runs_at_dispatch_level),
-                   KTEST_CASE(counts_exact_interleaved), KTEST_CASE(both_at_once),
-                   KTEST_CASE(no_storm_line_still_live), KTEST_CASE(survives_stop_and_restart));
+                   KTEST_CASE(counts_exact_interleaved), KTEST_CASE(both_at_once), KTEST_CASE(no_storm_line_still_live),
+                   KTEST_CASE(survives_stop_and_restart));

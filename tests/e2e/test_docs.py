@@ -77,7 +77,8 @@ REQUIRED = {
         "PARALLEL_INTERRUPT_INFORMATION", "PARALLEL_PORT_INFORMATION", "IoRegisterPlugPlayNotification",
         "IoUnregisterPlugPlayNotificationEx", "IoReportTargetDeviceChange",
     ],
-    "Plug and Play (docs/pnp.md)": ["IoForwardIrpSynchronously", "DRIVER_ADD_DEVICE", "DRIVER_UNLOAD"],
+    "Plug and Play (docs/pnp.md)": ["IoForwardIrpSynchronously", "DRIVER_ADD_DEVICE", "DRIVER_UNLOAD",
+                                    "IoRegisterShutdownNotification", "IoUnregisterShutdownNotification"],
     "legacy connect, active state, NMI": [
         "IoConnectInterrupt", "IoDisconnectInterrupt", "IoGetAffinityInterrupt", "IoReportInterruptActive",
         "IoReportInterruptInactive", "IO_REPORT_INTERRUPT_ACTIVE_STATE_PARAMETERS", "KeRegisterNmiCallback",

@@ -82,6 +82,10 @@ def plug_cycle(t, g, name, driver, port, slot, label, ids, owner, echo, line=Fal
     t.ok(devices and irq and "vec" in irq and not re.search(rf"^{re.escape(label)}\s", devices, re.M)
          and not owned_vectors(irq, owner),
          f"{name}: {label} gone from `devices`, no vector owned by '{owner}' in `irq`", diag=f"{devices}\n{irq}")
+    rescan = g.shell("devices rescan") or ""
+    devices = g.shell("devices") or ""
+    t.ok(not re.search(rf"^{re.escape(label)}\s", devices, re.M),
+         f"{name}: `devices rescan` does not bring the removed card back", diag=f"{rescan}\n{devices}")
     return True
 
 

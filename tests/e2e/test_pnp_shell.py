@@ -7,6 +7,8 @@ q35 -smp 2 with an edu (MSI) at 03.0 and an e1000e (MSI-X, 5 entries) at 04.0, t
   * `devices stop` both: `irq` has no row of either any more, and its "stopped" lines read the
     hardware: MSI-X off with 5 of 5 table entries masked, MSI off, the INTx pins masked;
   * `devices start` both (the e1000e with `cpu=1`): their rows are back, owned by their drivers;
+  * `poweroff`: the e1000e is told with IRP_MJ_SHUTDOWN (IoRegisterShutdownNotification) and NDIS
+    calls MiniportShutdownEx;
   * with msi=off (edu on its INTx line): after the stop the line's row is gone and its IOAPIC pin
     is masked; after the start the row is back.
 Judged on what is printed; every wait has a generous timeout.
@@ -68,8 +70,15 @@ def main():
         t.ok(sum("00:04.0 MSI-X" in r and "e1000e 00:04.0" in r for r in rows) == 5 and
              any("00:03.0 MSI" in r and "edu 00:03.0" in r for r in rows),
              "after the start: the rows are back, owned by the drivers", diag="\n".join(rows))
+        before = len(q.read())
         q.send("poweroff\n")
-        t.ok(q.wait(30) == 33, "poweroff after the stop/start (exit status 33)")
+        status = q.wait(30)
+        said = q.read()[before:]
+        t.ok(status == 33, "poweroff after the stop/start (exit status 33)")
+        # NDIS registered the adapter with IoRegisterShutdownNotification: IRP_MJ_SHUTDOWN becomes
+        # MiniportShutdownEx, and the adapter is not halted as a stopped device would be.
+        t.ok("ndis: e1000e 00:04.0: MiniportShutdownEx (power off)" in said, "poweroff: the NIC gets MiniportShutdownEx",
+             diag=said)
 
     q, ready, run = session("msi=off")
     with q:
