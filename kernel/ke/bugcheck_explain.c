@@ -20,6 +20,7 @@
 #include "kernel/ke/ksyms.h"
 #include "kernel/mm/pool.h"
 #include "kernel/mm/pool_special.h"
+#include "kernel/mm/pool_track.h"
 #include "kernel/ke/kprcb.h"
 #include "kernel/ke/clock.h"
 #include "kernel/ke/watchdog.h"
@@ -450,6 +451,19 @@ static bool explain_rule(const struct bugcheck_report *r, char *buf, size_t size
                       "still held a spin lock; release every spin lock before going below DISPATCH_LEVEL "
                       "(nested locks: release in the reverse order of acquiring).",
                       what, (unsigned long)p[1], (unsigned long)p[2]);
+        } else if (p[0] == 0x62) {
+            /* P2 is the driver's name, P3 its DRIVER_OBJECT: never freed (kernel/io/pnp_driver.c). */
+            struct pool_track_leaks l;
+            char tag[5];
+            bool known = pool_track_last_leaks(&l);
+            ksym_format((uint64_t)(uintptr_t)(known ? l.first_caller : 0), what, sizeof(what));
+            ksnprintf(buf, size,
+                      "Pool tracking (verifier=pool): driver %s was unloaded with %lu pool allocations "
+                      "(%lu bytes) not freed; the oldest: %lu bytes, tag '%s', allocated by %s. Free every "
+                      "block before DriverUnload returns (IRP_MN_REMOVE_DEVICE for a device's).",
+                      p[1] ? (const char *)(uintptr_t)p[1] : "?", (unsigned long)p[3],
+                      (unsigned long)(known ? l.bytes : 0), (unsigned long)(known ? l.first_bytes : 0),
+                      pool_tag_text(known ? l.first_tag : 0, tag), what);
         } else {
             ksnprintf(buf, size, "Driver Verifier found violation 0x%lx.", (unsigned long)p[0]);
         }

@@ -19,6 +19,8 @@
  *             0xA IRQL_NOT_LESS_OR_EQUAL naming the routine (kernel/ke/verifier_irql.c)
  *   ndis      NDIS rules that are only reported otherwise: NdisMDeregisterInterruptEx while the
  *             NIC still interrupts -> 0x7C BUGCODE_NDIS_DRIVER, P1 = 0x100E (kernel/ndis/)
+ *   pool      pool tracking: a driver unloaded with allocations it made still outstanding:
+ *             0xC4, P1 = 0x62 (kernel/mm/pool_track.c, checked by kernel/io/pnp_driver.c)
  */
 #ifndef IRQLAB_KE_VERIFIER_H
 #define IRQLAB_KE_VERIFIER_H
@@ -35,6 +37,7 @@ enum ke_verifier_check {
     KE_VERIFY_SPECIAL,
     KE_VERIFY_IRQL,
     KE_VERIFY_NDIS,
+    KE_VERIFY_POOL,
     KE_VERIFY_CHECKS
 };
 

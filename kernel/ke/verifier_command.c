@@ -10,6 +10,7 @@
 #include "kernel/ke/watchdog.h"
 #include "kernel/mm/pool.h"
 #include "kernel/mm/pool_special.h"
+#include "kernel/mm/pool_track.h"
 #include "kernel/mm/pool_verify.h"
 #include "kernel/shell/shell.h"
 
@@ -53,6 +54,8 @@ static int cmd_verifier(const struct shell_args *args)
     uint32_t special = pool_special_tag();
     console_printf("  special: tag %s, %u blocks live\n", special ? pool_tag_text(special, tag) : "(none)",
                    pool_special_live());
+    console_printf("  pool: %u driver blocks tracked, %lu not tracked (table of %u full)\n", pool_track_live(),
+                   (unsigned long)pool_track_untracked(), (unsigned)POOL_TRACK_MAX);
     console_printf("Always checked: IRQL rules (0x9, 0xA), spin-lock ownership (0xF, 0x10),\n"
                    "pool misuse (0xC2, 0x19), a routine returning at the wrong IRQL (0xC8),\n"
                    "IoConnectInterruptEx / IoDisconnectInterruptEx rules (0xA, 0xCA),\n"
