@@ -25,6 +25,7 @@
 #include "kernel/ke/clock.h"
 #include "kernel/ke/watchdog.h"
 #include "kernel/lib/format.h"
+#include "kernel/lib/string.h"
 #include "kernel/lib/ubsan.h"
 #include "kernel/mm/kstack.h"
 
@@ -268,6 +269,65 @@ static bool explain_watchdog(const struct bugcheck_report *r, char *buf, size_t 
 }
 
 /* Stop codes raised by the kernel's own rule checks (no trap frame): the parameters say who. */
+/* BUGCODE_NDIS_DRIVER (kernel/ndis/ndis_verify.h): the miniport rule, by the name Windows' Static
+ * Driver Verifier gives it where it has one (learn.microsoft.com "Init_RegisterInterrupt rule
+ * (ndis)", "Init_DeRegisterInterrupt rule (ndis)", "NdisMDeregisterInterruptEx rule (ndis)"). */
+static const char *ndis_state_name(uint64_t state)
+{
+    return state == 1 ? "MiniportInitializeEx" : state == 2 ? "running" : state == 3 ? "MiniportHaltEx" : "?";
+}
+
+static void explain_ndis(const uint64_t *p, char *buf, size_t size)
+{
+    char who[96];
+    switch (p[0]) {
+    case 0x08:
+        if (p[3])
+            ksnprintf(buf, size,
+                      "DDI rule Init_RegisterInterrupt: MiniportInitializeEx failed (status 0x%08lx) with interrupt "
+                      "0x%016lx still registered: its failure path must NdisMDeregisterInterruptEx what it "
+                      "registered.",
+                      (unsigned long)p[3], (unsigned long)p[2]);
+        else
+            ksnprintf(buf, size,
+                      "DDI rule Init_RegisterInterrupt: MiniportHaltEx returned with interrupt 0x%016lx still "
+                      "registered: the interrupt MiniportInitializeEx registered must be deregistered in "
+                      "MiniportHaltEx.",
+                      (unsigned long)p[2]);
+        return;
+    case 0x1001:
+        ksnprintf(buf, size,
+                  "DDI rule Init_DeRegisterInterrupt: NdisMDeregisterInterruptEx(0x%016lx) while the adapter was "
+                  "%s: only MiniportInitializeEx (undoing a failure) or MiniportHaltEx may deregister.",
+                  (unsigned long)p[2], ndis_state_name(p[3]));
+        return;
+    case 0x1002:
+        caller(p[3], who, sizeof(who));
+        ksnprintf(buf, size,
+                  "DDI rule NdisMDeregisterInterruptEx: %s passed 0x%016lx, which is not a registered interrupt "
+                  "(after NdisMDeregisterInterruptEx the handle is dead: no NdisMSynchronizeWithInterruptEx).",
+                  who, (unsigned long)p[1]);
+        return;
+    case 0x100E:
+        ksnprintf(buf, size,
+                  "DDI rule NdisMDeregisterInterruptEx (verifier=ndis): the NIC still interrupted while interrupt "
+                  "0x%016lx was deregistered (%lu ISR calls claimed): disable the NIC's interrupts first.",
+                  (unsigned long)p[2], (unsigned long)p[3]);
+        return;
+    case 0x100F:
+        caller(p[3], who, sizeof(who));
+        ksnprintf(buf, size,
+                  "Rule NdisMRegisterInterruptEx (verifier=ndis): %s registered an interrupt while the adapter was "
+                  "%s; a miniport registers its interrupt in MiniportInitializeEx only (and deregisters it in "
+                  "MiniportHaltEx: Init_RegisterInterrupt).",
+                  who, ndis_state_name(p[2]));
+        return;
+    default:
+        ksnprintf(buf, size, "NDIS found miniport error 0x%lx (docs/ndis.md lists each, with its parameters).",
+                  (unsigned long)p[0]);
+    }
+}
+
 static bool explain_rule(const struct bugcheck_report *r, char *buf, size_t size)
 {
     char who[96], what[96];
@@ -291,7 +351,10 @@ static bool explain_rule(const struct bugcheck_report *r, char *buf, size_t size
                 ksnprintf(limit, sizeof(limit), "at IRQL <= %lu (%s)", (unsigned long)p[2], bugcheck_irql_name(p[2]));
             else
                 ksnprintf(limit, sizeof(limit), "at PASSIVE_LEVEL");
-            ksnprintf(buf, size, "%s called %s at IRQL %lu (%s); it may only be called %s.", who,
+            bool ndis_interrupt = routine && (strcmp(routine, "NdisMRegisterInterruptEx") == 0 ||
+                                              strcmp(routine, "NdisMDeregisterInterruptEx") == 0);
+            ksnprintf(buf, size, "%s%s called %s at IRQL %lu (%s); it may only be called %s.",
+                      ndis_interrupt ? "DDI rule Irql_Interrupt_Function: " : "", who,
                       routine ? routine : "a kernel routine", (unsigned long)p[1], bugcheck_irql_name(p[1]), limit);
         } else if (p[2]) /* KeSynchronizeExecution / KeAcquireInterruptSpinLock: P3 is the interrupt */
             ksnprintf(buf, size,
@@ -431,6 +494,9 @@ static bool explain_rule(const struct bugcheck_report *r, char *buf, size_t size
                       driver ? driver : "?", (unsigned long)p[2]);
         return true;
     }
+    case BUGCODE_NDIS_DRIVER:
+        explain_ndis(p, buf, size);
+        return true;
     case DRIVER_VERIFIER_IOMANAGER_VIOLATION:
         if (p[0] == 6)
             ksnprintf(buf, size, "IRP 0x%016lx was completed with status 0x%08lx: a pending status is not a result.",
