@@ -21,8 +21,8 @@ static const struct ke_verifier_rule rules[KE_VERIFY_CHECKS] = {
                            "verifier_special_tag= blocks end at a guard page"},
     [KE_VERIFY_IRQL] = {"irql", "0xA IRQL_NOT_LESS_OR_EQUAL, P1 = the routine",
                         "KeSetEvent, KeSetTimer, IoCreateDevice... above their IRQL"},
-    [KE_VERIFY_NDIS] = {"ndis", "0x7C BUGCODE_NDIS_DRIVER 0x100E",
-                        "NdisMDeregisterInterruptEx while the NIC still interrupts"},
+    [KE_VERIFY_NDIS] = {"ndis", "0x7C BUGCODE_NDIS_DRIVER 0x100E, 0x100F",
+                        "NIC still interrupting at deregister; register outside init"},
     [KE_VERIFY_POOL] = {"pool", "0xC4 DRIVER_VERIFIER_DETECTED_VIOLATION 0x62",
                         "a driver unloaded with pool it allocated not freed"},
 };

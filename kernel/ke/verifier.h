@@ -18,7 +18,8 @@
  *   irql      exported routines above their documented maximum IRQL, where not always checked:
  *             0xA IRQL_NOT_LESS_OR_EQUAL naming the routine (kernel/ke/verifier_irql.c)
  *   ndis      NDIS rules that are only reported otherwise: NdisMDeregisterInterruptEx while the
- *             NIC still interrupts -> 0x7C BUGCODE_NDIS_DRIVER, P1 = 0x100E (kernel/ndis/)
+ *             NIC still interrupts -> 0x7C BUGCODE_NDIS_DRIVER, P1 = 0x100E; NdisMRegisterInterruptEx
+ *             outside MiniportInitializeEx -> 0x7C, P1 = 0x100F (kernel/ndis/)
  *   pool      pool tracking: a driver unloaded with allocations it made still outstanding:
  *             0xC4, P1 = 0x62 (kernel/mm/pool_track.c, checked by kernel/io/pnp_driver.c)
  */
