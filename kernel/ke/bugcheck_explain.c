@@ -21,6 +21,7 @@
 #include "kernel/mm/pool.h"
 #include "kernel/mm/pool_special.h"
 #include "kernel/mm/pool_track.h"
+#include "kernel/ke/interrupt.h"
 #include "kernel/ke/kprcb.h"
 #include "kernel/ke/clock.h"
 #include "kernel/ke/watchdog.h"
@@ -611,6 +612,17 @@ static bool explain_rule(const struct bugcheck_report *r, char *buf, size_t size
         return true;
     case HARDWARE_INTERRUPT_STORM:
         ksym_format(p[0], what, sizeof(what));
+        if (p[2] && ((const KINTERRUPT *)(uintptr_t)p[2])->MessageServiceRoutine == (PKMESSAGE_SERVICE_ROUTINE)p[0]) {
+            /* kernel/ke/message_decline.c: P3 is a live message-based object */
+            const KINTERRUPT *o = (const KINTERRUPT *)(uintptr_t)p[2];
+            ksnprintf(buf, size,
+                      "Message-based ISR %s (context 0x%016lx) declined %u interrupts in a row on message %u of "
+                      "vector 0x%02x: a message is raised only by its own device, so returning FALSE means the "
+                      "ISR did not recognise its device's interrupt (verifier=storm).",
+                      what, (unsigned long)p[1], (unsigned)o->DeclinedInARow, (unsigned)o->MessageIndex,
+                      (unsigned)o->Vector);
+            return true;
+        }
         ksnprintf(buf, size,
                   "A level-triggered interrupt kept firing and no ISR claimed it - or one claimed it "
                   "without quieting its device (first ISR %s, context 0x%016lx, %s). The device was never "
