@@ -9,7 +9,7 @@
 /* `what` fits a 80-column line after 12 spaces; `stop` after 24 (the shell's table). */
 static const struct ke_verifier_rule rules[KE_VERIFY_CHECKS] = {
     [KE_VERIFY_STORM] = {"storm", "0xF2 HARDWARE_INTERRUPT_STORM",
-                         "a level line unclaimed, or claimed while it stays asserted"},
+                         "level line unclaimed / claimed while asserted; MSI ISR declines"},
     [KE_VERIFY_IO] = {"io", "0xC9 DRIVER_VERIFIER_IOMANAGER_VIOLATION",
                       "IoCompleteRequest: STATUS_PENDING, or a cancel routine set"},
     [KE_VERIFY_BUDGET] = {"budget", "report only (0x133 is the watchdog's)",

@@ -5,7 +5,9 @@
  * "Bug Check 0xC4: DRIVER_VERIFIER_DETECTED_VIOLATION". docs/verifier.md lists every check.
  *
  *   storm     a level line that nobody silences, or an ISR that claims (returns TRUE) while
- *             its line stays asserted: 0xF2 HARDWARE_INTERRUPT_STORM (kernel/ke/storm.c)
+ *             its line stays asserted: 0xF2 HARDWARE_INTERRUPT_STORM (kernel/ke/storm.c); a
+ *             message-based ISR declining its own device's interrupts: 0xF2 too
+ *             (kernel/ke/message_decline.c)
  *   io        IoCompleteRequest misuse: 0xC9 DRIVER_VERIFIER_IOMANAGER_VIOLATION (kernel/io/irp.c)
  *   budget    an ISR or DPC routine over its time budget (guest TSC): a console report, no stop
  *             (the hard limit is the DPC watchdog's 0x133; kernel/ke/verifier_budget.c)

@@ -4,6 +4,7 @@
 #include "kernel/console/console.h"
 #include "kernel/ke/clock.h"
 #include "kernel/ke/ksyms.h"
+#include "kernel/ke/message_decline.h"
 #include "kernel/ke/storm.h"
 #include "kernel/ke/verifier.h"
 #include "kernel/ke/verifier_budget.h"
@@ -44,8 +45,10 @@ static int cmd_verifier(const struct shell_args *args)
         console_printf("  %-9s %-3s %6lu  %s\n            %s\n", r->name, ke_verifier_on(i) ? "on" : "off",
                        (unsigned long)ke_verifier_hits(i), r->stop, r->what);
     }
-    console_printf("  storms: %lu masked (unclaimed), %lu claimed with the line asserted\n",
-                   (unsigned long)ke_storm_count(), (unsigned long)ke_storm_claimed_count());
+    console_printf("  storms: %lu masked (unclaimed), %lu claimed with the line asserted,\n"
+                   "          %lu message-based ISRs that declined 3 interrupts in a row\n",
+                   (unsigned long)ke_storm_count(), (unsigned long)ke_storm_claimed_count(),
+                   (unsigned long)ke_message_decline_reports());
     show_budget();
     char tag[5];
     struct pool_verify_settings s = pool_verify_settings();
