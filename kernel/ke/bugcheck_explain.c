@@ -593,7 +593,22 @@ static bool explain_rule(const struct bugcheck_report *r, char *buf, size_t size
         else
             return false;
         return true;
-    case DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL: /* raised only by kernel/ke/interrupt.c's check */
+    case DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL: { /* special pool, or kernel/ke/interrupt.c's check */
+        struct pool_special_block b;
+        void *freer;
+        if (pool_special_freed(p[0], &b, &freer)) {
+            char tag[5], by[96];
+            ksym_format(p[2], what, sizeof(what));
+            ksym_format((uint64_t)(uintptr_t)b.caller, who, sizeof(who));
+            ksym_format((uint64_t)(uintptr_t)freer, by, sizeof(by));
+            bool inside = p[0] >= b.address && p[0] < b.address + b.bytes;
+            ksnprintf(buf, size,
+                      "Special pool (verifier=special): %s %s 0x%016lx, %s the %lu-byte block 0x%016lx (tag '%s', "
+                      "allocated by %s) after %s freed it: a use after free.",
+                      what, p[1] ? "wrote" : "read", (unsigned long)p[0], inside ? "inside" : "near",
+                      (unsigned long)b.bytes, (unsigned long)b.address, pool_tag_text(b.tag, tag), who, by);
+            return true;
+        }
         caller(p[2], who, sizeof(who));
         ksnprintf(buf, size,
                   "%s used the interrupt object 0x%016lx, which was disconnected and its memory freed "
@@ -601,6 +616,7 @@ static bool explain_rule(const struct bugcheck_report *r, char *buf, size_t size
                   "to KeSynchronizeExecution or the interrupt spin-lock routines.",
                   who, (unsigned long)p[0]);
         return true;
+    }
     case PASSIVE_INTERRUPT_ERROR: /* raised only by kernel/ke/interrupt.c */
         if (p[0] != 0x1)
             return false;
@@ -698,7 +714,8 @@ void bugcheck_explain(const struct bugcheck_report *r, char *buf, size_t size)
     default:
         break;
     }
-    if (r->code == DRIVER_PAGE_FAULT_BEYOND_END_OF_ALLOCATION && explain_rule(r, buf, size))
+    if ((r->code == DRIVER_PAGE_FAULT_BEYOND_END_OF_ALLOCATION || r->code == DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL) &&
+        explain_rule(r, buf, size))
         return; /* a page fault (r->frame set) that explain_rule knows how to tell */
     if (!r->frame && (explain_rule(r, buf, size) || explain_watchdog(r, buf, size)))
         return;

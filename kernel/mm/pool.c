@@ -235,7 +235,7 @@ VOID ExFreePoolWithTag(PVOID P, ULONG Tag)
     if (!P)
         KeBugCheckEx(BAD_POOL_CALLER, 0x46, 0, 0, 0);
     pool_track_free(P);
-    if (!pool_special_free(P, Tag))
+    if (!pool_special_free(P, Tag, __builtin_return_address(0)))
         heap_free(P, Tag, NULL, NULL);
 }
 
