@@ -593,6 +593,7 @@ static bool explain_rule(const struct bugcheck_report *r, char *buf, size_t size
         else
             return false;
         return true;
+    case PAGE_FAULT_IN_FREED_SPECIAL_POOL:
     case DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL: { /* special pool, or kernel/ke/interrupt.c's check */
         struct pool_special_block b;
         void *freer;
@@ -714,7 +715,8 @@ void bugcheck_explain(const struct bugcheck_report *r, char *buf, size_t size)
     default:
         break;
     }
-    if ((r->code == DRIVER_PAGE_FAULT_BEYOND_END_OF_ALLOCATION || r->code == DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL) &&
+    if ((r->code == DRIVER_PAGE_FAULT_BEYOND_END_OF_ALLOCATION || r->code == DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL ||
+         r->code == PAGE_FAULT_IN_FREED_SPECIAL_POOL) &&
         explain_rule(r, buf, size))
         return; /* a page fault (r->frame set) that explain_rule knows how to tell */
     if (!r->frame && (explain_rule(r, buf, size) || explain_watchdog(r, buf, size)))

@@ -11,8 +11,9 @@
  * (ke_ipi_call_others) when the free runs at <= DISPATCH_LEVEL with interrupts on - and stays
  * unmapped until its slot is handed out again. Slots are handed out round-robin, so a freed slot
  * waits for the other SLOTS - 1 before it is reused: "a while". A read or write of it faults,
- * and the page-fault handler stops with 0xD5 (P1 = the address, P2 = 0 read / 1 write, P3 = the
- * instruction, P4 = 0), the screen naming the freed block (size, tag, who allocated and who freed
+ * and the page-fault handler stops with 0xD5 when a driver's code made the access, 0xCC
+ * PAGE_FAULT_IN_FREED_SPECIAL_POOL when the kernel's did (kernel/mm/pool_track.h tells them apart;
+ * P1 = the address, P2 = 0 read / 1 write, P3 = the instruction, P4 = 0), the screen naming the freed block (size, tag, who allocated and who freed
  * it). The frame stays the slot's (kept in `frame`, mapped again at the same address for its next
  * block), never given back to the pmm: a CPU that missed the shootdown (a free above
  * DISPATCH_LEVEL) can at worst touch that same frame - a missed detection, never someone else's

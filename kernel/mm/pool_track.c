@@ -50,6 +50,15 @@ static bool is_driver_unit(int unit)
     return unit >= 0 && unit < MAX_UNITS && (driver_units[unit / 64] >> (unit % 64)) & 1;
 }
 
+bool pool_track_is_driver_code(uint64_t address)
+{
+    int unit = ksym_unit_of(address);
+    uint64_t flags = raw_lock_acquire(&lock);
+    bool driver = is_driver_unit(unit);
+    raw_lock_release(&lock, flags);
+    return driver;
+}
+
 void pool_track_alloc(void *p, size_t bytes, uint32_t tag, void *caller)
 {
     if (!p || !ke_verifier_on(KE_VERIFY_POOL))

@@ -40,6 +40,9 @@ void pool_track_alloc(void *p, size_t bytes, uint32_t tag, void *caller);
 void pool_track_free(void *p);
 /* The code unit of a driver: the unit of `routine` (one of its routines), -1 if none. */
 int pool_track_unit_of(const void *routine);
+/* Is `address` in a driver's code (a unit holding a driver-table routine)? The page-fault handler
+ * tells a driver's use after free (0xD5) from the kernel's (0xCC) with it. */
+bool pool_track_is_driver_code(uint64_t address);
 /* Blocks the unit still holds; false if none. Also kept for the stop screen (last_leaks). */
 bool pool_track_leaks_of(int unit, struct pool_track_leaks *leaks);
 /* The last report pool_track_leaks_of made (the stop screen's explanation reads it). */

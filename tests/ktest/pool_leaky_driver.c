@@ -65,5 +65,7 @@ static NTSTATUS PoolLeakyDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRIN
 
 PDRIVER_INITIALIZE pool_leaky_driver_entry(void) { return PoolLeakyDriverEntry; }
 
+__attribute__((noinline)) UCHAR pool_leaky_read(const volatile UCHAR *p) { return p[16]; }
+
 IRQLAB_DRIVER(poolleaky, .Name = "poolleaky", .VendorId = IO_TEST_EDU_VENDOR, .DeviceId = IO_TEST_EDU_DEVICE,
               .Flags = IRQLAB_DRIVER_DEMAND_START, .DriverEntry = PoolLeakyDriverEntry);

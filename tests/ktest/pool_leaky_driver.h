@@ -14,5 +14,7 @@
 
 extern bool pool_leaky_leaks;                /* REMOVE keeps its block */
 PDRIVER_INITIALIZE pool_leaky_driver_entry(void); /* one of its routines: its code unit */
+/* A read done by the driver's code (special pool's use-after-free test: 0xD5, not 0xCC). */
+UCHAR pool_leaky_read(const volatile UCHAR *p);
 
 #endif

@@ -6,9 +6,14 @@
  *                                                  SMP, the others' TLBs: a read from another
  *                                                  CPU is not tried - it would stop), the next
  *                                                  block goes elsewhere, the slot comes back
- *   special_pool_free_crash.read_after_free        manual: 0xD5, P1 = the address, P2 = 0 (read),
- *                                                  P3 = the instruction; the screen names the
- *                                                  block, its tag and who allocated and freed it
+ *   special_pool_free_crash.read_after_free        manual: the kernel's code (this file) reads it:
+ *                                                  0xCC PAGE_FAULT_IN_FREED_SPECIAL_POOL, P1 = the
+ *                                                  address, P2 = 0 (read), P3 = the instruction;
+ *                                                  the screen names the block, its tag and who
+ *                                                  allocated and freed it
+ *   special_pool_free_crash.driver_reads_after_free  manual: a driver's code (poolleaky's file,
+ *                                                  tests/ktest/pool_leaky_driver.c) reads it:
+ *                                                  0xD5 DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL
  *                                                  (tests/e2e/test_bugcheck_special_pool_free.py)
  */
 #include "include/wdm.h"
@@ -16,6 +21,7 @@
 #include "kernel/mm/paging.h"
 #include "kernel/mm/pool_special.h"
 #include "tests/ktest/ktest.h"
+#include "tests/ktest/pool_leaky_driver.h"
 
 #define UAF_TAG IRQLAB_POOL_TAG("VfUf")
 
@@ -84,5 +90,16 @@ static void read_after_free(struct ktest *t)
     ktest_fail(t, __FILE__, __LINE__, "no stop");
 }
 
+static void driver_reads_after_free(struct ktest *t)
+{
+    ke_verifier_set(KE_VERIFY_SPECIAL, true);
+    pool_special_set_tag(UAF_TAG);
+    volatile UCHAR *p = ExAllocatePool2(POOL_FLAG_NON_PAGED, 64, UAF_TAG);
+    KTEST_ASSERT_NOT_NULL(t, (void *)p);
+    ExFreePoolWithTag((void *)p, UAF_TAG);
+    (void)pool_leaky_read(p); /* stops */
+    ktest_fail(t, __FILE__, __LINE__, "no stop");
+}
+
 KTEST_SUITE(special_pool_free, KTEST_CASE(freed_block_stays_unmapped));
-KTEST_MANUAL_SUITE(special_pool_free_crash, KTEST_CASE(read_after_free));
+KTEST_MANUAL_SUITE(special_pool_free_crash, KTEST_CASE(read_after_free), KTEST_CASE(driver_reads_after_free));
