@@ -10,8 +10,8 @@
  * The end is aligned to 16 bytes (the pool's alignment), so an overrun of less than the
  * alignment slack is not caught (Windows checks those bytes when the block is freed). A freed
  * block's page is unmapped until its slot is reused: a use after free stops with 0xD5
- * DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL from a driver's code, 0xCC from the kernel's (P1 = the address, P2 = 0 read / 1 write, P3 = the
- * instruction, P4 = 0). */
+ * DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL from a driver's code, 0xCC from the kernel's
+ * (P1 = the address, P2 = 0 read / 1 write, P3 = the instruction, P4 = 0). */
 #ifndef IRQLAB_MM_POOL_SPECIAL_H
 #define IRQLAB_MM_POOL_SPECIAL_H
 
