@@ -22,6 +22,7 @@
 #include "kernel/ke/dpc_internal.h"
 #include "kernel/ke/interrupt.h"
 #include "kernel/ke/irql.h"
+#include "kernel/ke/message_decline.h"
 #include "kernel/ke/spinlock.h"
 #include "kernel/ke/storm.h"
 #include "kernel/ke/thread.h"
@@ -104,6 +105,8 @@ void ke_dispatch_interrupt(struct trap_frame *frame)
     struct chain_walk_result walk;
     ke_chain_lock(v);
     ke_walk_chain(&v->chain, v->mode, v->passive ? ke_passive_trap : invoke_isr, prcb, &walk);
+    if (v->source.kind == KE_SOURCE_MSI && !v->passive && walk.calls)
+        ke_message_account(v, prcb->number, walk.claimed); /* a message ISR declining its own device */
     ke_chain_unlock(v);
 
     /* 5. */

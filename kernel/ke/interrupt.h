@@ -55,6 +55,10 @@ struct _KINTERRUPT {
     struct ke_passive_interrupt *Passive;    /* its thread and pending count; NULL at DIRQL */
     uint64_t ServiceCount[KE_MAX_CPUS];      /* calls that returned TRUE, per CPU */
     uint64_t DeclineCount[KE_MAX_CPUS];      /* calls that returned FALSE, per CPU */
+    /* Message-based (kernel/ke/message_decline.h): interrupts in a row that its ISR declined
+     * and no other object on the message claimed, and whether that was reported. */
+    volatile uint32_t DeclinedInARow;
+    volatile BOOLEAN DeclineReported;
 };
 
 /* What drives a vector (for routing, masking and the `irq` table). */

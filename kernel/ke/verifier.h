@@ -5,7 +5,9 @@
  * "Bug Check 0xC4: DRIVER_VERIFIER_DETECTED_VIOLATION". docs/verifier.md lists every check.
  *
  *   storm     a level line that nobody silences, or an ISR that claims (returns TRUE) while
- *             its line stays asserted: 0xF2 HARDWARE_INTERRUPT_STORM (kernel/ke/storm.c)
+ *             its line stays asserted: 0xF2 HARDWARE_INTERRUPT_STORM (kernel/ke/storm.c); a
+ *             message-based ISR declining its own device's interrupts: 0xF2 too
+ *             (kernel/ke/message_decline.c)
  *   io        IoCompleteRequest misuse: 0xC9 DRIVER_VERIFIER_IOMANAGER_VIOLATION (kernel/io/irp.c)
  *   budget    an ISR or DPC routine over its time budget (guest TSC): a console report, no stop
  *             (the hard limit is the DPC watchdog's 0x133; kernel/ke/verifier_budget.c)
@@ -18,7 +20,10 @@
  *   irql      exported routines above their documented maximum IRQL, where not always checked:
  *             0xA IRQL_NOT_LESS_OR_EQUAL naming the routine (kernel/ke/verifier_irql.c)
  *   ndis      NDIS rules that are only reported otherwise: NdisMDeregisterInterruptEx while the
- *             NIC still interrupts -> 0x7C BUGCODE_NDIS_DRIVER, P1 = 0x100E (kernel/ndis/)
+ *             NIC still interrupts -> 0x7C BUGCODE_NDIS_DRIVER, P1 = 0x100E; NdisMRegisterInterruptEx
+ *             outside MiniportInitializeEx -> 0x7C, P1 = 0x100F (kernel/ndis/)
+ *   pool      pool tracking: a driver unloaded with allocations it made still outstanding:
+ *             0xC4, P1 = 0x62 (kernel/mm/pool_track.c, checked by kernel/io/pnp_driver.c)
  */
 #ifndef IRQLAB_KE_VERIFIER_H
 #define IRQLAB_KE_VERIFIER_H
@@ -35,6 +40,7 @@ enum ke_verifier_check {
     KE_VERIFY_SPECIAL,
     KE_VERIFY_IRQL,
     KE_VERIFY_NDIS,
+    KE_VERIFY_POOL,
     KE_VERIFY_CHECKS
 };
 
