@@ -101,10 +101,18 @@ void ke_dispatch_interrupt(struct trap_frame *frame)
 
     /* 4. */
     struct ke_vector *v = &ke_vector_table[vector];
-    struct chain_walk_result walk;
-    ke_chain_lock(v);
-    ke_walk_chain(&v->chain, v->mode, v->passive ? ke_passive_trap : invoke_isr, prcb, &walk);
-    ke_chain_unlock(v);
+    bool claimed;
+    if (v->per_processor) {
+        /* The clock and IPIs: this CPU's own object, no chain lock (interrupt.h) */
+        PKINTERRUPT own = v->per_processor[prcb->number];
+        claimed = own && invoke_isr(own, prcb);
+    } else {
+        struct chain_walk_result walk;
+        ke_chain_lock(v);
+        ke_walk_chain(&v->chain, v->mode, v->passive ? ke_passive_trap : invoke_isr, prcb, &walk);
+        ke_chain_unlock(v);
+        claimed = walk.claimed;
+    }
 
     /* 5. */
     cpu_disable_interrupts();
@@ -119,11 +127,11 @@ void ke_dispatch_interrupt(struct trap_frame *frame)
         else
             prcb->tick_quiet++;
     }
-    if (walk.claimed)
+    if (claimed)
         prcb->vector_claimed[vector]++;
     else
         prcb->vector_unclaimed[vector]++;
-    ke_storm_account(prcb, vector, walk.claimed);
+    ke_storm_account(prcb, vector, claimed);
     prcb->interrupt_nesting--;
     trace_interrupt_end(vector);
 

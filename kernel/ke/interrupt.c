@@ -220,6 +220,22 @@ enum ke_connect_result ke_interrupt_connect(PKINTERRUPT interrupt)
     return result;
 }
 
+enum ke_connect_result ke_interrupt_connect_per_processor(PKINTERRUPT interrupt, PKINTERRUPT *table,
+                                                          uint32_t number)
+{
+    if (number >= KE_MAX_CPUS || interrupt->Vector >= KE_VECTORS)
+        return KE_CONNECT_BAD_VECTOR;
+    interrupt->PerProcessor = TRUE;
+    interrupt->Number = (UCHAR)number;
+    interrupt->Affinity = (KAFFINITY)1 << number;
+    enum ke_connect_result result = ke_interrupt_connect(interrupt);
+    if (result == KE_CONNECT_OK || result == KE_CONNECT_ALREADY) {
+        __atomic_store_n(&table[number], interrupt, __ATOMIC_RELEASE);
+        __atomic_store_n(&ke_vector_table[interrupt->Vector].per_processor, table, __ATOMIC_RELEASE);
+    }
+    return result;
+}
+
 bool ke_interrupt_disconnect(PKINTERRUPT interrupt)
 {
     if (!interrupt->Connected || interrupt->Vector >= KE_VECTORS)

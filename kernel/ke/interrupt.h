@@ -89,6 +89,11 @@ struct ke_vector {
     bool masked;                  /* the source is masked at its controller */
     bool storm;                   /* masked because of an interrupt storm */
     bool passive;                 /* its one object has a passive-level ISR (passive_interrupt.h) */
+    /* A kernel-local vector with one object per processor (the clock, IPIs), as Windows' per-
+     * processor IDT: indexed by processor number, written once per CPU at bring-up. The
+     * dispatcher calls only the interrupted CPU's own object, under its own lock, and takes no
+     * chain lock: no CPU's tick or IPI touches a lock another CPU takes. NULL otherwise. */
+    PKINTERRUPT *per_processor;
     struct ke_source source;
 };
 
@@ -131,6 +136,12 @@ enum ke_connect_result ke_interrupt_connect(PKINTERRUPT interrupt);
  * CPU and will not be called again. Returns false if the object was not connected. */
 bool ke_interrupt_disconnect(PKINTERRUPT interrupt);
 const char *ke_connect_result_text(enum ke_connect_result result);
+/* Connect `interrupt` as processor `number`'s own object of a kernel-local vector (clock, IPI):
+ * PerProcessor, Number and Affinity say so; `table` (KE_MAX_CPUS entries, the same for every CPU
+ * of the vector) becomes the vector's per_processor table. Called for each CPU before it takes
+ * interrupts; such objects are never disconnected. */
+enum ke_connect_result ke_interrupt_connect_per_processor(PKINTERRUPT interrupt, PKINTERRUPT *table,
+                                                          uint32_t number);
 /* Mark a disconnected object whose memory is about to be freed, so that a driver still using it
  * (KeSynchronizeExecution, KeAcquireInterruptSpinLock, KeReleaseInterruptSpinLock) stops with
  * 0xD5 DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL instead of spinning on whatever the memory holds. */
