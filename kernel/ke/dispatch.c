@@ -121,7 +121,8 @@ void ke_dispatch_interrupt(struct trap_frame *frame)
     /* 6. A level line asserted again the moment it is EOI'd sends the CPU straight into the next
      * interrupt: the DPC watchdog counts that as time at DIRQL (watchdog.h). QEMU re-delivers
      * synchronously with the EOI (hw/intc/ioapic.c, ioapic_eoi_broadcast), so IRR shows it now. */
-    if (v->source.kind == KE_SOURCE_GSI && v->source.level) {
+    bool level_line = v->source.kind == KE_SOURCE_GSI && v->source.level;
+    if (level_line) {
         if (lapic_irr_pending(vector))
             prcb->tick_redelivered++;
         else
@@ -131,7 +132,8 @@ void ke_dispatch_interrupt(struct trap_frame *frame)
         prcb->vector_claimed[vector]++;
     else
         prcb->vector_unclaimed[vector]++;
-    ke_storm_account(prcb, vector, claimed);
+    if (level_line)
+        ke_storm_account(prcb, vector, claimed); /* only level lines storm (storm.h) */
     prcb->interrupt_nesting--;
     trace_interrupt_end(vector);
 

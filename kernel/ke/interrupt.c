@@ -29,15 +29,6 @@ struct ke_vector ke_vector_table[KE_VECTORS];
 static struct vector_allocator device_vectors;
 static raw_lock_t device_vectors_lock = RAW_LOCK_INIT;
 
-void ke_chain_lock(struct ke_vector *v)
-{
-    while (__atomic_exchange_n(&v->chain_lock, 1, __ATOMIC_ACQUIRE))
-        while (__atomic_load_n(&v->chain_lock, __ATOMIC_RELAXED))
-            cpu_pause();
-}
-
-void ke_chain_unlock(struct ke_vector *v) { __atomic_store_n(&v->chain_lock, 0, __ATOMIC_RELEASE); }
-
 void ke_vector_table_init(void)
 {
     for (unsigned v = 0; v < KE_VECTORS; v++) {

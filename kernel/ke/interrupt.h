@@ -163,9 +163,18 @@ void ke_vector_set_source(uint8_t vector, const struct ke_source *source);
 void ke_vector_mask(uint8_t vector);
 void ke_vector_unmask(uint8_t vector);
 
-/* Chain lock: taken with interrupts off by connect/disconnect, at device IRQL by the dispatcher. */
-void ke_chain_lock(struct ke_vector *v);
-void ke_chain_unlock(struct ke_vector *v);
+/* Chain lock: taken with interrupts off by connect/disconnect, at device IRQL by the dispatcher
+ * (inline: it is on every device interrupt's path). */
+static inline __attribute__((always_inline)) void ke_chain_lock(struct ke_vector *v)
+{
+    while (__atomic_exchange_n(&v->chain_lock, 1, __ATOMIC_ACQUIRE))
+        while (__atomic_load_n(&v->chain_lock, __ATOMIC_RELAXED))
+            __builtin_ia32_pause();
+}
+static inline __attribute__((always_inline)) void ke_chain_unlock(struct ke_vector *v)
+{
+    __atomic_store_n(&v->chain_lock, 0, __ATOMIC_RELEASE);
+}
 
 /* Passive-level ISRs: the dispatcher's step 4 for their vectors (ke_passive_trap). */
 #include "kernel/ke/passive_interrupt.h"
