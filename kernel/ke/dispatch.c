@@ -103,9 +103,9 @@ void ke_dispatch_interrupt(struct trap_frame *frame)
     struct ke_vector *v = &ke_vector_table[vector];
     bool claimed;
     if (v->per_processor) {
-        /* The clock and IPIs: this CPU's own object, no chain lock (interrupt.h) */
+        /* The clock and IPIs have one object per CPU and no chain lock (interrupt.h) */
         PKINTERRUPT own = v->per_processor[prcb->number];
-        claimed = own && invoke_isr(own, prcb);
+        claimed = own && invoke_isr(own, prcb); /* its own clock or IPI object */
     } else {
         struct chain_walk_result walk;
         ke_chain_lock(v);
