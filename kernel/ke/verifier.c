@@ -65,8 +65,8 @@ static bool verifier_check(const char *value, char *why, size_t why_size)
     }
 }
 
-static volatile uint32_t enabled; /* bit per check */
-static volatile bool parsed;      /* enabled holds the command line's choice */
+volatile uint32_t ke_verifier_enabled; /* bit per check */
+volatile bool ke_verifier_parsed;      /* ke_verifier_enabled holds the command line's choice */
 static volatile uint64_t hits[KE_VERIFY_CHECKS];
 
 /* Read verifier= once (idempotent: two CPUs racing here compute the same mask). */
@@ -84,24 +84,24 @@ static void parse(void)
             mask |= 1u << c;
         p += len + (end ? 1 : 0);
     }
-    __atomic_fetch_or(&enabled, mask, __ATOMIC_RELAXED);
-    parsed = true;
+    __atomic_fetch_or(&ke_verifier_enabled, mask, __ATOMIC_RELAXED);
+    ke_verifier_parsed = true;
 }
 
-bool ke_verifier_on(enum ke_verifier_check check)
+bool ke_verifier_on_first(enum ke_verifier_check check)
 {
-    if (!parsed)
+    if (!ke_verifier_parsed)
         parse();
-    return (enabled >> check) & 1;
+    return (ke_verifier_enabled >> check) & 1;
 }
 
 bool ke_verifier_set(enum ke_verifier_check check, bool on)
 {
     bool was = ke_verifier_on(check);
     if (on)
-        __atomic_fetch_or(&enabled, 1u << check, __ATOMIC_RELAXED);
+        __atomic_fetch_or(&ke_verifier_enabled, 1u << check, __ATOMIC_RELAXED);
     else
-        __atomic_fetch_and(&enabled, ~(1u << check), __ATOMIC_RELAXED);
+        __atomic_fetch_and(&ke_verifier_enabled, ~(1u << check), __ATOMIC_RELAXED);
     return was;
 }
 

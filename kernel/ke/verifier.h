@@ -50,8 +50,19 @@ struct ke_verifier_rule {
     const char *what; /* one line for the shell */
 };
 
-/* Is the check on? (verifier= at boot, or ke_verifier_set from a test). Cheap: a bit test. */
-bool ke_verifier_on(enum ke_verifier_check check);
+/* The checks that are on, a bit each, once verifier= has been read (ke_verifier_parsed). */
+extern volatile uint32_t ke_verifier_enabled;
+extern volatile bool ke_verifier_parsed;
+/* The first call: reads verifier= (verifier.c). */
+bool ke_verifier_on_first(enum ke_verifier_check check);
+/* Is the check on? (verifier= at boot, or ke_verifier_set from a test). A bit test, inline:
+ * the interrupt path asks on every ISR and DPC (docs/performance.md). */
+static inline __attribute__((always_inline)) bool ke_verifier_on(enum ke_verifier_check check)
+{
+    if (__builtin_expect(!ke_verifier_parsed, 0))
+        return ke_verifier_on_first(check);
+    return (ke_verifier_enabled >> check) & 1;
+}
 /* Tests: switch a check on or off at run time; returns whether it was on. */
 bool ke_verifier_set(enum ke_verifier_check check, bool on);
 /* Count one violation (or, for lowres, one injected failure). */
