@@ -8,7 +8,7 @@
 
 Units (--map): the linker map (ld -Map) says which object file each piece of .text came from.
 A unit is one driver directory (drivers/<name>/, all its object files) or else one object file
-(tests/ktest/pnp_leak_test). Driver Verifier's pool tracking (kernel/mm/pool_track.c) charges
+(tests/ktest/pool_leaky_driver.c's object). Driver Verifier's pool tracking (kernel/mm/pool_track.c) charges
 an allocation to the unit of its caller's return address: a driver is the unit that holds
 its DriverEntry / AddDevice.
 
