@@ -146,7 +146,7 @@ $(OBJ)/%.asm.o: %.asm
 # pass 2 links the table in, with the code units of pass 1's link map (-Map: which object file
 # each piece of .text came from; pool tracking charges allocations to them). .ksyms is the last section, so no other address moves, and
 # gen_ksyms.py --check proves it.
-$(OBJ)/ksyms_empty.c:
+$(OBJ)/ksyms_empty.c: scripts/gen_ksyms.py
 	@mkdir -p $(dir $@)
 	$(Q)$(PYTHON) scripts/gen_ksyms.py --empty -o $@
 
