@@ -143,7 +143,8 @@ $(OBJ)/%.asm.o: %.asm
 
 # ---- linking with a symbol table (two passes) ----------------------------------------------
 # Pass 1 links with an empty .ksyms; scripts/gen_ksyms.py turns `nm` of that into a C table;
-# pass 2 links the table in. .ksyms is the last section, so no other address moves, and
+# pass 2 links the table in, with the code units of pass 1's link map (-Map: which object file
+# each piece of .text came from; pool tracking charges allocations to them). .ksyms is the last section, so no other address moves, and
 # gen_ksyms.py --check proves it.
 $(OBJ)/ksyms_empty.c:
 	@mkdir -p $(dir $@)
@@ -153,8 +154,8 @@ $(OBJ)/ksyms_empty.c:
 define link_kernel
 	$(call say,LD,$(1))
 	$(Q)$(CC) $(KERNEL_CFLAGS) -c $(OBJ)/ksyms_empty.c -o $(OBJ)/ksyms_empty.o
-	$(Q)$(LD) $(LDFLAGS) $(3) -o $(1).pass1 $(2) $(OBJ)/ksyms_empty.o
-	$(Q)nm -n -S $(1).pass1 | $(PYTHON) scripts/gen_ksyms.py -o $(1).ksyms.c
+	$(Q)$(LD) $(LDFLAGS) $(3) -Map=$(1).map -o $(1).pass1 $(2) $(OBJ)/ksyms_empty.o
+	$(Q)nm -n -S $(1).pass1 | $(PYTHON) scripts/gen_ksyms.py --map $(1).map -o $(1).ksyms.c
 	$(Q)$(CC) $(KERNEL_CFLAGS) -c $(1).ksyms.c -o $(1).ksyms.o
 	$(Q)$(LD) $(LDFLAGS) $(3) -o $(1) $(2) $(1).ksyms.o
 	$(Q)$(PYTHON) scripts/gen_ksyms.py --check $(1).pass1 $(1)

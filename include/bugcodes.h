@@ -33,7 +33,8 @@
 #define DRIVER_VERIFIER_IOMANAGER_VIOLATION 0x000000C9u /* verifier=io: kernel/io/irp.c */
 #define DRIVER_VERIFIER_DETECTED_VIOLATION 0x000000C4u /* verifier=spinlock: kernel/ke/verifier_spinlock.c */
 #define DRIVER_PAGE_FAULT_BEYOND_END_OF_ALLOCATION 0x000000D6u /* verifier=special: kernel/mm/pool_special.c */
-#define DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL 0x000000D5u /* a freed KINTERRUPT: kernel/ke/interrupt.c */
+#define PAGE_FAULT_IN_FREED_SPECIAL_POOL 0x000000CCu /* special pool, freed block, kernel code: kernel/mm/pool_special.c */
+#define DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL 0x000000D5u /* a freed KINTERRUPT (kernel/ke/interrupt.c); special pool, driver code */
 #define HARDWARE_INTERRUPT_STORM 0x000000F2u
 #define IRQL_UNEXPECTED_VALUE 0x000000C8u
 #define WORKER_THREAD_RETURNED_AT_BAD_IRQL 0x000000E1u /* a work item's routine: kernel/ke/worker_threads.c */

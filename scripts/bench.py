@@ -54,6 +54,8 @@ TITLES = {
                           "instructions"),
     "dispatch_fully_specified_4cpu": ("interrupt path", "full dispatch, FULLY_SPECIFIED, q35 with 4 CPUs",
                                       "instructions"),
+    "ipi_self": ("interrupt path", "self-IPI on the IPI vector 0xE1 (the kernel's per-CPU object)", "instructions"),
+    "ipi_self_4cpu": ("interrupt path", "self-IPI on the IPI vector 0xE1, q35 with 4 CPUs", "instructions"),
     "isr_to_dpc": ("interrupt path", "ISR first instruction -> its DPC's first instruction", "instructions"),
     "interrupt_to_thread": ("interrupt path", "interrupt -> ISR -> DPC -> KeSetEvent -> waiting thread runs",
                             "instructions"),
@@ -255,9 +257,10 @@ def main():
 
     raw = icount_run(elf, "bench" if args.short else "bench,bench_switch,bench_sched", logs=logs, name="icount-pc1")
     if not args.short:
-        four = icount_run(elf, "bench.floor_stub,bench.dispatch_fully_specified", machine="q35", smp=4, logs=logs,
-                          name="icount-q35-4")
+        four = icount_run(elf, "bench.floor_stub,bench.dispatch_fully_specified,bench.ipi_self", machine="q35", smp=4,
+                          logs=logs, name="icount-q35-4")
         raw["dispatch_fully_specified_4cpu"] = (four["dispatch_fully_specified"][0], "floor_4cpu")
+        raw["ipi_self_4cpu"] = (four["ipi_self"][0], "floor_4cpu")
         raw["floor_4cpu"] = four["floor"]
         nohooks = icount_run(build_no_hooks(args.build), "bench.floor_stub,bench.dispatch_fully_specified",
                              logs=logs, name="icount-nohooks")

@@ -4,6 +4,13 @@
   nm -n -S build/kernel.elf.pass1 | gen_ksyms.py -o table.c   # write the table
   gen_ksyms.py --empty -o empty.c                             # the pass-1 placeholder
   gen_ksyms.py --check pass1.elf final.elf                    # prove no symbol moved
+  ... | gen_ksyms.py --map pass1.map -o table.c               # also: which unit owns which code
+
+Units (--map): the linker map (ld -Map) says which object file each piece of .text came from.
+A unit is one driver directory (drivers/<name>/, all its object files) or else one object file
+(tests/ktest/pnp_leak_test). Driver Verifier's pool tracking (kernel/mm/pool_track.c) charges
+an allocation to the unit of its caller's return address: a driver is the unit that holds
+its DriverEntry / AddDevice.
 
 Only function symbols (nm types t/T/w/W) are kept: a backtrace names code, not data.
 Everything lands in section .ksyms, which linker.ld places last.
@@ -44,6 +51,75 @@ def emit(symbols, out):
     out.write("\";\n")
 
 
+def unit_of(path):
+    """drivers/<name>/x.o -> drivers/<name>; anything else -> its path under obj/, no .o."""
+    parts = path.replace("\\", "/").split("/")
+    if "obj" in parts:
+        parts = parts[len(parts) - 1 - parts[::-1].index("obj") + 1:]
+    if len(parts) >= 3 and parts[0] == "drivers":
+        return "drivers/" + parts[1]
+    name = "/".join(parts)
+    return name[:-2] if name.endswith(".o") else name
+
+
+def parse_map(lines):
+    """(start, end, unit) for every .text input section of the link map, adjacent ones merged."""
+    ranges = []
+    pending = None
+    for line in lines:
+        words = line.split()
+        if pending is not None:
+            words = [pending] + words
+            pending = None
+        if not words or not words[0].startswith(".text"):
+            continue
+        if len(words) == 1:
+            pending = words[0]  # a long section name: address, size and file on the next line
+            continue
+        if len(words) < 4 or not words[1].startswith("0x") or not words[2].startswith("0x"):
+            continue
+        start, size = int(words[1], 16), int(words[2], 16)
+        if size == 0 or not words[3].endswith(".o"):
+            continue
+        ranges.append((start, start + size, unit_of(words[3])))
+    ranges.sort()
+    merged = []
+    for start, end, unit in ranges:
+        if merged and merged[-1][2] == unit and start - merged[-1][1] < 64:
+            merged[-1] = (merged[-1][0], end, unit)  # alignment padding between two of its files
+        else:
+            merged.append((start, end, unit))
+    return merged
+
+
+def emit_units(ranges, out):
+    units = sorted({u for _, _, u in ranges})
+    index = {u: i for i, u in enumerate(units)}
+    names = bytearray()
+    offsets = []
+    for u in units:
+        offsets.append(len(names))
+        names += u.encode() + b"\0"
+    n = len(ranges)
+    out.write(f"KSYMS const uint64_t ksym_unit_range_count = {n};\n")
+    out.write(f"KSYMS const uint64_t ksym_unit_starts[{max(n, 1)}] = {{")
+    out.write(",".join(f"0x{s:x}" for s, _, _ in ranges) or "0")
+    out.write("};\n")
+    out.write(f"KSYMS const uint64_t ksym_unit_ends[{max(n, 1)}] = {{")
+    out.write(",".join(f"0x{e:x}" for _, e, _ in ranges) or "0")
+    out.write("};\n")
+    out.write(f"KSYMS const uint16_t ksym_unit_of_range[{max(n, 1)}] = {{")
+    out.write(",".join(str(index[u]) for _, _, u in ranges) or "0")
+    out.write("};\n")
+    out.write(f"KSYMS const uint32_t ksym_unit_count = {len(units)};\n")
+    out.write(f"KSYMS const uint32_t ksym_unit_name_offsets[{max(len(units), 1)}] = {{")
+    out.write(",".join(str(o) for o in offsets) or "0")
+    out.write("};\n")
+    out.write("KSYMS const char ksym_unit_names[] = \"")
+    out.write("".join(f"\\{b:03o}" if b < 32 or b > 126 or b in (34, 92) else chr(b) for b in names))
+    out.write("\";\n")
+
+
 def parse_nm(lines):
     symbols = {}
     for line in lines:
@@ -79,6 +155,7 @@ def main():
     ap.add_argument("-o", "--output")
     ap.add_argument("--empty", action="store_true")
     ap.add_argument("--check", nargs=2, metavar=("PASS1", "FINAL"))
+    ap.add_argument("--map", help="the linker map of pass 1 (ld -Map): code units")
     args = ap.parse_args()
 
     if args.check:
@@ -92,6 +169,11 @@ def main():
     symbols = [] if args.empty else parse_nm(sys.stdin)
     with open(args.output, "w") as out:
         emit(symbols, out)
+        ranges = []
+        if args.map:
+            with open(args.map) as f:
+                ranges = parse_map(f)
+        emit_units(ranges, out)
     return 0
 
 

@@ -8,9 +8,10 @@
   e2e    every executable tests/e2e/test_*.py prints TAP; one test per ok/not ok line
                                                                   -> e2e:<file>:<name>
 
-Serial logs and test output go to <build>/test-logs/; every failure names its log. The last
-line is always `N passed, N failed` (`, N skipped` if any); the exit status is non-zero if
-anything failed or nothing ran. <build>/test-summary.txt keeps that line with the counts per
+Serial logs and test output go to <build>/test-logs/; every failure names its log. At the end
+the ten slowest runs are listed (where the time went). The last line is always
+`N passed, N failed` (`, N skipped` if any); the exit status is non-zero if anything failed or
+nothing ran. <build>/test-summary.txt keeps that line with the counts per
 group, the time and the revision (README points there rather than quoting numbers).
 
   run_tests.py [--build build] [--jobs 2] [--only unit|ktest|e2e ...] [--quick] [--build-only]
@@ -334,9 +335,23 @@ def main():
     write_summary(os.path.join(build, "test-summary.txt"), results, groups, seconds, total)
     if args.junit:
         write_junit(args.junit, results)
+    print(slowest_runs(results))
     print(f"\nlogs: {rel(logs)}/   time: {seconds:.1f} s   summary: {rel(os.path.join(build, 'test-summary.txt'))}")
     print(total)
     return 1 if failed or not results else 0
+
+
+def slowest_runs(results, count=10):
+    """The `count` runs (a unit program, a ktest machine, an e2e script) that took longest: where
+    `make test`'s time goes. Wall time of each run, so a loaded host shows up here first."""
+    runs = {}
+    for r in results:
+        where = r.suite or r.name.rsplit(":", 1)[0]
+        runs[where] = runs.get(where, 0.0) + r.seconds
+    top = sorted(runs.items(), key=lambda item: -item[1])[:count]
+    lines = [f"\nslowest {len(top)} of {len(runs)} runs (wall time; JOBS ran at once):"]
+    lines += [f"  {secs:7.1f} s  {name}" for name, secs in top]
+    return "\n".join(lines)
 
 
 def write_junit(path, results):

@@ -43,6 +43,7 @@
 #include "kernel/ke/bugcheck.h"
 #include "kernel/mm/paging.h"
 #include "kernel/mm/pool_special.h"
+#include "kernel/mm/pool_track.h"
 
 /* DISPATCH_LEVEL from wdm.h: at or above it, a page fault cannot be serviced. */
 #define EXC_DISPATCH_LEVEL 2
@@ -116,6 +117,11 @@ __attribute__((noreturn)) static void exception_page_fault(const struct trap_fra
     /* verifier=special: an access past a special-pool block hit its guard page. Checked before the
      * IRQL rule, as Windows does: the overrun is the news, whatever the IRQL. P4 = the block. */
     struct pool_special_block block;
+    void *freer;
+    if (pool_special_freed(address, &block, &freer)) /* its block was freed: a use after free, by ... */
+        bugcheck_from_trap(pool_track_is_driver_code(frame->rip) ? DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL /* a driver */
+                                                                 : PAGE_FAULT_IN_FREED_SPECIAL_POOL,       /* the kernel */
+                           address, write ? 1 : 0, frame->rip, 0, frame);
     if (pool_special_find(address, &block))
         bugcheck_from_trap(DRIVER_PAGE_FAULT_BEYOND_END_OF_ALLOCATION, address, write ? 1 : 0, frame->rip,
                            block.address, frame);

@@ -43,7 +43,8 @@
  *      Anything else is Windows' Bug Check 0xCA PNP_DETECTED_FATAL_ERROR with P1 = 0x9 ("the
  *      connection type passed does not match"): P2 = the Version passed, P3 = the context passed,
  *      P4 = the Version it was connected with (0: unknown to this kernel). NULL Parameters: the
- *      same with P2 = P3 = P4 = 0.
+ *      same with P2 = P3 = P4 = 0. (The check is the pure io_disconnect_check, disconnect_check.c,
+ *      fuzzed on the host by tests/fuzz/fuzz_io_disconnect.c.)
  *   3. Every object is disconnected (ke_interrupt_disconnect waits until no CPU runs its ISR, so on
  *      return no ISR of the connection runs or will run anywhere; the line or message is masked
  *      when its last object leaves; a passive-level ISR's thread is waited for and ended); when
@@ -55,6 +56,7 @@
  *   KeFlushQueuedDpcs (or KeRemoveQueueDpc) first, as on Windows.
  */
 #include "kernel/io/connect_interrupt.h"
+#include "kernel/io/disconnect_check.h"
 
 #include "arch/x86_64/cpu.h"
 
@@ -409,17 +411,16 @@ static struct io_connection *find_connection(PVOID context)
     return NULL;
 }
 
+/* What disconnect_check.c needs to know of `c`. */
+static struct io_disconnect_target target_of(const struct io_connection *c)
+{
+    return (struct io_disconnect_target){c->version, &c->objects[0], c->table};
+}
+
 static bool version_matches(ULONG passed, const struct io_connection *c, PVOID context)
 {
-    switch (passed) {
-    case CONNECT_FULLY_SPECIFIED:
-    case CONNECT_FULLY_SPECIFIED_GROUP:
-        return (c->version == CONNECT_FULLY_SPECIFIED || c->version == CONNECT_FULLY_SPECIFIED_GROUP) &&
-               context == (PVOID)&c->objects[0];
-    case CONNECT_LINE_BASED: return c->version == CONNECT_LINE_BASED && context == (PVOID)&c->objects[0];
-    case CONNECT_MESSAGE_BASED: return c->version == CONNECT_MESSAGE_BASED && context == (PVOID)c->table;
-    default: return false;
-    }
+    struct io_disconnect_target t = target_of(c);
+    return io_disconnect_version_matches(passed, &t, context);
 }
 
 VOID IoDisconnectInterruptEx(PIO_DISCONNECT_INTERRUPT_PARAMETERS Parameters)
@@ -431,10 +432,11 @@ VOID IoDisconnectInterruptEx(PIO_DISCONNECT_INTERRUPT_PARAMETERS Parameters)
     KIRQL old = io_lock();
     PVOID context = Parameters->ConnectionContext.Generic;
     struct io_connection *c = context ? find_connection(context) : NULL;
-    if (!c || !version_matches(Parameters->Version, c, context)) {
-        ULONG connected_as = c ? c->version : 0;
+    struct io_disconnect_target found = c ? target_of(c) : (struct io_disconnect_target){0};
+    struct io_disconnect_verdict verdict = io_disconnect_check(Parameters, c ? &found : NULL);
+    if (!verdict.valid) {
         io_unlock(old);
-        KeBugCheckEx(PNP_DETECTED_FATAL_ERROR, 0x9, Parameters->Version, (ULONG_PTR)context, connected_as);
+        KeBugCheckEx(PNP_DETECTED_FATAL_ERROR, 0x9, verdict.p2, verdict.p3, verdict.p4);
     }
     RemoveEntryList(&c->link);
     connection_total--;

@@ -20,10 +20,13 @@
 #include "kernel/ke/ksyms.h"
 #include "kernel/mm/pool.h"
 #include "kernel/mm/pool_special.h"
+#include "kernel/mm/pool_track.h"
+#include "kernel/ke/interrupt.h"
 #include "kernel/ke/kprcb.h"
 #include "kernel/ke/clock.h"
 #include "kernel/ke/watchdog.h"
 #include "kernel/lib/format.h"
+#include "kernel/lib/string.h"
 #include "kernel/lib/ubsan.h"
 #include "kernel/mm/kstack.h"
 
@@ -267,6 +270,65 @@ static bool explain_watchdog(const struct bugcheck_report *r, char *buf, size_t 
 }
 
 /* Stop codes raised by the kernel's own rule checks (no trap frame): the parameters say who. */
+/* BUGCODE_NDIS_DRIVER (kernel/ndis/ndis_verify.h): the miniport rule, by the name Windows' Static
+ * Driver Verifier gives it where it has one (learn.microsoft.com "Init_RegisterInterrupt rule
+ * (ndis)", "Init_DeRegisterInterrupt rule (ndis)", "NdisMDeregisterInterruptEx rule (ndis)"). */
+static const char *ndis_state_name(uint64_t state)
+{
+    return state == 1 ? "MiniportInitializeEx" : state == 2 ? "running" : state == 3 ? "MiniportHaltEx" : "?";
+}
+
+static void explain_ndis(const uint64_t *p, char *buf, size_t size)
+{
+    char who[96];
+    switch (p[0]) {
+    case 0x08:
+        if (p[3])
+            ksnprintf(buf, size,
+                      "DDI rule Init_RegisterInterrupt: MiniportInitializeEx failed (status 0x%08lx) with interrupt "
+                      "0x%016lx still registered: its failure path must NdisMDeregisterInterruptEx what it "
+                      "registered.",
+                      (unsigned long)p[3], (unsigned long)p[2]);
+        else
+            ksnprintf(buf, size,
+                      "DDI rule Init_RegisterInterrupt: MiniportHaltEx returned with interrupt 0x%016lx still "
+                      "registered: the interrupt MiniportInitializeEx registered must be deregistered in "
+                      "MiniportHaltEx.",
+                      (unsigned long)p[2]);
+        return;
+    case 0x1001:
+        ksnprintf(buf, size,
+                  "DDI rule Init_DeRegisterInterrupt: NdisMDeregisterInterruptEx(0x%016lx) while the adapter was "
+                  "%s: only MiniportInitializeEx (undoing a failure) or MiniportHaltEx may deregister.",
+                  (unsigned long)p[2], ndis_state_name(p[3]));
+        return;
+    case 0x1002:
+        caller(p[3], who, sizeof(who));
+        ksnprintf(buf, size,
+                  "DDI rule NdisMDeregisterInterruptEx: %s passed 0x%016lx, which is not a registered interrupt "
+                  "(after NdisMDeregisterInterruptEx the handle is dead: no NdisMSynchronizeWithInterruptEx).",
+                  who, (unsigned long)p[1]);
+        return;
+    case 0x100E:
+        ksnprintf(buf, size,
+                  "DDI rule NdisMDeregisterInterruptEx (verifier=ndis): the NIC still interrupted while interrupt "
+                  "0x%016lx was deregistered (%lu ISR calls claimed): disable the NIC's interrupts first.",
+                  (unsigned long)p[2], (unsigned long)p[3]);
+        return;
+    case 0x100F:
+        caller(p[3], who, sizeof(who));
+        ksnprintf(buf, size,
+                  "Rule NdisMRegisterInterruptEx (verifier=ndis): %s registered an interrupt while the adapter was "
+                  "%s; a miniport registers its interrupt in MiniportInitializeEx only (and deregisters it in "
+                  "MiniportHaltEx: Init_RegisterInterrupt).",
+                  who, ndis_state_name(p[2]));
+        return;
+    default:
+        ksnprintf(buf, size, "NDIS found miniport error 0x%lx (docs/ndis.md lists each, with its parameters).",
+                  (unsigned long)p[0]);
+    }
+}
+
 static bool explain_rule(const struct bugcheck_report *r, char *buf, size_t size)
 {
     char who[96], what[96];
@@ -290,7 +352,10 @@ static bool explain_rule(const struct bugcheck_report *r, char *buf, size_t size
                 ksnprintf(limit, sizeof(limit), "at IRQL <= %lu (%s)", (unsigned long)p[2], bugcheck_irql_name(p[2]));
             else
                 ksnprintf(limit, sizeof(limit), "at PASSIVE_LEVEL");
-            ksnprintf(buf, size, "%s called %s at IRQL %lu (%s); it may only be called %s.", who,
+            bool ndis_interrupt = routine && (strcmp(routine, "NdisMRegisterInterruptEx") == 0 ||
+                                              strcmp(routine, "NdisMDeregisterInterruptEx") == 0);
+            ksnprintf(buf, size, "%s%s called %s at IRQL %lu (%s); it may only be called %s.",
+                      ndis_interrupt ? "DDI rule Irql_Interrupt_Function: " : "", who,
                       routine ? routine : "a kernel routine", (unsigned long)p[1], bugcheck_irql_name(p[1]), limit);
         } else if (p[2]) /* KeSynchronizeExecution / KeAcquireInterruptSpinLock: P3 is the interrupt */
             ksnprintf(buf, size,
@@ -430,6 +495,9 @@ static bool explain_rule(const struct bugcheck_report *r, char *buf, size_t size
                       driver ? driver : "?", (unsigned long)p[2]);
         return true;
     }
+    case BUGCODE_NDIS_DRIVER:
+        explain_ndis(p, buf, size);
+        return true;
     case DRIVER_VERIFIER_IOMANAGER_VIOLATION:
         if (p[0] == 6)
             ksnprintf(buf, size, "IRP 0x%016lx was completed with status 0x%08lx: a pending status is not a result.",
@@ -450,6 +518,19 @@ static bool explain_rule(const struct bugcheck_report *r, char *buf, size_t size
                       "still held a spin lock; release every spin lock before going below DISPATCH_LEVEL "
                       "(nested locks: release in the reverse order of acquiring).",
                       what, (unsigned long)p[1], (unsigned long)p[2]);
+        } else if (p[0] == 0x62) {
+            /* P2 is the driver's name, P3 its DRIVER_OBJECT: never freed (kernel/io/pnp_driver.c). */
+            struct pool_track_leaks l;
+            char tag[5];
+            bool known = pool_track_last_leaks(&l);
+            ksym_format((uint64_t)(uintptr_t)(known ? l.first_caller : 0), what, sizeof(what));
+            ksnprintf(buf, size,
+                      "Pool tracking (verifier=pool): driver %s was unloaded with %lu pool allocations "
+                      "(%lu bytes) not freed; the oldest: %lu bytes, tag '%s', allocated by %s. Free every "
+                      "block before DriverUnload returns (IRP_MN_REMOVE_DEVICE for a device's).",
+                      p[1] ? (const char *)(uintptr_t)p[1] : "?", (unsigned long)p[3],
+                      (unsigned long)(known ? l.bytes : 0), (unsigned long)(known ? l.first_bytes : 0),
+                      pool_tag_text(known ? l.first_tag : 0, tag), what);
         } else {
             ksnprintf(buf, size, "Driver Verifier found violation 0x%lx.", (unsigned long)p[0]);
         }
@@ -512,7 +593,23 @@ static bool explain_rule(const struct bugcheck_report *r, char *buf, size_t size
         else
             return false;
         return true;
-    case DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL: /* raised only by kernel/ke/interrupt.c's check */
+    case PAGE_FAULT_IN_FREED_SPECIAL_POOL:
+    case DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL: { /* special pool, or kernel/ke/interrupt.c's check */
+        struct pool_special_block b;
+        void *freer;
+        if (pool_special_freed(p[0], &b, &freer)) {
+            char tag[5], by[96];
+            ksym_format(p[2], what, sizeof(what));
+            ksym_format((uint64_t)(uintptr_t)b.caller, who, sizeof(who));
+            ksym_format((uint64_t)(uintptr_t)freer, by, sizeof(by));
+            bool inside = p[0] >= b.address && p[0] < b.address + b.bytes;
+            ksnprintf(buf, size,
+                      "Special pool (verifier=special): %s %s 0x%016lx, %s the %lu-byte block 0x%016lx (tag '%s', "
+                      "allocated by %s) after %s freed it: a use after free.",
+                      what, p[1] ? "wrote" : "read", (unsigned long)p[0], inside ? "inside" : "near",
+                      (unsigned long)b.bytes, (unsigned long)b.address, pool_tag_text(b.tag, tag), who, by);
+            return true;
+        }
         caller(p[2], who, sizeof(who));
         ksnprintf(buf, size,
                   "%s used the interrupt object 0x%016lx, which was disconnected and its memory freed "
@@ -520,6 +617,7 @@ static bool explain_rule(const struct bugcheck_report *r, char *buf, size_t size
                   "to KeSynchronizeExecution or the interrupt spin-lock routines.",
                   who, (unsigned long)p[0]);
         return true;
+    }
     case PASSIVE_INTERRUPT_ERROR: /* raised only by kernel/ke/interrupt.c */
         if (p[0] != 0x1)
             return false;
@@ -531,6 +629,17 @@ static bool explain_rule(const struct bugcheck_report *r, char *buf, size_t size
         return true;
     case HARDWARE_INTERRUPT_STORM:
         ksym_format(p[0], what, sizeof(what));
+        if (p[2] && ((const KINTERRUPT *)(uintptr_t)p[2])->MessageServiceRoutine == (PKMESSAGE_SERVICE_ROUTINE)p[0]) {
+            /* kernel/ke/message_decline.c: P3 is a live message-based object */
+            const KINTERRUPT *o = (const KINTERRUPT *)(uintptr_t)p[2];
+            ksnprintf(buf, size,
+                      "Message-based ISR %s (context 0x%016lx) declined %u interrupts in a row on message %u of "
+                      "vector 0x%02x: a message is raised only by its own device, so returning FALSE means the "
+                      "ISR did not recognise its device's interrupt (verifier=storm).",
+                      what, (unsigned long)p[1], (unsigned)o->DeclinedInARow, (unsigned)o->MessageIndex,
+                      (unsigned)o->Vector);
+            return true;
+        }
         ksnprintf(buf, size,
                   "A level-triggered interrupt kept firing and no ISR claimed it - or one claimed it "
                   "without quieting its device (first ISR %s, context 0x%016lx, %s). The device was never "
@@ -606,7 +715,9 @@ void bugcheck_explain(const struct bugcheck_report *r, char *buf, size_t size)
     default:
         break;
     }
-    if (r->code == DRIVER_PAGE_FAULT_BEYOND_END_OF_ALLOCATION && explain_rule(r, buf, size))
+    if ((r->code == DRIVER_PAGE_FAULT_BEYOND_END_OF_ALLOCATION || r->code == DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL ||
+         r->code == PAGE_FAULT_IN_FREED_SPECIAL_POOL) &&
+        explain_rule(r, buf, size))
         return; /* a page fault (r->frame set) that explain_rule knows how to tell */
     if (!r->frame && (explain_rule(r, buf, size) || explain_watchdog(r, buf, size)))
         return;

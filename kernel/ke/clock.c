@@ -9,7 +9,10 @@
 #include "kernel/ke/vectors.h"
 #include "kernel/ke/watchdog.h"
 
-static KINTERRUPT clock_interrupt;
+/* One object per processor, as Windows has: each CPU's tick takes only its own object's lock
+ * (interrupt.h, per_processor). */
+static KINTERRUPT clock_interrupts[KE_MAX_CPUS];
+static PKINTERRUPT clock_by_cpu[KE_MAX_CPUS];
 
 static BOOLEAN clock_isr(PKINTERRUPT interrupt, PVOID context)
 {
@@ -25,11 +28,20 @@ static BOOLEAN clock_isr(PKINTERRUPT interrupt, PVOID context)
 void ke_clock_init(void)
 {
     ke_watchdog_init();
-    ke_interrupt_init(&clock_interrupt, clock_isr, NULL, 0, NULL, NULL, KE_VECTOR_CLOCK, CLOCK_LEVEL, CLOCK_LEVEL,
-                      Latched, FALSE, (KAFFINITY)-1, "kernel:clock");
     struct ke_source source = {.kind = KE_SOURCE_LOCAL, .label = "LAPIC timer"};
     ke_vector_set_source(KE_VECTOR_CLOCK, &source);
-    ke_interrupt_connect(&clock_interrupt);
+    ke_clock_connect_cpu(0);
+}
+
+void ke_clock_connect_cpu(uint32_t number)
+{
+    if (number >= KE_MAX_CPUS)
+        return;
+    PKINTERRUPT interrupt = &clock_interrupts[number];
+    if (!interrupt->Connected)
+        ke_interrupt_init(interrupt, clock_isr, NULL, 0, NULL, NULL, KE_VECTOR_CLOCK, CLOCK_LEVEL, CLOCK_LEVEL,
+                          Latched, FALSE, (KAFFINITY)1 << number, "kernel:clock");
+    ke_interrupt_connect_per_processor(interrupt, clock_by_cpu, number);
 }
 
 void ke_clock_start_this_cpu(void) { lapic_timer_start_periodic(KE_VECTOR_CLOCK, KE_CLOCK_HZ); }

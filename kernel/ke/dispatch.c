@@ -22,6 +22,7 @@
 #include "kernel/ke/dpc_internal.h"
 #include "kernel/ke/interrupt.h"
 #include "kernel/ke/irql.h"
+#include "kernel/ke/message_decline.h"
 #include "kernel/ke/spinlock.h"
 #include "kernel/ke/storm.h"
 #include "kernel/ke/thread.h"
@@ -101,10 +102,20 @@ void ke_dispatch_interrupt(struct trap_frame *frame)
 
     /* 4. */
     struct ke_vector *v = &ke_vector_table[vector];
-    struct chain_walk_result walk;
-    ke_chain_lock(v);
-    ke_walk_chain(&v->chain, v->mode, v->passive ? ke_passive_trap : invoke_isr, prcb, &walk);
-    ke_chain_unlock(v);
+    bool claimed;
+    if (v->per_processor) {
+        /* The clock and IPIs have one object per CPU and no chain lock (interrupt.h) */
+        PKINTERRUPT own = v->per_processor[prcb->number];
+        claimed = own && invoke_isr(own, prcb); /* its own clock or IPI object */
+    } else {
+        struct chain_walk_result walk;
+        ke_chain_lock(v);
+        ke_walk_chain(&v->chain, v->mode, v->passive ? ke_passive_trap : invoke_isr, prcb, &walk);
+        if (v->source.kind == KE_SOURCE_MSI && !v->passive && walk.calls)
+            ke_message_account(v, prcb->number, walk.claimed); /* a message ISR declining its own device */
+        ke_chain_unlock(v);
+        claimed = walk.claimed;
+    }
 
     /* 5. */
     cpu_disable_interrupts();
@@ -113,17 +124,19 @@ void ke_dispatch_interrupt(struct trap_frame *frame)
     /* 6. A level line asserted again the moment it is EOI'd sends the CPU straight into the next
      * interrupt: the DPC watchdog counts that as time at DIRQL (watchdog.h). QEMU re-delivers
      * synchronously with the EOI (hw/intc/ioapic.c, ioapic_eoi_broadcast), so IRR shows it now. */
-    if (v->source.kind == KE_SOURCE_GSI && v->source.level) {
+    bool level_line = v->source.kind == KE_SOURCE_GSI && v->source.level;
+    if (level_line) {
         if (lapic_irr_pending(vector))
             prcb->tick_redelivered++;
         else
             prcb->tick_quiet++;
     }
-    if (walk.claimed)
+    if (claimed)
         prcb->vector_claimed[vector]++;
     else
         prcb->vector_unclaimed[vector]++;
-    ke_storm_account(prcb, vector, walk.claimed);
+    if (level_line)
+        ke_storm_account(prcb, vector, claimed); /* only level lines storm (storm.h) */
     prcb->interrupt_nesting--;
     trace_interrupt_end(vector);
 

@@ -29,15 +29,6 @@ struct ke_vector ke_vector_table[KE_VECTORS];
 static struct vector_allocator device_vectors;
 static raw_lock_t device_vectors_lock = RAW_LOCK_INIT;
 
-void ke_chain_lock(struct ke_vector *v)
-{
-    while (__atomic_exchange_n(&v->chain_lock, 1, __ATOMIC_ACQUIRE))
-        while (__atomic_load_n(&v->chain_lock, __ATOMIC_RELAXED))
-            cpu_pause();
-}
-
-void ke_chain_unlock(struct ke_vector *v) { __atomic_store_n(&v->chain_lock, 0, __ATOMIC_RELEASE); }
-
 void ke_vector_table_init(void)
 {
     for (unsigned v = 0; v < KE_VECTORS; v++) {
@@ -217,6 +208,22 @@ enum ke_connect_result ke_interrupt_connect(PKINTERRUPT interrupt)
     if (result == KE_CONNECT_OK && first)
         ke_vector_unmask((uint8_t)interrupt->Vector);
     cpu_restore_interrupts(flags);
+    return result;
+}
+
+enum ke_connect_result ke_interrupt_connect_per_processor(PKINTERRUPT interrupt, PKINTERRUPT *table,
+                                                          uint32_t number)
+{
+    if (number >= KE_MAX_CPUS || interrupt->Vector >= KE_VECTORS)
+        return KE_CONNECT_BAD_VECTOR;
+    interrupt->PerProcessor = TRUE;
+    interrupt->Number = (UCHAR)number;
+    interrupt->Affinity = (KAFFINITY)1 << number;
+    enum ke_connect_result result = ke_interrupt_connect(interrupt);
+    if (result == KE_CONNECT_OK || result == KE_CONNECT_ALREADY) {
+        __atomic_store_n(&table[number], interrupt, __ATOMIC_RELEASE);
+        __atomic_store_n(&ke_vector_table[interrupt->Vector].per_processor, table, __ATOMIC_RELEASE);
+    }
     return result;
 }
 

@@ -55,6 +55,10 @@ struct _KINTERRUPT {
     struct ke_passive_interrupt *Passive;    /* its thread and pending count; NULL at DIRQL */
     uint64_t ServiceCount[KE_MAX_CPUS];      /* calls that returned TRUE, per CPU */
     uint64_t DeclineCount[KE_MAX_CPUS];      /* calls that returned FALSE, per CPU */
+    /* Message-based (kernel/ke/message_decline.h): interrupts in a row that its ISR declined
+     * and no other object on the message claimed, and whether that was reported. */
+    volatile uint32_t DeclinedInARow;
+    volatile BOOLEAN DeclineReported;
 };
 
 /* What drives a vector (for routing, masking and the `irq` table). */
@@ -89,6 +93,11 @@ struct ke_vector {
     bool masked;                  /* the source is masked at its controller */
     bool storm;                   /* masked because of an interrupt storm */
     bool passive;                 /* its one object has a passive-level ISR (passive_interrupt.h) */
+    /* A kernel-local vector with one object per processor (the clock, IPIs), as Windows' per-
+     * processor IDT: indexed by processor number, written once per CPU at bring-up. The
+     * dispatcher calls only the interrupted CPU's own object, under its own lock, and takes no
+     * chain lock: no CPU's tick or IPI touches a lock another CPU takes. NULL otherwise. */
+    PKINTERRUPT *per_processor;
     struct ke_source source;
 };
 
@@ -131,6 +140,12 @@ enum ke_connect_result ke_interrupt_connect(PKINTERRUPT interrupt);
  * CPU and will not be called again. Returns false if the object was not connected. */
 bool ke_interrupt_disconnect(PKINTERRUPT interrupt);
 const char *ke_connect_result_text(enum ke_connect_result result);
+/* Connect `interrupt` as processor `number`'s own object of a kernel-local vector (clock, IPI):
+ * PerProcessor, Number and Affinity say so; `table` (KE_MAX_CPUS entries, the same for every CPU
+ * of the vector) becomes the vector's per_processor table. Called for each CPU before it takes
+ * interrupts; such objects are never disconnected. */
+enum ke_connect_result ke_interrupt_connect_per_processor(PKINTERRUPT interrupt, PKINTERRUPT *table,
+                                                          uint32_t number);
 /* Mark a disconnected object whose memory is about to be freed, so that a driver still using it
  * (KeSynchronizeExecution, KeAcquireInterruptSpinLock, KeReleaseInterruptSpinLock) stops with
  * 0xD5 DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL instead of spinning on whatever the memory holds. */
@@ -152,9 +167,18 @@ void ke_vector_set_source(uint8_t vector, const struct ke_source *source);
 void ke_vector_mask(uint8_t vector);
 void ke_vector_unmask(uint8_t vector);
 
-/* Chain lock: taken with interrupts off by connect/disconnect, at device IRQL by the dispatcher. */
-void ke_chain_lock(struct ke_vector *v);
-void ke_chain_unlock(struct ke_vector *v);
+/* Chain lock: taken with interrupts off by connect/disconnect, at device IRQL by the dispatcher
+ * (inline: it is on every device interrupt's path). */
+static inline __attribute__((always_inline)) void ke_chain_lock(struct ke_vector *v)
+{
+    while (__atomic_exchange_n(&v->chain_lock, 1, __ATOMIC_ACQUIRE))
+        while (__atomic_load_n(&v->chain_lock, __ATOMIC_RELAXED))
+            __builtin_ia32_pause();
+}
+static inline __attribute__((always_inline)) void ke_chain_unlock(struct ke_vector *v)
+{
+    __atomic_store_n(&v->chain_lock, 0, __ATOMIC_RELEASE);
+}
 
 /* Passive-level ISRs: the dispatcher's step 4 for their vectors (ke_passive_trap). */
 #include "kernel/ke/passive_interrupt.h"

@@ -12,7 +12,9 @@
 #include "kernel/ke/interrupt.h"
 #include "kernel/ke/vectors.h"
 
-static KINTERRUPT ipi_interrupt;
+/* One object per processor, as Windows has: an IPI takes only its target's own lock. */
+static KINTERRUPT ipi_interrupts[KE_MAX_CPUS];
+static PKINTERRUPT ipi_by_cpu[KE_MAX_CPUS];
 static volatile uint32_t call_remaining;
 static volatile uint32_t call_busy; /* one cross-call at a time; spun on with interrupts ON so
                                        that a CPU waiting here still answers the other's IPI */
@@ -69,9 +71,18 @@ void ke_ipi_call_others(void (*fn)(void *arg), void *arg)
 
 void ke_ipi_init(void)
 {
-    ke_interrupt_init(&ipi_interrupt, ipi_isr, NULL, 0, NULL, NULL, KE_VECTOR_IPI, IPI_LEVEL, IPI_LEVEL, Latched,
-                      FALSE, (KAFFINITY)-1, "kernel:ipi");
     struct ke_source source = {.kind = KE_SOURCE_LOCAL, .label = "IPI"};
     ke_vector_set_source(KE_VECTOR_IPI, &source);
-    ke_interrupt_connect(&ipi_interrupt);
+    ke_ipi_connect_cpu(0);
+}
+
+void ke_ipi_connect_cpu(uint32_t number)
+{
+    if (number >= KE_MAX_CPUS)
+        return;
+    PKINTERRUPT interrupt = &ipi_interrupts[number];
+    if (!interrupt->Connected)
+        ke_interrupt_init(interrupt, ipi_isr, NULL, 0, NULL, NULL, KE_VECTOR_IPI, IPI_LEVEL, IPI_LEVEL, Latched,
+                          FALSE, (KAFFINITY)1 << number, "kernel:ipi");
+    ke_interrupt_connect_per_processor(interrupt, ipi_by_cpu, number);
 }

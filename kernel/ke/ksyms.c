@@ -10,6 +10,12 @@ extern const uint32_t ksym_sizes[];
 extern const uint32_t ksym_name_offsets[];
 extern const char ksym_names[];
 extern const char __text_start[], __text_end[];
+extern const uint64_t ksym_unit_range_count;
+extern const uint64_t ksym_unit_starts[], ksym_unit_ends[];
+extern const uint16_t ksym_unit_of_range[];
+extern const uint32_t ksym_unit_count;
+extern const uint32_t ksym_unit_name_offsets[];
+extern const char ksym_unit_names[];
 
 const char *ksym_lookup(uint64_t address, uint64_t *offset)
 {
@@ -50,4 +56,24 @@ char *ksym_format(uint64_t address, char *buf, size_t size)
     else
         ksnprintf(buf, size, "0x%016lx", (unsigned long)address);
     return buf;
+}
+
+int ksym_unit_of(uint64_t address)
+{
+    if (ksym_unit_range_count == 0 || address < ksym_unit_starts[0])
+        return -1;
+    uint64_t lo = 0, hi = ksym_unit_range_count - 1; /* the last range starting <= address */
+    while (lo < hi) {
+        uint64_t mid = (lo + hi + 1) / 2;
+        if (ksym_unit_starts[mid] <= address)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return address < ksym_unit_ends[lo] ? ksym_unit_of_range[lo] : -1;
+}
+
+const char *ksym_unit_name(int unit)
+{
+    return unit >= 0 && (uint32_t)unit < ksym_unit_count ? ksym_unit_names + ksym_unit_name_offsets[unit] : "?";
 }

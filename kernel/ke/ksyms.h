@@ -13,4 +13,10 @@ uint64_t ksym_address_of(const char *name);
 /* Format "name+0xoff" (or "0x<address>") into buf. Returns buf. */
 char *ksym_format(uint64_t address, char *buf, size_t size);
 
+/* Code units (scripts/gen_ksyms.py --map): a driver directory (drivers/<name>) or an object file
+ * (tests/ktest/pnp_leak_test). The unit whose code contains `address`, -1 if none. */
+int ksym_unit_of(uint64_t address);
+/* The unit's name ("drivers/e1000"), "?" for -1. */
+const char *ksym_unit_name(int unit);
+
 #endif

@@ -18,6 +18,7 @@
 #include "kernel/boot/cmdline.h"
 #include "kernel/console/log.h"
 #include "kernel/ke/clock.h"
+#include "kernel/ke/ipi.h"
 #include "kernel/ke/kprcb.h"
 #include "kernel/ke/thread.h"
 #include "kernel/lib/format.h"
@@ -83,6 +84,9 @@ static struct kprcb *prepare_cpu(uint32_t number)
             return NULL;
         gdt_set_ist(tables, ist, top);
     }
+    /* Its own clock and IPI objects, before it can take either (interrupt.h, per_processor). */
+    ke_clock_connect_cpu(number);
+    ke_ipi_connect_cpu(number);
     return prcb;
 }
 

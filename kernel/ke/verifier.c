@@ -9,7 +9,7 @@
 /* `what` fits a 80-column line after 12 spaces; `stop` after 24 (the shell's table). */
 static const struct ke_verifier_rule rules[KE_VERIFY_CHECKS] = {
     [KE_VERIFY_STORM] = {"storm", "0xF2 HARDWARE_INTERRUPT_STORM",
-                         "a level line unclaimed, or claimed while it stays asserted"},
+                         "level line unclaimed / claimed while asserted; MSI ISR declines"},
     [KE_VERIFY_IO] = {"io", "0xC9 DRIVER_VERIFIER_IOMANAGER_VIOLATION",
                       "IoCompleteRequest: STATUS_PENDING, or a cancel routine set"},
     [KE_VERIFY_BUDGET] = {"budget", "report only (0x133 is the watchdog's)",
@@ -21,15 +21,17 @@ static const struct ke_verifier_rule rules[KE_VERIFY_CHECKS] = {
                            "verifier_special_tag= blocks end at a guard page"},
     [KE_VERIFY_IRQL] = {"irql", "0xA IRQL_NOT_LESS_OR_EQUAL, P1 = the routine",
                         "KeSetEvent, KeSetTimer, IoCreateDevice... above their IRQL"},
-    [KE_VERIFY_NDIS] = {"ndis", "0x7C BUGCODE_NDIS_DRIVER 0x100E",
-                        "NdisMDeregisterInterruptEx while the NIC still interrupts"},
+    [KE_VERIFY_NDIS] = {"ndis", "0x7C BUGCODE_NDIS_DRIVER 0x100E, 0x100F",
+                        "NIC still interrupting at deregister; register outside init"},
+    [KE_VERIFY_POOL] = {"pool", "0xC4 DRIVER_VERIFIER_DETECTED_VIOLATION 0x62",
+                        "a driver unloaded with pool it allocated not freed"},
 };
 
 static bool verifier_check(const char *value, char *why, size_t why_size);
 CMDLINE_OPTION_CHECKED(
     verifier, "<check>[,<check>...]|all",
     "driver-verifier checks: storm (0xF2), io (0xC9), budget (ISR/DPC time report), "
-    "spinlock (0xC4), lowres (pool failures injected), special (0xD6), irql (0xA), ndis (0x7C); all = every one "
+    "spinlock (0xC4), lowres (pool failures injected), special (0xD6), irql (0xA), ndis (0x7C), pool (0xC4 0x62); all = every one "
     "(docs/verifier.md)",
     verifier_check);
 
@@ -53,7 +55,7 @@ static bool verifier_check(const char *value, char *why, size_t why_size)
         if (check_named(p, len) < 0) {
             ksnprintf(why, why_size,
                       "'%.*s' is not a verifier check (known: storm, io, budget, spinlock, lowres, special, irql, "
-                      "all); ignored",
+                      "ndis, pool, all); ignored",
                       (int)len, p);
             return false;
         }
@@ -63,8 +65,8 @@ static bool verifier_check(const char *value, char *why, size_t why_size)
     }
 }
 
-static volatile uint32_t enabled; /* bit per check */
-static volatile bool parsed;      /* enabled holds the command line's choice */
+volatile uint32_t ke_verifier_enabled; /* bit per check */
+volatile bool ke_verifier_parsed;      /* ke_verifier_enabled holds the command line's choice */
 static volatile uint64_t hits[KE_VERIFY_CHECKS];
 
 /* Read verifier= once (idempotent: two CPUs racing here compute the same mask). */
@@ -82,24 +84,24 @@ static void parse(void)
             mask |= 1u << c;
         p += len + (end ? 1 : 0);
     }
-    __atomic_fetch_or(&enabled, mask, __ATOMIC_RELAXED);
-    parsed = true;
+    __atomic_fetch_or(&ke_verifier_enabled, mask, __ATOMIC_RELAXED);
+    ke_verifier_parsed = true;
 }
 
-bool ke_verifier_on(enum ke_verifier_check check)
+bool ke_verifier_on_first(enum ke_verifier_check check)
 {
-    if (!parsed)
+    if (!ke_verifier_parsed)
         parse();
-    return (enabled >> check) & 1;
+    return (ke_verifier_enabled >> check) & 1;
 }
 
 bool ke_verifier_set(enum ke_verifier_check check, bool on)
 {
     bool was = ke_verifier_on(check);
     if (on)
-        __atomic_fetch_or(&enabled, 1u << check, __ATOMIC_RELAXED);
+        __atomic_fetch_or(&ke_verifier_enabled, 1u << check, __ATOMIC_RELAXED);
     else
-        __atomic_fetch_and(&enabled, ~(1u << check), __ATOMIC_RELAXED);
+        __atomic_fetch_and(&ke_verifier_enabled, ~(1u << check), __ATOMIC_RELAXED);
     return was;
 }
 

@@ -4,12 +4,14 @@
 #include "kernel/console/console.h"
 #include "kernel/ke/clock.h"
 #include "kernel/ke/ksyms.h"
+#include "kernel/ke/message_decline.h"
 #include "kernel/ke/storm.h"
 #include "kernel/ke/verifier.h"
 #include "kernel/ke/verifier_budget.h"
 #include "kernel/ke/watchdog.h"
 #include "kernel/mm/pool.h"
 #include "kernel/mm/pool_special.h"
+#include "kernel/mm/pool_track.h"
 #include "kernel/mm/pool_verify.h"
 #include "kernel/shell/shell.h"
 
@@ -43,8 +45,10 @@ static int cmd_verifier(const struct shell_args *args)
         console_printf("  %-9s %-3s %6lu  %s\n            %s\n", r->name, ke_verifier_on(i) ? "on" : "off",
                        (unsigned long)ke_verifier_hits(i), r->stop, r->what);
     }
-    console_printf("  storms: %lu masked (unclaimed), %lu claimed with the line asserted\n",
-                   (unsigned long)ke_storm_count(), (unsigned long)ke_storm_claimed_count());
+    console_printf("  storms: %lu masked (unclaimed), %lu claimed with the line asserted,\n"
+                   "          %lu message-based ISRs that declined 3 interrupts in a row\n",
+                   (unsigned long)ke_storm_count(), (unsigned long)ke_storm_claimed_count(),
+                   (unsigned long)ke_message_decline_reports());
     show_budget();
     char tag[5];
     struct pool_verify_settings s = pool_verify_settings();
@@ -53,6 +57,8 @@ static int cmd_verifier(const struct shell_args *args)
     uint32_t special = pool_special_tag();
     console_printf("  special: tag %s, %u blocks live\n", special ? pool_tag_text(special, tag) : "(none)",
                    pool_special_live());
+    console_printf("  pool: %u driver blocks tracked, %lu not tracked (table of %u full)\n", pool_track_live(),
+                   (unsigned long)pool_track_untracked(), (unsigned)POOL_TRACK_MAX);
     console_printf("Always checked: IRQL rules (0x9, 0xA), spin-lock ownership (0xF, 0x10),\n"
                    "pool misuse (0xC2, 0x19), a routine returning at the wrong IRQL (0xC8),\n"
                    "IoConnectInterruptEx / IoDisconnectInterruptEx rules (0xA, 0xCA),\n"

@@ -17,18 +17,9 @@
 #include "kernel/ke/kprcb.h"
 #include "kernel/ke/verifier.h"
 
-void ke_verifier_spinlock_taken(void) { ke_current_prcb()->spinlocks_held++; }
-
-void ke_verifier_spinlock_given(void)
-{
-    struct kprcb *prcb = ke_current_prcb();
-    if (prcb->spinlocks_held)
-        prcb->spinlocks_held--;
-}
-
 uint32_t ke_verifier_spinlocks_held(void) { return ke_current_prcb()->spinlocks_held; }
 
-void ke_verifier_check_lower(KIRQL current, KIRQL new_irql, void *caller)
+void ke_verifier_lower_with_lock_held(KIRQL current, KIRQL new_irql, void *caller)
 {
     if (new_irql >= DISPATCH_LEVEL || !ke_verifier_on(KE_VERIFY_SPINLOCK) || !ke_current_prcb()->spinlocks_held)
         return;

@@ -67,7 +67,7 @@ void ke_watchdog_clock_tick(struct kprcb *prcb);
 
 /* Bracket a DPC routine or ISR call: the clock interrupt times whatever is in prcb->watched.
  * Nested (an ISR interrupting a DPC) the outer one is saved and put back. */
-static inline void ke_watch_begin(struct kprcb *prcb, enum ke_watched_kind kind, void *routine, void *object,
+FORCEINLINE void ke_watch_begin(struct kprcb *prcb, enum ke_watched_kind kind, void *routine, void *object,
                                   struct ke_watched *saved)
 {
     *saved = prcb->watched;
@@ -81,7 +81,7 @@ static inline void ke_watch_begin(struct kprcb *prcb, enum ke_watched_kind kind,
     prcb->watched.routine = routine;
 }
 
-static inline void ke_watch_end(struct kprcb *prcb, const struct ke_watched *saved)
+FORCEINLINE void ke_watch_end(struct kprcb *prcb, const struct ke_watched *saved)
 {
     if (prcb->watched.start_tsc)
         ke_verifier_budget_end(prcb);

@@ -33,7 +33,8 @@
  *     kernel/mm/heap.h). Tags are compared exactly (Windows' PROTECTED_POOL bit is not special).
  *   * The IRQL is read from CR8 (on x64 the IRQL is CR8).
  *   * verifier=lowres fails allocations under a chosen tag at random (pool_verify.h);
- *     verifier=special puts a chosen tag's allocations before a guard page (pool_special.h).
+ *     verifier=special puts a chosen tag's allocations before a guard page (pool_special.h);
+ *     verifier=pool charges each driver's allocations to it for the unload check (pool_track.h).
  */
 #include "kernel/mm/pool.h"
 
@@ -44,6 +45,7 @@
 #include "kernel/lib/string.h"
 #include "kernel/mm/heap.h"
 #include "kernel/mm/pool_special.h"
+#include "kernel/mm/pool_track.h"
 #include "kernel/mm/pool_verify.h"
 
 #define POOL_APC_LEVEL 1
@@ -186,6 +188,7 @@ static PVOID allocate(SIZE_T bytes, size_t align, ULONG tag, bool zero, bool rai
         return fail(raise, caller);
     if (zero)
         memset(p, 0, bytes);
+    pool_track_alloc(p, bytes, tag, caller);
     return p;
 }
 
@@ -231,7 +234,8 @@ VOID ExFreePoolWithTag(PVOID P, ULONG Tag)
         KeBugCheckEx(BAD_POOL_CALLER, 0x09, irql, 0, (ULONG_PTR)P);
     if (!P)
         KeBugCheckEx(BAD_POOL_CALLER, 0x46, 0, 0, 0);
-    if (!pool_special_free(P, Tag))
+    pool_track_free(P);
+    if (!pool_special_free(P, Tag, __builtin_return_address(0)))
         heap_free(P, Tag, NULL, NULL);
 }
 

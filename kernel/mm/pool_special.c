@@ -6,15 +6,26 @@
  *
  *     | data page: ... block ends here | guard page (never mapped) |
  *
- * Frames, once mapped into a slot, stay there when the block is freed and serve the slot's next
- * block: nothing is ever unmapped, so no other CPU can hold a stale TLB entry for a frame that
- * went back to the pmm. (Windows also unmaps freed special pool to catch use after free, 0xD5;
- * irqlab does not.) Slots are handed out round-robin. */
+ * Use after free (learn.microsoft.com "Bug Check 0xD5: DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL"):
+ * a freed block's data page is unmapped at once - here with invlpg, on the other CPUs by an IPI
+ * (ke_ipi_call_others) when the free runs at <= DISPATCH_LEVEL with interrupts on - and stays
+ * unmapped until its slot is handed out again. Slots are handed out round-robin, so a freed slot
+ * waits for the other SLOTS - 1 before it is reused: "a while". A read or write of it faults,
+ * and the page-fault handler stops with 0xD5 when a driver's code made the access, 0xCC
+ * PAGE_FAULT_IN_FREED_SPECIAL_POOL when the kernel's did (kernel/mm/pool_track.h tells them apart;
+ * P1 = the address, P2 = 0 read / 1 write, P3 = the instruction, P4 = 0), the screen naming the freed block (size, tag, who allocated and who freed
+ * it). The frame stays the slot's (kept in `frame`, mapped again at the same address for its next
+ * block), never given back to the pmm: a CPU that missed the shootdown (a free above
+ * DISPATCH_LEVEL) can at worst touch that same frame - a missed detection, never someone else's
+ * memory. */
 #include "kernel/mm/pool_special.h"
 
 #include "include/wdm.h"
 #include "kernel/boot/cmdline.h"
+#include "arch/x86_64/cpu.h"
 #include "kernel/ke/bugcheck.h"
+#include "kernel/ke/ipi.h"
+#include "kernel/ke/irql.h"
 #include "kernel/ke/rawlock.h"
 #include "kernel/ke/verifier.h"
 #include "kernel/lib/string.h"
@@ -33,7 +44,10 @@ CMDLINE_OPTION(verifier_special_tag, "<tag>",
 
 struct slot {
     struct pool_special_block block; /* address 0: free */
-    uint8_t mapped;                  /* data pages mapped so far, counted down from the guard */
+    uint8_t mapped;                  /* data pages mapped now, counted down from the guard (0 or 1) */
+    uint64_t frame;                  /* the slot's frame once it has one (kept while unmapped) */
+    struct pool_special_block freed; /* the last block freed here (address 0: none yet) */
+    void *freer;                     /* who freed it */
 };
 
 static struct slot slots[SLOTS];
@@ -71,22 +85,31 @@ void pool_special_set_tag(uint32_t tag)
     raw_lock_release(&lock, flags);
 }
 
-/* Map the slot's data pages down to `pages` below its guard. Called with the lock held. */
+/* Map the slot's data page below its guard (a block is smaller than a page: one page). Called
+ * with the lock held. */
 static bool map_pages(unsigned i, unsigned pages)
 {
     struct slot *s = &slots[i];
-    while (s->mapped < pages) {
-        uint64_t frame = pmm_alloc_frame();
-        if (!frame)
-            return false;
-        if (!paging_map_page(slot_end(i) - (s->mapped + 1ull) * PAGE, frame, PAGING_WRITE)) {
-            pmm_free_frame(frame);
-            return false;
+    if (pages != 1)
+        return false;
+    if (s->mapped)
+        return true;
+    bool fresh = !s->frame;
+    if (fresh && !(s->frame = pmm_alloc_frame()))
+        return false;
+    if (!paging_map_page(slot_end(i) - PAGE, s->frame, PAGING_WRITE)) {
+        if (fresh) {
+            pmm_free_frame(s->frame);
+            s->frame = 0;
         }
-        s->mapped++;
+        return false;
     }
+    s->mapped = 1;
     return true;
 }
+
+/* The shootdown on the other CPUs (ke_ipi_call_others, IPI_LEVEL). */
+static void invalidate_page(void *va) { __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory"); }
 
 void *pool_special_alloc(size_t bytes, uint32_t tag, void *caller)
 {
@@ -126,7 +149,7 @@ static int slot_of(uint64_t address)
     return (int)((address - REGION_BASE) / (SLOT_PAGES * PAGE));
 }
 
-bool pool_special_free(void *p, uint32_t tag)
+bool pool_special_free(void *p, uint32_t tag, void *caller)
 {
     int i = slot_of((uint64_t)(uintptr_t)p);
     if (i < 0)
@@ -141,9 +164,18 @@ bool pool_special_free(void *p, uint32_t tag)
         raw_lock_release(&lock, flags);
         KeBugCheckEx(BAD_POOL_CALLER, 0x0A, (ULONG_PTR)p, b.tag, tag);
     }
+    slots[i].freed = b;
+    slots[i].freer = caller;
     slots[i].block.address = 0;
     live--;
+    void *page = (void *)(uintptr_t)(slot_end((unsigned)i) - PAGE);
+    if (slots[i].mapped) { /* use after free faults from now on (the frame stays the slot's) */
+        (void)paging_unmap_page((uint64_t)(uintptr_t)page);
+        slots[i].mapped = 0;
+    }
     raw_lock_release(&lock, flags);
+    if (ke_get_irql() <= DISPATCH_LEVEL && interrupts_enabled())
+        ke_ipi_call_others(invalidate_page, page);
     pool_tag_credit(b.tag, b.bytes);
     return true;
 }
@@ -163,6 +195,16 @@ bool pool_special_find(uint64_t address, struct pool_special_block *block)
     if (i < 0)
         return false;
     *block = slots[i].block; /* address 0: a freed slot */
+    return true;
+}
+
+bool pool_special_freed(uint64_t address, struct pool_special_block *block, void **freer)
+{
+    int i = slot_of(address);
+    if (i < 0 || slots[i].block.address || !slots[i].freed.address)
+        return false;
+    *block = slots[i].freed;
+    *freer = slots[i].freer;
     return true;
 }
 

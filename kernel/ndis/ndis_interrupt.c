@@ -21,6 +21,7 @@
 #include "kernel/ndis/ndis_block.h"
 #include "kernel/ndis/ndis_rules.h"
 #include "kernel/ndis/ndis_verify.h"
+#include "kernel/ke/verifier.h"
 #include "kernel/console/log.h"
 #include "kernel/lib/string.h"
 
@@ -103,6 +104,11 @@ NDIS_STATUS NdisMRegisterInterruptEx(NDIS_HANDLE MiniportAdapterHandle, NDIS_HAN
     if (check != NDIS_CHECK_OK) {
         log_warn("ndis: %s: NdisMRegisterInterruptEx: %s", adapter->name, ndis_check_text(check));
         return NDIS_STATUS_INVALID_PARAMETER;
+    }
+    if (adapter->state != NDIS_ADAPTER_INITIALIZING && ke_verifier_on(KE_VERIFY_NDIS)) {
+        ke_verifier_count(KE_VERIFY_NDIS);
+        ndis_bugcheck(NDIS_BUGCHECK_REGISTER_OUTSIDE_INIT, (ULONG_PTR)adapter, adapter->state,
+                      (ULONG_PTR)__builtin_return_address(0), "NdisMRegisterInterruptEx outside MiniportInitializeEx");
     }
     if (adapter->state != NDIS_ADAPTER_INITIALIZING || !adapter->attributes_set || adapter->interrupt) {
         log_warn("ndis: %s: NdisMRegisterInterruptEx %s", adapter->name,

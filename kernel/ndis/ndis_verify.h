@@ -41,6 +41,11 @@
  * NdisMDeregisterInterruptEx ran - the NIC was still interrupting ("disable the NIC's interrupts
  * first", NdisMDeregisterInterruptEx remarks). */
 #define NDIS_BUGCHECK_DEREGISTER_WHILE_INTERRUPTING 0x100E /* P2 adapter, P3 interrupt, P4 claimed ISR calls */
+/* With verifier=ndis (else NDIS_STATUS_INVALID_DEVICE_REQUEST): NdisMRegisterInterruptEx outside
+ * MiniportInitializeEx ("must call NdisMRegisterInterruptEx from its MiniportInitializeEx",
+ * NdisMRegisterInterruptEx remarks; Static Driver Verifier's rules Init_RegisterInterrupt and
+ * Irql_Interrupt_Function cover the same calls). */
+#define NDIS_BUGCHECK_REGISTER_OUTSIDE_INIT 0x100F /* P2 adapter, P3 adapter state, P4 caller */
 
 /* Deregistrations that found the NIC still interrupting (reported, or stopped with verifier=ndis). */
 extern volatile uint64_t ndis_deregistered_while_interrupting;

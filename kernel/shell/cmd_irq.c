@@ -94,7 +94,13 @@ static bool collect(uint8_t vector, struct irq_row *row)
     row->objects = v->object_count;
     for (PLIST_ENTRY e = v->chain.Flink; e != &v->chain && row->owner_count < IRQ_MAX_OWNERS; e = e->Flink) {
         const KINTERRUPT *object = CONTAINING_RECORD(e, KINTERRUPT, InterruptListEntry);
-        strlcpy(row->owners[row->owner_count++], object->OwnerName ? object->OwnerName : "?", IRQ_OWNER_LEN);
+        const char *name = object->OwnerName ? object->OwnerName : "?";
+        /* One name for a set of per-processor objects (the clock's, IPIs', IoConnectInterrupt's) */
+        if (object->PerProcessor && row->owner_count && !strcmp(row->owners[row->owner_count - 1], name)) {
+            row->objects--;
+            continue;
+        }
+        strlcpy(row->owners[row->owner_count++], name, IRQ_OWNER_LEN);
     }
     /* The label may live in a device's state: copy the text while the vector cannot change. */
     describe_source(&source, row->source, sizeof(row->source));

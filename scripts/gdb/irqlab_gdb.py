@@ -441,11 +441,13 @@ def vector_rows(only=None):
         else:
             state = "on" if objects or kind == "LOCAL" else "-"
         flags = []
-        if len(objects) > 1 or (objects and bool(entry["shared"])):
+        per_cpu_set = len(objects) > 1 and all(num(field(o, "PerProcessor") or 0) for o in objects)
+        if (len(objects) > 1 and not per_cpu_set) or (objects and bool(entry["shared"])):
             flags.append("shared")
         if objects and str(entry["mode"]).startswith("Level"):
             flags.append("level")
-        owners = ", ".join(cstr(o["OwnerName"]) for o in objects)
+        # A set of per-processor objects (the clock's, the IPIs') shows its owner once, as `irq` does.
+        owners = ", ".join(dict.fromkeys(cstr(o["OwnerName"]) for o in objects))
         if not owners:
             label = cstr(src["label"], "")
             owners = "(never EOI'd)" if v == 0xFF else (f"- ({label})" if label and kind == "GSI" else "-")
@@ -625,7 +627,7 @@ class Kinterrupt(IrqlabCommand):
 
 Usage: kinterrupt EXPR
   EXPR is a KINTERRUPT, a pointer to one or an address: `kinterrupt interrupt` inside an ISR,
-  `kinterrupt &clock_interrupt`, `kinterrupt 0x15b9c0`. A number below 256 is taken as a vector
+  `kinterrupt &clock_interrupts[0]`, `kinterrupt 0x15b9c0`. A number below 256 is taken as a vector
   and every object in its chain is shown: `kinterrupt 0xd1`.
 
 Shows the ISR (ServiceRoutine or MessageServiceRoutine, as a symbol), its context, vector, Irql,

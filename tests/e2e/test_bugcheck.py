@@ -52,7 +52,7 @@ class Case:
     needs: str = ""  # what the case depends on, for the message when it cannot crash yet
     iso: bool = False  # also boot it from a GRUB ISO
     smp: int = 1  # QEMU -smp
-    cpu: int = 0  # the CPU the stop screen must name
+    cpu: int = 0  # the CPU the stop screen must name (None: any - an interrupt's target CPU)
     fn: str = ""  # the crash function, if not crash_<name>
     trace: tuple = ("ktest_main",)  # other names the backtrace must contain
     fn_in_trace: bool = True  # the crash function itself must be in the backtrace
@@ -238,7 +238,7 @@ def check_stop_screen(case, result, syms):
     trace = backtrace_lines(serial)
     text = "\n".join(trace)
     m = re.search(r"^CPU (\d+), IRQL", serial, re.M)
-    if not m or int(m.group(1)) != case.cpu:
+    if not m or (case.cpu is not None and int(m.group(1)) != case.cpu):
         problems.append(f"the screen names CPU {m.group(1) if m else '?'}, expected CPU {case.cpu}")
     for name in ((case.function,) if case.fn_in_trace else ()) + tuple(case.trace):
         if not re.search(r"\b" + re.escape(name) + r"\+0x", text):

@@ -85,7 +85,7 @@ def main():
         g = subprocess.run(shlex.split(command), cwd=out, capture_output=True, text=True, env=env, timeout=TIMEOUT)
         result_path = os.path.join(out, "grade.json")
         result = json.load(open(result_path)) if os.path.exists(result_path) else {}
-        t.ok(g.returncode == 0 and result.get("max") == 11 and 0 <= result.get("score", -1) < 11
+        t.ok(g.returncode == 0 and result.get("max") == 12 and 0 <= result.get("score", -1) < 12
              and os.path.exists(os.path.join(out, "grade-junit.xml")),
              f"the workflow's command grades the skeleton in the exported tree ({result.get('score')}/12)",
              diag=(g.stdout + g.stderr)[-2500:])

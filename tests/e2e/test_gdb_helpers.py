@@ -52,7 +52,7 @@ interrupts
 echo @@h_kinterrupt\n
 kinterrupt interrupt
 echo @@h_kinterrupt_clock\n
-kinterrupt &clock_interrupt
+kinterrupt &clock_interrupts[1]
 echo @@h_kinterrupt_vector\n
 kinterrupt 0xe1
 echo @@h_pcidev\n
@@ -205,8 +205,8 @@ def isr_session(t):
 
     kc = s.get("h_kinterrupt_clock", "")
     t.ok(re.search(r"ServiceRoutine\s+0x[0-9a-f]+ clock_isr", kc) and re.search(r"Vector\s+0xd1", kc)
-         and re.search(r"Irql\s+13 CLOCK_LEVEL", kc) and "owner kernel:clock" in kc and "all CPUs" in kc,
-         "kinterrupt &clock_interrupt: clock_isr, vector 0xd1, CLOCK_LEVEL, all CPUs", diag=kc or diag)
+         and re.search(r"Irql\s+13 CLOCK_LEVEL", kc) and "owner kernel:clock" in kc and "(CPU 1)" in kc,
+         "kinterrupt &clock_interrupts[1]: clock_isr, vector 0xd1, CLOCK_LEVEL, CPU 1's own object", diag=kc or diag)
     kv = s.get("h_kinterrupt_vector", "")
     t.ok(re.search(r"ServiceRoutine\s+0x[0-9a-f]+ ipi_isr", kv) and "owner kernel:ipi" in kv,
          "kinterrupt 0xe1: the vector's chain (ipi_isr)", diag=kv or diag)

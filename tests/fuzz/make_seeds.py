@@ -167,6 +167,11 @@ def validators():
     header = lambda kind, rev, size: struct.pack("<BBH", kind, rev, size)  # noqa: E731
     interrupt = header(0x99, 1, 0x40).ljust(8, b"\0") + ptr * 8
     write("ndis_interrupt", "interrupt", interrupt)
+    # IoDisconnectInterruptEx: n connections (Version, has a table), then NULL-flag, Version, choice.
+    connections = bytes([3, 2, 0, 3, 1, 1, 0])  # line-based, message-based, fully specified
+    write("io_disconnect", "line", connections + bytes([0, 2, 0]))      # the line-based one's object
+    write("io_disconnect", "message", connections + bytes([0, 3, 4]))   # the message table
+    write("io_disconnect", "mismatch", connections + bytes([0, 3, 0]))  # MESSAGE_BASED for a line
 
 
 def parport():

@@ -15,6 +15,8 @@
  *                            shareable), MESSAGE_BASED (MessageServiceRoutine, message 0)
  *   dispatch_trace_on        FULLY_SPECIFIED with the trace recording (kernel/ke/trace.h)
  *   chain_N                  a LevelSensitive chain of N sharers where only the last one claims
+ *   ipi_self                 a self-IPI on the IPI vector (0xE1) with no request: the kernel's own
+ *                            per-processor object (kernel/ke/ipi.c), no chain lock (issue 15 item 6)
  *   isr_to_dpc               from the ISR's first instruction to its DPC routine's first
  *   call                     an empty out-of-line function call: the baseline of the primitives
  *   synchronize_execution    KeSynchronizeExecution with an empty routine, there and back
@@ -25,7 +27,9 @@
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/lapic.h"
 #include "include/wdm.h"
+#include "kernel/ke/kprcb.h"
 #include "kernel/ke/time.h"
+#include "kernel/ke/vectors.h"
 #include "kernel/ke/trace.h"
 #include "kernel/lib/format.h"
 #include "tests/ktest/irq_helpers.h"
@@ -100,6 +104,14 @@ static void dispatch_one(struct ktest *t, enum style style, const char *name, bo
     test_vector_free(vector);
     figure(t, name, ticks, "floor");
     KTEST_EXPECT_EQ(t, obj.ServiceCount[KeGetCurrentProcessorNumber()], 2 * ROUNDS);
+}
+
+static void ipi_self(struct ktest *t)
+{
+    uint64_t before = ke_current_prcb()->vector_claimed[KE_VECTOR_IPI];
+    uint64_t ticks = warm_round_trip(KE_VECTOR_IPI);
+    figure(t, "ipi_self", ticks, "floor");
+    KTEST_EXPECT_EQ(t, ke_current_prcb()->vector_claimed[KE_VECTOR_IPI] - before, 2 * ROUNDS);
 }
 
 static void dispatch_fully_specified(struct ktest *t)
@@ -215,5 +227,5 @@ static void primitives(struct ktest *t)
 }
 
 KTEST_MANUAL_SUITE(bench, KTEST_CASE(floor_stub), KTEST_CASE(dispatch_fully_specified), KTEST_CASE(dispatch_line_based),
-                   KTEST_CASE(dispatch_message_based), KTEST_CASE(dispatch_trace_on), KTEST_CASE(shared_chain),
+                   KTEST_CASE(dispatch_message_based), KTEST_CASE(dispatch_trace_on), KTEST_CASE(ipi_self), KTEST_CASE(shared_chain),
                    KTEST_CASE(isr_to_dpc), KTEST_CASE(primitives));

@@ -81,8 +81,9 @@ static ULONG granted_messages(void)
     return ntm.granted.InterruptType == NDIS_CONNECT_MESSAGE_BASED ? ntm.granted.MessageInfoTable->MessageCount : 1;
 }
 
-/* `want` 0: line, 1: one message (MSI), >1: MSI-X. */
-static void guarantee_on(struct ktest *t, unsigned start_flags, ULONG want)
+/* `want` 0: line, 1: one message (MSI), >1: MSI-X. `shared`: the line case with a sharer that
+ * silences the NIC after the deregistration (nothing_after_deregister_on_a_shared_line). */
+static void guarantee_on(struct ktest *t, unsigned start_flags, ULONG want, bool shared)
 {
     g.isr_after = g.dpc_after = 0;
     uint64_t ndis_pool = io_test_pool_bytes(NDIS_TAG_INTERRUPT), io_pool = io_test_pool_bytes(IO_TAG_INTERRUPT);
@@ -108,6 +109,18 @@ static void guarantee_on(struct ktest *t, unsigned start_flags, ULONG want)
             ntm_stop(nic);
             KTEST_SKIP(t, "the e1000e did not get this kind of interrupt here (msi=/msix= off?)");
         }
+        /* After the deregistration the NIC keeps its level line asserted. Alone on the line, the
+         * last disconnect masks it; with other drivers' ISRs on it (msi=off puts the edus on the
+         * e1000e's IRQ 11 on pc) nobody silences the NIC: an unclaimed storm that masks the line
+         * for every later test. That case is the shared-line one, with a sharer that does. */
+        if (line && !shared && c == 0) {
+            const CM_PARTIAL_RESOURCE_DESCRIPTOR *d = io_test_interrupt(nic, 0, false);
+            if (d && ke_vector_table[io_test_vector(d)].object_count > 1) {
+                ntm_stop(nic);
+                KTEST_SKIP(t, "the NIC's line is shared with other drivers here (msi=off?): "
+                              "nothing_after_deregister_on_a_shared_line covers it");
+            }
+        }
         KTEST_ASSERT_TRUE(t, ndis_raiser_start(&raiser, line ? 1 : got, 0));
         uint64_t isr0 = total(ntm.isr_calls);
         KTEST_EXPECT_TRUE(t, ndis_raiser_wait_more(&raiser, 5));
@@ -128,9 +141,9 @@ static void guarantee_on(struct ktest *t, unsigned start_flags, ULONG want)
     KTEST_EXPECT_EQ(t, io_test_pool_bytes(IO_TAG_INTERRUPT), io_pool);
 }
 
-static void nothing_after_deregister_on_msix(struct ktest *t) { guarantee_on(t, 0, 5); }
-static void nothing_after_deregister_on_msi(struct ktest *t) { guarantee_on(t, IO_START_NO_MSIX, 1); }
-static void nothing_after_deregister_on_the_line(struct ktest *t) { guarantee_on(t, IO_START_NO_MSI, 0); }
+static void nothing_after_deregister_on_msix(struct ktest *t) { guarantee_on(t, 0, 5, false); }
+static void nothing_after_deregister_on_msi(struct ktest *t) { guarantee_on(t, IO_START_NO_MSIX, 1, false); }
+static void nothing_after_deregister_on_the_line(struct ktest *t) { guarantee_on(t, IO_START_NO_MSI, 0, false); }
 
 /* pc: the e1000e (04.0) and the edus (03.0, 07.0) all reach IRQ 11 (hw/isa/piix3.c). */
 static void nothing_after_deregister_on_a_shared_line(struct ktest *t)
@@ -156,7 +169,7 @@ static void nothing_after_deregister_on_a_shared_line(struct ktest *t)
     }
     io_test_give_back(nic);
     sharer_saw_nic = 0;
-    guarantee_on(t, IO_START_NO_MSI, 0);
+    guarantee_on(t, IO_START_NO_MSI, 0, true);
     ktest_log(t, "after the deregistrations the other ISR on the line took %llu NIC interrupts",
               (unsigned long long)sharer_saw_nic);
     KTEST_EXPECT_GT(t, sharer_saw_nic, 0); /* the shared line stayed live, the NIC interrupting */

@@ -41,21 +41,26 @@ static void wraparound(struct ktest *t)
     bool was_on;
     KTEST_ASSERT_TRUE(t, started(t, &was_on));
     const uint32_t written = 3 * TRACE_EVENTS_PER_CPU + 5;
-    uint64_t flags = cpu_save_and_disable_interrupts(); /* only our marks on this CPU */
+    /* Only our marks on this CPU from here: an interrupt between trace_start and this line may
+     * have recorded events already (its entry, ISR, exit...), so the marks are counted from the
+     * ring's position now, not from 0. */
+    uint64_t flags = cpu_save_and_disable_interrupts();
     unsigned cpu = ke_current_prcb()->number;
+    const struct trace_cpu *b = trace_buffer(cpu);
+    uint32_t base = b ? b->next : 0;
     for (uint32_t i = 0; i < written; i++)
-        trace_record(TRACE_MARK, 0, 0, MARK_MAGIC, i);
+        trace_record(TRACE_MARK, 0, 0, MARK_MAGIC, base + i);
     trace_stop();
     cpu_restore_interrupts(flags);
 
-    const struct trace_cpu *b = trace_buffer(cpu);
     KTEST_ASSERT_NOT_NULL(t, b);
-    KTEST_EXPECT_EQ(t, b->next, written);
-    uint32_t first = written - TRACE_EVENTS_PER_CPU;
+    uint32_t end = base + written;
+    KTEST_EXPECT_EQ(t, b->next, end);
+    uint32_t first = end - TRACE_EVENTS_PER_CPU;
     KTEST_EXPECT_NULL(t, trace_event_at(cpu, first - 1)); /* overwritten */
-    KTEST_EXPECT_NULL(t, trace_event_at(cpu, written));   /* not yet written */
+    KTEST_EXPECT_NULL(t, trace_event_at(cpu, end));       /* not yet written */
     unsigned bad = 0;
-    for (uint32_t seq = first; seq < written; seq++) {
+    for (uint32_t seq = first; seq < end; seq++) {
         const struct trace_event *e = trace_event_at(cpu, seq);
         if (!e || e->seq != seq || e->type != TRACE_MARK || e->what != MARK_MAGIC || e->object != seq)
             bad++;
