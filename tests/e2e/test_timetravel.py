@@ -141,9 +141,14 @@ def main():
              "gdb replay (e1000, typed commands, UDP echoes): each reverse-continue from E1000Isr stops at an "
              "earlier breakpoint, print_banner among them; reverse-stepi and reverse-finish return",
              diag=f"hits {hits}\n{out[-3000:]}")
+        # After the last stop: reverse-stepi lands in its caller, reverse-finish in the caller's caller.
         last = back.rsplit("Breakpoint ", 1)[-1]
-        t.ok(re.search(r"in ndis_line_isr .*\n.*\n.*in invoke_isr ", last) is not None and "REVERSE-DONE" in last,
-             "gdb replay: reverse-stepi from E1000Isr into ndis_line_isr, reverse-finish out to invoke_isr", diag=back[-1500:])
+        stopped_in = re.match(r"\d, (\w+)", last)
+        frames = re.findall(r"^(?:0x[0-9a-f]+ in )?(\w+) \(", last.split("\n", 1)[-1], re.M)
+        t.ok(stopped_in is not None and len(frames) >= 2 and stopped_in.group(1) not in frames[:2]
+             and frames[0] != frames[1] and "REVERSE-DONE" in last,
+             "gdb replay: reverse-stepi steps back into the caller, reverse-finish out to the caller's caller",
+             diag=f"stopped in {stopped_in and stopped_in.group(1)}, then {frames}\n{back[-1500:]}")
 
     finally:
         if t.failed and os.environ.get("IRQLAB_TEST_LOGS"):
