@@ -27,6 +27,9 @@ QEMU 7.2 (Debian 12) facts this design follows, each measured on it (docs/time-t
     its log has no virtual-clock checkpoint for them (qemu-timer.c, timerlist_run_timers), and
     the replay waits for one forever (in SeaBIOS, polling port 0xb3). Loading the snapshot in the
     recording too gives both runs the same timers.
+  * The machine has no kvmvapic (-global apic-common.vapic=off): a reverse-* command loads the
+    snapshot from the main loop holding the replay lock, and kvmvapic's reset and post_load wait
+    in run_on_cpu() for the vCPU thread, which may be waiting for that lock: a deadlock.
 """
 import argparse
 import datetime
@@ -54,6 +57,10 @@ RR_SNAPSHOT = "init"     # saved by rr=record, loaded by rr=replay and by revers
 FILES = {"elf": "kernel.elf", "snapshot": "snapshot.qcow2", "log": "replay.bin", "console": "console.log",
          "manifest": "manifest.json"}
 HOSTFWD = re.compile(r",hostfwd=[^,]*")
+# No kvmvapic (the TPR patcher for 32-bit Windows XP guests, hw/i386/kvmvapic.c): its reset and
+# post_load call run_on_cpu(), which deadlocks a reverse-* command (docs/time-travel.md, "Why
+# reverse commands hung"). irqlab never uses it; both the recording and every replay leave it out.
+NO_VAPIC = ["-global", "apic-common.vapic=off"]
 
 
 class RecordingError(Exception):
@@ -244,7 +251,7 @@ def cmd_record(args):
     setup = irqlab_net.nic_setup(nic)
     base = irqlab_qemu.qemu_argv(os.path.abspath(rec_path(rec, "elf")), machine=args.machine, smp=args.smp,
                                  boot="kernel", cmdline=args.cmdline, mem=args.mem, accel="tcg",
-                                 extra=setup.argv + shlex.split(args.extra), serial=["-serial", "stdio"])
+                                 extra=setup.argv + NO_VAPIC + shlex.split(args.extra), serial=["-serial", "stdio"])
     rec_abs = os.path.abspath(rec)
     try:
         make_boot_snapshot(base, rec_abs)
