@@ -228,6 +228,26 @@ static void dpc_runs_at_dispatch_level(struct ktest *t)
     KTEST_EXPECT_LE(t, c1.dpc_calls, c1.isr_claimed); /* one queued DPC per claim at most */
 }
 
+/* ROUNDS rounds: raise 00:07.0 and wait for the lab ISR's claim, then 00:03.0 and wait for the
+ * edu driver's. `lab0` / `edu0`: the claim counts before. FALSE (the case failed) at the first
+ * interrupt nobody claimed. */
+static bool interleaved_rounds(struct ktest *t, const char *when, uint64_t lab0, uint64_t edu0)
+{
+    for (unsigned i = 0; i < ROUNDS; i++) {
+        raise7(0x10000u << (i % 4));
+        if (!wait_lab_true(lab0 + i + 1)) {
+            ktest_fail(t, __FILE__, __LINE__, "%sround %u: 00:07.0 not claimed", when, i + 1);
+            return false;
+        }
+        raise3(0x10000u << (i % 4));
+        if (!wait_edu3_claimed(edu0 + i + 1)) {
+            ktest_fail(t, __FILE__, __LINE__, "%sround %u: 00:03.0 not claimed by the edu driver", when, i + 1);
+            return false;
+        }
+    }
+    return true;
+}
+
 /* 2 points: the two devices in turn; every count exact. */
 static void counts_exact_interleaved(struct ktest *t)
 {
@@ -236,18 +256,7 @@ static void counts_exact_interleaved(struct ktest *t)
     uint64_t storms = ke_storm_count(), t0 = lab_true();
     struct edu_counts e0 = edu3_counts();
     struct lab_share_counts c0 = lab_counts();
-    for (unsigned i = 0; i < ROUNDS; i++) {
-        raise7(0x10000u << (i % 4));
-        if (!wait_lab_true(t0 + i + 1)) {
-            ktest_fail(t, __FILE__, __LINE__, "round %u: 00:07.0 not claimed", i + 1);
-            break;
-        }
-        raise3(0x10000u << (i % 4));
-        if (!wait_edu3_claimed(e0.isr_claimed + i + 1)) {
-            ktest_fail(t, __FILE__, __LINE__, "round %u: 00:03.0 not claimed by the edu driver", i + 1);
-            break;
-        }
-    }
+    (void)interleaved_rounds(t, "", t0, e0.isr_claimed);
     settle();
     struct edu_counts e1 = edu3_counts();
     struct lab_share_counts c1 = lab_counts();
@@ -347,18 +356,8 @@ static void survives_stop_and_restart(struct ktest *t)
 
     uint64_t t0 = lab_true();
     e0 = edu3_counts();
-    for (unsigned i = 0; i < ROUNDS; i++) {
-        raise7(0x10000u << (i % 4));
-        if (!wait_lab_true(t0 + i + 1)) {
-            ktest_fail(t, __FILE__, __LINE__, "restarted: round %u: 00:07.0 not claimed", i + 1);
-            return;
-        }
-        raise3(0x10000u << (i % 4));
-        if (!wait_edu3_claimed(e0.isr_claimed + i + 1)) {
-            ktest_fail(t, __FILE__, __LINE__, "restarted: round %u: 00:03.0 not claimed by the edu driver", i + 1);
-            return;
-        }
-    }
+    if (!interleaved_rounds(t, "restarted: ", t0, e0.isr_claimed))
+        return;
     settle();
     struct edu_counts e1 = edu3_counts();
     KTEST_EXPECT_EQ(t, lab_true() - t0, ROUNDS);
